@@ -1,0 +1,58 @@
+# MAX-LOYALTY: the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: run test lint bench install install-dev browser migrate demo messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(PIP) install -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(PIP) install -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+install: $(VENV)/.runtime-installed
+install-dev: $(VENV)/.dev-installed
+
+## make run: virtualenv, dependencies, database (embedded unless DATABASE_URL), migrations, demo data, server on :8000
+run: install
+	$(BIN)/python manage.py migrate_schemas --noinput -v 0
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python -m maxloyalty.devserver
+
+migrate: install
+	$(BIN)/python manage.py migrate_schemas --noinput
+
+demo: install
+	$(BIN)/python manage.py seed_demo
+
+## Browser tests drive Debian's Chromium through Playwright (no browser download is possible here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+## make test: everything the tests need, then lint and the whole suite against real PostgreSQL and Redis
+test: install-dev browser
+	$(BIN)/ruff check .
+	DJANGO_SETTINGS_MODULE=maxloyalty.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install-dev
+	DJANGO_SETTINGS_MODULE=maxloyalty.settings.test $(BIN)/python -m bench
+
+messages: install-dev
+	$(BIN)/python manage.py makemessages -l ru -l en --ignore=.venv --ignore=.data --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

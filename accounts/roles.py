@@ -1,0 +1,88 @@
+"""The role → permission map: the only place that says what each role may do (API and pages both read it)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from accounts.models import Role
+
+
+class Permission(StrEnum):
+    VIEW_DASHBOARD = "dashboard.view"
+    VIEW_GUESTS = "guests.view"
+    CREATE_GUEST = "guests.create"
+    EDIT_GUEST = "guests.edit"
+    ERASE_GUEST = "guests.erase"
+    IMPORT_GUESTS = "guests.import"
+    EXPORT_GUESTS = "guests.export"
+    VIEW_GUEST_CONTACTS = "guests.view_contacts"  # unmasked phone and email
+    ACCRUE_POINTS = "points.accrue"
+    REDEEM_POINTS = "points.redeem"
+    UNDO_OWN_OPERATION = "points.undo_own"  # within the chain's undo window
+    REVERSE_OPERATION = "points.reverse"  # any operation, any time
+    ADJUST_POINTS = "points.adjust"  # manual adjustment up to the manager limit
+    ADJUST_POINTS_UNLIMITED = "points.adjust_unlimited"
+    MANAGE_PROGRAM = "loyalty.manage"  # program settings, levels, promos
+    VIEW_ANALYTICS = "analytics.view"
+    MANAGE_RESTAURANTS = "restaurants.manage"
+    MANAGE_POS = "pos.manage"
+    MANAGE_STAFF = "staff.manage"
+    VIEW_BILLING = "billing.view"
+    MANAGE_BILLING = "billing.manage"
+    MANAGE_SETTINGS = "settings.manage"
+    VIEW_AUDIT = "audit.view"
+    USE_CASHIER_PAGE = "cashier.use"
+
+
+_CASHIER = {
+    Permission.USE_CASHIER_PAGE,
+    Permission.VIEW_GUESTS,
+    Permission.CREATE_GUEST,
+    Permission.ACCRUE_POINTS,
+    Permission.REDEEM_POINTS,
+    Permission.UNDO_OWN_OPERATION,
+}
+_MANAGER = _CASHIER | {
+    Permission.VIEW_DASHBOARD,
+    Permission.EDIT_GUEST,
+    Permission.EXPORT_GUESTS,
+    Permission.VIEW_GUEST_CONTACTS,
+    Permission.REVERSE_OPERATION,
+    Permission.ADJUST_POINTS,
+    Permission.VIEW_ANALYTICS,
+}
+_ADMIN = _MANAGER | {
+    Permission.ERASE_GUEST,
+    Permission.IMPORT_GUESTS,
+    Permission.ADJUST_POINTS_UNLIMITED,
+    Permission.MANAGE_PROGRAM,
+    Permission.MANAGE_RESTAURANTS,
+    Permission.MANAGE_POS,
+    Permission.MANAGE_STAFF,
+    Permission.MANAGE_SETTINGS,
+    Permission.VIEW_AUDIT,
+}
+_OWNER = set(Permission)
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.OWNER: frozenset(_OWNER),
+    Role.ADMIN: frozenset(_ADMIN),
+    Role.MANAGER: frozenset(_MANAGER),
+    Role.CASHIER: frozenset(_CASHIER),
+}
+
+# These roles work only in the restaurants assigned to them (guardian object permission on pos.Restaurant).
+RESTAURANT_SCOPED_ROLES = frozenset({Role.MANAGER, Role.CASHIER})
+RESTAURANT_PERMISSION = "pos.work_at_restaurant"
+
+# Which roles a role may give to staff it invites or edits.
+ASSIGNABLE_ROLES: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset({Role.OWNER, Role.ADMIN, Role.MANAGER, Role.CASHIER}),
+    Role.ADMIN: frozenset({Role.MANAGER, Role.CASHIER}),
+    Role.MANAGER: frozenset(),
+    Role.CASHIER: frozenset(),
+}
+
+
+def role_allows(role: str, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())

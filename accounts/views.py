@@ -1,0 +1,122 @@
+"""Sign-in, sign-out, the chain chooser (platform host) and the one-time hand-off to a chain's host."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.cache import caches
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import access_for, forget_access, home_path_for
+from accounts.forms import ChainPasswordResetForm, SignInForm
+from accounts.models import User
+from accounts.selectors import chains_of
+from audit.services import record_audit
+from tenants.models import Chain
+
+HANDOFF_SALT = "accounts.handoff"
+HANDOFF_MAX_AGE_SECONDS = 60
+
+
+def _on_platform() -> bool:
+    return connection.schema_name == "public"
+
+
+def _landing_after_login(request: HttpRequest) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
+        return wanted
+    if _on_platform():
+        return "/accounts/chains/"
+    return home_path_for(access_for(request))
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(_landing_after_login(request))
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.user_cache, backend="django.contrib.auth.backends.ModelBackend")
+        forget_access(request)
+        return redirect(_landing_after_login(request))
+    status = 429 if any(error.code == "locked" for error in form.non_field_errors().as_data()) else 200
+    return render(request, "accounts/sign_in.html", {"form": form, "next": request.GET.get("next", "")}, status=status)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("accounts:login")
+
+
+@login_required
+def chain_chooser(request: HttpRequest) -> HttpResponse:
+    """Platform host: the chains this user works for, each opened through a one-time hand-off link."""
+    chains = chains_of(request.user)
+    if len(chains) == 1 and not request.GET.get("all"):
+        return HttpResponseRedirect(handoff_url(request.user, chains[0]))
+    entries = [{"chain": chain, "url": handoff_url(request.user, chain)} for chain in chains]
+    return render(request, "accounts/chain_chooser.html", {"entries": entries})
+
+
+def handoff_url(user: User, chain: Chain) -> str:
+    token = signing.dumps({"user": user.pk, "chain": chain.pk, "nonce": secrets.token_urlsafe(12)}, salt=HANDOFF_SALT)
+    return f"{chain.base_url}/accounts/handoff/?token={token}"
+
+
+def handoff(request: HttpRequest) -> HttpResponse:
+    """Chain host: accept a fresh, unused hand-off token from the platform host and sign the user in here."""
+    try:
+        payload = signing.loads(request.GET.get("token", ""), salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        payload = None
+    tenant = getattr(request, "tenant", None)
+    fresh = payload is not None and caches["platform"].add(f"handoff:{payload['nonce']}", 1, timeout=HANDOFF_MAX_AGE_SECONDS * 2)
+    user = User.objects.filter(pk=payload["user"], is_active=True).first() if payload and fresh else None
+    if user is None or tenant is None or payload["chain"] != tenant.id:
+        messages.error(request, _("The sign-in link has expired. Please sign in."))
+        return redirect("accounts:login")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    forget_access(request)
+    if access_for(request) is None:
+        logout(request)
+        messages.error(request, _("You have no access to this chain."))
+        return redirect("accounts:login")
+    return redirect(home_path_for(access_for(request)))
+
+
+class PasswordResetRequest(auth_views.PasswordResetView):
+    form_class = ChainPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password-reset-sent")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password-change-done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        if not _on_platform():
+            record_audit(action="user.password_changed", actor=self.request.user, target=self.request.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return response

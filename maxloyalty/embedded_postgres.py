@@ -1,0 +1,21 @@
+"""An embedded PostgreSQL cluster under .data/ (the pgserver package) for machines without DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATABASE_NAME = "maxloyalty"
+
+
+def embedded_database_url(data_dir: Path) -> str:
+    """Start (or reuse) the private cluster in ``data_dir`` and return a URL to its ``maxloyalty`` database."""
+    import pgserver  # imported lazily: only machines without DATABASE_URL need it
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir))
+    server = pgserver.get_server(str(data_dir), cleanup_mode=None)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    return f"postgres://postgres@/{DATABASE_NAME}?host={data_dir}"

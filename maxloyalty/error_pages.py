@@ -1,0 +1,49 @@
+"""Readable error pages for people and the uniform JSON error for API paths (400/403/404/500)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from maxloyalty.errors import api_error_response, is_api_request
+
+_PAGES = {
+    400: ("bad_request", "Bad request"),
+    403: ("permission_denied", "You do not have permission to do this."),
+    404: ("not_found", "Not found"),
+    500: ("server_error", "Internal server error. The request id is in the X-Request-ID header."),
+}
+
+
+def _respond(request: HttpRequest, status: int) -> HttpResponse:
+    code, message = _PAGES[status]
+    if is_api_request(request):
+        return api_error_response(request, status, code, _(message))
+    return render(request, "errors/error.html", {"status": status, "message": _(message)}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _respond(request, 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _respond(request, 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _respond(request, 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    code, message = _PAGES[500]
+    if is_api_request(request):
+        return api_error_response(request, 500, code, message)
+    # The 500 template renders without a request context: no database or session work may fail again here.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,120 @@
+"""One error format for the whole API: {"error": {"code", "message", "fields"}}; domain errors carry their code."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A business rule refused the action. Subclasses set code, status and message."""
+
+    code = "invalid"
+    status = 400
+    message: Any = _("Request is invalid")
+
+    def __init__(self, message: Any = None, *, fields: dict[str, list[str]] | None = None, **details: object) -> None:
+        if message is not None:
+            self.message = message
+        self.fields = fields or {}
+        self.details = details
+        super().__init__(str(self.message))
+
+
+class NotFound(DomainError):
+    code, status, message = "not_found", 404, _("Not found")
+
+
+class Conflict(DomainError):
+    code, status, message = "conflict", 409, _("The request conflicts with the current state")
+
+
+class ValidationFailed(DomainError):
+    code, status, message = "validation_failed", 422, _("Some fields are invalid")
+
+
+def error_body(code: str, message: object, fields: dict[str, Any] | None = None, **details: object) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": str(message), "fields": fields or {}}
+    body.update({key: value for key, value in details.items() if value is not None})
+    return {"error": body}
+
+
+def _messages(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _messages(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_messages(item) if isinstance(item, dict) else str(item) for item in value]
+    return [str(value)]
+
+
+def _fields_from(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return {key: _messages(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(item) for item in detail]}
+    return {}
+
+
+_CODES = {
+    status.HTTP_400_BAD_REQUEST: "invalid",
+    status.HTTP_401_UNAUTHORIZED: "not_authenticated",
+    status.HTTP_403_FORBIDDEN: "permission_denied",
+    status.HTTP_404_NOT_FOUND: "not_found",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+    status.HTTP_406_NOT_ACCEPTABLE: "not_acceptable",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+    status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
+}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: every refusal in the uniform body; unexpected errors become a JSON 500."""
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, exc.fields, **exc.details), status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled API error", exc_info=exc)
+        return Response(
+            error_body("server_error", _("Internal server error. The request id is in the X-Request-ID header.")),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _fields_from(exc.detail)
+        response.data = error_body("validation_failed", _("Some fields are invalid"), fields)
+        return response
+    assert isinstance(exc, exceptions.APIException)
+    detail = exc.detail
+    code = getattr(detail, "code", None) if not isinstance(detail, (dict, list)) else None
+    if code in (None, "error", "invalid", "not_found", "permission_denied", "not_authenticated"):
+        code = _CODES.get(response.status_code, "error")
+    if isinstance(detail, dict):
+        message = detail.get("detail", _("Request refused"))
+        fields = _fields_from({key: value for key, value in detail.items() if key not in {"detail", "code", "messages"}})
+    else:
+        message, fields = detail, {}
+    extra: dict[str, object] = {}
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        extra["retry_after_seconds"] = int(exc.wait)
+    response.data = error_body(str(code), message, fields, **extra)
+    return response
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error_response(request: HttpRequest, status_code: int, code: str, message: object) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status_code)

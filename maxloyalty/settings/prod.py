@@ -1,0 +1,35 @@
+"""Production: refuses to start with an insecure configuration and names the variable to fix."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+if not os.environ.get("SECRET_KEY"):
+    raise ImproperlyConfigured("SECRET_KEY must be set in production (a long random string).")
+
+if not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured("DATABASE_URL must be set in production (postgres://user:password@host:5432/name).")
+
+os.environ.setdefault("LOG_FORMAT", "json")
+os.environ.setdefault("SITE_PORT", "")
+os.environ.setdefault("REFRESH_COOKIE_SECURE", "true")
+
+from .base import *  # noqa: E402,F403
+from .base import ALLOWED_HOSTS, DEBUG, SECRET_KEY  # noqa: E402
+
+DEMO_DATA_ALLOWED = False
+
+if DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production: unset DEBUG or set DEBUG=false.")
+if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("dev-only"):
+    raise ImproperlyConfigured("SECRET_KEY is too weak for production: use at least 32 random characters.")
+if not ALLOWED_HOSTS or any(host in {"*", ".*"} for host in ALLOWED_HOSTS):
+    raise ImproperlyConfigured("ALLOWED_HOSTS is insecure for production: list the platform's host names, not '*'.")
+
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = True
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 30
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SITE_SCHEME = "https"

@@ -1,0 +1,26 @@
+"""Tests: real PostgreSQL and real Redis (no fallback), fast password hashing, a lowered API throttle."""
+
+import os
+
+os.environ.setdefault("REDIS_FALLBACK_ALLOWED", "false")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+
+from .base import *  # noqa: E402,F403
+from .base import CACHES, REST_FRAMEWORK, env  # noqa: E402
+
+DEBUG = False
+DEMO_DATA_ALLOWED = True
+PLATFORM_DOMAIN = "ml.test"
+ALLOWED_HOSTS = ["ml.test", ".ml.test", "testserver", "localhost", ".localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+TENANT_ROUTING_LOCAL_TTL = 0
+for cache in CACHES.values():
+    cache["KEY_PREFIX"] = f"test-{os.getpid()}-{cache.get('KEY_PREFIX', '')}"
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": "1000/min", "anon": "1000/min"}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,25 @@
+"""URL map of a chain's host ({slug}.PLATFORM_DOMAIN): staff pages, the cashier page and the REST API."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from maxloyalty import error_pages
+from maxloyalty.home import chain_home
+
+urlpatterns = [
+    path("", chain_home, name="home"),
+    path("healthz", error_pages.health, name="health"),
+    path("accounts/", include("accounts.urls")),
+    path("dashboard/", include("analytics.urls")),
+    path("cashier/", include("pos.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/auth/", include("accounts.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", error_pages.page_not_found),  # unknown API paths: JSON 404 even with DEBUG on
+]
+
+handler400 = "maxloyalty.error_pages.bad_request"
+handler403 = "maxloyalty.error_pages.permission_denied"
+handler404 = "maxloyalty.error_pages.page_not_found"
+handler500 = "maxloyalty.error_pages.server_error"

@@ -1,0 +1,25 @@
+"""URL map of the platform host (PLATFORM_DOMAIN): landing, chain sign-up, sign-in with chain chooser, admin."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from maxloyalty import error_pages
+from tenants import views as tenant_views
+
+urlpatterns = [
+    path("", tenant_views.landing, name="landing"),
+    path("healthz", error_pages.health, name="health"),
+    path("signup/", tenant_views.signup, name="signup"),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", error_pages.page_not_found),  # unknown API paths: JSON 404 even with DEBUG on
+]
+
+handler400 = "maxloyalty.error_pages.bad_request"
+handler403 = "maxloyalty.error_pages.permission_denied"
+handler404 = "maxloyalty.error_pages.page_not_found"
+handler500 = "maxloyalty.error_pages.server_error"

@@ -1,0 +1,33 @@
+"""Restaurants (locations) of a chain; POS connections and receipts come with the POS integration."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RestaurantStatus(models.TextChoices):
+    ACTIVE = "active", _("Open")
+    PAUSED = "paused", _("Temporarily closed")
+    CLOSED = "closed", _("Closed")
+
+
+class Restaurant(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, help_text=_("Empty: the chain's zone"))
+    opening_hours = models.JSONField(_("opening hours"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=RestaurantStatus.choices, default="active")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("restaurant")
+        verbose_name_plural = _("restaurants")
+        ordering = ["name", "id"]
+        permissions = [("work_at_restaurant", "Works at this restaurant (managers and cashiers)")]
+        indexes = [models.Index(fields=["status"], name="pos_restaurant_status_idx")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,27 @@
+"""The public sign-up form for a new restaurant chain."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import TIME_ZONE_CHOICES, Currency
+
+
+class ChainSignupForm(forms.Form):
+    name = forms.CharField(label=_("Chain name"), max_length=200)
+    slug = forms.CharField(
+        label=_("Address"),
+        max_length=40,
+        help_text=_("Your chain's address: <slug>.%(domain)s") % {"domain": settings.PLATFORM_DOMAIN},
+    )
+    owner_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    email = forms.EmailField(label=_("Your email"))
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(render_value=True))
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES, initial=settings.DEFAULT_CHAIN_TIME_ZONE)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.RUB)
+    default_language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial="ru")
+
+    def clean_slug(self) -> str:
+        return self.cleaned_data["slug"].strip().lower()

@@ -1,0 +1,62 @@
+"""Host → chain routing with a cache: Redis shared by all processes plus a short in-process layer.
+
+django-tenants looks the Domain up on every request; at 1,000 chains that query dominates a request's cost.
+The Redis entry is deleted when a domain or chain changes (see signals.py); the in-process layer lives for
+TENANT_ROUTING_LOCAL_TTL seconds, so a change reaches every process within that time.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from tenants.models import Chain, Domain
+
+_MISSING = "missing"
+_local: dict[str, tuple[float, dict[str, Any] | str]] = {}
+_CHAIN_FIELDS = ("id", "schema_name", "name", "slug", "time_zone", "currency", "default_language", "status")
+
+
+def routing_cache_key(hostname: str) -> str:
+    return f"routing:host:{hostname}"
+
+
+def forget_host(hostname: str) -> None:
+    caches["platform"].delete(routing_cache_key(hostname))
+    _local.pop(hostname, None)
+
+
+def forget_chain(chain: Chain) -> None:
+    for domain in Domain.objects.filter(tenant=chain).values_list("domain", flat=True):
+        forget_host(domain)
+
+
+def _lookup(hostname: str) -> dict[str, Any] | str:
+    now = time.monotonic()
+    local = _local.get(hostname)
+    if local is not None and local[0] > now:
+        return local[1]
+    shared = caches["platform"].get(routing_cache_key(hostname))
+    if shared is None:
+        row = Domain.objects.filter(domain=hostname).values(*(f"tenant__{field}" for field in _CHAIN_FIELDS)).first()
+        shared = {key.removeprefix("tenant__"): value for key, value in row.items()} if row else _MISSING
+        caches["platform"].set(routing_cache_key(hostname), shared, timeout=300 if shared == _MISSING else 3600)
+    if settings.TENANT_ROUTING_LOCAL_TTL > 0:
+        _local[hostname] = (now + settings.TENANT_ROUTING_LOCAL_TTL, shared)
+    return shared
+
+
+class CachedTenantMiddleware(TenantMainMiddleware):
+    def get_tenant(self, domain_model: type[Domain], hostname: str) -> Chain:  # type: ignore[override]
+        found = _lookup(hostname)
+        if found == _MISSING:
+            raise domain_model.DoesNotExist(hostname)
+        assert isinstance(found, dict)
+        chain = Chain(**found)
+        chain._state.adding = False
+        chain._state.db = "default"
+        return chain

@@ -1,0 +1,83 @@
+"""Creating a restaurant chain: tenant, schema, domain and owner in one step, all or nothing."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import schema_context
+
+from accounts.models import Role, User
+from accounts.services import grant_membership, obtain_user
+from audit.services import record_audit
+from maxloyalty.errors import ValidationFailed
+from tenants.models import Chain, ChainStatus, Domain
+from tenants.validators import schema_name_for, validate_chain_slug
+
+
+def chain_slug_errors(slug: str) -> list[str]:
+    try:
+        validate_chain_slug(slug)
+    except ValidationError as error:
+        return list(error.messages)
+    host = f"{slug}.{settings.PLATFORM_DOMAIN}"
+    if (
+        Chain.objects.filter(slug=slug).exists()
+        or Chain.objects.filter(schema_name=schema_name_for(slug)).exists()
+        or Domain.objects.filter(domain=host).exists()
+    ):
+        return [str(_("This address is already taken."))]
+    return []
+
+
+def create_chain(
+    *,
+    name: str,
+    slug: str,
+    owner_email: str,
+    owner_password: str,
+    owner_name: str = "",
+    time_zone: str = settings.DEFAULT_CHAIN_TIME_ZONE,
+    currency: str = "RUB",
+    default_language: str = "ru",
+    status: str = ChainStatus.TRIAL,
+) -> tuple[Chain, User]:
+    """Create the chain, its schema (migrated), its domain and its owner. Any failure leaves nothing behind."""
+    slug = slug.strip().lower()
+    fields: dict[str, list[str]] = {}
+    if not name.strip():
+        fields["name"] = [str(_("Enter the chain's name."))]
+    if slug_errors := chain_slug_errors(slug):
+        fields["slug"] = slug_errors
+    try:
+        validate_email(owner_email)
+    except ValidationError:
+        fields["email"] = [str(_("Enter a valid email address."))]
+    if time_zone not in zoneinfo.available_timezones():
+        fields["time_zone"] = [str(_("Unknown time zone."))]
+    if default_language not in {code for code, _label in settings.LANGUAGES}:
+        fields["default_language"] = [str(_("Unsupported language."))]
+    if fields:
+        raise ValidationFailed(fields=fields)
+
+    with transaction.atomic():
+        owner = obtain_user(email=owner_email, password=owner_password, full_name=owner_name)
+        chain = Chain(
+            schema_name=schema_name_for(slug),
+            slug=slug,
+            name=name.strip(),
+            time_zone=time_zone,
+            currency=currency,
+            default_language=default_language,
+            status=status,
+        )
+        chain.save(verbosity=0)  # creates and migrates the schema inside this transaction
+        Domain.objects.create(domain=chain.host, tenant=chain, is_primary=True)
+        with schema_context(chain.schema_name):
+            grant_membership(user=owner, chain_id=chain.id, role=Role.OWNER, actor=owner)
+            record_audit(action="chain.created", actor=owner, target=chain, data={"slug": slug})
+    return chain, owner
