@@ -75,7 +75,9 @@ def resolve_access(user: User, chain_id: int) -> ChainAccess | None:
     if membership is None:
         return None
     scoped = membership.role in RESTAURANT_SCOPED_ROLES
-    return ChainAccess(user=user, membership=membership, restaurant_ids=assigned_restaurant_ids(user) if scoped else None)
+    return ChainAccess(
+        user=user, membership=membership, restaurant_ids=assigned_restaurant_ids(user) if scoped else None
+    )
 
 
 def access_for(request: HttpRequest | Request) -> ChainAccess | None:

@@ -22,8 +22,12 @@ def lock_message(seconds: int) -> str:
 
 
 class SignInForm(forms.Form):
-    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         self.request = request
@@ -40,7 +44,12 @@ class SignInForm(forms.Form):
             raise forms.ValidationError(lock_message(seconds), code="locked")
         user = authenticate(self.request, username=email.lower(), password=password)
         tenant = getattr(self.request, "tenant", None)
-        if user is not None and tenant is not None and tenant.schema_name != "public" and resolve_access(user, tenant.id) is None:
+        if (
+            user is not None
+            and tenant is not None
+            and tenant.schema_name != "public"
+            and resolve_access(user, tenant.id) is None
+        ):
             user = None  # a valid password for someone with no role in this chain is still a refusal
         if user is None:
             if seconds := login_throttle.register_failure(email=email, ip=ip):

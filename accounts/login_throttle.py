@@ -25,7 +25,9 @@ def _subjects(email: str, ip: str) -> list[tuple[str, int]]:
 def seconds_locked(*, email: str, ip: str) -> int:
     """0 when sign-in may be tried; otherwise how many seconds the lock still holds."""
     now = time.time()
-    remaining = [int(until - now) + 1 for subject, _ in _subjects(email, ip) if (until := _cache().get(f"login-lock:{subject}"))]
+    remaining = [
+        int(until - now) + 1 for subject, _ in _subjects(email, ip) if (until := _cache().get(f"login-lock:{subject}"))
+    ]
     return max([seconds for seconds in remaining if seconds > 0], default=0)
 
 

@@ -85,7 +85,9 @@ def handoff(request: HttpRequest) -> HttpResponse:
     except signing.BadSignature:
         payload = None
     tenant = getattr(request, "tenant", None)
-    fresh = payload is not None and caches["platform"].add(f"handoff:{payload['nonce']}", 1, timeout=HANDOFF_MAX_AGE_SECONDS * 2)
+    fresh = payload is not None and caches["platform"].add(
+        f"handoff:{payload['nonce']}", 1, timeout=HANDOFF_MAX_AGE_SECONDS * 2
+    )
     user = User.objects.filter(pk=payload["user"], is_active=True).first() if payload and fresh else None
     if user is None or tenant is None or payload["chain"] != tenant.id:
         messages.error(request, _("The sign-in link has expired. Please sign in."))

@@ -14,13 +14,26 @@ def main() -> None:
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     worker = None
     if redis_is_reachable(redis_url):
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "maxloyalty", "worker", "--beat", "--loglevel", "WARNING",
-             "--concurrency", "2", "--schedule", os.path.join(".data", "celerybeat-schedule")],
+        worker = subprocess.Popen(  # noqa: S603  fixed argv, no user input
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "maxloyalty",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                "2",
+                "--schedule",
+                os.path.join(".data", "celerybeat-schedule"),
+            ],
         )
     port = os.environ.get("PORT", "8000")
     try:
-        subprocess.call([sys.executable, "manage.py", "runserver", f"0.0.0.0:{port}"])
+        subprocess.call([sys.executable, "manage.py", "runserver", f"0.0.0.0:{port}"])  # noqa: S603
     except KeyboardInterrupt:
         pass
     finally:

@@ -102,7 +102,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         code = _CODES.get(response.status_code, "error")
     if isinstance(detail, dict):
         message = detail.get("detail", _("Request refused"))
-        fields = _fields_from({key: value for key, value in detail.items() if key not in {"detail", "code", "messages"}})
+        fields = _fields_from(
+            {key: value for key, value in detail.items() if key not in {"detail", "code", "messages"}}
+        )
     else:
         message, fields = detail, {}
     extra: dict[str, object] = {}

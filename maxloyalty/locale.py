@@ -19,7 +19,9 @@ def language_for(request: HttpRequest) -> str:
         getattr(getattr(request, "tenant", None), "default_language", None),
     ]
     if request.path.startswith("/api/"):
-        candidates.insert(0, translation.get_language_from_request(request) if "HTTP_ACCEPT_LANGUAGE" in request.META else None)
+        candidates.insert(
+            0, translation.get_language_from_request(request) if "HTTP_ACCEPT_LANGUAGE" in request.META else None
+        )
     return next((code for code in candidates if code in SUPPORTED), settings.LANGUAGE_CODE)
 
 

@@ -14,6 +14,9 @@ urlpatterns = [
     path("cashier/", include("pos.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/auth/", include("accounts.api.urls")),
+    path("api/v1/", include("guests.api.urls")),
+    path("api/v1/", include("loyalty.api.urls")),
+    path("api/v1/", include("pos.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/", error_pages.page_not_found),  # unknown API paths: JSON 404 even with DEBUG on

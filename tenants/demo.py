@@ -18,7 +18,7 @@ from tenants.models import Chain, ChainStatus
 from tenants.services import create_chain
 
 DEMO_SLUG = "demo"
-DEMO_PASSWORD = "demo-pass-123"  # development only: refused when settings.DEMO_DATA_ALLOWED is off
+DEMO_PASSWORD = "demo-pass-123"  # noqa: S105  development only: refused when settings.DEMO_DATA_ALLOWED is off
 DEMO_RESTAURANTS = [
     ("Demo Тверская", "Москва, Тверская ул., 7", "+74951234567"),
     ("Demo Арбат", "Москва, ул. Арбат, 24", "+74951234568"),

@@ -19,7 +19,9 @@ class ChainSignupForm(forms.Form):
     owner_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
     email = forms.EmailField(label=_("Your email"))
     password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(render_value=True))
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES, initial=settings.DEFAULT_CHAIN_TIME_ZONE)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=TIME_ZONE_CHOICES, initial=settings.DEFAULT_CHAIN_TIME_ZONE
+    )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.RUB)
     default_language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial="ru")
 

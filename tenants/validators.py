@@ -10,10 +10,46 @@ from django.utils.translation import gettext_lazy as _
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
     {
-        "www", "api", "admin", "public", "static", "media", "app", "apps", "mail", "email", "smtp", "ftp",
-        "help", "support", "status", "docs", "blog", "billing", "pay", "payments", "auth", "login", "signup",
-        "account", "accounts", "dashboard", "platform", "root", "system", "test", "demo-admin", "cdn",
-        "assets", "telegram", "bot", "webhooks", "webhook", "internal", "staff", "information-schema",
+        "www",
+        "api",
+        "admin",
+        "public",
+        "static",
+        "media",
+        "app",
+        "apps",
+        "mail",
+        "email",
+        "smtp",
+        "ftp",
+        "help",
+        "support",
+        "status",
+        "docs",
+        "blog",
+        "billing",
+        "pay",
+        "payments",
+        "auth",
+        "login",
+        "signup",
+        "account",
+        "accounts",
+        "dashboard",
+        "platform",
+        "root",
+        "system",
+        "test",
+        "demo-admin",
+        "cdn",
+        "assets",
+        "telegram",
+        "bot",
+        "webhooks",
+        "webhook",
+        "internal",
+        "staff",
+        "information-schema",
     }
 )
 
@@ -21,7 +57,9 @@ RESERVED_SLUGS = frozenset(
 def validate_chain_slug(value: str) -> None:
     if not SLUG_PATTERN.match(value):
         raise ValidationError(
-            _("Use 3–40 lowercase Latin letters, digits and hyphens, starting with a letter and not ending with a hyphen."),
+            _(
+                "Use 3–40 lowercase Latin letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+            ),
             code="invalid_slug",
         )
     if value in RESERVED_SLUGS or value.startswith("pg-") or "--" in value:

@@ -38,8 +38,10 @@ class LoginLocked(DomainError):
 
 
 class RefreshTokenMissing(DomainError):
-    code, status, message = "refresh_token_missing", 400, _(
-        "Send the refresh token in the X-Refresh-Token header or the refresh cookie."
+    code, status, message = (
+        "refresh_token_missing",
+        400,
+        _("Send the refresh token in the X-Refresh-Token header or the refresh cookie."),
     )
 
 
@@ -52,7 +54,8 @@ class OnChainHostOnly(DomainError):
 
 
 TokenPairOut = inline_serializer(
-    "TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField(), "token_type": serializers.CharField()}
+    "TokenPair",
+    {"access": serializers.CharField(), "refresh": serializers.CharField(), "token_type": serializers.CharField()},
 )
 
 
@@ -190,7 +193,13 @@ class AuthMeApi(APIView):
                 "id": access.user.pk,
                 "email": access.user.email,
                 "full_name": access.user.full_name,
-                "chain": {"id": chain.id, "slug": chain.slug, "name": chain.name, "time_zone": chain.time_zone, "currency": chain.currency},
+                "chain": {
+                    "id": chain.id,
+                    "slug": chain.slug,
+                    "name": chain.name,
+                    "time_zone": chain.time_zone,
+                    "currency": chain.currency,
+                },
                 "role": access.role,
                 "permissions": sorted(str(permission) for permission in access.permissions),
                 "restaurants": list(restaurants),

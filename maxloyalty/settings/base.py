@@ -42,6 +42,7 @@ SHARED_APPS = [
     "django_filters",
     "django_htmx",
     "django_celery_beat",
+    "django.contrib.postgres",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -49,6 +50,8 @@ TENANT_APPS = [
     "guardian",
     "audit",
     "pos",
+    "guests",
+    "loyalty",
     "analytics",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -195,7 +198,10 @@ REST_FRAMEWORK = {
         "accounts.authentication.ChainJWTAuthentication",
         "accounts.authentication.ChainSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "accounts.api.permissions.HasChainPermission"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.api.permissions.HasChainPermission",
+    ],
     "DEFAULT_PAGINATION_CLASS": "maxloyalty.api.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -5,9 +5,10 @@ import os
 os.environ.setdefault("REDIS_FALLBACK_ALLOWED", "true")
 os.environ.setdefault("DEBUG", "true")
 
-from .base import *  # noqa: E402,F403
-from .base import env  # noqa: E402
+from .base import *  # noqa: F403
+from .base import env
 
 DEMO_DATA_ALLOWED = True
 INTERNAL_IPS = ["127.0.0.1"]
 LOG_FORMAT = env("LOG_FORMAT", default="text")
+WHITENOISE_AUTOREFRESH = True

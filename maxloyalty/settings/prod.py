@@ -14,8 +14,8 @@ os.environ.setdefault("LOG_FORMAT", "json")
 os.environ.setdefault("SITE_PORT", "")
 os.environ.setdefault("REFRESH_COOKIE_SECURE", "true")
 
-from .base import *  # noqa: E402,F403
-from .base import ALLOWED_HOSTS, DEBUG, SECRET_KEY  # noqa: E402
+from .base import *  # noqa: F403
+from .base import ALLOWED_HOSTS, DEBUG, SECRET_KEY
 
 DEMO_DATA_ALLOWED = False
 

@@ -5,8 +5,8 @@ import os
 os.environ.setdefault("REDIS_FALLBACK_ALLOWED", "false")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 
-from .base import *  # noqa: E402,F403
-from .base import CACHES, REST_FRAMEWORK, env  # noqa: E402
+from .base import *  # noqa: F403
+from .base import CACHES, REST_FRAMEWORK, env
 
 DEBUG = False
 DEMO_DATA_ALLOWED = True
@@ -23,4 +23,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"
+WHITENOISE_AUTOREFRESH = True

@@ -41,4 +41,6 @@ class Command(BaseCommand):
         except DomainError as error:
             details = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.fields.items())
             raise CommandError(f"{error.message}. {details}".strip()) from error
-        self.stdout.write(self.style.SUCCESS(f"Created chain {chain.name} at {chain.base_url}/ with owner {owner.email}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Created chain {chain.name} at {chain.base_url}/ with owner {owner.email}")
+        )

@@ -1,0 +1,124 @@
+"""Guests of a chain (one schema per chain): identity, contacts, consents, and their visits."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class GuestStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    BLOCKED = "blocked", _("Blocked")
+    ERASED = "erased", _("Erased")
+
+
+class GuestSource(models.TextChoices):
+    CASHIER = "cashier", _("Cashier")
+    IMPORT = "import", _("Import")
+    TELEGRAM = "telegram", _("Telegram")
+    API = "api", _("API")
+    SIGNUP = "signup", _("Sign-up page")
+    POS = "pos", _("POS")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+def new_qr_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Guest(models.Model):
+    phone = models.CharField(_("phone"), max_length=20, null=True, blank=True, help_text=_("E.164, e.g. +79161234567"))
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="ru")
+    telegram_chat_id = models.BigIntegerField(_("Telegram chat id"), null=True, blank=True)
+    telegram_username = models.CharField(_("Telegram username"), max_length=64, blank=True)
+    card_number = models.CharField(_("card number"), max_length=32, null=True, blank=True)
+    qr_token = models.CharField(_("QR token"), max_length=64, default=new_qr_token)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True, verbose_name=_("tags"))
+    note = models.TextField(_("note"), blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=GuestSource.choices, default=GuestSource.CASHIER)
+    status = models.CharField(_("status"), max_length=16, choices=GuestStatus.choices, default=GuestStatus.ACTIVE)
+    sms_consent_at = models.DateTimeField(_("SMS consent given at"), null=True, blank=True)
+    sms_consent_withdrawn_at = models.DateTimeField(_("SMS consent withdrawn at"), null=True, blank=True)
+    email_consent_at = models.DateTimeField(_("email consent given at"), null=True, blank=True)
+    email_consent_withdrawn_at = models.DateTimeField(_("email consent withdrawn at"), null=True, blank=True)
+    telegram_consent_at = models.DateTimeField(_("Telegram consent given at"), null=True, blank=True)
+    telegram_consent_withdrawn_at = models.DateTimeField(_("Telegram consent withdrawn at"), null=True, blank=True)
+    first_visit_at = models.DateTimeField(_("first visit"), null=True, blank=True)
+    last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
+    home_restaurant = models.ForeignKey(
+        "pos.Restaurant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("home restaurant"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("guest")
+        verbose_name_plural = _("guests")
+        constraints = [
+            models.UniqueConstraint(fields=["phone"], name="guests_guest_phone_unique"),
+            models.UniqueConstraint(fields=["card_number"], name="guests_guest_card_unique"),
+            models.UniqueConstraint(fields=["qr_token"], name="guests_guest_qr_unique"),
+            models.UniqueConstraint(fields=["telegram_chat_id"], name="guests_guest_telegram_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["email"], name="guests_guest_email_idx"),
+            models.Index(fields=["status"], name="guests_guest_status_idx"),
+            models.Index(fields=["created_at"], name="guests_guest_created_idx"),
+            models.Index(fields=["updated_at"], name="guests_guest_updated_idx"),
+            models.Index(fields=["last_visit_at"], name="guests_guest_last_visit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.phone or f"#{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.status == GuestStatus.BLOCKED
+
+
+class Visit(models.Model):
+    guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="visits")
+    restaurant = models.ForeignKey(
+        "pos.Restaurant", null=True, blank=True, on_delete=models.SET_NULL, related_name="visits"
+    )
+    visited_at = models.DateTimeField(_("visited at"))
+    check_amount = models.DecimalField(_("check amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    points_earned = models.IntegerField(_("points earned"), default=0)
+    points_spent = models.IntegerField(_("points spent"), default=0)
+    receipt_id = models.BigIntegerField(_("POS receipt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        indexes = [
+            models.Index(fields=["guest", "-visited_at"], name="guests_visit_guest_time_idx"),
+            models.Index(fields=["restaurant", "-visited_at"], name="guests_visit_rest_time_idx"),
+            models.Index(fields=["visited_at"], name="guests_visit_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guest_id} @ {self.visited_at:%Y-%m-%d}: {self.check_amount}"

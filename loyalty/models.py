@@ -1,0 +1,1 @@
+"""Points ledger, levels, rules and promos."""
