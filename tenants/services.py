@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
 from accounts.models import Role, User
 from accounts.services import grant_membership, obtain_user
 from audit.services import record_audit
-from maxloyalty.errors import ValidationFailed
+from maxloyalty.errors import Conflict, ValidationFailed
 from tenants.models import Chain, ChainStatus, Domain
 from tenants.validators import schema_name_for, validate_chain_slug
+
+logger = logging.getLogger(__name__)
+
+
+class ChainSchemaNotCreated(Conflict):
+    code, message = "schema_not_created", _("The chain's database could not be created. Nothing was saved; try again.")
 
 
 def chain_slug_errors(slug: str) -> list[str]:
@@ -64,20 +71,49 @@ def create_chain(
     if fields:
         raise ValidationFailed(fields=fields)
 
-    with transaction.atomic():
-        owner = obtain_user(email=owner_email, password=owner_password, full_name=owner_name)
-        chain = Chain(
-            schema_name=schema_name_for(slug),
-            slug=slug,
+    try:
+        return _create_chain_atomically(
             name=name.strip(),
+            slug=slug,
+            owner_email=owner_email,
+            owner_password=owner_password,
+            owner_name=owner_name,
             time_zone=time_zone,
             currency=currency,
             default_language=default_language,
             status=status,
         )
-        chain.save(verbosity=0)  # creates and migrates the schema inside this transaction
-        Domain.objects.create(domain=chain.host, tenant=chain, is_primary=True)
-        with schema_context(chain.schema_name):
-            grant_membership(user=owner, chain_id=chain.id, role=Role.OWNER, actor=owner)
-            record_audit(action="chain.created", actor=owner, target=chain, data={"slug": slug})
+    except DatabaseError as error:
+        logger.exception("Creating the schema of chain %s failed", slug)
+        raise ChainSchemaNotCreated from error
+
+
+@transaction.atomic
+def _create_chain_atomically(
+    *,
+    name: str,
+    slug: str,
+    owner_email: str,
+    owner_password: str,
+    owner_name: str,
+    time_zone: str,
+    currency: str,
+    default_language: str,
+    status: str,
+) -> tuple[Chain, User]:
+    owner = obtain_user(email=owner_email, password=owner_password, full_name=owner_name)
+    chain = Chain(
+        schema_name=schema_name_for(slug),
+        slug=slug,
+        name=name,
+        time_zone=time_zone,
+        currency=currency,
+        default_language=default_language,
+        status=status,
+    )
+    chain.save(verbosity=0)  # creates and migrates the schema inside this transaction
+    Domain.objects.create(domain=chain.host, tenant=chain, is_primary=True)
+    with schema_context(chain.schema_name):
+        grant_membership(user=owner, chain_id=chain.id, role=Role.OWNER, actor=owner)
+        record_audit(action="chain.created", actor=owner, target=chain, data={"slug": slug})
     return chain, owner

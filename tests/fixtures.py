@@ -96,12 +96,19 @@ def _delete_own_redis_keys() -> None:
             redis.delete(*keys)
 
 
-def client_on(host: str) -> Client:
-    return Client(HTTP_HOST=host)
+def client_on(host: str, language: str | None = "en") -> Client:
+    """A browser on that host; English by default so assertions read plainly (language=None: no preference)."""
+    client = Client(HTTP_HOST=host)
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
 
 
-def api_on(host: str) -> APIClient:
-    return APIClient(HTTP_HOST=host)
+def api_on(host: str, language: str | None = "en") -> APIClient:
+    client = APIClient(HTTP_HOST=host)
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
 
 
 def signed_in_client(world: ChainWorld, role: str) -> Client:
