@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 
@@ -66,6 +67,7 @@ class Guest(models.Model):
         related_name="+",
         verbose_name=_("home restaurant"),
     )
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -84,6 +86,8 @@ class Guest(models.Model):
             models.Index(fields=["created_at"], name="guests_guest_created_idx"),
             models.Index(fields=["updated_at"], name="guests_guest_updated_idx"),
             models.Index(fields=["last_visit_at"], name="guests_guest_last_visit_idx"),
+            # The cashier's "last 4 digits" search: selectors filter on the same expression.
+            models.Index(Right("phone", 4), name="guests_guest_phone_tail_idx"),
         ]
 
     def __str__(self) -> str:
@@ -122,3 +126,47 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guest_id} @ {self.visited_at:%Y-%m-%d}: {self.check_amount}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+def import_upload_path(job: ImportJob, filename: str) -> str:
+    from django.db import connection
+
+    return f"guest-imports/{connection.schema_name}/{secrets.token_hex(8)}.csv"
+
+
+class ImportJob(models.Model):
+    """A CSV upload of guests, processed by a Celery task; staff poll its counters while it runs."""
+
+    MAX_ERRORS_KEPT = 1000
+
+    status = models.CharField(_("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    file = models.FileField(_("file"), upload_to=import_upload_path, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    total = models.PositiveIntegerField(_("rows in file"), default=0)
+    processed = models.PositiveIntegerField(_("rows processed"), default=0)
+    created = models.PositiveIntegerField(_("guests created"), default=0)
+    updated = models.PositiveIntegerField(_("guests updated"), default=0)
+    failed = models.PositiveIntegerField(_("rows failed"), default=0)
+    errors = models.JSONField(_("row errors"), default=list, blank=True, help_text=_("[{line, reason}]"))
+    failure = models.TextField(_("why the whole import failed"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("guest import")
+        verbose_name_plural = _("guest imports")
+        indexes = [models.Index(fields=["-created_at"], name="guests_importjob_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name or self.pk} ({self.status})"

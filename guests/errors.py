@@ -1,0 +1,37 @@
+"""Refusals of the guests domain, each carrying its API code and status (rendered by maxloyalty.errors)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from maxloyalty.errors import Conflict, NotFound, ValidationFailed
+
+
+class GuestNotFound(NotFound):
+    code, message = "guest_not_found", _("Guest not found")
+
+
+class DuplicateGuest(Conflict):
+    """Raised with existing_guest_id=<id> so the client can open the guest that already has this phone."""
+
+    code, message = "duplicate_guest", _("A guest with this phone number already exists")
+
+
+class DuplicateCard(Conflict):
+    code, message = "duplicate_card", _("This card number already belongs to another guest")
+
+
+class MalformedPhone(ValidationFailed):
+    code, message = "malformed_phone", _("The phone number is not valid")
+
+
+class RestaurantOutOfReach(ValidationFailed):
+    code, message = "restaurant_out_of_reach", _("You cannot assign guests to this restaurant")
+
+
+class GuestErased(Conflict):
+    code, message = "guest_erased", _("This guest's personal data has been erased")
+
+
+class ImportFileInvalid(ValidationFailed):
+    code, message = "import_file_invalid", _("The file cannot be imported")
