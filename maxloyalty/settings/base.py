@@ -162,6 +162,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    # One dispatcher fans out per chain: pending POS receipts, due retries and due POS polls.
+    "pos-dispatch": {"task": "pos.tasks.dispatch_pos_work", "schedule": 60.0},
+}
 CELERY_TIMEZONE = "UTC"
 
 # --- Auth ----------------------------------------------------------------------------------
@@ -270,6 +274,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MAX-LOYALTY <noreply@max
 
 # --- Audit ---------------------------------------------------------------------------------
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=90)
+
+# --- Encryption at rest and POS integration ------------------------------------------------
+# Fernet keys, comma-separated, newest first (see maxloyalty/encryption.py); empty: derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+POS_SIGNATURE_TOLERANCE_SECONDS = env.int("POS_SIGNATURE_TOLERANCE_SECONDS", default=300)
+POS_SECRET_GRACE_HOURS = env.int("POS_SECRET_GRACE_HOURS", default=24)
+POS_DEFAULT_POLL_MINUTES = env.int("POS_DEFAULT_POLL_MINUTES", default=60)
+# Seconds a POS connection's signing material is kept inside one process (the webhook's hot path).
+POS_CONNECTION_LOCAL_TTL = env.int("POS_CONNECTION_LOCAL_TTL", default=10)
+POS_HTTP_TIMEOUT_SECONDS = env.float("POS_HTTP_TIMEOUT_SECONDS", default=20.0)
 
 # --- Logging -------------------------------------------------------------------------------
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # "text" (readable lines) or "json" (JSON lines)

@@ -7,6 +7,12 @@ from django.core.exceptions import ImproperlyConfigured
 if not os.environ.get("SECRET_KEY"):
     raise ImproperlyConfigured("SECRET_KEY must be set in production (a long random string).")
 
+if not os.environ.get("FIELD_ENCRYPTION_KEYS"):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS must be set in production (comma-separated Fernet keys, newest first; "
+        'generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())").'
+    )
+
 if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured("DATABASE_URL must be set in production (postgres://user:password@host:5432/name).")
 

@@ -97,7 +97,11 @@ def test_existing_user_joins_new_chain_only_with_own_password(worlds, db, platfo
 
 def test_create_chain_command_creates_everything(db, capsys):
     call_command(
-        "create_chain", name="Shawarma King", slug="shawarma", owner_email="boss@shawarma.test", owner_password="strong-Passw0rd-42"
+        "create_chain",
+        name="Shawarma King",
+        slug="shawarma",
+        owner_email="boss@shawarma.test",
+        owner_password="strong-Passw0rd-42",
     )
     assert "http://shawarma.ml.test:8000/" in capsys.readouterr().out
     chain = Chain.objects.get(slug="shawarma")
