@@ -31,6 +31,12 @@ class Gender(models.TextChoices):
     MALE = "male", _("Male")
 
 
+class ConsentChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    TELEGRAM = "telegram", _("Telegram")
+
+
 def new_qr_token() -> str:
     return secrets.token_urlsafe(16)
 
@@ -100,6 +106,16 @@ class Guest(models.Model):
     @property
     def is_blocked(self) -> bool:
         return self.status == GuestStatus.BLOCKED
+
+    @property
+    def is_erased(self) -> bool:
+        return self.status == GuestStatus.ERASED
+
+    def has_consent(self, channel: str) -> bool:
+        """Consent counts when it was given and not withdrawn afterwards (both times are kept as history)."""
+        given_at = getattr(self, f"{channel}_consent_at")
+        withdrawn_at = getattr(self, f"{channel}_consent_withdrawn_at")
+        return given_at is not None and (withdrawn_at is None or withdrawn_at < given_at)
 
 
 class Visit(models.Model):

@@ -1,0 +1,474 @@
+"""Every write on guests: create, update, block, consents, erasure (right to be forgotten), import merge.
+
+Each function is one transaction and writes an audit row (who, what, old → new) for the staff member acting.
+`access` is the acting staff member's ChainAccess (None when the system acts: bot, import task, POS pipeline);
+`actor` names the user for the audit row when there is no access (an import started by someone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import AuditEntry
+from audit.services import changes_between, record_audit
+from guests.cards import random_card_number
+from guests.errors import DuplicateCard, DuplicateGuest, GuestErased, ImportFileInvalid, RestaurantOutOfReach
+from guests.models import ConsentChannel, Guest, GuestSource, GuestStatus, ImportJob, ImportStatus, new_qr_token
+from guests.phones import normalize_phone
+from maxloyalty.errors import ValidationFailed
+from pos.models import Restaurant
+
+if TYPE_CHECKING:
+    import datetime
+
+    from django.core.files.uploadedfile import UploadedFile
+
+    from accounts.access import ChainAccess
+    from accounts.models import User
+    from guests.csv_import import ImportedGuest
+
+# Sent inside the creating transaction (receivers may write in it, e.g. the loyalty app's welcome bonus).
+guest_created = Signal()  # kwargs: guest, actor
+
+EDITABLE_FIELDS = (
+    "phone",
+    "first_name",
+    "last_name",
+    "email",
+    "birthday",
+    "gender",
+    "language",
+    "tags",
+    "note",
+    "card_number",
+    "home_restaurant_id",
+)
+# What erasure removes; also what is scrubbed from the guest's earlier audit rows.
+PERSONAL_FIELDS = (
+    "phone",
+    "first_name",
+    "last_name",
+    "email",
+    "birthday",
+    "gender",
+    "telegram_chat_id",
+    "telegram_username",
+    "card_number",
+    "qr_token",
+    "tags",
+    "note",
+)
+ERASED_MARK = "[erased]"
+MAX_TAG_LENGTH = 50
+
+
+def _actor_of(access: ChainAccess | None, actor: User | None) -> User | None:
+    return actor if actor is not None else (access.user if access is not None else None)
+
+
+def _snapshot(guest: Guest) -> dict[str, Any]:
+    values = {field: getattr(guest, field) for field in EDITABLE_FIELDS}
+    values["tags"] = list(values["tags"])
+    return values
+
+
+def _clean_email(email: str | None) -> str:
+    email = (email or "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise ValidationFailed(fields={"email": [str(_("Enter a valid email address."))]}) from error
+    return email
+
+
+def _clean_tags(tags: Iterable[str] | None) -> list[str]:
+    cleaned: list[str] = []
+    for tag in tags or ():
+        tag = str(tag).strip()
+        if len(tag) > MAX_TAG_LENGTH:
+            raise ValidationFailed(
+                fields={"tags": [str(_("A tag is at most %(n)d characters long.") % {"n": MAX_TAG_LENGTH})]}
+            )
+        if tag and tag not in cleaned:
+            cleaned.append(tag)
+    return cleaned
+
+
+def _clean_card_number(card_number: str | None, *, guest_id: int | None = None) -> str | None:
+    card = (card_number or "").replace(" ", "").replace("-", "")
+    if not card:
+        return None
+    if not card.isalnum() or not 4 <= len(card) <= 32:
+        raise ValidationFailed(fields={"card_number": [str(_("A card number is 4 to 32 letters or digits."))]})
+    holder = Guest.objects.filter(card_number=card).exclude(pk=guest_id).values_list("pk", flat=True).first()
+    if holder is not None:
+        raise DuplicateCard(existing_guest_id=holder, fields={"card_number": [str(DuplicateCard.message)]})
+    return card
+
+
+def _unused_card_number() -> str:
+    while True:
+        card = random_card_number()
+        if not Guest.objects.filter(card_number=card).exists():
+            return card
+
+
+def _phone_not_taken(phone: str, *, guest_id: int | None = None) -> None:
+    holder = Guest.objects.filter(phone=phone).exclude(pk=guest_id).values_list("pk", flat=True).first()
+    if holder is not None:
+        raise DuplicateGuest(existing_guest_id=holder, fields={"phone": [str(DuplicateGuest.message)]})
+
+
+def _home_restaurant_id(access: ChainAccess | None, restaurant_id: int | None) -> int | None:
+    """A restaurant that exists and that the staff member works at; restaurant-bound staff default to theirs."""
+    if restaurant_id is None:
+        if access is not None and access.restaurant_ids is not None and len(access.restaurant_ids) == 1:
+            return next(iter(access.restaurant_ids))
+        return None
+    in_reach = access is None or access.covers_restaurant(restaurant_id)
+    if not in_reach or not Restaurant.objects.filter(pk=restaurant_id).exists():
+        raise RestaurantOutOfReach(fields={"home_restaurant": [str(RestaurantOutOfReach.message)]})
+    return restaurant_id
+
+
+def _save_unique(guest: Guest, **save_kwargs: Any) -> None:
+    """Save; a concurrent insert of the same phone or card becomes the same 409 as the checks before it."""
+    try:
+        with transaction.atomic():
+            guest.save(**save_kwargs)
+    except IntegrityError:
+        if guest.phone:
+            _phone_not_taken(guest.phone, guest_id=guest.pk)
+        if guest.card_number:
+            _clean_card_number(guest.card_number, guest_id=guest.pk)
+        raise
+
+
+def _apply_consent(guest: Guest, channel: str, given: bool, now: datetime.datetime) -> bool:
+    """Record consent given or withdrawn now; both times are kept. True when something changed."""
+    if channel not in ConsentChannel.values:
+        raise ValidationFailed(fields={"consents": [str(_("Unknown channel: %(c)s") % {"c": channel})]})
+    if given == guest.has_consent(channel):
+        return False
+    setattr(guest, f"{channel}_consent_at" if given else f"{channel}_consent_withdrawn_at", now)
+    return True
+
+
+def _consent_changes(guest: Guest, consents: Mapping[str, bool] | None, now: datetime.datetime) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
+    for channel, given in (consents or {}).items():
+        if _apply_consent(guest, channel, bool(given), now):
+            changes[f"{channel}_consent"] = [not given, bool(given)]
+    return changes
+
+
+@transaction.atomic
+def create_guest(
+    *,
+    access: ChainAccess | None,
+    phone: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    birthday: datetime.date | None = None,
+    gender: str = "",
+    language: str = "",
+    tags: Iterable[str] = (),
+    note: str = "",
+    card_number: str | None = None,
+    home_restaurant_id: int | None = None,
+    source: str = GuestSource.CASHIER,
+    consents: Mapping[str, bool] | None = None,
+    actor: User | None = None,
+) -> Guest:
+    """A new guest with a normalised phone and a fresh card; DuplicateGuest (409, existing_guest_id) if the phone is taken."""
+    e164 = normalize_phone(phone)
+    _phone_not_taken(e164)
+    guest = Guest(
+        phone=e164,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=_clean_email(email),
+        birthday=birthday,
+        gender=gender,
+        tags=_clean_tags(tags),
+        note=note,
+        card_number=_clean_card_number(card_number) or _unused_card_number(),
+        home_restaurant_id=_home_restaurant_id(access, home_restaurant_id),
+        source=source,
+    )
+    if language:
+        guest.language = language
+    else:
+        from django.db import connection
+
+        guest.language = getattr(connection.tenant, "default_language", None) or guest.language
+    consent_changes = _consent_changes(guest, consents, timezone.now())
+    _save_unique(guest)
+    after = _snapshot(guest)
+    changes = {field: [None, value] for field, value in after.items() if value not in (None, "", [])}
+    changes.update(consent_changes)
+    actor = _actor_of(access, actor)
+    record_audit(
+        action="guest.created",
+        actor=actor,
+        target=guest,
+        changes=changes,
+        data={"source": source},
+        restaurant_id=guest.home_restaurant_id,
+    )
+    guest_created.send(sender=Guest, guest=guest, actor=actor)
+    return guest
+
+
+def _locked(guest: Guest) -> Guest:
+    locked = Guest.objects.select_for_update().get(pk=guest.pk)
+    if locked.is_erased:
+        raise GuestErased(guest_id=guest.pk)
+    return locked
+
+
+@transaction.atomic
+def update_guest(
+    *, access: ChainAccess | None, guest: Guest, data: Mapping[str, Any], actor: User | None = None
+) -> Guest:
+    """Change the given fields (EDITABLE_FIELDS plus "consents": {channel: bool}); audited as old → new."""
+    guest = _locked(guest)
+    before = _snapshot(guest)
+    for field, value in data.items():
+        if field == "consents":
+            continue
+        if field == "phone":
+            value = normalize_phone(value)
+            _phone_not_taken(value, guest_id=guest.pk)
+        elif field == "email":
+            value = _clean_email(value)
+        elif field == "tags":
+            value = _clean_tags(value)
+        elif field == "card_number":
+            value = _clean_card_number(value, guest_id=guest.pk) or guest.card_number or _unused_card_number()
+        elif field == "home_restaurant_id":
+            if value is None and access is not None and access.restaurant_ids is not None:
+                raise RestaurantOutOfReach(fields={"home_restaurant": [str(RestaurantOutOfReach.message)]})
+            value = _home_restaurant_id(access, value) if value is not None else None
+        elif field in ("first_name", "last_name"):
+            value = (value or "").strip()
+        elif field not in EDITABLE_FIELDS:
+            raise ValueError(f"update_guest cannot change {field!r}")
+        setattr(guest, field, value)
+    changes = changes_between(before, _snapshot(guest))
+    changes.update(_consent_changes(guest, data.get("consents"), timezone.now()))
+    if changes:
+        _save_unique(guest)
+        record_audit(
+            action="guest.updated",
+            actor=_actor_of(access, actor),
+            target=guest,
+            changes=changes,
+            restaurant_id=guest.home_restaurant_id,
+        )
+    return guest
+
+
+def _set_status(*, access: ChainAccess | None, guest: Guest, status: str, action: str, reason: str) -> Guest:
+    guest = _locked(guest)
+    if guest.status == status:
+        return guest
+    before = guest.status
+    guest.status = status
+    guest.save(update_fields=["status", "updated_at"])
+    record_audit(
+        action=action,
+        actor=_actor_of(access, None),
+        target=guest,
+        changes={"status": [before, status]},
+        reason=reason,
+        restaurant_id=guest.home_restaurant_id,
+    )
+    return guest
+
+
+@transaction.atomic
+def block_guest(*, access: ChainAccess | None, guest: Guest, reason: str = "") -> Guest:
+    """A blocked guest keeps the data but may not earn or spend (the loyalty services check is_blocked)."""
+    return _set_status(access=access, guest=guest, status=GuestStatus.BLOCKED, action="guest.blocked", reason=reason)
+
+
+@transaction.atomic
+def unblock_guest(*, access: ChainAccess | None, guest: Guest, reason: str = "") -> Guest:
+    return _set_status(access=access, guest=guest, status=GuestStatus.ACTIVE, action="guest.unblocked", reason=reason)
+
+
+@transaction.atomic
+def set_consent(
+    *, guest: Guest, channel: str, given: bool, access: ChainAccess | None = None, actor: User | None = None
+) -> Guest:
+    """Marketing consent for one channel given or withdrawn now (the bot calls this with access=None)."""
+    guest = _locked(guest)
+    now = timezone.now()
+    if _apply_consent(guest, channel, given, now):
+        guest.save()
+        record_audit(
+            action="guest.consent_given" if given else "guest.consent_withdrawn",
+            actor=_actor_of(access, actor),
+            target=guest,
+            changes={f"{channel}_consent": [not given, given]},
+        )
+    return guest
+
+
+def _scrub_audit_history(guest: Guest) -> None:
+    """Earlier audit rows of this guest keep who did what and when, but no longer the personal values."""
+    entries = list(AuditEntry.objects.filter(object_type=Guest._meta.label_lower, object_id=str(guest.pk)))
+    for entry in entries:
+        entry.object_repr = str(guest)
+        entry.changes = {
+            field: ([ERASED_MARK, ERASED_MARK] if field in PERSONAL_FIELDS else values)
+            for field, values in (entry.changes or {}).items()
+        }
+    AuditEntry.objects.bulk_update(entries, ["object_repr", "changes"])
+
+
+@transaction.atomic
+def erase_guest(*, guest: Guest, access: ChainAccess | None, reason: str, actor: User | None = None) -> Guest:
+    """Right to be forgotten (152-FZ / GDPR): personal data removed, card and QR rotated, status erased.
+
+    The guest row itself, its visits and every ledger entry stay, so the chain's totals (points issued and spent,
+    revenue per restaurant) do not change; nothing left on the row identifies the person.
+    """
+    guest = Guest.objects.select_for_update().get(pk=guest.pk)
+    if guest.is_erased:
+        return guest
+    erased_fields = [field for field in PERSONAL_FIELDS if getattr(guest, field) not in (None, "", [])]
+    now = timezone.now()
+    for channel in ConsentChannel.values:
+        if guest.has_consent(channel):
+            setattr(guest, f"{channel}_consent_withdrawn_at", now)
+    guest.phone = None
+    guest.first_name = guest.last_name = guest.email = guest.gender = ""
+    guest.telegram_username = guest.note = ""
+    guest.birthday = None
+    guest.telegram_chat_id = None
+    guest.tags = []
+    guest.card_number = _unused_card_number()
+    guest.qr_token = new_qr_token()
+    guest.status = GuestStatus.ERASED
+    guest.erased_at = now
+    guest.save()
+    _scrub_audit_history(guest)
+    record_audit(
+        action="guest.erased",
+        actor=_actor_of(access, actor),
+        target=guest,
+        data={"erased_fields": erased_fields},
+        reason=reason,
+        restaurant_id=guest.home_restaurant_id,
+    )
+    return guest
+
+
+@transaction.atomic
+def merge_import_row(*, row: ImportedGuest, actor: User | None) -> bool:
+    """One imported row: a new guest, or merged into the guest with the same phone. True when created.
+
+    Merge rule: a non-empty cell overwrites the guest's value, tags are added to the guest's tags, empty cells
+    change nothing, consent cells given as yes/no set the consent.
+    """
+    existing = Guest.objects.select_for_update().filter(phone=normalize_phone(row.phone)).first()
+    if existing is None:
+        create_guest(
+            access=None,
+            actor=actor,
+            phone=row.phone,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            email=row.email,
+            birthday=row.birthday,
+            gender=row.gender,
+            language=row.language,
+            tags=row.tags,
+            note=row.note,
+            card_number=row.card_number or None,
+            source=GuestSource.IMPORT,
+            consents=row.consents,
+        )
+        return True
+    data: dict[str, Any] = {
+        field: value
+        for field, value in (
+            ("first_name", row.first_name),
+            ("last_name", row.last_name),
+            ("email", row.email),
+            ("birthday", row.birthday),
+            ("gender", row.gender),
+            ("language", row.language),
+            ("note", row.note),
+            ("card_number", row.card_number),
+        )
+        if value
+    }
+    if row.tags:
+        data["tags"] = [*existing.tags, *row.tags]
+    if row.consents:
+        data["consents"] = row.consents
+    update_guest(access=None, actor=actor, guest=existing, data=data)
+    return False
+
+
+def start_import_job(*, access: ChainAccess | None, upload: UploadedFile, actor: User | None = None) -> ImportJob:
+    """Store the uploaded CSV and queue its import; the job's counters are polled while the worker runs."""
+    from guests.tasks import import_guests_job
+
+    job = ImportJob(created_by=_actor_of(access, actor), file_name=(upload.name or "")[:255])
+    job.file.save(upload.name or "guests.csv", upload, save=False)
+    job.save()
+    record_audit(action="guest_import.started", actor=job.created_by, target=job, data={"file_name": job.file_name})
+    transaction.on_commit(lambda: import_guests_job.delay(job.pk))
+    return job
+
+
+def run_import_job(*, job_id: int) -> ImportJob:
+    """Process a queued import once (a retry or a second worker finds it claimed and does nothing).
+
+    Not one transaction: every row commits on its own so good rows are kept and the progress is visible.
+    """
+    from guests.csv_import import ImportReport, import_guests_csv
+
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.PENDING).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now()
+    )
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if claimed != 1:
+        return job
+
+    def save_progress(report: ImportReport) -> None:
+        ImportJob.objects.filter(pk=job_id).update(
+            total=report.total,
+            processed=report.processed,
+            created=report.created,
+            updated=report.updated,
+            failed=report.failed,
+            errors=report.errors,
+        )
+
+    try:
+        with job.file.open("rb") as binary:
+            import_guests_csv(binary, actor=job.created_by, on_progress=save_progress)
+    except ImportFileInvalid as error:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED, failure=str(error.message), finished_at=timezone.now()
+        )
+    else:
+        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.DONE, finished_at=timezone.now())
+    job.refresh_from_db()
+    job.file.delete(save=True)  # the upload holds personal data: keep only the counters and row errors
+    return job

@@ -1,0 +1,12 @@
+"""Celery tasks of the guests app: thin wrappers running a service inside the chain's schema."""
+
+from __future__ import annotations
+
+from maxloyalty.celery import app
+
+
+@app.task(acks_late=True)
+def import_guests_job(job_id: int) -> None:
+    from guests.services import run_import_job
+
+    run_import_job(job_id=job_id)
