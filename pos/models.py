@@ -1,8 +1,9 @@
-"""Restaurants (locations) of a chain; POS connections and receipts come with the POS integration."""
+"""Restaurants (locations) of a chain, their POS connections, the checks (receipts) the POS reports, sync runs."""
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,3 +32,220 @@ class Restaurant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PosKind(models.TextChoices):
+    IIKO = "iiko", _("iiko")
+    RKEEPER = "rkeeper", _("R-Keeper")
+    WEBHOOK = "webhook", _("Any POS (signed webhook)")
+
+
+class ConnectionStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    FAILING = "failing", _("Failing")
+    PAUSED = "paused", _("Paused")
+
+
+class PosConnection(models.Model):
+    """How one restaurant's POS talks to us: pushes signed checks, is polled, or both."""
+
+    restaurant = models.ForeignKey(
+        Restaurant, on_delete=models.PROTECT, related_name="pos_connections", verbose_name=_("restaurant")
+    )
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    kind = models.CharField(_("POS type"), max_length=16, choices=PosKind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ConnectionStatus.choices, default=ConnectionStatus.ACTIVE
+    )
+    # External ids: iiko organisation and terminal group; R-Keeper restaurant/object code and cash station.
+    external_organization_id = models.CharField(_("organisation id"), max_length=64, blank=True)
+    external_terminal_id = models.CharField(_("terminal id"), max_length=64, blank=True)
+    external_restaurant_code = models.CharField(_("restaurant code"), max_length=64, blank=True)
+    api_base_url = models.URLField(_("API address"), max_length=300, blank=True)
+    # Encrypted at rest (maxloyalty.encryption); never shown again after saving, only replaced.
+    credentials_encrypted = models.TextField(_("credentials (encrypted)"), blank=True, editable=False)
+    credentials_updated_at = models.DateTimeField(_("credentials updated at"), null=True, blank=True)
+    signing_secret_encrypted = models.TextField(_("signing secret (encrypted)"), blank=True, editable=False)
+    previous_signing_secret_encrypted = models.TextField(
+        _("previous signing secret (encrypted)"), blank=True, editable=False
+    )
+    previous_secret_valid_until = models.DateTimeField(_("previous secret valid until"), null=True, blank=True)
+    secret_rotated_at = models.DateTimeField(_("secret rotated at"), null=True, blank=True)
+    # SHA-256 of the token a POS echoes to prove itself (iiko webhooks, R-Keeper notifications).
+    inbound_token_digest = models.CharField(max_length=64, blank=True, editable=False)
+    poll_interval_minutes = models.PositiveIntegerField(_("poll interval (minutes)"), default=60)
+    sync_cursor = models.JSONField(_("sync cursor"), default=dict, blank=True)
+    last_synced_at = models.DateTimeField(_("last sync"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("POS connection")
+        verbose_name_plural = _("POS connections")
+        ordering = ["restaurant_id", "id"]
+        indexes = [
+            models.Index(fields=["status"], name="pos_connection_status_idx"),
+            models.Index(fields=["kind", "status"], name="pos_connection_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_polled(self) -> bool:
+        return self.kind in (PosKind.IIKO, PosKind.RKEEPER)
+
+
+class ReceiptOperation(models.TextChoices):
+    SALE = "sale", _("Sale")
+    REFUND = "refund", _("Refund or cancellation")
+
+
+class ReceiptStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSED = "processed", _("Processed")
+    FAILED = "failed", _("Failed")
+
+
+class ReceiptSource(models.TextChoices):
+    WEBHOOK = "webhook", _("Webhook")
+    PULL = "pull", _("Polling")
+    NOTIFICATION = "notification", _("POS notification")
+
+
+class Receipt(models.Model):
+    """One check (or its refund) as the POS reported it, and what the loyalty program made of it."""
+
+    connection = models.ForeignKey(PosConnection, on_delete=models.PROTECT, related_name="receipts")
+    restaurant = models.ForeignKey(Restaurant, on_delete=models.PROTECT, related_name="receipts")
+    external_id = models.CharField(_("POS check id"), max_length=128)
+    operation = models.CharField(_("operation"), max_length=8, choices=ReceiptOperation.choices)
+    status = models.CharField(_("status"), max_length=16, choices=ReceiptStatus.choices, default="received")
+    source = models.CharField(_("source"), max_length=16, choices=ReceiptSource.choices)
+    payload = models.JSONField(_("payload as received"), default=dict)
+    content_digest = models.CharField(_("content digest"), max_length=64, blank=True)
+    # The check in our own terms (pos.check_format.PosCheck), so processing never re-parses POS formats.
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    terminal = models.CharField(_("terminal"), max_length=64, blank=True)
+    guest_identifier_kind = models.CharField(_("guest identified by"), max_length=8, blank=True)
+    guest_identifier = models.CharField(_("guest identifier"), max_length=64, blank=True)
+    lines = models.JSONField(_("lines"), default=list)
+    payments = models.JSONField(_("payments"), default=list, blank=True)
+    total_amount = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    promo_code = models.CharField(_("promo code"), max_length=64, blank=True)
+    points_requested = models.IntegerField(_("points requested"), default=0)
+    # Outcome
+    guest = models.ForeignKey("guests.Guest", null=True, blank=True, on_delete=models.SET_NULL, related_name="receipts")
+    points_earned = models.IntegerField(_("points earned"), default=0)
+    points_spent = models.IntegerField(_("points spent"), default=0)
+    outcome_reason = models.CharField(_("outcome"), max_length=64, blank=True)
+    outcome_detail = models.TextField(_("outcome detail"), blank=True)
+    visit_id = models.BigIntegerField(_("visit"), null=True, blank=True)
+    refund_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="refunds", verbose_name=_("refund of")
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "external_id", "operation"], name="pos_receipt_external_id_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(total_amount__gte=0), name="pos_receipt_total_not_negative"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="pos_receipt_pending_idx",
+                condition=models.Q(status__in=["received", "failed"]),
+            ),
+            models.Index(fields=["status", "-received_at"], name="pos_receipt_status_idx"),
+            models.Index(fields=["restaurant", "-received_at"], name="pos_receipt_restaurant_idx"),
+            models.Index(fields=["connection", "-received_at"], name="pos_receipt_connection_idx"),
+            models.Index(fields=["guest", "-received_at"], name="pos_receipt_guest_idx"),
+            models.Index(fields=["received_at"], name="pos_receipt_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} ({self.get_operation_display()})"
+
+    @property
+    def idempotency_key(self) -> str:
+        """The key the loyalty ledger sees: the same POS check can never accrue twice, whatever path it took."""
+        return f"pos:{self.connection_id}:{self.operation}:{self.external_id}"
+
+
+class SyncRunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    PARTIAL = "partial", _("Continues in the next run")
+    FAILED = "failed", _("Failed")
+
+
+class SyncRun(models.Model):
+    """One poll of a POS: the window asked for, what came back and what was new."""
+
+    connection = models.ForeignKey(PosConnection, on_delete=models.CASCADE, related_name="sync_runs")
+    status = models.CharField(_("status"), max_length=16, choices=SyncRunStatus.choices, default="running")
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    window_from = models.DateTimeField(_("window from"), null=True, blank=True)
+    window_to = models.DateTimeField(_("window to"), null=True, blank=True)
+    cursor_before = models.JSONField(_("cursor before"), default=dict, blank=True)
+    cursor_after = models.JSONField(_("cursor after"), default=dict, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    fetched_count = models.PositiveIntegerField(_("checks fetched"), default=0)
+    new_count = models.PositiveIntegerField(_("new checks"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["connection", "-started_at"], name="pos_syncrun_connection_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} @ {self.started_at:%Y-%m-%d %H:%M}: {self.status}"
+
+
+class RejectedAttempt(models.Model):
+    """A push we refused (bad signature, stale, unknown connection, invalid check). Never holds a secret."""
+
+    connection = models.ForeignKey(
+        PosConnection, null=True, blank=True, on_delete=models.SET_NULL, related_name="rejected_attempts"
+    )
+    connection_ref = models.CharField(_("connection asked for"), max_length=64, blank=True)
+    endpoint = models.CharField(_("endpoint"), max_length=32)
+    reason = models.CharField(_("reason"), max_length=64)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"))
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    body_sha256 = models.CharField(_("body SHA-256"), max_length=64, blank=True)
+    body_size = models.PositiveIntegerField(_("body size"), default=0)
+    external_id = models.CharField(_("POS check id"), max_length=128, blank=True)
+    field_errors = models.JSONField(_("field errors"), default=dict, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rejected attempt")
+        verbose_name_plural = _("rejected attempts")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["connection", "-received_at"], name="pos_rejected_connection_idx"),
+            models.Index(fields=["-received_at"], name="pos_rejected_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.http_status} {self.reason}"

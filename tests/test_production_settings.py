@@ -13,6 +13,7 @@ SAFE = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     "ALLOWED_HOSTS": "maxloyalty.example,.maxloyalty.example",
     "PLATFORM_DOMAIN": "maxloyalty.example",
+    "FIELD_ENCRYPTION_KEYS": "bXF4bG95YWx0eS10ZXN0LWtleS0wMDAwMDAwMDAwMDA=",
 }
 
 
@@ -50,6 +51,8 @@ def test_safe_configuration_starts():
         ({"DEBUG": "true"}, "DEBUG"),
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS"),
         ({"DATABASE_URL": None}, "DATABASE_URL"),
+        ({"FIELD_ENCRYPTION_KEYS": None}, "FIELD_ENCRYPTION_KEYS"),
+        ({"FIELD_ENCRYPTION_KEYS": "not-a-fernet-key"}, "FIELD_ENCRYPTION_KEYS"),
     ],
 )
 def test_insecure_configuration_is_refused_naming_the_variable(overrides, named):

@@ -2,6 +2,7 @@
 
 import os
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 if not os.environ.get("SECRET_KEY"):
@@ -24,6 +25,12 @@ from .base import *  # noqa: F403
 from .base import ALLOWED_HOSTS, DEBUG, SECRET_KEY
 
 DEMO_DATA_ALLOWED = False
+
+for _key in os.environ["FIELD_ENCRYPTION_KEYS"].split(","):
+    try:
+        Fernet(_key.strip().encode())
+    except ValueError as _error:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key.") from _error
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production: unset DEBUG or set DEBUG=false.")
