@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -120,7 +121,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 REDIS_FALLBACK_ALLOWED = env.bool("REDIS_FALLBACK_ALLOWED", default=False)
 REDIS_AVAILABLE = redis_is_reachable(REDIS_URL)
-if not REDIS_AVAILABLE and REDIS_FALLBACK_ALLOWED:
+if not REDIS_AVAILABLE and REDIS_FALLBACK_ALLOWED and os.environ.get("RUN_MAIN") != "true":  # once, not per reload
     print(
         f"Redis is unreachable at {REDIS_URL}: using a local-memory cache and running Celery tasks eagerly.",
         file=sys.stderr,
