@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Right
 
@@ -41,6 +41,22 @@ def loyalty_relations() -> tuple[str, ...]:
     except FieldDoesNotExist:
         return ("points_account",)
     return ("points_account", "points_account__level")
+
+
+def loyalty_figures(guest: Guest) -> dict[str, Any] | None:
+    """Points available/pending and level from the guest's PointsAccount (loyalty app), None when it has none."""
+    if not loyalty_relations():
+        return None
+    try:
+        account = guest.points_account  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+    level = getattr(account, "level", None)
+    return {
+        "available": getattr(account, "available", None),
+        "pending": getattr(account, "pending", None),
+        "level": {"id": level.pk, "name": str(getattr(level, "name", level))} if level is not None else None,
+    }
 
 
 def with_loyalty(queryset: QuerySet[Guest]) -> QuerySet[Guest]:

@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+"""Guest endpoints under /api/v1/ (the loyalty app adds /guests/{id}/transactions, /balance, /accrue, ...)."""
+
+from django.urls import path
+
+from guests.api import views
 
 app_name = "guests-api"
-urlpatterns: list = []
+urlpatterns = [
+    path("guests", views.GuestListCreateApi.as_view(), name="guest-list"),
+    path("guests/lookup", views.GuestLookupApi.as_view(), name="guest-lookup"),
+    path("guests/export", views.GuestExportApi.as_view(), name="guest-export"),
+    path("guests/import", views.GuestImportApi.as_view(), name="guest-import"),
+    path("guests/import/<int:job_id>", views.GuestImportStatusApi.as_view(), name="guest-import-status"),
+    path("guests/<int:guest_id>", views.GuestDetailApi.as_view(), name="guest-detail"),
+    path("guests/<int:guest_id>/visits", views.GuestVisitListApi.as_view(), name="guest-visits"),
+    path("guests/<int:guest_id>/block", views.GuestBlockApi.as_view(), name="guest-block"),
+    path("guests/<int:guest_id>/unblock", views.GuestUnblockApi.as_view(), name="guest-unblock"),
+]

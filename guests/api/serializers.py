@@ -1,0 +1,127 @@
+"""Shapes of guests in API answers. Contacts pass through the one masking function; loyalty figures when present."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
+
+from guests.masking import mask_contact
+from guests.models import ConsentChannel, Guest, ImportJob, Visit
+from guests.selectors import loyalty_figures
+
+ConsentOut = inline_serializer(
+    "GuestConsent",
+    {
+        "given": serializers.BooleanField(),
+        "given_at": serializers.DateTimeField(allow_null=True),
+        "withdrawn_at": serializers.DateTimeField(allow_null=True),
+    },
+)
+LoyaltyOut = inline_serializer(
+    "GuestLoyalty",
+    {
+        "available": serializers.IntegerField(allow_null=True),
+        "pending": serializers.IntegerField(allow_null=True),
+        "level": inline_serializer(
+            "GuestLevel", {"id": serializers.IntegerField(), "name": serializers.CharField()}, allow_null=True
+        ),
+    },
+    allow_null=True,
+)
+
+
+class GuestOut(serializers.Serializer):
+    """Needs context={"access": ChainAccess} so contacts are masked for roles without VIEW_GUEST_CONTACTS."""
+
+    id = serializers.IntegerField()
+    phone = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    full_name = serializers.CharField()
+    birthday = serializers.DateField(allow_null=True)
+    gender = serializers.CharField()
+    language = serializers.CharField()
+    card_number = serializers.CharField(allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField())
+    note = serializers.CharField()
+    source = serializers.CharField()
+    status = serializers.CharField()
+    home_restaurant = serializers.IntegerField(source="home_restaurant_id", allow_null=True)
+    has_telegram = serializers.SerializerMethodField()
+    consents = serializers.SerializerMethodField()
+    loyalty = serializers.SerializerMethodField()
+    first_visit_at = serializers.DateTimeField(allow_null=True)
+    last_visit_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_phone(self, guest: Guest) -> str:
+        return mask_contact(guest.phone, kind="phone", access=self.context.get("access"))
+
+    def get_email(self, guest: Guest) -> str:
+        return mask_contact(guest.email, kind="email", access=self.context.get("access"))
+
+    def get_has_telegram(self, guest: Guest) -> bool:
+        return guest.telegram_chat_id is not None
+
+    @extend_schema_field(serializers.DictField(child=ConsentOut))
+    def get_consents(self, guest: Guest) -> dict[str, dict[str, Any]]:
+        return {
+            channel: {
+                "given": guest.has_consent(channel),
+                "given_at": serializers.DateTimeField().to_representation(getattr(guest, f"{channel}_consent_at"))
+                if getattr(guest, f"{channel}_consent_at")
+                else None,
+                "withdrawn_at": serializers.DateTimeField().to_representation(
+                    getattr(guest, f"{channel}_consent_withdrawn_at")
+                )
+                if getattr(guest, f"{channel}_consent_withdrawn_at")
+                else None,
+            }
+            for channel in ConsentChannel.values
+        }
+
+    @extend_schema_field(LoyaltyOut)
+    def get_loyalty(self, guest: Guest) -> dict[str, Any] | None:
+        return loyalty_figures(guest)
+
+
+class VisitOut(serializers.ModelSerializer):
+    restaurant_name = serializers.CharField(source="restaurant.name", default=None, allow_null=True)
+
+    class Meta:
+        model = Visit
+        fields = (
+            "id",
+            "restaurant",
+            "restaurant_name",
+            "visited_at",
+            "check_amount",
+            "currency",
+            "points_earned",
+            "points_spent",
+            "receipt_id",
+        )
+
+
+class ImportJobOut(serializers.ModelSerializer):
+    class Meta:
+        model = ImportJob
+        fields = (
+            "id",
+            "status",
+            "file_name",
+            "total",
+            "processed",
+            "created",
+            "updated",
+            "failed",
+            "errors",
+            "failure",
+            "created_at",
+            "started_at",
+            "finished_at",
+        )

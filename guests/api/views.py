@@ -1,0 +1,343 @@
+"""The guests REST API: thin views, one per operation, each calling one selector or service."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import schema_context
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import ChainAccess, access_for
+from accounts.roles import Permission
+from audit.services import record_audit
+from guests.api.serializers import GuestOut, ImportJobOut, VisitOut
+from guests.export import export_rows
+from guests.filters import GuestFilter
+from guests.models import Gender, GuestSource
+from guests.selectors import access_guest, access_import_job, guest_list, guest_visits, lookup_guest
+from guests.services import block_guest, create_guest, erase_guest, start_import_job, unblock_guest, update_guest
+from maxloyalty.api import StandardPagination, validated
+
+_ERRORS = {
+    400: OpenApiResponse(description="Invalid input: {error: {code, message, fields}}"),
+    404: OpenApiResponse(description="Guest not found (also when outside your restaurants or in another chain)"),
+    409: OpenApiResponse(description="duplicate_guest / duplicate_card, with existing_guest_id"),
+    422: OpenApiResponse(description="malformed_phone, restaurant_out_of_reach, validation_failed"),
+}
+
+
+def _access(request: Request) -> ChainAccess:
+    access = access_for(request)
+    assert access is not None  # HasChainPermission refused non-members already
+    return access
+
+
+def _page_of(items_serializer: serializers.Serializer, name: str) -> Any:
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": items_serializer,
+        },
+    )
+
+
+def _filter_parameters() -> list[OpenApiParameter]:
+    types = {"DateFilter": OpenApiTypes.DATE, "NumberFilter": OpenApiTypes.INT}
+    return [
+        OpenApiParameter(name, types.get(type(item).__name__, OpenApiTypes.STR), description=str(item.label or ""))
+        for name, item in GuestFilter.base_filters.items()
+    ] + [
+        OpenApiParameter("page", OpenApiTypes.INT),
+        OpenApiParameter("page_size", OpenApiTypes.INT),
+    ]
+
+
+class ConsentsInput(serializers.Serializer):
+    sms = serializers.BooleanField(required=False)
+    email = serializers.BooleanField(required=False)
+    telegram = serializers.BooleanField(required=False)
+
+
+class GuestFieldsInput(serializers.Serializer):
+    """Fields a staff member may set on a guest; business checks (phone, duplicates, restaurants) are the service's."""
+
+    phone = serializers.CharField(max_length=40)
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    birthday = serializers.DateField(required=False, allow_null=True)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=["ru", "en"], required=False, allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    card_number = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
+    home_restaurant = serializers.IntegerField(required=False, allow_null=True)
+    consents = ConsentsInput(required=False)
+
+
+def _service_fields(data: dict[str, Any]) -> dict[str, Any]:
+    fields = dict(data)
+    if "home_restaurant" in fields:
+        fields["home_restaurant_id"] = fields.pop("home_restaurant")
+    if "consents" in fields:
+        fields["consents"] = dict(fields["consents"])
+    return fields
+
+
+class GuestListCreateApi(APIView):
+    required_permission = {"GET": Permission.VIEW_GUESTS, "POST": Permission.CREATE_GUEST}
+
+    class Input(GuestFieldsInput):
+        source = serializers.ChoiceField(
+            choices=[GuestSource.CASHIER, GuestSource.API, GuestSource.SIGNUP], default=GuestSource.API
+        )
+
+        class Meta:
+            ref_name = "GuestCreateInput"
+
+    @extend_schema(
+        parameters=_filter_parameters(),
+        responses={200: _page_of(GuestOut(many=True), "GuestPage"), 400: _ERRORS[400]},
+        summary="Guests you can see, filtered, searched (q), ordered and paginated",
+        operation_id="guests_list",
+    )
+    def get(self, request: Request) -> Response:
+        access = _access(request)
+        guests = guest_list(access=access, params=request.query_params)
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(guests, request, view=self)
+        return paginator.get_paginated_response(GuestOut(page, many=True, context={"access": access}).data)
+
+    @extend_schema(
+        request=Input,
+        responses={201: GuestOut, 400: _ERRORS[400], 409: _ERRORS[409], 422: _ERRORS[422]},
+        summary="Create a guest (phone in any spelling; 409 with existing_guest_id if the phone is taken)",
+    )
+    def post(self, request: Request) -> Response:
+        access = _access(request)
+        data = validated(self.Input, request.data)
+        guest = create_guest(access=access, **_service_fields(data))
+        guest = access_guest(access=access, guest_id=guest.pk)
+        return Response(GuestOut(guest, context={"access": access}).data, status=status.HTTP_201_CREATED)
+
+
+class GuestDetailApi(APIView):
+    required_permission = {
+        "GET": Permission.VIEW_GUESTS,
+        "PUT": Permission.EDIT_GUEST,
+        "PATCH": Permission.EDIT_GUEST,
+        "DELETE": Permission.ERASE_GUEST,
+    }
+    # PUT replaces the profile: these are emptied when left out (restaurant, card, language, consents are kept).
+    PUT_DEFAULTS: dict[str, Any] = {
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "birthday": None,
+        "gender": "",
+        "tags": [],
+        "note": "",
+    }
+
+    class EraseInput(serializers.Serializer):
+        reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+        class Meta:
+            ref_name = "GuestEraseInput"
+
+    @extend_schema(responses={200: GuestOut, 404: _ERRORS[404]}, summary="One guest")
+    def get(self, request: Request, guest_id: int) -> Response:
+        access = _access(request)
+        guest = access_guest(access=access, guest_id=guest_id)
+        return Response(GuestOut(guest, context={"access": access}).data)
+
+    def _update(self, request: Request, guest_id: int, *, partial: bool) -> Response:
+        access = _access(request)
+        guest = access_guest(access=access, guest_id=guest_id)
+        data = validated(GuestFieldsInput, request.data, partial=partial)
+        if not partial:
+            data = {**self.PUT_DEFAULTS, **data}
+        update_guest(access=access, guest=guest, data=_service_fields(data))
+        guest = access_guest(access=access, guest_id=guest_id)
+        return Response(GuestOut(guest, context={"access": access}).data)
+
+    @extend_schema(
+        request=GuestFieldsInput,
+        responses={200: GuestOut, **_ERRORS},
+        summary="Replace a guest's profile (audited, old → new)",
+    )
+    def put(self, request: Request, guest_id: int) -> Response:
+        return self._update(request, guest_id, partial=False)
+
+    @extend_schema(
+        request=GuestFieldsInput,
+        responses={200: GuestOut, **_ERRORS},
+        summary="Change some of a guest's fields (audited, old → new)",
+    )
+    def patch(self, request: Request, guest_id: int) -> Response:
+        return self._update(request, guest_id, partial=True)
+
+    @extend_schema(
+        request=EraseInput,
+        parameters=[OpenApiParameter("reason", OpenApiTypes.STR, description="Why (kept in the audit log)")],
+        responses={204: None, 404: _ERRORS[404]},
+        summary="Erase the guest's personal data (152-FZ / GDPR); visits and points history stay for totals",
+    )
+    def delete(self, request: Request, guest_id: int) -> Response:
+        access = _access(request)
+        guest = access_guest(access=access, guest_id=guest_id)
+        body = request.data if isinstance(request.data, dict) else {}
+        data = validated(self.EraseInput, {"reason": body.get("reason") or request.query_params.get("reason", "")})
+        reason = data.get("reason") or str(_("Erasure requested by the guest"))
+        erase_guest(guest=guest, access=access, reason=reason)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GuestStatusInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class GuestBlockApi(APIView):
+    required_permission = Permission.EDIT_GUEST
+
+    @extend_schema(request=GuestStatusInput, responses={200: GuestOut, 404: _ERRORS[404]}, summary="Block a guest")
+    def post(self, request: Request, guest_id: int) -> Response:
+        access = _access(request)
+        data = validated(GuestStatusInput, request.data)
+        guest = block_guest(access=access, guest=access_guest(access=access, guest_id=guest_id), reason=data["reason"])
+        return Response(GuestOut(guest, context={"access": access}).data)
+
+
+class GuestUnblockApi(APIView):
+    required_permission = Permission.EDIT_GUEST
+
+    @extend_schema(request=GuestStatusInput, responses={200: GuestOut, 404: _ERRORS[404]}, summary="Unblock a guest")
+    def post(self, request: Request, guest_id: int) -> Response:
+        access = _access(request)
+        data = validated(GuestStatusInput, request.data)
+        guest = access_guest(access=access, guest_id=guest_id)
+        guest = unblock_guest(access=access, guest=guest, reason=data["reason"])
+        return Response(GuestOut(guest, context={"access": access}).data)
+
+
+class GuestVisitListApi(APIView):
+    required_permission = Permission.VIEW_GUESTS
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT)],
+        responses={200: _page_of(VisitOut(many=True), "VisitPage"), 404: _ERRORS[404]},
+        summary="A guest's visits, newest first",
+    )
+    def get(self, request: Request, guest_id: int) -> Response:
+        guest = access_guest(access=_access(request), guest_id=guest_id)
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(guest_visits(guest=guest), request, view=self)
+        return paginator.get_paginated_response(VisitOut(page, many=True).data)
+
+
+class GuestLookupApi(APIView):
+    required_permission = Permission.VIEW_GUESTS
+
+    class Input(serializers.Serializer):
+        phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+        card = serializers.CharField(required=False, allow_blank=True, max_length=40)
+        qr = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+        class Meta:
+            ref_name = "GuestLookupInput"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("phone", OpenApiTypes.STR, description="Any spelling: 8 (916) 123-45-67, +7916…"),
+            OpenApiParameter("card", OpenApiTypes.STR),
+            OpenApiParameter("qr", OpenApiTypes.STR, description="The token from the guest's QR code"),
+        ],
+        responses={200: GuestOut, 404: _ERRORS[404], 422: _ERRORS[422]},
+        summary="Find the one guest by exactly one of phone, card number, QR token (the till's lookup)",
+    )
+    def get(self, request: Request) -> Response:
+        access = _access(request)
+        data = validated(self.Input, request.query_params)
+        guest = lookup_guest(access=access, phone=data.get("phone"), card=data.get("card"), qr=data.get("qr"))
+        return Response(GuestOut(guest, context={"access": access}).data)
+
+
+class GuestImportApi(APIView):
+    required_permission = Permission.IMPORT_GUESTS
+    parser_classes = [MultiPartParser, FormParser]
+
+    class Input(serializers.Serializer):
+        file = serializers.FileField()
+
+        class Meta:
+            ref_name = "GuestImportInput"
+
+    @extend_schema(
+        request={"multipart/form-data": Input},
+        responses={202: ImportJobOut, 400: _ERRORS[400]},
+        summary="Upload a CSV of guests; it is imported in the background (poll GET /guests/import/{job_id})",
+    )
+    def post(self, request: Request) -> Response:
+        access = _access(request)
+        data = validated(self.Input, request.data)
+        job = start_import_job(access=access, upload=data["file"])
+        return Response(ImportJobOut(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class GuestImportStatusApi(APIView):
+    required_permission = Permission.IMPORT_GUESTS
+
+    @extend_schema(responses={200: ImportJobOut, 404: _ERRORS[404]}, summary="Progress and bad rows of an import")
+    def get(self, request: Request, job_id: int) -> Response:
+        job = access_import_job(access=_access(request), job_id=job_id)
+        return Response(ImportJobOut(job).data)
+
+
+class _Echo:
+    """csv.writer writes into this and gets back the line, so rows can be streamed one by one."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+class GuestExportApi(APIView):
+    required_permission = Permission.EXPORT_GUESTS
+
+    @extend_schema(
+        parameters=[parameter for parameter in _filter_parameters() if parameter.name not in ("page", "page_size")],
+        responses={(200, "text/csv"): OpenApiTypes.STR, 400: _ERRORS[400]},
+        summary="Every guest matching the list's filters as CSV (streamed; contacts masked for your role)",
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        access = _access(request)
+        params = {key: value for key, value in request.query_params.items() if key not in ("page", "page_size")}
+        guests = guest_list(access=access, params=params)
+        record_audit(action="guests.exported", actor=access.user, data={"filters": params})
+        schema_name = connection.schema_name
+
+        def lines() -> Iterator[str]:
+            writer = csv.writer(_Echo())
+            yield "\ufeff"  # BOM: spreadsheets then read the file as UTF-8
+            with schema_context(schema_name):  # the body is produced after the view has returned
+                for row in export_rows(access=access, guests=guests):
+                    yield writer.writerow(row)
+
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="guests-{stamp}.csv"'
+        return response
