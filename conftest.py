@@ -1,3 +1,3 @@
 """Root of the test suite: the shared fixtures live in tests/fixtures.py."""
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "tests.browser"]
