@@ -1,1 +1,463 @@
-"""Points ledger, levels, rules and promos."""
+"""Points ledger, levels, program settings and promos of one chain (each chain has its own schema).
+
+Invariants kept by loyalty.services (never write these tables elsewhere):
+- a guest's PointsAccount.available == sum of points of their non-pending entries, .pending == sum of pending ones;
+- available == sum of `remaining_points` of their non-pending positive entries (the FIFO lots that expiry reads);
+- ledger amounts never change after insert; only the bookkeeping fields (is_pending, remaining_points) move.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Upper
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+
+
+class Rounding(models.TextChoices):
+    DOWN = "down", _("Down (drop fractions)")
+    HALF_UP = "half_up", _("To nearest (half up)")
+    UP = "up", _("Up")
+
+
+class EarnBase(models.TextChoices):
+    """Which amount of a check the earn rate applies to."""
+
+    PAID_AMOUNT = "paid_amount", _("Check total after discounts, excluding the part paid with points")
+    AFTER_DISCOUNTS = "after_discounts", _("Check total after discounts")
+    BEFORE_DISCOUNTS = "before_discounts", _("Check total before discounts")
+
+
+class LevelThresholdMode(models.TextChoices):
+    LIFETIME = "lifetime", _("Lifetime spend")
+    ROLLING = "rolling", _("Spend over the last N days")
+
+
+class ProgramSettings(models.Model):
+    """The chain's loyalty program: exactly one row per chain schema (id = 1)."""
+
+    base_earn_rate_percent = models.DecimalField(
+        _("base earn rate, %"), max_digits=5, decimal_places=2, default=Decimal(5), validators=PERCENT_VALIDATORS
+    )
+    rounding = models.CharField(_("rounding of earned points"), max_length=16, choices=Rounding.choices, default="down")
+    earn_base = models.CharField(
+        _("what counts toward the base"), max_length=20, choices=EarnBase.choices, default=EarnBase.PAID_AMOUNT
+    )
+    excluded_categories = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        verbose_name=_("product categories that earn nothing"),
+    )
+    welcome_bonus_points = models.PositiveIntegerField(_("welcome bonus"), default=0)
+    birthday_bonus_points = models.PositiveIntegerField(_("birthday bonus"), default=0)
+    birthday_window_days_before = models.PositiveSmallIntegerField(_("birthday window: days before"), default=0)
+    birthday_window_days_after = models.PositiveSmallIntegerField(_("birthday window: days after"), default=0)
+    referral_bonus_points = models.PositiveIntegerField(_("referral bonus for the referrer"), default=0)
+    referred_bonus_points = models.PositiveIntegerField(_("referral bonus for the new guest"), default=0)
+    activation_delay_hours = models.PositiveIntegerField(
+        _("activation delay, hours"), default=0, help_text=_("0: earned points can be spent at once")
+    )
+    expiry_days = models.PositiveIntegerField(_("points expire after, days"), default=0, help_text=_("0: never"))
+    expiry_warning_days = models.PositiveIntegerField(_("warn guests before expiry, days"), default=7)
+    min_redeem_points = models.PositiveIntegerField(_("minimum points per redemption"), default=0)
+    max_redeem_share_percent = models.DecimalField(
+        _("maximum share of a check payable with points, %"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(50),
+        validators=PERCENT_VALIDATORS,
+    )
+    point_value_amount = models.DecimalField(
+        _("money value of one point"), max_digits=10, decimal_places=4, default=Decimal(1)
+    )
+    level_threshold_mode = models.CharField(
+        _("level thresholds count"), max_length=16, choices=LevelThresholdMode.choices, default="lifetime"
+    )
+    level_rolling_days = models.PositiveIntegerField(_("rolling period, days"), default=365)
+    undo_window_minutes = models.PositiveIntegerField(_("cashier may undo own operations within, minutes"), default=15)
+    manager_adjustment_limit = models.PositiveIntegerField(
+        _("manager's limit per manual adjustment, points"), default=500
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("loyalty program settings")
+        verbose_name_plural = _("loyalty program settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="loyalty_programsettings_single_row"),
+            models.CheckConstraint(
+                condition=Q(point_value_amount__gt=0), name="loyalty_programsettings_point_value_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(level_rolling_days__gt=0), name="loyalty_programsettings_rolling_days_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Loyalty program settings"))
+
+
+class Level(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    threshold_amount = models.DecimalField(_("spend threshold"), max_digits=14, decimal_places=2, default=Decimal(0))
+    earn_rate_percent = models.DecimalField(
+        _("earn rate, %"), max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS
+    )
+    redemption_cap_percent = models.DecimalField(
+        _("maximum share of a check payable with points, %"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT_VALIDATORS,
+        help_text=_("Empty: the program's limit"),
+    )
+    colour = models.CharField(_("colour"), max_length=7, default="#9e9e9e", help_text=_("#rrggbb"))
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("ordering"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("level")
+        verbose_name_plural = _("levels")
+        ordering = ["threshold_amount", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="loyalty_level_name_unique"),
+            models.UniqueConstraint(fields=["threshold_amount"], name="loyalty_level_threshold_unique"),
+            models.CheckConstraint(condition=Q(threshold_amount__gte=0), name="loyalty_level_threshold_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PointsAccount(models.Model):
+    """A guest's balance: kept equal to the sum of their ledger entries, locked for every change."""
+
+    guest = models.OneToOneField("guests.Guest", on_delete=models.PROTECT, related_name="points_account")
+    available = models.IntegerField(_("available points"), default=0)
+    pending = models.IntegerField(_("pending points"), default=0)
+    lifetime_spend_amount = models.DecimalField(_("lifetime spend"), max_digits=14, decimal_places=2, default=0)
+    level = models.ForeignKey(Level, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+    level_since = models.DateTimeField(_("level since"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("points account")
+        verbose_name_plural = _("points accounts")
+        constraints = [
+            models.CheckConstraint(condition=Q(available__gte=0), name="loyalty_pointsaccount_available_not_negative"),
+            models.CheckConstraint(condition=Q(pending__gte=0), name="loyalty_pointsaccount_pending_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guest_id}: {self.available} (+{self.pending})"
+
+
+class LevelChangeReason(models.TextChoices):
+    CHECK = "check", _("A check crossed the threshold")
+    NIGHTLY = "nightly", _("Nightly re-evaluation")
+    REFUND = "refund", _("Refund")
+
+
+class LevelChange(models.Model):
+    guest = models.ForeignKey(
+        "guests.Guest", on_delete=models.CASCADE, related_name="level_changes", db_index=False
+    )  # (guest, changed_at) index covers it
+    from_level = models.ForeignKey(Level, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_level = models.ForeignKey(Level, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    spend_amount = models.DecimalField(_("spend counted"), max_digits=14, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=16, choices=LevelChangeReason.choices)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("level change")
+        verbose_name_plural = _("level changes")
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["guest", "-changed_at"], name="loyalty_levelchange_guest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guest_id}: {self.from_level_id} → {self.to_level_id}"
+
+
+class EntryKind(models.TextChoices):
+    ACCRUAL = "accrual", _("Accrual")
+    REDEMPTION = "redemption", _("Redemption")
+    WELCOME = "welcome", _("Welcome bonus")
+    BIRTHDAY = "birthday", _("Birthday bonus")
+    REFERRAL = "referral", _("Referral bonus")
+    PROMO_BONUS = "promo_bonus", _("Promo bonus")
+    ADJUSTMENT = "adjustment", _("Manual adjustment")
+    EXPIRY = "expiry", _("Expiry")
+    REVERSAL = "reversal", _("Reversal")
+
+
+EARNING_KINDS = frozenset(
+    {EntryKind.ACCRUAL, EntryKind.WELCOME, EntryKind.BIRTHDAY, EntryKind.REFERRAL, EntryKind.PROMO_BONUS}
+)
+
+
+class LedgerEntry(models.Model):
+    """One change of a guest's points. Append-only: amounts never change, a mistake is reversed by a new entry."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
+    points = models.IntegerField(_("points"))
+    guest = models.ForeignKey(
+        "guests.Guest", on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
+    )  # (guest, created_at) index covers it
+    restaurant = models.ForeignKey(
+        "pos.Restaurant", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty: the system"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    receipt_id = models.BigIntegerField(_("POS receipt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    available_at = models.DateTimeField(_("spendable from"), default=timezone.now)
+    is_pending = models.BooleanField(_("pending"), default=False)
+    remaining_points = models.IntegerField(
+        _("points left to spend or expire"), default=0, help_text=_("For earning entries (FIFO lots); 0 otherwise")
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
+    reverses = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals", verbose_name=_("reverses")
+    )
+    shortfall_points = models.PositiveIntegerField(
+        _("shortfall"), default=0, help_text=_("Points a reversal could not take back because they were already spent")
+    )
+
+    # Set (never stored) on the entry a service returns when the idempotency key had been used before.
+    is_replay = False
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="loyalty_ledgerentry_idempotency_key_unique"),
+            models.UniqueConstraint(
+                fields=["reverses"], condition=Q(reverses__isnull=False), name="loyalty_ledgerentry_reversed_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(points=0) | Q(shortfall_points__gt=0), name="loyalty_ledgerentry_points_not_zero"
+            ),
+            models.CheckConstraint(
+                condition=Q(remaining_points__gte=0) & Q(remaining_points__lte=models.F("points"))
+                | Q(remaining_points=0),
+                name="loyalty_ledgerentry_remaining_within_points",
+            ),
+            models.CheckConstraint(
+                condition=Q(shortfall_points=0) | Q(kind="reversal"), name="loyalty_ledgerentry_shortfall_on_reversal"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["guest", "-created_at"], name="loyalty_entry_guest_time_idx"),
+            models.Index(fields=["kind"], name="loyalty_entry_kind_idx"),
+            models.Index(fields=["created_at"], name="loyalty_entry_created_idx"),
+            models.Index(fields=["receipt_id"], name="loyalty_entry_receipt_idx"),
+            # FIFO lots of a guest, and the daily expiry / activation sweeps: partial, so they stay small.
+            models.Index(
+                fields=["guest", "expires_at", "available_at"],
+                condition=Q(remaining_points__gt=0),
+                name="loyalty_entry_open_lots_idx",
+            ),
+            models.Index(fields=["expires_at"], condition=Q(remaining_points__gt=0), name="loyalty_entry_expiring_idx"),
+            models.Index(fields=["available_at"], condition=Q(is_pending=True), name="loyalty_entry_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.points:+d} → {self.guest_id}"
+
+    @property
+    def has_shortfall(self) -> bool:
+        return self.shortfall_points > 0
+
+
+class AppliedCheck(models.Model):
+    """A check applied to a guest's account (earn + spend + visit), kept so a retry or a refund finds it."""
+
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
+    guest = models.ForeignKey(
+        "guests.Guest", on_delete=models.PROTECT, related_name="applied_checks", db_index=False
+    )  # (guest, checked_at) index covers it
+    restaurant = models.ForeignKey(
+        "pos.Restaurant", null=True, blank=True, on_delete=models.PROTECT, related_name="applied_checks"
+    )
+    visit = models.ForeignKey("guests.Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    receipt_id = models.BigIntegerField(_("POS receipt"), null=True, blank=True)
+    total_amount = models.DecimalField(_("check total"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    checked_at = models.DateTimeField(_("check time"))
+    points_earned = models.IntegerField(_("points earned"), default=0)
+    points_spent = models.IntegerField(_("points spent"), default=0)
+    refused_reason = models.TextField(_("why less was spent than requested"), blank=True)
+    entry_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    reversed_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("applied check")
+        verbose_name_plural = _("applied checks")
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="loyalty_appliedcheck_idempotency_key_unique")
+        ]
+        indexes = [
+            models.Index(fields=["guest", "-checked_at"], name="loyalty_check_guest_time_idx"),
+            models.Index(fields=["receipt_id"], name="loyalty_check_receipt_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guest_id}: {self.total_amount} {self.currency} @ {self.checked_at:%Y-%m-%d}"
+
+
+class PromoCombination(models.TextChoices):
+    BEST_OF = "best_of", _("Best of: only the promo giving the most points applies")
+    STACKABLE = "stackable", _("Stackable: adds on top of other promos")
+
+
+class Promo(models.Model):
+    """A time-bounded rule adding points: a multiplier of the base earn or a fixed bonus. Empty filters match all."""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    starts_on = models.DateField(_("first day"), null=True, blank=True)
+    ends_on = models.DateField(_("last day"), null=True, blank=True)
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(7)]),
+        default=list,
+        blank=True,
+        verbose_name=_("weekdays (1 = Monday)"),
+    )
+    starts_at_time = models.TimeField(_("from (local time)"), null=True, blank=True)
+    ends_at_time = models.TimeField(_("until (local time)"), null=True, blank=True)
+    restaurants = models.ManyToManyField("pos.Restaurant", blank=True, related_name="promos")
+    levels = models.ManyToManyField(Level, blank=True, related_name="promos")
+    guest_tags = ArrayField(models.CharField(max_length=50), default=list, blank=True, verbose_name=_("guest tags"))
+    categories = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True, verbose_name=_("product categories")
+    )
+    multiplier = models.DecimalField(
+        _("points multiplier"), max_digits=5, decimal_places=2, null=True, blank=True, help_text=_("e.g. 2 = double")
+    )
+    bonus_points = models.PositiveIntegerField(_("fixed bonus points"), default=0)
+    combination = models.CharField(
+        _("combination with other promos"), max_length=16, choices=PromoCombination.choices, default="best_of"
+    )
+    requires_code = models.BooleanField(_("applies only with a promo code"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("promo")
+        verbose_name_plural = _("promos")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(multiplier__gt=1) | Q(bonus_points__gt=0), name="loyalty_promo_gives_points"
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="loyalty_promo_dates_in_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["is_active", "ends_on"], name="loyalty_promo_active_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PromoCode(models.Model):
+    promo = models.ForeignKey(Promo, on_delete=models.CASCADE, related_name="codes")
+    code = models.CharField(_("code"), max_length=50)
+    max_uses = models.PositiveIntegerField(_("uses in total"), null=True, blank=True, help_text=_("Empty: unlimited"))
+    max_uses_per_guest = models.PositiveIntegerField(
+        _("uses per guest"), null=True, blank=True, default=1, help_text=_("Empty: unlimited")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("promo code")
+        verbose_name_plural = _("promo codes")
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(Upper("code"), name="loyalty_promocode_code_unique")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PromoCodeUse(models.Model):
+    code = models.ForeignKey(PromoCode, on_delete=models.CASCADE, related_name="uses", db_index=False)  # (code, guest)
+    guest = models.ForeignKey("guests.Guest", on_delete=models.CASCADE, related_name="promo_code_uses")
+    applied_check = models.ForeignKey(AppliedCheck, on_delete=models.CASCADE, related_name="promo_code_uses")
+    used_at = models.DateTimeField(_("used at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("promo code use")
+        verbose_name_plural = _("promo code uses")
+        indexes = [
+            models.Index(fields=["code", "guest"], name="loyalty_codeuse_code_guest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code_id} by {self.guest_id}"
+
+
+class NotificationKind(models.TextChoices):
+    POINTS_EXPIRING = "points_expiring", _("Points are about to expire")
+    LEVEL_CHANGED = "level_changed", _("Level changed")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class NotificationOutbox(models.Model):
+    """Messages to guests waiting for delivery (the Telegram integration sends them)."""
+
+    guest = models.ForeignKey(
+        "guests.Guest", on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )  # (guest, created_at) index covers it
+    kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="loyalty_notificationoutbox_dedupe_unique")]
+        indexes = [
+            models.Index(fields=["guest", "-created_at"], name="loyalty_outbox_guest_idx"),
+            models.Index(fields=["status", "created_at"], name="loyalty_outbox_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.guest_id} ({self.status})"

@@ -1,0 +1,63 @@
+"""Refusals of the loyalty domain, each carrying its API code and status (rendered by maxloyalty.errors)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from maxloyalty.errors import Conflict, DomainError, ValidationFailed
+
+
+class InsufficientPoints(Conflict):
+    """Raised with available=<points the guest has> and requested=<points asked for>."""
+
+    code, message = "insufficient_points", _("Not enough points")
+
+
+class RedemptionLimitExceeded(ValidationFailed):
+    """Raised with limit="min_points" | "max_share" and the figure of that limit."""
+
+    code, message = "redemption_limit_exceeded", _("The redemption exceeds a limit of the loyalty program")
+
+
+class AdjustmentLimitExceeded(ValidationFailed):
+    code, message = "adjustment_limit_exceeded", _("The adjustment exceeds your limit")
+
+
+class NotReversible(ValidationFailed):
+    code, message = "not_reversible", _("This operation cannot be reversed")
+
+
+class AlreadyReversed(Conflict):
+    code, message = "already_reversed", _("This operation has already been reversed")
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    code, message = "idempotency_key_reused", _("This Idempotency-Key was already used for a different request")
+
+
+class IdempotencyKeyRequired(DomainError):
+    code, status, message = "idempotency_key_required", 400, _("Send an Idempotency-Key header (1–100 characters)")
+
+
+class GuestNotActive(Conflict):
+    code, message = "guest_not_active", _("This guest is blocked or erased: points cannot be earned or spent")
+
+
+class CheckNotFound(DomainError):
+    code, status, message = "check_not_found", 404, _("No check applied with this receipt or key")
+
+
+class UndoWindowPassed(DomainError):
+    code, status, message = (
+        "undo_window_passed",
+        403,
+        _("Only your own operations can be undone, within the undo window"),
+    )
+
+
+class RestaurantRequired(ValidationFailed):
+    code, message = "restaurant_required", _("Name one of your restaurants")
+
+
+class InvalidPromoCode(ValidationFailed):
+    code, message = "invalid_promo_code", _("This promo code is unknown, inactive or used up")

@@ -1,0 +1,57 @@
+"""Every write of the loyalty program. Import from here: `from loyalty.services import apply_check`.
+
+- ledger: accrue_points, redeem_points, adjust_points, reverse_entry (locked, idempotent by key, audited)
+- checks: apply_check, reverse_check, quote_for_guest (a check at the till or from the POS, and its refund)
+- expiry: activate_pending_points, expire_points, warn_expiring_points (the daily sweeps)
+- levels: reevaluate_levels (nightly), level-up on a check
+- bonuses: grant_welcome_bonus, grant_birthday_bonuses, grant_referral_bonus
+- program: settings, levels, promos and promo codes edited by admins
+"""
+
+from loyalty.services.bonuses import grant_birthday_bonuses, grant_referral_bonus, grant_welcome_bonus
+from loyalty.services.checks import CheckOutcome, apply_check, quote_for_guest, reverse_check
+from loyalty.services.expiry import activate_pending_points, expire_points, warn_expiring_points
+from loyalty.services.ledger import accrue_points, adjust_points, redeem_points, reverse_entry
+from loyalty.services.levels import reevaluate_levels
+from loyalty.services.program import (
+    DuplicateLevel,
+    DuplicatePromoCode,
+    create_level,
+    create_promo,
+    create_promo_code,
+    deactivate_promo_code,
+    delete_level,
+    delete_promo,
+    update_level,
+    update_program_settings,
+    update_promo,
+)
+
+__all__ = [
+    "CheckOutcome",
+    "DuplicateLevel",
+    "DuplicatePromoCode",
+    "accrue_points",
+    "activate_pending_points",
+    "adjust_points",
+    "apply_check",
+    "create_level",
+    "create_promo",
+    "create_promo_code",
+    "deactivate_promo_code",
+    "delete_level",
+    "delete_promo",
+    "expire_points",
+    "grant_birthday_bonuses",
+    "grant_referral_bonus",
+    "grant_welcome_bonus",
+    "quote_for_guest",
+    "redeem_points",
+    "reevaluate_levels",
+    "reverse_check",
+    "reverse_entry",
+    "update_level",
+    "update_program_settings",
+    "update_promo",
+    "warn_expiring_points",
+]

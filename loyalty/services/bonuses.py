@@ -1,0 +1,114 @@
+"""Bonuses the program gives by itself: welcome (once per guest), birthday (once per birthday), referral."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from guests.models import Guest, GuestStatus
+from loyalty import rules
+from loyalty.models import EntryKind, LedgerEntry
+from loyalty.selectors import program_context
+from loyalty.services.ledger import accrue_points
+from maxloyalty.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def grant_welcome_bonus(*, guest: Guest, actor: User | None = None) -> LedgerEntry | None:
+    """The program's welcome bonus, at most once per guest (None when the program gives none)."""
+    points = program_context().program.welcome_bonus_points
+    if not points or guest.status != GuestStatus.ACTIVE:
+        return None
+    return accrue_points(
+        guest=guest,
+        points=points,
+        kind=EntryKind.WELCOME,
+        idempotency_key=f"welcome:{guest.pk}",
+        actor=actor,
+        reason=str(_("Welcome bonus")),
+    )
+
+
+def _birthday_condition(today: datetime.date, days_before: int, days_after: int) -> Q:
+    """Guests whose birthday (month and day) falls within [today − after, today + before]."""
+    condition = Q()
+    for offset in range(-days_after, days_before + 1):
+        day = today + datetime.timedelta(days=offset)
+        condition |= Q(birthday__month=day.month, birthday__day=day.day)
+        if (day.month, day.day) == (2, 28) and not _is_leap(day.year):
+            condition |= Q(birthday__month=2, birthday__day=29)
+    return condition
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def grant_birthday_bonuses(*, today: datetime.date) -> int:
+    """The birthday bonus for every active guest whose birthday window contains `today` (chain date), once per
+    birthday. Returns the number of bonuses granted."""
+    program = program_context().program
+    if not program.birthday_bonus_points:
+        return 0
+    before, after = program.birthday_window_days_before, program.birthday_window_days_after
+    candidates = Guest.objects.filter(status=GuestStatus.ACTIVE, birthday__isnull=False).filter(
+        _birthday_condition(today, before, after)
+    )
+    granted = 0
+    for guest in candidates.iterator(chunk_size=500):
+        occurrence = rules.birthday_in_window(guest.birthday, today, days_before=before, days_after=after)
+        if occurrence is None:
+            continue
+        key = f"birthday:{guest.pk}:{occurrence.year}"
+        if LedgerEntry.objects.filter(idempotency_key=key).exists():
+            continue
+        accrue_points(
+            guest=guest,
+            points=program.birthday_bonus_points,
+            kind=EntryKind.BIRTHDAY,
+            idempotency_key=key,
+            reason=str(_("Birthday bonus")),
+        )
+        granted += 1
+    return granted
+
+
+@transaction.atomic
+def grant_referral_bonus(
+    *, guest: Guest, referrer: Guest, actor: User | None = None
+) -> tuple[LedgerEntry | None, LedgerEntry | None]:
+    """Referral bonuses for both sides, once per referred guest: (the new guest's entry, the referrer's entry)."""
+    if guest.pk == referrer.pk:
+        raise ValidationFailed(fields={"referrer": [str(_("A guest cannot refer themselves."))]})
+    program = program_context().program
+    grants = {
+        guest.pk: (guest, program.referred_bonus_points, f"referral:{guest.pk}:new", _("Referral bonus: welcome")),
+        referrer.pk: (
+            referrer,
+            program.referral_bonus_points,
+            f"referral:{guest.pk}:referrer",
+            _("Referral bonus for bringing a guest"),
+        ),
+    }
+    entries: dict[int, LedgerEntry | None] = {}
+    for guest_id in sorted(grants):  # lock the two accounts in one order: no deadlock with a mirrored call
+        who, points, key, reason = grants[guest_id]
+        entries[guest_id] = (
+            accrue_points(
+                guest=who,
+                points=points,
+                kind=EntryKind.REFERRAL,
+                idempotency_key=key,
+                actor=actor,
+                reason=str(reason),
+            )
+            if points
+            else None
+        )
+    return entries[guest.pk], entries[referrer.pk]

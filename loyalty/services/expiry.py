@@ -1,0 +1,116 @@
+"""The clock's work on points: pending points become spendable, old points expire (FIFO), guests are warned.
+
+Each guest is handled in a transaction of its own (locking only their account), so a sweep over a million
+guests never holds more than one lock, and a crash halfway leaves every finished guest finished: running the
+sweep again only does what is left.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Min, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guests.models import GuestStatus
+from loyalty.models import EntryKind, LedgerEntry, NotificationKind, NotificationOutbox
+from loyalty.selectors import local_midnight, program_context
+from loyalty.services.ledger import locked_account, save_account
+
+
+def activate_pending_points(*, now: datetime.datetime) -> int:
+    """Pending points whose time has come become spendable. Returns the number of guests touched."""
+    guest_ids = list(
+        LedgerEntry.objects.filter(is_pending=True, available_at__lte=now).values_list("guest_id", flat=True).distinct()
+    )
+    return sum(_activate_guest(guest_id, now) for guest_id in guest_ids)
+
+
+@transaction.atomic
+def _activate_guest(guest_id: int, now: datetime.datetime) -> int:
+    account = locked_account(guest_id)
+    due = LedgerEntry.objects.filter(guest_id=guest_id, is_pending=True, available_at__lte=now)
+    points = due.aggregate(total=Sum("points"))["total"] or 0
+    if not due.update(is_pending=False):
+        return 0
+    account.pending -= points
+    account.available += points
+    save_account(account)
+    return 1
+
+
+def expire_points(*, today: datetime.date) -> int:
+    """Write expiry entries for what is left of lots whose last day was before `today` (chain time), oldest lots
+    first (earlier deductions already took from them first). Returns the number of expiry entries written."""
+    cutoff = local_midnight(today)
+    guest_ids = list(
+        LedgerEntry.objects.filter(remaining_points__gt=0, is_pending=False, expires_at__lte=cutoff)
+        .values_list("guest_id", flat=True)
+        .distinct()
+    )
+    return sum(_expire_guest(guest_id, cutoff) for guest_id in guest_ids)
+
+
+@transaction.atomic
+def _expire_guest(guest_id: int, cutoff: datetime.datetime) -> int:
+    account = locked_account(guest_id)
+    lots = list(
+        LedgerEntry.objects.filter(guest_id=guest_id, remaining_points__gt=0, is_pending=False, expires_at__lte=cutoff)
+        .order_by("expires_at", "id")
+        .values_list("pk", "remaining_points")
+    )
+    if not lots:
+        return 0
+    points = sum(remaining for _pk, remaining in lots)
+    LedgerEntry.objects.filter(pk__in=[pk for pk, _remaining in lots]).update(remaining_points=0)
+    now = timezone.now()
+    LedgerEntry.objects.create(
+        kind=EntryKind.EXPIRY,
+        points=-points,
+        guest_id=guest_id,
+        reason=str(_("Points expired")),
+        created_at=now,
+        available_at=now,
+        idempotency_key=f"expiry:{guest_id}:{lots[0][0]}",
+    )
+    account.available -= points
+    save_account(account)
+    return 1
+
+
+def warn_expiring_points(*, today: datetime.date) -> int:
+    """Queue one notification per guest and expiry day for points expiring within the warning period.
+    Returns the number of notifications queued (repeated runs queue nothing new)."""
+    context = program_context()
+    days = context.program.expiry_warning_days
+    if not context.program.expiry_days or not days:
+        return 0
+    start = local_midnight(today, context)
+    horizon = local_midnight(today + datetime.timedelta(days=days + 1), context)
+    expiring = (
+        LedgerEntry.objects.filter(
+            remaining_points__gt=0, is_pending=False, expires_at__gt=start, expires_at__lte=horizon
+        )
+        .exclude(guest__status=GuestStatus.ERASED)
+        .values("guest_id")
+        .annotate(points=Sum("remaining_points"), first=Min("expires_at"))
+    )
+    now = timezone.now()
+    notifications = []
+    for row in expiring:
+        last_day = row["first"].astimezone(context.zone).date() - datetime.timedelta(days=1)
+        notifications.append(
+            NotificationOutbox(
+                guest_id=row["guest_id"],
+                kind=NotificationKind.POINTS_EXPIRING,
+                payload={"points": row["points"], "last_day": last_day.isoformat()},
+                dedupe_key=f"points_expiring:{row['guest_id']}:{last_day.isoformat()}",
+                created_at=now,
+            )
+        )
+    created = NotificationOutbox.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=1000)
+    # ignore_conflicts leaves pk unset on every row; count what this run added instead.
+    keys = [notification.dedupe_key for notification in created]
+    return NotificationOutbox.objects.filter(dedupe_key__in=keys, created_at=now).count()

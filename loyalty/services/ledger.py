@@ -1,0 +1,530 @@
+"""Points in and out of a guest's account: accrue, redeem, adjust, reverse.
+
+Every function here runs in one transaction, locks the guest's PointsAccount row first (so changes of one guest
+queue up and the balance can never go below zero), and is idempotent by key: a second call with the same
+idempotency key returns the first entry (marked `is_replay`) and changes nothing. The key's uniqueness is enforced
+by the database too, so two identical concurrent calls write one entry.
+
+Points are kept as FIFO lots: every positive entry carries `remaining_points`; a deduction takes from the lots
+that expire first (then the oldest), and expiry removes what is left of a lot when its time comes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership
+from accounts.roles import Permission, role_allows
+from audit.services import record_audit
+from guests.models import Guest, GuestStatus
+from loyalty import rules
+from loyalty.errors import (
+    AdjustmentLimitExceeded,
+    AlreadyReversed,
+    GuestNotActive,
+    IdempotencyKeyReused,
+    InsufficientPoints,
+    NotReversible,
+    RedemptionLimitExceeded,
+)
+from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, PointsAccount
+from loyalty.selectors import ProgramContext, local_midnight, program_context
+from maxloyalty.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from pos.models import Restaurant
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+KEY_CONSTRAINTS = ("loyalty_ledgerentry_idempotency_key_unique", "loyalty_appliedcheck_idempotency_key_unique")
+MAX_KEY_LENGTH = 200
+DELAYED_KINDS = frozenset({EntryKind.ACCRUAL, EntryKind.PROMO_BONUS})  # earned on a check: may be refunded
+
+
+def retry_on_key_race(func: Callable[P, R]) -> Callable[P, R]:
+    """Two calls with one key for *different* guests don't share a lock; the unique index stops the second.
+
+    Its transaction (or savepoint) is rolled back; running it again finds the first call's entry and answers as
+    a replay would (or IdempotencyKeyReused). Same-guest races never get here: the account lock serialises them.
+    """
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except IntegrityError as error:
+            if not any(name in str(error) for name in KEY_CONSTRAINTS):
+                raise
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def check_key(key: str) -> str:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ValidationFailed(fields={"idempotency_key": [str(_("1 to 200 characters."))]})
+    return key
+
+
+def check_points(points: object, *, allow_negative: bool = False) -> int:
+    if isinstance(points, bool) or not isinstance(points, int) or points == 0 or (points < 0 and not allow_negative):
+        message = _("A non-zero whole number.") if allow_negative else _("A whole number above zero.")
+        raise ValidationFailed(fields={"points": [str(message)]})
+    return points
+
+
+def locked_account(guest_id: int) -> PointsAccount:
+    """The guest's account, locked until the transaction ends (created on first use)."""
+    account = PointsAccount.objects.select_for_update().filter(guest_id=guest_id).first()
+    if account is None:
+        PointsAccount.objects.bulk_create([PointsAccount(guest_id=guest_id)], ignore_conflicts=True)
+        account = PointsAccount.objects.select_for_update().get(guest_id=guest_id)
+    return account
+
+
+def replayed_entry(
+    key: str, *, guest_id: int, kind: str, points: int | None = None, reverses_id: int | None = None
+) -> LedgerEntry | None:
+    """The entry written earlier under this key, or None. A key reused for another operation is refused."""
+    entry = LedgerEntry.objects.filter(idempotency_key=key).first()
+    if entry is None:
+        return None
+    if (
+        entry.guest_id != guest_id
+        or entry.kind != kind
+        or (points is not None and entry.points != points)
+        or (reverses_id is not None and entry.reverses_id != reverses_id)
+    ):
+        raise IdempotencyKeyReused(idempotency_key=key)
+    entry.is_replay = True
+    return entry
+
+
+def require_active(guest: Guest) -> None:
+    if guest.status in (GuestStatus.BLOCKED, GuestStatus.ERASED):
+        raise GuestNotActive(guest_id=guest.pk)
+
+
+def expiry_for(available_at: datetime.datetime, context: ProgramContext) -> datetime.datetime | None:
+    """Points spendable on day D last through day D + expiry_days (chain time) and are gone at the next midnight."""
+    days = context.program.expiry_days
+    if not days:
+        return None
+    last_day = available_at.astimezone(context.zone).date() + datetime.timedelta(days=days)
+    return local_midnight(last_day + datetime.timedelta(days=1), context)
+
+
+def add_lot(
+    account: PointsAccount,
+    *,
+    kind: str,
+    points: int,
+    key: str,
+    context: ProgramContext,
+    restaurant: Restaurant | None = None,
+    actor: User | None = None,
+    reason: str = "",
+    receipt_id: int | None = None,
+    reverses: LedgerEntry | None = None,
+    delay_hours: int = 0,
+    now: datetime.datetime | None = None,
+) -> LedgerEntry:
+    """A positive entry (a FIFO lot), pending for `delay_hours`; the caller saves the account."""
+    now = now or timezone.now()
+    available_at = now + datetime.timedelta(hours=delay_hours)
+    entry = LedgerEntry.objects.create(
+        kind=kind,
+        points=points,
+        guest_id=account.guest_id,
+        restaurant=restaurant,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        reason=reason,
+        receipt_id=receipt_id,
+        created_at=now,
+        available_at=available_at,
+        is_pending=delay_hours > 0,
+        remaining_points=points,
+        expires_at=expiry_for(available_at, context),
+        idempotency_key=key,
+        reverses=reverses,
+    )
+    if entry.is_pending:
+        account.pending += points
+    else:
+        account.available += points
+    return entry
+
+
+def take_from_lots(guest_id: int, points: int, *, first: LedgerEntry | None = None) -> int:
+    """Use up `points` from the guest's spendable lots, soonest expiry first (then the oldest); `first` before all.
+
+    Returns what was taken (less than asked only when the lots hold less). The caller holds the account lock.
+    """
+    if points <= 0:
+        return 0
+    lots = list(
+        LedgerEntry.objects.filter(guest_id=guest_id, remaining_points__gt=0, is_pending=False)
+        .order_by(F("expires_at").asc(nulls_last=True), "available_at", "id")
+        .only("id", "remaining_points")
+    )
+    if first is not None:
+        lots.sort(key=lambda lot: lot.pk != first.pk)
+    left, changed = points, []
+    for lot in lots:
+        if left == 0:
+            break
+        used = min(lot.remaining_points, left)
+        lot.remaining_points -= used
+        left -= used
+        changed.append(lot)
+    if len(changed) == 1:
+        LedgerEntry.objects.filter(pk=changed[0].pk).update(remaining_points=changed[0].remaining_points)
+    elif changed:
+        LedgerEntry.objects.bulk_update(changed, ["remaining_points"])
+    return points - left
+
+
+def add_deduction(
+    account: PointsAccount,
+    *,
+    kind: str,
+    points: int,
+    key: str,
+    restaurant: Restaurant | None = None,
+    actor: User | None = None,
+    reason: str = "",
+    receipt_id: int | None = None,
+    now: datetime.datetime | None = None,
+) -> LedgerEntry:
+    """A negative entry taking `points` (<= available) from the lots; the caller saves the account."""
+    take_from_lots(account.guest_id, points)
+    account.available -= points
+    now = now or timezone.now()
+    return LedgerEntry.objects.create(
+        kind=kind,
+        points=-points,
+        guest_id=account.guest_id,
+        restaurant=restaurant,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        reason=reason,
+        receipt_id=receipt_id,
+        created_at=now,
+        available_at=now,
+        idempotency_key=key,
+    )
+
+
+def save_account(account: PointsAccount, *extra_fields: str) -> None:
+    account.save(update_fields=["available", "pending", "updated_at", *extra_fields])
+
+
+@retry_on_key_race
+@transaction.atomic
+def accrue_points(
+    *,
+    guest: Guest,
+    points: int,
+    kind: str,
+    idempotency_key: str,
+    restaurant: Restaurant | None = None,
+    actor: User | None = None,
+    reason: str = "",
+    receipt_id: int | None = None,
+) -> LedgerEntry:
+    """Add earned points (accrual, welcome, birthday, referral, promo bonus). Accruals and promo bonuses wait
+    for the program's activation delay (pending), bonuses are spendable at once."""
+    check_points(points)
+    check_key(idempotency_key)
+    if kind not in EARNING_KINDS:
+        raise ValidationFailed(fields={"kind": [str(_("Not a kind of earning."))]})
+    account = locked_account(guest.pk)
+    if (replay := replayed_entry(idempotency_key, guest_id=guest.pk, kind=kind, points=points)) is not None:
+        return replay
+    require_active(guest)
+    context = program_context()
+    entry = add_lot(
+        account,
+        kind=kind,
+        points=points,
+        key=idempotency_key,
+        context=context,
+        restaurant=restaurant,
+        actor=actor,
+        reason=reason,
+        receipt_id=receipt_id,
+        delay_hours=context.program.activation_delay_hours if kind in DELAYED_KINDS else 0,
+    )
+    save_account(account)
+    if actor is not None:
+        record_audit(
+            action="points.accrued",
+            actor=actor,
+            target=guest,
+            data=_entry_data(entry, account),
+            reason=reason,
+            restaurant_id=entry.restaurant_id,
+        )
+    return entry
+
+
+def redemption_share_limit(
+    *, context: ProgramContext, level_id: int | None, check_amount: rules.Decimal
+) -> tuple[int, rules.Decimal]:
+    """(the most points payable on a check of this amount, the share % that applies)."""
+    level = context.level(level_id)
+    percent = (
+        level.redemption_cap_percent
+        if level is not None and level.redemption_cap_percent is not None
+        else context.program.max_redeem_share_percent
+    )
+    return rules.points_for_amount(check_amount * percent / 100, context.program.point_value_amount), percent
+
+
+@retry_on_key_race
+@transaction.atomic
+def redeem_points(
+    *,
+    guest: Guest,
+    points: int,
+    idempotency_key: str,
+    restaurant: Restaurant | None = None,
+    actor: User | None = None,
+    reason: str = "",
+    receipt_id: int | None = None,
+    check_amount: rules.Decimal | None = None,
+) -> LedgerEntry:
+    """Spend points. Refused with RedemptionLimitExceeded (422: min_points, or max_share of `check_amount`)
+    or InsufficientPoints (409, with the available figure)."""
+    check_points(points)
+    check_key(idempotency_key)
+    account = locked_account(guest.pk)
+    if (
+        replay := replayed_entry(idempotency_key, guest_id=guest.pk, kind=EntryKind.REDEMPTION, points=-points)
+    ) is not None:
+        return replay
+    require_active(guest)
+    context = program_context()
+    minimum = context.program.min_redeem_points
+    if points < minimum:
+        raise RedemptionLimitExceeded(
+            _("At least %(points)d points per redemption.") % {"points": minimum},
+            limit="min_points",
+            min_points=minimum,
+            requested=points,
+        )
+    if check_amount is not None:
+        max_points, percent = redemption_share_limit(
+            context=context, level_id=account.level_id, check_amount=check_amount
+        )
+        if points > max_points:
+            raise RedemptionLimitExceeded(
+                _("Points may pay at most %(percent)s%% of the check (%(points)d points).")
+                % {"percent": f"{percent.normalize():f}", "points": max_points},
+                limit="max_share",
+                max_points=max_points,
+                max_share_percent=str(percent),
+                requested=points,
+            )
+    if account.available < points:
+        raise InsufficientPoints(
+            _("Not enough points: %(available)d available.") % {"available": account.available},
+            available=account.available,
+            requested=points,
+        )
+    entry = add_deduction(
+        account,
+        kind=EntryKind.REDEMPTION,
+        points=points,
+        key=idempotency_key,
+        restaurant=restaurant,
+        actor=actor,
+        reason=reason,
+        receipt_id=receipt_id,
+    )
+    save_account(account)
+    if actor is not None:
+        record_audit(
+            action="points.redeemed",
+            actor=actor,
+            target=guest,
+            data=_entry_data(entry, account),
+            reason=reason,
+            restaurant_id=entry.restaurant_id,
+        )
+    return entry
+
+
+def adjustment_limit(actor: User | None) -> int | None:
+    """The most points one manual adjustment may move for this user (None: no limit)."""
+    if actor is None:
+        return None
+    from django.db import connection
+
+    role = (
+        Membership.objects.filter(user=actor, chain__schema_name=connection.schema_name, is_active=True)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None or not role_allows(role, Permission.ADJUST_POINTS):
+        raise PermissionDenied
+    if role_allows(role, Permission.ADJUST_POINTS_UNLIMITED):
+        return None
+    return program_context().program.manager_adjustment_limit
+
+
+@retry_on_key_race
+@transaction.atomic
+def adjust_points(
+    *,
+    guest: Guest,
+    points: int,
+    reason: str,
+    actor: User | None,
+    idempotency_key: str,
+    restaurant: Restaurant | None = None,
+) -> LedgerEntry:
+    """A manual correction (+/-) with a required reason; managers are held to the program's adjustment limit."""
+    check_points(points, allow_negative=True)
+    check_key(idempotency_key)
+    if not reason or not reason.strip():
+        raise ValidationFailed(fields={"reason": [str(_("Say why the points are adjusted."))]})
+    limit = adjustment_limit(actor)
+    if limit is not None and abs(points) > limit:
+        raise AdjustmentLimitExceeded(
+            _("You may adjust at most %(limit)d points at a time.") % {"limit": limit}, limit=limit, requested=points
+        )
+    account = locked_account(guest.pk)
+    if (
+        replay := replayed_entry(idempotency_key, guest_id=guest.pk, kind=EntryKind.ADJUSTMENT, points=points)
+    ) is not None:
+        return replay
+    if points > 0:
+        entry = add_lot(
+            account,
+            kind=EntryKind.ADJUSTMENT,
+            points=points,
+            key=idempotency_key,
+            context=program_context(),
+            restaurant=restaurant,
+            actor=actor,
+            reason=reason.strip(),
+        )
+    else:
+        if account.available < -points:
+            raise InsufficientPoints(
+                _("Not enough points: %(available)d available.") % {"available": account.available},
+                available=account.available,
+                requested=-points,
+            )
+        entry = add_deduction(
+            account,
+            kind=EntryKind.ADJUSTMENT,
+            points=-points,
+            key=idempotency_key,
+            restaurant=restaurant,
+            actor=actor,
+            reason=reason.strip(),
+        )
+    save_account(account)
+    record_audit(
+        action="points.adjusted",
+        actor=actor,
+        target=guest,
+        data=_entry_data(entry, account),
+        reason=entry.reason,
+        restaurant_id=entry.restaurant_id,
+    )
+    return entry
+
+
+@retry_on_key_race
+@transaction.atomic
+def reverse_entry(*, entry: LedgerEntry, actor: User | None, idempotency_key: str, reason: str = "") -> LedgerEntry:
+    """Undo one entry with a new, opposite entry (a refund or a cashier's undo).
+
+    Earned points already spent cannot be taken back in full: the reversal takes what is available and records
+    the rest as `shortfall_points` (never silently dropped). Points spent come back as a new lot. A pending
+    accrual is cancelled before it ever becomes spendable.
+    """
+    check_key(idempotency_key)
+    account = locked_account(entry.guest_id)
+    if (
+        replay := replayed_entry(
+            idempotency_key, guest_id=entry.guest_id, kind=EntryKind.REVERSAL, reverses_id=entry.pk
+        )
+    ) is not None:
+        return replay
+    original = LedgerEntry.objects.select_related("restaurant", "guest").get(pk=entry.pk)
+    if original.kind in (EntryKind.REVERSAL, EntryKind.EXPIRY):
+        raise NotReversible(entry_id=original.pk, kind=original.kind)
+    if (existing := LedgerEntry.objects.filter(reverses=original).values_list("pk", flat=True).first()) is not None:
+        raise AlreadyReversed(entry_id=original.pk, reversal_id=existing)
+    reason = reason.strip() or str(_("Reversal of entry #%(id)d") % {"id": original.pk})
+    now = timezone.now()
+    common: dict[str, Any] = {
+        "kind": EntryKind.REVERSAL,
+        "guest_id": original.guest_id,
+        "restaurant": original.restaurant,
+        "actor": actor if actor is not None and actor.is_authenticated else None,
+        "reason": reason,
+        "receipt_id": original.receipt_id,
+        "created_at": now,
+        "available_at": now,
+        "idempotency_key": idempotency_key,
+        "reverses": original,
+    }
+    if original.points < 0:
+        reversal = add_lot(
+            account,
+            kind=EntryKind.REVERSAL,
+            points=-original.points,
+            key=idempotency_key,
+            context=program_context(),
+            restaurant=original.restaurant,
+            actor=actor,
+            reason=reason,
+            receipt_id=original.receipt_id,
+            reverses=original,
+            now=now,
+        )
+    elif original.is_pending:
+        LedgerEntry.objects.filter(pk=original.pk).update(is_pending=False, remaining_points=0)
+        account.pending -= original.points  # it never reached `available`: the pair nets to zero there
+        reversal = LedgerEntry.objects.create(points=-original.points, **common)
+    else:
+        taken = take_from_lots(original.guest_id, min(original.points, account.available), first=original)
+        account.available -= taken
+        reversal = LedgerEntry.objects.create(points=-taken, shortfall_points=original.points - taken, **common)
+    save_account(account)
+    if actor is not None:
+        record_audit(
+            action="points.reversed",
+            actor=actor,
+            target=original.guest,
+            data={**_entry_data(reversal, account), "reverses": original.pk, "shortfall": reversal.shortfall_points},
+            reason=reason,
+            restaurant_id=original.restaurant_id,
+        )
+    return reversal
+
+
+def _entry_data(entry: LedgerEntry, account: PointsAccount) -> dict[str, Any]:
+    return {
+        "entry_id": entry.pk,
+        "kind": entry.kind,
+        "points": entry.points,
+        "receipt_id": entry.receipt_id,
+        "available": account.available,
+        "pending": account.pending,
+    }
