@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -124,7 +125,7 @@ class Receipt(models.Model):
     operation = models.CharField(_("operation"), max_length=8, choices=ReceiptOperation.choices)
     status = models.CharField(_("status"), max_length=16, choices=ReceiptStatus.choices, default="received")
     source = models.CharField(_("source"), max_length=16, choices=ReceiptSource.choices)
-    payload = models.JSONField(_("payload as received"), default=dict)
+    payload = models.JSONField(_("payload as received"), default=dict, encoder=DjangoJSONEncoder)
     content_digest = models.CharField(_("content digest"), max_length=64, blank=True)
     # The check in our own terms (pos.check_format.PosCheck), so processing never re-parses POS formats.
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)

@@ -1,0 +1,143 @@
+"""The one small interface every POS adapter implements, and the HTTP plumbing they share.
+
+An adapter turns a POS's API into our internal check format (pos.check_format.PosCheck):
+- fetch_page(cursor, known) -> SyncPage: the next page of closed (or refunded) checks after the cursor, and the
+  cursor to store once that page is saved; has_more says whether to ask again straight away. A month-long outage
+  is caught up page by page, each page committed before the next is asked for.
+- fetch_orders(refs) -> checks: re-read orders named by a notification (the POS's push carries only ids; we
+  trust only what its API answers).
+- notification_refs(body) -> refs: the order ids in a push notification.
+A third POS is one more module registering its class in ADAPTERS.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+import httpx
+from django.conf import settings
+
+from pos.check_format import PosCheck
+from pos.models import PosConnection
+
+logger = logging.getLogger(__name__)
+
+
+class PosError(Exception):
+    """Talking to the POS failed; the message is shown as the connection's last error (never a secret)."""
+
+
+class PosUnavailable(PosError):
+    """Worth retrying with backoff: network errors, timeouts, 429, 5xx, refused credentials (they may be fixed)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PosAuthFailed(PosUnavailable):
+    """The POS refused our credentials even after a fresh token."""
+
+
+class PosResponseInvalid(PosError):
+    """The POS answered something we cannot read; retrying the same request would not help."""
+
+
+@dataclass
+class SyncPage:
+    checks: list[PosCheck]
+    cursor: dict[str, Any]
+    has_more: bool
+    window_from: datetime | None = None
+    window_to: datetime | None = None
+    skipped: list[str] = field(default_factory=list)  # refs seen but not checks (open orders, unreadable)
+
+
+KnownRefs = Callable[[Sequence[str]], set[str]]
+
+
+class PosAdapter(ABC):
+    kind: ClassVar[str]
+    default_base_url: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        pos_connection: PosConnection,
+        *,
+        credentials: dict[str, Any],
+        currency: str,
+        client: httpx.Client | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        from django.utils import timezone
+
+        self.connection = pos_connection
+        self.credentials = credentials
+        self.currency = currency
+        self.base_url = (pos_connection.api_base_url or self.default_base_url).rstrip("/")
+        self.client = client or httpx.Client(timeout=settings.POS_HTTP_TIMEOUT_SECONDS)
+        self.now = clock or timezone.now
+
+    @abstractmethod
+    def fetch_page(self, cursor: dict[str, Any], known: KnownRefs) -> SyncPage: ...
+
+    @abstractmethod
+    def fetch_orders(self, refs: Sequence[str]) -> list[PosCheck]: ...
+
+    @classmethod
+    @abstractmethod
+    def notification_refs(cls, body: bytes) -> list[str]: ...
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One HTTP call; transport errors, 429 and 5xx become PosUnavailable (the task retries with backoff)."""
+        started = time.monotonic()
+        try:
+            response = self.client.request(method, url, **kwargs)
+        except httpx.TimeoutException as error:
+            raise PosUnavailable(
+                f"{self.kind}: timeout after {time.monotonic() - started:.1f}s calling {url}"
+            ) from error
+        except httpx.TransportError as error:
+            raise PosUnavailable(f"{self.kind}: network error calling {url}: {type(error).__name__}") from error
+        if response.status_code == 429:
+            raise PosUnavailable(
+                f"{self.kind}: rate limited (429) by {url}", retry_after=retry_after_seconds(response.headers)
+            )
+        if response.status_code >= 500:
+            raise PosUnavailable(f"{self.kind}: server error {response.status_code} from {url}")
+        return response
+
+
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+ADAPTERS: dict[str, type[PosAdapter]] = {}
+
+
+def register(adapter: type[PosAdapter]) -> type[PosAdapter]:
+    ADAPTERS[adapter.kind] = adapter
+    return adapter
+
+
+def adapter_class(kind: str) -> type[PosAdapter]:
+    from pos.adapters import iiko, rkeeper  # noqa: F401  (modules register themselves)
+
+    try:
+        return ADAPTERS[kind]
+    except KeyError as error:
+        raise PosResponseInvalid(f"No adapter polls POS type {kind!r}") from error

@@ -1,0 +1,599 @@
+"""POS API: restaurants and connections for owners and admins, receipts, and the three inbound POS endpoints.
+
+Inbound endpoints carry no user: a signed webhook proves itself by HMAC (pos.signatures), iiko and R-Keeper
+by echoing the token we issued. Every refusal is answered in the uniform error format and logged as a
+RejectedAttempt (never with a secret).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import ChainAccess, access_for
+from accounts.roles import Permission
+from guests.phones import normalize_phone
+from maxloyalty.api import StandardPagination, validated
+from maxloyalty.errors import DomainError, ValidationFailed
+from pos import selectors, services
+from pos.adapters.base import PosResponseInvalid, adapter_class
+from pos.check_format import load_json_body, parse_webhook_check
+from pos.models import (
+    ConnectionStatus,
+    PosConnection,
+    PosKind,
+    Receipt,
+    ReceiptSource,
+    ReceiptStatus,
+    RejectedAttempt,
+    Restaurant,
+    RestaurantStatus,
+    SyncRun,
+)
+from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureRefused, token_matches, verify_signature
+
+
+class Unauthenticated(DomainError):
+    status = 401
+
+
+class ConnectionPaused(DomainError):
+    code, status, message = "connection_paused", 403, _("This POS connection is paused.")
+
+
+class UnknownConnection(DomainError):
+    code, status, message = "connection_not_found", 404, _("No such POS connection.")
+
+
+_SIGNATURE_MESSAGES = {
+    "signature_missing": _("The request is not signed: send X-MaxLoyalty-Timestamp and X-MaxLoyalty-Signature."),
+    "timestamp_invalid": _("X-MaxLoyalty-Timestamp must be Unix seconds."),
+    "timestamp_stale": _("The timestamp is outside the 5-minute window: check the sender's clock, sign again."),
+    "signature_invalid": _("The signature does not match the body."),
+    "token_invalid": _("The token in Authorization is missing or wrong."),
+}
+
+
+def _access(request: Request) -> ChainAccess:
+    access = access_for(request)
+    assert access is not None  # HasChainPermission let the request in
+    return access
+
+
+def _page(view: APIView, request: Request, queryset: Any, output: type[serializers.Serializer]) -> Response:
+    paginator = StandardPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(output(page, many=True, context={"request": request}).data)
+
+
+# --- inbound: pushes from POS systems -------------------------------------------------------------
+
+
+class InboundApi(APIView):
+    authentication_classes: ClassVar[list[Any]] = []
+    permission_classes: ClassVar[list[Any]] = []
+    # Authenticity is the signature or token; POS servers send bursts from one address, so no per-address throttle.
+    throttle_classes: ClassVar[list[Any]] = []
+    endpoint = ""
+
+    def refuse(
+        self,
+        error: DomainError,
+        *,
+        body: bytes,
+        connection_ref: str,
+        connection_id: int | None,
+        external_id: str = "",
+    ) -> DomainError:
+        services.record_rejected_attempt(
+            endpoint=self.endpoint,
+            reason=error.code,
+            http_status=error.status,
+            connection_id=connection_id,
+            connection_ref=connection_ref,
+            body=body,
+            external_id=external_id,
+            field_errors=error.fields,
+        )
+        return error
+
+    def authorised(self, connection_id: int, body: bytes) -> selectors.InboundAuth:
+        auth = selectors.inbound_auth(connection_id)
+        if auth is None:
+            raise self.refuse(UnknownConnection(), body=body, connection_ref=str(connection_id), connection_id=None)
+        return auth
+
+
+class PosWebhookReceiveApi(InboundApi):
+    """POST /api/v1/pos/webhooks/{connection_id}: a signed check; 202 with our receipt id before any points work."""
+
+    endpoint = "webhook"
+
+    def post(self, request: Request, connection_id: int) -> Response:
+        body = request.body
+        auth = self.authorised(connection_id, body)
+        try:
+            verify_signature(
+                secrets_in_force=auth.secrets_in_force(timezone.now()),
+                timestamp_header=request.headers.get(TIMESTAMP_HEADER),
+                signature_header=request.headers.get(SIGNATURE_HEADER),
+                body=body,
+                now=time.time(),
+                tolerance_seconds=settings.POS_SIGNATURE_TOLERANCE_SECONDS,
+            )
+        except SignatureRefused as refusal:
+            error = Unauthenticated(_SIGNATURE_MESSAGES[refusal.code])
+            error.code = refusal.code
+            raise self.refuse(
+                error, body=body, connection_ref=str(connection_id), connection_id=connection_id
+            ) from None
+        if auth.is_paused:
+            raise self.refuse(
+                ConnectionPaused(), body=body, connection_ref=str(connection_id), connection_id=connection_id
+            )
+        try:
+            check = parse_webhook_check(
+                load_json_body(body),
+                default_currency=_chain_currency(request),
+                zone=auth.zone,
+                normalize_phone=normalize_phone,
+            )
+        except DomainError as error:
+            raise self.refuse(
+                error,
+                body=body,
+                connection_ref=str(connection_id),
+                connection_id=connection_id,
+                external_id=str(error.details.get("external_id") or ""),
+            ) from None
+        state = services.receive_check(
+            connection_id=connection_id, restaurant_id=auth.restaurant_id, check=check, source=ReceiptSource.WEBHOOK
+        )
+        return Response(state.as_response(), status=202 if state.created else 200)
+
+
+def _chain_currency(request: Request) -> str:
+    return str(getattr(getattr(request, "tenant", None), "currency", "") or "RUB")
+
+
+class TokenInboundApi(InboundApi):
+    """A POS that proves itself by echoing our token, and whose push names orders we then fetch ourselves."""
+
+    kind = ""
+
+    def token(self, request: Request) -> str | None:
+        return request.headers.get("Authorization")
+
+    def post(self, request: Request, connection_id: int) -> Response:
+        body = request.body
+        auth = self.authorised(connection_id, body)
+        if auth.kind != self.kind:
+            raise self.refuse(
+                UnknownConnection(), body=body, connection_ref=str(connection_id), connection_id=connection_id
+            )
+        if not token_matches(self.token(request), auth.inbound_token_digest):
+            error = Unauthenticated(_SIGNATURE_MESSAGES["token_invalid"])
+            error.code = "token_invalid"
+            raise self.refuse(error, body=body, connection_ref=str(connection_id), connection_id=connection_id)
+        if auth.is_paused:
+            raise self.refuse(
+                ConnectionPaused(), body=body, connection_ref=str(connection_id), connection_id=connection_id
+            )
+        try:
+            refs = adapter_class(self.kind).notification_refs(body)
+        except PosResponseInvalid as problem:
+            error = ValidationFailed(str(problem))
+            error.status, error.code = 400, "malformed_notification"
+            raise self.refuse(
+                error, body=body, connection_ref=str(connection_id), connection_id=connection_id
+            ) from None
+        if refs:
+            from pos.tasks import fetch_pos_orders
+
+            transaction.on_commit(lambda: fetch_pos_orders.delay(connection_id, refs))
+        return Response({"accepted": len(refs)}, status=200)
+
+
+class IikoWebhookReceiveApi(TokenInboundApi):
+    """POST /api/v1/pos/iiko/{connection_id}/webhook: iiko's event array; orders are re-read from iiko's API."""
+
+    endpoint, kind = "iiko", PosKind.IIKO
+
+
+class RkeeperNotificationReceiveApi(TokenInboundApi):
+    """POST /api/v1/pos/rkeeper/{connection_id}/notify: R-Keeper's order-change XML; orders are fetched back."""
+
+    endpoint, kind = "rkeeper", PosKind.RKEEPER
+
+    def token(self, request: Request) -> str | None:
+        # The cash server's notify driver is configured with a URL only, so the token may ride in the query.
+        return request.headers.get("Authorization") or request.query_params.get("token")
+
+
+# --- restaurants -----------------------------------------------------------------------------------
+
+
+class RestaurantOut(serializers.ModelSerializer):
+    class Meta:
+        model = Restaurant
+        fields = ["id", "name", "address", "phone", "time_zone", "opening_hours", "status", "created_at", "updated_at"]
+
+
+class RestaurantInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    opening_hours = serializers.JSONField(required=False)
+    status = serializers.ChoiceField(choices=RestaurantStatus.choices, required=False)
+
+
+class RestaurantListApi(APIView):
+    required_permission: ClassVar[dict[str, Permission | None]] = {"GET": None, "POST": Permission.MANAGE_RESTAURANTS}
+
+    def get(self, request: Request) -> Response:
+        return _page(self, request, selectors.visible_restaurants(_access(request)), RestaurantOut)
+
+    def post(self, request: Request) -> Response:
+        data = validated(RestaurantInput, request.data)
+        restaurant = services.create_restaurant(actor=request.user, **data)
+        return Response(RestaurantOut(restaurant).data, status=201)
+
+
+class RestaurantDetailApi(APIView):
+    required_permission: ClassVar[dict[str, Permission | None]] = {
+        "GET": None,
+        "PUT": Permission.MANAGE_RESTAURANTS,
+        "PATCH": Permission.MANAGE_RESTAURANTS,
+        "DELETE": Permission.MANAGE_RESTAURANTS,
+    }
+
+    def get(self, request: Request, restaurant_id: int) -> Response:
+        restaurant = selectors.access_restaurant(access=_access(request), restaurant_id=restaurant_id)
+        return Response(RestaurantOut(restaurant).data)
+
+    def put(self, request: Request, restaurant_id: int) -> Response:
+        return self._update(request, restaurant_id, partial=False)
+
+    def patch(self, request: Request, restaurant_id: int) -> Response:
+        return self._update(request, restaurant_id, partial=True)
+
+    def _update(self, request: Request, restaurant_id: int, *, partial: bool) -> Response:
+        restaurant = selectors.access_restaurant(access=_access(request), restaurant_id=restaurant_id)
+        data = validated(RestaurantInput, request.data, partial=partial)
+        restaurant = services.update_restaurant(actor=request.user, restaurant=restaurant, changes=data)
+        return Response(RestaurantOut(restaurant).data)
+
+    def delete(self, request: Request, restaurant_id: int) -> Response:
+        restaurant = selectors.access_restaurant(access=_access(request), restaurant_id=restaurant_id)
+        services.delete_restaurant(actor=request.user, restaurant=restaurant)
+        return Response(status=204)
+
+
+# --- POS connections -------------------------------------------------------------------------------
+
+
+class PosConnectionOut(serializers.ModelSerializer):
+    restaurant_name = serializers.CharField(source="restaurant.name", read_only=True)
+    has_credentials = serializers.SerializerMethodField()
+    webhook_url = serializers.SerializerMethodField()
+    notification_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PosConnection
+        fields = [
+            "id",
+            "restaurant",
+            "restaurant_name",
+            "name",
+            "kind",
+            "status",
+            "external_organization_id",
+            "external_terminal_id",
+            "external_restaurant_code",
+            "api_base_url",
+            "has_credentials",
+            "credentials_updated_at",
+            "secret_rotated_at",
+            "previous_secret_valid_until",
+            "poll_interval_minutes",
+            "sync_cursor",
+            "last_synced_at",
+            "last_error",
+            "last_error_at",
+            "webhook_url",
+            "notification_url",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_has_credentials(self, obj: PosConnection) -> bool:
+        return bool(obj.credentials_encrypted)
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_webhook_url(self, obj: PosConnection) -> str:
+        return self._absolute(reverse("pos-api:webhook-receive", kwargs={"connection_id": obj.pk}))
+
+    def get_notification_url(self, obj: PosConnection) -> str | None:
+        names = {PosKind.IIKO: "pos-api:iiko-webhook-receive", PosKind.RKEEPER: "pos-api:rkeeper-notification-receive"}
+        name = names.get(obj.kind)  # type: ignore[call-overload]
+        return self._absolute(reverse(name, kwargs={"connection_id": obj.pk})) if name else None
+
+
+class PosConnectionInput(serializers.Serializer):
+    restaurant = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=PosKind.choices)
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=[ConnectionStatus.ACTIVE, ConnectionStatus.PAUSED], required=False)
+    external_organization_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    external_terminal_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    external_restaurant_code = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    api_base_url = serializers.URLField(max_length=300, required=False, allow_blank=True)
+    credentials = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    poll_interval_minutes = serializers.IntegerField(min_value=5, max_value=7 * 24 * 60, required=False)
+
+
+class PosConnectionListApi(APIView):
+    required_permission: ClassVar[dict[str, Permission]] = {
+        "GET": Permission.VIEW_DASHBOARD,
+        "POST": Permission.MANAGE_POS,
+    }
+
+    def get(self, request: Request) -> Response:
+        return _page(self, request, selectors.visible_connections(_access(request)), PosConnectionOut)
+
+    def post(self, request: Request) -> Response:
+        access = _access(request)
+        data = validated(PosConnectionInput, request.data)
+        restaurant = selectors.access_restaurant(access=access, restaurant_id=data.pop("restaurant"))
+        status = data.pop("status", None)
+        pos_connection, issued = services.create_connection(actor=request.user, restaurant=restaurant, **data)
+        if status == ConnectionStatus.PAUSED:
+            pos_connection = services.update_connection(
+                actor=request.user, pos_connection=pos_connection, changes={"status": status}
+            )
+        body = PosConnectionOut(pos_connection, context={"request": request}).data
+        # Shown this once; only encrypted copies (secret) or digests (token) are kept.
+        body["signing_secret"] = issued.signing_secret
+        body["inbound_token"] = issued.inbound_token
+        return Response(body, status=201)
+
+
+class PosConnectionDetailApi(APIView):
+    required_permission: ClassVar[dict[str, Permission]] = {
+        "GET": Permission.VIEW_DASHBOARD,
+        "PUT": Permission.MANAGE_POS,
+        "PATCH": Permission.MANAGE_POS,
+        "DELETE": Permission.MANAGE_POS,
+    }
+
+    def get(self, request: Request, connection_id: int) -> Response:
+        pos_connection = selectors.access_connection(access=_access(request), connection_id=connection_id)
+        return Response(PosConnectionOut(pos_connection, context={"request": request}).data)
+
+    def put(self, request: Request, connection_id: int) -> Response:
+        return self._update(request, connection_id, partial=False)
+
+    def patch(self, request: Request, connection_id: int) -> Response:
+        return self._update(request, connection_id, partial=True)
+
+    def _update(self, request: Request, connection_id: int, *, partial: bool) -> Response:
+        access = _access(request)
+        pos_connection = selectors.access_connection(access=access, connection_id=connection_id)
+        data = validated(PosConnectionInput, request.data, partial=partial)
+        if "kind" in data and data["kind"] != pos_connection.kind:
+            raise ValidationFailed(fields={"kind": [str(_("The POS type cannot change; create a new connection."))]})
+        data.pop("kind", None)
+        if "restaurant" in data:
+            data["restaurant"] = selectors.access_restaurant(access=access, restaurant_id=data["restaurant"])
+        credentials = data.pop("credentials", None)
+        pos_connection = services.update_connection(
+            actor=request.user, pos_connection=pos_connection, changes=data, credentials=credentials
+        )
+        return Response(PosConnectionOut(pos_connection, context={"request": request}).data)
+
+    def delete(self, request: Request, connection_id: int) -> Response:
+        pos_connection = selectors.access_connection(access=_access(request), connection_id=connection_id)
+        services.delete_connection(actor=request.user, pos_connection=pos_connection)
+        return Response(status=204)
+
+
+class PosConnectionRotateSecretApi(APIView):
+    """POST: a new signing secret, returned once; the old one stays valid for the grace period."""
+
+    required_permission = Permission.MANAGE_POS
+
+    def post(self, request: Request, connection_id: int) -> Response:
+        pos_connection = selectors.access_connection(access=_access(request), connection_id=connection_id)
+        pos_connection, secret = services.rotate_signing_secret(actor=request.user, pos_connection=pos_connection)
+        return Response(
+            {
+                "signing_secret": secret,
+                "previous_secret_valid_until": pos_connection.previous_secret_valid_until,
+                "connection": PosConnectionOut(pos_connection, context={"request": request}).data,
+            }
+        )
+
+
+class PosConnectionRotateTokenApi(APIView):
+    """POST: a new inbound token (iiko, R-Keeper), returned once; for iiko with `register`, iiko is told too."""
+
+    required_permission = Permission.MANAGE_POS
+
+    class Input(serializers.Serializer):
+        register_with_iiko = serializers.BooleanField(required=False, default=False)
+
+    def post(self, request: Request, connection_id: int) -> Response:
+        pos_connection = selectors.access_connection(access=_access(request), connection_id=connection_id)
+        data = validated(self.Input, request.data)
+        if data["register_with_iiko"]:
+            url = request.build_absolute_uri(
+                reverse("pos-api:iiko-webhook-receive", kwargs={"connection_id": connection_id})
+            )
+            token = services.register_iiko_webhook(actor=request.user, pos_connection=pos_connection, webhook_url=url)
+        else:
+            pos_connection, token = services.rotate_inbound_token(actor=request.user, pos_connection=pos_connection)
+        return Response({"inbound_token": token})
+
+
+class PosConnectionSyncApi(APIView):
+    """POST: poll this connection now (queued)."""
+
+    required_permission = Permission.MANAGE_POS
+
+    def post(self, request: Request, connection_id: int) -> Response:
+        from pos.tasks import sync_pos_connection
+
+        pos_connection = selectors.access_connection(access=_access(request), connection_id=connection_id)
+        if not pos_connection.is_polled:
+            raise ValidationFailed(fields={"kind": [str(_("Only iiko and R-Keeper connections are polled."))]})
+        transaction.on_commit(lambda: sync_pos_connection.delay(pos_connection.pk))
+        return Response({"queued": True}, status=202)
+
+
+class SyncRunOut(serializers.ModelSerializer):
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id",
+            "status",
+            "started_at",
+            "finished_at",
+            "window_from",
+            "window_to",
+            "pages",
+            "fetched_count",
+            "new_count",
+            "error_count",
+            "errors",
+        ]
+
+
+class SyncRunListApi(APIView):
+    required_permission = Permission.VIEW_DASHBOARD
+
+    def get(self, request: Request, connection_id: int) -> Response:
+        pos_connection = selectors.access_connection(access=_access(request), connection_id=connection_id)
+        return _page(self, request, pos_connection.sync_runs.order_by("-started_at", "-id"), SyncRunOut)
+
+
+# --- receipts --------------------------------------------------------------------------------------
+
+
+class ReceiptOut(serializers.ModelSerializer):
+    class Meta:
+        model = Receipt
+        fields = [
+            "id",
+            "connection",
+            "restaurant",
+            "external_id",
+            "operation",
+            "status",
+            "source",
+            "opened_at",
+            "closed_at",
+            "terminal",
+            "guest_identifier_kind",
+            "guest",
+            "lines",
+            "payments",
+            "total_amount",
+            "currency",
+            "promo_code",
+            "points_requested",
+            "points_earned",
+            "points_spent",
+            "outcome_reason",
+            "outcome_detail",
+            "visit_id",
+            "refund_of",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "received_at",
+            "processed_at",
+        ]
+
+
+class ReceiptDetailOut(ReceiptOut):
+    class Meta(ReceiptOut.Meta):
+        fields = [*ReceiptOut.Meta.fields, "payload"]
+
+
+class ReceiptListApi(APIView):
+    """GET /api/v1/pos/receipts?failed=true&restaurant=&connection=&status=&external_id=&received_from=&received_to="""
+
+    required_permission = Permission.VIEW_DASHBOARD
+
+    class Filters(serializers.Serializer):
+        status = serializers.ChoiceField(choices=ReceiptStatus.choices, required=False)
+        failed = serializers.BooleanField(required=False, default=False)
+        restaurant = serializers.IntegerField(required=False)
+        connection = serializers.IntegerField(required=False)
+        external_id = serializers.CharField(required=False)
+        received_from = serializers.DateTimeField(required=False)
+        received_to = serializers.DateTimeField(required=False)
+
+    def get(self, request: Request) -> Response:
+        params = validated(self.Filters, request.query_params)
+        return _page(self, request, selectors.receipt_list(access=_access(request), params=params), ReceiptOut)
+
+
+class ReceiptDetailApi(APIView):
+    required_permission = Permission.VIEW_DASHBOARD
+
+    def get(self, request: Request, receipt_id: int) -> Response:
+        receipt = selectors.access_receipt(access=_access(request), receipt_id=receipt_id)
+        return Response(ReceiptDetailOut(receipt).data)
+
+
+class ReceiptRerunApi(APIView):
+    """POST: run a failed receipt (or one whose guest was not found) through processing again."""
+
+    required_permission = Permission.MANAGE_POS
+
+    def post(self, request: Request, receipt_id: int) -> Response:
+        receipt = selectors.access_receipt(access=_access(request), receipt_id=receipt_id)
+        receipt = services.rerun_receipt(receipt=receipt, actor=request.user)
+        return Response(ReceiptOut(receipt).data, status=202)
+
+
+class RejectedAttemptOut(serializers.ModelSerializer):
+    class Meta:
+        model = RejectedAttempt
+        fields = [
+            "id",
+            "connection",
+            "connection_ref",
+            "endpoint",
+            "reason",
+            "http_status",
+            "client_ip",
+            "request_id",
+            "body_sha256",
+            "body_size",
+            "external_id",
+            "field_errors",
+            "received_at",
+        ]
+
+
+class RejectedAttemptListApi(APIView):
+    required_permission = Permission.MANAGE_POS
+
+    def get(self, request: Request) -> Response:
+        return _page(self, request, RejectedAttempt.objects.order_by("-received_at", "-id"), RejectedAttemptOut)

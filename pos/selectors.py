@@ -1,0 +1,189 @@
+"""Reads shared by the POS API, the webhook, the tasks and the adapters."""
+
+from __future__ import annotations
+
+import time
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.access import ChainAccess
+from maxloyalty.encryption import decrypt_json, decrypt_text
+from maxloyalty.errors import NotFound
+from pos.models import ConnectionStatus, PosConnection, Receipt, Restaurant, SyncRun
+
+
+class RestaurantNotFound(NotFound):
+    code = "restaurant_not_found"
+
+
+class ConnectionNotFound(NotFound):
+    code = "connection_not_found"
+
+
+class ReceiptNotFound(NotFound):
+    code = "receipt_not_found"
+
+
+@dataclass(frozen=True)
+class InboundAuth:
+    """What the webhook needs to accept a push: kept in process for POS_CONNECTION_LOCAL_TTL seconds."""
+
+    connection_id: int
+    restaurant_id: int
+    kind: str
+    is_paused: bool
+    secrets: tuple[tuple[str, datetime | None], ...]  # (secret, valid until); None: no end
+    inbound_token_digest: str
+    zone: zoneinfo.ZoneInfo
+
+    def secrets_in_force(self, now: datetime) -> list[str]:
+        return [secret for secret, until in self.secrets if until is None or now <= until]
+
+
+_inbound_cache: dict[tuple[str, int], tuple[float, InboundAuth]] = {}
+
+
+def forget_inbound_auth(connection_id: int) -> None:
+    """Called after a rotation or a change, so this process sees it at once (others within the TTL)."""
+    _inbound_cache.pop((connection.schema_name, connection_id), None)
+
+
+def _zone_for(restaurant_zone: str) -> zoneinfo.ZoneInfo:
+    tenant = getattr(connection, "tenant", None)
+    for name in (restaurant_zone, getattr(tenant, "time_zone", ""), settings.DEFAULT_CHAIN_TIME_ZONE):
+        if name:
+            try:
+                return zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return zoneinfo.ZoneInfo("UTC")
+
+
+def inbound_auth(connection_id: int) -> InboundAuth | None:
+    """The connection's signing material (decrypted), from the process cache when fresh; None when unknown."""
+    key = (connection.schema_name, connection_id)
+    now = time.monotonic()
+    cached = _inbound_cache.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    row = (
+        PosConnection.objects.filter(pk=connection_id)
+        .values(
+            "restaurant_id",
+            "kind",
+            "status",
+            "signing_secret_encrypted",
+            "previous_signing_secret_encrypted",
+            "previous_secret_valid_until",
+            "inbound_token_digest",
+            "restaurant__time_zone",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    secrets: list[tuple[str, datetime | None]] = []
+    if row["signing_secret_encrypted"]:
+        secrets.append((decrypt_text(row["signing_secret_encrypted"]), None))
+    if row["previous_signing_secret_encrypted"] and row["previous_secret_valid_until"]:
+        secrets.append((decrypt_text(row["previous_signing_secret_encrypted"]), row["previous_secret_valid_until"]))
+    auth = InboundAuth(
+        connection_id=connection_id,
+        restaurant_id=row["restaurant_id"],
+        kind=row["kind"],
+        is_paused=row["status"] == ConnectionStatus.PAUSED,
+        secrets=tuple(secrets),
+        inbound_token_digest=row["inbound_token_digest"],
+        zone=_zone_for(row["restaurant__time_zone"]),
+    )
+    if settings.POS_CONNECTION_LOCAL_TTL > 0:
+        _inbound_cache[key] = (now + settings.POS_CONNECTION_LOCAL_TTL, auth)
+    return auth
+
+
+def connection_credentials(pos_connection: PosConnection) -> dict[str, Any]:
+    return decrypt_json(pos_connection.credentials_encrypted)
+
+
+def restaurant_zone(restaurant: Restaurant) -> zoneinfo.ZoneInfo:
+    return _zone_for(restaurant.time_zone)
+
+
+def visible_restaurants(access: ChainAccess) -> QuerySet[Restaurant]:
+    return access.limit_to_restaurants(Restaurant.objects.all(), field="id")
+
+
+def access_restaurant(*, access: ChainAccess, restaurant_id: int) -> Restaurant:
+    restaurant = visible_restaurants(access).filter(pk=restaurant_id).first()
+    if restaurant is None:
+        raise RestaurantNotFound(restaurant_id=restaurant_id)
+    return restaurant
+
+
+def visible_connections(access: ChainAccess) -> QuerySet[PosConnection]:
+    return access.limit_to_restaurants(PosConnection.objects.select_related("restaurant"))
+
+
+def access_connection(*, access: ChainAccess, connection_id: int) -> PosConnection:
+    found = visible_connections(access).filter(pk=connection_id).first()
+    if found is None:
+        raise ConnectionNotFound(connection_id=connection_id)
+    return found
+
+
+def visible_receipts(access: ChainAccess) -> QuerySet[Receipt]:
+    return access.limit_to_restaurants(Receipt.objects.all())
+
+
+def receipt_list(*, access: ChainAccess, params: dict[str, Any]) -> QuerySet[Receipt]:
+    receipts = visible_receipts(access).select_related("connection")
+    if params.get("status"):
+        receipts = receipts.filter(status=params["status"])
+    if params.get("failed"):
+        receipts = receipts.filter(status="failed")
+    if params.get("restaurant"):
+        receipts = receipts.filter(restaurant_id=params["restaurant"])
+    if params.get("connection"):
+        receipts = receipts.filter(connection_id=params["connection"])
+    if params.get("external_id"):
+        receipts = receipts.filter(external_id=params["external_id"])
+    if params.get("received_from"):
+        receipts = receipts.filter(received_at__gte=params["received_from"])
+    if params.get("received_to"):
+        receipts = receipts.filter(received_at__lt=params["received_to"])
+    return receipts.order_by("-received_at", "-id")
+
+
+def access_receipt(*, access: ChainAccess, receipt_id: int) -> Receipt:
+    receipt = visible_receipts(access).select_related("connection").filter(pk=receipt_id).first()
+    if receipt is None:
+        raise ReceiptNotFound(receipt_id=receipt_id)
+    return receipt
+
+
+def due_connections(now: datetime | None = None) -> list[PosConnection]:
+    """Polled connections whose poll interval has passed since the last attempt (or that never synced).
+
+    A failed attempt counts: the task's own retries (with backoff) cover short outages, the next tick the rest.
+    """
+    now = now or timezone.now()
+    due = []
+    for pos_connection in PosConnection.objects.filter(kind__in=["iiko", "rkeeper"]).exclude(
+        status=ConnectionStatus.PAUSED
+    ):
+        attempts = [moment for moment in (pos_connection.last_synced_at, pos_connection.last_error_at) if moment]
+        last = max(attempts) if attempts else None
+        if last is None or (now - last).total_seconds() >= pos_connection.poll_interval_minutes * 60:
+            due.append(pos_connection)
+    return due
+
+
+def latest_sync_runs(pos_connection: PosConnection, limit: int = 20) -> QuerySet[SyncRun]:
+    return pos_connection.sync_runs.order_by("-started_at", "-id")[:limit]

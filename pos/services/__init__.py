@@ -1,0 +1,48 @@
+"""Writes of the POS app: restaurants, connections, the receipt pipeline and polling."""
+
+from pos.services.connections import (
+    IssuedSecrets,
+    create_connection,
+    delete_connection,
+    register_iiko_webhook,
+    rotate_inbound_token,
+    rotate_signing_secret,
+    update_connection,
+)
+from pos.services.receipts import (
+    ReceiptState,
+    drain_pending_receipts,
+    process_pending_receipts,
+    process_receipt_now,
+    receive_check,
+    record_rejected_attempt,
+    request_processing,
+    rerun_receipt,
+    store_checks,
+)
+from pos.services.restaurants import create_restaurant, delete_restaurant, update_restaurant
+from pos.services.sync import fetch_notified_orders, sync_connection
+
+__all__ = [
+    "IssuedSecrets",
+    "ReceiptState",
+    "create_connection",
+    "create_restaurant",
+    "delete_connection",
+    "delete_restaurant",
+    "drain_pending_receipts",
+    "fetch_notified_orders",
+    "process_pending_receipts",
+    "process_receipt_now",
+    "receive_check",
+    "record_rejected_attempt",
+    "register_iiko_webhook",
+    "request_processing",
+    "rerun_receipt",
+    "rotate_inbound_token",
+    "rotate_signing_secret",
+    "store_checks",
+    "sync_connection",
+    "update_connection",
+    "update_restaurant",
+]

@@ -1,0 +1,498 @@
+"""The receipt pipeline: store a check durably (the acknowledgement), then turn it into points in the background.
+
+Acknowledgement: one INSERT ... ON CONFLICT DO NOTHING RETURNING id. The unique constraint
+(connection, external_id, operation) makes a second delivery, even a concurrent one, insert nothing; it then
+reads the stored receipt and answers with its status and result.
+
+Processing claims received receipts in batches (SELECT ... FOR UPDATE SKIP LOCKED) inside the transaction
+that writes their ledger entries, so a crash rolls the claim back with the points, and two workers never take
+the same receipt. Each receipt runs in its own savepoint: one failure marks that receipt failed (retried with
+backoff) without undoing the others. The loyalty ledger's idempotency key (connection + operation + external
+id) is the last guard against a second accrual.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.constants import OnConflict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.services import record_audit
+from guests.errors import GuestNotFound
+from guests.phones import normalize_phone
+from guests.selectors import lookup_guest
+from loyalty.errors import CheckNotFound
+from loyalty.rules import Check, CheckLine
+from loyalty.services import apply_check, reverse_check
+from maxloyalty.errors import Conflict, DomainError
+from maxloyalty.request_context import current_client_ip, current_request_id
+from pos.check_format import PosCheck
+from pos.models import Receipt, ReceiptOperation, ReceiptStatus, RejectedAttempt
+from pos.selectors import restaurant_zone
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BATCH_SIZE = 50
+DRAIN_FLAG = "pos:drain-requested"
+DRAIN_FLAG_SECONDS = 30
+# Outcome reasons a staff member may want to run again (a guest registered later, a fixed failure).
+RERUNNABLE_REASONS = {"guest_not_found", "no_guest"}
+
+
+class ExternalIdReused(Conflict):
+    code, message = "external_id_reused", _("This check id was already sent with different content.")
+
+
+class ReceiptNotRerunnable(Conflict):
+    code, message = (
+        "receipt_not_rerunnable",
+        _("Only failed receipts, or receipts whose guest was not found, can be run again."),
+    )
+
+
+class RetryLater(Exception):
+    """Processing cannot finish yet (e.g. a refund whose sale is not processed): failed now, retried later."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+        self.detail = detail or reason
+
+
+@dataclass(frozen=True)
+class ReceiptState:
+    """What the webhook answers: ours for a new check, the stored one for a repeat."""
+
+    receipt_id: int
+    status: str
+    created: bool
+    points_earned: int = 0
+    points_spent: int = 0
+    outcome_reason: str = ""
+
+    def as_response(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"receipt_id": self.receipt_id, "status": self.status, "duplicate": not self.created}
+        if not self.created:
+            body.update(
+                points_earned=self.points_earned, points_spent=self.points_spent, outcome_reason=self.outcome_reason
+            )
+        return body
+
+
+def receipt_from_check(
+    check: PosCheck, *, connection_id: int, restaurant_id: int, source: str, received_at: datetime | None = None
+) -> Receipt:
+    return Receipt(
+        connection_id=connection_id,
+        restaurant_id=restaurant_id,
+        external_id=check.external_id,
+        operation=check.operation,
+        status=ReceiptStatus.RECEIVED,
+        source=source,
+        payload=check.payload,
+        content_digest=check.content_digest(),
+        opened_at=check.opened_at,
+        closed_at=check.closed_at,
+        terminal=check.terminal,
+        guest_identifier_kind=check.guest_kind,
+        guest_identifier=check.guest_value,
+        lines=check.lines_json(),
+        payments=list(check.payments),
+        total_amount=check.total_amount,
+        currency=check.currency,
+        promo_code=check.promo_code,
+        points_requested=check.points_to_spend,
+        received_at=received_at or timezone.now(),
+    )
+
+
+_INSERT_FIELDS = [
+    field
+    for field in Receipt._meta.concrete_fields
+    if not field.primary_key and field.name not in {"guest", "refund_of"}
+]
+
+
+def insert_new_receipts(receipts: list[Receipt]) -> list[int]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: ids of the receipts that were new (one statement)."""
+    if not receipts:
+        return []
+    # QuerySet.bulk_create cannot return ids together with ignore_conflicts; _insert (what it uses) can.
+    rows = Receipt.objects._insert(  # type: ignore[attr-defined]
+        receipts,
+        fields=_INSERT_FIELDS,
+        returning_fields=[Receipt._meta.pk],
+        on_conflict=OnConflict.IGNORE,
+    )
+    return [row[0] for row in rows if row and row[0] is not None]
+
+
+def receive_check(*, connection_id: int, restaurant_id: int, check: PosCheck, source: str) -> ReceiptState:
+    """Store a pushed check (status received) and ask for processing after commit. One INSERT when new."""
+    receipt = receipt_from_check(check, connection_id=connection_id, restaurant_id=restaurant_id, source=source)
+    inserted = insert_new_receipts([receipt])
+    if inserted:
+        request_processing()
+        return ReceiptState(receipt_id=inserted[0], status=ReceiptStatus.RECEIVED, created=True)
+    stored = (
+        Receipt.objects.filter(connection_id=connection_id, external_id=check.external_id, operation=check.operation)
+        .values("id", "status", "content_digest", "points_earned", "points_spent", "outcome_reason")
+        .get()
+    )
+    if stored["content_digest"] and stored["content_digest"] != receipt.content_digest:
+        raise ExternalIdReused(receipt_id=stored["id"], external_id=check.external_id)
+    return ReceiptState(
+        receipt_id=stored["id"],
+        status=stored["status"],
+        created=False,
+        points_earned=stored["points_earned"],
+        points_spent=stored["points_spent"],
+        outcome_reason=stored["outcome_reason"],
+    )
+
+
+def record_rejected_attempt(
+    *,
+    endpoint: str,
+    reason: str,
+    http_status: int,
+    connection_id: int | None,
+    connection_ref: str,
+    body: bytes,
+    external_id: str = "",
+    field_errors: dict[str, Any] | None = None,
+) -> RejectedAttempt:
+    """Log a refused push: who, why, a fingerprint of the body. Never a header value or a secret."""
+    return RejectedAttempt.objects.create(
+        connection_id=connection_id,
+        connection_ref=connection_ref[:64],
+        endpoint=endpoint,
+        reason=reason[:64],
+        http_status=http_status,
+        client_ip=_valid_ip(current_client_ip.get()),
+        request_id=current_request_id.get() if current_request_id.get() != "-" else "",
+        body_sha256=hashlib.sha256(body).hexdigest() if body else "",
+        body_size=len(body),
+        external_id=external_id[:128],
+        field_errors=field_errors or {},
+    )
+
+
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None
+
+
+# --- asking for processing --------------------------------------------------------------------------
+
+
+def request_processing() -> None:
+    """After commit, make sure a drain task is queued for this chain (at most one queued at a time)."""
+    transaction.on_commit(_queue_drain)
+
+
+def _queue_drain() -> None:
+    from pos.tasks import drain_receipts
+
+    # SET NX in Redis (tenant-aware key): a webhook costs one cheap Redis call instead of a task per check.
+    if cache.add(DRAIN_FLAG, 1, timeout=DRAIN_FLAG_SECONDS):
+        drain_receipts.delay()
+
+
+def drain_pending_receipts(*, time_budget_seconds: float = 20.0, batch_size: int = BATCH_SIZE) -> tuple[int, bool]:
+    """Process batches until none is left or the budget is spent; (receipts handled, whether more remain)."""
+    deadline = time.monotonic() + time_budget_seconds
+    handled = 0
+    while True:
+        count = process_pending_receipts(limit=batch_size)
+        handled += count
+        if count == 0:
+            # Arrivals from now on queue a fresh drain; one more look closes the race with those just before.
+            cache.delete(DRAIN_FLAG)
+            count = process_pending_receipts(limit=batch_size)
+            handled += count
+            if count == 0:
+                return handled, False
+        if time.monotonic() > deadline:
+            return handled, True
+
+
+def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> int:
+    """Claim up to `limit` due receipts and process them in one transaction (a savepoint each)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        batch = list(
+            Receipt.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(Q(status=ReceiptStatus.RECEIVED) | Q(status=ReceiptStatus.FAILED, next_attempt_at__lte=now))
+            .select_related("restaurant")
+            .order_by("id")[:limit]
+        )
+        for receipt in batch:
+            _process_claimed(receipt, now)
+    return len(batch)
+
+
+def process_receipt_now(*, receipt_id: int) -> Receipt:
+    """Process one receipt at once if it is due (used by tests and the rerun of a single receipt)."""
+    now = timezone.now()
+    with transaction.atomic():
+        receipt = Receipt.objects.select_for_update(of=("self",)).select_related("restaurant").get(pk=receipt_id)
+        if receipt.status == ReceiptStatus.RECEIVED or (
+            receipt.status == ReceiptStatus.FAILED and receipt.next_attempt_at and receipt.next_attempt_at <= now
+        ):
+            _process_claimed(receipt, now)
+    return receipt
+
+
+@dataclass
+class Outcome:
+    reason: str = ""
+    detail: str = ""
+    guest_id: int | None = None
+    points_earned: int = 0
+    points_spent: int = 0
+    visit_id: int | None = None
+    refund_of_id: int | None = None
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _process_claimed(receipt: Receipt, now: datetime) -> None:
+    receipt.attempts += 1
+    try:
+        with transaction.atomic():  # savepoint: a failure undoes only this receipt's ledger work
+            outcome = _sale(receipt) if receipt.operation == ReceiptOperation.SALE else _refund(receipt)
+            _finish(receipt, outcome, now)
+    except RetryLater as error:
+        _fail(receipt, now, reason=error.reason, detail=error.detail)
+    except Exception as error:
+        logger.exception("POS receipt %s failed", receipt.pk)
+        _fail(receipt, now, reason="error", detail=f"{type(error).__name__}: {error}"[:2000])
+
+
+_OUTCOME_FIELDS = [
+    "status",
+    "attempts",
+    "guest",
+    "points_earned",
+    "points_spent",
+    "outcome_reason",
+    "outcome_detail",
+    "visit_id",
+    "refund_of",
+    "next_attempt_at",
+    "last_error",
+    "processed_at",
+]
+
+
+def _finish(receipt: Receipt, outcome: Outcome, now: datetime) -> None:
+    receipt.status = ReceiptStatus.PROCESSED
+    receipt.guest_id = outcome.guest_id
+    receipt.points_earned = outcome.points_earned
+    receipt.points_spent = outcome.points_spent
+    receipt.outcome_reason = outcome.reason[:64]
+    receipt.outcome_detail = outcome.detail
+    receipt.visit_id = outcome.visit_id
+    receipt.refund_of_id = outcome.refund_of_id
+    receipt.next_attempt_at = None
+    receipt.last_error = ""
+    receipt.processed_at = now
+    receipt.save(update_fields=_OUTCOME_FIELDS)
+
+
+def _fail(receipt: Receipt, now: datetime, *, reason: str, detail: str) -> None:
+    receipt.status = ReceiptStatus.FAILED
+    receipt.outcome_reason = reason[:64]
+    receipt.last_error = detail
+    receipt.next_attempt_at = now + backoff(receipt.attempts) if receipt.attempts < MAX_ATTEMPTS else None
+    receipt.save(update_fields=["status", "attempts", "outcome_reason", "last_error", "next_attempt_at"])
+
+
+def _guest_for(receipt: Receipt) -> Any:
+    try:
+        return lookup_guest(access=None, **{receipt.guest_identifier_kind: receipt.guest_identifier})
+    except GuestNotFound:
+        return None
+
+
+def loyalty_check_for(receipt: Receipt) -> Check:
+    zone = restaurant_zone(receipt.restaurant)
+    return Check(
+        total_amount=receipt.total_amount,
+        currency=receipt.currency,
+        lines=tuple(
+            CheckLine(
+                sku=line.get("sku", ""),
+                name=line.get("name", ""),
+                category=line.get("category", ""),
+                quantity=_decimal(line.get("quantity")),
+                price=_decimal(line.get("price")),
+                discount=_decimal(line.get("discount")),
+            )
+            for line in receipt.lines
+        ),
+        points_to_spend=receipt.points_requested,
+        at=(receipt.closed_at or receipt.received_at).astimezone(zone),
+        restaurant_id=receipt.restaurant_id,
+        promo_code=receipt.promo_code,
+    )
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value if value not in (None, "") else 0))
+
+
+def _sale(receipt: Receipt) -> Outcome:
+    if not receipt.guest_identifier:
+        return Outcome(reason="no_guest")
+    guest = _guest_for(receipt)
+    if guest is None:
+        return Outcome(reason="guest_not_found")
+    try:
+        result = apply_check(
+            guest=guest,
+            check=loyalty_check_for(receipt),
+            restaurant=receipt.restaurant,
+            idempotency_key=receipt.idempotency_key,
+            actor=None,
+            receipt_id=receipt.pk,
+        )
+    except DomainError as refusal:  # a business rule said no (blocked guest, ...): processed, nothing earned
+        return Outcome(reason=refusal.code, detail=str(refusal.message), guest_id=guest.pk)
+    reason = ""
+    if result.spent < receipt.points_requested:
+        reason = "redemption_limited"  # processed with the allowed part; the loyalty rules say why
+    elif result.refused_reason:
+        reason = "promo_code_refused"
+    return Outcome(
+        reason=reason,
+        detail=result.refused_reason,
+        guest_id=guest.pk,
+        points_earned=result.earned,
+        points_spent=result.spent,
+        visit_id=result.visit.pk if result.visit is not None else None,
+    )
+
+
+def _refund(receipt: Receipt) -> Outcome:
+    original = (
+        Receipt.objects.select_for_update(of=("self",))
+        .filter(connection_id=receipt.connection_id, external_id=receipt.external_id, operation=ReceiptOperation.SALE)
+        .first()
+    )
+    if original is None:
+        raise RetryLater("original_not_found", "The sale this refund cancels has not been received.")
+    if original.status != ReceiptStatus.PROCESSED:
+        raise RetryLater("original_not_processed", "The sale this refund cancels is not processed yet.")
+    if original.guest_id is None:
+        return Outcome(reason="nothing_to_reverse", refund_of_id=original.pk)
+    try:
+        reversals = reverse_check(
+            idempotency_key=original.idempotency_key,
+            actor=None,
+            reason=f"POS refund of check {receipt.external_id}",
+        )
+    except CheckNotFound:
+        return Outcome(reason="nothing_to_reverse", guest_id=original.guest_id, refund_of_id=original.pk)
+    except DomainError as refusal:
+        return Outcome(
+            reason=refusal.code, detail=str(refusal.message), guest_id=original.guest_id, refund_of_id=original.pk
+        )
+    returned = sum(entry.points for entry in reversals if entry.points > 0)
+    taken_back = -sum(entry.points for entry in reversals if entry.points < 0)
+    shortfall = sum(entry.shortfall_points for entry in reversals)
+    return Outcome(
+        reason="reversed_with_shortfall" if shortfall else "reversed",
+        detail=f"{shortfall} points had already been spent and could not be taken back." if shortfall else "",
+        guest_id=original.guest_id,
+        points_earned=-taken_back,
+        points_spent=-returned,
+        refund_of_id=original.pk,
+    )
+
+
+# --- staff actions ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rerun_receipt(*, receipt: Receipt, actor: Any) -> Receipt:
+    """Send a failed receipt (or one whose guest was not found) through processing again."""
+    receipt = Receipt.objects.select_for_update(of=("self",)).get(pk=receipt.pk)
+    rerunnable = receipt.status == ReceiptStatus.FAILED or (
+        receipt.status == ReceiptStatus.PROCESSED and receipt.outcome_reason in RERUNNABLE_REASONS
+    )
+    if not rerunnable:
+        raise ReceiptNotRerunnable(receipt_id=receipt.pk, status=receipt.status)
+    before = {"status": receipt.status, "outcome_reason": receipt.outcome_reason, "attempts": receipt.attempts}
+    receipt.status = ReceiptStatus.RECEIVED
+    receipt.attempts = 0
+    receipt.next_attempt_at = None
+    receipt.last_error = ""
+    receipt.outcome_reason = ""
+    receipt.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "outcome_reason"])
+    record_audit(
+        action="pos.receipt.rerun",
+        actor=actor,
+        target=receipt,
+        data={"external_id": receipt.external_id, "before": before},
+        restaurant_id=receipt.restaurant_id,
+    )
+    request_processing()
+    return receipt
+
+
+def store_checks(*, connection_id: int, restaurant_id: int, checks: list[PosCheck], source: str) -> list[int]:
+    """Store pulled or notified checks; known ones are recognised by external id. Returns the new ids.
+
+    A refund is stored only for a sale we hold: a POS also deletes orders that were never closed.
+    """
+    if not checks:
+        return []
+    sales = {
+        external_id
+        for external_id in Receipt.objects.filter(
+            connection_id=connection_id,
+            operation=ReceiptOperation.SALE,
+            external_id__in=[check.external_id for check in checks if check.operation == ReceiptOperation.REFUND],
+        ).values_list("external_id", flat=True)
+    }
+    sold_in_batch = {check.external_id for check in checks if check.operation == ReceiptOperation.SALE}
+    receipts = []
+    for check in checks:
+        if check.operation == ReceiptOperation.REFUND and check.external_id not in sales | sold_in_batch:
+            continue
+        if check.guest_kind == "phone":
+            try:
+                check = _with_guest(check, "phone", normalize_phone(check.guest_value))
+            except DomainError:
+                check = _with_guest(check, "", "")
+        receipts.append(
+            receipt_from_check(check, connection_id=connection_id, restaurant_id=restaurant_id, source=source)
+        )
+    with transaction.atomic():
+        new_ids = insert_new_receipts(receipts)
+        if new_ids:
+            request_processing()
+    return new_ids
+
+
+def _with_guest(check: PosCheck, kind: str, value: str) -> PosCheck:
+    return replace(check, guest_kind=kind, guest_value=value)
