@@ -1,0 +1,79 @@
+"""Expiry: points expire after the program's days, oldest first (FIFO); guests are warned beforehand."""
+
+import datetime
+
+from loyalty.models import EntryKind, LedgerEntry, NotificationKind, NotificationOutbox
+from loyalty.selectors import chain_today, program_context
+from loyalty.services import accrue_points, expire_points, redeem_points, warn_expiring_points
+from loyalty.services.ledger import expiry_for
+from loyalty.tests.ledger_checks import assert_balance_matches_ledger, balance_of
+
+
+def _accrue_on(guest, points, key, days_ago):
+    entry = accrue_points(guest=guest, points=points, kind=EntryKind.ACCRUAL, idempotency_key=key)
+    moved = entry.created_at - datetime.timedelta(days=days_ago)
+    LedgerEntry.objects.filter(pk=entry.pk).update(
+        created_at=moved, available_at=moved, expires_at=expiry_for(moved, program_context())
+    )
+    return entry
+
+
+def test_points_expire_after_their_last_day(guest, program):
+    program(expiry_days=30)
+    accrue_points(guest=guest, points=100, kind=EntryKind.ACCRUAL, idempotency_key="a")
+    today = chain_today()
+    assert expire_points(today=today + datetime.timedelta(days=30)) == 0
+    assert balance_of(guest) == (100, 0)
+    assert expire_points(today=today + datetime.timedelta(days=31)) == 1
+    assert balance_of(guest) == (0, 0)
+    expiry = LedgerEntry.objects.get(guest=guest, kind=EntryKind.EXPIRY)
+    assert expiry.points == -100
+    assert_balance_matches_ledger(guest)
+
+
+def test_spending_uses_oldest_points_first_so_newer_survive_expiry(guest, program):
+    program(expiry_days=30)
+    _accrue_on(guest, 100, "old", days_ago=20)
+    _accrue_on(guest, 100, "new", days_ago=0)
+    redeem_points(guest=guest, points=150, idempotency_key="spend")
+    # The old lot (100) was used up first and 50 came from the new lot: nothing of the old lot is left to expire.
+    assert expire_points(today=chain_today() + datetime.timedelta(days=15)) == 0
+    assert balance_of(guest) == (50, 0)
+    expire_points(today=chain_today() + datetime.timedelta(days=31))
+    assert balance_of(guest) == (0, 0)
+    assert LedgerEntry.objects.get(guest=guest, kind=EntryKind.EXPIRY).points == -50
+    assert_balance_matches_ledger(guest)
+
+
+def test_only_the_expired_lot_goes(guest, program):
+    program(expiry_days=30)
+    _accrue_on(guest, 70, "old", days_ago=40)
+    _accrue_on(guest, 30, "new", days_ago=1)
+    assert expire_points(today=chain_today()) == 1
+    assert balance_of(guest) == (30, 0)
+    assert expire_points(today=chain_today()) == 0  # a second run the same day changes nothing
+    assert_balance_matches_ledger(guest)
+
+
+def test_zero_expiry_days_means_points_never_expire(guest, program):
+    program(expiry_days=0)
+    accrue_points(guest=guest, points=100, kind=EntryKind.ACCRUAL, idempotency_key="a")
+    assert expire_points(today=chain_today() + datetime.timedelta(days=5000)) == 0
+    assert balance_of(guest) == (100, 0)
+
+
+def test_guest_is_warned_once_before_points_expire(guest, program):
+    program(expiry_days=30, expiry_warning_days=7)
+    _accrue_on(guest, 100, "a", days_ago=25)  # last day: today + 5
+    today = chain_today()
+    assert warn_expiring_points(today=today) == 1
+    assert warn_expiring_points(today=today) == 0
+    warning = NotificationOutbox.objects.get(guest=guest)
+    assert warning.kind == NotificationKind.POINTS_EXPIRING
+    assert warning.payload == {"points": 100, "last_day": (today + datetime.timedelta(days=5)).isoformat()}
+
+
+def test_no_warning_for_points_expiring_later_than_the_warning_period(guest, program):
+    program(expiry_days=30, expiry_warning_days=7)
+    _accrue_on(guest, 100, "a", days_ago=10)
+    assert warn_expiring_points(today=chain_today()) == 0
