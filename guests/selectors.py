@@ -103,7 +103,7 @@ def search_condition(query: str) -> Q:
             return Q(phone=normalize_phone(text)) | Q(card_number=digits)
         except MalformedPhone:
             return Q(phone__contains=digits) | Q(card_number=digits)
-    if text.lstrip("+").isdigit():
+    if digits and not text.strip("+0123456789 ()-."):  # a fragment of a number: "916 12", "+7 903"
         return Q(phone__contains=digits) | Q(card_number__startswith=digits)
     condition = Q()
     for word in text.split():

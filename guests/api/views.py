@@ -328,12 +328,13 @@ class GuestExportApi(APIView):
         params = {key: value for key, value in request.query_params.items() if key not in ("page", "page_size")}
         guests = guest_list(access=access, params=params)
         record_audit(action="guests.exported", actor=access.user, data={"filters": params})
-        schema_name = connection.schema_name
+        schema_name, zone = connection.schema_name, timezone.get_current_timezone()
 
         def lines() -> Iterator[str]:
             writer = csv.writer(_Echo())
             yield "\ufeff"  # BOM: spreadsheets then read the file as UTF-8
-            with schema_context(schema_name):  # the body is produced after the view has returned
+            # The body is produced after the view (and the middleware) returned: restore the chain and its zone.
+            with schema_context(schema_name), timezone.override(zone):
                 for row in export_rows(access=access, guests=guests):
                     yield writer.writerow(row)
 

@@ -74,3 +74,15 @@ def test_export_reads_in_chunks_for_large_lists(alpha, django_assert_max_num_que
     with django_assert_max_num_queries(4):
         rows = list(export_rows(access=None, guests=guest_list(access=None), chunk_size=1000))
     assert len(rows) == 2501
+
+
+def test_export_times_are_in_the_chains_time_zone(alpha):
+    import datetime
+
+    from django.utils import timezone
+
+    guest = GuestFactory(last_visit_at=datetime.datetime(2026, 3, 1, 21, 30, tzinfo=datetime.UTC))
+    rows = _rows(api_as(alpha, "owner").get("/api/v1/guests/export"))
+    assert alpha.chain.time_zone == "Europe/Moscow"
+    assert next(row for row in rows if int(row["id"]) == guest.id)["last_visit_at"] == "2026-03-02T00:30:00+03:00"
+    assert timezone.get_current_timezone_name() == "UTC"

@@ -34,3 +34,11 @@ def test_lookup_needs_exactly_one_identifier(alpha, anna):
     response = api_as(alpha, "owner").get("/api/v1/guests/lookup", {"card": "549006857508", "qr": anna.qr_token})
     assert response.status_code == 422
     assert "lookup" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("fragment", ["916 12", "+7 903", "(903) 555"])
+def test_a_fragment_of_a_number_finds_guests_whose_phone_contains_it(alpha, fragment):
+    holder = GuestFactory(phone="+79035551216" if "903" in fragment else "+79161200000")
+    GuestFactory(phone="+79211110000")
+    response = api_as(alpha, "owner").get("/api/v1/guests", {"q": fragment})
+    assert [found["id"] for found in response.json()["results"]] == [holder.id]
