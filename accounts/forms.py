@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django import forms
@@ -13,7 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import login_throttle
 from accounts.access import resolve_access
+from accounts.models import Role
+from accounts.roles import RESTAURANT_SCOPED_ROLES
 from maxloyalty.client_ip import client_ip
+from pos.models import Restaurant
 
 
 def lock_message(seconds: int) -> str:
@@ -72,3 +75,35 @@ class ChainPasswordResetForm(PasswordResetForm):
         for user in super().get_users(email):
             if tenant is None or tenant.schema_name == "public" or resolve_access(user, tenant.id) is not None:
                 yield user
+
+
+class StaffForm(forms.Form):
+    """Invite or edit a staff member: role (only those the editor may give) and, for managers/cashiers, restaurants."""
+
+    email = forms.EmailField(label=_("Email"))
+    full_name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    role = forms.ChoiceField(label=_("Role"))
+    restaurants = forms.ModelMultipleChoiceField(
+        label=_("Restaurants"),
+        queryset=Restaurant.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Managers and cashiers work only in the restaurants checked here."),
+    )
+
+    def __init__(self, *args: Any, assignable_roles: Iterable[str], editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [
+            (value, label) for value, label in Role.choices if value in set(assignable_roles)
+        ]
+        self.fields["restaurants"].queryset = Restaurant.objects.all()
+        if editing:
+            for name in ("email", "full_name"):
+                self.fields[name].disabled = True
+                self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("role") in RESTAURANT_SCOPED_ROLES and not cleaned.get("restaurants"):
+            self.add_error("restaurants", _("Choose at least one restaurant for a manager or cashier."))
+        return cleaned

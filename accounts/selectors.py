@@ -9,3 +9,10 @@ from tenants.models import Chain
 def chains_of(user: User) -> list[Chain]:
     chain_ids = Membership.objects.filter(user=user, is_active=True).values_list("chain_id", flat=True)
     return list(Chain.objects.filter(id__in=chain_ids).exclude(schema_name="public").order_by("name"))
+
+
+def staff_of_chain(*, chain_id: int) -> list[Membership]:
+    """Every membership of the chain with its user, active first, owners first."""
+    role_order = {role: index for index, role in enumerate(["owner", "admin", "manager", "cashier"])}
+    memberships = list(Membership.objects.filter(chain_id=chain_id).select_related("user"))
+    return sorted(memberships, key=lambda item: (not item.is_active, role_order.get(item.role, 9), item.user.email))

@@ -5,16 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from accounts.models import Membership, User
-from accounts.roles import RESTAURANT_PERMISSION, RESTAURANT_SCOPED_ROLES
-from audit.services import record_audit
-from maxloyalty.errors import Conflict, ValidationFailed
+from accounts.access import assigned_restaurant_ids
+from accounts.models import Membership, Role, User
+from accounts.roles import ASSIGNABLE_ROLES, RESTAURANT_PERMISSION, RESTAURANT_SCOPED_ROLES
+from audit.services import changes_between, record_audit
+from maxloyalty.errors import Conflict, PermissionDeniedError, ValidationFailed
 from pos.models import Restaurant
+from tenants.models import Chain
 
 
 class EmailTakenWithOtherPassword(Conflict):
@@ -64,3 +72,110 @@ def set_restaurants(*, user: User, restaurants: Iterable[Restaurant]) -> None:
             assign_perm(RESTAURANT_PERMISSION, user, restaurant)
         else:
             remove_perm(RESTAURANT_PERMISSION, user, restaurant)
+
+
+class RoleNotAssignable(PermissionDeniedError):
+    code, message = "role_not_assignable", _("You cannot give or change this role.")
+
+
+class AlreadyStaff(Conflict):
+    code, message = "already_staff", _("This person already works for the chain.")
+
+
+class LastOwner(Conflict):
+    code, message = "last_owner", _("The chain must keep at least one active owner.")
+
+
+class CannotChangeYourself(Conflict):
+    code, message = "cannot_change_yourself", _("You cannot change or deactivate your own access.")
+
+
+def _check_assignable(*, actor_role: str, role: str, current_role: str | None = None) -> None:
+    assignable = ASSIGNABLE_ROLES.get(actor_role, frozenset())
+    if role not in assignable or (current_role is not None and current_role not in assignable):
+        raise RoleNotAssignable(fields={"role": [str(RoleNotAssignable.message)]})
+
+
+def _active_owners(chain_id: int) -> int:
+    return Membership.objects.filter(chain_id=chain_id, role=Role.OWNER, is_active=True).count()
+
+
+@transaction.atomic
+def invite_staff(
+    *,
+    chain: Chain,
+    email: str,
+    full_name: str,
+    role: str,
+    restaurants: Iterable[Restaurant],
+    actor: User,
+    actor_role: str,
+) -> Membership:
+    """Add a person to the chain's staff. A new person gets an email with a link to set their password."""
+    _check_assignable(actor_role=actor_role, role=role)
+    email = User.objects.normalize_email(email).strip().lower()
+    user = User.objects.filter(email=email).first()
+    is_new_user = user is None
+    if user is None:
+        user = User.objects.create_user(email, None, full_name=full_name)  # unusable password until they set one
+    existing = Membership.objects.filter(user=user, chain=chain).first()
+    if existing is not None and existing.is_active:
+        raise AlreadyStaff(fields={"email": [str(AlreadyStaff.message)]})
+    if existing is not None:
+        _check_assignable(actor_role=actor_role, role=role, current_role=existing.role)
+    membership = grant_membership(user=user, chain_id=chain.id, role=role, restaurants=restaurants, actor=actor)
+    transaction.on_commit(lambda: send_staff_invitation(user=user, chain=chain, set_password=is_new_user))
+    return membership
+
+
+@transaction.atomic
+def change_staff(
+    *, membership: Membership, role: str, restaurants: Iterable[Restaurant], actor: User, actor_role: str
+) -> Membership:
+    if membership.user_id == actor.pk:
+        raise CannotChangeYourself
+    _check_assignable(actor_role=actor_role, role=role, current_role=membership.role)
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.role == Role.OWNER and role != Role.OWNER and locked.is_active and _active_owners(locked.chain_id) <= 1:
+        raise LastOwner
+    before = {"role": locked.role, "restaurants": sorted(assigned_restaurant_ids(locked.user))}
+    locked.role = role
+    locked.save(update_fields=["role", "updated_at"])
+    restaurants = list(restaurants)
+    set_restaurants(user=locked.user, restaurants=restaurants if role in RESTAURANT_SCOPED_ROLES else ())
+    after = {"role": role, "restaurants": sorted(assigned_restaurant_ids(locked.user))}
+    record_audit(action="staff.changed", actor=actor, target=locked.user, changes=changes_between(before, after))
+    return locked
+
+
+@transaction.atomic
+def set_staff_active(*, membership: Membership, is_active: bool, actor: User, actor_role: str) -> Membership:
+    if membership.user_id == actor.pk:
+        raise CannotChangeYourself
+    _check_assignable(actor_role=actor_role, role=membership.role)
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not is_active and locked.role == Role.OWNER and locked.is_active and _active_owners(locked.chain_id) <= 1:
+        raise LastOwner
+    if locked.is_active != is_active:
+        locked.is_active = is_active
+        locked.save(update_fields=["is_active", "updated_at"])
+        record_audit(
+            action="staff.reactivated" if is_active else "staff.deactivated",
+            actor=actor,
+            target=locked.user,
+            changes={"is_active": [not is_active, is_active]},
+        )
+    return locked
+
+
+def send_staff_invitation(*, user: User, chain: Chain, set_password: bool) -> None:
+    """Email the invitation; a new person's email carries a one-time link to choose a password."""
+    context = {"chain": chain, "user": user, "set_password_url": ""}
+    if set_password:
+        token = default_token_generator.make_token(user)
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        context["set_password_url"] = f"{chain.base_url}/accounts/password/reset/{uid}/{token}/"
+    with translation.override(chain.default_language):
+        subject = render_to_string("accounts/email/staff_invitation_subject.txt", context).strip()
+        body = render_to_string("accounts/email/staff_invitation.txt", context)
+    send_mail(subject, body, None, [user.email])

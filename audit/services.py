@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from audit.models import AuditEntry
 from maxloyalty.request_context import current_client_ip, current_request_id
@@ -63,3 +66,10 @@ def record_audit(
         ip_address=_valid_ip(current_client_ip.get()),
         request_id=current_request_id.get() if current_request_id.get() != "-" else "",
     )
+
+
+def purge_expired_entries(*, now: datetime | None = None) -> int:
+    """Delete this chain's audit entries older than AUDIT_RETENTION_DAYS; returns how many went."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    deleted, _ = AuditEntry.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

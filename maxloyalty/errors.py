@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +31,10 @@ class DomainError(Exception):
         self.fields = fields or {}
         self.details = details
         super().__init__(str(self.message))
+
+
+class PermissionDeniedError(DomainError):
+    code, status, message = "permission_denied", 403, _("You do not have permission to do this.")
 
 
 class NotFound(DomainError):
@@ -120,3 +127,16 @@ def is_api_request(request: HttpRequest) -> bool:
 
 def api_error_response(request: HttpRequest, status_code: int, code: str, message: object) -> JsonResponse:
     return JsonResponse(error_body(code, message), status=status_code)
+
+
+@contextmanager
+def domain_errors_into(form: forms.Form) -> Iterator[None]:
+    """Pages: a refused action shows its message on the form (per field where it names one), keeping the input."""
+    try:
+        yield
+    except DomainError as error:
+        for field, messages in error.fields.items():
+            for message in messages if isinstance(messages, list) else [messages]:
+                form.add_error(field if field in form.fields else None, str(message))
+        if not error.fields:
+            form.add_error(None, str(error.message))

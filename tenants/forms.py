@@ -27,3 +27,10 @@ class ChainSignupForm(forms.Form):
 
     def clean_slug(self) -> str:
         return self.cleaned_data["slug"].strip().lower()
+
+
+class ChainProfileForm(forms.Form):
+    name = forms.CharField(label=_("Chain name"), max_length=200)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+    default_language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)

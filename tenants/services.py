@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import Role, User
 from accounts.services import grant_membership, obtain_user
-from audit.services import record_audit
+from audit.services import changes_between, record_audit
 from maxloyalty.errors import Conflict, ValidationFailed
 from tenants.models import Chain, ChainStatus, Domain
 from tenants.validators import schema_name_for, validate_chain_slug
@@ -117,3 +117,22 @@ def _create_chain_atomically(
         grant_membership(user=owner, chain_id=chain.id, role=Role.OWNER, actor=owner)
         record_audit(action="chain.created", actor=owner, target=chain, data={"slug": slug})
     return chain, owner
+
+
+PROFILE_FIELDS = ("name", "time_zone", "default_language", "currency")
+
+
+@transaction.atomic
+def update_chain_profile(*, chain: Chain, actor: User, **values: str) -> Chain:
+    """Change the chain's name, time zone, language or currency; audited with old → new."""
+    locked = Chain.objects.select_for_update().get(pk=chain.pk)
+    before = {field: getattr(locked, field) for field in PROFILE_FIELDS}
+    for field, value in values.items():
+        if field not in PROFILE_FIELDS:
+            raise ValueError(f"{field} is not a profile field")
+        setattr(locked, field, value)
+    locked.save(update_fields=[*values, "updated_at"])  # also drops the routing cache entry of its hosts
+    changes = changes_between(before, {field: getattr(locked, field) for field in PROFILE_FIELDS})
+    if changes:
+        record_audit(action="chain.profile_changed", actor=actor, target=locked, changes=changes)
+    return locked

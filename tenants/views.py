@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from accounts.views import handoff_url
-from maxloyalty.errors import DomainError, api_error_response, is_api_request
+from accounts.views.auth import handoff_url
+from maxloyalty.errors import api_error_response, domain_errors_into, is_api_request
 from tenants.forms import ChainSignupForm
 from tenants.services import create_chain
 
@@ -21,7 +21,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = ChainSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with domain_errors_into(form):
             chain, owner = create_chain(
                 name=data["name"],
                 slug=data["slug"],
@@ -32,13 +32,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 currency=data["currency"],
                 default_language=data["default_language"],
             )
-        except DomainError as error:
-            for field, messages in error.fields.items():
-                for message in messages:
-                    form.add_error(field if field in form.fields else None, message)
-            if not error.fields:
-                form.add_error(None, str(error.message))
-        else:
+        if not form.errors:
             return HttpResponseRedirect(handoff_url(owner, chain))
     return render(request, "tenants/signup.html", {"form": form}, status=422 if form.errors else 200)
 

@@ -53,9 +53,33 @@ def page(chromium: Any) -> Iterator[Any]:
     context.close()
 
 
-def chain_url(live_server: Any, host: str, path: str = "/") -> str:
-    port = live_server.url.rsplit(":", 1)[1]
-    return f"http://{host}:{port}{path}"
+@pytest.fixture(scope="session")
+def _site_thread(worlds: Any, django_db_blocker: Any) -> Iterator[Any]:
+    """The app served over real HTTP in a thread. Unlike pytest-django's live_server it never flushes the
+    database (a flush cannot truncate across chain schemas and would drop the shared chains)."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+    thread.daemon = True
+    with django_db_blocker.unblock():
+        thread.start()
+        thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    yield thread
+    thread.terminate()
+
+
+@pytest.fixture
+def live_site(_site_thread: Any, django_db_blocker: Any) -> Iterator[Any]:
+    """What the browser talks to: data must be committed (the session chains are) to be seen by the server."""
+    with django_db_blocker.unblock():
+        yield _site_thread
+
+
+def chain_url(live_site: Any, host: str, path: str = "/") -> str:
+    return f"http://{host}:{live_site.port}{path}"
 
 
 def screenshot(page: Any, name: str) -> Path:

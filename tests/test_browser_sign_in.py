@@ -8,9 +8,9 @@ from tests.fixtures import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_owner_signs_in_and_sees_the_dashboard_in_russian(worlds, live_server, page):
+def test_owner_signs_in_and_sees_the_dashboard_in_russian(worlds, live_site, page):
     host = worlds["alpha"].host
-    page.goto(chain_url(live_server, host, "/"))
+    page.goto(chain_url(live_site, host, "/"))
     assert page.locator("h1").inner_text() == "Вход"
     page.fill("input[name=email]", "owner@alpha.test")
     page.fill("input[name=password]", PASSWORD)
@@ -21,8 +21,8 @@ def test_owner_signs_in_and_sees_the_dashboard_in_russian(worlds, live_server, p
     assert "2 / 2" in page.locator(".metrics").inner_text()
 
 
-def test_wrong_password_shows_a_message_and_stays_on_sign_in(worlds, live_server, page):
-    page.goto(chain_url(live_server, worlds["beta"].host, "/accounts/login/"))
+def test_wrong_password_shows_a_message_and_stays_on_sign_in(worlds, live_site, page):
+    page.goto(chain_url(live_site, worlds["beta"].host, "/accounts/login/"))
     page.fill("input[name=email]", "owner@beta.test")
     page.fill("input[name=password]", "definitely-wrong")
     page.click("button[type=submit]")

@@ -16,7 +16,9 @@ def _dev_settings_with_redis_at(url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "maxloyalty.settings.dev", "REDIS_URL": url}
     env.pop("REDIS_FALLBACK_ALLOWED", None)
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
-    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True)
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
 
 
 def test_unreachable_redis_falls_back_and_says_so_once():

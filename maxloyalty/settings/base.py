@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from maxloyalty.redis_probe import redis_is_reachable
@@ -164,6 +165,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Per-chain scheduled work goes through tenants.tasks.run_in_every_chain (one fan-out for all jobs).
+    "audit-purge": {
+        "task": "tenants.tasks.run_in_every_chain",
+        "schedule": crontab(hour=3, minute=10),
+        "args": ["audit.tasks.purge_expired_audit_entries"],
+    },
     # One dispatcher fans out per chain: pending POS receipts, due retries and due POS polls.
     "pos-dispatch": {"task": "pos.tasks.dispatch_pos_work", "schedule": 60.0},
 }

@@ -1,0 +1,130 @@
+"""Owners and admins invite staff, change roles and restaurants, and remove access; every change is audited."""
+
+import re
+
+import pytest
+
+from accounts.access import resolve_access
+from accounts.models import Membership, User
+from audit.models import AuditEntry
+from tests.fixtures import client_on, signed_in_client
+
+
+def test_owner_invites_a_new_cashier_who_sets_a_password_from_the_email(
+    alpha, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in_client(alpha, "owner").post(
+            "/staff/invite/",
+            {
+                "email": "New.Cashier@alpha.test",
+                "full_name": "Nina",
+                "role": "cashier",
+                "restaurants": [alpha.restaurants[1].id],
+            },
+        )
+    assert response.status_code == 302
+    user = User.objects.get(email="new.cashier@alpha.test")
+    access = resolve_access(user, alpha.chain.id)
+    assert access.role == "cashier"
+    assert access.restaurant_ids == {alpha.restaurants[1].id}
+    assert AuditEntry.objects.filter(action="staff.granted", object_id=str(user.pk)).exists()
+    assert len(mailoutbox) == 1
+    link = re.search(r"http://\S+/accounts/password/reset/\S+/", mailoutbox[0].body).group(0)
+    browser = client_on(alpha.host)
+    form_url = browser.get(link.split(":8000", 1)[1], follow=True).redirect_chain[-1][0]
+    browser.post(form_url, {"new_password1": "first-Passw0rd-55", "new_password2": "first-Passw0rd-55"})
+    assert (
+        client_on(alpha.host).post("/accounts/login/", {"email": user.email, "password": "first-Passw0rd-55"})[
+            "Location"
+        ]
+        == "/cashier/"
+    )
+
+
+def test_inviting_an_existing_user_of_another_chain_just_grants_access(
+    alpha, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in_client(alpha, "owner").post("/staff/invite/", {"email": "admin@beta.test", "role": "admin"})
+    assert resolve_access(User.objects.get(email="admin@beta.test"), alpha.chain.id).role == "admin"
+    assert len(mailoutbox) == 1
+    assert "/accounts/password/reset/" not in mailoutbox[0].body
+
+
+def test_admin_cannot_create_owners_or_admins(alpha):
+    response = signed_in_client(alpha, "admin").post("/staff/invite/", {"email": "x@alpha.test", "role": "owner"})
+    assert response.status_code == 422
+    assert not User.objects.filter(email="x@alpha.test").exists()
+
+
+def test_manager_and_cashier_need_a_restaurant(alpha):
+    response = signed_in_client(alpha, "owner").post("/staff/invite/", {"email": "m2@alpha.test", "role": "manager"})
+    assert response.status_code == 422
+    assert "at least one restaurant" in response.content.decode()
+    assert response.context["form"]["email"].value() == "m2@alpha.test"
+
+
+def test_inviting_someone_already_on_staff_is_refused_with_a_message(alpha):
+    response = signed_in_client(alpha, "owner").post(
+        "/staff/invite/", {"email": "cashier@alpha.test", "role": "cashier", "restaurants": [alpha.restaurants[0].id]}
+    )
+    assert response.status_code == 422
+    assert "already works for the chain" in response.content.decode()
+
+
+def test_changing_role_and_restaurants_is_audited_old_to_new(alpha):
+    membership = Membership.objects.get(user=alpha.user("cashier"), chain=alpha.chain)
+    response = signed_in_client(alpha, "admin").post(
+        f"/staff/{membership.id}/", {"role": "manager", "restaurants": [r.id for r in alpha.restaurants]}
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(
+        action="staff.changed", object_id=str(alpha.user("cashier").pk), actor=alpha.user("admin")
+    )
+    assert entry.changes["role"] == ["cashier", "manager"]
+    assert resolve_access(alpha.user("cashier"), alpha.chain.id).restaurant_ids == {r.id for r in alpha.restaurants}
+
+
+def test_removing_access_signs_the_person_out_of_the_chain(alpha):
+    cashier_browser = signed_in_client(alpha, "cashier")
+    membership = Membership.objects.get(user=alpha.user("cashier"), chain=alpha.chain)
+    signed_in_client(alpha, "owner").post(f"/staff/{membership.id}/active/", {"active": "0"})
+    assert AuditEntry.objects.filter(action="staff.deactivated").exists()
+    assert cashier_browser.get("/cashier/").status_code == 302
+
+
+def test_the_last_owner_cannot_lose_the_owner_role(alpha):
+    second_owner = User.objects.create_user("co@alpha.test", "co-owner-Passw0rd")
+    Membership.objects.create(user=second_owner, chain=alpha.chain, role="owner")
+    first = Membership.objects.get(user=alpha.user("owner"), chain=alpha.chain)
+    second = Membership.objects.get(user=second_owner)
+    co_owner_browser = client_on(alpha.host)
+    co_owner_browser.force_login(second_owner, backend="django.contrib.auth.backends.ModelBackend")
+    co_owner_browser.post(f"/staff/{first.id}/active/", {"active": "0"})  # allowed: another owner remains
+    assert not Membership.objects.get(pk=first.pk).is_active
+    Membership.objects.filter(pk=first.pk).update(is_active=True, role="admin")  # the first is now an admin
+    response = signed_in_client(alpha, "owner").post(f"/staff/{second.id}/active/", {"active": "0"}, follow=True)
+    assert "cannot give or change this role" in response.content.decode()  # an admin may not touch an owner
+    from accounts.services import LastOwner, set_staff_active
+
+    with pytest.raises(LastOwner):
+        set_staff_active(membership=second, is_active=False, actor=alpha.user("admin"), actor_role="owner")
+    assert Membership.objects.get(pk=second.pk).is_active
+
+
+def test_nobody_changes_their_own_access(alpha):
+    own = Membership.objects.get(user=alpha.user("owner"), chain=alpha.chain)
+    response = signed_in_client(alpha, "owner").post(f"/staff/{own.id}/active/", {"active": "0"}, follow=True)
+    assert "your own access" in response.content.decode()
+    assert Membership.objects.get(pk=own.pk).is_active
+
+
+@pytest.mark.parametrize(("role", "status"), [("owner", 200), ("admin", 200), ("manager", 403), ("cashier", 403)])
+def test_staff_page_is_for_owners_and_admins(alpha, role, status):
+    assert signed_in_client(alpha, role).get("/staff/").status_code == status
+
+
+def test_staff_of_another_chain_cannot_be_edited(alpha, beta):
+    foreign = Membership.objects.get(user=beta.user("cashier"), chain=beta.chain)
+    assert signed_in_client(alpha, "owner").get(f"/staff/{foreign.id}/").status_code == 404

@@ -1,0 +1,32 @@
+"""The chain's settings page: profile (name, time zone, language, currency)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import access_for, permission_required_page
+from accounts.roles import Permission
+from maxloyalty.errors import domain_errors_into
+from tenants.forms import ChainProfileForm
+from tenants.models import Chain
+from tenants.services import PROFILE_FIELDS, update_chain_profile
+
+
+@permission_required_page(Permission.MANAGE_SETTINGS)
+@require_http_methods(["GET", "POST"])
+def chain_settings(request: HttpRequest) -> HttpResponse:
+    access = access_for(request)
+    assert access is not None
+    chain = Chain.objects.get(pk=request.tenant.id)  # type: ignore[attr-defined]
+    form = ChainProfileForm(request.POST or None, initial={field: getattr(chain, field) for field in PROFILE_FIELDS})
+    if request.method == "POST" and form.is_valid():
+        with domain_errors_into(form):
+            update_chain_profile(chain=chain, actor=access.user, **form.cleaned_data)
+        if not form.errors:
+            messages.success(request, _("Settings saved."))
+            return redirect("settings:profile")
+    return render(request, "tenants/settings.html", {"form": form}, status=422 if form.errors else 200)

@@ -1,0 +1,20 @@
+"""The one fan-out for scheduled work: beat calls run_in_every_chain, which sends a task into each chain's schema."""
+
+from __future__ import annotations
+
+from celery import current_app, shared_task
+from django_tenants.utils import schema_context
+
+from tenants.selectors import served_chains
+
+
+@shared_task
+def run_in_every_chain(task_name: str, **kwargs: object) -> int:
+    """Send `task_name` once per served chain; tenant-schemas-celery runs each copy inside that chain's schema."""
+    task = current_app.tasks[task_name]
+    sent = 0
+    for schema_name in served_chains().values_list("schema_name", flat=True):
+        with schema_context(schema_name):
+            task.apply_async(kwargs=kwargs)
+        sent += 1
+    return sent
