@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Right
+from django.utils.translation import gettext_lazy as _
 
 from accounts.access import ChainAccess
 from guests.errors import GuestNotFound, MalformedPhone
@@ -122,7 +123,8 @@ def lookup_guest(
     """The one guest identified by exactly one of: phone (any spelling), card number, QR token."""
     given = {name: value for name, value in (("phone", phone), ("card", card), ("qr", qr)) if value}
     if len(given) != 1:
-        raise ValidationFailed(fields={"lookup": ["Give exactly one of phone, card or qr."]})
+        message = _("Give exactly one of phone, card or qr.")
+        raise ValidationFailed(message, fields={"lookup": [str(message)]})
     guests = with_loyalty(visible_guests(access))
     if phone:
         guest = guests.filter(phone=normalize_phone(phone)).first()
