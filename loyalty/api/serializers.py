@@ -1,0 +1,225 @@
+"""Shapes of the loyalty API's answers (output only; inputs are nested in their views)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+from loyalty import rules
+from loyalty.models import LedgerEntry, Level, ProgramSettings, Promo, PromoCode
+from loyalty.selectors import Balance
+
+ErrorOut = inline_serializer(
+    "Error",
+    {
+        "error": inline_serializer(
+            "ErrorBody",
+            {
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+            },
+        )
+    },
+)
+
+
+def error_responses(**described: str) -> dict[int, OpenApiResponse]:
+    """extend_schema responses for refusals: error_responses(_409="Not enough points (with `available`)")."""
+    return {int(code.lstrip("_")): OpenApiResponse(ErrorOut, description=text) for code, text in described.items()}
+
+
+class LevelBriefOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class LedgerEntryOut(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+    has_shortfall = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = LedgerEntry
+        fields = [
+            "id",
+            "kind",
+            "points",
+            "guest_id",
+            "restaurant_id",
+            "actor_id",
+            "actor_name",
+            "reason",
+            "receipt_id",
+            "created_at",
+            "available_at",
+            "is_pending",
+            "expires_at",
+            "remaining_points",
+            "reverses_id",
+            "shortfall_points",
+            "has_shortfall",
+        ]
+        read_only_fields = fields
+
+    def get_actor_name(self, entry: LedgerEntry) -> str:
+        if entry.actor_id is None:
+            return "system"
+        return entry.actor.display_name if entry.actor is not None else ""
+
+
+class BalanceOut(serializers.Serializer):
+    available = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    lifetime_spend_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    level = LevelBriefOut(allow_null=True)
+    next_level = LevelBriefOut(allow_null=True)
+    spend_to_next_level_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    expiring_points = serializers.IntegerField(help_text="Points expiring within the program's warning period")
+    next_expiry_at = serializers.DateTimeField(allow_null=True)
+
+
+def balance_data(balance: Balance) -> dict[str, Any]:
+    return BalanceOut(balance).data  # type: ignore[return-value]
+
+
+class OperationOut(serializers.Serializer):
+    entry = LedgerEntryOut()
+    balance = BalanceOut()
+
+
+class CheckOutcomeOut(serializers.Serializer):
+    earned = serializers.IntegerField()
+    spent = serializers.IntegerField()
+    refused_reason = serializers.CharField(allow_blank=True)
+    visit_id = serializers.IntegerField(allow_null=True)
+    entries = LedgerEntryOut(many=True)
+    balance = BalanceOut()
+
+
+class AppliedPromoOut(serializers.Serializer):
+    promo_id = serializers.IntegerField()
+    name = serializers.CharField()
+    points = serializers.IntegerField()
+
+
+class RefusalOut(serializers.Serializer):
+    code = serializers.CharField(help_text="insufficient_points | max_share | min_points | promo_code")
+    message = serializers.CharField()
+    limit = serializers.JSONField(allow_null=True)
+
+
+class QuoteOut(serializers.Serializer):
+    earn_points = serializers.IntegerField()
+    base_points = serializers.IntegerField()
+    max_spend_points = serializers.IntegerField()
+    spend_points = serializers.IntegerField(help_text="Of points_to_spend, what may be spent")
+    applied_promos = AppliedPromoOut(many=True)
+    refusals = RefusalOut(many=True)
+    refused_reason = serializers.CharField(allow_blank=True)
+
+
+def quote_data(quote: rules.Quote, code_refusal: str = "") -> dict[str, Any]:
+    refusals = [{"code": item.code, "message": item.message, "limit": item.limit} for item in quote.refusals]
+    if code_refusal:
+        refusals.append({"code": "promo_code", "message": code_refusal, "limit": None})
+    return {
+        "earn_points": quote.earn_points,
+        "base_points": quote.base_points,
+        "max_spend_points": quote.max_spend_points,
+        "spend_points": quote.spend_points,
+        "applied_promos": [
+            {"promo_id": item.promo_id, "name": item.name, "points": item.points} for item in quote.applied_promos
+        ],
+        "refusals": refusals,
+        "refused_reason": "; ".join(item["message"] for item in refusals),
+    }
+
+
+class LevelOut(serializers.ModelSerializer):
+    class Meta:
+        model = Level
+        fields = [
+            "id",
+            "name",
+            "threshold_amount",
+            "earn_rate_percent",
+            "redemption_cap_percent",
+            "colour",
+            "description",
+            "position",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PromoCodeOut(serializers.ModelSerializer):
+    uses = serializers.IntegerField(source="uses.count", read_only=True)
+
+    class Meta:
+        model = PromoCode
+        fields = ["id", "promo_id", "code", "max_uses", "max_uses_per_guest", "is_active", "uses", "created_at"]
+        read_only_fields = fields
+
+
+class PromoOut(serializers.ModelSerializer):
+    restaurant_ids = serializers.PrimaryKeyRelatedField(source="restaurants", many=True, read_only=True)
+    level_ids = serializers.PrimaryKeyRelatedField(source="levels", many=True, read_only=True)
+
+    class Meta:
+        model = Promo
+        fields = [
+            "id",
+            "name",
+            "description",
+            "is_active",
+            "starts_on",
+            "ends_on",
+            "weekdays",
+            "starts_at_time",
+            "ends_at_time",
+            "restaurant_ids",
+            "level_ids",
+            "guest_tags",
+            "categories",
+            "multiplier",
+            "bonus_points",
+            "combination",
+            "requires_code",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+PROGRAM_FIELDS = [
+    "base_earn_rate_percent",
+    "rounding",
+    "earn_base",
+    "excluded_categories",
+    "welcome_bonus_points",
+    "birthday_bonus_points",
+    "birthday_window_days_before",
+    "birthday_window_days_after",
+    "referral_bonus_points",
+    "referred_bonus_points",
+    "activation_delay_hours",
+    "expiry_days",
+    "expiry_warning_days",
+    "min_redeem_points",
+    "max_redeem_share_percent",
+    "point_value_amount",
+    "level_threshold_mode",
+    "level_rolling_days",
+    "undo_window_minutes",
+    "manager_adjustment_limit",
+]
+
+
+class ProgramOut(serializers.ModelSerializer):
+    class Meta:
+        model = ProgramSettings
+        fields = [*PROGRAM_FIELDS, "updated_at"]
+        read_only_fields = fields

@@ -1,0 +1,586 @@
+"""The loyalty REST API: a guest's points (ledger, balance, accrue, redeem, adjust, checks, reversal), the quote,
+and the program (settings, levels, promos, promo codes). Thin views: parse, check rights, call one service."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import ChainAccess, access_for
+from accounts.roles import Permission
+from guests.models import Guest
+from guests.selectors import access_guest
+from loyalty import rules, services
+from loyalty.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key, idempotent_response
+from loyalty.api.serializers import (
+    PROGRAM_FIELDS,
+    BalanceOut,
+    CheckOutcomeOut,
+    LedgerEntryOut,
+    LevelOut,
+    OperationOut,
+    ProgramOut,
+    PromoCodeOut,
+    PromoOut,
+    QuoteOut,
+    balance_data,
+    error_responses,
+    quote_data,
+)
+from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, Level, ProgramSettings, Promo, PromoCode
+from loyalty.rights import require_reversal_right, restaurant_for_operation
+from loyalty.selectors import guest_balance, guest_ledger, program_settings
+from maxloyalty.api import StandardPagination, validated
+from maxloyalty.errors import NotFound
+
+MAX_POINTS = 10_000_000
+GUEST_404 = "No such guest in this chain (or not one you may see)"
+
+
+def _access(request: Request) -> ChainAccess:
+    access = access_for(request)
+    assert access is not None  # HasChainPermission let the request in
+    return access
+
+
+def _guest(request: Request, guest_id: int) -> Guest:
+    return access_guest(access=_access(request), guest_id=guest_id)
+
+
+def _operation(entry: LedgerEntry, guest: Guest) -> Response:
+    data = {"entry": LedgerEntryOut(entry).data, "balance": balance_data(guest_balance(guest=guest))}
+    return idempotent_response(data, is_replay=entry.is_replay)
+
+
+class GuestTransactionsApi(APIView):
+    required_permission = Permission.VIEW_GUESTS
+
+    @extend_schema(
+        summary="A guest's points history (newest first, paginated)",
+        responses={200: LedgerEntryOut(many=True), **error_responses(_404=GUEST_404)},
+    )
+    def get(self, request: Request, guest_id: int) -> Response:
+        guest = _guest(request, guest_id)
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(guest_ledger(guest=guest, access=_access(request)), request, view=self)
+        return paginator.get_paginated_response(LedgerEntryOut(page, many=True).data)
+
+
+class GuestBalanceApi(APIView):
+    required_permission = Permission.VIEW_GUESTS
+
+    @extend_schema(
+        summary="A guest's available and pending points, level and what expires soon",
+        responses={200: BalanceOut, **error_responses(_404=GUEST_404)},
+    )
+    def get(self, request: Request, guest_id: int) -> Response:
+        return Response(balance_data(guest_balance(guest=_guest(request, guest_id))))
+
+
+class GuestAccrueApi(APIView):
+    required_permission = Permission.ACCRUE_POINTS
+
+    @extend_schema_serializer(component_name="GuestAccrueInput")
+    class Input(serializers.Serializer):
+        points = serializers.IntegerField(min_value=1, max_value=MAX_POINTS)
+        kind = serializers.ChoiceField(choices=sorted(EARNING_KINDS), default=EntryKind.ACCRUAL)
+        restaurant_id = serializers.IntegerField(required=False, allow_null=True)
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+        receipt_id = serializers.IntegerField(required=False, allow_null=True)
+
+    @extend_schema(
+        summary="Add points to a guest",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        request=Input,
+        responses={
+            201: OperationOut,
+            200: OpenApiResponse(OperationOut, description="A retry: the first result, nothing changed"),
+            **error_responses(
+                _400="Invalid input or missing Idempotency-Key",
+                _403="Not allowed for your role or restaurant",
+                _404=GUEST_404,
+                _409="The guest is blocked or erased",
+                _422="The Idempotency-Key was used for a different operation",
+            ),
+        },
+    )
+    def post(self, request: Request, guest_id: int) -> Response:
+        data = validated(self.Input, request.data)
+        key = idempotency_key(request)
+        guest = _guest(request, guest_id)
+        restaurant = restaurant_for_operation(access=_access(request), restaurant_id=data.get("restaurant_id"))
+        entry = services.accrue_points(
+            guest=guest,
+            points=data["points"],
+            kind=data["kind"],
+            idempotency_key=key,
+            restaurant=restaurant,
+            actor=request.user,
+            reason=data["reason"],
+            receipt_id=data.get("receipt_id"),
+        )
+        return _operation(entry, guest)
+
+
+class GuestRedeemApi(APIView):
+    required_permission = Permission.REDEEM_POINTS
+
+    @extend_schema_serializer(component_name="GuestRedeemInput")
+    class Input(serializers.Serializer):
+        points = serializers.IntegerField(min_value=1, max_value=MAX_POINTS)
+        check_amount = serializers.DecimalField(
+            max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
+        )
+        restaurant_id = serializers.IntegerField(required=False, allow_null=True)
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+        receipt_id = serializers.IntegerField(required=False, allow_null=True)
+
+    @extend_schema(
+        summary="Spend a guest's points",
+        description="With `check_amount`, the program's maximum share of a check payable with points applies.",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        request=Input,
+        responses={
+            201: OperationOut,
+            200: OpenApiResponse(OperationOut, description="A retry: the first result, nothing changed"),
+            **error_responses(
+                _400="Invalid input or missing Idempotency-Key",
+                _403="Not allowed for your role or restaurant",
+                _404=GUEST_404,
+                _409="Not enough points (`available`, `requested`), or the guest is blocked",
+                _422="A redemption limit (`limit`: min_points | max_share, with its figure), or a reused key",
+            ),
+        },
+    )
+    def post(self, request: Request, guest_id: int) -> Response:
+        data = validated(self.Input, request.data)
+        key = idempotency_key(request)
+        guest = _guest(request, guest_id)
+        restaurant = restaurant_for_operation(access=_access(request), restaurant_id=data.get("restaurant_id"))
+        entry = services.redeem_points(
+            guest=guest,
+            points=data["points"],
+            idempotency_key=key,
+            restaurant=restaurant,
+            actor=request.user,
+            reason=data["reason"],
+            receipt_id=data.get("receipt_id"),
+            check_amount=data.get("check_amount"),
+        )
+        return _operation(entry, guest)
+
+
+class GuestAdjustApi(APIView):
+    required_permission = Permission.ADJUST_POINTS
+
+    @extend_schema_serializer(component_name="GuestAdjustInput")
+    class Input(serializers.Serializer):
+        points = serializers.IntegerField(min_value=-MAX_POINTS, max_value=MAX_POINTS)
+        reason = serializers.CharField(max_length=500)
+        restaurant_id = serializers.IntegerField(required=False, allow_null=True)
+
+        def validate_points(self, value: int) -> int:
+            if value == 0:
+                raise serializers.ValidationError(_("A non-zero whole number."))
+            return value
+
+    @extend_schema(
+        summary="Correct a guest's points by hand (+/-), with a reason",
+        description="Managers may move at most the program's `manager_adjustment_limit` points per adjustment.",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        request=Input,
+        responses={
+            201: OperationOut,
+            200: OpenApiResponse(OperationOut, description="A retry: the first result, nothing changed"),
+            **error_responses(
+                _400="Invalid input (the reason is required) or missing Idempotency-Key",
+                _403="Not allowed for your role or restaurant",
+                _404=GUEST_404,
+                _409="Not enough points to take away",
+                _422="Above your adjustment limit (`limit`), or a reused key",
+            ),
+        },
+    )
+    def post(self, request: Request, guest_id: int) -> Response:
+        data = validated(self.Input, request.data)
+        key = idempotency_key(request)
+        guest = _guest(request, guest_id)
+        restaurant = restaurant_for_operation(access=_access(request), restaurant_id=data.get("restaurant_id"))
+        entry = services.adjust_points(
+            guest=guest,
+            points=data["points"],
+            reason=data["reason"],
+            actor=request.user,
+            idempotency_key=key,
+            restaurant=restaurant,
+        )
+        return _operation(entry, guest)
+
+
+class CheckLineInput(serializers.Serializer):
+    sku = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=10, decimal_places=3, min_value=Decimal(0))
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
+    discount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, default=Decimal(0)
+    )
+
+
+class CheckInput(serializers.Serializer):
+    total_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
+    lines = CheckLineInput(many=True, required=False, default=list)
+    points_to_spend = serializers.IntegerField(min_value=0, max_value=MAX_POINTS, required=False, default=0)
+    promo_code = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    at = serializers.DateTimeField(required=False, allow_null=True, help_text="Check time; empty: now")
+    restaurant_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+def _check_of(data: dict[str, Any], restaurant_id: int | None) -> rules.Check:
+    return rules.Check(
+        total_amount=data["total_amount"],
+        currency=getattr(connection.tenant, "currency", None) or "RUB",
+        lines=tuple(rules.CheckLine(**line) for line in data["lines"]),
+        points_to_spend=data["points_to_spend"],
+        at=data.get("at"),
+        restaurant_id=restaurant_id,
+        promo_code=data["promo_code"],
+    )
+
+
+class GuestCheckApi(APIView):
+    required_permission = Permission.ACCRUE_POINTS
+
+    @extend_schema_serializer(component_name="GuestCheckInput")
+    class Input(CheckInput):
+        receipt_id = serializers.IntegerField(required=False, allow_null=True)
+
+    @extend_schema(
+        summary="Apply a check to a guest: spend what the rules allow, earn points, record the visit",
+        description="Spends up to `points_to_spend` (the answer says why when less), earns base and promo points, "
+        "records the visit and moves the guest up a level at once when a threshold is crossed.",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        request=Input,
+        responses={
+            201: CheckOutcomeOut,
+            200: OpenApiResponse(CheckOutcomeOut, description="A retry: the first result, nothing changed"),
+            **error_responses(
+                _400="Invalid input or missing Idempotency-Key",
+                _403="Not allowed for your role or restaurant",
+                _404=GUEST_404,
+                _409="The guest is blocked or erased",
+            ),
+        },
+    )
+    def post(self, request: Request, guest_id: int) -> Response:
+        data = validated(self.Input, request.data)
+        key = idempotency_key(request)
+        access = _access(request)
+        if data["points_to_spend"]:
+            access.require(Permission.REDEEM_POINTS)
+        guest = _guest(request, guest_id)
+        restaurant = restaurant_for_operation(access=access, restaurant_id=data.get("restaurant_id"))
+        outcome = services.apply_check(
+            guest=guest,
+            check=_check_of(data, restaurant.pk if restaurant else None),
+            restaurant=restaurant,
+            idempotency_key=key,
+            actor=request.user,
+            receipt_id=data.get("receipt_id"),
+        )
+        body = {
+            "earned": outcome.earned,
+            "spent": outcome.spent,
+            "refused_reason": outcome.refused_reason,
+            "visit_id": outcome.visit.pk if outcome.visit else None,
+            "entries": LedgerEntryOut(outcome.entries, many=True).data,
+            "balance": balance_data(guest_balance(guest=guest)),
+        }
+        return idempotent_response(body, is_replay=outcome.is_replay)
+
+
+class TransactionReverseApi(APIView):
+    required_permission = Permission.UNDO_OWN_OPERATION
+
+    @extend_schema_serializer(component_name="TransactionReverseInput")
+    class Input(serializers.Serializer):
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+    @extend_schema(
+        summary="Reverse (undo or refund) one ledger entry",
+        description="Cashiers undo their own operations within the program's undo window; managers any operation "
+        "of their restaurants; admins and owners any. Earned points already spent are recorded as a shortfall.",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        request=Input,
+        responses={
+            201: OperationOut,
+            200: OpenApiResponse(OperationOut, description="A retry: the first result, nothing changed"),
+            **error_responses(
+                _403="Not yours, or the undo window has passed (`undo_window_passed`)",
+                _404="No such entry in this chain",
+                _409="Already reversed (`reversal_id`)",
+                _422="Expiry and reversal entries cannot be reversed, or a reused key",
+            ),
+        },
+    )
+    def post(self, request: Request, entry_id: int) -> Response:
+        data = validated(self.Input, request.data)
+        key = idempotency_key(request)
+        access = _access(request)
+        entry = LedgerEntry.objects.filter(pk=entry_id).first()
+        if entry is None:
+            raise NotFound(entry_id=entry_id)
+        guest = access_guest(access=access, guest_id=entry.guest_id)
+        if not LedgerEntry.objects.filter(idempotency_key=key, reverses=entry).exists():
+            require_reversal_right(access=access, entry=entry)
+        reversal = services.reverse_entry(entry=entry, actor=request.user, idempotency_key=key, reason=data["reason"])
+        return _operation(reversal, guest)
+
+
+class QuoteApi(APIView):
+    required_permission = Permission.VIEW_GUESTS
+
+    @extend_schema_serializer(component_name="QuoteInput")
+    class Input(CheckInput):
+        guest_id = serializers.IntegerField(required=False, allow_null=True)
+
+    @extend_schema(
+        summary="What a check would earn and the most that can be spent on it (changes nothing)",
+        request=Input,
+        responses={200: QuoteOut, **error_responses(_404=GUEST_404)},
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(self.Input, request.data)
+        guest = _guest(request, data["guest_id"]) if data.get("guest_id") else None
+        quote, _code_row, code_refusal = services.quote_for_guest(
+            guest=guest, check=_check_of(data, data.get("restaurant_id"))
+        )
+        return Response(quote_data(quote, code_refusal))
+
+
+class LevelInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    threshold_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
+    earn_rate_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100)
+    )
+    redemption_cap_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100), required=False, allow_null=True
+    )
+    colour = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+
+
+def _level(level_id: int) -> Level:
+    level = Level.objects.filter(pk=level_id).first()
+    if level is None:
+        raise NotFound(level_id=level_id)
+    return level
+
+
+class LevelListApi(APIView):
+    required_permission = {"GET": Permission.VIEW_GUESTS, "POST": Permission.MANAGE_PROGRAM}
+
+    @extend_schema(summary="The chain's levels, lowest threshold first", responses={200: LevelOut(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(LevelOut(Level.objects.order_by("threshold_amount", "id"), many=True).data)
+
+    @extend_schema(
+        summary="Add a level",
+        request=LevelInput,
+        responses={201: LevelOut, **error_responses(_400="Invalid input", _409="Name or threshold taken")},
+    )
+    def post(self, request: Request) -> Response:
+        level = services.create_level(actor=request.user, **validated(LevelInput, request.data))
+        return Response(LevelOut(level).data, status=status.HTTP_201_CREATED)
+
+
+class LevelDetailApi(APIView):
+    required_permission = {
+        "GET": Permission.VIEW_GUESTS,
+        "PUT": Permission.MANAGE_PROGRAM,
+        "PATCH": Permission.MANAGE_PROGRAM,
+        "DELETE": Permission.MANAGE_PROGRAM,
+    }
+
+    @extend_schema(summary="One level", responses={200: LevelOut, **error_responses(_404="No such level")})
+    def get(self, request: Request, level_id: int) -> Response:
+        return Response(LevelOut(_level(level_id)).data)
+
+    @extend_schema(summary="Replace a level", request=LevelInput, responses={200: LevelOut})
+    def put(self, request: Request, level_id: int) -> Response:
+        level = _level(level_id)
+        changes = validated(LevelInput, request.data)
+        return Response(LevelOut(services.update_level(level=level, actor=request.user, changes=changes)).data)
+
+    @extend_schema(summary="Change some fields of a level", request=LevelInput, responses={200: LevelOut})
+    def patch(self, request: Request, level_id: int) -> Response:
+        level = _level(level_id)
+        changes = validated(LevelInput, request.data, partial=True)
+        return Response(LevelOut(services.update_level(level=level, actor=request.user, changes=changes)).data)
+
+    @extend_schema(summary="Delete a level", responses={204: None})
+    def delete(self, request: Request, level_id: int) -> Response:
+        services.delete_level(level=_level(level_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PromoInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+    starts_on = serializers.DateField(required=False, allow_null=True)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    weekdays = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=7), required=False)
+    starts_at_time = serializers.TimeField(required=False, allow_null=True)
+    ends_at_time = serializers.TimeField(required=False, allow_null=True)
+    restaurant_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    level_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    guest_tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    categories = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    multiplier = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal(1), required=False, allow_null=True
+    )
+    bonus_points = serializers.IntegerField(min_value=0, max_value=MAX_POINTS, required=False)
+    combination = serializers.ChoiceField(choices=["best_of", "stackable"], required=False)
+    requires_code = serializers.BooleanField(required=False)
+
+
+def _promo(promo_id: int) -> Promo:
+    promo = Promo.objects.prefetch_related("restaurants", "levels").filter(pk=promo_id).first()
+    if promo is None:
+        raise NotFound(promo_id=promo_id)
+    return promo
+
+
+class PromoListApi(APIView):
+    required_permission = {"GET": Permission.VIEW_GUESTS, "POST": Permission.MANAGE_PROGRAM}
+
+    @extend_schema(summary="The chain's promos, newest first", responses={200: PromoOut(many=True)})
+    def get(self, request: Request) -> Response:
+        paginator = StandardPagination()
+        promos = Promo.objects.prefetch_related("restaurants", "levels").order_by("-created_at", "-id")
+        page = paginator.paginate_queryset(promos, request, view=self)
+        return paginator.get_paginated_response(PromoOut(page, many=True).data)
+
+    @extend_schema(
+        summary="Add a promo",
+        description="A promo gives a multiplier of the base points (of its product categories, or of the whole "
+        "check) or a fixed bonus. `best_of` promos compete (the biggest wins); `stackable` ones add on top.",
+        request=PromoInput,
+        responses={201: PromoOut, **error_responses(_400="Invalid input", _422="No effect or dates out of order")},
+    )
+    def post(self, request: Request) -> Response:
+        promo = services.create_promo(actor=request.user, **validated(PromoInput, request.data))
+        return Response(PromoOut(_promo(promo.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class PromoDetailApi(APIView):
+    required_permission = {
+        "GET": Permission.VIEW_GUESTS,
+        "PUT": Permission.MANAGE_PROGRAM,
+        "PATCH": Permission.MANAGE_PROGRAM,
+        "DELETE": Permission.MANAGE_PROGRAM,
+    }
+
+    @extend_schema(summary="One promo", responses={200: PromoOut, **error_responses(_404="No such promo")})
+    def get(self, request: Request, promo_id: int) -> Response:
+        return Response(PromoOut(_promo(promo_id)).data)
+
+    @extend_schema(summary="Replace a promo", request=PromoInput, responses={200: PromoOut})
+    def put(self, request: Request, promo_id: int) -> Response:
+        promo = _promo(promo_id)
+        services.update_promo(promo=promo, actor=request.user, changes=validated(PromoInput, request.data))
+        return Response(PromoOut(_promo(promo_id)).data)
+
+    @extend_schema(summary="Change some fields of a promo", request=PromoInput, responses={200: PromoOut})
+    def patch(self, request: Request, promo_id: int) -> Response:
+        promo = _promo(promo_id)
+        changes = validated(PromoInput, request.data, partial=True)
+        services.update_promo(promo=promo, actor=request.user, changes=changes)
+        return Response(PromoOut(_promo(promo_id)).data)
+
+    @extend_schema(summary="Delete a promo (one whose codes were used is deactivated instead)", responses={204: None})
+    def delete(self, request: Request, promo_id: int) -> Response:
+        services.delete_promo(promo=_promo(promo_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PromoCodeListApi(APIView):
+    required_permission = Permission.MANAGE_PROGRAM
+
+    @extend_schema_serializer(component_name="PromoCodeListInput")
+    class Input(serializers.Serializer):
+        code = serializers.RegexField(r"^[A-Za-z0-9_-]{3,50}$")
+        max_uses = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+        max_uses_per_guest = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=1)
+
+    @extend_schema(summary="A promo's codes", responses={200: PromoCodeOut(many=True)})
+    def get(self, request: Request, promo_id: int) -> Response:
+        return Response(PromoCodeOut(PromoCode.objects.filter(promo=_promo(promo_id)), many=True).data)
+
+    @extend_schema(
+        summary="Add a promo code (the promo then applies only with one of its codes)",
+        request=Input,
+        responses={201: PromoCodeOut, **error_responses(_400="Invalid code", _409="The code exists")},
+    )
+    def post(self, request: Request, promo_id: int) -> Response:
+        data = validated(self.Input, request.data)
+        code = services.create_promo_code(promo=_promo(promo_id), actor=request.user, **data)
+        return Response(PromoCodeOut(code).data, status=status.HTTP_201_CREATED)
+
+
+class PromoCodeDetailApi(APIView):
+    required_permission = Permission.MANAGE_PROGRAM
+
+    @extend_schema(summary="Deactivate a promo code (its uses stay on record)", responses={204: None})
+    def delete(self, request: Request, promo_id: int, code_id: int) -> Response:
+        code = PromoCode.objects.filter(pk=code_id, promo_id=promo_id).select_related("promo").first()
+        if code is None:
+            raise NotFound(code_id=code_id)
+        services.deactivate_promo_code(code=code, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProgramInput(serializers.ModelSerializer):
+    """Validation only (the service writes): every field optional, unknown fields ignored."""
+
+    class Meta:
+        model = ProgramSettings
+        fields = PROGRAM_FIELDS
+        extra_kwargs = {field: {"required": False} for field in PROGRAM_FIELDS}
+
+
+class ProgramApi(APIView):
+    required_permission = {
+        "GET": Permission.VIEW_GUESTS,
+        "PUT": Permission.MANAGE_PROGRAM,
+        "PATCH": Permission.MANAGE_PROGRAM,
+    }
+
+    @extend_schema(summary="The chain's loyalty program settings", responses={200: ProgramOut})
+    def get(self, request: Request) -> Response:
+        return Response(ProgramOut(program_settings()).data)
+
+    @extend_schema(
+        summary="Change the program settings",
+        request=ProgramInput,
+        responses={200: ProgramOut, **error_responses(_400="Invalid input")},
+    )
+    def put(self, request: Request) -> Response:
+        changes = validated(ProgramInput, request.data, partial=True)
+        return Response(ProgramOut(services.update_program_settings(actor=request.user, changes=changes)).data)
+
+    @extend_schema(summary="Change some program settings", request=ProgramInput, responses={200: ProgramOut})
+    def patch(self, request: Request) -> Response:
+        return self.put(request)

@@ -1,0 +1,50 @@
+"""Who may do what with points, beyond the role map (accounts.roles): restaurant scope and the undo window.
+
+The API and the pages both call these, after the role map has let the user in at all.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.access import ChainAccess
+from accounts.roles import Permission
+from loyalty.errors import RestaurantRequired, UndoWindowPassed
+from loyalty.models import LedgerEntry
+from loyalty.selectors import program_context
+from maxloyalty.errors import ValidationFailed
+from pos.models import Restaurant
+
+
+def restaurant_for_operation(*, access: ChainAccess, restaurant_id: int | None) -> Restaurant | None:
+    """The restaurant an operation happens in. Staff limited to restaurants must name one of theirs (or have
+    exactly one); owners and admins may leave it empty (a chain-wide operation)."""
+    if restaurant_id is None:
+        if access.restaurant_ids is None:
+            return None
+        if len(access.restaurant_ids) != 1:
+            raise RestaurantRequired(fields={"restaurant_id": [str(_("Name one of your restaurants."))]})
+        restaurant_id = next(iter(access.restaurant_ids))
+    if not access.covers_restaurant(restaurant_id):
+        raise PermissionDenied
+    restaurant = Restaurant.objects.filter(pk=restaurant_id).first()
+    if restaurant is None:
+        raise ValidationFailed(fields={"restaurant_id": [str(_("Unknown restaurant."))]})
+    return restaurant
+
+
+def require_reversal_right(*, access: ChainAccess, entry: LedgerEntry, now: datetime.datetime | None = None) -> None:
+    """Managers and up reverse any operation of their restaurants (owners and admins: any at all); a cashier
+    undoes only their own operations, within the program's undo window."""
+    if access.can(Permission.REVERSE_OPERATION) and access.covers_restaurant(entry.restaurant_id):
+        return
+    if not access.can(Permission.UNDO_OWN_OPERATION):
+        raise PermissionDenied
+    window = datetime.timedelta(minutes=program_context().program.undo_window_minutes)
+    is_own = entry.actor_id == access.user.pk and access.covers_restaurant(entry.restaurant_id)
+    if not is_own or (now or timezone.now()) - entry.created_at > window:
+        raise UndoWindowPassed(entry_id=entry.pk, undo_window_minutes=int(window.total_seconds() // 60))
