@@ -42,7 +42,7 @@ from pos.check_format import PosCheck, PosCheckLine
 IIKO_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 SALE_STATUSES = {"Closed"}
 REFUND_STATUSES = {"Deleted", "Cancelled"}
-WINDOW_PAGE = timedelta(hours=6)  # one request covers at most this much of the backlog
+WINDOW_PAGE = timedelta(hours=24)  # one request covers at most this much of the backlog
 WINDOW_OVERLAP = timedelta(hours=3)  # re-read the tail of the last window: orders closed late are not missed
 FIRST_SYNC_LOOKBACK = timedelta(days=1)
 MAX_LOOKBACK = timedelta(days=31)
