@@ -80,9 +80,17 @@ def visible_guests(access: ChainAccess | None) -> QuerySet[Guest]:
     )
 
 
-def access_guest(*, access: ChainAccess | None, guest_id: int) -> Guest:
-    """The guest if it exists, is not erased and is visible to this role; otherwise GuestNotFound (404)."""
-    guest = with_loyalty(visible_guests(access)).filter(pk=guest_id).first()
+def chain_guests() -> QuerySet[Guest]:
+    """Every guest of the chain who can be served: a guest is the chain's, and may walk into any restaurant."""
+    return Guest.objects.exclude(status=GuestStatus.ERASED)
+
+
+def access_guest(*, access: ChainAccess | None, guest_id: int, to_edit: bool = False) -> Guest:
+    """The guest to serve (any guest of the chain: cards, balances and operations, which are themselves checked
+    against the restaurant they happen at), or with to_edit=True to change their profile (only guests visible to
+    this role). GuestNotFound (404) otherwise, the same for "missing" and "not yours"."""
+    guests = visible_guests(access) if to_edit else chain_guests()
+    guest = with_loyalty(guests).filter(pk=guest_id).first()
     if guest is None:
         raise GuestNotFound(guest_id=guest_id)
     return guest
@@ -120,12 +128,13 @@ def search_guests(*, access: ChainAccess | None, query: str) -> QuerySet[Guest]:
 def lookup_guest(
     *, access: ChainAccess | None, phone: str | None = None, card: str | None = None, qr: str | None = None
 ) -> Guest:
-    """The one guest identified by exactly one of: phone (any spelling), card number, QR token."""
+    """The one guest identified by exactly one of: phone (any spelling), card number, QR token. An exact identifier
+    finds the guest chain-wide: a guest of one restaurant shows their card at another and still earns there."""
     given = {name: value for name, value in (("phone", phone), ("card", card), ("qr", qr)) if value}
     if len(given) != 1:
         message = _("Give exactly one of phone, card or qr.")
         raise ValidationFailed(message, fields={"lookup": [str(message)]})
-    guests = with_loyalty(visible_guests(access))
+    guests = with_loyalty(chain_guests())
     if phone:
         guest = guests.filter(phone=normalize_phone(phone)).first()
     elif card:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from maxloyalty.errors import api_error_response, is_api_request
+from maxloyalty.errors import DomainError, api_error_response, is_api_request
 
 _PAGES = {
     400: ("bad_request", "Bad request"),
@@ -47,3 +49,22 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def health(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+class DomainErrorMiddleware:
+    """Pages: a refusal raised by a service (DomainError) becomes a readable page with its status, never a 500.
+    (The API renders the same errors through maxloyalty.errors.api_exception_handler.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DomainError) or is_api_request(request):
+            return None
+        template = "errors/_inline.html" if request.headers.get("HX-Request") else "errors/error.html"
+        return render(
+            request, template, {"status": exception.status, "message": exception.message}, status=exception.status
+        )

@@ -135,8 +135,12 @@ def domain_errors_into(form: forms.Form) -> Iterator[None]:
     try:
         yield
     except DomainError as error:
-        for field, messages in error.fields.items():
-            for message in messages if isinstance(messages, list) else [messages]:
-                form.add_error(field if field in form.fields else None, str(message))
-        if not error.fields:
-            form.add_error(None, str(error.message))
+        add_domain_error(form, error)
+
+
+def add_domain_error(form: forms.Form, error: DomainError) -> None:
+    for field, messages in error.fields.items():
+        for message in messages if isinstance(messages, list) else [messages]:
+            form.add_error(field if field in form.fields else None, str(message))
+    if not error.fields:
+        form.add_error(None, str(error.message))

@@ -87,3 +87,28 @@ def screenshot(page: Any, name: str) -> Path:
     target = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)
     return target
+
+
+def committed(action: Any) -> Any:
+    """Run `action` on a connection of its own (a separate thread), so the live site sees what it wrote at once,
+    whatever transaction the test itself is in. Returns what the action returned."""
+    import threading
+
+    from django.db import connections
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = action()
+        except BaseException as error:  # re-raised in the test's thread
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

@@ -5,7 +5,7 @@ import pytest
 from tests.browser import chain_url, screenshot
 from tests.fixtures import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 def test_owner_signs_in_and_sees_the_dashboard_in_russian(worlds, live_site, page):

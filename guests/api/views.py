@@ -168,7 +168,7 @@ class GuestDetailApi(APIView):
 
     def _update(self, request: Request, guest_id: int, *, partial: bool) -> Response:
         access = _access(request)
-        guest = access_guest(access=access, guest_id=guest_id)
+        guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
         data = validated(GuestFieldsInput, request.data, partial=partial)
         if not partial:
             data = {**self.PUT_DEFAULTS, **data}
@@ -200,7 +200,7 @@ class GuestDetailApi(APIView):
     )
     def delete(self, request: Request, guest_id: int) -> Response:
         access = _access(request)
-        guest = access_guest(access=access, guest_id=guest_id)
+        guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
         body = request.data if isinstance(request.data, dict) else {}
         data = validated(self.EraseInput, {"reason": body.get("reason") or request.query_params.get("reason", "")})
         reason = data.get("reason") or str(_("Erasure requested by the guest"))
@@ -219,7 +219,8 @@ class GuestBlockApi(APIView):
     def post(self, request: Request, guest_id: int) -> Response:
         access = _access(request)
         data = validated(GuestStatusInput, request.data)
-        guest = block_guest(access=access, guest=access_guest(access=access, guest_id=guest_id), reason=data["reason"])
+        guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+        guest = block_guest(access=access, guest=guest, reason=data["reason"])
         return Response(GuestOut(guest, context={"access": access}).data)
 
 
@@ -230,7 +231,7 @@ class GuestUnblockApi(APIView):
     def post(self, request: Request, guest_id: int) -> Response:
         access = _access(request)
         data = validated(GuestStatusInput, request.data)
-        guest = access_guest(access=access, guest_id=guest_id)
+        guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
         guest = unblock_guest(access=access, guest=guest, reason=data["reason"])
         return Response(GuestOut(guest, context={"access": access}).data)
 

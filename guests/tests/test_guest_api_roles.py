@@ -26,11 +26,18 @@ VISIBLE_TO_SCOPED = {"home_own", "visited_own", "walk_in"}
 
 @pytest.mark.parametrize("role", ["manager", "cashier"])
 @pytest.mark.parametrize("place", ["home_own", "home_other", "visited_own", "visited_only_other", "walk_in"])
-def test_scoped_roles_see_only_guests_of_their_restaurants(alpha, guests_by_place, role, place):
+def test_scoped_roles_open_any_guest_of_the_chain_to_serve_them(alpha, guests_by_place, role, place):
+    # A guest belongs to the chain and may walk into any restaurant: the card opens everywhere in the chain.
     response = api_as(alpha, role).get(f"/api/v1/guests/{guests_by_place[place].id}")
-    assert response.status_code == (200 if place in VISIBLE_TO_SCOPED else 404)
-    if response.status_code == 404:
-        assert response.json()["error"]["code"] == "guest_not_found"
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("place", ["home_other", "visited_only_other"])
+def test_scoped_roles_find_a_guest_of_another_restaurant_by_exact_phone(alpha, guests_by_place, place):
+    guest = guests_by_place[place]
+    response = api_as(alpha, "cashier").get("/api/v1/guests/lookup", {"phone": guest.phone})
+    assert response.status_code == 200
+    assert response.json()["id"] == guest.id
 
 
 @pytest.mark.parametrize("role", ["manager", "cashier"])

@@ -26,3 +26,5 @@ STORAGES = {
 }
 LOGGING["root"]["level"] = "WARNING"
 WHITENOISE_AUTOREFRESH = True
+# Server threads of browser tests must not keep connections open past their request (test DB teardown).
+DATABASES["default"]["CONN_MAX_AGE"] = 0
