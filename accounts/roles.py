@@ -16,6 +16,7 @@ class Permission(StrEnum):
     IMPORT_GUESTS = "guests.import"
     EXPORT_GUESTS = "guests.export"
     VIEW_GUEST_CONTACTS = "guests.view_contacts"  # unmasked phone and email
+    BROWSE_GUESTS = "guests.browse"  # the guest base pages (list, detail); cashiers find guests at the till only
     ACCRUE_POINTS = "points.accrue"
     REDEEM_POINTS = "points.redeem"
     UNDO_OWN_OPERATION = "points.undo_own"  # within the chain's undo window
@@ -44,6 +45,7 @@ _CASHIER = {
 }
 _MANAGER = _CASHIER | {
     Permission.VIEW_DASHBOARD,
+    Permission.BROWSE_GUESTS,
     Permission.EDIT_GUEST,
     Permission.EXPORT_GUESTS,
     Permission.VIEW_GUEST_CONTACTS,
