@@ -1,7 +1,8 @@
 """Celery tasks of the POS app: a few lines each, calling a service. They run in the chain's schema.
 
-Beat runs one dispatcher (`dispatch_pos_work`, public schema) that fans out a tick per chain: receipts left
-pending or due for a retry are processed, and connections whose poll interval has passed are polled.
+Beat sends `pos_chain_tick` into every chain once a minute through the one fan-out
+(tenants.tasks.run_in_every_chain): receipts left pending or due for a retry are processed, and connections whose
+poll interval has passed are polled.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django_tenants.utils import schema_context
 
 from pos.adapters.base import PosUnavailable
 from pos.models import SyncRunStatus
@@ -56,17 +56,3 @@ def pos_chain_tick() -> int:
     for pos_connection in due_connections():
         sync_pos_connection.delay(pos_connection.pk)
     return handled
-
-
-@shared_task
-def dispatch_pos_work() -> int:
-    """Beat, public schema: one tick per active chain, sent in that chain's schema."""
-    from tenants.models import Chain, ChainStatus
-
-    chains = Chain.objects.exclude(schema_name="public").filter(status__in=[ChainStatus.TRIAL, ChainStatus.ACTIVE])
-    count = 0
-    for schema_name in chains.values_list("schema_name", flat=True):
-        with schema_context(schema_name):
-            pos_chain_tick.delay()
-        count += 1
-    return count

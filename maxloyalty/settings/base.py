@@ -172,8 +172,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=10),
         "args": ["audit.tasks.purge_expired_audit_entries"],
     },
-    # One dispatcher fans out per chain: pending POS receipts, due retries and due POS polls.
-    "pos-dispatch": {"task": "pos.tasks.dispatch_pos_work", "schedule": 60.0},
+    # Every minute per chain: POS receipts left pending or due for a retry, and POS polls whose time has come.
+    "pos-tick": {"task": "tenants.tasks.run_in_every_chain", "schedule": 60.0, "args": ["pos.tasks.pos_chain_tick"]},
 }
 CELERY_TIMEZONE = "UTC"
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import connection
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from pos import tasks
 from pos.models import PosConnection
@@ -55,10 +53,8 @@ def test_the_chain_tick_processes_receipts_left_pending(webhook, guest):
     assert receipt("T-1").status == "processed"
 
 
-def test_the_dispatcher_sends_a_tick_in_each_chains_schema(worlds, db, monkeypatch):
-    seen = []
-    monkeypatch.setattr(tasks.pos_chain_tick, "delay", lambda: seen.append(connection.schema_name))
-    with schema_context("public"):
-        count = tasks.dispatch_pos_work.run()
-    assert {worlds["alpha"].chain.schema_name, worlds["beta"].chain.schema_name} <= set(seen)
-    assert count == len(seen)
+def test_beat_ticks_every_chain_through_the_one_fan_out(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["pos-tick"]
+    assert entry["task"] == "tenants.tasks.run_in_every_chain"
+    assert entry["args"] == ["pos.tasks.pos_chain_tick"]
+    assert entry["schedule"] == 60.0
