@@ -1,3 +1,15 @@
-"""Root of the test suite: the shared fixtures live in tests/fixtures.py."""
+"""Root of the test suite: the shared fixtures live in tests/fixtures.py and tests/browser.py."""
+
+import pytest
 
 pytest_plugins = ["tests.fixtures", "tests.browser"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that drive a real browser or real processes commit their data (a live server must see it), so they run
+    last: nothing they leave behind can change what the rolled-back tests see."""
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("browser") is not None or item.get_closest_marker("processes") is not None
+        )
+    )
