@@ -20,6 +20,7 @@ from accounts.access import assigned_restaurant_ids
 from accounts.models import Membership, Role, User
 from accounts.roles import ASSIGNABLE_ROLES, RESTAURANT_PERMISSION, RESTAURANT_SCOPED_ROLES
 from audit.services import changes_between, record_audit
+from billing.limits import Limit, require_allowed
 from maxloyalty.errors import Conflict, PermissionDeniedError, ValidationFailed
 from pos.models import Restaurant
 from tenants.models import Chain
@@ -112,6 +113,7 @@ def invite_staff(
     actor_role: str,
 ) -> Membership:
     """Add a person to the chain's staff. A new person gets an email with a link to set their password."""
+    require_allowed(chain, Limit.STAFF)
     _check_assignable(actor_role=actor_role, role=role)
     email = User.objects.normalize_email(email).strip().lower()
     user = User.objects.filter(email=email).first()

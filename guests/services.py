@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEntry
 from audit.services import changes_between, record_audit
+from billing.limits import require_guest_allowed
 from guests.cards import random_card_number
 from guests.errors import DuplicateCard, DuplicateGuest, GuestErased, ImportFileInvalid, RestaurantOutOfReach
 from guests.models import ConsentChannel, Guest, GuestSource, GuestStatus, ImportJob, ImportStatus, new_qr_token
@@ -191,6 +192,7 @@ def create_guest(
     actor: User | None = None,
 ) -> Guest:
     """A new guest with a normalised phone and a fresh card; DuplicateGuest (409, existing_guest_id) if the phone is taken."""
+    require_guest_allowed(source=source)
     e164 = normalize_phone(phone)
     _phone_not_taken(e164)
     guest = Guest(

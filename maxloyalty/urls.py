@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/", include("accounts.staff_urls")),
     path("settings/", include("tenants.settings_urls")),
     path("audit/", include("audit.urls")),
+    path("billing/", include("billing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/auth/", include("accounts.api.urls")),
     path("api/v1/", include("guests.api.urls")),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", tenant_views.landing, name="landing"),
     path("healthz", error_pages.health, name="health"),
     path("signup/", tenant_views.signup, name="signup"),
+    path("billing/webhooks/", include("billing.webhook_urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

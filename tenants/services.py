@@ -15,6 +15,7 @@ from django_tenants.utils import schema_context
 from accounts.models import Role, User
 from accounts.services import grant_membership, obtain_user
 from audit.services import changes_between, record_audit
+from billing.services import start_trial
 from maxloyalty.errors import Conflict, ValidationFailed
 from tenants.models import Chain, ChainStatus, Domain
 from tenants.validators import schema_name_for, validate_chain_slug
@@ -113,6 +114,7 @@ def _create_chain_atomically(
     )
     chain.save(verbosity=0)  # creates and migrates the schema inside this transaction
     Domain.objects.create(domain=chain.host, tenant=chain, is_primary=True)
+    start_trial(chain=chain, actor=owner)
     with schema_context(chain.schema_name):
         grant_membership(user=owner, chain_id=chain.id, role=Role.OWNER, actor=owner)
         record_audit(action="chain.created", actor=owner, target=chain, data={"slug": slug})

@@ -32,6 +32,7 @@ SHARED_APPS = [
     "django_tenants",
     "tenants",
     "accounts",
+    "billing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "accounts.middleware.ChainMembershipMiddleware",
     "maxloyalty.locale.ChainLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "billing.middleware.BillingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "maxloyalty.error_pages.DomainErrorMiddleware",
@@ -174,6 +176,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every minute per chain: POS receipts left pending or due for a retry, and POS polls whose time has come.
     "pos-tick": {"task": "tenants.tasks.run_in_every_chain", "schedule": 60.0, "args": ["pos.tasks.pos_chain_tick"]},
+    # Billing (platform level): ended trials and grace periods, reminders, period ends; YooKassa renewals.
+    "billing-advance": {"task": "billing.tasks.advance_subscriptions", "schedule": crontab(minute=5)},
+    "billing-renewals": {"task": "billing.tasks.charge_yookassa_renewals", "schedule": crontab(minute=20)},
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -293,6 +298,32 @@ POS_DEFAULT_POLL_MINUTES = env.int("POS_DEFAULT_POLL_MINUTES", default=60)
 # Seconds a POS connection's signing material is kept inside one process (the webhook's hot path).
 POS_CONNECTION_LOCAL_TTL = env.int("POS_CONNECTION_LOCAL_TTL", default=10)
 POS_HTTP_TIMEOUT_SECONDS = env.float("POS_HTTP_TIMEOUT_SECONDS", default=20.0)
+
+# --- Billing -------------------------------------------------------------------------------
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")  # tests: a local fake
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+YOOKASSA_SHOP_ID = env("YOOKASSA_SHOP_ID", default="")
+YOOKASSA_SECRET_KEY = env("YOOKASSA_SECRET_KEY", default="")
+YOOKASSA_API_URL = env("YOOKASSA_API_URL", default="https://api.yookassa.ru/v3")  # tests: a local fake
+# YooKassa does not sign notifications: only these source addresses are believed (its published ranges).
+YOOKASSA_ALLOWED_SOURCES = env.list(
+    "YOOKASSA_ALLOWED_SOURCES",
+    default=[
+        "185.71.76.0/27",
+        "185.71.77.0/27",
+        "77.75.153.0/25",
+        "77.75.156.11/32",
+        "77.75.156.35/32",
+        "77.75.154.128/25",
+        "2a02:5180::/32",
+    ],
+)
+YOOKASSA_VAT_CODE = env.int("YOOKASSA_VAT_CODE", default=1)  # 54-FZ receipt line VAT code (1 = without VAT)
+YOOKASSA_RECEIPT_URL = env("YOOKASSA_RECEIPT_URL", default="")  # prefix + payment id: link to the receipt
+YOOKASSA_RENEW_HOURS_BEFORE = env.int("YOOKASSA_RENEW_HOURS_BEFORE", default=0)
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 
 # --- Logging -------------------------------------------------------------------------------
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # "text" (readable lines) or "json" (JSON lines)

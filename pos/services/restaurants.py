@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import changes_between, record_audit
+from billing.limits import Limit, require_allowed
 from maxloyalty.errors import Conflict, ValidationFailed
 from pos.models import Restaurant
 
@@ -34,6 +35,7 @@ def _validate(values: dict[str, Any]) -> None:
 
 @transaction.atomic
 def create_restaurant(*, actor: Any, **values: Any) -> Restaurant:
+    require_allowed(None, Limit.RESTAURANTS)
     _validate(values)
     restaurant = Restaurant.objects.create(**{key: value for key, value in values.items() if key in FIELDS})
     record_audit(

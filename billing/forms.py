@@ -1,0 +1,20 @@
+"""Billing page forms: choose a plan (and provider for the first payment)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import Plan, Provider
+from billing.selectors import public_plans
+
+
+class ChoosePlanForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=Plan.objects.none(), label=_("Plan"), to_field_name="code")
+    provider = forms.ChoiceField(
+        label=_("Pay with"),
+        choices=[(Provider.YOOKASSA, _("YooKassa (RUB)")), (Provider.STRIPE, _("Stripe (card, USD)"))],
+        required=False,
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["plan"].queryset = public_plans()  # type: ignore[attr-defined]

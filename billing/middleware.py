@@ -1,0 +1,58 @@
+"""Read-only when suspended, and no API for plans without API access: one cached lookup per chain request.
+
+Suspended or cancelled chains keep GET pages; unsafe methods get a 409 saying why and how to pay. Exempt: the
+billing pages (to pay), sign-in/out, the POS and iiko webhooks (guests never lose points) and the Telegram webhook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from billing.errors import ChainReadOnly
+from billing.limits import Limit, refusal_for
+from billing.models import READ_ONLY_STATES
+from billing.selectors import billing_snapshot
+from maxloyalty.errors import error_body, is_api_request
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ALWAYS_WRITABLE_PREFIXES = (
+    "/billing/",
+    "/accounts/",
+    "/api/v1/auth/",
+    "/api/v1/pos/webhooks/",
+    "/api/v1/pos/iiko/",
+    "/api/v1/telegram/",
+    "/telegram/",
+    "/i18n/",
+)
+API_ACCESS_EXEMPT_PREFIXES = ("/api/v1/auth/", "/api/v1/pos/webhooks/", "/api/v1/pos/iiko/", "/api/v1/telegram/")
+
+
+class BillingMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or connection.schema_name == "public":
+            return self.get_response(request)
+        path = request.path
+        is_bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+        needs_api_check = is_bearer and path.startswith("/api/v1/") and not path.startswith(API_ACCESS_EXEMPT_PREFIXES)
+        needs_state_check = request.method not in SAFE_METHODS and not path.startswith(ALWAYS_WRITABLE_PREFIXES)
+        if not (needs_api_check or needs_state_check):
+            return self.get_response(request)
+        snapshot = billing_snapshot(tenant)
+        if needs_state_check and snapshot["state"] in READ_ONLY_STATES:
+            error = ChainReadOnly(pay_url="/billing/")
+            if is_api_request(request):
+                return JsonResponse(error_body(error.code, error.message, pay_url="/billing/"), status=error.status)
+            return render(request, "billing/read_only.html", {"state": snapshot["state"]}, status=error.status)
+        if needs_api_check and not snapshot["api_access"]:
+            refusal = refusal_for(Limit.API_ACCESS, None)
+            return JsonResponse(error_body(refusal.code, refusal.message, **refusal.details), status=refusal.status)
+        return self.get_response(request)

@@ -1,0 +1,107 @@
+"""Reads: a chain's subscription (created on the trial plan if a chain predates billing), history, staff figures."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import caches
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from billing.models import BillingEvent, Payment, Period, Plan, State, Subscription
+from tenants.models import Chain
+
+TRIAL_PLAN_CODE = "trial"
+SNAPSHOT_TTL_SECONDS = 300
+
+
+def subscription_for(chain: Chain) -> Subscription:
+    subscription = getattr(chain, "_billing_subscription", None)
+    if subscription is None:
+        subscription = Subscription.objects.select_related("plan", "pending_plan").filter(chain_id=chain.pk).first()
+        if subscription is None:
+            from billing.services import start_trial
+
+            subscription = start_trial(chain=chain)
+        chain._billing_subscription = subscription  # type: ignore[attr-defined]
+    return subscription
+
+
+def snapshot_key(chain_id: int) -> str:
+    return f"billing:snapshot:{chain_id}"
+
+
+def billing_snapshot(chain: Chain) -> dict[str, object]:
+    """What the request middleware needs (state, API access), cached per chain and dropped on every change."""
+    cache = caches["platform"]
+    key = snapshot_key(chain.pk)
+    snapshot = cache.get(key)
+    if snapshot is None:
+        subscription = subscription_for(chain)
+        snapshot = {"state": subscription.state, "api_access": subscription.plan.api_access}
+        cache.set(key, snapshot, SNAPSHOT_TTL_SECONDS)
+    return snapshot  # type: ignore[no-any-return]
+
+
+def public_plans() -> QuerySet[Plan]:
+    return Plan.objects.filter(is_public=True).exclude(code=TRIAL_PLAN_CODE)
+
+
+def events_of(subscription: Subscription, limit: int = 50) -> QuerySet[BillingEvent]:
+    return subscription.events.all()[:limit]
+
+
+def payments_of(subscription: Subscription, limit: int = 50) -> QuerySet[Payment]:
+    return subscription.payments.select_related("plan").all()[:limit]
+
+
+def monthly_amount(plan: Plan, currency: str) -> Decimal:
+    price = plan.price_in(currency) or Decimal("0")
+    return (price / 12).quantize(Decimal("0.01")) if plan.period == Period.YEAR else price
+
+
+@dataclass(frozen=True)
+class ChainBillingRow:
+    chain: Chain
+    subscription: Subscription
+    mrr: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class PlatformFigures:
+    rows: list[ChainBillingRow]
+    mrr_by_currency: dict[str, Decimal]
+    paying_at_month_start: int
+    churned_this_month: int
+
+    @property
+    def churn_percent(self) -> Decimal:
+        if not self.paying_at_month_start:
+            return Decimal("0")
+        return (Decimal(100) * self.churned_this_month / self.paying_at_month_start).quantize(Decimal("0.1"))
+
+
+def platform_figures(now: datetime.datetime | None = None) -> PlatformFigures:
+    """Every chain with plan, state and MRR; churn = paying chains at month start that were cancelled this month."""
+    now = now or timezone.now()
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rows = []
+    totals: dict[str, Decimal] = {}
+    subscriptions = Subscription.objects.select_related("chain", "plan").order_by("chain__name")
+    for subscription in subscriptions:
+        currency = "RUB" if subscription.provider == "yookassa" else "USD"
+        if subscription.provider == "":
+            currency = "RUB" if subscription.chain.currency == "RUB" else "USD"
+        paying = subscription.state in (State.ACTIVE, State.PAST_DUE)
+        mrr = monthly_amount(subscription.plan, currency) if paying else Decimal("0")
+        rows.append(ChainBillingRow(subscription.chain, subscription, mrr, currency))
+        if mrr:
+            totals[currency] = totals.get(currency, Decimal("0")) + mrr
+    churned = Subscription.objects.filter(state=State.CANCELLED, cancelled_at__gte=month_start).count()
+    paying_now = Subscription.objects.filter(state__in=(State.ACTIVE, State.PAST_DUE, State.SUSPENDED)).exclude(
+        created_at__gte=month_start
+    )
+    return PlatformFigures(rows, totals, paying_now.count() + churned, churned)

@@ -1,0 +1,23 @@
+"""Platform-level billing schedule (public schema): life cycle steps and YooKassa renewals."""
+
+from celery import shared_task
+
+from billing import services, yookassa_gateway
+
+
+@shared_task
+def advance_subscriptions() -> dict[str, int]:
+    return services.advance_subscriptions()
+
+
+@shared_task
+def charge_yookassa_renewals() -> int:
+    due = yookassa_gateway.renewals_due()
+    for chain_id in due:
+        charge_yookassa_renewal.delay(chain_id=chain_id)
+    return len(due)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
+def charge_yookassa_renewal(chain_id: int) -> None:
+    yookassa_gateway.charge_renewal(chain_id=chain_id)

@@ -1,0 +1,95 @@
+"""The owner's Billing page: plan, usage with progress bars, invoices, history, checkout, plan change, cancel."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import access_for, permission_required_page
+from accounts.roles import Permission
+from billing import services, stripe_gateway, yookassa_gateway
+from billing.forms import ChoosePlanForm
+from billing.limits import usage_for
+from billing.models import Provider, State
+from billing.selectors import events_of, payments_of, public_plans, subscription_for
+from maxloyalty.errors import domain_errors_into
+
+
+def _context(request: HttpRequest, form: ChoosePlanForm | None = None) -> dict[str, object]:
+    chain = request.tenant  # type: ignore[attr-defined]
+    subscription = subscription_for(chain)
+    access = access_for(request)
+    return {
+        "subscription": subscription,
+        "usage": usage_for(chain),
+        "payments": payments_of(subscription),
+        "events": events_of(subscription),
+        "plans": public_plans(),
+        "form": form or ChoosePlanForm(initial={"provider": _default_provider(chain)}),
+        "can_manage": access is not None and access.can(Permission.MANAGE_BILLING),
+        "needs_payment": subscription.state in (State.TRIALING, State.PAST_DUE, State.SUSPENDED, State.CANCELLED),
+    }
+
+
+def _default_provider(chain: object) -> str:
+    return Provider.YOOKASSA if getattr(chain, "currency", "RUB") == "RUB" else Provider.STRIPE
+
+
+@permission_required_page(Permission.VIEW_BILLING)
+def billing_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "billing/overview.html", _context(request))
+
+
+@require_POST
+@permission_required_page(Permission.MANAGE_BILLING)
+def checkout_start(request: HttpRequest) -> HttpResponse:
+    """Start the first payment (or pay again after a failure) at the chosen provider's hosted page."""
+    chain = request.tenant  # type: ignore[attr-defined]
+    form = ChoosePlanForm(request.POST)
+    if form.is_valid():
+        subscription = subscription_for(chain)
+        plan = form.cleaned_data["plan"]
+        provider = form.cleaned_data["provider"] or _default_provider(chain)
+        with domain_errors_into(form):
+            if provider == Provider.STRIPE:
+                url = stripe_gateway.start_checkout(chain=chain, plan=plan, subscription=subscription)
+            else:
+                url = yookassa_gateway.start_first_payment(chain=chain, plan=plan, subscription=subscription)
+            return redirect(url)
+    return render(request, "billing/overview.html", _context(request, form), status=400)
+
+
+@require_POST
+@permission_required_page(Permission.MANAGE_BILLING)
+def plan_change(request: HttpRequest) -> HttpResponse:
+    chain = request.tenant  # type: ignore[attr-defined]
+    form = ChoosePlanForm(request.POST)
+    if form.is_valid():
+        with domain_errors_into(form):
+            subscription, over = services.change_plan(chain=chain, plan=form.cleaned_data["plan"], actor=request.user)
+            if subscription.pending_plan is not None:
+                messages.info(request, _("Your plan changes at the end of the paid period."))
+            else:
+                messages.success(request, _("Your plan was changed."))
+            for line in over:
+                messages.warning(request, _("Over the new plan's limit: %(what)s") % {"what": line})
+            return redirect("billing:overview")
+    return render(request, "billing/overview.html", _context(request, form), status=400)
+
+
+@require_POST
+@permission_required_page(Permission.MANAGE_BILLING)
+def subscription_cancel(request: HttpRequest) -> HttpResponse:
+    services.cancel_at_period_end(chain=request.tenant, actor=request.user)  # type: ignore[attr-defined]
+    messages.info(request, _("The subscription ends at the end of the paid period."))
+    return redirect("billing:overview")
+
+
+@require_POST
+@permission_required_page(Permission.MANAGE_BILLING)
+def stripe_portal(request: HttpRequest) -> HttpResponse:
+    chain = request.tenant  # type: ignore[attr-defined]
+    return redirect(stripe_gateway.portal_url(chain=chain, subscription=subscription_for(chain)))
