@@ -1,0 +1,21 @@
+"""The guest base pages (owners, admins, managers): /guests/..."""
+
+from django.urls import path
+
+from guests import views
+
+app_name = "guests"
+urlpatterns = [
+    path("", views.guest_list_page, name="guest-list"),
+    path("bulk-tag/", views.bulk_tag, name="guest-bulk-tag"),
+    path("export.csv", views.export_csv, name="guest-export-csv"),
+    path("export.xlsx", views.export_xlsx, name="guest-export-xlsx"),
+    path("import/", views.import_upload, name="import"),
+    path("import/<int:job_id>/", views.import_job, name="import-job"),
+    path("<int:guest_id>/", views.guest_detail, name="guest-detail"),
+    path("<int:guest_id>/adjust/", views.adjust, name="guest-adjust"),
+    path("<int:guest_id>/edit/", views.guest_edit, name="guest-edit"),
+    path("<int:guest_id>/block/", views.guest_block, name="guest-block"),
+    path("<int:guest_id>/unblock/", views.guest_unblock, name="guest-unblock"),
+    path("<int:guest_id>/erase/", views.guest_erase, name="guest-erase"),
+]

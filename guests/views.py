@@ -1,0 +1,358 @@
+"""The guest base pages for owners, admins and managers: list, bulk tag, import, export, detail and its actions.
+
+Managers see only their restaurants' guests: every page reads through guests.selectors (visible_guests), and a
+guest out of reach is a 404. Writes go through guests.services and loyalty.services, which audit them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tenants.utils import schema_context
+
+from accounts.access import ChainAccess, access_for, permission_required_page
+from accounts.roles import Permission
+from audit.services import record_audit
+from guests.export import export_rows
+from guests.forms import (
+    AdjustPointsForm,
+    BulkTagForm,
+    EraseForm,
+    GuestEditForm,
+    GuestFilterForm,
+    ImportForm,
+    StatusReasonForm,
+)
+from guests.masking import mask_contact
+from guests.models import ConsentChannel, Guest, ImportStatus
+from guests.selectors import access_guest, access_import_job, guest_list, guest_visits, loyalty_figures
+from guests.services import block_guest, erase_guest, start_import_job, unblock_guest, update_guest
+from loyalty.selectors import Balance, guest_balance, guest_ledger
+from loyalty.services import adjust_points
+from maxloyalty.errors import DomainError, ValidationFailed, domain_errors_into
+
+GUESTS_PER_PAGE = 25
+LEDGER_PER_PAGE = 20
+VISITS_SHOWN = 20
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The submitted form data on a POST (an empty POST still binds the form, so it shows what is missing)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _access(request: HttpRequest) -> ChainAccess:
+    access = access_for(request)
+    assert access is not None  # permission_required_page let the request in
+    return access
+
+
+def _filtered_guests(request: HttpRequest, access: ChainAccess) -> tuple[GuestFilterForm, Any]:
+    """The filter form bound to the query string and the guests it selects (none when a filter is invalid)."""
+    form = GuestFilterForm(request.GET, access=access)
+    guests = Guest.objects.none()
+    if form.is_valid():
+        with domain_errors_into(form):
+            guests = guest_list(access=access, params=form.params())
+    return form, guests
+
+
+def _list_row(guest: Guest, access: ChainAccess) -> dict[str, Any]:
+    return {
+        "guest": guest,
+        "phone": mask_contact(guest.phone, kind="phone", access=access),
+        "loyalty": loyalty_figures(guest) or {},
+    }
+
+
+@permission_required_page(Permission.BROWSE_GUESTS)
+@require_GET
+def guest_list_page(request: HttpRequest) -> HttpResponse:
+    access = _access(request)
+    form, guests = _filtered_guests(request, access)
+    page = Paginator(guests, GUESTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "guests/list.html",
+        {
+            "filter_form": form,
+            "page": page,
+            "rows": [_list_row(guest, access) for guest in page.object_list],
+            "query": query.urlencode(),
+            "is_filtered": bool(form.params()) and set(form.params()) != {"ordering"},
+            "bulk_form": BulkTagForm(),
+        },
+    )
+
+
+@permission_required_page(Permission.EDIT_GUEST)
+@require_POST
+def bulk_tag(request: HttpRequest) -> HttpResponse:
+    """Add or remove one tag on the ticked guests; each change is an audited update_guest."""
+    access = _access(request)
+    back = reverse("guests:guest-list") + "?" + request.POST.get("query", "")
+    form = BulkTagForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    tag, adding = form.cleaned_data["tag"].strip(), form.cleaned_data["operation"] == BulkTagForm.ADD
+    changed, refused = 0, 0
+    for guest_id in form.cleaned_data["guest_ids"]:
+        try:
+            guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+            if (tag in guest.tags) == adding:
+                continue
+            tags = [*guest.tags, tag] if adding else [item for item in guest.tags if item != tag]
+            update_guest(access=access, guest=guest, data={"tags": tags})
+            changed += 1
+        except DomainError:
+            refused += 1
+    if adding:
+        messages.success(request, _("Tag “%(tag)s” added to %(n)d guests.") % {"tag": tag, "n": changed})
+    else:
+        messages.success(request, _("Tag “%(tag)s” removed from %(n)d guests.") % {"tag": tag, "n": changed})
+    if refused:
+        messages.error(request, _("%(n)d guests could not be changed.") % {"n": refused})
+    return redirect(back)
+
+
+def _export_params(request: HttpRequest, access: ChainAccess) -> tuple[dict[str, Any], Any]:
+    form = GuestFilterForm(request.GET, access=access)
+    if not form.is_valid():
+        raise ValidationFailed(fields={key: [str(error) for error in errors] for key, errors in form.errors.items()})
+    params = form.params()
+    return params, guest_list(access=access, params=params)
+
+
+def _stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+class _Echo:
+    """csv.writer writes into this and gets back the line, so rows can be streamed one by one."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@permission_required_page(Permission.EXPORT_GUESTS)
+@require_GET
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    access = _access(request)
+    params, guests = _export_params(request, access)
+    record_audit(action="guests.exported", actor=access.user, data={"filters": params, "format": "csv"})
+    schema_name, zone = connection.schema_name, timezone.get_current_timezone()
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield "\ufeff"  # BOM: spreadsheets then read the file as UTF-8
+        # The body is produced after the view (and the middleware) returned: restore the chain and its zone.
+        with schema_context(schema_name), timezone.override(zone):
+            for row in export_rows(access=access, guests=guests):
+                yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="guests-{_stamp()}.csv"'
+    return response
+
+
+@permission_required_page(Permission.EXPORT_GUESTS)
+@require_GET
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The same rows as the CSV in a workbook built in write-only mode (rows are not kept in memory as cells)."""
+    from openpyxl import Workbook
+
+    access = _access(request)
+    params, guests = _export_params(request, access)
+    record_audit(action="guests.exported", actor=access.user, data={"filters": params, "format": "xlsx"})
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Guests")[:31])
+    for row in export_rows(access=access, guests=guests):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="guests-{_stamp()}.xlsx"'
+    return response
+
+
+@permission_required_page(Permission.IMPORT_GUESTS)
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    access = _access(request)
+    form = ImportForm(_posted(request), request.FILES if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        with domain_errors_into(form):
+            job = start_import_job(access=access, upload=form.cleaned_data["file"])
+            return redirect("guests:import-job", job_id=job.pk)
+    return render(request, "guests/import.html", {"form": form})
+
+
+def _job_context(job: Any) -> dict[str, Any]:
+    percent = int(job.processed * 100 / job.total) if job.total else (100 if job.status == ImportStatus.DONE else 0)
+    return {
+        "job": job,
+        "percent": percent,
+        "is_finished": job.status in (ImportStatus.DONE, ImportStatus.FAILED),
+    }
+
+
+@permission_required_page(Permission.IMPORT_GUESTS)
+@require_GET
+def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = access_import_job(access=_access(request), job_id=job_id)
+    template = "guests/_import_progress.html" if request.htmx else "guests/import_job.html"  # type: ignore[attr-defined]
+    return render(request, template, _job_context(job))
+
+
+def _level_progress(balance: Balance) -> int | None:
+    """How far the guest is from their level's threshold to the next one, in percent (None: top level)."""
+    if balance.next_level is None or balance.spend_to_next_level_amount is None:
+        return None
+    start = balance.level.threshold_amount if balance.level else Decimal(0)
+    span = balance.next_level.threshold_amount - start
+    if span <= 0:
+        return 100
+    done = span - balance.spend_to_next_level_amount
+    return max(0, min(100, int(done * 100 / span)))
+
+
+def _points_context(request: HttpRequest, access: ChainAccess, guest: Guest, **extra: Any) -> dict[str, Any]:
+    balance = guest_balance(guest=guest)
+    ledger = Paginator(guest_ledger(guest=guest, access=access), LEDGER_PER_PAGE).get_page(request.GET.get("page"))
+    form = extra.pop("adjust_form", None) or AdjustPointsForm(initial={"operation_key": AdjustPointsForm.new_key()})
+    return {
+        "guest": guest,
+        "balance": balance,
+        "level_progress": _level_progress(balance),
+        "ledger": ledger,
+        "adjust_form": form,
+        **extra,
+    }
+
+
+def _detail_context(request: HttpRequest, access: ChainAccess, guest: Guest, **extra: Any) -> dict[str, Any]:
+    return {
+        **_points_context(request, access, guest, **extra),
+        "phone": mask_contact(guest.phone, kind="phone", access=access),
+        "email": mask_contact(guest.email, kind="email", access=access),
+        "visits": list(guest_visits(guest=guest)[:VISITS_SHOWN]),
+        "consents": [label for channel, label in ConsentChannel.choices if guest.has_consent(channel)],
+        "status_form": StatusReasonForm(),
+    }
+
+
+@permission_required_page(Permission.BROWSE_GUESTS)
+@require_GET
+def guest_detail(request: HttpRequest, guest_id: int) -> HttpResponse:
+    access = _access(request)
+    guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+    return render(request, "guests/detail.html", _detail_context(request, access, guest))
+
+
+@permission_required_page(Permission.ADJUST_POINTS)
+@require_POST
+def adjust(request: HttpRequest, guest_id: int) -> HttpResponse:
+    """A manual correction with a reason; the service enforces the manager's limit and the refusal shows on the form."""
+    access = _access(request)
+    guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+    form = AdjustPointsForm(request.POST)
+    done = False
+    if form.is_valid():
+        with domain_errors_into(form):
+            entry = adjust_points(
+                guest=guest,
+                points=form.cleaned_data["points"],
+                reason=form.cleaned_data["reason"],
+                actor=access.user,
+                idempotency_key=form.cleaned_data["operation_key"],
+            )
+            done = True
+    if done:
+        message = _("%(points)+d points: %(reason)s") % {"points": entry.points, "reason": entry.reason}
+        if not request.htmx:  # type: ignore[attr-defined]
+            messages.success(request, message)
+            return redirect("guests:guest-detail", guest_id=guest.pk)
+        return render(request, "guests/_points.html", _points_context(request, access, guest, adjusted=message))
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "guests/_points.html", _points_context(request, access, guest, adjust_form=form))
+    return render(request, "guests/detail.html", _detail_context(request, access, guest, adjust_form=form))
+
+
+@permission_required_page(Permission.EDIT_GUEST)
+@require_http_methods(["GET", "POST"])
+def guest_edit(request: HttpRequest, guest_id: int) -> HttpResponse:
+    access = _access(request)
+    guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+    if request.method == "POST":
+        form = GuestEditForm(request.POST, access=access)
+        if form.is_valid():
+            with domain_errors_into(form):
+                update_guest(access=access, guest=guest, data=form.service_data())
+                messages.success(request, _("Guest saved."))
+                return redirect("guests:guest-detail", guest_id=guest.pk)
+    else:
+        form = GuestEditForm(initial=GuestEditForm.initial_for(guest), access=access)
+    return render(request, "guests/edit.html", {"guest": guest, "form": form})
+
+
+@permission_required_page(Permission.EDIT_GUEST)
+@require_POST
+def guest_block(request: HttpRequest, guest_id: int) -> HttpResponse:
+    access = _access(request)
+    guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+    form = StatusReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    block_guest(access=access, guest=guest, reason=reason)
+    messages.success(request, _("Guest blocked: they can neither earn nor spend points."))
+    return redirect("guests:guest-detail", guest_id=guest.pk)
+
+
+@permission_required_page(Permission.EDIT_GUEST)
+@require_POST
+def guest_unblock(request: HttpRequest, guest_id: int) -> HttpResponse:
+    access = _access(request)
+    guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+    form = StatusReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    unblock_guest(access=access, guest=guest, reason=reason)
+    messages.success(request, _("Guest unblocked."))
+    return redirect("guests:guest-detail", guest_id=guest.pk)
+
+
+@permission_required_page(Permission.ERASE_GUEST)
+@require_http_methods(["GET", "POST"])
+def guest_erase(request: HttpRequest, guest_id: int) -> HttpResponse:
+    """GET asks for confirmation; only a confirmed POST erases the guest's personal data (audited)."""
+    access = _access(request)
+    guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+    form = EraseForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"] or _("Erasure requested by the guest")
+        erase_guest(guest=guest, access=access, reason=reason)
+        messages.success(request, _("The guest's personal data has been erased."))
+        return redirect("guests:guest-list")
+    return render(
+        request,
+        "guests/erase_confirm.html",
+        {"guest": guest, "form": form, "phone": mask_contact(guest.phone, kind="phone", access=access)},
+    )
