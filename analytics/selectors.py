@@ -1,25 +1,96 @@
-"""Figures for the dashboard. Grows with the loyalty core and the analytics roll-ups."""
+"""What the dashboard, the analytics page and the exports show: metrics scoped to what the viewer may see, cached.
+
+Cache keys carry a fingerprint of the roll-ups up to the period's end, so recomputing a changed day invalidates
+every cached figure that includes it (the django cache is per chain).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.utils import timezone
 
 from accounts.access import ChainAccess
-from accounts.models import Membership
-from pos.models import Restaurant, RestaurantStatus
+from analytics import metrics
+from analytics.metrics import Period
+from analytics.rollups import chain_time_zone, refresh_dirty_days, stats_fingerprint
+from pos.models import Restaurant
+
+CACHE_SECONDS = 24 * 3600
+DEFAULT_DAYS = 30
 
 
-@dataclass(frozen=True)
-class DashboardSummary:
-    restaurants_open: int
-    restaurants_total: int
-    staff_active: int
+def visible_restaurants(access: ChainAccess) -> list[Restaurant]:
+    return list(access.limit_to_restaurants(Restaurant.objects.order_by("name"), field="id").only("id", "name"))
 
 
-def dashboard_summary(*, access: ChainAccess, chain_id: int) -> DashboardSummary:
-    restaurants = access.limit_to_restaurants(Restaurant.objects.all(), field="id")
-    return DashboardSummary(
-        restaurants_open=restaurants.filter(status=RestaurantStatus.ACTIVE).count(),
-        restaurants_total=restaurants.count(),
-        staff_active=Membership.objects.filter(chain_id=chain_id, is_active=True).count(),
-    )
+def scoped_period(
+    *, access: ChainAccess, start: dt.date | None = None, end: dt.date | None = None, restaurant_id: int | None = None
+) -> Period:
+    """The period a viewer asked for, never wider than their restaurants (a manager's unknown restaurant: none)."""
+    zone = chain_time_zone()
+    today = timezone.now().astimezone(zone).date()
+    end = end or today
+    start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    if restaurant_id is not None:
+        restaurant_ids: frozenset[int] | None = (
+            frozenset({restaurant_id}) if access.covers_restaurant(restaurant_id) else frozenset()
+        )
+    else:
+        restaurant_ids = access.restaurant_ids
+    return Period(start=start, end=end, restaurant_ids=restaurant_ids, zone=zone)
+
+
+def _cached(name: str, period: Period, compute: Callable[[], Any], fingerprint: str) -> Any:
+    restaurants = "all" if period.restaurant_ids is None else ",".join(map(str, sorted(period.restaurant_ids)))
+    key = f"analytics:{name}:{period.start}:{period.end}:{restaurants}:{fingerprint}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def _fresh_fingerprint(period: Period) -> str:
+    refresh_dirty_days()  # cheap when nothing changed: one Redis round trip
+    return stats_fingerprint(period.end)
+
+
+def dashboard_data(period: Period) -> dict[str, Any]:
+    """Cards, daily trends and the restaurant comparison, all read from the roll-ups (plus distinct active guests)."""
+    fingerprint = _fresh_fingerprint(period)
+
+    def compute() -> dict[str, Any]:
+        return {
+            "totals": metrics.period_totals(period),
+            "active_30": metrics.active_guests(period, 30),
+            "active_90": metrics.active_guests(period, 90),
+            "series": metrics.daily_series(period),
+            "restaurants": metrics.restaurant_comparison(period),
+        }
+
+    return _cached("dashboard", period, compute, fingerprint)
+
+
+def analytics_data(period: Period) -> dict[str, Any]:
+    """Every metric of the analytics page and the report."""
+    fingerprint = _fresh_fingerprint(period)
+    today = timezone.now().astimezone(period.zone).date()
+
+    def compute() -> dict[str, Any]:
+        return {
+            "habits": metrics.visit_habits(period),
+            "cohorts": metrics.retention_cohorts(period),
+            "rfm": metrics.rfm_segments(period),
+            "top_guests": metrics.top_guests(period),
+            "levels": metrics.level_distribution(period),
+            "birthdays": metrics.birthdays_this_week(period, today),
+            "promos": metrics.promo_performance(period),
+        }
+
+    data = dict(dashboard_data(period))
+    data.update(_cached(f"analytics-{today}", period, compute, fingerprint))
+    return data

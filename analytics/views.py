@@ -1,16 +1,134 @@
-"""The dashboard page of a chain's staff."""
+"""The dashboard, the analytics page, per-metric CSV exports and the report download."""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
-from accounts.access import access_for, permission_required_page
+from accounts.access import ChainAccess, access_for, permission_required_page
 from accounts.roles import Permission
-from analytics.selectors import dashboard_summary
+from analytics.forms import AnalyticsFilterForm
+from analytics.metrics import Period
+from analytics.reports import report_tables, table_by_slug, tables_as_csv, tables_as_xlsx
+from analytics.selectors import analytics_data, dashboard_data, scoped_period, visible_restaurants
+
+
+def _access(request: HttpRequest) -> ChainAccess:
+    access = access_for(request)
+    assert access is not None  # the decorator let the request in
+    return access
+
+
+def _filtered(request: HttpRequest) -> tuple[AnalyticsFilterForm, Period]:
+    access = _access(request)
+    form = AnalyticsFilterForm(request.GET or None, restaurants=visible_restaurants(access))
+    values: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()  # a field in error (e.g. someone else's restaurant) falls back to its default
+        values = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+    period = scoped_period(
+        access=access, start=values.get("start"), end=values.get("end"), restaurant_id=values.get("restaurant")
+    )
+    return form, period
+
+
+def _chart_data(data: dict[str, Any]) -> dict[str, Any]:
+    series = data["series"]
+    return {
+        "days": [row["day"].isoformat() for row in series],
+        "new_guests": [row["new_guests"] for row in series],
+        "visits": [row["visits"] for row in series],
+        "loyalty_revenue": [str(row["loyalty_revenue_amount"]) for row in series],
+        "other_revenue": [str(row["other_revenue_amount"]) for row in series],
+        "points_issued": [row["points_issued"] for row in series],
+        "points_redeemed": [row["points_redeemed"] for row in series],
+        "points_expired": [row["points_expired"] for row in series],
+        "liability": [str(row["liability_amount"]) for row in series],
+        "restaurants": [row["name"] for row in data["restaurants"]],
+        "restaurant_revenue": [str(row["loyalty_revenue_amount"]) for row in data["restaurants"]],
+        "restaurant_other_revenue": [str(row["other_revenue_amount"]) for row in data["restaurants"]],
+        "restaurant_visits": [row["visits"] for row in data["restaurants"]],
+        "levels": [row["level"] for row in data.get("levels", [])],
+        "level_guests": [row["guests"] for row in data.get("levels", [])],
+        "segments": [str(row["name"]) for row in data.get("rfm", [])],
+        "segment_guests": [row["guests"] for row in data.get("rfm", [])],
+        "labels": {
+            "loyalty_revenue": _("Loyalty guests"),
+            "other_revenue": _("Other checks"),
+            "new_guests": _("New guests"),
+            "visits": _("Visits"),
+            "points_issued": _("Issued"),
+            "points_redeemed": _("Redeemed"),
+            "points_expired": _("Expired"),
+            "liability": _("Liability"),
+            "guests": _("Guests"),
+        },
+    }
 
 
 @permission_required_page(Permission.VIEW_DASHBOARD)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    access = access_for(request)
-    assert access is not None
-    summary = dashboard_summary(access=access, chain_id=request.tenant.id)  # type: ignore[attr-defined]
-    return render(request, "analytics/dashboard.html", {"summary": summary})
+    access = _access(request)
+    period = scoped_period(access=access)
+    data = dashboard_data(period)
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {
+            "period": period,
+            "data": data,
+            "chart_data": _chart_data(data),
+            "can_analyse": access.can(Permission.VIEW_ANALYTICS),
+            "has_restaurants": bool(visible_restaurants(access)),
+        },
+    )
+
+
+@permission_required_page(Permission.VIEW_ANALYTICS)
+def analytics_page(request: HttpRequest) -> HttpResponse:
+    form, period = _filtered(request)
+    data = analytics_data(period)
+    return render(
+        request,
+        "analytics/analytics.html",
+        {
+            "form": form,
+            "period": period,
+            "data": data,
+            "chart_data": _chart_data(data),
+            "tables": {table.slug: table for table in report_tables(data)},
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@permission_required_page(Permission.VIEW_ANALYTICS)
+def metric_export(request: HttpRequest, slug: str) -> HttpResponse:
+    _form, period = _filtered(request)
+    table = table_by_slug(analytics_data(period), slug)
+    if table is None:
+        raise Http404
+    response = HttpResponse(tables_as_csv([table], period), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-{period.start}-{period.end}.csv"'
+    return response
+
+
+@permission_required_page(Permission.VIEW_ANALYTICS)
+def report(request: HttpRequest) -> HttpResponse:
+    """The report generator: every metric of the period in one CSV or XLSX file."""
+    _form, period = _filtered(request)
+    tables = report_tables(analytics_data(period))
+    name = f"report-{period.start}-{period.end}"
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            tables_as_xlsx(tables, period),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    response = HttpResponse(tables_as_csv(tables, period), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response

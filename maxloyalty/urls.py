@@ -10,7 +10,7 @@ urlpatterns = [
     path("", chain_home, name="home"),
     path("healthz", error_pages.health, name="health"),
     path("accounts/", include("accounts.urls")),
-    path("dashboard/", include("analytics.urls")),
+    path("", include("analytics.urls")),
     path("cashier/", include("pos.urls")),
     path("staff/", include("accounts.staff_urls")),
     path("settings/", include("tenants.settings_urls")),

@@ -118,7 +118,10 @@ DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DATABASE_ROUTERS = ["analytics.routers.AnalyticsReplicaRouter", "django_tenants.routers.TenantSyncRouter"]
+if env("ANALYTICS_DATABASE_URL", default=""):  # a read replica for heavy analytics reads (analytics.routers)
+    DATABASES["replica"] = {**DATABASES["default"], **env.db_url_config(env("ANALYTICS_DATABASE_URL"))}
+    DATABASES["replica"]["ENGINE"] = "django_tenants.postgresql_backend"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Redis, Celery ------------------------------------------------------------------
@@ -169,6 +172,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Per-chain scheduled work goes through tenants.tasks.run_in_every_chain (one fan-out for all jobs).
+    # Every 10 minutes per chain: daily analytics roll-ups of changed days, today and yesterday.
+    "analytics-rollups": {
+        "task": "tenants.tasks.run_in_every_chain",
+        "schedule": 600.0,
+        "args": ["analytics.tasks.roll_up_daily_stats"],
+    },
     "audit-purge": {
         "task": "tenants.tasks.run_in_every_chain",
         "schedule": crontab(hour=3, minute=10),

@@ -1,0 +1,43 @@
+"""Heavy analytics reads go to a read replica when ANALYTICS_DATABASE_URL configures one (alias "replica").
+
+Without it (the default) everything uses "default". Writes and migrations never go to the replica.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+REPLICA = "replica"
+
+
+def analytics_db_alias() -> str:
+    return REPLICA if REPLICA in settings.DATABASES else "default"
+
+
+def analytics_connection() -> BaseDatabaseWrapper:
+    """The connection for analytics reads, switched to the current chain's schema."""
+    alias = analytics_db_alias()
+    target = connections[alias]
+    if alias != "default" and getattr(connection, "tenant", None) is not None:
+        target.set_tenant(connection.tenant)  # type: ignore[attr-defined]
+    return target
+
+
+class AnalyticsReplicaRouter:
+    def db_for_read(self, model: type, **hints: Any) -> str | None:
+        if model._meta.app_label == "analytics" and REPLICA in settings.DATABASES:  # type: ignore[attr-defined]
+            return REPLICA
+        return None
+
+    def db_for_write(self, model: type, **hints: Any) -> str | None:
+        return None
+
+    def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:
+        return None
+
+    def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: Any) -> bool | None:
+        return False if db == REPLICA else None

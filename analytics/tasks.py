@@ -1,0 +1,10 @@
+"""Celery work of the analytics app (beat fans it out per chain through tenants.tasks.run_in_every_chain)."""
+
+from celery import shared_task
+
+from analytics.rollups import roll_up_chain
+
+
+@shared_task
+def roll_up_daily_stats() -> int:
+    return roll_up_chain()
