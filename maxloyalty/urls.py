@@ -13,7 +13,9 @@ urlpatterns = [
     path("", include("analytics.urls")),
     path("cashier/", include("pos.urls")),
     path("staff/", include("accounts.staff_urls")),
+    path("settings/telegram/", include("telegram_bot.urls")),
     path("settings/", include("tenants.settings_urls")),
+    path("telegram/", include("telegram_bot.guest_urls")),
     path("audit/", include("audit.urls")),
     path("billing/", include("billing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -21,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("guests.api.urls")),
     path("api/v1/", include("loyalty.api.urls")),
     path("api/v1/", include("pos.api.urls")),
+    path("api/v1/", include("telegram_bot.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/", error_pages.page_not_found),  # unknown API paths: JSON 404 even with DEBUG on

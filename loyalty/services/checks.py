@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Greatest, Least
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,11 @@ from maxloyalty.errors import ValidationFailed
 if TYPE_CHECKING:
     from accounts.models import User
     from pos.models import Restaurant
+
+
+# Sent inside apply_check's transaction once per newly applied check (never for a replay); kwargs: guest, outcome.
+# Receivers that talk to the outside world defer with transaction.on_commit (the Telegram receipt message does).
+check_applied = Signal()
 
 
 @dataclass(frozen=True)
@@ -262,7 +268,7 @@ def apply_check(
             reason=refused_reason,
             restaurant_id=restaurant.pk if restaurant is not None else None,
         )
-    return CheckOutcome(
+    outcome = CheckOutcome(
         earned=quote.earn_points,
         spent=quote.spend_points,
         refused_reason=refused_reason,
@@ -270,6 +276,8 @@ def apply_check(
         entries=tuple(entries),
         applied_check=applied,
     )
+    check_applied.send(sender=AppliedCheck, guest=guest, outcome=outcome)
+    return outcome
 
 
 @transaction.atomic

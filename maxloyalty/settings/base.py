@@ -56,6 +56,7 @@ TENANT_APPS = [
     "guests",
     "loyalty",
     "analytics",
+    "telegram_bot",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -188,6 +189,12 @@ CELERY_BEAT_SCHEDULE = {
     # Billing (platform level): ended trials and grace periods, reminders, period ends; YooKassa renewals.
     "billing-advance": {"task": "billing.tasks.advance_subscriptions", "schedule": crontab(minute=5)},
     "billing-renewals": {"task": "billing.tasks.charge_yookassa_renewals", "schedule": crontab(minute=20)},
+    # Every minute per chain: queued guest notifications (expiry warnings, level changes) and due broadcasts.
+    "telegram-tick": {
+        "task": "tenants.tasks.run_in_every_chain",
+        "schedule": 60.0,
+        "args": ["telegram_bot.tasks.telegram_chain_tick"],
+    },
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -307,6 +314,15 @@ POS_DEFAULT_POLL_MINUTES = env.int("POS_DEFAULT_POLL_MINUTES", default=60)
 # Seconds a POS connection's signing material is kept inside one process (the webhook's hot path).
 POS_CONNECTION_LOCAL_TTL = env.int("POS_CONNECTION_LOCAL_TTL", default=10)
 POS_HTTP_TIMEOUT_SECONDS = env.float("POS_HTTP_TIMEOUT_SECONDS", default=20.0)
+
+# --- Telegram ------------------------------------------------------------------------------
+# The Bot API root; tests point it at a local fake server ("http://127.0.0.1:<port>/bot").
+TELEGRAM_API_BASE_URL = env("TELEGRAM_API_BASE_URL", default="https://api.telegram.org/bot")
+# How old a Mini App's initData may be (auth_date), in seconds.
+TELEGRAM_INIT_DATA_MAX_AGE_SECONDS = env.int("TELEGRAM_INIT_DATA_MAX_AGE_SECONDS", default=86400)
+# Telegram's limits: about 30 messages per second per bot, one per second per chat.
+TELEGRAM_MESSAGES_PER_SECOND = env.int("TELEGRAM_MESSAGES_PER_SECOND", default=30)
+TELEGRAM_CHAT_INTERVAL_SECONDS = env.float("TELEGRAM_CHAT_INTERVAL_SECONDS", default=1.0)
 
 # --- Billing -------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")

@@ -1,0 +1,35 @@
+"""Every write of the Telegram integration. Import from here: `from telegram_bot.services import connect_bot`.
+
+- bots: connect_bot, disconnect_bot (token checked with getMe, stored encrypted, webhook set/moved/deleted)
+- updates: take_in_update, handle_update (the webhook's duplicate guard and the guest conversation)
+- notifications: queue_message, deliver (rate limits, 429 retry, 403 unreachable, the delivery log)
+- broadcasts: create_broadcast, run_broadcast, cancel_broadcast
+"""
+
+from telegram_bot.services.bots import connect_bot, disconnect_bot
+from telegram_bot.services.broadcasts import cancel_broadcast, create_broadcast, run_broadcast
+from telegram_bot.services.notifications import (
+    DeliveryOutcome,
+    deliver,
+    queue_check_receipt,
+    queue_message,
+    queue_outbox_notifications,
+    set_notifications,
+)
+from telegram_bot.services.updates import handle_update, take_in_update
+
+__all__ = [
+    "DeliveryOutcome",
+    "cancel_broadcast",
+    "connect_bot",
+    "create_broadcast",
+    "deliver",
+    "disconnect_bot",
+    "handle_update",
+    "queue_check_receipt",
+    "queue_message",
+    "queue_outbox_notifications",
+    "run_broadcast",
+    "set_notifications",
+    "take_in_update",
+]

@@ -1,0 +1,99 @@
+"""Campaign broadcasts: a message to a segment of consenting guests, sent now or later, cancellable midway."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from audit.services import record_audit
+from telegram_bot.errors import BroadcastFinished
+from telegram_bot.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus, MessageKind
+from telegram_bot.selectors import segment_guests
+from telegram_bot.services.notifications import queue_message
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+BROADCAST_FIELDS = (
+    "text",
+    "image_url",
+    "button_text",
+    "button_url",
+    "level",
+    "tags",
+    "last_visit_from",
+    "last_visit_to",
+    "birthday_month",
+)
+
+
+@transaction.atomic
+def create_broadcast(*, actor: User | None, send_at: datetime.datetime | None = None, **fields: Any) -> Broadcast:
+    values = {name: fields[name] for name in BROADCAST_FIELDS if name in fields and fields[name] is not None}
+    broadcast = Broadcast.objects.create(created_by=actor, send_at=send_at or timezone.now(), **values)
+    record_audit(
+        action="telegram.broadcast_created",
+        actor=actor,
+        target=broadcast,
+        data={"send_at": broadcast.send_at.isoformat(), "text": broadcast.text[:200]},
+    )
+    if broadcast.send_at <= timezone.now():
+        from telegram_bot.tasks import start_broadcast
+
+        transaction.on_commit(lambda: start_broadcast.delay(broadcast.pk))
+    return broadcast
+
+
+@transaction.atomic
+def run_broadcast(*, broadcast_id: int) -> int:
+    """Claim a due broadcast once and queue one message per guest of its segment; returns how many."""
+    claimed = Broadcast.objects.filter(
+        pk=broadcast_id, status=BroadcastStatus.SCHEDULED, send_at__lte=timezone.now()
+    ).update(status=BroadcastStatus.SENDING, started_at=timezone.now())
+    if claimed != 1:
+        return 0
+    broadcast = Broadcast.objects.get(pk=broadcast_id)
+    queued = 0
+    for guest in segment_guests(broadcast).iterator(chunk_size=1000):
+        delivery = queue_message(
+            guest=guest,
+            kind=MessageKind.BROADCAST,
+            text=broadcast.text,
+            dedupe_key=f"broadcast:{broadcast.pk}:{guest.pk}",
+            broadcast=broadcast,
+        )
+        queued += delivery is not None
+    Broadcast.objects.filter(pk=broadcast.pk).update(total=queued)
+    if not queued:
+        Broadcast.objects.filter(pk=broadcast.pk).update(status=BroadcastStatus.DONE, finished_at=timezone.now())
+    return queued
+
+
+def finish_if_complete(broadcast_id: int) -> None:
+    Broadcast.objects.filter(
+        pk=broadcast_id, status=BroadcastStatus.SENDING, total__lte=F("sent") + F("failed")
+    ).update(status=BroadcastStatus.DONE, finished_at=timezone.now())
+
+
+@transaction.atomic
+def cancel_broadcast(*, broadcast: Broadcast, actor: User | None) -> Broadcast:
+    """Stop a scheduled or running broadcast: messages not yet sent are dropped from the queue."""
+    locked = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
+    if not locked.is_cancellable:
+        raise BroadcastFinished()
+    dropped = Delivery.objects.filter(broadcast=locked, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.FAILED, reason="Broadcast cancelled"
+    )
+    locked.status, locked.finished_at = BroadcastStatus.CANCELLED, timezone.now()
+    locked.save(update_fields=["status", "finished_at"])
+    record_audit(
+        action="telegram.broadcast_cancelled",
+        actor=actor,
+        target=locked,
+        data={"sent": locked.sent, "dropped": dropped},
+    )
+    return locked

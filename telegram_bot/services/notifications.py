@@ -1,0 +1,237 @@
+"""Messages to guests through the chain's bot: who may get what, the delivery log, Telegram's limits.
+
+Marketing (broadcasts) goes only to guests with Telegram consent; service messages (receipts, levels, birthday,
+expiry, welcome) follow the guest's notifications on/off setting. A 429 is retried after its retry_after (the
+task's countdown), a 403 (the user blocked the bot) marks the chat unreachable and stops all messages to it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from guests.models import Guest, GuestStatus
+from loyalty.models import AppliedCheck, NotificationKind, NotificationOutbox, NotificationStatus
+from loyalty.selectors import guest_balance
+from telegram_bot.client import Forbidden, RetryAfter, TelegramError, call_bot, retry_after_seconds
+from telegram_bot.models import (
+    MARKETING_KINDS,
+    Broadcast,
+    Delivery,
+    DeliveryStatus,
+    MessageKind,
+    TelegramChat,
+)
+from telegram_bot.selectors import bot_token, chat_of_guest, current_bot
+
+MAX_ATTEMPTS = 5
+OUTBOX_BATCH = 500
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status: str
+    retry_after: float | None = None  # seconds to wait before the next attempt (429), None: done
+
+
+def points_text(points: int) -> str:
+    """1540 → "1 540" (a narrow no-break space groups thousands, as Russian receipts do)."""
+    return f"{points:,}".replace(",", "\u202f")
+
+
+def may_receive(guest: Guest, chat: TelegramChat | None, kind: str) -> bool:
+    if chat is None or chat.is_unreachable or guest.status != GuestStatus.ACTIVE:
+        return False
+    if kind in MARKETING_KINDS:
+        return guest.has_consent("telegram")
+    return chat.notifications_enabled
+
+
+def queue_message(
+    *, guest: Guest, kind: str, text: str, dedupe_key: str, broadcast: Broadcast | None = None
+) -> Delivery | None:
+    """Log a message as queued and send it after commit; None when the guest may not get it or it was queued
+    before (same dedupe key)."""
+    from telegram_bot.tasks import send_delivery
+
+    if not may_receive(guest, chat_of_guest(guest), kind):
+        return None
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                guest=guest, kind=kind, text=text, dedupe_key=dedupe_key, broadcast=broadcast
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(lambda: send_delivery.delay(delivery.pk))
+    return delivery
+
+
+def receipt_text(*, earned: int, spent: int, available: int) -> str:
+    parts = []
+    if earned:
+        parts.append(_("+%(points)s points") % {"points": points_text(earned)})
+    if spent:
+        parts.append(_("−%(points)s points") % {"points": points_text(spent)})
+    parts.append(_("balance %(points)s") % {"points": points_text(available)})
+    return " · ".join(parts)
+
+
+def queue_check_receipt(*, applied_check_id: int) -> Delivery | None:
+    """The message after a processed check ("+120 points · balance 1 540"), at most once per check."""
+    applied = AppliedCheck.objects.select_related("guest").filter(pk=applied_check_id).first()
+    if applied is None or not (applied.points_earned or applied.points_spent):
+        return None
+    guest = applied.guest
+    balance = guest_balance(guest=guest)
+    with translation.override(guest.language):
+        text = receipt_text(earned=applied.points_earned, spent=applied.points_spent, available=balance.available)
+    return queue_message(guest=guest, kind=MessageKind.RECEIPT, text=text, dedupe_key=f"receipt:{applied.pk}")
+
+
+def birthday_text(points: int) -> str:
+    return _("Happy birthday! We have added %(points)s points to your card.") % {"points": points_text(points)}
+
+
+def _outbox_text(row: NotificationOutbox) -> tuple[str, str]:
+    payload: dict[str, Any] = row.payload or {}
+    if row.kind == NotificationKind.LEVEL_CHANGED:
+        if payload.get("is_upgrade"):
+            text = _("Congratulations! Your level is now %(level)s.")
+        else:
+            text = _("Your level is now %(level)s.")
+        return MessageKind.LEVEL_CHANGED, text % {"level": payload.get("to_level") or "—"}
+    return MessageKind.POINTS_EXPIRING, _("%(points)s points expire after %(day)s. Come and spend them!") % {
+        "points": points_text(int(payload.get("points") or 0)),
+        "day": payload.get("last_day", ""),
+    }
+
+
+def queue_outbox_notifications() -> int:
+    """Turn the loyalty app's pending notifications into Telegram messages; returns how many were queued.
+    Rows for guests we cannot reach are marked skipped."""
+    queued = 0
+    rows = list(
+        NotificationOutbox.objects.select_related("guest")
+        .filter(status=NotificationStatus.PENDING)
+        .order_by("created_at", "id")[:OUTBOX_BATCH]
+    )
+    for row in rows:
+        with translation.override(row.guest.language):
+            kind, text = _outbox_text(row)
+        delivery = queue_message(guest=row.guest, kind=kind, text=text, dedupe_key=f"outbox:{row.pk}")
+        status = NotificationStatus.SENT if delivery is not None else NotificationStatus.SKIPPED
+        NotificationOutbox.objects.filter(pk=row.pk).update(status=status, sent_at=timezone.now())
+        queued += delivery is not None
+    return queued
+
+
+def set_notifications(*, guest: Guest, enabled: bool) -> bool:
+    TelegramChat.objects.filter(guest=guest).update(notifications_enabled=enabled)
+    return enabled
+
+
+# --- Sending ------------------------------------------------------------------------------------------------
+
+
+def _take_slot(key: str, window_seconds: float, limit: int) -> float:
+    """0 when a slot was taken, else the seconds to wait. Redis counters shared by every worker process."""
+    platform_cache = caches["platform"]
+    full_key = platform_cache.make_key(key)
+    try:
+        from django_redis import get_redis_connection
+
+        redis = get_redis_connection("platform")
+    except (NotImplementedError, ImportError):  # the development fallback without Redis: no shared limiter
+        return 0.0
+    window_ms = max(int(window_seconds * 1000), 1)
+    count = redis.incr(full_key)
+    if count == 1:
+        redis.pexpire(full_key, window_ms)
+    if count <= limit:
+        return 0.0
+    ttl = redis.pttl(full_key)
+    return max(ttl, 1) / 1000 if ttl and ttl > 0 else window_seconds
+
+
+def wait_for_send_slot(*, bot_id: int, chat_id: int) -> None:
+    """Block until both Telegram limits allow one more message: ~30/s per bot and one per second per chat."""
+    interval = settings.TELEGRAM_CHAT_INTERVAL_SECONDS
+    per_second = settings.TELEGRAM_MESSAGES_PER_SECOND
+    while interval > 0 and (wait := _take_slot(f"tg-chat:{bot_id}:{chat_id}", interval, 1)):
+        time.sleep(min(wait, interval))
+    while per_second > 0 and (wait := _take_slot(f"tg-bot:{bot_id}:{int(time.time())}", 1.0, per_second)):
+        time.sleep(min(wait, 0.05))
+
+
+def _reply_markup(delivery: Delivery) -> InlineKeyboardMarkup | None:
+    broadcast = delivery.broadcast
+    if broadcast is None or not (broadcast.button_url and broadcast.button_text):
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(broadcast.button_text, url=broadcast.button_url)]])
+
+
+def _finish(delivery: Delivery, status: str, reason: str = "") -> DeliveryOutcome:
+    delivery.status, delivery.reason = status, reason[:300]
+    delivery.sent_at = timezone.now() if status == DeliveryStatus.SENT else None
+    delivery.save(update_fields=["status", "reason", "sent_at", "attempts"])
+    if delivery.broadcast_id is not None:
+        counter = "sent" if status == DeliveryStatus.SENT else "failed"
+        Broadcast.objects.filter(pk=delivery.broadcast_id).update(**{counter: F(counter) + 1})
+        from telegram_bot.services.broadcasts import finish_if_complete
+
+        finish_if_complete(delivery.broadcast_id)
+    return DeliveryOutcome(status)
+
+
+def deliver(*, delivery_id: int) -> DeliveryOutcome:
+    """Send one queued message with the chain's bot and log the outcome."""
+    delivery = Delivery.objects.select_related("guest", "broadcast").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != DeliveryStatus.QUEUED:
+        return DeliveryOutcome(delivery.status if delivery else DeliveryStatus.FAILED)
+    bot = current_bot()
+    chat = chat_of_guest(delivery.guest)
+    if bot is None:
+        return _finish(delivery, DeliveryStatus.FAILED, "No Telegram bot is connected")
+    if chat is None or chat.is_unreachable:
+        return _finish(delivery, DeliveryStatus.FAILED, "The guest cannot be reached in Telegram")
+    if delivery.broadcast is not None and delivery.broadcast.status == "cancelled":
+        return _finish(delivery, DeliveryStatus.FAILED, "Broadcast cancelled")
+    wait_for_send_slot(bot_id=bot.bot_id, chat_id=chat.chat_id)
+    delivery.attempts += 1
+    markup = _reply_markup(delivery)
+    image_url = delivery.broadcast.image_url if delivery.broadcast is not None else ""
+    try:
+        if image_url:
+            call_bot(
+                bot_token(bot),
+                lambda api: api.send_photo(
+                    chat_id=chat.chat_id, photo=image_url, caption=delivery.text[:1024], reply_markup=markup
+                ),
+            )
+        else:
+            call_bot(
+                bot_token(bot),
+                lambda api: api.send_message(chat_id=chat.chat_id, text=delivery.text, reply_markup=markup),
+            )
+    except RetryAfter as error:
+        if delivery.attempts >= MAX_ATTEMPTS:
+            return _finish(delivery, DeliveryStatus.FAILED, f"Flood control: {error}")
+        delivery.reason = f"Telegram asked to wait {retry_after_seconds(error):g} s"
+        delivery.save(update_fields=["attempts", "reason"])
+        return DeliveryOutcome(DeliveryStatus.QUEUED, retry_after=retry_after_seconds(error))
+    except Forbidden as error:
+        TelegramChat.objects.filter(pk=chat.pk).update(unreachable_at=timezone.now())
+        return _finish(delivery, DeliveryStatus.FAILED, f"The guest blocked the bot ({error})")
+    except TelegramError as error:
+        return _finish(delivery, DeliveryStatus.FAILED, str(error) or error.__class__.__name__)
+    return _finish(delivery, DeliveryStatus.SENT)

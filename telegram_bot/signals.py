@@ -1,0 +1,37 @@
+"""Messages triggered by the loyalty program: a receipt after every applied check, a birthday bonus note."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import translation
+
+from loyalty.models import EntryKind, LedgerEntry
+from loyalty.services.checks import check_applied
+
+
+@receiver(check_applied, dispatch_uid="telegram-check-receipt")
+def send_receipt_after_check(sender: Any, guest: Any, outcome: Any, **_kwargs: Any) -> None:
+    from telegram_bot.tasks import send_check_receipt
+
+    applied_check_id = outcome.applied_check.pk
+    transaction.on_commit(lambda: send_check_receipt.delay(applied_check_id))
+
+
+@receiver(post_save, sender=LedgerEntry, dispatch_uid="telegram-birthday-bonus")
+def note_birthday_bonus(sender: Any, instance: LedgerEntry, created: bool, **_kwargs: Any) -> None:
+    if not created or instance.kind != EntryKind.BIRTHDAY:
+        return
+    from guests.models import Guest
+    from telegram_bot.models import MessageKind
+    from telegram_bot.services.notifications import birthday_text, queue_message
+
+    guest = Guest.objects.filter(pk=instance.guest_id).first()
+    if guest is None:
+        return
+    with translation.override(guest.language):
+        text = birthday_text(instance.points)
+    queue_message(guest=guest, kind=MessageKind.BIRTHDAY, text=text, dedupe_key=f"birthday:{instance.pk}")

@@ -1,0 +1,131 @@
+"""A local fake of the Telegram Bot API: answers like Telegram and records every call (token, method, params)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_ID = 700100
+BOT_USERNAME = "alpha_loyalty_bot"
+
+
+@dataclass
+class Call:
+    token: str
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeTelegram:
+    server: ThreadingHTTPServer
+    valid_tokens: set[str] = field(default_factory=set)
+    calls: list[Call] = field(default_factory=list)
+    # chat id → answers to give before succeeding: (status, description, parameters)
+    failures: dict[int, list[tuple[int, str, dict[str, Any]]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/bot"
+
+    def reset(self) -> None:
+        with self.lock:
+            self.calls.clear()
+            self.failures.clear()
+            self.valid_tokens.clear()
+
+    def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
+        return [
+            call
+            for call in self.calls
+            if call.method == method and (chat_id is None or str(call.params.get("chat_id")) == str(chat_id))
+        ]
+
+    def texts(self, chat_id: int | None = None) -> list[str]:
+        return [str(call.params.get("text", "")) for call in self.sent("sendMessage", chat_id)]
+
+
+def _parse(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
+    length = int(handler.headers.get("Content-Length") or 0)
+    body = handler.rfile.read(length) if length else b""
+    kind = handler.headers.get("Content-Type", "")
+    if kind.startswith("application/json"):
+        return dict(json.loads(body or b"{}"))
+    if kind.startswith("multipart/form-data"):
+        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + body)
+        params: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            params[str(name)] = payload if part.get_filename() else payload.decode()
+        return params
+    return dict(parse_qsl(body.decode()))
+
+
+def _handler(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _answer(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            _, bot_token, method = self.path.split("/", 2)
+            token = bot_token.removeprefix("bot")
+            params = _parse(self)
+            with fake.lock:
+                fake.calls.append(Call(token=token, method=method, params=params))
+                pending = fake.failures.get(int(params.get("chat_id") or 0)) if "chat_id" in params else None
+                failure = pending.pop(0) if pending else None
+            if token not in fake.valid_tokens:
+                self._answer(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+            elif failure is not None:
+                status, description, parameters = failure
+                self._answer(
+                    status, {"ok": False, "error_code": status, "description": description, "parameters": parameters}
+                )
+            elif method == "getMe":
+                self._answer(
+                    200,
+                    {
+                        "ok": True,
+                        "result": {"id": BOT_ID, "is_bot": True, "first_name": "Alpha", "username": BOT_USERNAME},
+                    },
+                )
+            elif method in ("sendMessage", "sendPhoto"):
+                chat_id = int(params["chat_id"])
+                result = {
+                    "message_id": len(fake.calls),
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private"},
+                }
+                result["text" if method == "sendMessage" else "caption"] = params.get("text") or params.get("caption")
+                self._answer(200, {"ok": True, "result": result})
+            else:
+                self._answer(200, {"ok": True, "result": True})
+
+        do_GET = do_POST  # noqa: N815  (the handler method name http.server looks up)
+
+    return Handler
+
+
+def start_fake_telegram() -> FakeTelegram:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), None)  # type: ignore[arg-type]
+    fake = FakeTelegram(server=server)
+    server.RequestHandlerClass = _handler(fake)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return fake
