@@ -18,14 +18,11 @@ SNAPSHOT_TTL_SECONDS = 300
 
 
 def subscription_for(chain: Chain) -> Subscription:
-    subscription = getattr(chain, "_billing_subscription", None)
+    subscription = Subscription.objects.select_related("plan", "pending_plan").filter(chain_id=chain.pk).first()
     if subscription is None:
-        subscription = Subscription.objects.select_related("plan", "pending_plan").filter(chain_id=chain.pk).first()
-        if subscription is None:
-            from billing.services import start_trial
+        from billing.services import start_trial
 
-            subscription = start_trial(chain=chain)
-        chain._billing_subscription = subscription  # type: ignore[attr-defined]
+        subscription = start_trial(chain=chain)
     return subscription
 
 

@@ -93,7 +93,7 @@ def change_price_now(*, subscription: Subscription, plan: Plan) -> None:
     if not plan.stripe_price_id:
         raise PlanNotAvailable()
     options = _configured()
-    remote = stripe.Subscription.retrieve(subscription.stripe_subscription_id, **options)
+    remote = stripe.Subscription.retrieve(subscription.stripe_subscription_id, **options).to_dict()
     stripe.Subscription.modify(
         subscription.stripe_subscription_id,
         items=[{"id": remote["items"]["data"][0]["id"], "price": plan.stripe_price_id}],
@@ -114,8 +114,9 @@ def verified_event(*, payload: bytes, signature: str) -> stripe.Event:
     )
 
 
-def handle_event(event: stripe.Event) -> bool:
+def handle_event(verified: stripe.Event) -> bool:
     """Act on a verified event once; False when it was already processed or is not one we handle."""
+    event = verified.to_dict()
     if event["type"] not in HANDLED_EVENTS:
         return False
     try:
@@ -128,7 +129,7 @@ def handle_event(event: stripe.Event) -> bool:
     return True
 
 
-def _act(event: stripe.Event) -> None:
+def _act(event: dict[str, Any]) -> None:
     obj = event["data"]["object"]
     kind = event["type"]
     if kind == "checkout.session.completed":
@@ -194,7 +195,7 @@ def _plan_of(remote: Any) -> Plan | None:
 
 def sync_subscription(*, stripe_subscription_id: str) -> None:
     """Bring our row in line with what Stripe says now (the order of events does not matter)."""
-    remote = stripe.Subscription.retrieve(stripe_subscription_id, **_configured())
+    remote = stripe.Subscription.retrieve(stripe_subscription_id, **_configured()).to_dict()
     subscription = Subscription.objects.filter(stripe_subscription_id=stripe_subscription_id).first()
     if subscription is None:
         chain_id = (remote.get("metadata") or {}).get("chain_id")
