@@ -14,6 +14,7 @@ EXPECTED = {
     "manager": {
         P.VIEW_DASHBOARD,
         P.VIEW_GUESTS,
+        P.BROWSE_GUESTS,
         P.CREATE_GUEST,
         P.EDIT_GUEST,
         P.EXPORT_GUESTS,
