@@ -195,6 +195,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "args": ["telegram_bot.tasks.telegram_chain_tick"],
     },
+    # Loyalty, per chain: pending points become spendable; hourly, the night's jobs start in each chain's 3 a.m.
+    # (expiry, expiry warnings, birthday bonuses, level re-evaluation: loyalty.tasks.loyalty_night).
+    "loyalty-activate-pending": {
+        "task": "tenants.tasks.run_in_every_chain",
+        "schedule": 300.0,
+        "args": ["loyalty.tasks.activate_pending_points_task"],
+    },
+    "loyalty-night": {
+        "task": "tenants.tasks.run_in_every_chain",
+        "schedule": crontab(minute=15),
+        "args": ["loyalty.tasks.loyalty_night"],
+    },
 }
 CELERY_TIMEZONE = "UTC"
 
