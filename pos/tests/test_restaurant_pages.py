@@ -1,0 +1,122 @@
+"""Restaurant pages: owners and admins manage restaurants and POS connections; managers see theirs read-only."""
+
+import pytest
+
+from audit.models import AuditEntry
+from pos.models import PosConnection, Receipt, ReceiptStatus, Restaurant
+from tests.fixtures import signed_in_client
+
+NEW = {
+    "name": "Harbour",
+    "address": "Pier 3",
+    "phone": "",
+    "time_zone": "",
+    "status": "active",
+    "hours_mon": "10:00–23:00",
+}
+
+
+@pytest.mark.parametrize(("role", "status"), [("owner", 200), ("admin", 200), ("manager", 200), ("cashier", 403)])
+def test_restaurant_list_by_role(alpha, role, status):
+    assert signed_in_client(alpha, role).get("/restaurants/").status_code == status
+
+
+def test_manager_sees_only_their_restaurants_and_cannot_edit(alpha):
+    client = signed_in_client(alpha, "manager")
+    page = client.get("/restaurants/").content.decode()
+    assert alpha.restaurants[0].name in page
+    assert alpha.restaurants[1].name not in page
+    assert client.get(f"/restaurants/{alpha.restaurants[1].id}/").status_code == 404
+    assert client.post(f"/restaurants/{alpha.restaurants[0].id}/edit/", NEW).status_code == 403
+
+
+def test_owner_adds_a_restaurant_with_opening_hours_audited(alpha):
+    response = signed_in_client(alpha, "owner").post("/restaurants/new/", NEW)
+    created = Restaurant.objects.get(name="Harbour")
+    assert response["Location"] == f"/restaurants/{created.id}/"
+    assert created.opening_hours == {"mon": "10:00–23:00"}
+    assert AuditEntry.objects.filter(action="restaurant.created", object_id=str(created.id)).exists()
+
+
+def test_invalid_restaurant_form_keeps_the_input(alpha):
+    response = signed_in_client(alpha, "admin").post("/restaurants/new/", {**NEW, "name": ""})
+    assert response.status_code == 422
+    assert response.context["form"]["address"].value() == "Pier 3"
+
+
+def test_delete_needs_confirmation_and_a_restaurant_without_history_goes(alpha):
+    restaurant = Restaurant.objects.create(name="Pop-up")
+    client = signed_in_client(alpha, "owner")
+    confirmation = client.get(f"/restaurants/{restaurant.id}/delete/")
+    assert "Delete “Pop-up”?" in confirmation.content.decode()
+    assert Restaurant.objects.filter(pk=restaurant.pk).exists()
+    client.post(f"/restaurants/{restaurant.id}/delete/")
+    assert not Restaurant.objects.filter(pk=restaurant.pk).exists()
+    assert AuditEntry.objects.filter(action="restaurant.deleted").exists()
+
+
+def test_connecting_a_webhook_pos_shows_the_secret_once(alpha):
+    client = signed_in_client(alpha, "admin")
+    restaurant = alpha.restaurants[0]
+    client.post(
+        f"/restaurants/{restaurant.id}/connections/",
+        {"kind": "webhook", "name": "Front till", "poll_interval_minutes": 60},
+    )
+    connection = PosConnection.objects.get(restaurant=restaurant, name="Front till")
+    first = client.get(f"/restaurants/{restaurant.id}/").content.decode()
+    second = client.get(f"/restaurants/{restaurant.id}/").content.decode()
+    assert 'data-testid="signing-secret"' in first
+    assert 'data-testid="signing-secret"' not in second
+    assert f"/api/v1/pos/webhooks/{connection.id}" in second
+
+
+def test_iiko_connection_without_organisation_is_a_field_error(alpha):
+    response = signed_in_client(alpha, "owner").post(
+        f"/restaurants/{alpha.restaurants[0].id}/connections/",
+        {"kind": "iiko", "api_login": "x", "poll_interval_minutes": 60},
+    )
+    assert response.status_code == 422
+    assert "organisation id" in response.content.decode()
+
+
+def test_rotating_the_secret_issues_a_new_one_and_is_audited(alpha):
+    client = signed_in_client(alpha, "owner")
+    restaurant = alpha.restaurants[0]
+    client.post(
+        f"/restaurants/{restaurant.id}/connections/", {"kind": "webhook", "name": "Bar", "poll_interval_minutes": 60}
+    )
+    connection = PosConnection.objects.get(name="Bar")
+    before = connection.signing_secret_encrypted
+    client.get(f"/restaurants/{restaurant.id}/")  # the first secret was shown
+    client.post(f"/restaurants/{restaurant.id}/connections/{connection.id}/rotate/")
+    connection.refresh_from_db()
+    assert connection.signing_secret_encrypted != before
+    assert connection.previous_secret_valid_until is not None
+    assert 'data-testid="signing-secret"' in client.get(f"/restaurants/{restaurant.id}/").content.decode()
+    assert AuditEntry.objects.filter(action="pos.connection.secret_rotated").exists()
+
+
+def test_failed_check_is_listed_and_can_be_re_run(alpha):
+    client = signed_in_client(alpha, "owner")
+    restaurant = alpha.restaurants[0]
+    client.post(
+        f"/restaurants/{restaurant.id}/connections/", {"kind": "webhook", "name": "Till 2", "poll_interval_minutes": 60}
+    )
+    connection = PosConnection.objects.get(name="Till 2")
+    receipt = Receipt.objects.create(
+        connection=connection,
+        restaurant=restaurant,
+        external_id="X-1",
+        operation="sale",
+        status=ReceiptStatus.FAILED,
+        source="webhook",
+        total_amount="100.00",
+        currency="RUB",
+        last_error="guest service timed out",
+    )
+    page = client.get(f"/restaurants/{restaurant.id}/").content.decode()
+    assert "guest service timed out" in page
+    client.post(f"/restaurants/{restaurant.id}/receipts/{receipt.id}/rerun/")
+    receipt.refresh_from_db()
+    assert receipt.status != ReceiptStatus.FAILED
+    assert AuditEntry.objects.filter(action="pos.receipt.rerun").exists()

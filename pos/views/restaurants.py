@@ -1,0 +1,167 @@
+"""Restaurant pages: the list with POS connection health, create/edit/delete, connections with secrets shown
+once and rotation, and re-running receipts that failed. Managers see their restaurants read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import ChainAccess, access_for, permission_required_page
+from accounts.roles import Permission
+from maxloyalty.errors import DomainError, domain_errors_into
+from pos.forms import ConnectionForm, RestaurantForm
+from pos.models import PosConnection, Receipt, ReceiptStatus, Restaurant
+from pos.services.connections import create_connection, rotate_signing_secret
+from pos.services.receipts import rerun_receipt
+from pos.services.restaurants import create_restaurant, delete_restaurant, update_restaurant
+
+
+def _access(request: HttpRequest) -> ChainAccess:
+    access = access_for(request)
+    assert access is not None
+    return access
+
+
+def _restaurant(access: ChainAccess, restaurant_id: int) -> Restaurant:
+    return get_object_or_404(access.limit_to_restaurants(Restaurant.objects.all(), field="id"), pk=restaurant_id)
+
+
+@permission_required_page(Permission.VIEW_DASHBOARD)
+def restaurant_list(request: HttpRequest) -> HttpResponse:
+    access = _access(request)
+    restaurants = (
+        access.limit_to_restaurants(Restaurant.objects.all(), field="id")
+        .annotate(failed_receipts=Count("receipts", filter=Q(receipts__status=ReceiptStatus.FAILED)))
+        .prefetch_related(Prefetch("pos_connections", queryset=PosConnection.objects.order_by("id")))
+    )
+    return render(request, "pos/restaurant_list.html", {"restaurants": restaurants})
+
+
+@permission_required_page(Permission.VIEW_DASHBOARD)
+def restaurant_detail(request: HttpRequest, restaurant_id: int) -> HttpResponse:
+    access = _access(request)
+    restaurant = _restaurant(access, restaurant_id)
+    context: dict[str, Any] = {
+        "restaurant": restaurant,
+        "connections": restaurant.pos_connections.order_by("id"),
+        "failed_receipts": Receipt.objects.filter(restaurant=restaurant, status=ReceiptStatus.FAILED).order_by(
+            "-received_at"
+        )[:50],
+        "issued": request.session.pop("issued_secrets", None),
+        "connection_form": ConnectionForm(),
+    }
+    return render(request, "pos/restaurant_detail.html", context)
+
+
+@permission_required_page(Permission.MANAGE_RESTAURANTS)
+@require_http_methods(["GET", "POST"])
+def restaurant_edit(request: HttpRequest, restaurant_id: int | None = None) -> HttpResponse:
+    access = _access(request)
+    restaurant = _restaurant(access, restaurant_id) if restaurant_id else None
+    initial = RestaurantForm.initial_for(restaurant) if restaurant else {"status": "active"}
+    form = RestaurantForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = None
+        with domain_errors_into(form):
+            if restaurant is None:
+                saved = create_restaurant(actor=access.user, **form.restaurant_values())
+            else:
+                saved = update_restaurant(actor=access.user, restaurant=restaurant, changes=form.restaurant_values())
+        if saved is not None:
+            messages.success(request, _("Restaurant saved."))
+            return redirect("restaurants:detail", restaurant_id=saved.pk)
+    context = {"form": form, "restaurant": restaurant}
+    return render(request, "pos/restaurant_form.html", context, status=422 if form.errors else 200)
+
+
+@permission_required_page(Permission.MANAGE_RESTAURANTS)
+@require_http_methods(["GET", "POST"])
+def restaurant_delete(request: HttpRequest, restaurant_id: int) -> HttpResponse:
+    access = _access(request)
+    restaurant = _restaurant(access, restaurant_id)
+    if request.method == "POST":
+        try:
+            delete_restaurant(actor=access.user, restaurant=restaurant)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            return redirect("restaurants:detail", restaurant_id=restaurant.pk)
+        messages.success(request, _("Restaurant deleted."))
+        return redirect("restaurants:list")
+    return render(request, "pos/restaurant_confirm_delete.html", {"restaurant": restaurant})
+
+
+@permission_required_page(Permission.MANAGE_POS)
+@require_POST
+def connection_create(request: HttpRequest, restaurant_id: int) -> HttpResponse:
+    access = _access(request)
+    restaurant = _restaurant(access, restaurant_id)
+    form = ConnectionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        created = None
+        with domain_errors_into(form):
+            created = create_connection(
+                actor=access.user,
+                restaurant=restaurant,
+                kind=data["kind"],
+                name=data["name"],
+                external_organization_id=data["external_organization_id"],
+                external_terminal_id=data["external_terminal_id"],
+                external_restaurant_code=data["external_restaurant_code"],
+                api_base_url=data["api_base_url"],
+                credentials=form.credentials(),
+                poll_interval_minutes=data["poll_interval_minutes"],
+            )
+        if created is not None:
+            connection, issued = created
+            request.session["issued_secrets"] = {
+                "connection_id": connection.pk,
+                "signing_secret": issued.signing_secret,
+                "inbound_token": issued.inbound_token,
+            }
+            messages.success(request, _("Connection added. Copy the secret now: it is shown only once."))
+            return redirect("restaurants:detail", restaurant_id=restaurant.pk)
+    context = {
+        "restaurant": restaurant,
+        "connections": restaurant.pos_connections.order_by("id"),
+        "failed_receipts": [],
+        "connection_form": form,
+    }
+    return render(request, "pos/restaurant_detail.html", context, status=422)
+
+
+@permission_required_page(Permission.MANAGE_POS)
+@require_POST
+def connection_rotate_secret(request: HttpRequest, restaurant_id: int, connection_id: int) -> HttpResponse:
+    access = _access(request)
+    restaurant = _restaurant(access, restaurant_id)
+    connection = get_object_or_404(PosConnection, pk=connection_id, restaurant=restaurant)
+    connection, secret = rotate_signing_secret(actor=access.user, pos_connection=connection)
+    request.session["issued_secrets"] = {
+        "connection_id": connection.pk,
+        "signing_secret": secret,
+        "inbound_token": None,
+    }
+    messages.success(request, _("New signing secret issued; the old one keeps working for a grace period."))
+    return redirect("restaurants:detail", restaurant_id=restaurant.pk)
+
+
+@permission_required_page(Permission.MANAGE_POS)
+@require_POST
+def receipt_rerun(request: HttpRequest, restaurant_id: int, receipt_id: int) -> HttpResponse:
+    access = _access(request)
+    restaurant = _restaurant(access, restaurant_id)
+    receipt = get_object_or_404(Receipt, pk=receipt_id, restaurant=restaurant)
+    try:
+        rerun_receipt(receipt=receipt, actor=access.user)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The check is queued for processing again."))
+    return redirect("restaurants:detail", restaurant_id=restaurant.pk)
