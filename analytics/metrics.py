@@ -182,20 +182,24 @@ def _add_months(month: dt.date, count: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def retention_cohorts(period: Period) -> list[dict[str, Any]]:
-    """Guests grouped by the month of their first visit (months of the period); for each later month up to the
-    period's end, the share of the cohort who visited again. Only visits to the period's restaurants count."""
+def retention_cohort_sql(period: Period) -> tuple[str, list[Any]]:
+    """The heaviest metric's query (every visit up to the period's end); the benchmark times it bare."""
     _start, end = period.bounds
-    first_month = period.start.replace(day=1)
     where, params = _restaurant_sql(period, "restaurant_id")
-    rows = _fetch(
+    sql = (
         "WITH months AS ("  # noqa: S608
         f"  SELECT guest_id, date_trunc('month', visited_at AT TIME ZONE %s)::date AS month "
         f"  FROM {Visit._meta.db_table} WHERE visited_at < %s{where} GROUP BY 1, 2), "
         "cohorts AS (SELECT guest_id, min(month) AS cohort FROM months GROUP BY guest_id HAVING min(month) >= %s) "
-        "SELECT cohort, month, count(*) FROM months JOIN cohorts USING (guest_id) GROUP BY 1, 2 ORDER BY 1, 2",
-        [period.zone.key, end, *params, first_month],
+        "SELECT cohort, month, count(*) FROM months JOIN cohorts USING (guest_id) GROUP BY 1, 2 ORDER BY 1, 2"
     )
+    return sql, [period.zone.key, end, *params, period.start.replace(day=1)]
+
+
+def retention_cohorts(period: Period) -> list[dict[str, Any]]:
+    """Guests grouped by the month of their first visit (months of the period); for each later month up to the
+    period's end, the share of the cohort who visited again. Only visits to the period's restaurants count."""
+    rows = _fetch(*retention_cohort_sql(period))
     counts: dict[dt.date, dict[dt.date, int]] = defaultdict(dict)
     for cohort, month, count in rows:
         counts[cohort][month] = count
