@@ -104,3 +104,22 @@ def send_update(alpha: ChainWorld, alpha_bot: Any, django_capture_on_commit_call
         return response
 
     return send
+
+
+@pytest.fixture
+def linked_guest(alpha: ChainWorld) -> Any:
+    """linked_guest(phone, chat_id, consent=True, **guest fields): a guest who joined through the bot."""
+    from guests.models import Guest
+    from guests.services import create_guest
+    from telegram_bot.models import ChatState, TelegramChat
+
+    def make(phone: str, chat_id: int, consent: bool = True, **fields: Any) -> Guest:
+        guest = create_guest(access=None, phone=phone, consents={"telegram": consent}, language="en", **fields)
+        Guest.objects.filter(pk=guest.pk).update(telegram_chat_id=chat_id)
+        TelegramChat.objects.create(
+            chat_id=chat_id, user_id=chat_id, guest=guest, state=ChatState.LINKED, language="en"
+        )
+        guest.refresh_from_db()
+        return guest
+
+    return make
