@@ -59,9 +59,9 @@ def _fresh_fingerprint(period: Period) -> str:
     return stats_fingerprint(period.end)
 
 
-def dashboard_data(period: Period) -> dict[str, Any]:
+def dashboard_data(period: Period, fingerprint: str | None = None) -> dict[str, Any]:
     """Cards, daily trends and the restaurant comparison, all read from the roll-ups (plus distinct active guests)."""
-    fingerprint = _fresh_fingerprint(period)
+    fingerprint = fingerprint or _fresh_fingerprint(period)
 
     def compute() -> dict[str, Any]:
         return {
@@ -91,6 +91,6 @@ def analytics_data(period: Period) -> dict[str, Any]:
             "promos": metrics.promo_performance(period),
         }
 
-    data = dict(dashboard_data(period))
+    data = dict(dashboard_data(period, fingerprint))
     data.update(_cached(f"analytics-{today}", period, compute, fingerprint))
     return data
