@@ -50,6 +50,7 @@
     $("pending").textContent = fmt(p.pending);
     $("level").textContent = p.level ? t.level + ": " + p.level : "";
     $("progress-bar").style.width = p.level_progress_percent + "%";
+    $("progress-bar").parentElement.hidden = !p.next_level;
     $("next-level").textContent = p.next_level ? t.toNext + " " + p.next_level + ": " + p.spend_to_next_level_amount : "";
     $("card").hidden = false;
     $("status").hidden = true;
