@@ -8,8 +8,9 @@ poll interval has passed are polled.
 from __future__ import annotations
 
 import logging
+import random
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from pos.adapters.base import PosUnavailable
 from pos.models import SyncRunStatus
@@ -27,24 +28,29 @@ def drain_receipts() -> int:
     return handled
 
 
-@shared_task(
-    autoretry_for=(PosUnavailable,),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    retry_jitter=True,
-    max_retries=6,
-    acks_late=True,
-)
-def sync_pos_connection(connection_id: int) -> str:
-    run = sync_connection(connection_id=connection_id)
+def retry_delay(retries: int, retry_after: float | None, *, base: int = 30, cap: int = 1800) -> float:
+    """Exponential backoff with jitter, never sooner than the POS's own Retry-After."""
+    backoff = min(base * 2**retries, cap)
+    return max(retry_after or 0.0, backoff * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not security)
+
+
+@shared_task(bind=True, max_retries=6, acks_late=True)
+def sync_pos_connection(self: Task, connection_id: int) -> str:
+    try:
+        run = sync_connection(connection_id=connection_id)
+    except PosUnavailable as error:
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries, error.retry_after)) from error
     if run.status == SyncRunStatus.PARTIAL:
         sync_pos_connection.delay(connection_id)  # a backlog: the next page right away, in a fresh task
     return str(run.status)
 
 
-@shared_task(autoretry_for=(PosUnavailable,), retry_backoff=10, retry_backoff_max=600, max_retries=6, acks_late=True)
-def fetch_pos_orders(connection_id: int, refs: list[str]) -> int:
-    return len(fetch_notified_orders(connection_id=connection_id, refs=refs))
+@shared_task(bind=True, max_retries=6, acks_late=True)
+def fetch_pos_orders(self: Task, connection_id: int, refs: list[str]) -> int:
+    try:
+        return len(fetch_notified_orders(connection_id=connection_id, refs=refs))
+    except PosUnavailable as error:
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries, error.retry_after, base=10)) from error
 
 
 @shared_task(acks_late=True)

@@ -31,12 +31,13 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import record_audit
 from guests.errors import GuestNotFound
+from guests.models import Guest
 from guests.phones import normalize_phone
 from guests.selectors import lookup_guest
 from loyalty.errors import CheckNotFound
 from loyalty.rules import Check, CheckLine
 from loyalty.services import apply_check, reverse_check
-from maxloyalty.errors import Conflict, DomainError
+from maxloyalty.errors import Conflict, DomainError, ValidationFailed
 from maxloyalty.request_context import current_client_ip, current_request_id
 from pos.check_format import PosCheck
 from pos.models import Receipt, ReceiptOperation, ReceiptStatus, RejectedAttempt
@@ -242,21 +243,31 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
             .select_related("restaurant")
             .order_by("id")[:limit]
         )
-        for receipt in batch:
-            _process_claimed(receipt, now)
+        guests = {receipt.pk: _guest_for(receipt) for receipt in batch if receipt.operation == ReceiptOperation.SALE}
+        # Every batch locks points accounts in ascending guest id (refunds last), so two workers running batches
+        # with guests in common wait for each other instead of deadlocking.
+        for receipt in sorted(batch, key=lambda receipt: _lock_order(receipt, guests.get(receipt.pk))):
+            _process_claimed(receipt, now, guest=guests.get(receipt.pk))
+        retry_times = [r.next_attempt_at for r in batch if r.status == ReceiptStatus.FAILED and r.next_attempt_at]
+        if retry_times:
+            _schedule_retry(min(retry_times), now)
     return len(batch)
 
 
-def process_receipt_now(*, receipt_id: int) -> Receipt:
-    """Process one receipt at once if it is due (used by tests and the rerun of a single receipt)."""
-    now = timezone.now()
-    with transaction.atomic():
-        receipt = Receipt.objects.select_for_update(of=("self",)).select_related("restaurant").get(pk=receipt_id)
-        if receipt.status == ReceiptStatus.RECEIVED or (
-            receipt.status == ReceiptStatus.FAILED and receipt.next_attempt_at and receipt.next_attempt_at <= now
-        ):
-            _process_claimed(receipt, now)
-    return receipt
+def _lock_order(receipt: Receipt, guest: Any) -> tuple[int, int, int]:
+    if receipt.operation == ReceiptOperation.REFUND:
+        return (2, 0, receipt.pk)
+    if isinstance(guest, Guest):
+        return (0, guest.pk, receipt.pk)
+    return (1, 0, receipt.pk)
+
+
+def _schedule_retry(when: datetime, now: datetime) -> None:
+    """Retries do not wait for beat's next tick: a drain is queued for when the first of them is due."""
+    from pos.tasks import drain_receipts
+
+    seconds = max((when - now).total_seconds(), 1.0)
+    transaction.on_commit(lambda: drain_receipts.apply_async(countdown=seconds))
 
 
 @dataclass
@@ -274,11 +285,13 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def _process_claimed(receipt: Receipt, now: datetime) -> None:
+def _process_claimed(receipt: Receipt, now: datetime, *, guest: Any = None) -> None:
     receipt.attempts += 1
     try:
         with transaction.atomic():  # savepoint: a failure undoes only this receipt's ledger work
-            outcome = _sale(receipt) if receipt.operation == ReceiptOperation.SALE else _refund(receipt)
+            if isinstance(guest, Exception):
+                raise guest
+            outcome = _sale(receipt, guest) if receipt.operation == ReceiptOperation.SALE else _refund(receipt)
             _finish(receipt, outcome, now)
     except RetryLater as error:
         _fail(receipt, now, reason=error.reason, detail=error.detail)
@@ -326,11 +339,17 @@ def _fail(receipt: Receipt, now: datetime, *, reason: str, detail: str) -> None:
     receipt.save(update_fields=["status", "attempts", "outcome_reason", "last_error", "next_attempt_at"])
 
 
-def _guest_for(receipt: Receipt) -> Any:
-    try:
-        return lookup_guest(access=None, **{receipt.guest_identifier_kind: receipt.guest_identifier})
-    except GuestNotFound:
+def _guest_for(receipt: Receipt) -> Guest | Exception | None:
+    """The guest the receipt names; None when unknown or not named; the error when the lookup itself failed."""
+    if not receipt.guest_identifier:
         return None
+    try:
+        with transaction.atomic():
+            return lookup_guest(access=None, **{receipt.guest_identifier_kind: receipt.guest_identifier})
+    except (GuestNotFound, ValidationFailed):
+        return None
+    except Exception as error:  # reported on this receipt only (see _process_claimed)
+        return error
 
 
 def loyalty_check_for(receipt: Receipt) -> Check:
@@ -360,10 +379,9 @@ def _decimal(value: Any) -> Decimal:
     return Decimal(str(value if value not in (None, "") else 0))
 
 
-def _sale(receipt: Receipt) -> Outcome:
+def _sale(receipt: Receipt, guest: Guest | None) -> Outcome:
     if not receipt.guest_identifier:
         return Outcome(reason="no_guest")
-    guest = _guest_for(receipt)
     if guest is None:
         return Outcome(reason="guest_not_found")
     try:

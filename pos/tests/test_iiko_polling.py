@@ -232,3 +232,12 @@ def test_cancelled_delivery_of_a_stored_sale_becomes_a_refund(iiko):
         (f"delivery:{info['id']}", "sale"),
         (f"delivery:{info['id']}", "refund"),
     }
+
+
+def test_retries_back_off_exponentially_but_never_sooner_than_retry_after():
+    from pos.tasks import retry_delay
+
+    assert 24 <= retry_delay(0, None) <= 36
+    assert 96 <= retry_delay(2, None) <= 144
+    assert retry_delay(10, None) <= 1800 * 1.2
+    assert retry_delay(0, 600) == 600

@@ -1,0 +1,305 @@
+"""Webhook benchmark: signed POS checks end to end (HTTP in → points in the ledger), beside two baselines.
+
+Stack: gunicorn (sync workers, BENCH_GUNICORN_WORKERS, default 2 = the cores of the reference machine) serving
+the app with DEBUG off, one Celery worker (prefork, BENCH_CELERY_CONCURRENCY, default 2) on Redis, PostgreSQL.
+Load: 16 concurrent senders on loopback for a fixed time (bench.http_load). Measured in the same run:
+- django_trivial_rps: a trivial JSON view through the same middleware stack (the framework's ceiling);
+- pgbench_accrual_tps: pgbench running the accrual transaction (INSERT a ledger row + UPDATE the balance) on the
+  real loyalty tables with 16 clients (the database's ceiling);
+- webhook_checks_per_s: checks acknowledged 202 divided by the time from the first send until the last of them
+  is processed; webhook_ack_p99_ms: the 99th percentile of the acknowledgement latency.
+Results are appended to bench/out/results.json. Run alone with `python -m bench.webhook`; BENCH_SCALE=small is
+a quick run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).resolve().parent / "out"
+CONCURRENCY = 16
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    seconds: float
+    guests: int
+
+
+SCALES = {"small": Scale("small", seconds=5, guests=200), "full": Scale("full", seconds=20, guests=2000)}
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maxloyalty.settings.test")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+def _pgbench() -> str:
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))
+    if not candidates:
+        raise RuntimeError("pgbench is missing: it comes with the PostgreSQL server package")
+    return str(candidates[-1])
+
+
+ACCRUAL_SQL = """\\set guest random({first_guest}, {last_guest})
+BEGIN;
+INSERT INTO "{schema}".loyalty_ledgerentry (kind, points, guest_id, reason, created_at, available_at, is_pending,
+    remaining_points, idempotency_key, shortfall_points)
+  VALUES ('accrual', 50, :guest, '', now(), now(), false, 50, md5(random()::text || clock_timestamp()::text), 0);
+UPDATE "{schema}".loyalty_pointsaccount SET available = available + 50, updated_at = now() WHERE guest_id = :guest;
+END;
+"""
+
+
+def pgbench_accrual_tps(*, schema: str, seconds: float) -> float:
+    from django.conf import settings
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT min(id), max(id) FROM "{schema}".guests_guest')
+        first_guest, last_guest = cursor.fetchone()
+    db = settings.DATABASES["default"]
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(ACCRUAL_SQL.format(schema=schema, first_guest=first_guest, last_guest=last_guest))
+    env = {**os.environ, "PGPASSWORD": str(db.get("PASSWORD") or "")}
+    command = [
+        _pgbench(),
+        "--no-vacuum",
+        "--client",
+        str(CONCURRENCY),
+        "--jobs",
+        "2",
+        "--time",
+        str(int(seconds)),
+        "--file",
+        script.name,
+        "--host",
+        str(db.get("HOST") or "127.0.0.1"),
+        "--port",
+        str(db.get("PORT") or 5432),
+        "--username",
+        str(db.get("USER") or "postgres"),
+        str(db["NAME"]),
+    ]
+    try:
+        output = subprocess.run(
+            command, env=env, capture_output=True, text=True, check=True, timeout=seconds + 60
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", output) or re.search(
+        r"tps = ([\d.]+)", output
+    )
+    if not match:
+        raise RuntimeError(f"pgbench printed no tps:\n{output}")
+    return float(match.group(1))
+
+
+def _prepare_accounts(schema: str) -> None:
+    """Every guest gets an account row, as the first accrual would create it (pgbench only updates)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{schema}".loyalty_pointsaccount (guest_id, available, pending, lifetime_spend_amount, updated_at) '
+            f'SELECT id, 0, 0, 0, now() FROM "{schema}".guests_guest ON CONFLICT (guest_id) DO NOTHING'
+        )
+
+
+def _processed_summary(schema: str) -> tuple[int, int, datetime | None]:
+    from django_tenants.utils import schema_context
+
+    from pos.models import Receipt
+
+    with schema_context(schema):
+        total = Receipt.objects.count()
+        pending = Receipt.objects.exclude(status="processed").count()
+        last = Receipt.objects.order_by("-processed_at").values_list("processed_at", flat=True).first()
+    return total, pending, last
+
+
+def run(scale_name: str | None = None) -> list[dict[str, Any]]:
+    _setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from bench.http_load import run_load
+    from pos.process_harness import (
+        celery_worker_command,
+        create_webhook_chain,
+        delete_redis_keys,
+        drop_chain,
+        free_port,
+        gunicorn_command,
+        process_env,
+        purge_queue,
+        running,
+        sample_check,
+        signed_request,
+        wait_until_serving,
+    )
+
+    scale = SCALES[scale_name or os.environ.get("BENCH_SCALE", "full")]
+    workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
+    celery_concurrency = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "2"))
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    tag = f"benchwh{os.getpid()}"
+    queue = f"pos-bench-{os.getpid()}"
+    chain = create_webhook_chain(slug=tag, guests=scale.guests)
+    env = process_env(database_name=connection.settings_dict["NAME"], queue=queue, cache_prefix=tag)
+    env["ROOT_URLCONF"] = "bench.urls"
+    port = free_port()
+    host_header = {"Host": chain.host}
+    rng = random.Random(7)
+    try:
+        with (
+            running(gunicorn_command(port=port, workers=workers), env=env, log=OUT / "webhook-gunicorn.log"),
+            running(
+                celery_worker_command(queue=queue, concurrency=celery_concurrency, name=tag),
+                env=env,
+                log=OUT / "webhook-celery.log",
+            ),
+        ):
+            wait_until_serving(f"http://127.0.0.1:{port}", chain.host)
+            warm = run_load(
+                port=port,
+                make_request=lambda s, n: ("GET", "/bench/trivial", host_header, None),
+                concurrency=4,
+                seconds=1,
+            )
+            assert warm.statuses.get(200), f"the trivial view does not answer: {warm.statuses}"
+            trivial = run_load(
+                port=port,
+                make_request=lambda s, n: ("GET", "/bench/trivial", host_header, None),
+                concurrency=CONCURRENCY,
+                seconds=scale.seconds,
+            )
+
+            def webhook_request(sender: int, number: int) -> tuple[str, str, dict[str, str], bytes]:
+                phone = chain.guest_phones[rng.randrange(len(chain.guest_phones))]
+                body, headers = signed_request(
+                    chain.secret, sample_check(f"B-{sender}-{number}", phone=phone, amount=1000 + 10 * (number % 50))
+                )
+                return "POST", f"/api/v1/pos/webhooks/{chain.connection_id}", {**headers, **host_header}, body
+
+            # Warm the path (connection cache, program cache, Celery pool) outside the measured window.
+            run_load(port=port, make_request=lambda s, n: webhook_request(100 + s, n), concurrency=4, seconds=1)
+            deadline = time.monotonic() + 60
+            while _processed_summary(chain.schema_name)[1] and time.monotonic() < deadline:
+                time.sleep(0.2)
+            warm_count = _processed_summary(chain.schema_name)[0]
+
+            started_at = timezone.now()
+            webhook = run_load(port=port, make_request=webhook_request, concurrency=CONCURRENCY, seconds=scale.seconds)
+            deadline = time.monotonic() + max(120.0, scale.seconds * 10)
+            while True:
+                total, pending, last_processed = _processed_summary(chain.schema_name)
+                if not pending or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+        acknowledged = webhook.statuses.get(202, 0)
+        if pending:
+            raise RuntimeError(f"{pending} checks were still unprocessed when the benchmark gave up waiting")
+        assert total - warm_count == acknowledged, (total, warm_count, acknowledged)
+        processing_seconds = max((last_processed - started_at).total_seconds(), webhook.seconds)
+        checks_per_second = acknowledged / processing_seconds
+        _prepare_accounts(chain.schema_name)
+        pgbench_tps = pgbench_accrual_tps(schema=chain.schema_name, seconds=scale.seconds)
+    finally:
+        connection.set_schema_to_public()
+        drop_chain(chain)
+        delete_redis_keys(tag)
+        purge_queue(queue)
+
+    trivial_rps = trivial.per_second
+    ack_p99 = webhook.percentile(0.99)
+    trivial_p99 = trivial.percentile(0.99)
+    results = [
+        _entry("webhook_checks_per_s", checks_per_second, "checks/s", "django_trivial_rps", trivial_rps, scale),
+        _entry("webhook_checks_per_s", checks_per_second, "checks/s", "pgbench_accrual_tps", pgbench_tps, scale),
+        _entry("webhook_ack_p99_ms", ack_p99, "ms", "django_trivial_p99_ms", trivial_p99, scale),
+    ]
+    _print_table(
+        scale,
+        workers=workers,
+        celery_concurrency=celery_concurrency,
+        rows=[
+            (
+                "django trivial JSON view",
+                f"{trivial_rps:,.0f} req/s",
+                f"p50 {trivial.percentile(0.5):.1f} ms, p99 {trivial_p99:.1f} ms",
+            ),
+            ("pgbench accrual transaction", f"{pgbench_tps:,.0f} tx/s", f"{CONCURRENCY} clients"),
+            (
+                "webhook, fully processed",
+                f"{checks_per_second:,.0f} checks/s",
+                f"{acknowledged} acknowledged, ack p50 {webhook.percentile(0.5):.1f} ms, p99 {ack_p99:.1f} ms,"
+                f" errors {webhook.errors}, other statuses {dict((k, v) for k, v in webhook.statuses.items() if k != 202)}",
+            ),
+            ("ratio to trivial view", f"{checks_per_second / trivial_rps:.2f}", "target ≥ 0.50"),
+            ("ratio to pgbench", f"{checks_per_second / pgbench_tps:.2f}", "target ≥ 0.10"),
+            ("acknowledgement p99", f"{ack_p99:.1f} ms", "target < 50 ms"),
+        ],
+    )
+    append_results(results)
+    return results
+
+
+def _entry(name: str, value: float, unit: str, baseline: str, baseline_value: float, scale: Scale) -> dict[str, Any]:
+    return {
+        "name": name,
+        "value": round(value, 2),
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_value": round(baseline_value, 2),
+        "ratio": round(value / baseline_value, 4) if baseline_value else None,
+        "scale": scale.name,
+    }
+
+
+def append_results(entries: list[dict[str, Any]]) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "results.json"
+    existing: list[dict[str, Any]] = []
+    if path.exists():
+        try:
+            existing = json.loads(path.read_text())
+        except ValueError:
+            existing = []
+    path.write_text(json.dumps([*existing, *entries], indent=2) + "\n")
+
+
+def _print_table(scale: Scale, *, workers: int, celery_concurrency: int, rows: list[tuple[str, str, str]]) -> None:
+    print(
+        f"\nWebhook benchmark ({scale.name}: {scale.seconds:.0f} s per phase, {CONCURRENCY} senders, "
+        f"gunicorn {workers} sync workers, Celery prefork {celery_concurrency})"
+    )
+    width = max(len(row[0]) for row in rows)
+    for label, value, note in rows:
+        print(f"  {label:<{width}}  {value:>16}  {note}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    run()
