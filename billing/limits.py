@@ -190,9 +190,12 @@ def _current_chain() -> Chain | None:
     return Chain.objects.filter(schema_name=schema_name).first()
 
 
-def record_messages_sent(chain: Chain, count: int) -> None:
-    """Add sent broadcast messages to this month's usage (call after sending)."""
+def record_messages_sent(chain: Chain | None, count: int) -> None:
+    """Add sent broadcast messages to this month's usage (chain None: the chain whose schema is active)."""
     from django.db.models import F
 
+    chain = chain if chain is not None and chain.pk else _current_chain()
+    if chain is None or count <= 0:
+        return
     row, _created = MessageUsage.objects.get_or_create(chain_id=chain.pk, month=_this_month())
     MessageUsage.objects.filter(pk=row.pk).update(messages=F("messages") + count)

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import record_audit
+from billing.limits import Limit, record_messages_sent, require_allowed
 from telegram_bot.errors import BroadcastFinished
 from telegram_bot.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus, MessageKind
 from telegram_bot.selectors import segment_guests
@@ -35,6 +36,7 @@ BROADCAST_FIELDS = (
 def create_broadcast(*, actor: User | None, send_at: datetime.datetime | None = None, **fields: Any) -> Broadcast:
     values = {name: fields[name] for name in BROADCAST_FIELDS if name in fields and fields[name] is not None}
     broadcast = Broadcast.objects.create(created_by=actor, send_at=send_at or timezone.now(), **values)
+    require_allowed(None, Limit.MESSAGES, adding=segment_guests(broadcast).count())
     record_audit(
         action="telegram.broadcast_created",
         actor=actor,
@@ -68,6 +70,7 @@ def run_broadcast(*, broadcast_id: int) -> int:
         )
         queued += delivery is not None
     Broadcast.objects.filter(pk=broadcast.pk).update(total=queued)
+    record_messages_sent(None, queued)
     if not queued:
         Broadcast.objects.filter(pk=broadcast.pk).update(status=BroadcastStatus.DONE, finished_at=timezone.now())
     return queued
