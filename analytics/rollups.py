@@ -8,6 +8,7 @@ that UTC date overlaps. The beat task also recomputes today and yesterday, which
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -23,6 +24,7 @@ from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry
 from pos.models import Receipt, ReceiptOperation, ReceiptStatus
 
 DIRTY_KEY = "analytics:dirty-utc-days"
+logger = logging.getLogger(__name__)
 
 
 def chain_time_zone() -> ZoneInfo:
@@ -50,10 +52,13 @@ def mark_day_changed(at: dt.datetime | None) -> None:
         return
     day = at.astimezone(dt.UTC).date().isoformat()
     redis = _redis()
-    if redis is not None:
-        redis.sadd(cache.make_key(DIRTY_KEY), day)
-    else:  # local-memory fallback in development: not atomic, good enough there
-        cache.set(DIRTY_KEY, {*cache.get(DIRTY_KEY, set()), day}, None)
+    try:
+        if redis is not None:
+            redis.sadd(cache.make_key(DIRTY_KEY), day)
+        else:  # local-memory fallback in development: not atomic, good enough there
+            cache.set(DIRTY_KEY, {*cache.get(DIRTY_KEY, set()), day}, None)
+    except Exception:  # a cache outage must not fail a check; the scheduled roll-up redoes today and yesterday
+        logger.warning("analytics: could not mark %s as changed", day, exc_info=True)
 
 
 def _take_dirty_utc_days() -> set[dt.date]:
