@@ -26,3 +26,7 @@ class PlanNotAvailable(DomainError):
 
 class PlanFeatureMissing(PlanLimitReached):
     status, message = 403, _("Your plan does not include this feature.")
+
+
+class PaymentRequired(Conflict):
+    code, message = "payment_required", _("Pay for a plan first: the plan you pay for becomes your plan.")

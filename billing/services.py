@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from audit.services import record_audit
-from billing.errors import PlanNotAvailable
+from billing.errors import PaymentRequired, PlanNotAvailable
 from billing.limits import COUNTED_LIMITS, LIMIT_LABELS, count_usage, plan_figure
 from billing.models import BillingEvent, Plan, Provider, State, Subscription
 from billing.selectors import TRIAL_PLAN_CODE, snapshot_key
@@ -104,6 +104,8 @@ def record_payment_succeeded(
     subscription.provider = provider
     if plan is not None:
         subscription.plan = plan
+        if subscription.pending_plan_id == plan.pk:
+            subscription.pending_plan = None
     if period_end is not None:
         subscription.current_period_end = period_end
     subscription.past_due_since = None
@@ -281,14 +283,16 @@ def change_plan(*, chain: Chain, plan: Plan, actor: Any) -> tuple[Subscription, 
     if plan.code == TRIAL_PLAN_CODE or not plan.is_public:
         raise PlanNotAvailable()
     subscription = locked(chain.pk)
+    if subscription.state != State.ACTIVE or not subscription.provider:
+        raise PaymentRequired()
     if plan.pk == subscription.plan_id:
         subscription.pending_plan = None
         subscription.save()
         return subscription, []
     over = objects_over(chain, plan)
-    if is_upgrade(subscription.plan, plan) or subscription.state == State.TRIALING or not subscription.provider:
-        from billing import stripe_gateway, yookassa_gateway
+    from billing import stripe_gateway, yookassa_gateway
 
+    if is_upgrade(subscription.plan, plan):
         old = subscription.plan.code
         if subscription.provider == Provider.STRIPE and subscription.stripe_subscription_id:
             stripe_gateway.change_price_now(subscription=subscription, plan=plan)
@@ -306,6 +310,9 @@ def change_plan(*, chain: Chain, plan: Plan, actor: Any) -> tuple[Subscription, 
             data={"from": old, "to": plan.code},
         )
         return subscription, over
+    if subscription.provider == Provider.STRIPE and subscription.stripe_subscription_id:
+        # Stripe bills the new price from the next period; the paid period keeps the current plan.
+        stripe_gateway.change_price_now(subscription=subscription, plan=plan, proration_behavior="none")
     subscription.pending_plan = plan
     subscription.save()
     _note(

@@ -88,8 +88,8 @@ def portal_url(*, chain: Chain, subscription: Subscription) -> str:
     return str(session.url)
 
 
-def change_price_now(*, subscription: Subscription, plan: Plan) -> None:
-    """Upgrade: swap the price at once; Stripe prorates and invoices the difference immediately."""
+def change_price_now(*, subscription: Subscription, plan: Plan, proration_behavior: str = "always_invoice") -> None:
+    """Swap the price: upgrades prorate and invoice the difference at once; downgrades ("none") bill from next period."""
     if not plan.stripe_price_id:
         raise PlanNotAvailable()
     options = _configured()
@@ -97,7 +97,7 @@ def change_price_now(*, subscription: Subscription, plan: Plan) -> None:
     stripe.Subscription.modify(
         subscription.stripe_subscription_id,
         items=[{"id": remote["items"]["data"][0]["id"], "price": plan.stripe_price_id}],
-        proration_behavior="always_invoice",
+        proration_behavior=proration_behavior,
         **options,
     )
 
@@ -214,6 +214,10 @@ def sync_subscription(*, stripe_subscription_id: str) -> None:
     )
     if status in ("active", "trialing"):
         current = Subscription.objects.get(pk=subscription.pk)
+        if plan is not None and plan.pk == current.pending_plan_id:
+            # A downgrade waits for the period end: Stripe already holds the lower price for the next period.
+            renewed = period_end and current.current_period_end and period_end > current.current_period_end
+            plan = plan if renewed else None
         if current.state != State.ACTIVE or current.current_period_end != period_end or (plan and plan != current.plan):
             services.record_payment_succeeded(
                 chain_id=chain_id, provider=Provider.STRIPE, period_end=period_end, plan=plan

@@ -40,6 +40,15 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def do_GET(self) -> None:
+        hosted = getattr(self.server.api, "hosted_page", None)
+        parsed = urlparse(self.path)
+        target = hosted(parsed.path, parsed.query) if hosted else None
+        if target:
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self._dispatch("GET", b"")
 
     def do_POST(self) -> None:
@@ -61,8 +70,8 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serving(api: Any) -> Iterator[str]:
-    server = _Server(("127.0.0.1", 0), _Handler)
+def serving(api: Any, port: int = 0) -> Iterator[str]:
+    server = _Server(("127.0.0.1", port), _Handler)
     server.api = api
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -88,6 +97,8 @@ class FakeStripe:
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     modifications: list[dict[str, str]] = field(default_factory=list)
+    webhook_url: str = ""  # development only: where hosted_page delivers events
+    webhook_secret: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -206,6 +217,14 @@ class FakeStripe:
         self.invoices[invoice_id] = invoice
         return invoice
 
+    def hosted_page(self, path: str, query: str) -> str | None:
+        """Development only: opening the Checkout page pays at once and delivers the signed event to our webhook."""
+        if not (path.startswith("/c/pay/") and self.webhook_url):
+            return None
+        session = self.complete_checkout(path.rsplit("/", 1)[1])
+        _deliver(self.webhook_url, stripe_event("checkout.session.completed", session), self.webhook_secret)
+        return str(session["success_url"])
+
     def set_status(self, sub_id: str, status: str) -> dict[str, Any]:
         with self.lock:
             self.subscriptions[sub_id]["status"] = status
@@ -246,6 +265,7 @@ class FakeYooKassa:
     requests: list[dict[str, Any]] = field(default_factory=list)
     card_declines: bool = False
     crash_next_create: bool = False
+    webhook_url: str = ""  # development only: where hosted_page delivers notifications
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -342,6 +362,18 @@ class FakeYooKassa:
     def _public(payment: dict[str, Any]) -> dict[str, Any]:
         return {key: value for key, value in payment.items() if not key.startswith("_")}
 
+    def hosted_page(self, path: str, query: str) -> str | None:
+        """Development only: opening the confirmation page pays at once and notifies our webhook."""
+        if not (path.startswith("/checkout/payments/") and self.webhook_url):
+            return None
+        payment_id = dict(parse_qsl(query)).get("orderId", "")
+        if payment_id not in self.payments:
+            return None
+        return_url = self.payments[payment_id].get("confirmation", {}).get("return_url", "/")
+        self.customer_pays(payment_id)
+        _deliver(self.webhook_url, yookassa_notification(payment_id), None)
+        return str(return_url)
+
     def customer_pays(self, payment_id: str) -> None:
         with self.lock:
             self._finish(self.payments[payment_id], succeeded=True)
@@ -349,6 +381,17 @@ class FakeYooKassa:
     def customer_abandons(self, payment_id: str) -> None:
         with self.lock:
             self._finish(self.payments[payment_id], succeeded=False)
+
+
+def _deliver(url: str, payload: bytes, stripe_secret: str | None) -> None:
+    import urllib.request
+
+    headers = {"Content-Type": "application/json"}
+    if stripe_secret:
+        headers["Stripe-Signature"] = stripe_signature(payload, stripe_secret)
+    request = urllib.request.Request(url, data=payload, headers=headers, method="POST")  # noqa: S310 (our own URL)
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+        pass
 
 
 def yookassa_notification(payment_id: str, event: str = "payment.succeeded") -> bytes:

@@ -30,6 +30,13 @@ def _checkout(alpha, fake_stripe, platform, plan: str = "business") -> str:  # t
     return str(session["subscription"])
 
 
+def test_a_trial_chain_must_pay_to_choose_a_plan(alpha):  # type: ignore[no-untyped-def]
+    response = signed_in_client(alpha, "owner").post("/billing/plan", {"plan": "enterprise"})
+    assert response.status_code == 400
+    assert "Pay for a plan first" in response.content.decode()
+    assert subscription_of(alpha).plan.code == "trial"
+
+
 def test_new_chain_is_on_trial(alpha):  # type: ignore[no-untyped-def]
     subscription = subscription_of(alpha)
     assert subscription.state == State.TRIALING
@@ -96,7 +103,7 @@ def test_upgrade_takes_effect_at_once_with_proration(alpha, fake_stripe, platfor
 
 
 def test_downgrade_waits_for_period_end_and_names_what_exceeds(alpha, fake_stripe, platform):  # type: ignore[no-untyped-def]
-    _checkout(alpha, fake_stripe, platform, plan="business")
+    sub_id = _checkout(alpha, fake_stripe, platform, plan="business")
     response = signed_in_client(alpha, "owner").post("/billing/plan", {"plan": "start"}, follow=True)
     page = response.content.decode()
     assert "changes at the end of the paid period" in page
@@ -104,9 +111,15 @@ def test_downgrade_waits_for_period_end_and_names_what_exceeds(alpha, fake_strip
     subscription = subscription_of(alpha)
     assert subscription.plan.code == "business"
     assert subscription.pending_plan.code == "start"
+    assert fake_stripe.modifications[-1]["proration_behavior"] == "none"  # Stripe bills Start from the next period
 
-    advance_subscriptions(now=subscription.current_period_end + datetime.timedelta(minutes=1))
-    assert subscription_of(alpha).plan.code == "start"
+    updated = fake_stripe.subscriptions[sub_id]
+    assert post_stripe(platform, stripe_event("customer.subscription.updated", updated)).status_code == 200
+    assert subscription_of(alpha).plan.code == "business"  # the paid period keeps its plan
+
+    assert post_stripe(platform, stripe_event("invoice.paid", fake_stripe.renew(sub_id, paid=True))).status_code == 200
+    renewed = subscription_of(alpha)
+    assert (renewed.plan.code, renewed.pending_plan) == ("start", None)
 
 
 def test_cancellation_runs_to_the_end_of_the_paid_period(alpha, fake_stripe, platform):  # type: ignore[no-untyped-def]

@@ -85,6 +85,17 @@ def test_upgrade_charges_the_prorated_difference_at_once(alpha, fake_yookassa, p
     assert Decimal("4990.00") <= charged <= Decimal("5000.00")  # (7990 − 2990) × almost the whole period
 
 
+def test_downgrade_is_charged_and_applied_at_renewal(alpha, fake_yookassa, platform):  # type: ignore[no-untyped-def]
+    pay_first(alpha, fake_yookassa, platform, plan="business")
+    response = signed_in_client(alpha, "owner").post("/billing/plan", {"plan": "start"}, follow=True)
+    assert "Restaurants: 2 used, the plan allows 1" in response.content.decode()
+    assert subscription_of(alpha).plan.code == "business"
+    period_over(alpha)
+    charge_yookassa_renewals.apply()
+    assert subscription_of(alpha).plan.code == "start"
+    assert fake_yookassa.requests[-1]["amount"] == {"value": "2990.00", "currency": "RUB"}
+
+
 def test_cancelled_subscription_is_not_renewed_and_ends_at_period_end(alpha, fake_yookassa, platform):  # type: ignore[no-untyped-def]
     pay_first(alpha, fake_yookassa, platform)
     assert signed_in_client(alpha, "owner").post("/billing/cancel").status_code == 302
