@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import Membership, Role, User
 from accounts.services import grant_membership
+from loyalty.demo import seed_demo_loyalty
 from pos.models import Restaurant
 from tenants.models import Chain, ChainStatus
 from tenants.services import create_chain
@@ -68,6 +69,9 @@ def seed_demo() -> DemoLogins:
                 user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
             if not Membership.objects.filter(user=user, chain=chain).exists():
                 grant_membership(user=user, chain_id=chain.id, role=role, restaurants=restaurants[:restaurant_count])
+    with schema_context(chain.schema_name):
+        # Program, levels, a promo and ~300 guests with visits and points history, through the loyalty services.
+        seed_demo_loyalty(restaurants=restaurants, admin=User.objects.filter(email=DEMO_STAFF[1][0]).first())
     if not User.objects.filter(email=PLATFORM_STAFF_EMAIL).exists():
         User.objects.create_superuser(PLATFORM_STAFF_EMAIL, DEMO_PASSWORD, full_name="Platform staff")
     return DemoLogins(
