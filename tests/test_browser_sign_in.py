@@ -18,7 +18,7 @@ def test_owner_signs_in_and_sees_the_dashboard_in_russian(worlds, live_site, pag
     page.wait_for_url("**/dashboard/")
     screenshot(page, "owner-dashboard")
     assert page.locator("h1").inner_text() == "Панель"
-    assert "2 / 2" in page.locator(".metrics").inner_text()
+    assert page.get_by_test_id("restaurants-open").inner_text() == "2 / 2"
 
 
 def test_wrong_password_shows_a_message_and_stays_on_sign_in(worlds, live_site, page):
