@@ -57,7 +57,3 @@ class UndoWindowPassed(DomainError):
 
 class RestaurantRequired(ValidationFailed):
     code, message = "restaurant_required", _("Name one of your restaurants")
-
-
-class InvalidPromoCode(ValidationFailed):
-    code, message = "invalid_promo_code", _("This promo code is unknown, inactive or used up")
