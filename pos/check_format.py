@@ -15,7 +15,7 @@ import json
 import re
 import zoneinfo
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -75,9 +75,19 @@ class PosCheck:
     payload: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def lines_json(self) -> list[dict[str, str]]:
-        return [{key: str(value) for key, value in asdict(line).items()} for line in self.lines]
+        return [
+            {
+                "sku": line.sku,
+                "name": line.name,
+                "category": line.category,
+                "quantity": str(line.quantity),
+                "price": str(line.price),
+                "discount": str(line.discount),
+            }
+            for line in self.lines
+        ]
 
-    def content_digest(self) -> str:
+    def content_digest(self, lines_json: list[dict[str, str]] | None = None) -> str:
         """Stable fingerprint of what the check says (not of how the JSON was spelled)."""
         canonical = {
             "operation": self.operation,
@@ -85,7 +95,7 @@ class PosCheck:
             "currency": self.currency,
             "closed_at": self.closed_at.isoformat() if self.closed_at else "",
             "guest": f"{self.guest_kind}:{self.guest_value}",
-            "lines": self.lines_json(),
+            "lines": self.lines_json() if lines_json is None else lines_json,
             "points_to_spend": self.points_to_spend,
             "promo_code": self.promo_code,
         }

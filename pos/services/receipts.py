@@ -96,6 +96,7 @@ class ReceiptState:
 def receipt_from_check(
     check: PosCheck, *, connection_id: int, restaurant_id: int, source: str, received_at: datetime | None = None
 ) -> Receipt:
+    lines = check.lines_json()
     return Receipt(
         connection_id=connection_id,
         restaurant_id=restaurant_id,
@@ -104,13 +105,13 @@ def receipt_from_check(
         status=ReceiptStatus.RECEIVED,
         source=source,
         payload=check.payload,
-        content_digest=check.content_digest(),
+        content_digest=check.content_digest(lines),
         opened_at=check.opened_at,
         closed_at=check.closed_at,
         terminal=check.terminal,
         guest_identifier_kind=check.guest_kind,
         guest_identifier=check.guest_value,
-        lines=check.lines_json(),
+        lines=lines,
         payments=list(check.payments),
         total_amount=check.total_amount,
         currency=check.currency,
@@ -234,7 +235,7 @@ def drain_pending_receipts(*, time_budget_seconds: float = 20.0, batch_size: int
 
 
 def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> int:
-    """Claim up to `limit` due receipts and process them in one transaction (a savepoint each)."""
+    """Claim up to `limit` due receipts and process them in one transaction; outcomes are written together."""
     now = now or timezone.now()
     with transaction.atomic():
         batch = list(
@@ -244,22 +245,27 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
             .order_by("id")[:limit]
         )
         guests = {receipt.pk: _guest_for(receipt) for receipt in batch if receipt.operation == ReceiptOperation.SALE}
-        # Every batch locks points accounts in ascending guest id (refunds last), so two workers running batches
-        # with guests in common wait for each other instead of deadlocking.
-        for receipt in sorted(batch, key=lambda receipt: _lock_order(receipt, guests.get(receipt.pk))):
-            _process_claimed(receipt, now, guest=guests.get(receipt.pk))
+        # Every batch locks points accounts in ascending guest id, so two workers running batches with guests in
+        # common wait for each other instead of deadlocking. Refunds come after the sales (saved first), so a
+        # refund finds its sale processed even when both arrived in this batch.
+        sales = sorted(
+            (receipt for receipt in batch if receipt.operation == ReceiptOperation.SALE),
+            key=lambda receipt: _lock_order(receipt, guests[receipt.pk]),
+        )
+        refunds = [receipt for receipt in batch if receipt.operation == ReceiptOperation.REFUND]
+        for group in (sales, refunds):
+            for receipt in group:
+                _process_claimed(receipt, now, guest=guests.get(receipt.pk))
+            if group:
+                Receipt.objects.bulk_update(group, _OUTCOME_FIELDS)
         retry_times = [r.next_attempt_at for r in batch if r.status == ReceiptStatus.FAILED and r.next_attempt_at]
         if retry_times:
             _schedule_retry(min(retry_times), now)
     return len(batch)
 
 
-def _lock_order(receipt: Receipt, guest: Any) -> tuple[int, int, int]:
-    if receipt.operation == ReceiptOperation.REFUND:
-        return (2, 0, receipt.pk)
-    if isinstance(guest, Guest):
-        return (0, guest.pk, receipt.pk)
-    return (1, 0, receipt.pk)
+def _lock_order(receipt: Receipt, guest: Any) -> tuple[int, int]:
+    return (guest.pk, receipt.pk) if isinstance(guest, Guest) else (0, receipt.pk)
 
 
 def _schedule_retry(when: datetime, now: datetime) -> None:
@@ -286,13 +292,14 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _process_claimed(receipt: Receipt, now: datetime, *, guest: Any = None) -> None:
+    """Apply one receipt; its outcome is set on the object (the batch writes them). The loyalty services run in
+    their own savepoint, so a refusal or failure there undoes only this receipt's ledger work."""
     receipt.attempts += 1
     try:
-        with transaction.atomic():  # savepoint: a failure undoes only this receipt's ledger work
-            if isinstance(guest, Exception):
-                raise guest
-            outcome = _sale(receipt, guest) if receipt.operation == ReceiptOperation.SALE else _refund(receipt)
-            _finish(receipt, outcome, now)
+        if isinstance(guest, Exception):
+            raise guest
+        outcome = _sale(receipt, guest) if receipt.operation == ReceiptOperation.SALE else _refund(receipt)
+        _finish(receipt, outcome, now)
     except RetryLater as error:
         _fail(receipt, now, reason=error.reason, detail=error.detail)
     except Exception as error:
@@ -328,7 +335,6 @@ def _finish(receipt: Receipt, outcome: Outcome, now: datetime) -> None:
     receipt.next_attempt_at = None
     receipt.last_error = ""
     receipt.processed_at = now
-    receipt.save(update_fields=_OUTCOME_FIELDS)
 
 
 def _fail(receipt: Receipt, now: datetime, *, reason: str, detail: str) -> None:
@@ -336,7 +342,6 @@ def _fail(receipt: Receipt, now: datetime, *, reason: str, detail: str) -> None:
     receipt.outcome_reason = reason[:64]
     receipt.last_error = detail
     receipt.next_attempt_at = now + backoff(receipt.attempts) if receipt.attempts < MAX_ATTEMPTS else None
-    receipt.save(update_fields=["status", "attempts", "outcome_reason", "last_error", "next_attempt_at"])
 
 
 def _guest_for(receipt: Receipt) -> Guest | Exception | None:
@@ -344,8 +349,7 @@ def _guest_for(receipt: Receipt) -> Guest | Exception | None:
     if not receipt.guest_identifier:
         return None
     try:
-        with transaction.atomic():
-            return lookup_guest(access=None, **{receipt.guest_identifier_kind: receipt.guest_identifier})
+        return lookup_guest(access=None, **{receipt.guest_identifier_kind: receipt.guest_identifier})
     except (GuestNotFound, ValidationFailed):
         return None
     except Exception as error:  # reported on this receipt only (see _process_claimed)
