@@ -24,7 +24,8 @@ DEFAULT_DAYS = 30
 
 
 def visible_restaurants(access: ChainAccess) -> list[Restaurant]:
-    return list(access.limit_to_restaurants(Restaurant.objects.order_by("name"), field="id").only("id", "name"))
+    restaurants = access.limit_to_restaurants(Restaurant.objects.order_by("name"), field="id")
+    return list(restaurants.only("id", "name", "status"))
 
 
 def scoped_period(

@@ -31,6 +31,12 @@ def guest_added(sender: type, instance: Guest, created: bool, **kwargs: Any) -> 
         mark_day_changed(instance.created_at)
 
 
+@receiver(post_delete, sender=LedgerEntry)
+@receiver(post_delete, sender=Guest)
+def row_deleted(sender: type, instance: LedgerEntry | Guest, **kwargs: Any) -> None:
+    mark_day_changed(instance.created_at)
+
+
 @receiver(post_save, sender=Receipt)
 def receipt_processed(sender: type, instance: Receipt, **kwargs: Any) -> None:
     if instance.status == ReceiptStatus.PROCESSED and instance.guest_id is None:

@@ -14,6 +14,7 @@ from analytics.forms import AnalyticsFilterForm
 from analytics.metrics import Period
 from analytics.reports import report_tables, table_by_slug, tables_as_csv, tables_as_xlsx
 from analytics.selectors import analytics_data, dashboard_data, scoped_period, visible_restaurants
+from pos.models import RestaurantStatus
 
 
 def _access(request: HttpRequest) -> ChainAccess:
@@ -32,6 +33,8 @@ def _filtered(request: HttpRequest) -> tuple[AnalyticsFilterForm, Period]:
     period = scoped_period(
         access=access, start=values.get("start"), end=values.get("end"), restaurant_id=values.get("restaurant")
     )
+    if not form.is_bound:
+        form.initial = {"start": period.start, "end": period.end}
     return form, period
 
 
@@ -74,6 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     access = _access(request)
     period = scoped_period(access=access)
     data = dashboard_data(period)
+    restaurants = visible_restaurants(access)
     return render(
         request,
         "analytics/dashboard.html",
@@ -82,7 +86,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "data": data,
             "chart_data": _chart_data(data),
             "can_analyse": access.can(Permission.VIEW_ANALYTICS),
-            "has_restaurants": bool(visible_restaurants(access)),
+            "restaurants_total": len(restaurants),
+            "restaurants_open": sum(1 for restaurant in restaurants if restaurant.status == RestaurantStatus.ACTIVE),
         },
     )
 
