@@ -7,6 +7,7 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,7 +34,7 @@ INIT_DATA_HEADER = "X-Telegram-Init-Data"
 
 
 class GuestNotJoined(NotFound):
-    code, message = "guest_not_joined", "Join the program in the bot first."
+    code, message = "guest_not_joined", _("Join the program in the bot first.")
 
 
 def mini_app_guest(request: Request) -> Guest:

@@ -1,0 +1,57 @@
+"""The loyalty program's own news reaches linked guests: level changes and expiry warnings from the outbox,
+the birthday bonus at once; guests who turned notifications off are skipped."""
+
+from __future__ import annotations
+
+from loyalty.models import EntryKind, NotificationKind, NotificationOutbox, NotificationStatus
+from loyalty.services import accrue_points
+from telegram_bot.models import TelegramChat
+from telegram_bot.tasks import telegram_chain_tick
+
+CHAT = 5620001
+
+
+def test_outbox_level_change_and_expiry_warning_are_sent(
+    alpha, alpha_bot, telegram_api, linked_guest, django_capture_on_commit_callbacks
+):
+    guest = linked_guest("+79168880001", CHAT)
+    NotificationOutbox.objects.create(
+        guest=guest, kind=NotificationKind.LEVEL_CHANGED, payload={"to_level": "Gold", "is_upgrade": True}
+    )
+    NotificationOutbox.objects.create(
+        guest=guest, kind=NotificationKind.POINTS_EXPIRING, payload={"points": 300, "last_day": "2026-12-01"}
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        telegram_chain_tick()
+
+    assert telegram_api.texts(CHAT) == [
+        "Congratulations! Your level is now Gold.",
+        "300 points expire after 2026-12-01. Come and spend them!",
+    ]
+    assert set(NotificationOutbox.objects.filter(guest=guest).values_list("status", flat=True)) == {
+        NotificationStatus.SENT
+    }
+
+
+def test_outbox_row_of_a_guest_with_notifications_off_is_skipped(
+    alpha, alpha_bot, telegram_api, linked_guest, django_capture_on_commit_callbacks
+):
+    guest = linked_guest("+79168880002", CHAT)
+    TelegramChat.objects.filter(guest=guest).update(notifications_enabled=False)
+    row = NotificationOutbox.objects.create(guest=guest, kind=NotificationKind.LEVEL_CHANGED, payload={"to_level": "X"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        telegram_chain_tick()
+
+    assert telegram_api.texts(CHAT) == []
+    assert NotificationOutbox.objects.get(pk=row.pk).status == NotificationStatus.SKIPPED
+
+
+def test_birthday_bonus_is_announced(alpha, alpha_bot, telegram_api, linked_guest, django_capture_on_commit_callbacks):
+    guest = linked_guest("+79168880003", CHAT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        accrue_points(guest=guest, points=500, kind=EntryKind.BIRTHDAY, idempotency_key="birthday:2026")
+
+    assert telegram_api.texts(CHAT) == ["Happy birthday! We have added 500 points to your card."]
