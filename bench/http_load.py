@@ -31,12 +31,6 @@ class LoadResult:
     def per_second(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def percentile(self, share: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        if not ordered:
-            return 0.0
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
 
 def run_load(
     *,

@@ -14,13 +14,11 @@ a quick run.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -28,7 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).resolve().parent / "out"
+from bench.results import OUT, append_results, entry, percentile, print_table, scale_name, setup_django
+
 CONCURRENCY = 16
 
 
@@ -40,15 +39,6 @@ class Scale:
 
 
 SCALES = {"small": Scale("small", seconds=5, guests=200), "full": Scale("full", seconds=20, guests=2000)}
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maxloyalty.settings.test")
-    import django
-    from django.apps import apps
-
-    if not apps.ready:
-        django.setup()
 
 
 def _pgbench() -> str:
@@ -138,8 +128,8 @@ def _processed_summary(schema: str) -> tuple[int, int, datetime | None]:
     return total, pending, last
 
 
-def run(scale_name: str | None = None) -> list[dict[str, Any]]:
-    _setup_django()
+def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
+    setup_django()
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
@@ -160,7 +150,7 @@ def run(scale_name: str | None = None) -> list[dict[str, Any]]:
         wait_until_serving,
     )
 
-    scale = SCALES[scale_name or os.environ.get("BENCH_SCALE", "full")]
+    scale = SCALES[scale_name(requested_scale)]
     workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
     celery_concurrency = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "2"))
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
@@ -233,72 +223,58 @@ def run(scale_name: str | None = None) -> list[dict[str, Any]]:
         purge_queue(queue)
 
     trivial_rps = trivial.per_second
-    ack_p99 = webhook.percentile(0.99)
-    trivial_p99 = trivial.percentile(0.99)
+    ack_p50, ack_p99 = percentile(webhook.latencies_ms, 0.5), percentile(webhook.latencies_ms, 0.99)
+    trivial_p50, trivial_p99 = percentile(trivial.latencies_ms, 0.5), percentile(trivial.latencies_ms, 0.99)
     results = [
-        _entry("webhook_checks_per_s", checks_per_second, "checks/s", "django_trivial_rps", trivial_rps, scale),
-        _entry("webhook_checks_per_s", checks_per_second, "checks/s", "pgbench_accrual_tps", pgbench_tps, scale),
-        _entry("webhook_ack_p99_ms", ack_p99, "ms", "django_trivial_p99_ms", trivial_p99, scale),
+        entry(
+            "webhook_checks_per_s",
+            checks_per_second,
+            "checks/s",
+            baseline="django_trivial_rps",
+            baseline_value=trivial_rps,
+            scale=scale.name,
+        ),
+        entry(
+            "webhook_checks_per_s",
+            checks_per_second,
+            "checks/s",
+            baseline="pgbench_accrual_tps",
+            baseline_value=pgbench_tps,
+            scale=scale.name,
+        ),
+        entry(
+            "webhook_ack_p99_ms",
+            ack_p99,
+            "ms",
+            baseline="django_trivial_p99_ms",
+            baseline_value=trivial_p99,
+            scale=scale.name,
+        ),
     ]
-    _print_table(
-        scale,
-        workers=workers,
-        celery_concurrency=celery_concurrency,
-        rows=[
+    others = {status: count for status, count in webhook.statuses.items() if status != 202}
+    print_table(
+        f"Webhook ({scale.name}: {scale.seconds:.0f} s per phase, {CONCURRENCY} senders, gunicorn {workers} sync "
+        f"workers, Celery prefork {celery_concurrency})",
+        [
             (
                 "django trivial JSON view",
                 f"{trivial_rps:,.0f} req/s",
-                f"p50 {trivial.percentile(0.5):.1f} ms, p99 {trivial_p99:.1f} ms",
+                f"p50 {trivial_p50:.1f} ms, p99 {trivial_p99:.1f} ms",
             ),
             ("pgbench accrual transaction", f"{pgbench_tps:,.0f} tx/s", f"{CONCURRENCY} clients"),
             (
-                "webhook, fully processed",
+                "webhook, HTTP in → points in ledger",
                 f"{checks_per_second:,.0f} checks/s",
-                f"{acknowledged} acknowledged, ack p50 {webhook.percentile(0.5):.1f} ms, p99 {ack_p99:.1f} ms,"
-                f" errors {webhook.errors}, other statuses {dict((k, v) for k, v in webhook.statuses.items() if k != 202)}",
+                f"{acknowledged} acknowledged; ack p50 {ack_p50:.1f} ms, p99 {ack_p99:.1f} ms; errors {webhook.errors}, other {others}",
             ),
             ("ratio to trivial view", f"{checks_per_second / trivial_rps:.2f}", "target ≥ 0.50"),
             ("ratio to pgbench", f"{checks_per_second / pgbench_tps:.2f}", "target ≥ 0.10"),
             ("acknowledgement p99", f"{ack_p99:.1f} ms", "target < 50 ms"),
         ],
+        header=("measure", "value", "detail"),
     )
     append_results(results)
     return results
-
-
-def _entry(name: str, value: float, unit: str, baseline: str, baseline_value: float, scale: Scale) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": round(value, 2),
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_value": round(baseline_value, 2),
-        "ratio": round(value / baseline_value, 4) if baseline_value else None,
-        "scale": scale.name,
-    }
-
-
-def append_results(entries: list[dict[str, Any]]) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / "results.json"
-    existing: list[dict[str, Any]] = []
-    if path.exists():
-        try:
-            existing = json.loads(path.read_text())
-        except ValueError:
-            existing = []
-    path.write_text(json.dumps([*existing, *entries], indent=2) + "\n")
-
-
-def _print_table(scale: Scale, *, workers: int, celery_concurrency: int, rows: list[tuple[str, str, str]]) -> None:
-    print(
-        f"\nWebhook benchmark ({scale.name}: {scale.seconds:.0f} s per phase, {CONCURRENCY} senders, "
-        f"gunicorn {workers} sync workers, Celery prefork {celery_concurrency})"
-    )
-    width = max(len(row[0]) for row in rows)
-    for label, value, note in rows:
-        print(f"  {label:<{width}}  {value:>16}  {note}")
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":

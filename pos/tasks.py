@@ -21,10 +21,10 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
-def drain_receipts() -> int:
-    handled, more = drain_pending_receipts()
+def drain_receipts(slot: int = 0) -> int:
+    handled, more = drain_pending_receipts(slot=slot)
     if more:
-        drain_receipts.delay()
+        drain_receipts.delay(slot=slot)
     return handled
 
 

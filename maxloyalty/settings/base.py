@@ -326,6 +326,8 @@ POS_DEFAULT_POLL_MINUTES = env.int("POS_DEFAULT_POLL_MINUTES", default=60)
 # Seconds a POS connection's signing material is kept inside one process (the webhook's hot path).
 POS_CONNECTION_LOCAL_TTL = env.int("POS_CONNECTION_LOCAL_TTL", default=10)
 POS_HTTP_TIMEOUT_SECONDS = env.float("POS_HTTP_TIMEOUT_SECONDS", default=20.0)
+# Receipt drains one chain may run side by side when a backlog builds up (match the Celery worker concurrency).
+POS_DRAIN_PARALLELISM = env.int("POS_DRAIN_PARALLELISM", default=2)
 
 # --- Telegram ------------------------------------------------------------------------------
 # The Bot API root; tests point it at a local fake server ("http://127.0.0.1:<port>/bot").

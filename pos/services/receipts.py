@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
@@ -204,28 +205,49 @@ def _valid_ip(value: str | None) -> str | None:
 
 
 def request_processing() -> None:
-    """After commit, make sure a drain task is queued for this chain (at most one queued at a time)."""
+    """After commit, make sure a drain task is queued for this chain (one queued at a time for new arrivals)."""
     transaction.on_commit(_queue_drain)
+
+
+def _drain_flag(slot: int) -> str:
+    return f"{DRAIN_FLAG}:{slot}"
 
 
 def _queue_drain() -> None:
     from pos.tasks import drain_receipts
 
     # SET NX in Redis (tenant-aware key): a webhook costs one cheap Redis call instead of a task per check.
-    if cache.add(DRAIN_FLAG, 1, timeout=DRAIN_FLAG_SECONDS):
+    if cache.add(_drain_flag(0), 1, timeout=DRAIN_FLAG_SECONDS):
         drain_receipts.delay()
 
 
-def drain_pending_receipts(*, time_budget_seconds: float = 20.0, batch_size: int = BATCH_SIZE) -> tuple[int, bool]:
-    """Process batches until none is left or the budget is spent; (receipts handled, whether more remain)."""
+def _widen(slot: int) -> None:
+    """A full batch means a backlog: ask for one more drain beside this one, up to POS_DRAIN_PARALLELISM."""
+    from pos.tasks import drain_receipts
+
+    following = slot + 1
+    if following < settings.POS_DRAIN_PARALLELISM and cache.add(_drain_flag(following), 1, timeout=DRAIN_FLAG_SECONDS):
+        drain_receipts.delay(slot=following)
+
+
+def drain_pending_receipts(
+    *, slot: int = 0, time_budget_seconds: float = 20.0, batch_size: int = BATCH_SIZE
+) -> tuple[int, bool]:
+    """Process batches until none is left or the budget is spent; (receipts handled, whether more remain).
+
+    Drains run side by side (SKIP LOCKED gives each its own receipts); `slot` names this one's flag.
+    """
     deadline = time.monotonic() + time_budget_seconds
     handled = 0
     while True:
+        cache.set(_drain_flag(slot), 1, timeout=DRAIN_FLAG_SECONDS)  # still running: keep the flag alive
         count = process_pending_receipts(limit=batch_size)
         handled += count
+        if count == batch_size:
+            _widen(slot)
         if count == 0:
             # Arrivals from now on queue a fresh drain; one more look closes the race with those just before.
-            cache.delete(DRAIN_FLAG)
+            cache.delete(_drain_flag(slot))
             count = process_pending_receipts(limit=batch_size)
             handled += count
             if count == 0:
