@@ -16,7 +16,8 @@ from django.utils import timezone
 from accounts.access import ChainAccess
 from analytics import metrics
 from analytics.metrics import Period
-from analytics.rollups import chain_time_zone, refresh_dirty_days, stats_fingerprint
+from analytics.models import DailyRestaurantStats
+from analytics.rollups import chain_time_zone, recompute_all, refresh_dirty_days, stats_fingerprint
 from pos.models import Restaurant
 
 CACHE_SECONDS = 24 * 3600
@@ -56,7 +57,10 @@ def _cached(name: str, period: Period, compute: Callable[[], Any], fingerprint: 
 
 
 def _fresh_fingerprint(period: Period) -> str:
-    refresh_dirty_days()  # cheap when nothing changed: one Redis round trip
+    if not DailyRestaurantStats.objects.using("default").exists():
+        recompute_all()  # first view of a chain whose data was loaded before any roll-up ran (e.g. demo data)
+    else:
+        refresh_dirty_days()  # cheap when nothing changed: one Redis round trip
     return stats_fingerprint(period.end)
 
 
