@@ -31,6 +31,7 @@ class FakeTelegram:
     # chat id → answers to give before succeeding: (status, description, parameters)
     failures: dict[int, list[tuple[int, str, dict[str, Any]]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    updates: list[dict[str, Any]] = field(default_factory=list)  # what getUpdates hands out (long polling)
 
     @property
     def base_url(self) -> str:
@@ -41,6 +42,7 @@ class FakeTelegram:
             self.calls.clear()
             self.failures.clear()
             self.valid_tokens.clear()
+            self.updates.clear()
 
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         return [
@@ -106,6 +108,10 @@ def _handler(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
                         "result": {"id": BOT_ID, "is_bot": True, "first_name": "Alpha", "username": BOT_USERNAME},
                     },
                 )
+            elif method == "getUpdates":
+                with fake.lock:
+                    updates, fake.updates[:] = list(fake.updates), []
+                self._answer(200, {"ok": True, "result": updates})
             elif method in ("sendMessage", "sendPhoto"):
                 chat_id = int(params["chat_id"])
                 result = {
