@@ -23,6 +23,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from maxloyalty.errors import DomainError, ValidationFailed
 
@@ -38,7 +39,7 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 class MalformedJson(DomainError):
-    code, status, message = "malformed_json", 400, "The body is not valid JSON."
+    code, status, message = "malformed_json", 400, gettext_lazy("The body is not valid JSON.")
 
 
 @dataclass(frozen=True)

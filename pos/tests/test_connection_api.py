@@ -142,3 +142,34 @@ def test_an_unused_connection_is_deleted_and_stops_accepting_checks(alpha):
     assert api_as(alpha, "owner").delete(f"/api/v1/pos/connections/{created['id']}").status_code == 204
     hook = SignedWebhook(PosConnection(pk=created["id"]), created["signing_secret"], api_on(alpha.host))
     assert hook.post(check_payload("DEL-2")).status_code == 404
+
+
+def test_registering_with_iiko_sends_our_webhook_url_and_the_new_token(alpha, iiko_server):
+    url, state = iiko_server
+    created = _create(
+        alpha, external_organization_id=state.organization_id, api_base_url=url, credentials={"api_login": "good-login"}
+    ).json()
+    response = api_as(alpha, "owner").post(
+        f"/api/v1/pos/connections/{created['id']}/rotate-token", {"register_with_iiko": True}, format="json"
+    )
+    assert response.status_code == 200
+    assert state.webhook_settings["authToken"] == response.json()["inbound_token"]
+    assert state.webhook_settings["webHooksUri"] == f"http://{alpha.host}/api/v1/pos/iiko/{created['id']}/webhook"
+
+
+def test_sync_now_polls_the_pos(alpha, iiko_server, django_capture_on_commit_callbacks):
+    url, state = iiko_server
+    created = _create(
+        alpha, external_organization_id=state.organization_id, api_base_url=url, credentials={"api_login": "good-login"}
+    ).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(alpha, "admin").post(f"/api/v1/pos/connections/{created['id']}/sync")
+    assert response.status_code == 202
+    runs = api_as(alpha, "admin").get(f"/api/v1/pos/connections/{created['id']}/sync-runs").json()["results"]
+    assert [run["status"] for run in runs] == ["succeeded"]
+    assert state.calls("/api/1/deliveries/by_delivery_date_and_status")
+
+
+def test_webhook_connections_are_not_polled(alpha):
+    created = _create(alpha, kind="webhook", credentials={}).json()
+    assert api_as(alpha, "owner").post(f"/api/v1/pos/connections/{created['id']}/sync").status_code == 422
