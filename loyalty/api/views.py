@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +34,7 @@ from loyalty.api.serializers import (
     QuoteOut,
     balance_data,
     error_responses,
+    page_of,
     quote_data,
 )
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, Level, ProgramSettings, Promo, PromoCode
@@ -43,6 +45,10 @@ from maxloyalty.errors import NotFound
 
 MAX_POINTS = 10_000_000
 GUEST_404 = "No such guest in this chain (or not one you may see)"
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", OpenApiTypes.INT, description="Page number (from 1)"),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="Rows per page (default 50, at most 500)"),
+]
 
 
 def _access(request: Request) -> ChainAccess:
@@ -65,7 +71,8 @@ class GuestTransactionsApi(APIView):
 
     @extend_schema(
         summary="A guest's points history (newest first, paginated)",
-        responses={200: LedgerEntryOut(many=True), **error_responses(_404=GUEST_404)},
+        parameters=PAGE_PARAMETERS,
+        responses={200: page_of("LedgerEntryPage", LedgerEntryOut(many=True)), **error_responses(_404=GUEST_404)},
     )
     def get(self, request: Request, guest_id: int) -> Response:
         guest = _guest(request, guest_id)
@@ -466,7 +473,11 @@ def _promo(promo_id: int) -> Promo:
 class PromoListApi(APIView):
     required_permission = {"GET": Permission.VIEW_GUESTS, "POST": Permission.MANAGE_PROGRAM}
 
-    @extend_schema(summary="The chain's promos, newest first", responses={200: PromoOut(many=True)})
+    @extend_schema(
+        summary="The chain's promos, newest first (paginated)",
+        parameters=PAGE_PARAMETERS,
+        responses={200: page_of("PromoPage", PromoOut(many=True))},
+    )
     def get(self, request: Request) -> Response:
         paginator = StandardPagination()
         promos = Promo.objects.prefetch_related("restaurants", "levels").order_by("-created_at", "-id")

@@ -34,6 +34,9 @@ def _values(instance: Model, fields: Iterable[str]) -> dict[str, Any]:
 
 def _apply(instance: Model, changes: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Set fields, validate the row like a form would, and return {field: [old, new]}."""
+    editable = {field.name for field in instance._meta.concrete_fields if field.editable and not field.primary_key}
+    if unknown := sorted(set(changes) - editable):
+        raise ValidationFailed(fields={name: [str(_("Unknown field."))] for name in unknown})
     before = _values(instance, changes)
     for field, value in changes.items():
         setattr(instance, field, value)
