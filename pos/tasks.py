@@ -1,8 +1,8 @@
 """Celery tasks of the POS app: a few lines each, calling a service. They run in the chain's schema.
 
 Beat sends `pos_chain_tick` into every chain once a minute through the one fan-out
-(tenants.tasks.run_in_every_chain): receipts left pending or due for a retry are processed, and connections whose
-poll interval has passed are polled.
+(tenants.tasks.run_in_every_chain): receipts left pending or due for a retry are processed, connections whose
+poll interval has passed are polled, and once a day rejected attempts and sync runs past the retention go.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ import logging
 import random
 
 from celery import Task, shared_task
+from django.conf import settings
+from django.core.cache import cache
 
 from pos.adapters.base import PosUnavailable
 from pos.models import SyncRunStatus
 from pos.selectors import due_connections
-from pos.services import drain_pending_receipts, fetch_notified_orders, sync_connection
+from pos.services import drain_pending_receipts, fetch_notified_orders, purge_old_history, sync_connection
 
 logger = logging.getLogger(__name__)
 
@@ -61,4 +63,6 @@ def pos_chain_tick() -> int:
         drain_receipts.delay()
     for pos_connection in due_connections():
         sync_pos_connection.delay(pos_connection.pk)
+    if cache.add("pos:history-purged", 1, timeout=24 * 3600):  # once a day per chain
+        purge_old_history(days=settings.AUDIT_RETENTION_DAYS)
     return handled

@@ -20,7 +20,7 @@ from pos.services.receipts import (
     store_checks,
 )
 from pos.services.restaurants import create_restaurant, delete_restaurant, update_restaurant
-from pos.services.sync import fetch_notified_orders, sync_connection
+from pos.services.sync import fetch_notified_orders, purge_old_history, sync_connection
 
 __all__ = [
     "IssuedSecrets",
@@ -32,6 +32,7 @@ __all__ = [
     "drain_pending_receipts",
     "fetch_notified_orders",
     "process_pending_receipts",
+    "purge_old_history",
     "receive_check",
     "record_rejected_attempt",
     "register_iiko_webhook",

@@ -6,9 +6,10 @@ reads the stored receipt and answers with its status and result.
 
 Processing claims received receipts in batches (SELECT ... FOR UPDATE SKIP LOCKED) inside the transaction
 that writes their ledger entries, so a crash rolls the claim back with the points, and two workers never take
-the same receipt. Each receipt runs in its own savepoint: one failure marks that receipt failed (retried with
-backoff) without undoing the others. The loyalty ledger's idempotency key (connection + operation + external
-id) is the last guard against a second accrual.
+the same receipt. The loyalty services run each receipt in their own savepoint: one failure marks that receipt
+failed (retried with backoff) without undoing the others; the outcomes are written with one UPDATE per batch.
+Accounts are locked in ascending guest id, so parallel drains cannot deadlock. The loyalty ledger's idempotency
+key (connection + operation + external id) is the last guard against a second accrual.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ MAX_ATTEMPTS = 8
 BATCH_SIZE = 50
 DRAIN_FLAG = "pos:drain-requested"
 DRAIN_FLAG_SECONDS = 30
-# Outcome reasons a staff member may want to run again (a guest registered later, a fixed failure).
-RERUNNABLE_REASONS = {"guest_not_found", "no_guest"}
+# Processed receipts a staff member may run again (besides failed ones): the guest may have registered since.
+RERUNNABLE_REASONS = {"guest_not_found"}
 
 
 class ExternalIdReused(Conflict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -134,3 +135,13 @@ def fetch_notified_orders(*, connection_id: int, refs: Sequence[str], client: ht
         checks=checks,
         source=ReceiptSource.NOTIFICATION,
     )
+
+
+def purge_old_history(*, days: int) -> tuple[int, int]:
+    """Delete rejected attempts and sync runs older than `days` (they only explain recent trouble)."""
+    from pos.models import RejectedAttempt
+
+    cutoff = timezone.now() - timedelta(days=days)
+    attempts, _ = RejectedAttempt.objects.filter(received_at__lt=cutoff).delete()
+    runs, _ = SyncRun.objects.filter(started_at__lt=cutoff).delete()
+    return attempts, runs

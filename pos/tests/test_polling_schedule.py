@@ -58,3 +58,19 @@ def test_beat_ticks_every_chain_through_the_one_fan_out(settings):
     assert entry["task"] == "tenants.tasks.run_in_every_chain"
     assert entry["args"] == ["pos.tasks.pos_chain_tick"]
     assert entry["schedule"] == 60.0
+
+
+def test_rejected_attempts_and_sync_runs_past_the_retention_are_purged(webhook, alpha):
+    from pos.models import RejectedAttempt, SyncRun
+    from pos.services import purge_old_history
+
+    webhook.post(check_payload("OLD-1"), secret="whsec_bad")
+    webhook.post(check_payload("NEW-1"), secret="whsec_bad")
+    RejectedAttempt.objects.filter(pk=RejectedAttempt.objects.order_by("id").first().pk).update(
+        received_at=timezone.now() - timedelta(days=91)
+    )
+    SyncRun.objects.create(connection=webhook.connection, started_at=timezone.now() - timedelta(days=91))
+    SyncRun.objects.create(connection=webhook.connection)
+    assert purge_old_history(days=90) == (1, 1)
+    assert RejectedAttempt.objects.count() == 1
+    assert SyncRun.objects.count() == 1
