@@ -44,6 +44,8 @@ class BillingMiddleware:
         is_bearer = request.headers.get("Authorization", "").startswith("Bearer ")
         needs_api_check = is_bearer and path.startswith("/api/v1/") and not path.startswith(API_ACCESS_EXEMPT_PREFIXES)
         needs_state_check = request.method not in SAFE_METHODS and not path.startswith(ALWAYS_WRITABLE_PREFIXES)
+        if path.startswith("/api/v1/auth/"):
+            billing_snapshot(tenant)  # read (or cache) it while signing in, so the token's calls cost no query
         if not (needs_api_check or needs_state_check):
             return self.get_response(request)
         snapshot = billing_snapshot(tenant)

@@ -14,7 +14,8 @@ from billing.models import BillingEvent, Payment, Period, Plan, State, Subscript
 from tenants.models import Chain
 
 TRIAL_PLAN_CODE = "trial"
-SNAPSHOT_TTL_SECONDS = 300
+# Every change of state or plan drops the entry (billing/signals.py, services._note), so it may live long.
+SNAPSHOT_TTL_SECONDS = 3600
 
 
 def subscription_for(chain: Chain) -> Subscription:
