@@ -43,6 +43,7 @@ from guests.services import block_guest, erase_guest, start_import_job, unblock_
 from loyalty.selectors import Balance, guest_balance, guest_ledger
 from loyalty.services import adjust_points
 from maxloyalty.errors import DomainError, ValidationFailed, domain_errors_into
+from telegram_bot.selectors import guest_deliveries
 
 GUESTS_PER_PAGE = 25
 LEDGER_PER_PAGE = 20
@@ -258,6 +259,7 @@ def _detail_context(request: HttpRequest, access: ChainAccess, guest: Guest, **e
         "visits": list(guest_visits(guest=guest)[:VISITS_SHOWN]),
         "consents": [label for channel, label in ConsentChannel.choices if guest.has_consent(channel)],
         "status_form": StatusReasonForm(),
+        "telegram_deliveries": guest_deliveries(guest=guest),
     }
 
 

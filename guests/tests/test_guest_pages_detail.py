@@ -165,3 +165,20 @@ def test_confirmed_erase_removes_personal_data_and_is_audited(alpha, guest):
     assert (guest.status, guest.phone, guest.first_name) == (GuestStatus.ERASED, None, "")
     assert AuditEntry.objects.filter(action="guest.erased", reason="Guest asked").exists()
     assert client.get(f"/guests/{guest.pk}/").status_code == 404
+
+
+def test_guest_detail_shows_the_telegram_delivery_log(alpha):
+    from guests.services import create_guest
+    from telegram_bot.models import Delivery, DeliveryStatus, MessageKind
+
+    guest = create_guest(access=None, phone="+79160001122", first_name="Log")
+    Delivery.objects.create(
+        guest=guest,
+        kind=MessageKind.choices[0][0],
+        text="+100",
+        status=DeliveryStatus.FAILED,
+        reason="bot blocked by the guest",
+    )
+    page = signed_in_client(alpha, "owner").get(f"/guests/{guest.id}/").content.decode()
+    assert "Telegram messages" in page
+    assert "bot blocked by the guest" in page
