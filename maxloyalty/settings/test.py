@@ -28,3 +28,5 @@ LOGGING["root"]["level"] = "WARNING"
 WHITENOISE_AUTOREFRESH = True
 # Server threads of browser tests must not keep connections open past their request (test DB teardown).
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The demo chain's guests: 300 in development, a handful in tests (the seeding code is the same).
+DEMO_GUESTS = 25
