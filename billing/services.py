@@ -126,6 +126,7 @@ def record_payment_failed(*, chain_id: int, provider: str, reason: str = "") -> 
     subscription.provider = provider or subscription.provider
     subscription.past_due_since = now
     subscription.grace_ends_at = now + datetime.timedelta(days=settings.BILLING_GRACE_DAYS)
+    subscription.last_reminder_at = now  # the first reminder goes out right after commit
     _set_state(
         subscription,
         State.PAST_DUE,
@@ -133,9 +134,14 @@ def record_payment_failed(*, chain_id: int, provider: str, reason: str = "") -> 
         description=_("Payment failed: pay within the grace period to keep full access"),
         reason=reason,
     )
-    chain_id = subscription.chain_id
-    transaction.on_commit(lambda: send_payment_reminder(chain_id=chain_id))
+    _remind_after_commit(subscription.chain_id)
     return subscription
+
+
+def _remind_after_commit(chain_id: int) -> None:
+    from billing.tasks import send_payment_reminder_email
+
+    transaction.on_commit(lambda: send_payment_reminder_email.delay(chain_id=chain_id))
 
 
 def send_payment_reminder(*, chain_id: int) -> int:
@@ -167,12 +173,14 @@ def send_payment_reminder(*, chain_id: int) -> int:
 
 
 REMINDER_INTERVAL = datetime.timedelta(days=2)
+# A paid period that ended this long ago without a renewal (no card, provider silent) counts as a failed payment.
+UNPAID_PERIOD_SLACK = datetime.timedelta(days=1)
 
 
 def advance_subscriptions(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """The schedule (Celery beat, hourly): ended trials and grace periods, reminders, period ends."""
     now = now or timezone.now()
-    done = {"trial_ended": 0, "suspended": 0, "reminded": 0, "cancelled": 0, "downgraded": 0}
+    done = {"trial_ended": 0, "unpaid": 0, "suspended": 0, "reminded": 0, "cancelled": 0, "downgraded": 0}
     for chain_id in Subscription.objects.filter(state=State.TRIALING, trial_ends_at__lte=now).values_list(
         "chain_id", flat=True
     ):
@@ -183,6 +191,12 @@ def advance_subscriptions(*, now: datetime.datetime | None = None) -> dict[str, 
     ):
         _suspend(chain_id)
         done["suspended"] += 1
+    unpaid = Subscription.objects.filter(
+        state=State.ACTIVE, cancel_at_period_end=False, current_period_end__lte=now - UNPAID_PERIOD_SLACK
+    )
+    for chain_id in unpaid.values_list("chain_id", flat=True):
+        record_payment_failed(chain_id=chain_id, provider="", reason="period_not_renewed")
+        done["unpaid"] += 1
     due_reminders = Subscription.objects.filter(state=State.PAST_DUE, grace_ends_at__gt=now).exclude(
         last_reminder_at__gt=now - REMINDER_INTERVAL
     )
@@ -206,8 +220,9 @@ def _end_trial(chain_id: int, now: datetime.datetime) -> None:
         return
     subscription.past_due_since = now
     subscription.grace_ends_at = now + datetime.timedelta(days=settings.BILLING_GRACE_DAYS)
+    subscription.last_reminder_at = now
     _set_state(subscription, State.PAST_DUE, kind="trial_ended", description=_("Trial ended: choose a plan and pay"))
-    transaction.on_commit(lambda: send_payment_reminder(chain_id=chain_id))
+    _remind_after_commit(chain_id)
 
 
 @transaction.atomic

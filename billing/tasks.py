@@ -21,3 +21,8 @@ def charge_yookassa_renewals() -> int:
 @shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
 def charge_yookassa_renewal(chain_id: int) -> None:
     yookassa_gateway.charge_renewal(chain_id=chain_id)
+
+
+@shared_task
+def send_payment_reminder_email(chain_id: int) -> int:
+    return services.send_payment_reminder(chain_id=chain_id)

@@ -57,3 +57,5 @@ def test_platform_staff_see_plan_state_mrr_and_churn(alpha, beta):  # type: igno
     page = client.get("/admin/billing/subscription/overview/").content.decode()
     assert "Alpha (alpha)" in page and "business" in page and "7990.00 RUB" in page
     assert "Churn this month" in page
+    plans = client.get("/admin/billing/plan/").content.decode()
+    assert "enterprise" in plans and "business" in plans

@@ -105,3 +105,17 @@ def test_cancelled_subscription_is_not_renewed_and_ends_at_period_end(alpha, fak
     advance_subscriptions()
     assert subscription_of(alpha).state == State.CANCELLED
     assert len(fake_yookassa.requests) == 1
+
+
+def test_period_left_unpaid_becomes_past_due_with_a_reminder(  # type: ignore[no-untyped-def]
+    alpha, fake_yookassa, platform, django_capture_on_commit_callbacks
+):
+    pay_first(alpha, fake_yookassa, platform)
+    Subscription.objects.filter(chain=alpha.chain).update(
+        yookassa_payment_method_id="", current_period_end=timezone.now() - datetime.timedelta(days=2)
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        advance_subscriptions()
+    assert subscription_of(alpha).state == State.PAST_DUE
+    assert [message.to for message in mail.outbox] == [["owner@alpha.test"]]
