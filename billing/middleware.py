@@ -25,11 +25,14 @@ ALWAYS_WRITABLE_PREFIXES = (
     "/api/v1/auth/",
     "/api/v1/pos/webhooks/",
     "/api/v1/pos/iiko/",
+    "/api/v1/pos/rkeeper/",
     "/api/v1/telegram/",
     "/telegram/",
     "/i18n/",
 )
-API_ACCESS_EXEMPT_PREFIXES = ("/api/v1/auth/", "/api/v1/pos/webhooks/", "/api/v1/pos/iiko/", "/api/v1/telegram/")
+# POS systems and Telegram authenticate themselves (signature, token, initData); guests never lose points.
+POS_AND_BOT_PREFIXES = ("/api/v1/pos/webhooks/", "/api/v1/pos/iiko/", "/api/v1/pos/rkeeper/", "/api/v1/telegram/")
+API_ACCESS_EXEMPT_PREFIXES = ("/api/v1/auth/", *POS_AND_BOT_PREFIXES)
 
 
 class BillingMiddleware:
