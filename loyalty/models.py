@@ -227,6 +227,7 @@ class LedgerEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Empty: the system"),
+        db_index=False,  # a partial index below: most entries are the system's
     )
     reason = models.TextField(_("reason"), blank=True)
     receipt_id = models.BigIntegerField(_("POS receipt"), null=True, blank=True)
@@ -239,7 +240,13 @@ class LedgerEntry(models.Model):
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     reverses = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals", verbose_name=_("reverses")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+        verbose_name=_("reverses"),
+        db_index=False,  # the unique partial index loyalty_ledgerentry_reversed_once serves the lookups
     )
     shortfall_points = models.PositiveIntegerField(
         _("shortfall"), default=0, help_text=_("Points a reversal could not take back because they were already spent")
@@ -273,7 +280,11 @@ class LedgerEntry(models.Model):
             models.Index(fields=["guest", "-created_at"], name="loyalty_entry_guest_time_idx"),
             models.Index(fields=["kind"], name="loyalty_entry_kind_idx"),
             models.Index(fields=["created_at"], name="loyalty_entry_created_idx"),
-            models.Index(fields=["receipt_id"], name="loyalty_entry_receipt_idx"),
+            # Ledger-sized table: index only the rows that have a value (most entries have no actor or receipt).
+            models.Index(
+                fields=["receipt_id"], condition=Q(receipt_id__isnull=False), name="loyalty_entry_receipt_idx"
+            ),
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="loyalty_entry_actor_idx"),
             # FIFO lots of a guest, and the daily expiry / activation sweeps: partial, so they stay small.
             models.Index(
                 fields=["guest", "expires_at", "available_at"],

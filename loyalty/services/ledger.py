@@ -86,27 +86,34 @@ def check_points(points: object, *, allow_negative: bool = False) -> int:
 
 def locked_account(guest_id: int) -> PointsAccount:
     """The guest's account, locked until the transaction ends (created on first use)."""
-    account = PointsAccount.objects.select_for_update().filter(guest_id=guest_id).first()
-    if account is None:
+    locked = PointsAccount.objects.select_for_update().filter(guest_id=guest_id).order_by()
+    rows = list(locked[:1])
+    if not rows:
         PointsAccount.objects.bulk_create([PointsAccount(guest_id=guest_id)], ignore_conflicts=True)
-        account = PointsAccount.objects.select_for_update().get(guest_id=guest_id)
-    return account
+        rows = list(locked[:1])
+    return rows[0]
 
 
 def replayed_entry(
     key: str, *, guest_id: int, kind: str, points: int | None = None, reverses_id: int | None = None
 ) -> LedgerEntry | None:
     """The entry written earlier under this key, or None. A key reused for another operation is refused."""
-    entry = LedgerEntry.objects.filter(idempotency_key=key).first()
-    if entry is None:
+    found = list(
+        LedgerEntry.objects.filter(idempotency_key=key)
+        .order_by()
+        .values_list("pk", "guest_id", "kind", "points", "reverses_id")[:1]
+    )
+    if not found:
         return None
+    pk, entry_guest_id, entry_kind, entry_points, entry_reverses_id = found[0]
     if (
-        entry.guest_id != guest_id
-        or entry.kind != kind
-        or (points is not None and entry.points != points)
-        or (reverses_id is not None and entry.reverses_id != reverses_id)
+        entry_guest_id != guest_id
+        or entry_kind != kind
+        or (points is not None and entry_points != points)
+        or (reverses_id is not None and entry_reverses_id != reverses_id)
     ):
         raise IdempotencyKeyReused(idempotency_key=key)
+    entry = LedgerEntry.objects.select_related("actor").get(pk=pk)
     entry.is_replay = True
     return entry
 
@@ -226,7 +233,11 @@ def add_deduction(
 
 
 def save_account(account: PointsAccount, *extra_fields: str) -> None:
-    account.save(update_fields=["available", "pending", "updated_at", *extra_fields])
+    """Write the (locked) account's figures back: one UPDATE, no model signals (nobody listens to accounts)."""
+    account.updated_at = timezone.now()
+    names = ["available", "pending", "updated_at", *extra_fields]
+    attnames = [PointsAccount._meta.get_field(name).attname for name in names]
+    PointsAccount.objects.filter(pk=account.pk).update(**{name: getattr(account, name) for name in attnames})
 
 
 @retry_on_key_race
