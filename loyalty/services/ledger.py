@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -290,8 +291,8 @@ def accrue_points(
 
 
 def redemption_share_limit(
-    *, context: ProgramContext, level_id: int | None, check_amount: rules.Decimal
-) -> tuple[int, rules.Decimal]:
+    *, context: ProgramContext, level_id: int | None, check_amount: Decimal
+) -> tuple[int, Decimal]:
     """(the most points payable on a check of this amount, the share % that applies)."""
     level = context.level(level_id)
     percent = (
@@ -313,7 +314,7 @@ def redeem_points(
     actor: User | None = None,
     reason: str = "",
     receipt_id: int | None = None,
-    check_amount: rules.Decimal | None = None,
+    check_amount: Decimal | None = None,
 ) -> LedgerEntry:
     """Spend points. Refused with RedemptionLimitExceeded (422: min_points, or max_share of `check_amount`)
     or InsufficientPoints (409, with the available figure)."""
