@@ -49,8 +49,10 @@ def test_existing_guest_is_linked_without_new_bonuses(alpha, telegram_api, send_
 
 
 def test_contact_of_another_user_is_refused(alpha, telegram_api, send_update):
-    send_update(message_update(USER, "/start"))
-    send_update(message_update(USER, contact={"phone_number": "79161112255", "first_name": "X", "user_id": 42}))
+    send_update(message_update(USER, "/start", language="en"))
+    send_update(
+        message_update(USER, contact={"phone_number": "79161112255", "first_name": "X", "user_id": 42}, language="en")
+    )
 
     assert TelegramChat.objects.get(chat_id=USER).shared_phone == ""
     assert "own phone number" in telegram_api.texts(USER)[-1]
@@ -62,8 +64,10 @@ def test_blocked_guest_gets_a_polite_refusal(alpha, telegram_api, send_update):
 
     guest = create_guest(access=None, phone="+79161112266")
     block_guest(access=None, guest=guest, reason="fraud")
-    send_update(message_update(USER, "/start"))
-    send_update(message_update(USER, contact={"phone_number": "79161112266", "first_name": "I", "user_id": USER}))
+    send_update(message_update(USER, "/start", language="en"))
+    send_update(
+        message_update(USER, contact={"phone_number": "79161112266", "first_name": "I", "user_id": USER}, language="en")
+    )
     send_update(callback_update(USER, "consent:yes"))
 
     assert "blocked" in telegram_api.texts(USER)[-1]
