@@ -278,15 +278,7 @@ def accrue_points(
         delay_hours=context.program.activation_delay_hours if kind in DELAYED_KINDS else 0,
     )
     save_account(account)
-    if actor is not None:
-        record_audit(
-            action="points.accrued",
-            actor=actor,
-            target=guest,
-            data=_entry_data(entry, account),
-            reason=reason,
-            restaurant_id=entry.restaurant_id,
-        )
+    _audit_entry("points.accrued", actor=actor, guest=guest, entry=entry, account=account, reason=reason)
     return entry
 
 
@@ -365,15 +357,7 @@ def redeem_points(
         receipt_id=receipt_id,
     )
     save_account(account)
-    if actor is not None:
-        record_audit(
-            action="points.redeemed",
-            actor=actor,
-            target=guest,
-            data=_entry_data(entry, account),
-            reason=reason,
-            restaurant_id=entry.restaurant_id,
-        )
+    _audit_entry("points.redeemed", actor=actor, guest=guest, entry=entry, account=account, reason=reason)
     return entry
 
 
@@ -449,14 +433,7 @@ def adjust_points(
             reason=reason.strip(),
         )
     save_account(account)
-    record_audit(
-        action="points.adjusted",
-        actor=actor,
-        target=guest,
-        data=_entry_data(entry, account),
-        reason=entry.reason,
-        restaurant_id=entry.restaurant_id,
-    )
+    _audit_entry("points.adjusted", actor=actor, guest=guest, entry=entry, account=account, reason=entry.reason)
     return entry
 
 
@@ -519,16 +496,39 @@ def reverse_entry(*, entry: LedgerEntry, actor: User | None, idempotency_key: st
         account.available -= taken
         reversal = LedgerEntry.objects.create(points=-taken, shortfall_points=original.points - taken, **common)
     save_account(account)
-    if actor is not None:
-        record_audit(
-            action="points.reversed",
-            actor=actor,
-            target=original.guest,
-            data={**_entry_data(reversal, account), "reverses": original.pk, "shortfall": reversal.shortfall_points},
-            reason=reason,
-            restaurant_id=original.restaurant_id,
-        )
+    _audit_entry(
+        "points.reversed",
+        actor=actor,
+        guest=original.guest,
+        entry=reversal,
+        account=account,
+        reason=reason,
+        extra={"reverses": original.pk, "shortfall": reversal.shortfall_points},
+    )
     return reversal
+
+
+def _audit_entry(
+    action: str,
+    *,
+    actor: User | None,
+    guest: Guest,
+    entry: LedgerEntry,
+    account: PointsAccount,
+    reason: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """A staff member's ledger operation in the audit log (system operations are in the ledger itself)."""
+    if actor is None:
+        return
+    record_audit(
+        action=action,
+        actor=actor,
+        target=guest,
+        data={**_entry_data(entry, account), **(extra or {})},
+        reason=reason,
+        restaurant_id=entry.restaurant_id,
+    )
 
 
 def _entry_data(entry: LedgerEntry, account: PointsAccount) -> dict[str, Any]:
