@@ -183,8 +183,16 @@ def _history(
             actor=admin,
             idempotency_key=f"{DEMO_KEY_PREFIX}{guest.pk}:adjust",
         )
-    if not moments:
-        LedgerEntry.objects.filter(guest=guest, kind=EntryKind.WELCOME).update(
-            created_at=now - datetime.timedelta(days=rng.uniform(1, 60))
-        )
+    # The guest joined shortly before their first visit (or, without visits, some day in the last two months), and
+    # the welcome bonus came with it: the dashboard then shows the demo guests spread over half a year, not as
+    # 300 new guests today.
+    joined = (
+        moments[0] - datetime.timedelta(minutes=rng.uniform(5, 120))
+        if moments
+        else now - datetime.timedelta(days=rng.uniform(1, 60))
+    )
+    Guest.objects.filter(pk=guest.pk, created_at__gt=joined).update(created_at=joined)
+    LedgerEntry.objects.filter(guest=guest, kind=EntryKind.WELCOME, created_at__gt=joined).update(
+        created_at=joined, available_at=joined, expires_at=expiry_for(joined, context)
+    )
     return new_checks
