@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
@@ -10,6 +11,7 @@ from django.dispatch import receiver
 from analytics.rollups import mark_day_changed
 from guests.models import Guest, Visit
 from loyalty.models import LedgerEntry
+from loyalty.services.check_batches import checks_applied
 from pos.models import Receipt, ReceiptStatus
 
 
@@ -35,6 +37,17 @@ def guest_added(sender: type, instance: Guest, created: bool, **kwargs: Any) -> 
 @receiver(post_delete, sender=Guest)
 def row_deleted(sender: type, instance: LedgerEntry | Guest, **kwargs: Any) -> None:
     mark_day_changed(instance.created_at)
+
+
+@receiver(checks_applied, dispatch_uid="analytics-checks-applied")
+def checks_written(sender: type, applied: list[tuple[Guest, Any]], **kwargs: Any) -> None:
+    """A batch of checks is written with bulk inserts (no post_save): mark each day it touched once."""
+    days = {}
+    for _guest, outcome in applied:
+        for at in (outcome.visit.visited_at, *(entry.created_at for entry in outcome.entries)):
+            days.setdefault(at.astimezone(dt.UTC).date(), at)
+    for at in days.values():
+        mark_day_changed(at)
 
 
 @receiver(post_save, sender=Receipt)

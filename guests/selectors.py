@@ -14,7 +14,7 @@ A guest outside this rule is answered exactly like a missing one (GuestNotFound,
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -135,25 +135,52 @@ _EXACT_LOOKUP_SQL = {
 }
 
 
-def lookup_guest(
-    *, access: ChainAccess | None, phone: str | None = None, card: str | None = None, qr: str | None = None
-) -> Guest:
-    """The one guest identified by exactly one of: phone (any spelling), card number, QR token. An exact identifier
-    finds the guest chain-wide: a guest of one restaurant shows their card at another and still earns there."""
+def exact_identifier(*, phone: str | None = None, card: str | None = None, qr: str | None = None) -> tuple[str, str]:
+    """(kind, value as stored) of exactly one of phone (any spelling), card number, QR token."""
     given = {name: value for name, value in (("phone", phone), ("card", card), ("qr", qr)) if value}
     if len(given) != 1:
         message = _("Give exactly one of phone, card or qr.")
         raise ValidationFailed(message, fields={"lookup": [str(message)]})
     if phone:
-        kind, value = "phone", normalize_phone(phone)
-    elif card:
-        kind, value = "card", card.replace(" ", "").replace("-", "")
-    else:
-        kind, value = "qr", str(qr)
+        return "phone", normalize_phone(phone)
+    if card:
+        return "card", card.replace(" ", "").replace("-", "")
+    return "qr", str(qr)
+
+
+def lookup_guest(
+    *, access: ChainAccess | None, phone: str | None = None, card: str | None = None, qr: str | None = None
+) -> Guest:
+    """The one guest identified by exactly one of: phone (any spelling), card number, QR token. An exact identifier
+    finds the guest chain-wide: a guest of one restaurant shows their card at another and still earns there."""
+    kind, value = exact_identifier(phone=phone, card=card, qr=qr)
     guest = next(iter(Guest.objects.raw(_EXACT_LOOKUP_SQL[kind], [value, GuestStatus.ERASED])), None)
     if guest is None:
-        raise GuestNotFound(**{key: value for key, value in given.items() if key != "qr"})
+        raise GuestNotFound(**{key: given for key, given in (("phone", phone), ("card", card)) if given})
     return guest
+
+
+_EXACT_COLUMNS = {"phone": "phone", "card": "card_number", "qr": "qr_token"}
+
+
+def lookup_guests(identifiers: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Guest]:
+    """Many exact lookups at once (the POS pipeline's batch): {(kind, value): guest} for those found, where kind is
+    phone, card or qr and value is spelled in any way lookup_guest accepts; one query per kind."""
+    wanted: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for kind, value in identifiers:
+        try:
+            stored_kind, stored = exact_identifier(**{kind: value})
+        except (ValidationFailed, TypeError):
+            continue
+        wanted.setdefault(stored_kind, {}).setdefault(stored, []).append((kind, value))
+    found: dict[tuple[str, str], Guest] = {}
+    for kind, by_value in wanted.items():
+        column = _EXACT_COLUMNS[kind]
+        guests = chain_guests().filter(**{f"{column}__in": list(by_value)})
+        for guest in guests:
+            for asked in by_value.get(getattr(guest, column), ()):
+                found[asked] = guest
+    return found
 
 
 def guest_list(*, access: ChainAccess | None, params: Mapping[str, Any] | None = None) -> QuerySet[Guest]:

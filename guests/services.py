@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -474,3 +474,19 @@ def run_import_job(*, job_id: int) -> ImportJob:
     job.refresh_from_db()
     job.file.delete(save=True)  # the upload holds personal data: keep only the counters and row errors
     return job
+
+
+def record_visit_times(times: Mapping[int, tuple[datetime.datetime, datetime.datetime]]) -> None:
+    """Widen many guests' first/last visit times to take in new visits: {guest id: (earliest, latest)}, one UPDATE
+    (what apply_check does per guest with LEAST/GREATEST, for a batch of checks)."""
+    if not times:
+        return
+    rows = ", ".join(["(%s::bigint, %s::timestamptz, %s::timestamptz)"] * len(times))
+    params: list[Any] = [value for guest_id, (first, last) in times.items() for value in (guest_id, first, last)]
+    sql = (
+        "UPDATE guests_guest AS g SET first_visit_at = LEAST(g.first_visit_at, v.first_at), "  # noqa: S608
+        "last_visit_at = GREATEST(g.last_visit_at, v.last_at) "
+        f"FROM (VALUES {rows}) AS v(id, first_at, last_at) WHERE g.id = v.id"  # placeholders only
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

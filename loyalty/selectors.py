@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -177,6 +178,18 @@ def level_spend(*, guest_id: int, account: PointsAccount, context: ProgramContex
         total=Sum("total_amount")
     )["total"]
     return total or Decimal(0)
+
+
+def rolling_level_spends(*, guest_ids: Iterable[int], context: ProgramContext) -> dict[int, Decimal]:
+    """level_spend of many guests at once, for rolling thresholds (one GROUP BY); guests without checks are 0."""
+    since = timezone.now() - datetime.timedelta(days=context.program.level_rolling_days)
+    totals = (
+        AppliedCheck.objects.filter(guest_id__in=list(guest_ids), checked_at__gte=since, reversed_at__isnull=True)
+        .values("guest_id")
+        .annotate(total=Sum("total_amount"))
+        .values_list("guest_id", "total")
+    )
+    return dict(totals)
 
 
 def guest_balance(*, guest: Guest) -> Balance:

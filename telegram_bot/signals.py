@@ -10,15 +10,32 @@ from django.dispatch import receiver
 from django.utils import translation
 
 from loyalty.models import EntryKind, LedgerEntry
+from loyalty.services.check_batches import checks_applied
 from loyalty.services.checks import check_applied
+
+
+def _wants_receipt(guest: Any, outcome: Any) -> bool:
+    """Only guests linked to the bot get a receipt message, and only for checks that moved points."""
+    return guest.telegram_chat_id is not None and bool(outcome.earned or outcome.spent)
 
 
 @receiver(check_applied, dispatch_uid="telegram-check-receipt")
 def send_receipt_after_check(sender: Any, guest: Any, outcome: Any, **_kwargs: Any) -> None:
     from telegram_bot.tasks import send_check_receipt
 
+    if not _wants_receipt(guest, outcome):
+        return
     applied_check_id = outcome.applied_check.pk
     transaction.on_commit(lambda: send_check_receipt.delay(applied_check_id))
+
+
+@receiver(checks_applied, dispatch_uid="telegram-check-receipts")
+def send_receipts_after_checks(sender: Any, applied: list[tuple[Any, Any]], **_kwargs: Any) -> None:
+    from telegram_bot.tasks import send_check_receipts
+
+    ids = [outcome.applied_check.pk for guest, outcome in applied if _wants_receipt(guest, outcome)]
+    if ids:
+        transaction.on_commit(lambda: send_check_receipts.delay(ids))
 
 
 @receiver(post_save, sender=LedgerEntry, dispatch_uid="telegram-birthday-bonus")

@@ -34,6 +34,12 @@ def send_check_receipt(applied_check_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def send_check_receipts(applied_check_ids: list[int]) -> None:
+    for applied_check_id in applied_check_ids:
+        queue_check_receipt(applied_check_id=applied_check_id)
+
+
+@shared_task(acks_late=True)
 def start_broadcast(broadcast_id: int) -> int:
     return run_broadcast(broadcast_id=broadcast_id)
 

@@ -2,6 +2,7 @@
 
 - ledger: accrue_points, redeem_points, adjust_points, reverse_entry (locked, idempotent by key, audited)
 - checks: apply_check, reverse_check, quote_for_guest (a check at the till or from the POS, and its refund)
+- check_batches: apply_checks (many POS checks in one transaction, written together)
 - expiry: activate_pending_points, expire_points, warn_expiring_points (the daily sweeps)
 - levels: reevaluate_levels (nightly), level-up on a check
 - bonuses: grant_welcome_bonus, grant_birthday_bonuses, grant_referral_bonus
@@ -9,6 +10,7 @@
 """
 
 from loyalty.services.bonuses import grant_birthday_bonuses, grant_referral_bonus, grant_welcome_bonus
+from loyalty.services.check_batches import CheckResult, CheckToApply, apply_checks
 from loyalty.services.checks import CheckOutcome, apply_check, quote_for_guest, reverse_check
 from loyalty.services.expiry import activate_pending_points, expire_points, warn_expiring_points
 from loyalty.services.ledger import accrue_points, adjust_points, redeem_points, reverse_entry
@@ -29,12 +31,15 @@ from loyalty.services.program import (
 
 __all__ = [
     "CheckOutcome",
+    "CheckResult",
+    "CheckToApply",
     "DuplicateLevel",
     "DuplicatePromoCode",
     "accrue_points",
     "activate_pending_points",
     "adjust_points",
     "apply_check",
+    "apply_checks",
     "create_level",
     "create_promo",
     "create_promo_code",

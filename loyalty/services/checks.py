@@ -104,15 +104,17 @@ def quote_for_guest(
     available_points: int | None = None,
     level_id: int | None = None,
     lock_code: bool = False,
+    context: ProgramContext | None = None,
+    promos: tuple[rules.PromoSnapshot, ...] | None = None,
 ) -> tuple[rules.Quote, PromoCode | None, str]:
     """quote_check with this chain's settings, levels and promos, and the guest's balance, level, tags and usable
     promo code (read from their account unless given).
 
     Returns (quote, the usable promo code row or None, a refusal text for an unusable code). The API's /quote,
-    the cashier page and apply_check all call it.
+    the cashier page and apply_check all call it (a batch of checks passes the context and promos it read once).
     """
-    context = program_context()
-    promos = active_promos()
+    context = context or program_context()
+    promos = active_promos() if promos is None else promos
     code_row, code_refusal = None, ""
     if check.promo_code.strip():
         code_row = _usable_promo_code(check.promo_code, guest, lock=lock_code)

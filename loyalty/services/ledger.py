@@ -12,7 +12,7 @@ that expire first (then the oldest), and expiry removes what is left of a lot wh
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -95,6 +95,21 @@ def locked_account(guest_id: int) -> PointsAccount:
     return rows[0]
 
 
+def locked_accounts(guest_ids: Iterable[int]) -> dict[int, PointsAccount]:
+    """The accounts of many guests by guest id, locked in ascending guest id (the order every batch takes them,
+    so two batches with guests in common queue up instead of deadlocking); created on first use."""
+    ids = sorted(set(guest_ids))
+    locked = PointsAccount.objects.select_for_update().order_by("guest_id")
+    accounts = {account.guest_id: account for account in locked.filter(guest_id__in=ids)}
+    missing = [guest_id for guest_id in ids if guest_id not in accounts]
+    if missing:
+        PointsAccount.objects.bulk_create(
+            [PointsAccount(guest_id=guest_id) for guest_id in missing], ignore_conflicts=True
+        )
+        accounts.update({account.guest_id: account for account in locked.filter(guest_id__in=missing)})
+    return accounts
+
+
 def replayed_entry(
     key: str, *, guest_id: int, kind: str, points: int | None = None, reverses_id: int | None = None
 ) -> LedgerEntry | None:
@@ -133,7 +148,7 @@ def expiry_for(available_at: datetime.datetime, context: ProgramContext) -> date
     return local_midnight(last_day + datetime.timedelta(days=1), context)
 
 
-def add_lot(
+def new_lot(
     account: PointsAccount,
     *,
     kind: str,
@@ -148,10 +163,11 @@ def add_lot(
     delay_hours: int = 0,
     now: datetime.datetime | None = None,
 ) -> LedgerEntry:
-    """A positive entry (a FIFO lot), pending for `delay_hours`; the caller saves the account."""
+    """A positive entry (a FIFO lot), pending for `delay_hours`, not saved yet; the account's figures move at once
+    (the caller saves both: add_lot one by one, a check batch all together)."""
     now = now or timezone.now()
     available_at = now + datetime.timedelta(hours=delay_hours)
-    entry = LedgerEntry.objects.create(
+    entry = LedgerEntry(
         kind=kind,
         points=points,
         guest_id=account.guest_id,
@@ -171,6 +187,13 @@ def add_lot(
         account.pending += points
     else:
         account.available += points
+    return entry
+
+
+def add_lot(account: PointsAccount, **lot: Any) -> LedgerEntry:
+    """new_lot, saved; the caller saves the account."""
+    entry = new_lot(account, **lot)
+    entry.save(force_insert=True)
     return entry
 
 

@@ -55,11 +55,15 @@ def record_level_change(
     return change
 
 
-def raise_level_if_reached(*, account: PointsAccount, context: ProgramContext) -> LevelChange | None:
-    """After a check: move the (locked) account up when its spend reaches a higher level. Never down here."""
+def raise_level_if_reached(
+    *, account: PointsAccount, context: ProgramContext, spend: Decimal | None = None
+) -> LevelChange | None:
+    """After a check: move the (locked) account up when its spend reaches a higher level. Never down here.
+    `spend` is what the thresholds compare with, when the caller knows it (a batch of checks keeps it in memory)."""
     if not context.levels:
         return None
-    spend = level_spend(guest_id=account.guest_id, account=account, context=context)
+    if spend is None:
+        spend = level_spend(guest_id=account.guest_id, account=account, context=context)
     current = context.level(account.level_id)
     target = rules.level_for_spend(context.levels, spend)
     if target is None or (current is not None and target.threshold_amount <= current.threshold_amount):

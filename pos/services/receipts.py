@@ -6,10 +6,12 @@ reads the stored receipt and answers with its status and result.
 
 Processing claims received receipts in batches (SELECT ... FOR UPDATE SKIP LOCKED) inside the transaction
 that writes their ledger entries, so a crash rolls the claim back with the points, and two workers never take
-the same receipt. The loyalty services run each receipt in their own savepoint: one failure marks that receipt
-failed (retried with backoff) without undoing the others; the outcomes are written with one UPDATE per batch.
-Accounts are locked in ascending guest id, so parallel drains cannot deadlock. The loyalty ledger's idempotency
-key (connection + operation + external id) is the last guard against a second accrual.
+the same receipt. The batch's guests are found together and its sales go through the loyalty core together
+(loyalty.services.apply_checks: a handful of statements per batch); a refusal by a business rule is that
+receipt's outcome, and should the batch fail as a whole, its sales are run one at a time, each in a savepoint, so
+one bad receipt fails alone (retried with backoff). The outcomes are written with one UPDATE per batch. Accounts
+are locked in ascending guest id, so parallel drains cannot deadlock. The loyalty ledger's idempotency key
+(connection + operation + external id) is the last guard against a second accrual.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import ipaddress
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -32,14 +35,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import record_audit
-from guests.errors import GuestNotFound
 from guests.models import Guest
 from guests.phones import normalize_phone
-from guests.selectors import lookup_guest
+from guests.selectors import lookup_guests
 from loyalty.errors import CheckNotFound
 from loyalty.rules import Check, CheckLine
-from loyalty.services import apply_check, reverse_check
-from maxloyalty.errors import Conflict, DomainError, ValidationFailed
+from loyalty.services import CheckResult, CheckToApply, apply_checks, reverse_check
+from maxloyalty.db import update_rows
+from maxloyalty.errors import Conflict, DomainError
 from maxloyalty.request_context import current_client_ip, current_request_id
 from pos.check_format import PosCheck
 from pos.models import Receipt, ReceiptOperation, ReceiptStatus, RejectedAttempt
@@ -267,28 +270,28 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
             .select_related("restaurant")
             .order_by("id")[:limit]
         )
-        guests = {receipt.pk: _guest_for(receipt) for receipt in batch if receipt.operation == ReceiptOperation.SALE}
+        sales = [receipt for receipt in batch if receipt.operation == ReceiptOperation.SALE]
+        guests = _guests_for(sales)
         # Every batch locks points accounts in ascending guest id, so two workers running batches with guests in
         # common wait for each other instead of deadlocking. Refunds come after the sales (saved first), so a
         # refund finds its sale processed even when both arrived in this batch.
-        sales = sorted(
-            (receipt for receipt in batch if receipt.operation == ReceiptOperation.SALE),
-            key=lambda receipt: _lock_order(receipt, guests[receipt.pk]),
-        )
+        sales.sort(key=lambda receipt: _lock_order(receipt, guests.get(receipt.pk)))
+        _process_sales(sales, guests, now)
+        if sales:
+            update_rows(Receipt, sales, _OUTCOME_FIELDS)
         refunds = [receipt for receipt in batch if receipt.operation == ReceiptOperation.REFUND]
-        for group in (sales, refunds):
-            for receipt in group:
-                _process_claimed(receipt, now, guest=guests.get(receipt.pk))
-            if group:
-                Receipt.objects.bulk_update(group, _OUTCOME_FIELDS)
+        for receipt in refunds:
+            _process_claimed(receipt, now, lambda receipt=receipt: _refund(receipt))
+        if refunds:
+            update_rows(Receipt, refunds, _OUTCOME_FIELDS)
         retry_times = [r.next_attempt_at for r in batch if r.status == ReceiptStatus.FAILED and r.next_attempt_at]
         if retry_times:
             _schedule_retry(min(retry_times), now)
     return len(batch)
 
 
-def _lock_order(receipt: Receipt, guest: Any) -> tuple[int, int]:
-    return (guest.pk, receipt.pk) if isinstance(guest, Guest) else (0, receipt.pk)
+def _lock_order(receipt: Receipt, guest: Guest | None) -> tuple[int, int]:
+    return (guest.pk, receipt.pk) if guest is not None else (0, receipt.pk)
 
 
 def _schedule_retry(when: datetime, now: datetime) -> None:
@@ -314,20 +317,66 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def _process_claimed(receipt: Receipt, now: datetime, *, guest: Any = None) -> None:
-    """Apply one receipt; its outcome is set on the object (the batch writes them). The loyalty services run in
-    their own savepoint, so a refusal or failure there undoes only this receipt's ledger work."""
+def _process_claimed(receipt: Receipt, now: datetime, work: Callable[[], Outcome]) -> None:
+    """Run one receipt's work; its outcome is set on the object (the batch writes them). The loyalty services run
+    in their own savepoint, so a refusal or failure there undoes only this receipt's ledger work."""
     receipt.attempts += 1
     try:
-        if isinstance(guest, Exception):
-            raise guest
-        outcome = _sale(receipt, guest) if receipt.operation == ReceiptOperation.SALE else _refund(receipt)
-        _finish(receipt, outcome, now)
+        _finish(receipt, work(), now)
     except RetryLater as error:
         _fail(receipt, now, reason=error.reason, detail=error.detail)
     except Exception as error:
         logger.exception("POS receipt %s failed", receipt.pk)
         _fail(receipt, now, reason="error", detail=f"{type(error).__name__}: {error}"[:2000])
+
+
+def _process_sales(sales: list[Receipt], guests: dict[int, Guest], now: datetime) -> None:
+    """The sales of a batch: those naming a known guest go through the loyalty core together (apply_checks); when
+    that fails as a whole (an unexpected error), each is tried on its own so one bad receipt fails alone."""
+    to_apply = [receipt for receipt in sales if receipt.guest_identifier and receipt.pk in guests]
+    for receipt in sales:
+        if receipt.pk not in guests:
+            reason = "guest_not_found" if receipt.guest_identifier else "no_guest"
+            _process_claimed(receipt, now, lambda reason=reason: Outcome(reason=reason))
+    if not to_apply:
+        return
+    items = [_check_to_apply(receipt, guests[receipt.pk]) for receipt in to_apply]
+    try:
+        results = apply_checks(items)
+    except Exception:
+        logger.warning("POS batch of %s receipts failed together: one at a time", len(items), exc_info=True)
+        for receipt, item in zip(to_apply, items, strict=True):
+            _process_claimed(receipt, now, lambda item=item: _sale_outcome(item, apply_checks([item])[0]))
+        return
+    for receipt, item, result in zip(to_apply, items, results, strict=True):
+        _process_claimed(receipt, now, lambda item=item, result=result: _sale_outcome(item, result))
+
+
+def loyalty_check_for(receipt: Receipt) -> Check:
+    zone = restaurant_zone(receipt.restaurant)
+    return Check(
+        total_amount=receipt.total_amount,
+        currency=receipt.currency,
+        lines=tuple(
+            CheckLine(
+                sku=line.get("sku", ""),
+                name=line.get("name", ""),
+                category=line.get("category", ""),
+                quantity=_decimal(line.get("quantity")),
+                price=_decimal(line.get("price")),
+                discount=_decimal(line.get("discount")),
+            )
+            for line in receipt.lines
+        ),
+        points_to_spend=receipt.points_requested,
+        at=(receipt.closed_at or receipt.received_at).astimezone(zone),
+        restaurant_id=receipt.restaurant_id,
+        promo_code=receipt.promo_code,
+    )
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value if value not in (None, "") else 0))
 
 
 _OUTCOME_FIELDS = [
@@ -367,70 +416,41 @@ def _fail(receipt: Receipt, now: datetime, *, reason: str, detail: str) -> None:
     receipt.next_attempt_at = now + backoff(receipt.attempts) if receipt.attempts < MAX_ATTEMPTS else None
 
 
-def _guest_for(receipt: Receipt) -> Guest | Exception | None:
-    """The guest the receipt names; None when unknown or not named; the error when the lookup itself failed."""
-    if not receipt.guest_identifier:
-        return None
-    try:
-        return lookup_guest(access=None, **{receipt.guest_identifier_kind: receipt.guest_identifier})
-    except (GuestNotFound, ValidationFailed):
-        return None
-    except Exception as error:  # reported on this receipt only (see _process_claimed)
-        return error
+def _guests_for(sales: list[Receipt]) -> dict[int, Guest]:
+    """The guests the sales name, by receipt id (unknown or unnamed guests are left out): one query per kind."""
+    named = [receipt for receipt in sales if receipt.guest_identifier and receipt.guest_identifier_kind]
+    found = lookup_guests((receipt.guest_identifier_kind, receipt.guest_identifier) for receipt in named)
+    return {
+        receipt.pk: found[key]
+        for receipt in named
+        if (key := (receipt.guest_identifier_kind, receipt.guest_identifier)) in found
+    }
 
 
-def loyalty_check_for(receipt: Receipt) -> Check:
-    zone = restaurant_zone(receipt.restaurant)
-    return Check(
-        total_amount=receipt.total_amount,
-        currency=receipt.currency,
-        lines=tuple(
-            CheckLine(
-                sku=line.get("sku", ""),
-                name=line.get("name", ""),
-                category=line.get("category", ""),
-                quantity=_decimal(line.get("quantity")),
-                price=_decimal(line.get("price")),
-                discount=_decimal(line.get("discount")),
-            )
-            for line in receipt.lines
-        ),
-        points_to_spend=receipt.points_requested,
-        at=(receipt.closed_at or receipt.received_at).astimezone(zone),
-        restaurant_id=receipt.restaurant_id,
-        promo_code=receipt.promo_code,
+def _check_to_apply(receipt: Receipt, guest: Guest) -> CheckToApply:
+    return CheckToApply(
+        guest=guest,
+        check=loyalty_check_for(receipt),
+        restaurant=receipt.restaurant,
+        idempotency_key=receipt.idempotency_key,
+        receipt_id=receipt.pk,
     )
 
 
-def _decimal(value: Any) -> Decimal:
-    return Decimal(str(value if value not in (None, "") else 0))
-
-
-def _sale(receipt: Receipt, guest: Guest | None) -> Outcome:
-    if not receipt.guest_identifier:
-        return Outcome(reason="no_guest")
-    if guest is None:
-        return Outcome(reason="guest_not_found")
-    try:
-        result = apply_check(
-            guest=guest,
-            check=loyalty_check_for(receipt),
-            restaurant=receipt.restaurant,
-            idempotency_key=receipt.idempotency_key,
-            actor=None,
-            receipt_id=receipt.pk,
-        )
-    except DomainError as refusal:  # a business rule said no (blocked guest, ...): processed, nothing earned
-        return Outcome(reason=refusal.code, detail=str(refusal.message), guest_id=guest.pk)
+def _sale_outcome(item: CheckToApply, result: CheckResult) -> Outcome:
+    """What the loyalty core's answer means for the receipt: a refusal by a business rule (blocked guest, ...) is
+    processed with nothing earned; less spent than asked is recorded with the reason."""
+    if isinstance(result, DomainError):
+        return Outcome(reason=result.code, detail=str(result.message), guest_id=item.guest.pk)
     reason = ""
-    if result.spent < receipt.points_requested:
+    if result.spent < item.check.points_to_spend:
         reason = "redemption_limited"  # processed with the allowed part; the loyalty rules say why
     elif result.refused_reason:
         reason = "promo_code_refused"
     return Outcome(
         reason=reason,
         detail=result.refused_reason,
-        guest_id=guest.pk,
+        guest_id=item.guest.pk,
         points_earned=result.earned,
         points_spent=result.spent,
         visit_id=result.visit.pk if result.visit is not None else None,

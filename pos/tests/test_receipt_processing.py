@@ -89,10 +89,10 @@ def test_blocked_guest_gets_nothing_and_the_receipt_says_so(webhook, guest):
 
 
 def test_an_unexpected_failure_marks_the_receipt_failed_and_schedules_a_retry(webhook, guest, monkeypatch):
-    def broken(**kwargs):
+    def broken(items):
         raise RuntimeError("ledger unavailable")
 
-    monkeypatch.setattr("pos.services.receipts.apply_check", broken)
+    monkeypatch.setattr("pos.services.receipts.apply_checks", broken)
     webhook.post(check_payload("P-8", guest=guest))
     before = timezone.now()
     process_everything()
@@ -105,18 +105,18 @@ def test_an_unexpected_failure_marks_the_receipt_failed_and_schedules_a_retry(we
 
 
 def test_failed_receipt_is_retried_when_due_and_then_succeeds(webhook, guest, monkeypatch):
-    calls = {"count": 0}
-    from loyalty.services import apply_check
+    state = {"broken": True}
+    from loyalty.services import apply_checks
 
-    def flaky(**kwargs):
-        calls["count"] += 1
-        if calls["count"] == 1:
+    def flaky(items):
+        if state["broken"]:
             raise RuntimeError("deadlock detected")
-        return apply_check(**kwargs)
+        return apply_checks(items)
 
-    monkeypatch.setattr("pos.services.receipts.apply_check", flaky)
+    monkeypatch.setattr("pos.services.receipts.apply_checks", flaky)
     webhook.post(check_payload("P-9", guest=guest))
     process_everything()
+    state["broken"] = False
     Receipt.objects.filter(external_id="P-9").update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     process_everything()
     stored = receipt("P-9")
@@ -125,7 +125,7 @@ def test_failed_receipt_is_retried_when_due_and_then_succeeds(webhook, guest, mo
 
 
 def test_retries_stop_after_the_last_attempt(webhook, guest, monkeypatch):
-    monkeypatch.setattr("pos.services.receipts.apply_check", lambda **kwargs: 1 / 0)
+    monkeypatch.setattr("pos.services.receipts.apply_checks", lambda items: 1 / 0)
     webhook.post(check_payload("P-10", guest=guest))
     for _attempt in range(MAX_ATTEMPTS):
         Receipt.objects.filter(external_id="P-10").update(next_attempt_at=timezone.now() - timedelta(seconds=1))
@@ -136,14 +136,14 @@ def test_retries_stop_after_the_last_attempt(webhook, guest, monkeypatch):
 
 def test_a_failure_of_one_receipt_does_not_undo_the_others_in_its_batch(webhook, make_guest, monkeypatch):
     good, bad = make_guest(), make_guest()
-    from loyalty.services import apply_check
+    from loyalty.services import apply_checks
 
-    def picky(**kwargs):
-        if kwargs["guest"].pk == bad.pk:
+    def picky(items):
+        if any(item.guest.pk == bad.pk for item in items):
             raise RuntimeError("bad guest row")
-        return apply_check(**kwargs)
+        return apply_checks(items)
 
-    monkeypatch.setattr("pos.services.receipts.apply_check", picky)
+    monkeypatch.setattr("pos.services.receipts.apply_checks", picky)
     webhook.post(check_payload("B-1", guest=good))
     webhook.post(check_payload("B-2", guest=bad))
     webhook.post(check_payload("B-3", guest=good, closed_at="2026-11-25T20:00:00+03:00"))
@@ -155,7 +155,7 @@ def test_a_failure_of_one_receipt_does_not_undo_the_others_in_its_batch(webhook,
 def test_rerun_of_a_failed_receipt_processes_it_again(
     webhook, guest, alpha, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr("pos.services.receipts.apply_check", lambda **kwargs: 1 / 0)
+    monkeypatch.setattr("pos.services.receipts.apply_checks", lambda items: 1 / 0)
     webhook.post(check_payload("P-11", guest=guest))
     process_everything()
     monkeypatch.undo()
