@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts.views import auth as views
+from accounts.views import switchers
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,6 +10,8 @@ urlpatterns = [
     path("logout/", views.sign_out, name="logout"),
     path("chains/", views.chain_chooser, name="chain-chooser"),
     path("handoff/", views.handoff, name="handoff"),
+    path("chains/switch/", switchers.switch_chain, name="switch-chain"),
+    path("restaurant/", switchers.switch_restaurant, name="switch-restaurant"),
     path("password/change/", views.PasswordChange.as_view(), name="password-change"),
     path(
         "password/change/done/",

@@ -9,12 +9,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.access import ChainAccess, access_for, permission_required_page
+from accounts.restaurant_choice import chosen_restaurant_id
 from accounts.roles import Permission
 from analytics.forms import AnalyticsFilterForm
 from analytics.metrics import Period
 from analytics.reports import report_tables, table_by_slug, tables_as_csv, tables_as_xlsx
 from analytics.selectors import analytics_data, dashboard_data, scoped_period, visible_restaurants
-from pos.models import RestaurantStatus
+from pos.models import Restaurant, RestaurantStatus
 
 
 def _access(request: HttpRequest) -> ChainAccess:
@@ -24,18 +25,30 @@ def _access(request: HttpRequest) -> ChainAccess:
 
 
 def _filtered(request: HttpRequest) -> tuple[AnalyticsFilterForm, Period]:
+    """The period and restaurant asked for in the URL; without ?restaurant= the one chosen in the layout's switcher."""
     access = _access(request)
     form = AnalyticsFilterForm(request.GET or None, restaurants=visible_restaurants(access))
     values: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()  # a field in error (e.g. someone else's restaurant) falls back to its default
         values = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
-    period = scoped_period(
-        access=access, start=values.get("start"), end=values.get("end"), restaurant_id=values.get("restaurant")
-    )
+    explicit = "restaurant" in request.GET
+    restaurant_id = values.get("restaurant") if explicit else chosen_restaurant_id(request, access)
+    period = scoped_period(access=access, start=values.get("start"), end=values.get("end"), restaurant_id=restaurant_id)
     if not form.is_bound:
-        form.initial = {"start": period.start, "end": period.end}
+        form.initial = {"start": period.start, "end": period.end, "restaurant": restaurant_id}
+    elif not explicit and restaurant_id is not None:
+        form.data = form.data.copy()
+        form.data["restaurant"] = str(restaurant_id)  # the filter shows the restaurant the figures are for
     return form, period
+
+
+def _dashboard_restaurant(request: HttpRequest, access: ChainAccess, restaurants: list[Restaurant]) -> int | None:
+    """?restaurant= when it names one of the viewer's restaurants (empty: all), else the switcher's choice."""
+    if "restaurant" not in request.GET:
+        return chosen_restaurant_id(request, access)
+    wanted = request.GET["restaurant"]
+    return next((restaurant.pk for restaurant in restaurants if str(restaurant.pk) == wanted), None)
 
 
 def _chart_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -75,14 +88,16 @@ def _chart_data(data: dict[str, Any]) -> dict[str, Any]:
 @permission_required_page(Permission.VIEW_DASHBOARD)
 def dashboard(request: HttpRequest) -> HttpResponse:
     access = _access(request)
-    period = scoped_period(access=access)
-    data = dashboard_data(period)
     restaurants = visible_restaurants(access)
+    restaurant_id = _dashboard_restaurant(request, access, restaurants)
+    period = scoped_period(access=access, restaurant_id=restaurant_id)
+    data = dashboard_data(period)
     return render(
         request,
         "analytics/dashboard.html",
         {
             "period": period,
+            "restaurant": next((restaurant for restaurant in restaurants if restaurant.pk == restaurant_id), None),
             "data": data,
             "chart_data": _chart_data(data),
             "can_analyse": access.can(Permission.VIEW_ANALYTICS),
