@@ -1,7 +1,10 @@
 """The chain's metrics over a date range and a set of restaurants (None: all, including unattributed rows).
 
 Day-additive figures come from the daily roll-ups (analytics.models.DailyRestaurantStats); figures that need distinct
-guests (active guests, repeat rate, cohorts, RFM, top guests) read the raw visits. Callers cache (analytics.selectors).
+guests (repeat rate, visit frequency, cohorts, RFM, top guests) come from the guest × month roll-up
+(analytics.models.GuestMonthActivity) plus the raw visits of an edge month the period covers only in part, so they
+equal a count over the raw visits for any date range. Active guests read the raw visits. Callers cache
+(analytics.selectors).
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from analytics.models import DailyRestaurantStats
-from analytics.rollups import day_bounds
+from analytics.models import DailyRestaurantStats, GuestMonthActivity
+from analytics.rollups import day_bounds, month_bounds, month_of, next_month
 from analytics.routers import analytics_connection
 from guests.models import Guest, GuestStatus, Visit
 from loyalty.models import PointsAccount, ProgramSettings, PromoCodeUse
@@ -159,63 +162,79 @@ def active_guests(period: Period, days: int) -> int:
     return int(count)
 
 
-def visit_habits(period: Period) -> dict[str, Any]:
-    """Repeat-visit rate (share of visiting guests who came at least twice) and visits per visiting guest."""
-    start, end = period.bounds
+# --- per-guest figures: the guest × month roll-up, plus raw visits in the partial months at the period's edges -----
+
+
+def _activity_scope(period: Period) -> tuple[str, list[Any]]:
+    """Rows of GuestMonthActivity for the period's restaurants (the whole-chain rows when it has none)."""
+    if period.restaurant_ids is None:
+        return "restaurant_id IS NULL", []
+    return "restaurant_id = ANY(%s)", [sorted(period.restaurant_ids)]
+
+
+def _has_visits(period: Period, start: dt.datetime, end: dt.datetime) -> bool:
     where, params = _restaurant_sql(period, "restaurant_id")
-    guests, repeaters, visits = _fetch(
-        "SELECT count(*), count(*) FILTER (WHERE n >= 2), coalesce(sum(n), 0) FROM ("  # noqa: S608
-        f"SELECT guest_id, count(*) AS n FROM {Visit._meta.db_table} "
-        f"WHERE visited_at >= %s AND visited_at < %s{where} GROUP BY guest_id) per_guest",
+    ((found,),) = _fetch(
+        f"SELECT EXISTS (SELECT 1 FROM {Visit._meta.db_table} "  # noqa: S608
+        f"WHERE visited_at >= %s AND visited_at < %s{where})",
         [start, end, *params],
-    )[0]
-    return {
-        "visiting_guests": guests,
-        "repeat_guests": repeaters,
-        "repeat_rate_percent": _share(repeaters, guests),
-        "visits_per_guest": (Decimal(visits) / guests).quantize(CENT) if guests else None,
-    }
-
-
-def _add_months(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + count
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def retention_cohort_sql(period: Period) -> tuple[str, list[Any]]:
-    """The heaviest metric's query (every visit up to the period's end); the benchmark times it bare."""
-    _start, end = period.bounds
-    where, params = _restaurant_sql(period, "restaurant_id")
-    sql = (
-        "WITH months AS ("  # noqa: S608
-        f"  SELECT guest_id, date_trunc('month', visited_at AT TIME ZONE %s)::date AS month "
-        f"  FROM {Visit._meta.db_table} WHERE visited_at < %s{where} GROUP BY 1, 2), "
-        "cohorts AS (SELECT guest_id, min(month) AS cohort FROM months GROUP BY guest_id HAVING min(month) >= %s) "
-        "SELECT cohort, month, count(*) FROM months JOIN cohorts USING (guest_id) GROUP BY 1, 2 ORDER BY 1, 2"
     )
-    return sql, [period.zone.key, end, *params, period.start.replace(day=1)]
+    return bool(found)
 
 
-def retention_cohorts(period: Period) -> list[dict[str, Any]]:
-    """Guests grouped by the month of their first visit (months of the period); for each later month up to the
-    period's end, the share of the cohort who visited again. Only visits to the period's restaurants count."""
-    rows = _fetch(*retention_cohort_sql(period))
-    counts: dict[dt.date, dict[dt.date, int]] = defaultdict(dict)
-    for cohort, month, count in rows:
-        counts[cohort][month] = count
-    last_month = period.end.replace(day=1)
-    table = []
-    for cohort in sorted(counts):
-        size = counts[cohort][cohort]
-        cells = []
-        month, offset = cohort, 0
-        while month <= last_month:
-            returned = counts[cohort].get(month, 0)
-            cells.append({"offset": offset, "guests": returned, "percent": _share(returned, size)})
-            offset += 1
-            month = _add_months(cohort, offset)
-        table.append({"cohort": cohort, "size": size, "months": cells})
-    return table
+@dataclass(frozen=True)
+class _Split:
+    """The period as whole months read from the roll-up (first..last, or None) and UTC ranges of raw visits."""
+
+    months: tuple[dt.date, dt.date] | None
+    raw: list[tuple[dt.datetime, dt.datetime]]
+
+
+def _split(period: Period) -> _Split:
+    """A month at an edge of the period counts as whole when the period covers it, or when the period's
+    restaurants had no visit in its part outside the period (e.g. the rest of the current month): then its
+    roll-up rows are exactly the visits inside the period. Otherwise that month's part is read raw."""
+    start, end = period.bounds
+    first, last = month_of(period.start), month_of(period.end)
+    first_start, _first_end = month_bounds(first, period.zone)
+    last_start, last_end = month_bounds(last, period.zone)
+    whole_first = start == first_start or not _has_visits(period, first_start, start)
+    whole_last = end == last_end or not _has_visits(period, end, last_end)
+    if first == last:
+        return _Split((first, first), []) if whole_first and whole_last else _Split(None, [(start, end)])
+    raw = []
+    if not whole_first:
+        raw.append((start, month_bounds(first, period.zone)[1]))
+        first = next_month(first)
+    if not whole_last:
+        raw.append((last_start, end))
+        last = _add_months(last, -1)
+    return _Split((first, last) if first <= last else None, raw)
+
+
+def _per_guest_sql(period: Period) -> tuple[str, list[Any]]:
+    """guest_id, visits (n), spend and last visit time of each guest who visited the period's restaurants in it."""
+    split = _split(period)
+    parts, params = [], []
+    if split.months is not None:
+        scope, scope_params = _activity_scope(period)
+        parts.append(
+            "SELECT guest_id, visits AS n, amount AS spend, last_visited_at AS last_at "  # noqa: S608
+            f"FROM {GuestMonthActivity._meta.db_table} WHERE {scope} AND month >= %s AND month <= %s"
+        )
+        params += [*scope_params, *split.months]
+    where, restaurant_params = _restaurant_sql(period, "restaurant_id")
+    for start, end in split.raw:
+        parts.append(
+            f"SELECT guest_id, 1 AS n, check_amount AS spend, visited_at AS last_at FROM {Visit._meta.db_table} "  # noqa: S608
+            f"WHERE visited_at >= %s AND visited_at < %s{where}"
+        )
+        params += [start, end, *restaurant_params]
+    sql = (
+        "SELECT guest_id, sum(n) AS n, sum(spend) AS spend, max(last_at) AS last_at "  # noqa: S608
+        f"FROM ({' UNION ALL '.join(parts)}) activity GROUP BY guest_id"
+    )
+    return sql, params
 
 
 SEGMENTS = [
@@ -228,31 +247,55 @@ SEGMENTS = [
 ]
 
 
-def rfm_segments(period: Period) -> list[dict[str, Any]]:
-    """Guests who visited in the period, segmented by recency (days from their last visit to the period's end),
-    frequency (visits in the period) and monetary value (spend in the period against the average guest's)."""
-    start, end = period.bounds
-    where, params = _restaurant_sql(period, "restaurant_id")
+def guest_figures(period: Period, top: int = 10) -> dict[str, Any]:
+    """Repeat-visit rate and visit frequency, RFM segments and the top guests by spend: one pass over the guests
+    who visited the period's restaurants in the period (see visit_habits, rfm_segments, top_guests)."""
+    per_guest, params = _per_guest_sql(period)
+    _start, end = period.bounds
     rows = _fetch(
-        "WITH g AS ("  # noqa: S608
-        f"  SELECT guest_id, max(visited_at) AS last_at, count(*) AS n, sum(check_amount) AS spend "
-        f"  FROM {Visit._meta.db_table} WHERE visited_at >= %s AND visited_at < %s{where} GROUP BY guest_id), "
+        f"WITH g AS MATERIALIZED ({per_guest}), "  # noqa: S608
         "s AS (SELECT *, extract(epoch FROM %s - last_at) / 86400 AS idle_days, avg(spend) OVER () AS avg_spend "
         "  FROM g) "
-        "SELECT CASE "
+        "SELECT 'segment', CASE "
         "  WHEN idle_days <= 30 AND n >= 5 AND spend >= avg_spend THEN 'champions' "
         "  WHEN idle_days <= 90 AND n >= 2 THEN 'loyal' "
         "  WHEN idle_days <= 30 THEN 'new' "
         "  WHEN idle_days <= 90 THEN 'promising' "
-        "  WHEN n >= 2 THEN 'at_risk' ELSE 'lost' END AS segment, "
-        "count(*), sum(n), sum(spend) FROM s GROUP BY 1",
-        [start, end, *params, end],
+        "  WHEN n >= 2 THEN 'at_risk' ELSE 'lost' END, "
+        "count(*), sum(n), sum(spend), count(*) FILTER (WHERE n >= 2), NULL::bigint FROM s GROUP BY 2 "
+        "UNION ALL (SELECT 'top', NULL, NULL, n, spend, NULL, guest_id FROM g ORDER BY spend DESC, guest_id LIMIT %s)",
+        [*params, end, top],
     )
-    found = {segment: (count, visits, spend) for segment, count, visits, spend in rows}
-    total = sum(count for count, _v, _s in found.values())
+    segments = {row[1]: row[2:6] for row in rows if row[0] == "segment"}
+    leaders = [
+        {"guest_id": guest_id, "spend_amount": spend, "visits": int(visits)}
+        for kind, _segment, _count, visits, spend, _repeaters, guest_id in rows
+        if kind == "top"
+    ]
+    return {
+        "habits": _habits(segments),
+        "rfm": _segment_table(segments),
+        "top_guests": _named(leaders),
+    }
+
+
+def _habits(segments: dict[str, tuple[Any, ...]]) -> dict[str, Any]:
+    guests = sum(count for count, _visits, _spend, _repeaters in segments.values())
+    repeaters = sum(repeaters for _count, _visits, _spend, repeaters in segments.values())
+    visits = sum((visits for _count, visits, _spend, _repeaters in segments.values()), Decimal(0))
+    return {
+        "visiting_guests": guests,
+        "repeat_guests": repeaters,
+        "repeat_rate_percent": _share(repeaters, guests),
+        "visits_per_guest": (Decimal(visits) / guests).quantize(CENT) if guests else None,
+    }
+
+
+def _segment_table(segments: dict[str, tuple[Any, ...]]) -> list[dict[str, Any]]:
+    total = sum(count for count, _visits, _spend, _repeaters in segments.values())
     table = []
     for code, name, definition in SEGMENTS:
-        count, visits, spend = found.get(code, (0, 0, ZERO))
+        count, visits, spend, _repeaters = segments.get(code, (0, 0, ZERO, 0))
         table.append(
             {
                 "segment": code,
@@ -268,17 +311,7 @@ def rfm_segments(period: Period) -> list[dict[str, Any]]:
     return table
 
 
-def top_guests(period: Period, limit: int = 10) -> list[dict[str, Any]]:
-    """Guests who spent most in the period (names only: contacts stay on the guest pages)."""
-    start, end = period.bounds
-    visits = Visit.objects.using(_db()).filter(visited_at__gte=start, visited_at__lt=end)
-    if period.restaurant_ids is not None:
-        visits = visits.filter(restaurant_id__in=period.restaurant_ids)
-    rows = list(
-        visits.values("guest_id")
-        .annotate(spend_amount=Sum("check_amount"), visits=Count("id"))
-        .order_by("-spend_amount", "guest_id")[:limit]
-    )
+def _named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     names = {
         guest.id: guest
         for guest in Guest.objects.using(_db())
@@ -286,9 +319,92 @@ def top_guests(period: Period, limit: int = 10) -> list[dict[str, Any]]:
         .only("id", "first_name", "last_name", "status")
     }
     for row in rows:
-        guest = names.get(row["guest_id"])
-        row["name"] = _display_name(guest)
+        row["name"] = _display_name(names.get(row["guest_id"]))
     return rows
+
+
+def visit_habits(period: Period) -> dict[str, Any]:
+    """Repeat-visit rate (share of visiting guests who came at least twice) and visits per visiting guest."""
+    return dict(guest_figures(period, top=0)["habits"])
+
+
+def rfm_segments(period: Period) -> list[dict[str, Any]]:
+    """Guests who visited in the period, segmented by recency (days from their last visit to the period's end),
+    frequency (visits in the period) and monetary value (spend in the period against the average guest's)."""
+    return list(guest_figures(period, top=0)["rfm"])
+
+
+def top_guests(period: Period, limit: int = 10) -> list[dict[str, Any]]:
+    """Guests who spent most in the period (names only: contacts stay on the guest pages)."""
+    return list(guest_figures(period, top=limit)["top_guests"])
+
+
+def _add_months(month: dt.date, count: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _cohort_counts(period: Period) -> dict[dt.date, dict[dt.date, int]]:
+    """{cohort month: {month: guests of the cohort who visited in it}} from the roll-up; when the period's last
+    month goes on past its end with visits, that month's column is counted from the raw visits before the end."""
+    _start, end = period.bounds
+    first, last = month_of(period.start), month_of(period.end)
+    last_start, last_end = month_bounds(last, period.zone)
+    whole_last = end == last_end or not _has_visits(period, end, last_end)
+    last_rolled_up = last if whole_last else _add_months(last, -1)
+    scope, scope_params = _activity_scope(period)
+    table = GuestMonthActivity._meta.db_table
+    counts: dict[dt.date, dict[dt.date, int]] = defaultdict(dict)
+    if period.restaurant_ids is not None and len(period.restaurant_ids) > 1:
+        # Several restaurants: a guest's cohort is their earliest first month among them, and a guest who first
+        # came to one of them before the period belongs to an earlier cohort.
+        rows = _fetch(
+            "SELECT cohort, month, count(DISTINCT guest_id) FROM ("  # noqa: S608
+            "  SELECT guest_id, month, min(first_visit_month) OVER (PARTITION BY guest_id) AS cohort "
+            f"  FROM {table} a WHERE {scope} AND first_visit_month >= %s AND month <= %s "
+            f"  AND NOT EXISTS (SELECT 1 FROM {table} o WHERE o.guest_id = a.guest_id "
+            f"    AND o.{scope} AND o.first_visit_month < %s)) rows GROUP BY 1, 2",
+            [*scope_params, first, last_rolled_up, *scope_params, first],
+        )
+    else:
+        rows = _fetch(
+            f"SELECT first_visit_month, month, count(*) FROM {table} "  # noqa: S608
+            f"WHERE {scope} AND first_visit_month >= %s AND month <= %s GROUP BY 1, 2",
+            [*scope_params, first, last_rolled_up],
+        )
+    for cohort, month, count in rows:
+        counts[cohort][month] = count
+    if not whole_last:
+        where, params = _restaurant_sql(period, "v.restaurant_id")
+        for cohort, count in _fetch(
+            "SELECT cohort, count(*) FROM ("  # noqa: S608
+            f"  SELECT DISTINCT v.guest_id, (SELECT min(o.first_visit_month) FROM {table} o "
+            f"    WHERE o.guest_id = v.guest_id AND o.{scope}) AS cohort "
+            f"  FROM {Visit._meta.db_table} v WHERE v.visited_at >= %s AND v.visited_at < %s{where}) visitors "
+            "WHERE cohort >= %s GROUP BY 1",
+            [*scope_params, last_start, end, *params, first],
+        ):
+            counts[cohort][last] = count
+    return counts
+
+
+def retention_cohorts(period: Period) -> list[dict[str, Any]]:
+    """Guests grouped by the month of their first visit (months of the period); for each later month up to the
+    period's end, the share of the cohort who visited again. Only visits to the period's restaurants count."""
+    counts = _cohort_counts(period)
+    last_month = period.end.replace(day=1)
+    table = []
+    for cohort in sorted(counts):
+        size = counts[cohort][cohort]
+        cells = []
+        month, offset = cohort, 0
+        while month <= last_month:
+            returned = counts[cohort].get(month, 0)
+            cells.append({"offset": offset, "guests": returned, "percent": _share(returned, size)})
+            offset += 1
+            month = _add_months(cohort, offset)
+        table.append({"cohort": cohort, "size": size, "months": cells})
+    return table
 
 
 def _display_name(guest: Guest | None) -> str:

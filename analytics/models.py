@@ -1,4 +1,5 @@
-"""Daily roll-ups of a chain's activity: one row per local day × restaurant, kept by analytics.rollups."""
+"""Roll-ups of a chain's activity, kept by analytics.rollups: one row per local day × restaurant, and one row per
+guest × local month × restaurant (plus the guest's whole-chain row) for the metrics that count distinct guests."""
 
 from __future__ import annotations
 
@@ -43,3 +44,42 @@ class DailyRestaurantStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} / {self.restaurant_id}"
+
+
+class GuestMonthActivity(models.Model):
+    """A guest's visits in one month (first day of the month in the chain's time zone) in one restaurant, or in the
+    whole chain when restaurant is empty (that row also counts visits not attributed to a restaurant).
+
+    first_visit_month is the guest's first month with a visit in the same scope (the restaurant, or the whole chain),
+    repeated on each of the guest's rows of that scope so that cohorts are one GROUP BY.
+    """
+
+    guest = models.ForeignKey("guests.Guest", on_delete=models.CASCADE, related_name="+", db_index=False)
+    restaurant = models.ForeignKey(
+        "pos.Restaurant", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField(_("month"))
+    visits = models.IntegerField(_("visits"))
+    amount = models.DecimalField(_("spend"), max_digits=16, decimal_places=2)
+    first_visited_at = models.DateTimeField(_("first visit in the month"))
+    last_visited_at = models.DateTimeField(_("last visit in the month"))
+    first_visit_month = models.DateField(_("month of the first visit"))
+
+    class Meta:
+        verbose_name = _("guest activity in a month")
+        verbose_name_plural = _("guest activity by month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["guest", "restaurant", "month"],
+                nulls_distinct=False,
+                name="analytics_guestmonthactivity_one_per_month",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["restaurant", "month"], name="analytics_gma_rest_month_idx"),
+            models.Index(fields=["restaurant", "first_visit_month", "month"], name="analytics_gma_cohort_idx"),
+            models.Index(fields=["last_visited_at"], name="analytics_gma_last_visit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guest_id} / {self.restaurant_id} / {self.month:%Y-%m}"

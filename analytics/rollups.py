@@ -3,6 +3,9 @@
 A write to a visit, a ledger entry, a guest or a receipt marks its UTC date dirty (one SADD, nothing else on the hot
 path); `refresh_dirty_days` (called by the Celery task and before the dashboard reads) recomputes the chain-local days
 that UTC date overlaps. The beat task also recomputes today and yesterday, which catches writes that bypass signals.
+
+Recomputing days also recomputes the guest × month activity (analytics.models.GuestMonthActivity) of the guests whose
+visits fall on those days, before or after the change, for the months of those days.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from analytics.models import DailyRestaurantStats
+from analytics.models import DailyRestaurantStats, GuestMonthActivity
 from guests.models import Guest, Visit
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry
 from pos.models import Receipt, ReceiptOperation, ReceiptStatus
@@ -109,9 +112,14 @@ _EARNING = tuple(sorted(str(kind) for kind in EARNING_KINDS))
 
 
 @transaction.atomic
-def recompute_days(first_day: dt.date, last_day: dt.date, zone: ZoneInfo | None = None) -> int:
-    """Replace the roll-up rows of local days first_day..last_day with a fresh aggregation of the raw tables."""
+def recompute_days(
+    first_day: dt.date, last_day: dt.date, zone: ZoneInfo | None = None, *, guest_months: bool = True
+) -> int:
+    """Replace the roll-up rows of local days first_day..last_day with a fresh aggregation of the raw tables (and,
+    unless told not to, the guest × month rows those days touch)."""
     zone = zone or chain_time_zone()
+    if guest_months:
+        recompute_guest_months(first_day, last_day, zone)
     start, end = day_bounds(first_day, last_day, zone)
     tz = zone.key
     rows: dict[tuple[dt.date, int | None], dict[str, Any]] = defaultdict(dict)
@@ -156,6 +164,113 @@ def recompute_days(first_day: dt.date, last_day: dt.date, zone: ZoneInfo | None 
     return len(rows)
 
 
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def month_bounds(month: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) in UTC of the local month that begins on `month`."""
+    return day_bounds(month, next_month(month) - dt.timedelta(days=1), zone)
+
+
+_ACTIVITY = GuestMonthActivity._meta.db_table
+_VISITS = Visit._meta.db_table
+# One row per guest × restaurant (visits without a restaurant left out) and one per guest for the whole chain.
+_INSERT_ACTIVITY = (
+    f"INSERT INTO {_ACTIVITY} (guest_id, restaurant_id, month, visits, amount, first_visited_at, last_visited_at, "  # noqa: S608
+    "first_visit_month) "
+    "SELECT guest_id, restaurant_id, %s, count(*), sum(check_amount), min(visited_at), max(visited_at), %s "
+    f"FROM {_VISITS} WHERE guest_id = ANY(%s) AND visited_at >= %s AND visited_at < %s "
+    "GROUP BY GROUPING SETS ((guest_id, restaurant_id), (guest_id)) "
+    "HAVING GROUPING(restaurant_id) = 1 OR restaurant_id IS NOT NULL"
+)
+
+
+def _recompute_guest_month(month: dt.date, first_day: dt.date, last_day: dt.date, zone: ZoneInfo) -> list[int]:
+    """Rebuild the month's rows of every guest with a visit on first_day..last_day (days of that month) now, or
+    before the change (their row's first..last visit spans one of those days); returns those guests."""
+    month_start, month_end = month_bounds(month, zone)
+    start, end = day_bounds(first_day, last_day, zone)
+    ((guest_ids,),) = _grouped(
+        "SELECT coalesce(array_agg(DISTINCT guest_id), '{}') FROM ("  # noqa: S608
+        f"  SELECT guest_id FROM {_VISITS} WHERE visited_at >= %s AND visited_at < %s "
+        f"  UNION ALL SELECT guest_id FROM {_ACTIVITY} WHERE month = %s AND last_visited_at >= %s "
+        "   AND last_visited_at < %s AND first_visited_at < %s) touched",
+        [start, end, month, start, month_end, end],
+    )
+    if not guest_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_ACTIVITY} WHERE month = %s AND guest_id = ANY(%s)", [month, guest_ids])  # noqa: S608
+        cursor.execute(_INSERT_ACTIVITY, [month, month, guest_ids, month_start, month_end])
+    return list(guest_ids)
+
+
+def _renumber_first_months(guest_ids: list[int]) -> None:
+    """Set first_visit_month on every row of these guests: their earliest month in the row's scope."""
+    if not guest_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_ACTIVITY} row SET first_visit_month = scope.first_month FROM ("  # noqa: S608
+            f"  SELECT guest_id, restaurant_id, min(month) AS first_month FROM {_ACTIVITY} "
+            "   WHERE guest_id = ANY(%s) GROUP BY 1, 2) scope "
+            "WHERE row.guest_id = ANY(%s) AND row.guest_id = scope.guest_id "
+            "AND row.restaurant_id IS NOT DISTINCT FROM scope.restaurant_id "
+            "AND row.first_visit_month <> scope.first_month",
+            [guest_ids, guest_ids],
+        )
+
+
+@transaction.atomic
+def recompute_guest_months(first_day: dt.date, last_day: dt.date, zone: ZoneInfo | None = None) -> int:
+    """Recompute the guest × month rows that visits on local days first_day..last_day feed; returns how many guests."""
+    zone = zone or chain_time_zone()
+    touched: set[int] = set()
+    month = month_of(first_day)
+    while month <= last_day:
+        days_end = min(next_month(month) - dt.timedelta(days=1), last_day)
+        touched.update(_recompute_guest_month(month, max(first_day, month), days_end, zone))
+        month = next_month(month)
+    _renumber_first_months(sorted(touched))
+    return len(touched)
+
+
+GUEST_BATCH = 50_000
+
+
+def rebuild_guest_months(zone: ZoneInfo | None = None) -> int:
+    """Rebuild every guest × month row from the visits, a batch of guests per transaction; returns the rows."""
+    zone = zone or chain_time_zone()
+    tz = zone.key
+    rows = 0
+    last_id = Guest.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    for first_id in range(0, last_id + 1, GUEST_BATCH):
+        with transaction.atomic(), connection.cursor() as cursor:
+            bounds = [first_id, first_id + GUEST_BATCH]
+            cursor.execute(f"DELETE FROM {_ACTIVITY} WHERE guest_id >= %s AND guest_id < %s", bounds)  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {_ACTIVITY} (guest_id, restaurant_id, month, visits, amount, first_visited_at, "  # noqa: S608
+                "last_visited_at, first_visit_month) "
+                "SELECT guest_id, restaurant_id, month, visits, amount, first_at, last_at, "
+                "min(month) OVER (PARTITION BY guest_id, restaurant_id) FROM ("
+                "  SELECT guest_id, restaurant_id, month, count(*) AS visits, sum(check_amount) AS amount, "
+                "  min(visited_at) AS first_at, max(visited_at) AS last_at FROM ("
+                "    SELECT guest_id, restaurant_id, visited_at, check_amount, "
+                "    date_trunc('month', visited_at AT TIME ZONE %s)::date AS month "
+                f"    FROM {_VISITS} WHERE guest_id >= %s AND guest_id < %s) visit "
+                "  GROUP BY GROUPING SETS ((guest_id, restaurant_id, month), (guest_id, month)) "
+                "  HAVING GROUPING(restaurant_id) = 1 OR restaurant_id IS NOT NULL) activity",
+                [tz, *bounds],
+            )
+            rows += cursor.rowcount
+    return rows
+
+
 def refresh_dirty_days() -> int:
     """Recompute every local day whose data changed since the last refresh; returns how many days."""
     utc_days = _take_dirty_utc_days()
@@ -183,22 +298,40 @@ def recompute_all(zone: ZoneInfo | None = None) -> int:
     today = timezone.now().astimezone(zone).date()
     if not known:
         DailyRestaurantStats.objects.all().delete()
+        GuestMonthActivity.objects.all().delete()
         return 0
     first_day = min(known).astimezone(zone).date()
     computed = 0
     month_start = first_day
     while month_start <= today:  # a month per transaction keeps each statement's memory bounded
         month_end = min(month_start + dt.timedelta(days=30), today)
-        computed += recompute_days(month_start, month_end, zone)
+        computed += recompute_days(month_start, month_end, zone, guest_months=False)
         month_start = month_end + dt.timedelta(days=1)
+    rebuild_guest_months(zone)
     return computed
+
+
+def rebuild_if_missing(zone: ZoneInfo | None = None) -> bool:
+    """Build the roll-ups from scratch when they were never built (a chain whose data was loaded before any roll-up
+    ran, e.g. demo data) or when only the guest × month rows are missing (just migrated). True when it rebuilt
+    everything (nothing is left dirty then)."""
+    days_built, months_built = _grouped(
+        f"SELECT EXISTS (SELECT 1 FROM {DailyRestaurantStats._meta.db_table}), "  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {_ACTIVITY}) OR NOT EXISTS (SELECT 1 FROM {_VISITS})",
+        [],
+    )[0]
+    if not days_built:
+        recompute_all(zone)
+    elif not months_built:
+        rebuild_guest_months(zone)
+    return not days_built
 
 
 def roll_up_chain() -> int:
     """The scheduled work of one chain: dirty days, then today and yesterday (writes that skipped signals)."""
     zone = chain_time_zone()
-    if not DailyRestaurantStats.objects.using("default").exists():
-        return recompute_all(zone)
+    if rebuild_if_missing(zone):
+        return DailyRestaurantStats.objects.using("default").count()
     refreshed = refresh_dirty_days()
     today = timezone.now().astimezone(zone).date()
     recompute_days(today - dt.timedelta(days=1), today, zone)

@@ -16,8 +16,7 @@ from django.utils import timezone
 from accounts.access import ChainAccess
 from analytics import metrics
 from analytics.metrics import Period
-from analytics.models import DailyRestaurantStats
-from analytics.rollups import chain_time_zone, recompute_all, refresh_dirty_days, stats_fingerprint
+from analytics.rollups import chain_time_zone, rebuild_if_missing, refresh_dirty_days, stats_fingerprint
 from pos.models import Restaurant
 
 CACHE_SECONDS = 24 * 3600
@@ -57,9 +56,7 @@ def _cached(name: str, period: Period, compute: Callable[[], Any], fingerprint: 
 
 
 def _fresh_fingerprint(period: Period) -> str:
-    if not DailyRestaurantStats.objects.using("default").exists():
-        recompute_all()  # first view of a chain whose data was loaded before any roll-up ran (e.g. demo data)
-    else:
+    if not rebuild_if_missing():  # first view of a chain whose data was loaded before any roll-up ran (demo data)
         refresh_dirty_days()  # cheap when nothing changed: one Redis round trip
     return stats_fingerprint(period.end)
 
@@ -87,10 +84,8 @@ def analytics_data(period: Period) -> dict[str, Any]:
 
     def compute() -> dict[str, Any]:
         return {
-            "habits": metrics.visit_habits(period),
+            **metrics.guest_figures(period),  # habits, rfm and top_guests in one pass
             "cohorts": metrics.retention_cohorts(period),
-            "rfm": metrics.rfm_segments(period),
-            "top_guests": metrics.top_guests(period),
             "levels": metrics.level_distribution(period),
             "birthdays": metrics.birthdays_this_week(period, today),
             "promos": metrics.promo_performance(period),
