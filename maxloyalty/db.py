@@ -41,3 +41,28 @@ def update_rows(model: type[models.Model], objects: Sequence[models.Model], fiel
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def insert_new_rows(model: type[models.Model], objects: Sequence[models.Model], fields: Sequence[str]) -> list[Any]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING pk, in one statement: the primary keys of the rows that were new
+    (a row clashing with a unique constraint is skipped). What bulk_create(ignore_conflicts=True) cannot return,
+    without its SQL compiler: the POS webhook's acknowledgement is this one statement."""
+    if not objects:
+        return []
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    columns = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    params = [
+        column.get_db_prep_save(column.pre_save(item, add=True), connection=connection)
+        for item in objects
+        for column in columns
+    ]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(column.column) for column in columns)}) "  # noqa: S608
+        f"VALUES {', '.join([row_sql] * len(objects))} ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]

@@ -79,7 +79,8 @@ class _Batch:
     now: datetime.datetime = field(default_factory=timezone.now)
     computed: list[_Computed] = field(default_factory=list)
     dirty_guests: set[int] = field(default_factory=set)
-    dirty_keys: set[str] = field(default_factory=set)
+    dirty_keys: set[str] = field(default_factory=set)  # computed, not written yet
+    seen_keys: set[str] = field(default_factory=set)  # every key met in this batch so far
     written: list[CheckOutcome] = field(default_factory=list)  # outcomes of the computed checks, in order
 
     @property
@@ -125,7 +126,9 @@ def _apply_one(batch: _Batch, item: CheckToApply, applied_before: dict[str, Appl
         if existing.guest_id != item.guest.pk:
             raise IdempotencyKeyReused(idempotency_key=item.idempotency_key)
         return _outcome_of(existing, is_replay=True)
-    if item.check.points_to_spend > 0 or item.check.promo_code.strip() or item.idempotency_key in batch.dirty_keys:
+    repeated = item.idempotency_key in batch.seen_keys
+    batch.seen_keys.add(item.idempotency_key)
+    if item.check.points_to_spend > 0 or item.check.promo_code.strip() or repeated:
         return _through_apply_check(batch, item)
     require_active(item.guest)
     _compute(batch, item)
@@ -166,7 +169,7 @@ def _compute(batch: _Batch, item: CheckToApply) -> None:
     common = {
         "restaurant": item.restaurant,
         "receipt_id": item.receipt_id,
-        "now": batch.now,
+        "now": timezone.now(),  # as apply_check would: FIFO takes lots of equal expiry by this time
         "context": context,
         "delay_hours": context.program.activation_delay_hours,
     }

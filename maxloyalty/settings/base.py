@@ -328,6 +328,9 @@ POS_CONNECTION_LOCAL_TTL = env.int("POS_CONNECTION_LOCAL_TTL", default=10)
 POS_HTTP_TIMEOUT_SECONDS = env.float("POS_HTTP_TIMEOUT_SECONDS", default=20.0)
 # Receipt drains one chain may run side by side when a backlog builds up (match the Celery worker concurrency).
 POS_DRAIN_PARALLELISM = env.int("POS_DRAIN_PARALLELISM", default=2)
+# A drain that runs out of receipts keeps looking this long; meanwhile webhooks that saw its flag within half of it
+# skip the Redis call that would queue another drain (0: every webhook asks Redis).
+POS_DRAIN_LINGER_SECONDS = env.float("POS_DRAIN_LINGER_SECONDS", default=1.0)
 
 # --- Telegram ------------------------------------------------------------------------------
 # The Bot API root; tests point it at a local fake server ("http://127.0.0.1:<port>/bot").

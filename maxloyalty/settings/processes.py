@@ -23,3 +23,5 @@ TENANT_ROUTING_LOCAL_TTL = env.int("TENANT_ROUTING_LOCAL_TTL", default=10)
 ROOT_URLCONF = env("ROOT_URLCONF", default=ROOT_URLCONF)
 # Like production: persistent database connections (the test settings open one per request).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# Like production: an idle receipt drain lingers, and webhooks skip the Redis call while it does.
+POS_DRAIN_LINGER_SECONDS = env.float("POS_DRAIN_LINGER_SECONDS", default=1.0)

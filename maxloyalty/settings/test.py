@@ -30,3 +30,4 @@ WHITENOISE_AUTOREFRESH = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 # The demo chain's guests: 300 in development, a handful in tests (the seeding code is the same).
 DEMO_GUESTS = 25
+POS_DRAIN_LINGER_SECONDS = 0.0  # tests call drains directly: no lingering

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -28,9 +29,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +41,7 @@ from guests.selectors import lookup_guests
 from loyalty.errors import CheckNotFound
 from loyalty.rules import Check, CheckLine
 from loyalty.services import CheckResult, CheckToApply, apply_checks, reverse_check
-from maxloyalty.db import update_rows
+from maxloyalty.db import insert_new_rows, update_rows
 from maxloyalty.errors import Conflict, DomainError
 from maxloyalty.request_context import current_client_ip, current_request_id
 from pos.check_format import PosCheck
@@ -54,6 +54,7 @@ MAX_ATTEMPTS = 8
 BATCH_SIZE = 50
 DRAIN_FLAG = "pos:drain-requested"
 DRAIN_FLAG_SECONDS = 30
+LINGER_LOOK_SECONDS = 0.05
 # Processed receipts a staff member may run again (besides failed ones): the guest may have registered since.
 RERUNNABLE_REASONS = {"guest_not_found"}
 
@@ -127,7 +128,7 @@ def receipt_from_check(
 
 
 _INSERT_FIELDS = [
-    field
+    field.name
     for field in Receipt._meta.concrete_fields
     if not field.primary_key and field.name not in {"guest", "refund_of"}
 ]
@@ -135,16 +136,7 @@ _INSERT_FIELDS = [
 
 def insert_new_receipts(receipts: list[Receipt]) -> list[int]:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: ids of the receipts that were new (one statement)."""
-    if not receipts:
-        return []
-    # QuerySet.bulk_create cannot return ids together with ignore_conflicts; _insert (what it uses) can.
-    rows = Receipt.objects._insert(  # type: ignore[attr-defined]
-        receipts,
-        fields=_INSERT_FIELDS,
-        returning_fields=[Receipt._meta.pk],
-        on_conflict=OnConflict.IGNORE,
-    )
-    return [row[0] for row in rows if row and row[0] is not None]
+    return insert_new_rows(Receipt, receipts, _INSERT_FIELDS)
 
 
 def receive_check(*, connection_id: int, restaurant_id: int, check: PosCheck, source: str) -> ReceiptState:
@@ -217,12 +209,22 @@ def _drain_flag(slot: int) -> str:
     return f"{DRAIN_FLAG}:{slot}"
 
 
+# When this process last saw the chain's drain flag set (by schema): a drain was queued or running then, and it
+# keeps looking for POS_DRAIN_LINGER_SECONDS after it clears the flag, so for half that time a webhook can count
+# on it without asking Redis.
+_flag_seen_at: dict[str, float] = {}
+
+
 def _queue_drain() -> None:
     from pos.tasks import drain_receipts
 
+    schema, now = connection.schema_name, time.monotonic()
+    if now - _flag_seen_at.get(schema, -math.inf) < settings.POS_DRAIN_LINGER_SECONDS / 2:
+        return
     # SET NX in Redis (tenant-aware key): a webhook costs one cheap Redis call instead of a task per check.
     if cache.add(_drain_flag(0), 1, timeout=DRAIN_FLAG_SECONDS):
         drain_receipts.delay()
+    _flag_seen_at[schema] = now
 
 
 def _widen(slot: int) -> None:
@@ -250,14 +252,27 @@ def drain_pending_receipts(
         if count == batch_size:
             _widen(slot)
         if count == 0:
-            # Arrivals from now on queue a fresh drain; one more look closes the race with those just before.
+            # Arrivals from now on queue a fresh drain, or count on this one while it lingers (see _queue_drain);
+            # the looks while lingering also close the race with arrivals just before the flag went.
             cache.delete(_drain_flag(slot))
-            count = process_pending_receipts(limit=batch_size)
+            count = _linger(batch_size)
             handled += count
             if count == 0:
                 return handled, False
         if time.monotonic() > deadline:
             return handled, True
+
+
+def _linger(batch_size: int) -> int:
+    """Look for receipts until POS_DRAIN_LINGER_SECONDS have passed; what the first fruitful look handled (0: none).
+    The last look starts after the time is up, so it sees every receipt committed before then."""
+    until = time.monotonic() + settings.POS_DRAIN_LINGER_SECONDS
+    while True:
+        time_is_up = time.monotonic() >= until
+        count = process_pending_receipts(limit=batch_size)
+        if count or time_is_up:
+            return count
+        time.sleep(LINGER_LOOK_SECONDS)
 
 
 def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> int:
