@@ -252,19 +252,19 @@ def guest_figures(period: Period, top: int = 10) -> dict[str, Any]:
     who visited the period's restaurants in the period (see visit_habits, rfm_segments, top_guests)."""
     per_guest, params = _per_guest_sql(period)
     _start, end = period.bounds
+    # Recency as instants (a visit at most 30 days before the end: last_at >= end − 30 × 24 h), not per-row sums.
+    within_30, within_90 = (end.astimezone(dt.UTC) - dt.timedelta(days=days) for days in (30, 90))
     rows = _fetch(
-        f"WITH g AS MATERIALIZED ({per_guest}), "  # noqa: S608
-        "s AS (SELECT *, extract(epoch FROM %s - last_at) / 86400 AS idle_days, avg(spend) OVER () AS avg_spend "
-        "  FROM g) "
+        f"WITH g AS MATERIALIZED ({per_guest}), a AS (SELECT avg(spend) AS avg_spend FROM g) "  # noqa: S608
         "SELECT 'segment', CASE "
-        "  WHEN idle_days <= 30 AND n >= 5 AND spend >= avg_spend THEN 'champions' "
-        "  WHEN idle_days <= 90 AND n >= 2 THEN 'loyal' "
-        "  WHEN idle_days <= 30 THEN 'new' "
-        "  WHEN idle_days <= 90 THEN 'promising' "
+        "  WHEN last_at >= %s AND n >= 5 AND spend >= avg_spend THEN 'champions' "
+        "  WHEN last_at >= %s AND n >= 2 THEN 'loyal' "
+        "  WHEN last_at >= %s THEN 'new' "
+        "  WHEN last_at >= %s THEN 'promising' "
         "  WHEN n >= 2 THEN 'at_risk' ELSE 'lost' END, "
-        "count(*), sum(n), sum(spend), count(*) FILTER (WHERE n >= 2), NULL::bigint FROM s GROUP BY 2 "
+        "count(*), sum(n), sum(spend), count(*) FILTER (WHERE n >= 2), NULL::bigint FROM g, a GROUP BY 2 "
         "UNION ALL (SELECT 'top', NULL, NULL, n, spend, NULL, guest_id FROM g ORDER BY spend DESC, guest_id LIMIT %s)",
-        [*params, end, top],
+        [*params, within_30, within_90, within_30, within_90, top],
     )
     segments = {row[1]: row[2:6] for row in rows if row[0] == "segment"}
     leaders = [

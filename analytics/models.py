@@ -76,7 +76,11 @@ class GuestMonthActivity(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["restaurant", "month"], name="analytics_gma_rest_month_idx"),
+            models.Index(  # the per-guest figures of a period read only this index
+                fields=["restaurant", "month"],
+                include=["guest", "visits", "amount", "last_visited_at"],
+                name="analytics_gma_rest_month_idx",
+            ),
             models.Index(fields=["restaurant", "first_visit_month", "month"], name="analytics_gma_cohort_idx"),
             models.Index(fields=["last_visited_at"], name="analytics_gma_last_visit_idx"),
         ]
