@@ -108,6 +108,13 @@ def _grouped(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+def _lock_rollups() -> None:
+    """One recomputation of a chain's roll-ups at a time (the beat task and a page's refresh may overlap): each
+    deletes rows and inserts them again, so two at once would collide on the unique constraints."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"analytics-rollups:{connection.schema_name}"])
+
+
 _EARNING = tuple(sorted(str(kind) for kind in EARNING_KINDS))
 
 
@@ -118,6 +125,7 @@ def recompute_days(
     """Replace the roll-up rows of local days first_day..last_day with a fresh aggregation of the raw tables (and,
     unless told not to, the guest × month rows those days touch)."""
     zone = zone or chain_time_zone()
+    _lock_rollups()
     if guest_months:
         recompute_guest_months(first_day, last_day, zone)
     start, end = day_bounds(first_day, last_day, zone)
@@ -230,6 +238,7 @@ def _renumber_first_months(guest_ids: list[int]) -> None:
 def recompute_guest_months(first_day: dt.date, last_day: dt.date, zone: ZoneInfo | None = None) -> int:
     """Recompute the guest × month rows that visits on local days first_day..last_day feed; returns how many guests."""
     zone = zone or chain_time_zone()
+    _lock_rollups()
     touched: set[int] = set()
     month = month_of(first_day)
     while month <= last_day:
@@ -251,6 +260,7 @@ def rebuild_guest_months(zone: ZoneInfo | None = None) -> int:
     last_id = Guest.objects.order_by("-id").values_list("id", flat=True).first() or 0
     for first_id in range(0, last_id + 1, GUEST_BATCH):
         with transaction.atomic(), connection.cursor() as cursor:
+            _lock_rollups()
             bounds = [first_id, first_id + GUEST_BATCH]
             cursor.execute(f"DELETE FROM {_ACTIVITY} WHERE guest_id >= %s AND guest_id < %s", bounds)  # noqa: S608
             cursor.execute(
