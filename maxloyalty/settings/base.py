@@ -116,13 +116,13 @@ else:
 
     DATABASE_URL = embedded_database_url(DATA_DIR / "pg")
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["ENGINE"] = "maxloyalty.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["analytics.routers.AnalyticsReplicaRouter", "django_tenants.routers.TenantSyncRouter"]
 if env("ANALYTICS_DATABASE_URL", default=""):  # a read replica for heavy analytics reads (analytics.routers)
     DATABASES["replica"] = {**DATABASES["default"], **env.db_url_config(env("ANALYTICS_DATABASE_URL"))}
-    DATABASES["replica"]["ENGINE"] = "django_tenants.postgresql_backend"
+    DATABASES["replica"]["ENGINE"] = "maxloyalty.postgresql_backend"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Redis, Celery ------------------------------------------------------------------
