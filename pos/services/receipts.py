@@ -251,6 +251,11 @@ def drain_pending_receipts(
         handled += count
         if count == batch_size:
             _widen(slot)
+        elif count and settings.POS_DRAIN_LINGER_SECONDS:
+            # A part batch: let arrivals gather for a moment. A batch costs about the same few statements and one
+            # commit whatever its size, so a drain spinning on one or two receipts would eat the CPU that the
+            # webhooks need; waiting a few milliseconds turns a trickle into batches.
+            time.sleep(LINGER_LOOK_SECONDS)
         if count == 0:
             # Arrivals from now on queue a fresh drain, or count on this one while it lingers (see _queue_drain);
             # the looks while lingering also close the race with arrivals just before the flag went.
