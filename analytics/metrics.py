@@ -3,8 +3,7 @@
 Day-additive figures come from the daily roll-ups (analytics.models.DailyRestaurantStats); figures that need distinct
 guests (repeat rate, visit frequency, cohorts, RFM, top guests) come from the guest × month roll-up
 (analytics.models.GuestMonthActivity) plus the raw visits of an edge month the period covers only in part, so they
-equal a count over the raw visits for any date range. Active guests read the raw visits. Callers cache
-(analytics.selectors).
+equal a count over the raw visits for any date range; so do active guests. Callers cache (analytics.selectors).
 """
 
 from __future__ import annotations
@@ -16,14 +15,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
 from analytics.rollups import day_bounds, month_bounds, month_of, next_month
 from analytics.routers import analytics_connection
 from guests.models import Guest, GuestStatus, Visit
-from loyalty.models import PointsAccount, ProgramSettings, PromoCodeUse
+from loyalty.models import Level, PointsAccount, ProgramSettings, PromoCodeUse
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -150,16 +149,29 @@ def restaurant_comparison(period: Period) -> list[dict[str, Any]]:
 # --- raw figures ---------------------------------------------------------------------------------------------------
 
 
+def active_guest_counts(period: Period, windows: tuple[int, ...] = (30, 90)) -> dict[int, int]:
+    """For each window of N days that ends with the period's end: guests with a visit (in the period's restaurants)
+    during it. One pass over the longest window's activity (see _activity_sql)."""
+    longest = Period(
+        start=period.end - dt.timedelta(days=max(windows) - 1),
+        end=period.end,
+        restaurant_ids=period.restaurant_ids,
+        zone=period.zone,
+    )
+    activity, params = _activity_sql(longest)
+    starts = [day_bounds(period.end - dt.timedelta(days=days - 1), period.end, period.zone)[0] for days in windows]
+    # Every row lies inside the longest window, so a row whose last visit is in a shorter window puts its guest there.
+    counts = _fetch(
+        f"SELECT {', '.join(['count(DISTINCT guest_id) FILTER (WHERE last_at >= %s)'] * len(windows))} "  # noqa: S608
+        f"FROM ({activity}) activity",
+        [*starts, *params],
+    )[0]
+    return {days: int(count) for days, count in zip(windows, counts, strict=True)}
+
+
 def active_guests(period: Period, days: int) -> int:
     """Guests with a visit (in the period's restaurants) during the `days` days that end with the period's end."""
-    _start, end = period.bounds
-    where, params = _restaurant_sql(period, "restaurant_id")
-    (count,) = _fetch(
-        f"SELECT count(DISTINCT guest_id) FROM {Visit._meta.db_table} "  # noqa: S608
-        f"WHERE visited_at >= %s AND visited_at < %s{where}",
-        [end - dt.timedelta(days=days), end, *params],
-    )[0]
-    return int(count)
+    return active_guest_counts(period, (days,))[days]
 
 
 # --- per-guest figures: the guest × month roll-up, plus raw visits in the partial months at the period's edges -----
@@ -212,8 +224,9 @@ def _split(period: Period) -> _Split:
     return _Split((first, last) if first <= last else None, raw)
 
 
-def _per_guest_sql(period: Period) -> tuple[str, list[Any]]:
-    """guest_id, visits (n), spend and last visit time of each guest who visited the period's restaurants in it."""
+def _activity_sql(period: Period) -> tuple[str, list[Any]]:
+    """guest_id, visits (n), spend and last visit (last_at) of the period's activity: guest × month rows of the whole
+    months, single visits of the edge months it cuts (a guest can have several rows)."""
     split = _split(period)
     parts, params = [], []
     if split.months is not None:
@@ -230,9 +243,15 @@ def _per_guest_sql(period: Period) -> tuple[str, list[Any]]:
             f"WHERE visited_at >= %s AND visited_at < %s{where}"
         )
         params += [start, end, *restaurant_params]
+    return " UNION ALL ".join(parts), params
+
+
+def _per_guest_sql(period: Period) -> tuple[str, list[Any]]:
+    """guest_id, visits (n), spend and last visit time of each guest who visited the period's restaurants in it."""
+    activity, params = _activity_sql(period)
     sql = (
         "SELECT guest_id, sum(n) AS n, sum(spend) AS spend, max(last_at) AS last_at "  # noqa: S608
-        f"FROM ({' UNION ALL '.join(parts)}) activity GROUP BY guest_id"
+        f"FROM ({activity}) activity GROUP BY guest_id"
     )
     return sql, params
 
@@ -423,19 +442,24 @@ def _guests_of(period: Period) -> QuerySet[Guest]:
 
 def level_distribution(period: Period) -> list[dict[str, Any]]:
     """Guests per current level (a manager sees guests whose home restaurant is theirs)."""
-    accounts = PointsAccount.objects.using(_db()).exclude(guest__status=GuestStatus.ERASED)
+    erased = Guest.objects.filter(id=OuterRef("guest_id"), status=GuestStatus.ERASED)
+    accounts = PointsAccount.objects.using(_db()).exclude(Exists(erased))  # few erased guests: an anti-join
     if period.restaurant_ids is not None:
         accounts = accounts.filter(guest__home_restaurant_id__in=period.restaurant_ids)
-    rows = accounts.values("level_id", "level__name", "level__threshold_amount").annotate(guests=Count("id"))
-    total = sum(row["guests"] for row in rows)
-    ordered = sorted(rows, key=lambda row: (row["level__threshold_amount"] is not None, row["level__threshold_amount"]))
+    counts = {row["level_id"]: row["guests"] for row in accounts.values("level_id").annotate(guests=Count("id"))}
+    levels = {level.id: level for level in Level.objects.using(_db()).filter(id__in=[i for i in counts if i])}
+    total = sum(counts.values())
+    ordered = sorted(
+        counts.items(),
+        key=lambda item: (item[0] in levels, levels[item[0]].threshold_amount if item[0] in levels else None),
+    )
     return [
         {
-            "level": row["level__name"] or str(_("No level")),
-            "guests": row["guests"],
-            "share_percent": _share(row["guests"], total),
+            "level": levels[level_id].name if level_id in levels else str(_("No level")),
+            "guests": guests,
+            "share_percent": _share(guests, total),
         }
-        for row in ordered
+        for level_id, guests in ordered
     ]
 
 

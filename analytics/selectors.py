@@ -68,8 +68,7 @@ def dashboard_data(period: Period, fingerprint: str | None = None) -> dict[str, 
     def compute() -> dict[str, Any]:
         return {
             "totals": metrics.period_totals(period),
-            "active_30": metrics.active_guests(period, 30),
-            "active_90": metrics.active_guests(period, 90),
+            **{f"active_{days}": count for days, count in metrics.active_guest_counts(period, (30, 90)).items()},
             "series": metrics.daily_series(period),
             "restaurants": metrics.restaurant_comparison(period),
         }

@@ -1,7 +1,7 @@
 """The guest × month roll-up equals a direct computation over the raw visits after random inserts and deletions
 spread over months, restaurants and month boundaries of the chain's time zone; and the metrics read from it (repeat
-rate, visit frequency, RFM, top guests, cohorts) equal the same metrics counted straight from the visits, for periods
-that cut months in the middle and for every kind of restaurant scope."""
+rate, visit frequency, RFM, top guests, cohorts, active guests) equal the same metrics counted straight from the
+visits, for periods that cut months in the middle and for every kind of restaurant scope."""
 
 from __future__ import annotations
 
@@ -158,6 +158,15 @@ def _raw_cohorts(period: Period) -> list[tuple]:
     return table
 
 
+def _raw_active(period: Period, days: int) -> int:
+    _start, end = period.bounds
+    where, params = _restaurants(period)
+    return _raw(
+        f"SELECT count(DISTINCT guest_id) FROM guests_visit WHERE visited_at >= %s AND visited_at < %s{where}",  # noqa: S608
+        [end - dt.timedelta(days=days), end, *params],
+    )[0][0]
+
+
 def _random_period(rng: random.Random, zone: ZoneInfo, restaurant_ids: frozenset[int] | None) -> Period:
     start = FIRST_DAY + dt.timedelta(days=rng.randrange(SPAN))
     if rng.random() < 0.3:
@@ -193,6 +202,10 @@ def _assert_metrics_equal_raw(rng: random.Random, alpha, zone: ZoneInfo) -> None
                 for row in metrics.retention_cohorts(period)
             ]
             assert cohorts == _raw_cohorts(period), period
+            assert metrics.active_guest_counts(period, (30, 90)) == {
+                30: _raw_active(period, 30),
+                90: _raw_active(period, 90),
+            }, period
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
