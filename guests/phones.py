@@ -7,6 +7,7 @@ currency with settings.PHONE_REGION_BY_CURRENCY or for every chain with settings
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -47,15 +48,28 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     if text.startswith("00"):  # international prefix typed instead of "+"
         text = "+" + text[2:]
     try:
-        number = phonenumbers.parse(text, region or chain_phone_region())
+        return _e164(text, region or chain_phone_region())
     except phonenumbers.NumberParseException as error:
         message = _("“%(phone)s” is not a phone number.") % {"phone": raw}
         raise MalformedPhone(message, fields={"phone": [str(message)]}) from error
-    if not phonenumbers.is_valid_number(number):
+    except _NotValid:
         message = _("“%(phone)s” is not a valid phone number: check the number of digits and the code.") % {
             "phone": raw
         }
-        raise MalformedPhone(message, fields={"phone": [str(message)]})
+        raise MalformedPhone(message, fields={"phone": [str(message)]}) from None
+
+
+class _NotValid(ValueError):
+    pass
+
+
+@functools.lru_cache(maxsize=8192)
+def _e164(text: str, region: str) -> str:
+    """Parsing is the costly part of every check from the POS; regular guests' numbers come again and again.
+    (A refusal raises and is not cached.)"""
+    number = phonenumbers.parse(text, region)
+    if not phonenumbers.is_valid_number(number):
+        raise _NotValid(text)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -7,6 +7,8 @@ from maxloyalty import error_pages
 from maxloyalty.home import chain_home
 
 urlpatterns = [
+    # First: the POS webhooks are the hottest path (URLs are tried in order; these share no prefix with pages).
+    path("api/v1/", include("pos.api.urls")),
     path("", chain_home, name="home"),
     path("healthz", error_pages.health, name="health"),
     path("accounts/", include("accounts.urls")),
@@ -25,7 +27,6 @@ urlpatterns = [
     path("api/v1/auth/", include("accounts.api.urls")),
     path("api/v1/", include("guests.api.urls")),
     path("api/v1/", include("loyalty.api.urls")),
-    path("api/v1/", include("pos.api.urls")),
     path("api/v1/", include("telegram_bot.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
