@@ -2,8 +2,8 @@
 
 Day-additive figures come from the daily roll-ups (analytics.models.DailyRestaurantStats); figures that need distinct
 guests (repeat rate, visit frequency, cohorts, RFM, top guests) come from the guest × month roll-up
-(analytics.models.GuestMonthActivity) plus the raw visits of an edge month the period covers only in part, so they
-equal a count over the raw visits for any date range; so do active guests. Callers cache (analytics.selectors).
+(analytics.models.GuestMonthActivity), with the raw visits of guests whose month straddles the period's first or
+last day, so they equal a count over the raw visits for any date range; so do active guests. Callers cache (analytics.selectors).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -62,7 +63,10 @@ def _restaurant_sql(period: Period, column: str) -> tuple[str, list[Any]]:
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with analytics_connection().cursor() as cursor:
+    connection = analytics_connection()
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        # These queries run once per cache fill; compiling them (PostgreSQL's JIT) costs more than it saves.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -194,55 +198,76 @@ def _has_visits(period: Period, start: dt.datetime, end: dt.datetime) -> bool:
     return bool(found)
 
 
-@dataclass(frozen=True)
-class _Split:
-    """The period as whole months read from the roll-up (first..last, or None) and UTC ranges of raw visits."""
-
-    months: tuple[dt.date, dt.date] | None
-    raw: list[tuple[dt.datetime, dt.datetime]]
+_ACTIVITY_ROW = "SELECT guest_id, visits AS n, amount AS spend, last_visited_at AS last_at FROM {table} "
 
 
-def _split(period: Period) -> _Split:
-    """A month at an edge of the period counts as whole when the period covers it, or when the period's
-    restaurants had no visit in its part outside the period (e.g. the rest of the current month): then its
-    roll-up rows are exactly the visits inside the period. Otherwise that month's part is read raw."""
-    start, end = period.bounds
-    first, last = month_of(period.start), month_of(period.end)
-    first_start, _first_end = month_bounds(first, period.zone)
-    last_start, last_end = month_bounds(last, period.zone)
-    whole_first = start == first_start or not _has_visits(period, first_start, start)
-    whole_last = end == last_end or not _has_visits(period, end, last_end)
-    if first == last:
-        return _Split((first, first), []) if whole_first and whole_last else _Split(None, [(start, end)])
-    raw = []
-    if not whole_first:
-        raw.append((start, month_bounds(first, period.zone)[1]))
-        first = next_month(first)
-    if not whole_last:
-        raw.append((last_start, end))
-        last = _add_months(last, -1)
-    return _Split((first, last) if first <= last else None, raw)
+def _edge_month_sql(period: Period, month: dt.date, start: dt.datetime, end: dt.datetime) -> tuple[str, list[Any]]:
+    """The activity of [start, end), part of one month: a guest × month row whose visits all lie inside counts
+    whole; a row with visits both inside and outside is replaced by that guest's visits inside (to the row's
+    restaurant); rows outside are left out."""
+    table = GuestMonthActivity._meta.db_table
+    scope, scope_params = _activity_scope(period)
+    inside = _ACTIVITY_ROW.format(table=table) + (
+        f"WHERE {scope} AND month = %s AND first_visited_at >= %s AND last_visited_at < %s"
+    )
+    # OFFSET 0 keeps the lateral subquery a per-row index lookup: its cost follows the straddling rows (often
+    # none), not the number of visits in the edge month.
+    straddling = (
+        "SELECT v.guest_id, 1 AS n, v.check_amount AS spend, v.visited_at AS last_at "  # noqa: S608
+        f"FROM {table} r CROSS JOIN LATERAL (SELECT guest_id, check_amount, visited_at FROM {Visit._meta.db_table} "
+        "  WHERE guest_id = r.guest_id AND visited_at >= %s AND visited_at < %s "
+        "  AND (r.restaurant_id IS NULL OR restaurant_id = r.restaurant_id) OFFSET 0) v "
+        f"WHERE r.{scope} AND r.month = %s AND r.last_visited_at >= %s AND r.first_visited_at < %s "
+        "AND (r.first_visited_at < %s OR r.last_visited_at >= %s)"
+    )
+    return f"{inside} UNION ALL {straddling}", [
+        *scope_params,
+        month,
+        start,
+        end,
+        start,
+        end,
+        *scope_params,
+        month,
+        start,
+        end,
+        start,
+        end,
+    ]
 
 
 def _activity_sql(period: Period) -> tuple[str, list[Any]]:
-    """guest_id, visits (n), spend and last visit (last_at) of the period's activity: guest × month rows of the whole
-    months, single visits of the edge months it cuts (a guest can have several rows)."""
-    split = _split(period)
+    """guest_id, visits (n), spend and last visit (last_at) of the period's activity, a guest possibly on several
+    rows: the guest × month rows of the months it covers, and of the months it cuts (its first and last) the rows
+    inside it plus single visits where a row lies partly outside (see _edge_month_sql)."""
+    start, end = period.bounds
+    first, last = month_of(period.start), month_of(period.end)
+    first_start, first_end = month_bounds(first, period.zone)
+    last_start, last_end = month_bounds(last, period.zone)
+    # An edge month also counts as whole when nothing happened in its part outside the period (the rest of the
+    # current month, typically): one cheap EXISTS instead of reading its rows twice.
+    whole_first = start == first_start or not _has_visits(period, first_start, start)
+    whole_last = end == last_end or not _has_visits(period, end, last_end)
+    if first == last and not (whole_first and whole_last):
+        return _edge_month_sql(period, first, start, end)
     parts, params = [], []
-    if split.months is not None:
+    if not whole_first:
+        sql, edge_params = _edge_month_sql(period, first, start, first_end)
+        parts.append(sql)
+        params += edge_params
+        first = next_month(first)
+    if not whole_last:
+        sql, edge_params = _edge_month_sql(period, last, last_start, end)
+        parts.append(sql)
+        params += edge_params
+        last = _add_months(last, -1)
+    if first <= last:
         scope, scope_params = _activity_scope(period)
         parts.append(
-            "SELECT guest_id, visits AS n, amount AS spend, last_visited_at AS last_at "  # noqa: S608
-            f"FROM {GuestMonthActivity._meta.db_table} WHERE {scope} AND month >= %s AND month <= %s"
+            _ACTIVITY_ROW.format(table=GuestMonthActivity._meta.db_table)
+            + f"WHERE {scope} AND month >= %s AND month <= %s"
         )
-        params += [*scope_params, *split.months]
-    where, restaurant_params = _restaurant_sql(period, "restaurant_id")
-    for start, end in split.raw:
-        parts.append(
-            f"SELECT guest_id, 1 AS n, check_amount AS spend, visited_at AS last_at FROM {Visit._meta.db_table} "  # noqa: S608
-            f"WHERE visited_at >= %s AND visited_at < %s{where}"
-        )
-        params += [start, end, *restaurant_params]
+        params += [*scope_params, first, last]
     return " UNION ALL ".join(parts), params
 
 

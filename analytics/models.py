@@ -78,7 +78,7 @@ class GuestMonthActivity(models.Model):
         indexes = [
             models.Index(  # the per-guest figures of a period read only this index
                 fields=["restaurant", "month"],
-                include=["guest", "visits", "amount", "last_visited_at"],
+                include=["guest", "visits", "amount", "first_visited_at", "last_visited_at"],
                 name="analytics_gma_rest_month_idx",
             ),
             models.Index(fields=["restaurant", "first_visit_month", "month"], name="analytics_gma_cohort_idx"),
