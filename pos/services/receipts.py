@@ -288,6 +288,7 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
             Receipt.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(Q(status=ReceiptStatus.RECEIVED) | Q(status=ReceiptStatus.FAILED, next_attempt_at__lte=now))
             .select_related("restaurant")
+            .defer("payload")  # kept for people reading a receipt; processing works from the parsed columns
             .order_by("id")[:limit]
         )
         sales = [receipt for receipt in batch if receipt.operation == ReceiptOperation.SALE]
