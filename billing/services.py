@@ -23,7 +23,8 @@ from billing.errors import PaymentRequired, PlanNotAvailable
 from billing.limits import COUNTED_LIMITS, LIMIT_LABELS, count_usage, plan_figure
 from billing.models import BillingEvent, Plan, Provider, State, Subscription
 from billing.selectors import TRIAL_PLAN_CODE, snapshot_key
-from tenants.models import Chain
+from tenants.models import Chain, ChainStatus
+from tenants.routing import forget_chain
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +63,35 @@ def _note(
     forget_cached_state(chain_id)
 
 
+# What the chain's own status says for each subscription state (a closed chain stays closed: closing is the
+# platform's decision, not billing's). Payment overdue still works during the grace period.
+CHAIN_STATUS_BY_STATE = {
+    State.TRIALING: ChainStatus.TRIAL,
+    State.ACTIVE: ChainStatus.ACTIVE,
+    State.PAST_DUE: ChainStatus.ACTIVE,
+    State.SUSPENDED: ChainStatus.SUSPENDED,
+    State.CANCELLED: ChainStatus.SUSPENDED,
+}
+
+
+def _sync_chain_status(subscription: Subscription) -> None:
+    chain = subscription.chain
+    status = CHAIN_STATUS_BY_STATE.get(subscription.state)
+    if status is None or chain.status in (status, ChainStatus.CLOSED):
+        return
+    chain.status = status
+    # An UPDATE, not save(): billing runs in any schema, and django-tenants saves a chain only from its own.
+    Chain.objects.filter(pk=chain.pk).update(status=status)
+    forget_chain(chain)  # the cached host routing carries the status
+
+
 def _set_state(
     subscription: Subscription, state: str, *, kind: str, description: str, actor: Any = None, **data: Any
 ) -> Subscription:
     before = subscription.state
     subscription.state = state
     subscription.save()
+    _sync_chain_status(subscription)
     _note(subscription, kind=kind, description=description, actor=actor, from_state=before, data=data)
     return subscription
 
