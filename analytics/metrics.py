@@ -16,7 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
@@ -495,12 +496,18 @@ def birthdays_this_week(period: Period, today: dt.date, limit: int = 50) -> dict
     match = Q()
     for day in week:
         match |= Q(birthday__month=day.month, birthday__day=day.day)
-    guests = _guests_of(period).filter(match).only("id", "first_name", "last_name", "status", "birthday")
-    listed = sorted(guests[:limit], key=lambda guest: (guest.birthday.month, guest.birthday.day, guest.id))  # type: ignore[union-attr]
+    guests = (
+        _guests_of(period)
+        .filter(match)
+        .only("id", "first_name", "last_name", "status", "birthday")
+        .annotate(matching=Window(Count("id")))  # the total alongside the first rows: one scan of the guests
+        .order_by(ExtractMonth("birthday"), ExtractDay("birthday"), "id")
+    )
+    listed = list(guests[:limit])
     return {
         "week_start": monday,
         "week_end": week[-1],
-        "count": guests.count(),
+        "count": listed[0].matching if listed else 0,  # type: ignore[attr-defined]
         "guests": [
             {"guest_id": guest.id, "name": _display_name(guest), "birthday": guest.birthday} for guest in listed
         ],
