@@ -314,6 +314,15 @@ class AppliedCheck(models.Model):
         "pos.Restaurant", null=True, blank=True, on_delete=models.PROTECT, related_name="applied_checks"
     )
     visit = models.ForeignKey("guests.Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty: the system"),
+        db_index=False,  # a partial index below: most checks come from the POS
+    )
     receipt_id = models.BigIntegerField(_("POS receipt"), null=True, blank=True)
     total_amount = models.DecimalField(_("check total"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
@@ -334,6 +343,15 @@ class AppliedCheck(models.Model):
         indexes = [
             models.Index(fields=["guest", "-checked_at"], name="loyalty_check_guest_time_idx"),
             models.Index(fields=["receipt_id"], name="loyalty_check_receipt_idx"),
+            # Staff-made checks only (the till's shift list: a cashier's own, a manager's whole restaurant).
+            models.Index(
+                fields=["actor", "-created_at"], condition=Q(actor__isnull=False), name="loyalty_check_actor_idx"
+            ),
+            models.Index(
+                fields=["restaurant", "-created_at"],
+                condition=Q(actor__isnull=False),
+                name="loyalty_check_staff_time_idx",
+            ),
         ]
 
     def __str__(self) -> str:

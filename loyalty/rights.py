@@ -37,14 +37,35 @@ def restaurant_for_operation(*, access: ChainAccess, restaurant_id: int | None) 
     return restaurant
 
 
+def may_reverse(
+    *,
+    access: ChainAccess,
+    restaurant_id: int | None,
+    actor_id: int | None,
+    made_at: datetime.datetime,
+    now: datetime.datetime | None = None,
+) -> bool:
+    """The one undo rule, for ledger entries (API) and checks applied at the till: managers and up reverse any
+    operation of their restaurants (owners and admins: any at all); a cashier undoes only their own operations
+    (actor_id is theirs) in their restaurants, within the program's undo window after made_at."""
+    if access.can(Permission.REVERSE_OPERATION) and access.covers_restaurant(restaurant_id):
+        return True
+    if not access.can(Permission.UNDO_OWN_OPERATION):
+        return False
+    if actor_id is None or actor_id != access.user.pk or not access.covers_restaurant(restaurant_id):
+        return False
+    window = datetime.timedelta(minutes=program_context().program.undo_window_minutes)
+    return (now or timezone.now()) - made_at <= window
+
+
 def require_reversal_right(*, access: ChainAccess, entry: LedgerEntry, now: datetime.datetime | None = None) -> None:
-    """Managers and up reverse any operation of their restaurants (owners and admins: any at all); a cashier
-    undoes only their own operations, within the program's undo window."""
-    if access.can(Permission.REVERSE_OPERATION) and access.covers_restaurant(entry.restaurant_id):
+    """may_reverse for a ledger entry: a role without any undo right gets 403 permission_denied, anyone else
+    refused gets 403 undo_window_passed."""
+    if may_reverse(
+        access=access, restaurant_id=entry.restaurant_id, actor_id=entry.actor_id, made_at=entry.created_at, now=now
+    ):
         return
     if not access.can(Permission.UNDO_OWN_OPERATION):
         raise PermissionDenied
-    window = datetime.timedelta(minutes=program_context().program.undo_window_minutes)
-    is_own = entry.actor_id == access.user.pk and access.covers_restaurant(entry.restaurant_id)
-    if not is_own or (now or timezone.now()) - entry.created_at > window:
-        raise UndoWindowPassed(entry_id=entry.pk, undo_window_minutes=int(window.total_seconds() // 60))
+    minutes = program_context().program.undo_window_minutes
+    raise UndoWindowPassed(entry_id=entry.pk, undo_window_minutes=minutes)

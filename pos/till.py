@@ -2,7 +2,8 @@
 or scanned, this shift's operations, and who may undo which one.
 
 Operations made at the till carry idempotency keys `till:<restaurant>:<user>:<token>`; the token is issued with
-the form, so a double click or a resubmitted form applies the check once.
+the form, so a double click or a resubmitted form applies the check once. Whose operation a check is comes from
+its actor (AppliedCheck.actor), and who may undo it from loyalty.rights.may_reverse, the API's rule too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from guests.models import Guest
 from guests.phones import digits_of, looks_like_phone
 from guests.selectors import lookup_guest, search_guests
 from loyalty.models import AppliedCheck, LedgerEntry
-from loyalty.selectors import program_context
+from loyalty.rights import may_reverse
 from loyalty.services import reverse_check
 from maxloyalty.errors import NotFound, PermissionDeniedError
 from pos.models import Restaurant, RestaurantStatus
@@ -95,39 +96,32 @@ def find_at_till(*, access: ChainAccess, text: str) -> TillSearch:
 def shift_operations(
     *, access: ChainAccess, restaurant: Restaurant, now: datetime.datetime | None = None
 ) -> list[AppliedCheck]:
-    """Checks applied at this till in the current shift: a cashier sees their own, a manager everyone's."""
+    """Staff-made checks at this restaurant in the current shift: a cashier sees their own, a manager everyone's."""
     since = (now or timezone.now()) - datetime.timedelta(hours=SHIFT_HOURS)
-    prefix = (
-        f"till:{restaurant.pk}:"
-        if access.can(Permission.REVERSE_OPERATION)
-        else f"till:{restaurant.pk}:{access.user.pk}:"
-    )
-    return list(
-        AppliedCheck.objects.filter(restaurant=restaurant, created_at__gte=since, idempotency_key__startswith=prefix)
-        .select_related("guest")
-        .order_by("-created_at")[:50]
-    )
+    checks = AppliedCheck.objects.filter(restaurant=restaurant, created_at__gte=since)
+    if access.can(Permission.REVERSE_OPERATION, restaurant_id=restaurant.pk):
+        checks = checks.filter(actor__isnull=False)
+    else:
+        checks = checks.filter(actor=access.user)
+    return list(checks.select_related("guest").order_by("-created_at")[:50])
 
 
 def can_undo(*, access: ChainAccess, applied: AppliedCheck, now: datetime.datetime | None = None) -> bool:
-    if applied.reversed_at is not None:
-        return False
-    if access.can(Permission.REVERSE_OPERATION, restaurant_id=applied.restaurant_id):
-        return True
-    own = applied.idempotency_key.startswith(f"till:{applied.restaurant_id}:{access.user.pk}:")
-    window = datetime.timedelta(minutes=program_context().program.undo_window_minutes)
-    return (
-        own
-        and access.can(Permission.UNDO_OWN_OPERATION, restaurant_id=applied.restaurant_id)
-        and (now or timezone.now()) - applied.created_at <= window
+    return applied.reversed_at is None and may_reverse(
+        access=access,
+        restaurant_id=applied.restaurant_id,
+        actor_id=applied.actor_id,
+        made_at=applied.created_at,
+        now=now,
     )
 
 
 @transaction.atomic
 def undo_at_till(*, access: ChainAccess, restaurant: Restaurant, applied_check_id: int) -> list[LedgerEntry]:
-    """Reverse a check applied at this till (own and within the undo window for cashiers). Repeating is harmless."""
-    applied = AppliedCheck.objects.filter(pk=applied_check_id, restaurant=restaurant).first()
-    if applied is None or not applied.idempotency_key.startswith("till:"):
+    """Reverse a staff-made check of this restaurant (a cashier: their own, within the undo window); a check from
+    the POS is refunded through the POS. Repeating is harmless."""
+    applied = AppliedCheck.objects.filter(pk=applied_check_id, restaurant=restaurant, actor__isnull=False).first()
+    if applied is None:
         raise OperationNotFound
     if applied.reversed_at is None and not can_undo(access=access, applied=applied):
         raise UndoWindowClosed

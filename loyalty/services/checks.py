@@ -157,7 +157,8 @@ def apply_check(
     earn base and promo points, record the visit (first/last visit times), add the spend and move the guest up
     a level at once when a threshold is crossed (the crossing check still earns at the old level's rate).
 
-    A retry with the same key returns the first outcome (is_replay=True) and changes nothing.
+    The check keeps its actor (the signed-in staff member; None for the POS), which the till's shift list and
+    undo rule read. A retry with the same key returns the first outcome (is_replay=True) and changes nothing.
     """
     check_key(idempotency_key)
     if check.total_amount < 0:
@@ -238,6 +239,7 @@ def apply_check(
         guest=guest,
         restaurant=restaurant,
         visit=visit,
+        actor=actor if actor is not None and actor.is_authenticated else None,
         receipt_id=receipt_id,
         total_amount=check.total_amount,
         currency=check.currency,
