@@ -119,9 +119,10 @@ class Guest(models.Model):
 
 
 class Visit(models.Model):
-    guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="visits")
+    # The foreign keys use the (guest | restaurant, -visited_at) indexes below, not single-column ones.
+    guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="visits", db_index=False)
     restaurant = models.ForeignKey(
-        "pos.Restaurant", null=True, blank=True, on_delete=models.SET_NULL, related_name="visits"
+        "pos.Restaurant", null=True, blank=True, on_delete=models.SET_NULL, related_name="visits", db_index=False
     )
     visited_at = models.DateTimeField(_("visited at"))
     check_amount = models.DecimalField(_("check amount"), max_digits=12, decimal_places=2)

@@ -119,8 +119,10 @@ class ReceiptSource(models.TextChoices):
 class Receipt(models.Model):
     """One check (or its refund) as the POS reported it, and what the loyalty program made of it."""
 
-    connection = models.ForeignKey(PosConnection, on_delete=models.PROTECT, related_name="receipts")
-    restaurant = models.ForeignKey(Restaurant, on_delete=models.PROTECT, related_name="receipts")
+    # Every receipt index is written on each check twice (insert, outcome): the foreign keys use the composite
+    # indexes below (same leading column) instead of single-column ones of their own.
+    connection = models.ForeignKey(PosConnection, on_delete=models.PROTECT, related_name="receipts", db_index=False)
+    restaurant = models.ForeignKey(Restaurant, on_delete=models.PROTECT, related_name="receipts", db_index=False)
     external_id = models.CharField(_("POS check id"), max_length=128)
     operation = models.CharField(_("operation"), max_length=8, choices=ReceiptOperation.choices)
     status = models.CharField(_("status"), max_length=16, choices=ReceiptStatus.choices, default="received")
@@ -140,14 +142,22 @@ class Receipt(models.Model):
     promo_code = models.CharField(_("promo code"), max_length=64, blank=True)
     points_requested = models.IntegerField(_("points requested"), default=0)
     # Outcome
-    guest = models.ForeignKey("guests.Guest", null=True, blank=True, on_delete=models.SET_NULL, related_name="receipts")
+    guest = models.ForeignKey(
+        "guests.Guest", null=True, blank=True, on_delete=models.SET_NULL, related_name="receipts", db_index=False
+    )
     points_earned = models.IntegerField(_("points earned"), default=0)
     points_spent = models.IntegerField(_("points spent"), default=0)
     outcome_reason = models.CharField(_("outcome"), max_length=64, blank=True)
     outcome_detail = models.TextField(_("outcome detail"), blank=True)
     visit_id = models.BigIntegerField(_("visit"), null=True, blank=True)
     refund_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="refunds", verbose_name=_("refund of")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="refunds",
+        verbose_name=_("refund of"),
+        db_index=False,  # a partial index below: few receipts are refunds
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
@@ -176,6 +186,9 @@ class Receipt(models.Model):
             models.Index(fields=["connection", "-received_at"], name="pos_receipt_connection_idx"),
             models.Index(fields=["guest", "-received_at"], name="pos_receipt_guest_idx"),
             models.Index(fields=["received_at"], name="pos_receipt_received_idx"),
+            models.Index(
+                fields=["refund_of"], name="pos_receipt_refund_of_idx", condition=models.Q(refund_of__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
