@@ -408,7 +408,7 @@ def _cohort_counts(period: Period) -> dict[dt.date, dict[dt.date, int]]:
             "  SELECT guest_id, month, min(first_visit_month) OVER (PARTITION BY guest_id) AS cohort "
             f"  FROM {table} a WHERE {scope} AND first_visit_month >= %s AND month <= %s "
             f"  AND NOT EXISTS (SELECT 1 FROM {table} o WHERE o.guest_id = a.guest_id "
-            f"    AND o.{scope} AND o.first_visit_month < %s)) rows GROUP BY 1, 2",
+            f"    AND o.{scope} AND o.month < %s)) rows GROUP BY 1, 2",
             [*scope_params, first, last_rolled_up, *scope_params, first],
         )
     else:

@@ -81,7 +81,11 @@ class GuestMonthActivity(models.Model):
                 include=["guest", "visits", "amount", "first_visited_at", "last_visited_at"],
                 name="analytics_gma_rest_month_idx",
             ),
-            models.Index(fields=["restaurant", "first_visit_month", "month"], name="analytics_gma_cohort_idx"),
+            models.Index(
+                fields=["restaurant", "first_visit_month", "month"],
+                include=["guest"],
+                name="analytics_gma_cohort_idx",
+            ),
             models.Index(fields=["last_visited_at"], name="analytics_gma_last_visit_idx"),
         ]
 
