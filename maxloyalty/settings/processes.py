@@ -16,8 +16,6 @@ for _cache in CACHES.values():
     _cache["KEY_PREFIX"] = str(_cache["KEY_PREFIX"]).replace(f"test-{os.getpid()}-", f"{_PROCESS_PREFIX}-")
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
-# The server process looks the chain up once per process; tasks do the same per schema.
-CELERY_TASK_TENANT_CACHE_SECONDS = 60
 TENANT_ROUTING_LOCAL_TTL = env.int("TENANT_ROUTING_LOCAL_TTL", default=10)
 # A benchmark may serve extra endpoints (bench.urls adds its trivial baseline view in front of the app's URLs).
 ROOT_URLCONF = env("ROOT_URLCONF", default=ROOT_URLCONF)
@@ -25,3 +23,5 @@ ROOT_URLCONF = env("ROOT_URLCONF", default=ROOT_URLCONF)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 # Like production: an idle receipt drain lingers, and webhooks skip the Redis call while it does.
 POS_DRAIN_LINGER_SECONDS = env.float("POS_DRAIN_LINGER_SECONDS", default=1.0)
+# Like production: a worker keeps the chain it found by schema name for a minute.
+CELERY_TASK_TENANT_CACHE_SECONDS = env.int("CELERY_TASK_TENANT_CACHE_SECONDS", default=60)

@@ -31,3 +31,5 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 # The demo chain's guests: 300 in development, a handful in tests (the seeding code is the same).
 DEMO_GUESTS = 25
 POS_DRAIN_LINGER_SECONDS = 0.0  # tests call drains directly: no lingering
+# Tests change chains and then run tasks in the same process: no cached chain in the task base.
+CELERY_TASK_TENANT_CACHE_SECONDS = 0
