@@ -31,9 +31,16 @@ from guests.models import Guest, Visit
 from guests.services import record_visit_times
 from loyalty import rules
 from loyalty.errors import IdempotencyKeyReused
-from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, LevelThresholdMode, PointsAccount
+from loyalty.models import AppliedCheck, LedgerEntry, LevelThresholdMode, PointsAccount
 from loyalty.selectors import ProgramContext, active_promos, program_context, rolling_level_spends
-from loyalty.services.checks import CheckOutcome, _local_time, _outcome_of, apply_check, quote_for_guest
+from loyalty.services.checks import (
+    CheckOutcome,
+    _local_time,
+    _outcome_of,
+    apply_check,
+    earned_lots,
+    quote_for_guest,
+)
 from loyalty.services.ledger import check_key, locked_accounts, new_lot, require_active
 from loyalty.services.levels import raise_level_if_reached
 from maxloyalty.db import update_rows
@@ -166,35 +173,15 @@ def _compute(batch: _Batch, item: CheckToApply) -> None:
         context=context,
         promos=batch.promos,
     )
-    common = {
-        "restaurant": item.restaurant,
-        "receipt_id": item.receipt_id,
-        "now": timezone.now(),  # as apply_check would: FIFO takes lots of equal expiry by this time
-        "context": context,
-        "delay_hours": context.program.activation_delay_hours,
-    }
-    entries = []
-    if quote.base_points > 0:
-        entries.append(
-            new_lot(
-                account,
-                kind=EntryKind.ACCRUAL,
-                points=quote.base_points,
-                key=f"{item.idempotency_key}:earn",
-                reason=str(_("Points for the check")),
-                **common,  # type: ignore[arg-type]
-            )
-        )
-    entries.extend(
-        new_lot(
-            account,
-            kind=EntryKind.PROMO_BONUS,
-            points=promo.points,
-            key=f"{item.idempotency_key}:promo:{promo.promo_id}",
-            reason=promo.name,
-            **common,  # type: ignore[arg-type]
-        )
-        for promo in quote.applied_promos
+    entries = earned_lots(
+        account,
+        quote=quote,
+        idempotency_key=item.idempotency_key,
+        context=context,
+        make=new_lot,
+        restaurant=item.restaurant,
+        receipt_id=item.receipt_id,
+        now=timezone.now(),  # as apply_check would: FIFO takes lots of equal expiry by this time
     )
     visit = Visit(
         guest=guest,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Value
@@ -142,6 +143,48 @@ def quote_for_guest(
     return quote, code_row, code_refusal
 
 
+def earned_lots(
+    account: PointsAccount,
+    *,
+    quote: rules.Quote,
+    idempotency_key: str,
+    context: ProgramContext,
+    make: Callable[..., LedgerEntry] = add_lot,
+    **common: Any,
+) -> list[LedgerEntry]:
+    """The lots a check earns, base points first, then each applied promo's bonus, pending for the program's
+    activation delay. `make` is add_lot (saved one by one) or new_lot (a batch saves them together)."""
+    delay = context.program.activation_delay_hours
+    lots = []
+    if quote.base_points > 0:
+        lots.append(
+            make(
+                account,
+                kind=EntryKind.ACCRUAL,
+                points=quote.base_points,
+                key=f"{idempotency_key}:earn",
+                context=context,
+                reason=str(_("Points for the check")),
+                delay_hours=delay,
+                **common,
+            )
+        )
+    lots.extend(
+        make(
+            account,
+            kind=EntryKind.PROMO_BONUS,
+            points=promo.points,
+            key=f"{idempotency_key}:promo:{promo.promo_id}",
+            context=context,
+            reason=promo.name,
+            delay_hours=delay,
+            **common,
+        )
+        for promo in quote.applied_promos
+    )
+    return lots
+
+
 @retry_on_key_race
 @transaction.atomic
 def apply_check(
@@ -193,33 +236,7 @@ def apply_check(
                 **common,  # type: ignore[arg-type]
             )
         )
-    delay = context.program.activation_delay_hours
-    if quote.base_points > 0:
-        entries.append(
-            add_lot(
-                account,
-                kind=EntryKind.ACCRUAL,
-                points=quote.base_points,
-                key=f"{idempotency_key}:earn",
-                context=context,
-                reason=str(_("Points for the check")),
-                delay_hours=delay,
-                **common,  # type: ignore[arg-type]
-            )
-        )
-    entries.extend(
-        add_lot(
-            account,
-            kind=EntryKind.PROMO_BONUS,
-            points=promo.points,
-            key=f"{idempotency_key}:promo:{promo.promo_id}",
-            context=context,
-            reason=promo.name,
-            delay_hours=delay,
-            **common,  # type: ignore[arg-type]
-        )
-        for promo in quote.applied_promos
-    )
+    entries.extend(earned_lots(account, quote=quote, idempotency_key=idempotency_key, context=context, **common))
     visit = Visit.objects.create(
         guest=guest,
         restaurant=restaurant,
