@@ -124,7 +124,7 @@ def apply_checks(items: Sequence[CheckToApply]) -> list[CheckResult]:
 
 
 def _apply_one(batch: _Batch, item: CheckToApply, applied_before: dict[str, AppliedCheck]) -> CheckResult | None:
-    """The outcome now (a replay, or a check apply_check handled), or None: computed, written by _flush."""
+    """The outcome now (a replay, or a check apply_check handled), or None: computed, written by _write."""
     check_key(item.idempotency_key)
     if item.check.total_amount < 0:
         raise ValidationFailed(fields={"total_amount": [str(_("Cannot be negative."))]})
@@ -156,7 +156,8 @@ def _through_apply_check(batch: _Batch, item: CheckToApply) -> CheckOutcome:
     # apply_check wrote the account: read it again (still locked) for this guest's later checks in the batch.
     batch.accounts[guest_id] = PointsAccount.objects.get(guest_id=guest_id)
     if batch.rolling_spend is not None:
-        batch.rolling_spend.update(rolling_level_spends(guest_ids=[guest_id], context=batch.context))
+        spends = rolling_level_spends(guest_ids=[guest_id], context=batch.context)
+        batch.rolling_spend[guest_id] = spends.get(guest_id, Decimal(0))
     return outcome
 
 
