@@ -97,7 +97,7 @@ def test_dashboard_charts_are_drawn_and_analytics_filters_change_the_numbers(wor
     page.goto(chain_url(live_site, world.host, "/analytics/"))
     page.wait_for_function(f"({CANVAS_DRAWN})(document.querySelector('canvas[data-chart=revenue]'))")
     whole_chain = page.inner_text("[data-testid=loyalty-revenue]")
-    page.select_option("select[name=restaurant]", label="Alpha Riverside")
+    page.select_option(".analytics-filters select[name=restaurant]", label="Alpha Riverside")
     page.click(".analytics-filters button[type=submit]")
     page.wait_for_url("**/analytics/?**restaurant=**")
     riverside = page.inner_text("[data-testid=loyalty-revenue]")
