@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,10 +62,10 @@ class Provider(models.TextChoices):
 
 class State(models.TextChoices):
     TRIALING = "trialing", _("Trial")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("subscription state", "Active")
     PAST_DUE = "past_due", _("Payment overdue")
-    SUSPENDED = "suspended", _("Suspended")
-    CANCELLED = "cancelled", _("Cancelled")
+    SUSPENDED = "suspended", pgettext_lazy("subscription state", "Suspended")
+    CANCELLED = "cancelled", pgettext_lazy("subscription state", "Cancelled")
 
 
 READ_ONLY_STATES = frozenset({State.SUSPENDED, State.CANCELLED})
@@ -106,10 +106,10 @@ class Subscription(models.Model):
 
 
 class PaymentStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SUCCEEDED = "succeeded", _("Paid")
-    FAILED = "failed", _("Failed")
-    CANCELLED = "cancelled", _("Cancelled")
+    PENDING = "pending", pgettext_lazy("payment status", "Pending")
+    SUCCEEDED = "succeeded", pgettext_lazy("payment status", "Paid")
+    FAILED = "failed", pgettext_lazy("payment status", "Failed")
+    CANCELLED = "cancelled", pgettext_lazy("payment status", "Cancelled")
 
 
 class PaymentPurpose(models.TextChoices):

@@ -9,11 +9,12 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class GuestStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    BLOCKED = "blocked", _("Blocked")
+    ACTIVE = "active", pgettext_lazy("guest status", "Active")
+    BLOCKED = "blocked", pgettext_lazy("guest status", "Blocked")
     ERASED = "erased", _("Erased")
 
 

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tenants.utils import schema_context
 
@@ -135,11 +136,16 @@ def bulk_tag(request: HttpRequest) -> HttpResponse:
         except DomainError:
             refused += 1
     if adding:
-        messages.success(request, _("Tag “%(tag)s” added to %(n)d guests.") % {"tag": tag, "n": changed})
+        text = ngettext("Tag “%(tag)s” added to %(n)d guest.", "Tag “%(tag)s” added to %(n)d guests.", changed)
     else:
-        messages.success(request, _("Tag “%(tag)s” removed from %(n)d guests.") % {"tag": tag, "n": changed})
+        text = ngettext("Tag “%(tag)s” removed from %(n)d guest.", "Tag “%(tag)s” removed from %(n)d guests.", changed)
+    messages.success(request, text % {"tag": tag, "n": changed})
     if refused:
-        messages.error(request, _("%(n)d guests could not be changed.") % {"n": refused})
+        messages.error(
+            request,
+            ngettext("%(n)d guest could not be changed.", "%(n)d guests could not be changed.", refused)
+            % {"n": refused},
+        )
     return redirect(back)
 
 
@@ -299,7 +305,10 @@ def adjust(request: HttpRequest, guest_id: int) -> HttpResponse:
             )
             done = True
     if done:
-        message = _("%(points)+d points: %(reason)s") % {"points": entry.points, "reason": entry.reason}
+        message = ngettext("%(points)+d point: %(reason)s", "%(points)+d points: %(reason)s", abs(entry.points)) % {
+            "points": entry.points,
+            "reason": entry.reason,
+        }
         if not request.htmx:  # type: ignore[attr-defined]
             messages.success(request, message)
             return redirect("guests:guest-detail", guest_id=guest.pk)

@@ -13,6 +13,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import access_for, permission_required_page
@@ -140,17 +141,21 @@ def level_delete(request: HttpRequest, level_id: int) -> HttpResponse:
         delete_level(level=level, actor=_actor(request))
         messages.success(request, _("Level “%(name)s” deleted.") % {"name": level.name})
         return redirect("loyalty:level-list")
+    guests_on_level = level.accounts.count()
     return render(
         request,
         "loyalty/confirm_delete.html",
         {
             "object": level,
             "kind": _("level"),
-            "consequence": _(
+            "consequence": ngettext(
+                "%(n)d guest on this level loses it until the nightly re-evaluation or their next check places them "
+                "again.",
                 "%(n)d guests on this level lose it until the nightly re-evaluation or their next check places them "
-                "again."
+                "again.",
+                guests_on_level,
             )
-            % {"n": level.accounts.count()},
+            % {"n": guests_on_level},
             "cancel_url": "loyalty:level-list",
         },
     )

@@ -6,12 +6,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RestaurantStatus(models.TextChoices):
-    ACTIVE = "active", _("Open")
-    PAUSED = "paused", _("Temporarily closed")
-    CLOSED = "closed", _("Closed")
+    ACTIVE = "active", pgettext_lazy("restaurant status", "Open")
+    PAUSED = "paused", pgettext_lazy("restaurant status", "Temporarily closed")
+    CLOSED = "closed", pgettext_lazy("restaurant status", "Closed")
 
 
 class Restaurant(models.Model):
@@ -42,9 +43,9 @@ class PosKind(models.TextChoices):
 
 
 class ConnectionStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    FAILING = "failing", _("Failing")
-    PAUSED = "paused", _("Paused")
+    ACTIVE = "active", pgettext_lazy("POS connection status", "Active")
+    FAILING = "failing", pgettext_lazy("POS connection status", "Failing")
+    PAUSED = "paused", pgettext_lazy("POS connection status", "Paused")
 
 
 class PosConnection(models.Model):

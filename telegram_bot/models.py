@@ -7,6 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TelegramBot(models.Model):
@@ -102,10 +103,10 @@ class TelegramChat(models.Model):
 
 
 class BroadcastStatus(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    SENDING = "sending", _("Sending")
-    DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
+    SCHEDULED = "scheduled", pgettext_lazy("broadcast status", "Scheduled")
+    SENDING = "sending", pgettext_lazy("broadcast status", "Sending")
+    DONE = "done", pgettext_lazy("broadcast status", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("broadcast status", "Cancelled")
 
 
 class Broadcast(models.Model):

@@ -7,14 +7,15 @@ import zoneinfo
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_tenants.models import DomainMixin, TenantMixin
 
 
 class ChainStatus(models.TextChoices):
     TRIAL = "trial", _("Trial")
-    ACTIVE = "active", _("Active")
-    SUSPENDED = "suspended", _("Suspended")
-    CLOSED = "closed", _("Closed")
+    ACTIVE = "active", pgettext_lazy("chain status", "Active")
+    SUSPENDED = "suspended", pgettext_lazy("chain status", "Suspended")
+    CLOSED = "closed", pgettext_lazy("chain status", "Closed")
 
 
 class Currency(models.TextChoices):

@@ -96,7 +96,7 @@ def test_bulk_tag_by_a_manager_leaves_other_restaurants_guests_untouched(alpha, 
     response = signed_in_client(alpha, "manager").post(
         "/guests/bulk-tag/", {"guest_ids": ids, "tag": "party", "operation": "add"}, follow=True
     )
-    assert "1 guests could not be changed." in response.content.decode()
+    assert "1 guest could not be changed." in response.content.decode()
     assert Guest.objects.get(pk=guests["ivan"].pk).tags == ["party"]
     assert Guest.objects.get(pk=guests["olga"].pk).tags == ["vip"]
 

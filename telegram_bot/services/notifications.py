@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from guests.models import Guest, GuestStatus
@@ -44,7 +45,8 @@ class DeliveryOutcome:
 
 
 def points_text(points: int) -> str:
-    """1540 → "1 540" (a narrow no-break space groups thousands, as Russian receipts do)."""
+    """1540 → "1 540" (a narrow no-break space groups thousands, as Russian receipts do). Messages with a count
+    choose their plural form with ngettext from the int (1 балл, 2 балла, 5 баллов) and show this text."""
     return f"{points:,}".replace(",", "\u202f")
 
 
@@ -79,9 +81,9 @@ def queue_message(
 def receipt_text(*, earned: int, spent: int, available: int) -> str:
     parts = []
     if earned:
-        parts.append(_("+%(points)s points") % {"points": points_text(earned)})
+        parts.append(ngettext("+%(points)s point", "+%(points)s points", earned) % {"points": points_text(earned)})
     if spent:
-        parts.append(_("−%(points)s points") % {"points": points_text(spent)})
+        parts.append(ngettext("−%(points)s point", "−%(points)s points", spent) % {"points": points_text(spent)})
     parts.append(_("balance %(points)s") % {"points": points_text(available)})
     return " · ".join(parts)
 
@@ -99,7 +101,11 @@ def queue_check_receipt(*, applied_check_id: int) -> Delivery | None:
 
 
 def birthday_text(points: int) -> str:
-    return _("Happy birthday! We have added %(points)s points to your card.") % {"points": points_text(points)}
+    return ngettext(
+        "Happy birthday! We have added %(points)s point to your card.",
+        "Happy birthday! We have added %(points)s points to your card.",
+        points,
+    ) % {"points": points_text(points)}
 
 
 def _outbox_text(row: NotificationOutbox) -> tuple[str, str]:
@@ -110,10 +116,13 @@ def _outbox_text(row: NotificationOutbox) -> tuple[str, str]:
         else:
             text = _("Your level is now %(level)s.")
         return MessageKind.LEVEL_CHANGED, text % {"level": payload.get("to_level") or "—"}
-    return MessageKind.POINTS_EXPIRING, _("%(points)s points expire after %(day)s. Come and spend them!") % {
-        "points": points_text(int(payload.get("points") or 0)),
-        "day": payload.get("last_day", ""),
-    }
+    points = int(payload.get("points") or 0)
+    text = ngettext(
+        "%(points)s point expires after %(day)s. Come and spend it!",
+        "%(points)s points expire after %(day)s. Come and spend them!",
+        points,
+    )
+    return MessageKind.POINTS_EXPIRING, text % {"points": points_text(points), "day": payload.get("last_day", "")}
 
 
 def queue_outbox_notifications() -> int:

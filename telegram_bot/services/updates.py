@@ -11,6 +11,7 @@ import segno
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -246,9 +247,17 @@ def _on_consent(chat: TelegramChat, consent: bool, talk: Conversation) -> None:
         return
     balance = guest_balance(guest=guest)
     if created:
-        text = _("Welcome! Your card number is %(card)s. You have %(points)s points.")
+        text = ngettext(
+            "Welcome! Your card number is %(card)s. You have %(points)s point.",
+            "Welcome! Your card number is %(card)s. You have %(points)s points.",
+            balance.available,
+        )
     else:
-        text = _("Welcome back! Your card %(card)s is now linked to Telegram. You have %(points)s points.")
+        text = ngettext(
+            "Welcome back! Your card %(card)s is now linked to Telegram. You have %(points)s point.",
+            "Welcome back! Your card %(card)s is now linked to Telegram. You have %(points)s points.",
+            balance.available,
+        )
     queue_message(
         guest=guest,
         kind=MessageKind.WELCOME,
@@ -355,9 +364,15 @@ def _on_menu(chat: TelegramChat, guest: Guest, data: str, talk: Conversation) ->
 
 def _balance_text(guest: Guest) -> str:
     balance = guest_balance(guest=guest)
-    lines = [_("Balance: %(points)s points") % {"points": points_text(balance.available)}]
+    lines = [
+        ngettext("Balance: %(points)s point", "Balance: %(points)s points", balance.available)
+        % {"points": points_text(balance.available)}
+    ]
     if balance.pending:
-        lines.append(_("Pending: %(points)s points") % {"points": points_text(balance.pending)})
+        lines.append(
+            ngettext("Pending: %(points)s point", "Pending: %(points)s points", balance.pending)
+            % {"points": points_text(balance.pending)}
+        )
     if balance.level is not None:
         lines.append(_("Level: %(level)s") % {"level": balance.level.name})
     if balance.next_level is not None and balance.spend_to_next_level_amount is not None:

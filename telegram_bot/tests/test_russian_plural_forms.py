@@ -1,0 +1,81 @@
+"""Guests read counts of points in proper Russian: 1 балл, 2 балла, 5 баллов, 11 баллов, 21 балл, 1 540 баллов
+(the form follows the number, the text keeps the thousands grouping)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from guests.models import Guest
+from loyalty.models import EntryKind, NotificationKind, NotificationOutbox
+from loyalty.services import accrue_points
+from telegram_bot.models import TelegramChat
+from telegram_bot.services.notifications import birthday_text, receipt_text
+from telegram_bot.tasks import telegram_chain_tick
+
+from .conftest import callback_update
+
+RUSSIAN_COUNTS = [
+    (1, "1 балл"),
+    (2, "2 балла"),
+    (5, "5 баллов"),
+    (11, "11 баллов"),
+    (21, "21 балл"),
+    (1540, "1\u202f540 баллов"),
+]
+
+
+@pytest.mark.parametrize(("points", "words"), RUSSIAN_COUNTS)
+def test_receipt_text_in_russian_agrees_with_the_number(points, words):
+    with translation.override("ru"):
+        text = receipt_text(earned=points, spent=points, available=points)
+
+    assert text == f"+{words} · −{words} · баланс {words.split(' ', 1)[0]}"
+
+
+@pytest.mark.parametrize(("points", "words"), RUSSIAN_COUNTS)
+def test_birthday_text_in_russian_agrees_with_the_number(points, words):
+    with translation.override("ru"):
+        text = birthday_text(points)
+
+    assert text == f"С днём рождения! Мы начислили на вашу карту {words}."
+
+
+def test_english_keeps_its_singular_and_plural():
+    with translation.override("en"):
+        assert receipt_text(earned=1, spent=0, available=1) == "+1 point · balance 1"
+        assert birthday_text(2) == "Happy birthday! We have added 2 points to your card."
+
+
+@pytest.mark.parametrize(("points", "words"), RUSSIAN_COUNTS)
+def test_balance_in_the_bot_in_russian_agrees_with_the_number(
+    points, words, alpha, telegram_api, send_update, linked_guest
+):
+    chat_id = 5570000 + points
+    guest = linked_guest(f"+7916333{points:04d}", chat_id)
+    TelegramChat.objects.filter(chat_id=chat_id).update(language="ru")
+    accrue_points(guest=guest, points=points, kind=EntryKind.BIRTHDAY, idempotency_key=f"ru{points}", reason="gift")
+
+    send_update(callback_update(chat_id, "bal"))
+
+    assert telegram_api.texts(chat_id)[-1].splitlines()[0] == f"Баланс: {words}"
+
+
+def test_expiry_warning_in_russian_agrees_with_the_number(
+    alpha, alpha_bot, telegram_api, linked_guest, django_capture_on_commit_callbacks
+):
+    guest = linked_guest("+79163339001", 5579001)
+    other = linked_guest("+79163339002", 5579002)
+    Guest.objects.filter(pk__in=[guest.pk, other.pk]).update(language="ru")
+    NotificationOutbox.objects.create(
+        guest=guest, kind=NotificationKind.POINTS_EXPIRING, payload={"points": 21, "last_day": "2026-12-01"}
+    )
+    NotificationOutbox.objects.create(
+        guest=other, kind=NotificationKind.POINTS_EXPIRING, payload={"points": 1540, "last_day": "2026-12-01"}
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        telegram_chain_tick()
+
+    assert telegram_api.texts(5579001) == ["21 балл сгорит после 2026-12-01. Приходите и потратьте его!"]
+    assert telegram_api.texts(5579002) == ["1\u202f540 баллов сгорят после 2026-12-01. Приходите и потратьте их!"]
