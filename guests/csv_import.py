@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guests.errors import ImportFileInvalid
 from guests.models import ConsentChannel, Gender
@@ -119,7 +120,14 @@ def parse_row(cells: dict[str, str]) -> ImportedGuest:
         raise RowInvalid(_("phone is empty"))
     for column, limit in _LENGTHS.items():
         if len(values.get(column, "")) > limit:
-            raise RowInvalid(_("%(column)s is longer than %(limit)d characters") % {"column": column, "limit": limit})
+            raise RowInvalid(
+                ngettext(
+                    "%(column)s is longer than %(limit)d character",
+                    "%(column)s is longer than %(limit)d characters",
+                    limit,
+                )
+                % {"column": column, "limit": limit}
+            )
     gender_text = values.get("gender", "").lower()
     if gender_text and gender_text not in _GENDERS:
         raise RowInvalid(_("gender must be female or male, not %(value)s") % {"value": values["gender"]})

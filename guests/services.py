@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from audit.models import AuditEntry
 from audit.services import changes_between, record_audit
@@ -97,7 +98,16 @@ def _clean_tags(tags: Iterable[str] | None) -> list[str]:
         tag = str(tag).strip()
         if len(tag) > MAX_TAG_LENGTH:
             raise ValidationFailed(
-                fields={"tags": [str(_("A tag is at most %(n)d characters long.") % {"n": MAX_TAG_LENGTH})]}
+                fields={
+                    "tags": [
+                        ngettext(
+                            "A tag is at most %(n)d character long.",
+                            "A tag is at most %(n)d characters long.",
+                            MAX_TAG_LENGTH,
+                        )
+                        % {"n": MAX_TAG_LENGTH}
+                    ]
+                }
             )
         if tag and tag not in cleaned:
             cleaned.append(tag)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -241,19 +241,18 @@ def _spend_limits(
     max_spend = min(available, share_points)
     refusals: list[Refusal] = []
     if requested > available:
-        refusals.append(
-            Refusal(
-                "insufficient_points", str(_("Only %(points)d points available.") % {"points": available}), available
-            )
-        )
+        text = ngettext("Only %(points)d point available.", "Only %(points)d points available.", available)
+        refusals.append(Refusal("insufficient_points", text % {"points": available}, available))
     if requested > share_points:
         refusals.append(
             Refusal(
                 "max_share",
-                str(
-                    _("Points may pay at most %(percent)s%% of the check (%(points)d points).")
-                    % {"percent": f"{cap_percent.normalize():f}", "points": share_points}
-                ),
+                ngettext(
+                    "Points may pay at most %(percent)s%% of the check (%(points)d point).",
+                    "Points may pay at most %(percent)s%% of the check (%(points)d points).",
+                    share_points,
+                )
+                % {"percent": f"{cap_percent.normalize():f}", "points": share_points},
                 share_points,
             )
         )
@@ -262,7 +261,12 @@ def _spend_limits(
             refusals.append(
                 Refusal(
                     "min_points",
-                    str(_("At least %(points)d points per redemption.") % {"points": program.min_redeem_points}),
+                    ngettext(
+                        "At least %(points)d point per redemption.",
+                        "At least %(points)d points per redemption.",
+                        program.min_redeem_points,
+                    )
+                    % {"points": program.min_redeem_points},
                     program.min_redeem_points,
                 )
             )

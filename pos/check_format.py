@@ -23,7 +23,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from maxloyalty.errors import DomainError, ValidationFailed
 
@@ -128,7 +128,11 @@ def _text(value: Any, name: str, errors: _Errors, *, required: bool = False, max
         return ""
     text = str(value).strip()
     if len(text) > max_length:
-        errors.add(name, _("At most %(count)d characters.") % {"count": max_length})
+        errors.add(
+            name,
+            ngettext("At most %(count)d character.", "At most %(count)d characters.", max_length)
+            % {"count": max_length},
+        )
         return ""
     if required and not text:
         errors.add(name, _("This field is required."))
@@ -159,7 +163,11 @@ def _decimal(value: Any, name: str, errors: _Errors, *, places: int = 2, require
         return None
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
-        errors.add(name, _("At most %(places)d decimal places.") % {"places": places})
+        errors.add(
+            name,
+            ngettext("At most %(places)d decimal place.", "At most %(places)d decimal places.", places)
+            % {"places": places},
+        )
         return None
     return number
 
@@ -216,7 +224,9 @@ def _lines(value: Any, errors: _Errors, *, required: bool) -> tuple[PosCheckLine
         errors.add("items", _("Must be a list."))
         return ()
     if len(value) > MAX_LINES:
-        errors.add("items", _("At most %(count)d items.") % {"count": MAX_LINES})
+        errors.add(
+            "items", ngettext("At most %(count)d item.", "At most %(count)d items.", MAX_LINES) % {"count": MAX_LINES}
+        )
         return ()
     lines = []
     for index, item in enumerate(value):
