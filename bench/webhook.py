@@ -1,7 +1,8 @@
 """Webhook benchmark: signed POS checks end to end (HTTP in → points in the ledger), beside two baselines.
 
 Stack: gunicorn (sync workers, BENCH_GUNICORN_WORKERS, default 2 = the cores of the reference machine) serving
-the app with DEBUG off, one Celery worker (prefork, BENCH_CELERY_CONCURRENCY, default 2) on Redis, PostgreSQL.
+the app with DEBUG off, one Celery worker (prefork, BENCH_CELERY_CONCURRENCY, default 2; BENCH_CELERY_NICE > 0
+runs it below the web server's CPU priority, as a host serving both might) on Redis, PostgreSQL.
 Load: 16 concurrent senders on loopback for a fixed time (bench.http_load), the webhooks signed beforehand. Measured in the same run:
 - django_trivial_rps: a trivial JSON view through the same middleware stack (the framework's ceiling);
 - pgbench_accrual_tps: pgbench running the accrual transaction (INSERT a ledger row + UPDATE the balance) on the
@@ -157,6 +158,7 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
     scale = SCALES[scale_name(requested_scale)]
     workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
     celery_concurrency = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "2"))
+    celery_nice = int(os.environ.get("BENCH_CELERY_NICE", "0"))
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
     tag = f"benchwh{os.getpid()}"
     queue = f"pos-bench-{os.getpid()}"
@@ -170,7 +172,7 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
         with (
             running(gunicorn_command(port=port, workers=workers), env=env, log=OUT / "webhook-gunicorn.log"),
             running(
-                celery_worker_command(queue=queue, concurrency=celery_concurrency, name=tag),
+                celery_worker_command(queue=queue, concurrency=celery_concurrency, name=tag, nice=celery_nice),
                 env=env,
                 log=OUT / "webhook-celery.log",
             ),

@@ -152,8 +152,10 @@ def gunicorn_command(*, port: int, workers: int) -> list[str]:
     ]
 
 
-def celery_worker_command(*, queue: str, concurrency: int, name: str) -> list[str]:
+def celery_worker_command(*, queue: str, concurrency: int, name: str, nice: int = 0) -> list[str]:
+    """A Celery worker on `queue`; `nice` > 0 runs it below the web server's CPU priority."""
     return [
+        *(["nice", "-n", str(nice)] if nice else []),
         str(BIN / "celery"),
         "-A",
         "maxloyalty",
