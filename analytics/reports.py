@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from analytics.metrics import Period
 
@@ -35,7 +36,7 @@ def _summary(data: dict[str, Any]) -> Table:
         [_("Average check of loyalty guests"), totals["average_check_amount"]],
         [_("Points issued"), totals["points_issued"]],
         [_("Points redeemed"), totals["points_redeemed"]],
-        [_("Points expired"), totals["points_expired"]],
+        [pgettext("metric", "Points expired"), totals["points_expired"]],
         [_("Outstanding points at the end"), totals["outstanding_points"]],
         [_("Liability of outstanding points"), totals["liability_amount"]],
     ]
@@ -56,7 +57,7 @@ def _trends(data: dict[str, Any]) -> Table:
         _("Revenue from other checks"),
         _("Points issued"),
         _("Points redeemed"),
-        _("Points expired"),
+        pgettext("metric", "Points expired"),
         _("Outstanding points"),
         _("Liability"),
     ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pos.models import PosKind, Restaurant, RestaurantStatus
 from tenants.models import TIME_ZONE_CHOICES
@@ -52,7 +53,7 @@ WEEKDAYS = [
 
 
 class RestaurantForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("name of a thing", "Name"), max_length=200)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
@@ -93,7 +94,7 @@ class RestaurantForm(forms.Form):
 
 class ConnectionForm(forms.Form):
     kind = forms.ChoiceField(label=_("POS type"), choices=PosKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=120, required=False)
+    name = forms.CharField(label=pgettext_lazy("name of a thing", "Name"), max_length=120, required=False)
     external_organization_id = forms.CharField(label=_("iiko organisation id"), max_length=64, required=False)
     external_terminal_id = forms.CharField(label=_("Terminal id"), max_length=64, required=False)
     external_restaurant_code = forms.CharField(label=_("Restaurant code"), max_length=64, required=False)
