@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts import login_throttle
 from accounts.access import resolve_access
@@ -21,7 +22,11 @@ from pos.models import Restaurant
 
 def lock_message(seconds: int) -> str:
     minutes = max(1, (seconds + 59) // 60)
-    return str(_("Too many failed attempts. Sign-in is locked for %(minutes)s min.") % {"minutes": minutes})
+    return ngettext(
+        "Too many failed attempts. Sign-in is locked for %(minutes)s minute.",
+        "Too many failed attempts. Sign-in is locked for %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 class SignInForm(forms.Form):

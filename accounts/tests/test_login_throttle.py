@@ -16,7 +16,7 @@ def test_account_is_locked_after_repeated_failures_even_for_the_right_password(a
         assert _fail(client).status_code == 200
     locked = _fail(client)
     assert locked.status_code == 429
-    assert "locked for 7 min" in locked.content.decode()
+    assert "locked for 7 minutes." in locked.content.decode()
     right = client.post("/accounts/login/", {"email": "owner@alpha.test", "password": PASSWORD})
     assert right.status_code == 429
     assert "_auth_user_id" not in client.session
