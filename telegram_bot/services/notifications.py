@@ -7,6 +7,7 @@ task's countdown), a 403 (the user blocked the bot) marks the chat unreachable a
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -122,7 +124,15 @@ def _outbox_text(row: NotificationOutbox) -> tuple[str, str]:
         "%(points)s points expire after %(day)s. Come and spend them!",
         points,
     )
-    return MessageKind.POINTS_EXPIRING, text % {"points": points_text(points), "day": payload.get("last_day", "")}
+    return MessageKind.POINTS_EXPIRING, text % {"points": points_text(points), "day": day_text(payload.get("last_day"))}
+
+
+def day_text(iso_day: str | None) -> str:
+    """ "2026-12-01" → "1 декабря 2026 г." / "Dec. 1, 2026" in the active language (the raw value if it is no date)."""
+    try:
+        return date_format(datetime.date.fromisoformat(iso_day or ""), "DATE_FORMAT")
+    except ValueError:
+        return iso_day or ""
 
 
 def queue_outbox_notifications() -> int:

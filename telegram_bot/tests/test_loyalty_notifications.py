@@ -27,7 +27,7 @@ def test_outbox_level_change_and_expiry_warning_are_sent(
 
     assert telegram_api.texts(CHAT) == [
         "Congratulations! Your level is now Gold.",
-        "300 points expire after 2026-12-01. Come and spend them!",
+        "300 points expire after Dec. 1, 2026. Come and spend them!",
     ]
     assert set(NotificationOutbox.objects.filter(guest=guest).values_list("status", flat=True)) == {
         NotificationStatus.SENT

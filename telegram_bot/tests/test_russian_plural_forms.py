@@ -77,5 +77,7 @@ def test_expiry_warning_in_russian_agrees_with_the_number(
     with django_capture_on_commit_callbacks(execute=True):
         telegram_chain_tick()
 
-    assert telegram_api.texts(5579001) == ["21 балл сгорит после 2026-12-01. Приходите и потратьте его!"]
-    assert telegram_api.texts(5579002) == ["1\u202f540 баллов сгорят после 2026-12-01. Приходите и потратьте их!"]
+    assert telegram_api.texts(5579001) == ["21 балл сгорит после 1 декабря 2026 г. — приходите и потратьте его!"]
+    assert telegram_api.texts(5579002) == [
+        "1\u202f540 баллов сгорят после 1 декабря 2026 г. — приходите и потратьте их!"
+    ]
