@@ -13,7 +13,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import access_for, permission_required_page
@@ -147,7 +147,7 @@ def level_delete(request: HttpRequest, level_id: int) -> HttpResponse:
         "loyalty/confirm_delete.html",
         {
             "object": level,
-            "kind": _("level"),
+            "kind": pgettext("object of the delete question", "level"),
             "consequence": ngettext(
                 "%(n)d guest on this level loses it until the nightly re-evaluation or their next check places them "
                 "again.",
@@ -212,7 +212,7 @@ def promo_delete(request: HttpRequest, promo_id: int) -> HttpResponse:
         "loyalty/confirm_delete.html",
         {
             "object": promo,
-            "kind": _("promo"),
+            "kind": pgettext("object of the delete question", "promo"),
             "consequence": _("A promo whose codes were already used is kept, switched off, so its history stays."),
             "cancel_url": "loyalty:promo-list",
         },
