@@ -69,6 +69,27 @@ def _site_thread(worlds: Any, django_db_blocker: Any) -> Iterator[Any]:
         raise thread.error
     yield thread
     thread.terminate()
+    with django_db_blocker.unblock():
+        _wait_for_request_threads_to_let_go()
+
+
+def _wait_for_request_threads_to_let_go(seconds: float = 10.0) -> None:
+    """The server stops accepting at once, but a request the browser sent last (an asset, a poll) may still be
+    running in its thread and holding a database session, which would stop the test database from being dropped.
+    Wait for such sessions to end; end them if they outstay the wait."""
+    import time
+
+    from django.db import connection
+
+    sql = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(f"SELECT count(*) {sql}")
+            if not cursor.fetchone()[0]:
+                return
+            time.sleep(0.1)
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {sql}")
 
 
 @pytest.fixture
