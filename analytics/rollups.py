@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
@@ -49,11 +51,22 @@ def _redis() -> Any | None:
         return None
 
 
+# Days this process marked lately (by schema): every ledger entry of a busy day would otherwise send the same
+# SADD. Skipping repeats for ANALYTICS_MARK_LOCAL_TTL seconds is safe: a mark the roll-up took meanwhile is
+# covered by its scheduled pass, which always recomputes today and yesterday.
+_marked: dict[tuple[str, str], float] = {}
+
+
 def mark_day_changed(at: dt.datetime | None) -> None:
-    """Remember that data of the day holding `at` changed (cheap: one Redis command)."""
+    """Remember that data of the day holding `at` changed (cheap: one Redis command, or none when just sent)."""
     if at is None:
         return
     day = at.astimezone(dt.UTC).date().isoformat()
+    if settings.ANALYTICS_MARK_LOCAL_TTL > 0:
+        now, key = time.monotonic(), (connection.schema_name, day)
+        if now < _marked.get(key, 0.0):
+            return
+        _marked[key] = now + settings.ANALYTICS_MARK_LOCAL_TTL
     redis = _redis()
     try:
         if redis is not None:

@@ -8,11 +8,14 @@ PromoCode row changes.
 from __future__ import annotations
 
 import datetime
+import time
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Min, Q, QuerySet, Sum
@@ -92,8 +95,29 @@ def current_chain() -> Chain:
     return Chain.objects.get(schema_name=connection.schema_name)
 
 
+# Every check and every points operation reads the program and the promos: besides Redis (shared, dropped when
+# an admin changes them), each process keeps them LOYALTY_PROGRAM_LOCAL_TTL seconds, so a change reaches the
+# other processes within that time.
+_local: dict[tuple[str, str], tuple[float, Any]] = {}
+
+
+def _local_get(key: str) -> Any:
+    if settings.LOYALTY_PROGRAM_LOCAL_TTL <= 0:
+        return None
+    found = _local.get((connection.schema_name, key))
+    return found[1] if found is not None and found[0] > time.monotonic() else None
+
+
+def _local_set(key: str, value: Any) -> None:
+    if settings.LOYALTY_PROGRAM_LOCAL_TTL > 0:
+        _local[(connection.schema_name, key)] = (time.monotonic() + settings.LOYALTY_PROGRAM_LOCAL_TTL, value)
+
+
 def program_context() -> ProgramContext:
     """Settings, levels and time zone of the chain whose schema is active (cached until changed)."""
+    context = _local_get(PROGRAM_CACHE_KEY)
+    if context is not None:
+        return context
     context = cache.get(PROGRAM_CACHE_KEY)
     if context is None:
         context = ProgramContext(
@@ -102,11 +126,14 @@ def program_context() -> ProgramContext:
             time_zone=current_chain().time_zone,
         )
         cache.set(PROGRAM_CACHE_KEY, context, PROGRAM_CACHE_SECONDS)
+    _local_set(PROGRAM_CACHE_KEY, context)
     return context
 
 
 def forget_program_cache() -> None:
     cache.delete_many([PROGRAM_CACHE_KEY, PROMOS_CACHE_KEY])
+    for key in (PROGRAM_CACHE_KEY, PROMOS_CACHE_KEY):
+        _local.pop((connection.schema_name, key), None)
 
 
 def promo_snapshot(promo: Promo) -> rules.PromoSnapshot:
@@ -131,6 +158,9 @@ def promo_snapshot(promo: Promo) -> rules.PromoSnapshot:
 
 def active_promos() -> tuple[rules.PromoSnapshot, ...]:
     """Active promos not yet over (cached; the day/time filters are applied by rules.quote_check)."""
+    promos = _local_get(PROMOS_CACHE_KEY)
+    if promos is not None:
+        return promos
     promos = cache.get(PROMOS_CACHE_KEY)
     if promos is None:
         yesterday = timezone.now().date() - datetime.timedelta(days=1)
@@ -141,6 +171,7 @@ def active_promos() -> tuple[rules.PromoSnapshot, ...]:
         )
         promos = tuple(promo_snapshot(promo) for promo in rows)
         cache.set(PROMOS_CACHE_KEY, promos, PROMOS_CACHE_SECONDS)
+    _local_set(PROMOS_CACHE_KEY, promos)
     return promos
 
 

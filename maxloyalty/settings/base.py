@@ -333,6 +333,10 @@ POS_CONNECTION_LOCAL_TTL = env.int("POS_CONNECTION_LOCAL_TTL", default=10)
 POS_HTTP_TIMEOUT_SECONDS = env.float("POS_HTTP_TIMEOUT_SECONDS", default=20.0)
 # Receipt drains one chain may run side by side when a backlog builds up (match the Celery worker concurrency).
 POS_DRAIN_PARALLELISM = env.int("POS_DRAIN_PARALLELISM", default=2)
+# Seconds a process keeps the loyalty program and promos after reading them from Redis (a change made by an admin
+# reaches other processes within this time), and skips re-marking an analytics day it has just marked.
+LOYALTY_PROGRAM_LOCAL_TTL = env.int("LOYALTY_PROGRAM_LOCAL_TTL", default=5)
+ANALYTICS_MARK_LOCAL_TTL = env.int("ANALYTICS_MARK_LOCAL_TTL", default=5)
 # A drain that runs out of receipts keeps looking this long; meanwhile webhooks that saw its flag within half of it
 # skip the Redis call that would queue another drain (0: every webhook asks Redis).
 POS_DRAIN_LINGER_SECONDS = env.float("POS_DRAIN_LINGER_SECONDS", default=1.0)

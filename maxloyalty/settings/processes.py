@@ -25,3 +25,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 POS_DRAIN_LINGER_SECONDS = env.float("POS_DRAIN_LINGER_SECONDS", default=1.0)
 # Like production: a worker keeps the chain it found by schema name for a minute.
 CELERY_TASK_TENANT_CACHE_SECONDS = env.int("CELERY_TASK_TENANT_CACHE_SECONDS", default=60)
+# Like production: the program and analytics marks are kept briefly in each process.
+LOYALTY_PROGRAM_LOCAL_TTL = env.int("LOYALTY_PROGRAM_LOCAL_TTL", default=5)
+ANALYTICS_MARK_LOCAL_TTL = env.int("ANALYTICS_MARK_LOCAL_TTL", default=5)

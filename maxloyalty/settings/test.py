@@ -33,3 +33,6 @@ DEMO_GUESTS = 25
 POS_DRAIN_LINGER_SECONDS = 0.0  # tests call drains directly: no lingering
 # Tests change chains and then run tasks in the same process: no cached chain in the task base.
 CELERY_TASK_TENANT_CACHE_SECONDS = 0
+# Tests change the program and read roll-up marks in one process: nothing kept in process memory.
+LOYALTY_PROGRAM_LOCAL_TTL = 0
+ANALYTICS_MARK_LOCAL_TTL = 0
