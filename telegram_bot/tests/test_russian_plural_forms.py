@@ -8,7 +8,7 @@ from django.utils import translation
 
 from guests.models import Guest
 from loyalty.models import EntryKind, NotificationKind, NotificationOutbox
-from loyalty.services import accrue_points
+from loyalty.services import accrue_points, update_program_settings
 from telegram_bot.models import TelegramChat
 from telegram_bot.services.notifications import birthday_text, receipt_text
 from telegram_bot.tasks import telegram_chain_tick
@@ -81,3 +81,15 @@ def test_expiry_warning_in_russian_agrees_with_the_number(
     assert telegram_api.texts(5579002) == [
         "1\u202f540 баллов сгорят после 1 декабря 2026 г. — приходите и потратьте их!"
     ]
+
+
+def test_pending_points_line_in_russian_agrees_with_the_number(alpha, telegram_api, send_update, linked_guest):
+    update_program_settings(actor=None, changes={"activation_delay_hours": 24})
+    guest = linked_guest("+79163339003", 5579003)
+    TelegramChat.objects.filter(chat_id=5579003).update(language="ru")
+    accrue_points(guest=guest, points=1, kind=EntryKind.BIRTHDAY, idempotency_key="ru-bonus", reason="gift")
+    accrue_points(guest=guest, points=22, kind=EntryKind.ACCRUAL, idempotency_key="ru-pending", reason="check")
+
+    send_update(callback_update(5579003, "bal"))
+
+    assert telegram_api.texts(5579003)[-1].splitlines()[:2] == ["Баланс: 1 балл", "Ожидают начисления: 22 балла"]
