@@ -48,7 +48,7 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 
 bench: install-dev
-	DJANGO_SETTINGS_MODULE=maxloyalty.settings.test $(BIN)/python -m bench
+	DJANGO_SETTINGS_MODULE=maxloyalty.settings.processes $(BIN)/python -m bench
 
 messages: install-dev
 	$(BIN)/python manage.py makemessages -l ru -l en --ignore=.venv --ignore=.data --no-obsolete

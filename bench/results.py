@@ -21,7 +21,7 @@ def scale_name(requested: str | None = None) -> str:
 
 
 def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maxloyalty.settings.test")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maxloyalty.settings.processes")
     import django
     from django.apps import apps
 
