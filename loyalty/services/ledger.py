@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import Membership
 from accounts.roles import Permission, role_allows
@@ -351,7 +352,8 @@ def redeem_points(
     minimum = context.program.min_redeem_points
     if points < minimum:
         raise RedemptionLimitExceeded(
-            _("At least %(points)d points per redemption.") % {"points": minimum},
+            ngettext("At least %(points)d point per redemption.", "At least %(points)d points per redemption.", minimum)
+            % {"points": minimum},
             limit="min_points",
             min_points=minimum,
             requested=points,
@@ -362,7 +364,11 @@ def redeem_points(
         )
         if points > max_points:
             raise RedemptionLimitExceeded(
-                _("Points may pay at most %(percent)s%% of the check (%(points)d points).")
+                ngettext(
+                    "Points may pay at most %(percent)s%% of the check (%(points)d point).",
+                    "Points may pay at most %(percent)s%% of the check (%(points)d points).",
+                    max_points,
+                )
                 % {"percent": f"{percent.normalize():f}", "points": max_points},
                 limit="max_share",
                 max_points=max_points,
