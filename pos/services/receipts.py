@@ -209,6 +209,12 @@ def _drain_flag(slot: int) -> str:
     return f"{DRAIN_FLAG}:{slot}"
 
 
+def drain_linger_seconds() -> float:
+    """POS_DRAIN_LINGER_SECONDS, or 0 when Celery runs tasks eagerly (development without Redis): a drain then runs
+    inside the request that queued it, which must not wait, and no webhook may count on a lingering drain."""
+    return 0.0 if settings.CELERY_TASK_ALWAYS_EAGER else settings.POS_DRAIN_LINGER_SECONDS
+
+
 # When this process last saw the chain's drain flag set (by schema): a drain was queued or running then, and it
 # keeps looking for POS_DRAIN_LINGER_SECONDS after it clears the flag, so for half that time a webhook can count
 # on it without asking Redis.
@@ -219,7 +225,7 @@ def _queue_drain() -> None:
     from pos.tasks import drain_receipts
 
     schema, now = connection.schema_name, time.monotonic()
-    if now - _flag_seen_at.get(schema, -math.inf) < settings.POS_DRAIN_LINGER_SECONDS / 2:
+    if now - _flag_seen_at.get(schema, -math.inf) < drain_linger_seconds() / 2:
         return
     # SET NX in Redis (tenant-aware key): a webhook costs one cheap Redis call instead of a task per check.
     if cache.add(_drain_flag(0), 1, timeout=DRAIN_FLAG_SECONDS):
@@ -251,7 +257,7 @@ def drain_pending_receipts(
         handled += count
         if count == batch_size:
             _widen(slot)
-        elif count and settings.POS_DRAIN_LINGER_SECONDS:
+        elif count and drain_linger_seconds():
             # A part batch: let arrivals gather for a moment. A batch costs about the same few statements and one
             # commit whatever its size, so a drain spinning on one or two receipts would eat the CPU that the
             # webhooks need; waiting a few milliseconds turns a trickle into batches.
@@ -271,7 +277,7 @@ def drain_pending_receipts(
 def _linger(batch_size: int) -> int:
     """Look for receipts until POS_DRAIN_LINGER_SECONDS have passed; what the first fruitful look handled (0: none).
     The last look starts after the time is up, so it sees every receipt committed before then."""
-    until = time.monotonic() + settings.POS_DRAIN_LINGER_SECONDS
+    until = time.monotonic() + drain_linger_seconds()
     while True:
         time_is_up = time.monotonic() >= until
         count = process_pending_receipts(limit=batch_size)
