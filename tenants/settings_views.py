@@ -1,4 +1,5 @@
-"""The chain's settings page: profile (name, time zone, language, currency)."""
+"""The chain's settings page: profile (name, time zone, language, currency), the POS connections (their secrets
+are rotated on each restaurant's page), the Telegram bot, the bot's automatic messages and the audit log."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import access_for, permission_required_page
 from accounts.roles import Permission
 from maxloyalty.errors import domain_errors_into
+from pos.selectors import visible_connections
+from telegram_bot.services.notifications import message_samples
 from tenants.forms import ChainProfileForm
 from tenants.models import Chain
 from tenants.services import PROFILE_FIELDS, update_chain_profile
@@ -29,4 +32,9 @@ def chain_settings(request: HttpRequest) -> HttpResponse:
         if not form.errors:
             messages.success(request, _("Settings saved."))
             return redirect("settings:profile")
-    return render(request, "tenants/settings.html", {"form": form}, status=422 if form.errors else 200)
+    context = {
+        "form": form,
+        "connections": visible_connections(access).select_related("restaurant").order_by("restaurant__name", "id"),
+        "message_samples": message_samples(),
+    }
+    return render(request, "tenants/settings.html", context, status=422 if form.errors else 200)

@@ -127,6 +127,36 @@ def _outbox_text(row: NotificationOutbox) -> tuple[str, str]:
     return MessageKind.POINTS_EXPIRING, text % {"points": points_text(points), "day": day_text(payload.get("last_day"))}
 
 
+@dataclass(frozen=True)
+class MessageSample:
+    kind: str
+    label: str
+    texts: dict[str, str]  # language code → the message as a guest reads it
+
+
+def message_samples() -> list[MessageSample]:
+    """The automatic messages the bot sends, written by the same functions as the real ones, with sample figures,
+    in every language of the site (the settings page shows them to the chain's admins)."""
+    level_up = NotificationOutbox(kind=NotificationKind.LEVEL_CHANGED, payload={"to_level": "Gold", "is_upgrade": True})
+    expiring = NotificationOutbox(
+        kind=NotificationKind.POINTS_EXPIRING, payload={"points": 120, "last_day": "2026-12-01"}
+    )
+    writers = [
+        (MessageKind.RECEIPT, lambda: receipt_text(earned=120, spent=0, available=1540)),
+        (MessageKind.LEVEL_CHANGED, lambda: _outbox_text(level_up)[1]),
+        (MessageKind.BIRTHDAY, lambda: birthday_text(300)),
+        (MessageKind.POINTS_EXPIRING, lambda: _outbox_text(expiring)[1]),
+    ]
+    samples = []
+    for kind, write in writers:
+        texts = {}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                texts[code] = str(write())
+        samples.append(MessageSample(kind=kind, label=str(MessageKind(kind).label), texts=texts))
+    return samples
+
+
 def day_text(iso_day: str | None) -> str:
     """ "2026-12-01" → "1 декабря 2026 г." / "Dec. 1, 2026" in the active language (the raw value if it is no date)."""
     try:
