@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.access import ChainAccess
 from analytics import metrics
 from analytics.metrics import Period
-from analytics.rollups import chain_time_zone, rebuild_if_missing, refresh_dirty_days, stats_fingerprint
+from analytics.rollups import chain_time_zone, refresh_dirty_days, stats_fingerprint
 from pos.models import Restaurant
 
 CACHE_SECONDS = 24 * 3600
@@ -56,8 +56,7 @@ def _cached(name: str, period: Period, compute: Callable[[], Any], fingerprint: 
 
 
 def _fresh_fingerprint(period: Period) -> str:
-    if not rebuild_if_missing():  # first view of a chain whose data was loaded before any roll-up ran (demo data)
-        refresh_dirty_days()  # cheap when nothing changed: one Redis round trip
+    refresh_dirty_days()  # cheap when nothing changed: one Redis round trip
     return stats_fingerprint(period.end)
 
 
