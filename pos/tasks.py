@@ -58,7 +58,7 @@ def fetch_pos_orders(self: Task, connection_id: int, refs: list[str]) -> int:
 @shared_task(acks_late=True)
 def pos_chain_tick() -> int:
     """Once a minute per chain: receipts left over or due for a retry, and the polls whose time has come."""
-    handled, more = drain_pending_receipts()
+    handled, more = drain_pending_receipts(linger=False)  # a safety net: it does not wait for new arrivals
     if more:
         drain_receipts.delay()
     for pos_connection in due_connections():

@@ -243,7 +243,7 @@ def _widen(slot: int) -> None:
 
 
 def drain_pending_receipts(
-    *, slot: int = 0, time_budget_seconds: float = 20.0, batch_size: int = BATCH_SIZE
+    *, slot: int = 0, time_budget_seconds: float = 20.0, batch_size: int = BATCH_SIZE, linger: bool = True
 ) -> tuple[int, bool]:
     """Process batches until none is left or the budget is spent; (receipts handled, whether more remain).
 
@@ -266,7 +266,7 @@ def drain_pending_receipts(
             # Arrivals from now on queue a fresh drain, or count on this one while it lingers (see _queue_drain);
             # the looks while lingering also close the race with arrivals just before the flag went.
             cache.delete(_drain_flag(slot))
-            count = _linger(batch_size)
+            count = _linger(batch_size) if linger else process_pending_receipts(limit=batch_size)
             handled += count
             if count == 0:
                 return handled, False
@@ -308,7 +308,7 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
             update_rows(Receipt, sales, _OUTCOME_FIELDS)
         refunds = [receipt for receipt in batch if receipt.operation == ReceiptOperation.REFUND]
         for receipt in refunds:
-            _process_claimed(receipt, now, lambda receipt=receipt: _refund(receipt))
+            _process_claimed(receipt, now, lambda receipt=receipt: _refund_in_savepoint(receipt))
         if refunds:
             update_rows(Receipt, refunds, _OUTCOME_FIELDS)
         retry_times = [r.next_attempt_at for r in batch if r.status == ReceiptStatus.FAILED and r.next_attempt_at]
@@ -326,7 +326,9 @@ def _schedule_retry(when: datetime, now: datetime) -> None:
     from pos.tasks import drain_receipts
 
     seconds = max((when - now).total_seconds(), 1.0)
-    transaction.on_commit(lambda: drain_receipts.apply_async(countdown=seconds))
+    # One delayed drain per half-minute of due times, however many batches had failures (backoff is >= 30 s).
+    if cache.add(f"pos:retry-drain:{int(when.timestamp()) // 30}", 1, timeout=int(seconds) + 60):
+        transaction.on_commit(lambda: drain_receipts.apply_async(countdown=seconds))
 
 
 @dataclass
@@ -482,6 +484,12 @@ def _sale_outcome(item: CheckToApply, result: CheckResult) -> Outcome:
         points_spent=result.spent,
         visit_id=result.visit.pk if result.visit is not None else None,
     )
+
+
+def _refund_in_savepoint(receipt: Receipt) -> Outcome:
+    """A database error on one refund (a lock timeout on its sale) undoes only that refund, not the batch."""
+    with transaction.atomic():
+        return _refund(receipt)
 
 
 def _refund(receipt: Receipt) -> Outcome:
