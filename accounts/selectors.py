@@ -7,21 +7,15 @@ from tenants.models import Chain, ChainStatus
 
 
 def chains_of(user: User) -> list[Chain]:
+    """The chains where the user is active staff (closed chains left out), by name: the chooser and the switcher."""
     chain_ids = Membership.objects.filter(user=user, is_active=True).values_list("chain_id", flat=True)
-    return list(Chain.objects.filter(id__in=chain_ids).exclude(schema_name="public").order_by("name"))
+    chains = Chain.objects.filter(id__in=chain_ids).exclude(schema_name="public").exclude(status=ChainStatus.CLOSED)
+    return list(chains.order_by("name", "id"))
 
 
 def other_chains_of(user: User, *, current_chain_id: int) -> list[Chain]:
-    """The layout's chain switcher: the other chains where the user is active staff (closed chains left out)."""
-    memberships = (
-        Membership.objects.filter(user=user, is_active=True)
-        .exclude(chain_id=current_chain_id)
-        .exclude(chain__schema_name="public")
-        .exclude(chain__status=ChainStatus.CLOSED)
-        .select_related("chain")
-        .order_by("chain__name", "chain_id")
-    )
-    return [membership.chain for membership in memberships]
+    """The layout's chain switcher: the user's chains but the one in use."""
+    return [chain for chain in chains_of(user) if chain.pk != current_chain_id]
 
 
 def staff_of_chain(*, chain_id: int) -> list[Membership]:

@@ -66,6 +66,9 @@ def mark_day_changed(at: dt.datetime | None) -> None:
         now, key = time.monotonic(), (connection.schema_name, day)
         if now < _marked.get(key, 0.0):
             return
+        if len(_marked) > 1000:  # a history import marks many days: forget the expired ones
+            for stale in [item for item, until in _marked.items() if until <= now]:
+                del _marked[stale]
         _marked[key] = now + settings.ANALYTICS_MARK_LOCAL_TTL
     redis = _redis()
     try:
