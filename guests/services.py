@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 # Sent inside the creating transaction (receivers may write in it, e.g. the loyalty app's welcome bonus).
 guest_created = Signal()  # kwargs: guest, actor
+guest_erased = Signal()  # kwargs: guest; receivers remove what other apps keep about the person
 
 EDITABLE_FIELDS = (
     "phone",
@@ -377,6 +378,7 @@ def erase_guest(*, guest: Guest, access: ChainAccess | None, reason: str, actor:
     guest.erased_at = now
     guest.save()
     _scrub_audit_history(guest)
+    guest_erased.send(sender=Guest, guest=guest)
     record_audit(
         action="guest.erased",
         actor=_actor_of(access, actor),

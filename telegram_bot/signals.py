@@ -9,6 +9,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import translation
 
+from guests.services import guest_erased
 from loyalty.models import EntryKind, LedgerEntry
 from loyalty.services.check_batches import checks_applied
 from loyalty.services.checks import check_applied
@@ -52,3 +53,12 @@ def note_birthday_bonus(sender: Any, instance: LedgerEntry, created: bool, **_kw
     with translation.override(guest.language):
         text = birthday_text(instance.points)
     queue_message(guest=guest, kind=MessageKind.BIRTHDAY, text=text, dedupe_key=f"birthday:{instance.pk}")
+
+
+@receiver(guest_erased, dispatch_uid="telegram-forget-erased-guest")
+def forget_erased_guest(sender: Any, guest: Any, **_kwargs: Any) -> None:
+    """The bot's chat with an erased guest holds their name, username and shared phone: it goes with them (writing
+    to the bot again starts a new registration)."""
+    from telegram_bot.models import TelegramChat
+
+    TelegramChat.objects.filter(guest=guest).delete()
