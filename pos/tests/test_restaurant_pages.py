@@ -116,7 +116,24 @@ def test_failed_check_is_listed_and_can_be_re_run(alpha):
     )
     page = client.get(f"/restaurants/{restaurant.id}/").content.decode()
     assert "guest service timed out" in page
+    listed = client.get("/restaurants/").content.decode()
+    assert f'href="/restaurants/{restaurant.id}/#failed">1</a>' in listed
     client.post(f"/restaurants/{restaurant.id}/receipts/{receipt.id}/rerun/")
     receipt.refresh_from_db()
     assert receipt.status != ReceiptStatus.FAILED
     assert AuditEntry.objects.filter(action="pos.receipt.rerun").exists()
+
+
+def test_a_new_secret_waits_in_the_session_encrypted_and_only_for_its_restaurant(alpha):
+    client = signed_in_client(alpha, "admin")
+    first, other = alpha.restaurants[0], alpha.restaurants[1]
+    client.post(
+        f"/restaurants/{first.id}/connections/", {"kind": "webhook", "name": "Bar", "poll_interval_minutes": 60}
+    )
+    connection = PosConnection.objects.get(restaurant=first, name="Bar")
+    client.post(f"/restaurants/{first.id}/connections/{connection.id}/rotate/")
+    stored = client.session["issued_secrets"]
+    assert stored["signing_secret"] and "whsec_" not in stored["signing_secret"]  # encrypted, not the secret
+    assert 'data-testid="signing-secret"' not in client.get(f"/restaurants/{other.id}/").content.decode()
+    shown = client.get(f"/restaurants/{first.id}/").content.decode()
+    assert 'data-testid="signing-secret">whsec_' in shown

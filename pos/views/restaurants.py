@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import ChainAccess, access_for, permission_required_page
 from accounts.roles import Permission
+from maxloyalty.encryption import decrypt_text, encrypt_text
 from maxloyalty.errors import DomainError, domain_errors_into
 from pos.forms import ConnectionForm, RestaurantForm
 from pos.models import PosConnection, Receipt, ReceiptStatus, Restaurant
@@ -35,11 +36,20 @@ def _restaurant(access: ChainAccess, restaurant_id: int) -> Restaurant:
 @permission_required_page(Permission.VIEW_DASHBOARD)
 def restaurant_list(request: HttpRequest) -> HttpResponse:
     access = _access(request)
-    restaurants = (
-        access.limit_to_restaurants(Restaurant.objects.all(), field="id")
-        .annotate(failed_receipts=Count("receipts", filter=Q(receipts__status=ReceiptStatus.FAILED)))
-        .prefetch_related(Prefetch("pos_connections", queryset=PosConnection.objects.order_by("id")))
+    restaurants = list(
+        access.limit_to_restaurants(Restaurant.objects.all(), field="id").prefetch_related(
+            Prefetch("pos_connections", queryset=PosConnection.objects.order_by("id"))
+        )
     )
+    # Failed receipts per restaurant from the status index, not a join of every receipt of every restaurant.
+    failed = dict(
+        Receipt.objects.filter(status=ReceiptStatus.FAILED, restaurant__in=restaurants)
+        .values_list("restaurant")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    for restaurant in restaurants:
+        restaurant.failed_receipts = failed.get(restaurant.pk, 0)  # type: ignore[attr-defined]
     return render(request, "pos/restaurant_list.html", {"restaurants": restaurants})
 
 
@@ -47,16 +57,51 @@ def restaurant_list(request: HttpRequest) -> HttpResponse:
 def restaurant_detail(request: HttpRequest, restaurant_id: int) -> HttpResponse:
     access = _access(request)
     restaurant = _restaurant(access, restaurant_id)
-    context: dict[str, Any] = {
+    context = _detail_context(restaurant, ConnectionForm())
+    context["issued"] = _take_issued_secrets(request, restaurant)
+    return render(request, "pos/restaurant_detail.html", context)
+
+
+def _detail_context(restaurant: Restaurant, connection_form: ConnectionForm) -> dict[str, Any]:
+    return {
         "restaurant": restaurant,
         "connections": restaurant.pos_connections.order_by("id"),
         "failed_receipts": Receipt.objects.filter(restaurant=restaurant, status=ReceiptStatus.FAILED).order_by(
             "-received_at"
         )[:50],
-        "issued": request.session.pop("issued_secrets", None),
-        "connection_form": ConnectionForm(),
+        "connection_form": connection_form,
     }
-    return render(request, "pos/restaurant_detail.html", context)
+
+
+ISSUED_SECRETS = "issued_secrets"
+
+
+def _keep_issued_secrets(
+    request: HttpRequest,
+    restaurant: Restaurant,
+    connection_id: int,
+    signing_secret: str | None,
+    inbound_token: str | None,
+) -> None:
+    """Secrets shown once after the redirect: kept in the session encrypted, like the connection keeps them."""
+    request.session[ISSUED_SECRETS] = {
+        "restaurant_id": restaurant.pk,
+        "connection_id": connection_id,
+        "signing_secret": encrypt_text(signing_secret) if signing_secret else None,
+        "inbound_token": encrypt_text(inbound_token) if inbound_token else None,
+    }
+
+
+def _take_issued_secrets(request: HttpRequest, restaurant: Restaurant) -> dict[str, Any] | None:
+    issued = request.session.get(ISSUED_SECRETS)
+    if not isinstance(issued, dict) or issued.get("restaurant_id") != restaurant.pk:
+        return None
+    del request.session[ISSUED_SECRETS]
+    return {
+        "connection_id": issued.get("connection_id"),
+        "signing_secret": decrypt_text(issued["signing_secret"]) if issued.get("signing_secret") else None,
+        "inbound_token": decrypt_text(issued["inbound_token"]) if issued.get("inbound_token") else None,
+    }
 
 
 @permission_required_page(Permission.MANAGE_RESTAURANTS)
@@ -120,20 +165,10 @@ def connection_create(request: HttpRequest, restaurant_id: int) -> HttpResponse:
             )
         if created is not None:
             connection, issued = created
-            request.session["issued_secrets"] = {
-                "connection_id": connection.pk,
-                "signing_secret": issued.signing_secret,
-                "inbound_token": issued.inbound_token,
-            }
+            _keep_issued_secrets(request, restaurant, connection.pk, issued.signing_secret, issued.inbound_token)
             messages.success(request, _("Connection added. Copy the secret now: it is shown only once."))
             return redirect("restaurants:detail", restaurant_id=restaurant.pk)
-    context = {
-        "restaurant": restaurant,
-        "connections": restaurant.pos_connections.order_by("id"),
-        "failed_receipts": [],
-        "connection_form": form,
-    }
-    return render(request, "pos/restaurant_detail.html", context, status=422)
+    return render(request, "pos/restaurant_detail.html", _detail_context(restaurant, form), status=422)
 
 
 @permission_required_page(Permission.MANAGE_POS)
@@ -143,11 +178,7 @@ def connection_rotate_secret(request: HttpRequest, restaurant_id: int, connectio
     restaurant = _restaurant(access, restaurant_id)
     connection = get_object_or_404(PosConnection, pk=connection_id, restaurant=restaurant)
     connection, secret = rotate_signing_secret(actor=access.user, pos_connection=connection)
-    request.session["issued_secrets"] = {
-        "connection_id": connection.pk,
-        "signing_secret": secret,
-        "inbound_token": None,
-    }
+    _keep_issued_secrets(request, restaurant, connection.pk, secret, None)
     messages.success(request, _("New signing secret issued; the old one keeps working for a grace period."))
     return redirect("restaurants:detail", restaurant_id=restaurant.pk)
 
