@@ -11,7 +11,7 @@ from django.dispatch import receiver
 from analytics.rollups import mark_day_changed
 from guests.models import Guest, Visit
 from loyalty.models import LedgerEntry
-from loyalty.services.check_batches import checks_applied
+from loyalty.services.checks import checks_applied
 from pos.models import Receipt, ReceiptStatus
 
 
@@ -41,7 +41,7 @@ def row_deleted(sender: type, instance: LedgerEntry | Guest, **kwargs: Any) -> N
 
 @receiver(checks_applied, dispatch_uid="analytics-checks-applied")
 def checks_written(sender: type, applied: list[tuple[Guest, Any]], **kwargs: Any) -> None:
-    """A batch of checks is written with bulk inserts (no post_save): mark each day it touched once."""
+    """Checks of a POS batch are written with bulk inserts (no post_save): mark each day they touched once."""
     days = {}
     for _guest, outcome in applied:
         for at in (outcome.visit.visited_at, *(entry.created_at for entry in outcome.entries)):

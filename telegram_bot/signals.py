@@ -11,23 +11,12 @@ from django.utils import translation
 
 from guests.services import guest_erased
 from loyalty.models import EntryKind, LedgerEntry
-from loyalty.services.check_batches import checks_applied
-from loyalty.services.checks import check_applied
+from loyalty.services.checks import checks_applied
 
 
 def _wants_receipt(guest: Any, outcome: Any) -> bool:
     """Only guests linked to the bot get a receipt message, and only for checks that moved points."""
     return guest.telegram_chat_id is not None and bool(outcome.earned or outcome.spent)
-
-
-@receiver(check_applied, dispatch_uid="telegram-check-receipt")
-def send_receipt_after_check(sender: Any, guest: Any, outcome: Any, **_kwargs: Any) -> None:
-    from telegram_bot.tasks import send_check_receipt
-
-    if not _wants_receipt(guest, outcome):
-        return
-    applied_check_id = outcome.applied_check.pk
-    transaction.on_commit(lambda: send_check_receipt.delay(applied_check_id))
 
 
 @receiver(checks_applied, dispatch_uid="telegram-check-receipts")

@@ -29,11 +29,6 @@ def send_delivery(self: Any, delivery_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def send_check_receipt(applied_check_id: int) -> None:
-    queue_check_receipt(applied_check_id=applied_check_id)
-
-
-@shared_task(acks_late=True)
 def send_check_receipts(applied_check_ids: list[int]) -> None:
     for applied_check_id in applied_check_ids:
         queue_check_receipt(applied_check_id=applied_check_id)

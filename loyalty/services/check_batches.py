@@ -23,7 +23,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +37,7 @@ from loyalty.services.checks import (
     _local_time,
     _outcome_of,
     apply_check,
+    checks_applied,
     earned_lots,
     quote_for_guest,
 )
@@ -48,10 +48,6 @@ from maxloyalty.errors import DomainError, ValidationFailed
 
 if TYPE_CHECKING:
     from pos.models import Restaurant
-
-# Sent once per written batch, inside its transaction; kwargs: applied = [(guest, CheckOutcome), ...] of the
-# checks newly applied by set-based writes (checks that went through apply_check sent check_applied themselves).
-checks_applied = Signal()
 
 
 @dataclass(frozen=True)

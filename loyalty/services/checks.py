@@ -40,9 +40,10 @@ if TYPE_CHECKING:
     from pos.models import Restaurant
 
 
-# Sent inside apply_check's transaction once per newly applied check (never for a replay); kwargs: guest, outcome.
-# Receivers that talk to the outside world defer with transaction.on_commit (the Telegram receipt message does).
-check_applied = Signal()
+# Sent inside the writing transaction for newly applied checks (never for a replay): by apply_check for its one
+# check, by apply_checks once per written batch; kwargs: applied = [(guest, CheckOutcome), ...]. Receivers that
+# talk to the outside world defer with transaction.on_commit (the Telegram receipt message does).
+checks_applied = Signal()
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,7 @@ def apply_check(
         entries=tuple(entries),
         applied_check=applied,
     )
-    check_applied.send(sender=AppliedCheck, guest=guest, outcome=outcome)
+    checks_applied.send(sender=AppliedCheck, applied=[(guest, outcome)])
     return outcome
 
 
