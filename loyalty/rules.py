@@ -147,6 +147,21 @@ class Quote:
         return "; ".join(refusal.message for refusal in self.refusals)
 
 
+def max_share_text(percent: Decimal, points: int) -> str:
+    """Why no more points may pay (the quote and the ledger's refusal say it alike)."""
+    return ngettext(
+        "Points may pay at most %(percent)s%% of the check (%(points)d point).",
+        "Points may pay at most %(percent)s%% of the check (%(points)d points).",
+        points,
+    ) % {"percent": f"{percent.normalize():f}", "points": points}
+
+
+def min_points_text(points: int) -> str:
+    return ngettext(
+        "At least %(points)d point per redemption.", "At least %(points)d points per redemption.", points
+    ) % {"points": points}
+
+
 def round_points(value: Decimal, rule: str) -> int:
     if value <= 0:
         return 0
@@ -247,12 +262,7 @@ def _spend_limits(
         refusals.append(
             Refusal(
                 "max_share",
-                ngettext(
-                    "Points may pay at most %(percent)s%% of the check (%(points)d point).",
-                    "Points may pay at most %(percent)s%% of the check (%(points)d points).",
-                    share_points,
-                )
-                % {"percent": f"{cap_percent.normalize():f}", "points": share_points},
+                max_share_text(cap_percent, share_points),
                 share_points,
             )
         )
@@ -261,12 +271,7 @@ def _spend_limits(
             refusals.append(
                 Refusal(
                     "min_points",
-                    ngettext(
-                        "At least %(points)d point per redemption.",
-                        "At least %(points)d points per redemption.",
-                        program.min_redeem_points,
-                    )
-                    % {"points": program.min_redeem_points},
+                    min_points_text(program.min_redeem_points),
                     program.min_redeem_points,
                 )
             )

@@ -22,7 +22,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.models import Membership
 from accounts.roles import Permission, role_allows
@@ -352,8 +351,7 @@ def redeem_points(
     minimum = context.program.min_redeem_points
     if points < minimum:
         raise RedemptionLimitExceeded(
-            ngettext("At least %(points)d point per redemption.", "At least %(points)d points per redemption.", minimum)
-            % {"points": minimum},
+            rules.min_points_text(minimum),
             limit="min_points",
             min_points=minimum,
             requested=points,
@@ -364,12 +362,7 @@ def redeem_points(
         )
         if points > max_points:
             raise RedemptionLimitExceeded(
-                ngettext(
-                    "Points may pay at most %(percent)s%% of the check (%(points)d point).",
-                    "Points may pay at most %(percent)s%% of the check (%(points)d points).",
-                    max_points,
-                )
-                % {"percent": f"{percent.normalize():f}", "points": max_points},
+                rules.max_share_text(percent, max_points),
                 limit="max_share",
                 max_points=max_points,
                 max_share_percent=str(percent),
