@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils.translation import gettext_lazy as _
@@ -64,10 +63,7 @@ def _restaurant_sql(period: Period, column: str) -> tuple[str, list[Any]]:
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    connection = analytics_connection()
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        # These queries run once per cache fill; compiling them (PostgreSQL's JIT) costs more than it saves.
-        cursor.execute("SET LOCAL jit = off")
+    with analytics_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
