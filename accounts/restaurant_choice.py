@@ -8,7 +8,7 @@ managers only among theirs. Cashiers get no switcher: the till keeps its own cho
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 
 from accounts.access import ChainAccess
 from accounts.roles import Permission
@@ -46,6 +46,15 @@ def chosen_restaurant(request: HttpRequest, access: ChainAccess | None) -> Resta
 def chosen_restaurant_id(request: HttpRequest, access: ChainAccess | None) -> int | None:
     restaurant = chosen_restaurant(request, access)
     return restaurant.pk if restaurant is not None else None
+
+
+def with_chosen_restaurant(request: HttpRequest, access: ChainAccess | None, param: str) -> QueryDict:
+    """The query string, with the switcher's restaurant under `param` unless the URL names one (the URL wins):
+    what every page filtered by restaurant binds its filter form to."""
+    data = request.GET.copy()
+    if param not in data and (chosen := chosen_restaurant_id(request, access)) is not None:
+        data[param] = str(chosen)
+    return data
 
 
 def choose_restaurant(request: HttpRequest, access: ChainAccess, value: str) -> Restaurant | None:

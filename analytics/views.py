@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.access import ChainAccess, access_for, permission_required_page
-from accounts.restaurant_choice import chosen_restaurant_id
+from accounts.restaurant_choice import with_chosen_restaurant
 from accounts.roles import Permission
 from analytics.forms import AnalyticsFilterForm
 from analytics.metrics import Period
@@ -27,27 +27,27 @@ def _access(request: HttpRequest) -> ChainAccess:
 def _filtered(request: HttpRequest) -> tuple[AnalyticsFilterForm, Period]:
     """The period and restaurant asked for in the URL; without ?restaurant= the one chosen in the layout's switcher."""
     access = _access(request)
-    form = AnalyticsFilterForm(request.GET or None, restaurants=visible_restaurants(access))
+    data = with_chosen_restaurant(request, access, "restaurant")
+    # Bound only to what the URL asked; the first view shows the default period's dates in the form instead.
+    form = AnalyticsFilterForm(data if request.GET else None, restaurants=visible_restaurants(access))
     values: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()  # a field in error (e.g. someone else's restaurant) falls back to its default
         values = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
-    explicit = "restaurant" in request.GET
-    restaurant_id = values.get("restaurant") if explicit else chosen_restaurant_id(request, access)
+    restaurant_id = values.get("restaurant") if form.is_bound else _as_id(data.get("restaurant"))
     period = scoped_period(access=access, start=values.get("start"), end=values.get("end"), restaurant_id=restaurant_id)
     if not form.is_bound:
         form.initial = {"start": period.start, "end": period.end, "restaurant": restaurant_id}
-    elif not explicit and restaurant_id is not None:
-        form.data = form.data.copy()
-        form.data["restaurant"] = str(restaurant_id)  # the filter shows the restaurant the figures are for
     return form, period
 
 
+def _as_id(value: str | None) -> int | None:
+    return int(value) if value else None
+
+
 def _dashboard_restaurant(request: HttpRequest, access: ChainAccess, restaurants: list[Restaurant]) -> int | None:
-    """?restaurant= when it names one of the viewer's restaurants (empty: all), else the switcher's choice."""
-    if "restaurant" not in request.GET:
-        return chosen_restaurant_id(request, access)
-    wanted = request.GET["restaurant"]
+    """The URL's or the switcher's restaurant when it is one of the viewer's (empty or anything else: all)."""
+    wanted = with_chosen_restaurant(request, access, "restaurant").get("restaurant")
     return next((restaurant.pk for restaurant in restaurants if str(restaurant.pk) == wanted), None)
 
 

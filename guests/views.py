@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tenants.utils import schema_context
 
 from accounts.access import ChainAccess, access_for, permission_required_page
-from accounts.restaurant_choice import chosen_restaurant_id
+from accounts.restaurant_choice import with_chosen_restaurant
 from accounts.roles import Permission
 from audit.services import record_audit
 from guests.export import export_rows
@@ -63,17 +63,9 @@ def _access(request: HttpRequest) -> ChainAccess:
     return access
 
 
-def _filter_data(request: HttpRequest, access: ChainAccess) -> QueryDict:
-    """The query string's filters; without a home restaurant in it, the restaurant chosen in the layout's switcher."""
-    data = request.GET.copy()
-    if "home_restaurant" not in data and (chosen := chosen_restaurant_id(request, access)) is not None:
-        data["home_restaurant"] = str(chosen)
-    return data
-
-
 def _filtered_guests(request: HttpRequest, access: ChainAccess) -> tuple[GuestFilterForm, Any]:
     """The filter form bound to the query string and the guests it selects (none when a filter is invalid)."""
-    form = GuestFilterForm(_filter_data(request, access), access=access)
+    form = GuestFilterForm(with_chosen_restaurant(request, access, "home_restaurant"), access=access)
     guests = Guest.objects.none()
     if form.is_valid():
         with domain_errors_into(form):
@@ -150,7 +142,7 @@ def bulk_tag(request: HttpRequest) -> HttpResponse:
 
 
 def _export_params(request: HttpRequest, access: ChainAccess) -> tuple[dict[str, Any], Any]:
-    form = GuestFilterForm(_filter_data(request, access), access=access)
+    form = GuestFilterForm(with_chosen_restaurant(request, access, "home_restaurant"), access=access)
     if not form.is_valid():
         raise ValidationFailed(fields={key: [str(error) for error in errors] for key, errors in form.errors.items()})
     params = form.params()
