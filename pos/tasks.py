@@ -12,7 +12,6 @@ import random
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.core.cache import cache
 
 from pos.adapters.base import PosUnavailable
 from pos.models import SyncRunStatus
@@ -63,6 +62,10 @@ def pos_chain_tick() -> int:
         drain_receipts.delay()
     for pos_connection in due_connections():
         sync_pos_connection.delay(pos_connection.pk)
-    if cache.add("pos:history-purged", 1, timeout=24 * 3600):  # once a day per chain
-        purge_old_history(days=settings.AUDIT_RETENTION_DAYS)
     return handled
+
+
+@shared_task(acks_late=True)
+def purge_pos_history() -> tuple[int, int]:
+    """Nightly per chain: rejected attempts and sync runs past the audit retention."""
+    return purge_old_history(days=settings.AUDIT_RETENTION_DAYS)

@@ -10,6 +10,7 @@ from celery import shared_task
 from telegram_bot.models import DeliveryStatus
 from telegram_bot.selectors import due_broadcasts
 from telegram_bot.services import deliver, handle_update, queue_check_receipt, queue_outbox_notifications, run_broadcast
+from telegram_bot.services.updates import forget_processed_updates
 
 
 @shared_task(acks_late=True)
@@ -37,6 +38,12 @@ def send_check_receipts(applied_check_ids: list[int]) -> None:
 @shared_task(acks_late=True)
 def start_broadcast(broadcast_id: int) -> int:
     return run_broadcast(broadcast_id=broadcast_id)
+
+
+@shared_task(acks_late=True)
+def forget_old_updates() -> int:
+    """Nightly per chain: update ids older than Telegram's redelivery window."""
+    return forget_processed_updates()
 
 
 @shared_task(acks_late=True)

@@ -192,6 +192,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=10),
         "args": ["audit.tasks.purge_expired_audit_entries"],
     },
+    # Nightly per chain: POS rejected attempts and sync runs past the retention; Telegram update ids past the
+    # redelivery window.
+    "pos-history-purge": {
+        "task": "tenants.tasks.run_in_every_chain",
+        "schedule": crontab(hour=3, minute=20),
+        "args": ["pos.tasks.purge_pos_history"],
+    },
+    "telegram-updates-purge": {
+        "task": "tenants.tasks.run_in_every_chain",
+        "schedule": crontab(hour=3, minute=25),
+        "args": ["telegram_bot.tasks.forget_old_updates"],
+    },
     # Every minute per chain: POS receipts left pending or due for a retry, and POS polls whose time has come.
     "pos-tick": {"task": "tenants.tasks.run_in_every_chain", "schedule": 60.0, "args": ["pos.tasks.pos_chain_tick"]},
     # Billing (platform level): ended trials and grace periods, reminders, period ends; YooKassa renewals.

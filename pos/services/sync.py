@@ -18,7 +18,7 @@ from django.db import connection as db_connection
 from django.utils import timezone
 
 from pos.adapters.base import PosAdapter, PosError, adapter_class
-from pos.models import ConnectionStatus, PosConnection, Receipt, ReceiptSource, SyncRun, SyncRunStatus
+from pos.models import ConnectionStatus, PosConnection, Receipt, ReceiptSource, RejectedAttempt, SyncRun, SyncRunStatus
 from pos.selectors import connection_credentials
 from pos.services.receipts import store_checks
 
@@ -139,8 +139,6 @@ def fetch_notified_orders(*, connection_id: int, refs: Sequence[str], client: ht
 
 def purge_old_history(*, days: int) -> tuple[int, int]:
     """Delete rejected attempts and sync runs older than `days` (they only explain recent trouble)."""
-    from pos.models import RejectedAttempt
-
     cutoff = timezone.now() - timedelta(days=days)
     attempts, _ = RejectedAttempt.objects.filter(received_at__lt=cutoff).delete()
     runs, _ = SyncRun.objects.filter(started_at__lt=cutoff).delete()

@@ -74,3 +74,8 @@ def test_rejected_attempts_and_sync_runs_past_the_retention_are_purged(webhook, 
     assert purge_old_history(days=90) == (1, 1)
     assert RejectedAttempt.objects.count() == 1
     assert SyncRun.objects.count() == 1
+
+
+def test_pos_history_is_purged_by_a_nightly_job_per_chain(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["pos-history-purge"]
+    assert (entry["task"], entry["args"]) == ("tenants.tasks.run_in_every_chain", ["pos.tasks.purge_pos_history"])

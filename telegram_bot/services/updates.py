@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import logging
 from typing import Any
@@ -9,7 +10,7 @@ from urllib.parse import quote_plus
 
 import segno
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from telegram import (
@@ -45,6 +46,16 @@ from telegram_bot.services.notifications import points_text, queue_message, set_
 from telegram_bot.start_links import MAX_START_PARAM_LENGTH, invite_link, parse_start_param
 
 logger = logging.getLogger(__name__)
+
+
+# Telegram redelivers an update it thinks failed for up to a day; ids older than this are no longer needed.
+UPDATE_IDS_KEPT = datetime.timedelta(days=2)
+
+
+def forget_processed_updates(*, now: datetime.datetime | None = None) -> int:
+    cutoff = (now or timezone.now()) - UPDATE_IDS_KEPT
+    deleted, _ = ProcessedUpdate.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
 
 
 def take_in_update(*, update: dict[str, Any]) -> bool:
