@@ -15,7 +15,7 @@ from maxloyalty.client_ip import client_ip
 
 current_request_id: ContextVar[str] = ContextVar("current_request_id", default="-")
 current_client_ip: ContextVar[str | None] = ContextVar("current_client_ip", default=None)
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
@@ -25,7 +25,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         id_token = current_request_id.set(request_id)
         ip_token = current_client_ip.set(client_ip(request))

@@ -50,13 +50,21 @@ def _lookup(hostname: str) -> dict[str, Any] | str:
     return shared
 
 
+def chain_for_host(hostname: str) -> Chain | None:
+    """The chain a host names (an unsaved-looking instance built from the cached fields), or None."""
+    found = _lookup(hostname)
+    if found == _MISSING:
+        return None
+    assert isinstance(found, dict)
+    chain = Chain(**found)
+    chain._state.adding = False
+    chain._state.db = "default"
+    return chain
+
+
 class CachedTenantMiddleware(TenantMainMiddleware):
     def get_tenant(self, domain_model: type[Domain], hostname: str) -> Chain:  # type: ignore[override]
-        found = _lookup(hostname)
-        if found == _MISSING:
+        chain = chain_for_host(hostname)
+        if chain is None:
             raise domain_model.DoesNotExist(hostname)
-        assert isinstance(found, dict)
-        chain = Chain(**found)
-        chain._state.adding = False
-        chain._state.db = "default"
         return chain

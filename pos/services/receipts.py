@@ -29,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -41,7 +42,7 @@ from guests.selectors import lookup_guests
 from loyalty.errors import CheckNotFound
 from loyalty.rules import Check, CheckLine
 from loyalty.services import CheckResult, CheckToApply, apply_checks, reverse_check
-from maxloyalty.db import insert_new_rows, update_rows
+from maxloyalty.db import insert_new_values, update_rows
 from maxloyalty.errors import Conflict, DomainError
 from maxloyalty.request_context import current_client_ip, current_request_id
 from pos.check_format import PosCheck
@@ -99,59 +100,81 @@ class ReceiptState:
         return body
 
 
-def receipt_from_check(
+def receipt_values(
     check: PosCheck, *, connection_id: int, restaurant_id: int, source: str, received_at: datetime | None = None
-) -> Receipt:
+) -> dict[str, Any]:
+    """A new receipt's column values (by attname, as the database takes them) for the check."""
     lines = check.lines_json()
-    return Receipt(
-        connection_id=connection_id,
-        restaurant_id=restaurant_id,
-        external_id=check.external_id,
-        operation=check.operation,
-        status=ReceiptStatus.RECEIVED,
-        source=source,
-        payload=check.payload,
-        content_digest=check.content_digest(lines),
-        opened_at=check.opened_at,
-        closed_at=check.closed_at,
-        terminal=check.terminal,
-        guest_identifier_kind=check.guest_kind,
-        guest_identifier=check.guest_value,
-        lines=lines,
-        payments=list(check.payments),
-        total_amount=check.total_amount,
-        currency=check.currency,
-        promo_code=check.promo_code,
-        points_requested=check.points_to_spend,
-        received_at=received_at or timezone.now(),
-    )
+    adapt_json = connection.ops.adapt_json_value
+    return {
+        "connection_id": connection_id,
+        "restaurant_id": restaurant_id,
+        "external_id": check.external_id,
+        "operation": check.operation,
+        "status": ReceiptStatus.RECEIVED.value,
+        "source": str(source),
+        "payload": adapt_json(check.payload, DjangoJSONEncoder),
+        "content_digest": check.content_digest(lines),
+        "opened_at": check.opened_at,
+        "closed_at": check.closed_at,
+        "terminal": check.terminal,
+        "guest_identifier_kind": check.guest_kind,
+        "guest_identifier": check.guest_value,
+        "lines": adapt_json(lines, None),
+        "payments": adapt_json(list(check.payments), None),
+        "total_amount": check.total_amount,
+        "currency": check.currency,
+        "promo_code": check.promo_code,
+        "points_requested": check.points_to_spend,
+        "points_earned": 0,
+        "points_spent": 0,
+        "outcome_reason": "",
+        "outcome_detail": "",
+        "visit_id": None,
+        "attempts": 0,
+        "next_attempt_at": None,
+        "last_error": "",
+        "received_at": received_at or timezone.now(),
+        "processed_at": None,
+        "guest_id": None,
+        "refund_of_id": None,
+    }
 
 
-_INSERT_FIELDS = [
-    field.name
-    for field in Receipt._meta.concrete_fields
-    if not field.primary_key and field.name not in {"guest", "refund_of"}
-]
+# Every column but the id, in the model's order: a field added to Receipt without a value above fails the first
+# acknowledgement (KeyError) instead of being stored as NULL.
+_RECEIPT_COLUMNS = [field.attname for field in Receipt._meta.concrete_fields if not field.primary_key]
 
 
-def insert_new_receipts(receipts: list[Receipt]) -> list[int]:
+def insert_new_receipts(rows: list[dict[str, Any]]) -> list[int]:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: ids of the receipts that were new (one statement)."""
-    return insert_new_rows(Receipt, receipts, _INSERT_FIELDS)
+    return insert_new_values(Receipt, [[row[column] for column in _RECEIPT_COLUMNS] for row in rows], _RECEIPT_COLUMNS)
+
+
+def acknowledge_check(*, connection_id: int, restaurant_id: int, check: PosCheck, source: str) -> int | None:
+    """Store a pushed check as a received receipt and ask for processing after commit: one INSERT. Its id, or
+    None when the POS sent this check before (nothing written)."""
+    inserted = insert_new_receipts(
+        [receipt_values(check, connection_id=connection_id, restaurant_id=restaurant_id, source=source)]
+    )
+    if not inserted:
+        return None
+    request_processing()
+    return inserted[0]
 
 
 def receive_check(*, connection_id: int, restaurant_id: int, check: PosCheck, source: str) -> ReceiptState:
-    """Store a pushed check (status received) and ask for processing after commit. One INSERT when new."""
-    receipt = receipt_from_check(check, connection_id=connection_id, restaurant_id=restaurant_id, source=source)
-    inserted = insert_new_receipts([receipt])
-    if inserted:
-        request_processing()
-        return ReceiptState(receipt_id=inserted[0], status=ReceiptStatus.RECEIVED, created=True)
+    """Store a pushed check (status received) and ask for processing after commit. One INSERT when new; a repeat
+    answers the stored receipt's status and result."""
+    receipt_id = acknowledge_check(connection_id=connection_id, restaurant_id=restaurant_id, check=check, source=source)
+    if receipt_id is not None:
+        return ReceiptState(receipt_id=receipt_id, status=ReceiptStatus.RECEIVED, created=True)
     stored = (
         Receipt.objects.filter(connection_id=connection_id, external_id=check.external_id, operation=check.operation)
         .values("id", "status", "content_digest", "points_earned", "points_spent", "outcome_reason")
         .get()
     )
-    if stored["content_digest"] and stored["content_digest"] != receipt.content_digest:
+    if stored["content_digest"] and stored["content_digest"] != check.content_digest():
         raise ExternalIdReused(receipt_id=stored["id"], external_id=check.external_id)
     return ReceiptState(
         receipt_id=stored["id"],
@@ -584,9 +607,7 @@ def store_checks(*, connection_id: int, restaurant_id: int, checks: list[PosChec
                 check = _with_guest(check, "phone", normalize_phone(check.guest_value))
             except DomainError:
                 check = _with_guest(check, "", "")
-        receipts.append(
-            receipt_from_check(check, connection_id=connection_id, restaurant_id=restaurant_id, source=source)
-        )
+        receipts.append(receipt_values(check, connection_id=connection_id, restaurant_id=restaurant_id, source=source))
     with transaction.atomic():
         new_ids = insert_new_receipts(receipts)
         if new_ids:

@@ -1,0 +1,160 @@
+"""The signed webhook's acknowledgement without Django's request cycle: a WSGI layer in front of the application.
+
+At rush hour the acknowledgement (`POST /api/v1/pos/webhooks/{id}`) is the platform's hottest path, and its own
+work is small: look the chain and the connection up (both cached in process), check the HMAC, parse the check,
+one INSERT. Django's cycle around it (fifteen middlewares, URL resolving, DRF's dispatch and content negotiation)
+costs several times that. This layer answers only the plain case, a correctly signed new check for a known,
+active connection, with the very pieces the API view uses (tenants.routing, pos.selectors.inbound_auth,
+pos.signatures.verify_signature, pos.check_format.parse_webhook_check, pos.services.acknowledge_check), and
+answers it as the view would: 202 with our receipt id. Anything else (another path, an unknown host or
+connection, a bad signature, a paused connection, an invalid body, a repeat of a stored check, a database
+error) goes to Django untouched, which answers as before and logs the refusal. So what is accepted is defined
+once; the two ways differ only in speed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.core.signals import request_finished, request_started
+from django.db import connection
+from django.http import HttpRequest
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, remove_www
+
+from guests.phones import normalize_phone
+from maxloyalty.errors import DomainError
+from maxloyalty.request_context import REQUEST_ID_HEADER, SAFE_REQUEST_ID, current_request_id
+from pos import selectors
+from pos.check_format import load_json_body, parse_webhook_check
+from pos.models import ReceiptSource
+from pos.services.receipts import acknowledge_check
+from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureRefused, verify_signature
+from tenants.routing import chain_for_host
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = re.compile(r"/api/v1/pos/webhooks/([0-9]{1,18})")
+_SIGNATURE_KEY = "HTTP_" + SIGNATURE_HEADER.upper().replace("-", "_")
+_TIMESTAMP_KEY = "HTTP_" + TIMESTAMP_HEADER.upper().replace("-", "_")
+_REQUEST_ID_KEY = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
+# What Django's security middlewares add to every response, the API's included.
+_SECURITY_HEADERS = [
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+]
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class WebhookIntake:
+    """WSGI application: acknowledges plain signed webhooks itself, hands every other request to `app`."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        matched = WEBHOOK_PATH.fullmatch(environ.get("PATH_INFO", ""))
+        if matched is None or environ.get("REQUEST_METHOD") != "POST":
+            return self.app(environ, start_response)
+        body = _read_body(environ)
+        if body is None:
+            return self.app(environ, start_response)
+        environ["wsgi.input"] = io.BytesIO(body)  # Django reads it again when it answers
+        incoming_id = environ.get(_REQUEST_ID_KEY, "")
+        request_id = incoming_id if SAFE_REQUEST_ID.match(incoming_id) else uuid.uuid4().hex
+        token = current_request_id.set(request_id)
+        try:
+            receipt_id = acknowledge(environ, connection_id=int(matched.group(1)), body=body)
+        finally:
+            current_request_id.reset(token)
+        if receipt_id is None:
+            environ[_REQUEST_ID_KEY] = request_id  # the same id on Django's answer and log lines
+            return self.app(environ, start_response)
+        payload = json.dumps(
+            {"receipt_id": receipt_id, "status": "received", "duplicate": False}, separators=(",", ":")
+        ).encode()
+        start_response(
+            "202 Accepted",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(payload))),
+                (REQUEST_ID_HEADER, request_id),
+                *_SECURITY_HEADERS,
+            ],
+        )
+        return [payload]
+
+
+def acknowledge(environ: dict[str, Any], *, connection_id: int, body: bytes) -> int | None:
+    """The new receipt's id when the request is a plain signed new check, stored now; None: let Django answer."""
+    request = HttpRequest()
+    request.META = environ
+    try:
+        hostname = remove_www(request.get_host().split(":")[0])
+    except DisallowedHost:
+        return None
+    # Django's request signals, as its handler sends them: connections past CONN_MAX_AGE or broken are closed.
+    request_started.send(sender=WebhookIntake, environ=environ)
+    previous = connection.tenant
+    try:
+        chain = chain_for_host(hostname)
+        if chain is None or chain.schema_name == get_public_schema_name():
+            return None
+        connection.set_tenant(chain)
+        return _acknowledge_in_chain(environ, connection_id=connection_id, body=body, currency=chain.currency)
+    except Exception:  # a database or cache error, anything unforeseen: Django answers it, in the uniform format
+        logger.warning("Webhook intake: the request goes to Django after an error", exc_info=True)
+        return None
+    finally:
+        connection.set_tenant(previous)
+        request_finished.send(sender=WebhookIntake)
+
+
+def _acknowledge_in_chain(environ: dict[str, Any], *, connection_id: int, body: bytes, currency: str) -> int | None:
+    auth = selectors.inbound_auth(connection_id)
+    if auth is None or auth.is_paused:
+        return None
+    try:
+        verify_signature(
+            secrets_in_force=auth.secrets_in_force(timezone.now()),
+            timestamp_header=environ.get(_TIMESTAMP_KEY),
+            signature_header=environ.get(_SIGNATURE_KEY),
+            body=body,
+            now=time.time(),
+            tolerance_seconds=settings.POS_SIGNATURE_TOLERANCE_SECONDS,
+        )
+    except SignatureRefused:
+        return None
+    try:
+        check = parse_webhook_check(
+            load_json_body(body), default_currency=currency or "RUB", zone=auth.zone, normalize_phone=normalize_phone
+        )
+    except DomainError:
+        return None
+    return acknowledge_check(
+        connection_id=connection_id, restaurant_id=auth.restaurant_id, check=check, source=ReceiptSource.WEBHOOK
+    )
+
+
+def _read_body(environ: dict[str, Any]) -> bytes | None:
+    """The body, or None when Django should see the request as it came (no length, or over Django's limit)."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if length <= 0 or (limit is not None and length > limit) or environ.get("wsgi.input") is None:
+        return None
+    return environ["wsgi.input"].read(length)
