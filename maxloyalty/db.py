@@ -1,47 +1,116 @@
-"""Set-based writes the ORM lacks: many rows, each with its own values, changed in one statement.
+"""Set-based writes for the POS pipeline's hot path: many rows, each with its own values, in one statement.
 
-Django's `bulk_update` builds a CASE WHEN per field and row, whose SQL compiling costs more than the statement
-itself on the POS pipeline's hot path. `update_rows` sends one UPDATE ... FROM (VALUES ...) instead.
+Django's `bulk_update` builds a CASE WHEN per field and row, and `bulk_create` (like `save`) prepares every value
+through its field and compiles the statement anew; for a batch of checks that costs more than the statements
+themselves. Here the SQL is built once per model, columns and row count, and values go to the database as the
+objects hold them: the driver adapts ints, strings, decimals, datetimes and lists itself; only JSON needs its
+field's adaptation, and auto_now fields are stamped as save() would. No signals are sent, as with the bulk
+methods.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+Prepare = Callable[[Any], Any]
+
+
+def _preparer(field: models.Field, connection: BaseDatabaseWrapper) -> Prepare | None:
+    """How a value of this field must be adapted before the driver sees it (None: as it is)."""
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: connection.ops.adapt_json_value(value, encoder)
+    if field.choices:
+        return lambda value: value.value if isinstance(value, enum.Enum) else value
+    return None
+
+
+def _database_values(
+    objects: Sequence[models.Model], fields: Sequence[models.Field], connection: BaseDatabaseWrapper
+) -> list[Any]:
+    preparers = [(field.attname, _preparer(field, connection)) for field in fields]
+    return [
+        (prepare(getattr(item, attname)) if prepare is not None else getattr(item, attname))
+        for item in objects
+        for attname, prepare in preparers
+    ]
+
+
+def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> None:
+    """bulk_create for the hot path, the new primary keys set on the objects: the keys are drawn from the table's
+    sequence in one query and the rows sent by COPY, whose rows the driver formats in C (a long INSERT ... VALUES
+    costs the driver a Python pass over every placeholder)."""
+    if not objects:
+        return
+    meta = model._meta
+    db = router.db_for_write(model)
+    connection = connections[db]
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for item in objects:
+                field.pre_save(item, add=True)
+    values = _database_values(objects, fields, connection)
+    width = len(fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objects)],
+        )
+        keys = [row[0] for row in cursor.fetchall()]
+        with cursor.copy(_copy_sql(model)) as copy:
+            for index, key in enumerate(keys):
+                copy.write_row((key, *values[index * width : (index + 1) * width]))
+    for item, key in zip(objects, keys, strict=True):
+        item.pk = key
+        item._state.adding = False
+        item._state.db = db
+
+
+@functools.lru_cache(maxsize=64)
+def _copy_sql(model: type[models.Model]) -> str:
+    meta = model._meta
+    quote = connections[router.db_for_write(model)].ops.quote_name
+    columns = [quote(meta.pk.column), *(quote(field.column) for field in meta.concrete_fields if not field.primary_key)]
+    return f"COPY {quote(meta.db_table)} ({', '.join(columns)}) FROM STDIN"
 
 
 def update_rows(model: type[models.Model], objects: Sequence[models.Model], fields: Sequence[str]) -> int:
-    """Write `fields` of every object (matched by primary key) in one UPDATE; returns the rows changed.
-
-    Values go through each field's own preparation (get_db_prep_save), so JSON, arrays and decimals behave as
-    with save(); no signals are sent, as with bulk_update.
-    """
+    """Write `fields` of every object (matched by primary key) in one UPDATE ... FROM unnest(arrays); returns the
+    rows changed. One array per column keeps the statement short whatever the batch size (the driver caches its
+    parse), and each array is cast to its column's type."""
     if not objects:
         return 0
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
-    quote = connection.ops.quote_name
-    casts = [f"%s::{column.cast_db_type(connection)}" for column in columns]
-    row_sql = "(" + ", ".join(casts) + ")"
-    params: list[Any] = [
-        column.get_db_prep_save(getattr(item, column.attname), connection=connection)
-        for item in objects
-        for column in columns
-    ]
-    names = [quote(column.column) for column in columns]
-    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
-    sql = (
-        f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "  # noqa: S608 (model names; values are parameters)
-        f"FROM (VALUES {', '.join([row_sql] * len(objects))}) AS v({', '.join(names)}) "
-        f"WHERE t.{names[0]} = v.{names[0]}"
-    )
+    values = _database_values(objects, columns, connection)
+    width = len(columns)
+    arrays = [values[index::width] for index in range(width)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_update_sql(model, tuple(fields)), arrays)
         return cursor.rowcount
+
+
+@functools.lru_cache(maxsize=64)
+def _update_sql(model: type[models.Model], fields: tuple[str, ...]) -> str:
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    names = [quote(column.column) for column in columns]
+    arrays = ", ".join(f"%s::{column.cast_db_type(connection)}[]" for column in columns)
+    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    return (
+        f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "  # noqa: S608 (model names; values are parameters)
+        f"FROM unnest({arrays}) AS v({', '.join(names)}) WHERE t.{names[0]} = v.{names[0]}"
+    )
 
 
 def insert_new_values(model: type[models.Model], rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> list[Any]:

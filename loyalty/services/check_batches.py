@@ -43,7 +43,7 @@ from loyalty.services.checks import (
 )
 from loyalty.services.ledger import check_key, locked_accounts, new_lot, require_active
 from loyalty.services.levels import raise_level_if_reached
-from maxloyalty.db import update_rows
+from maxloyalty.db import insert_rows, update_rows
 from maxloyalty.errors import DomainError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -229,12 +229,12 @@ def _write(batch: _Batch) -> None:
     computed = batch.computed
     if not computed:
         return
-    LedgerEntry.objects.bulk_create([entry for item in computed for entry in item.entries])
-    Visit.objects.bulk_create([item.visit for item in computed])
+    insert_rows(LedgerEntry, [entry for item in computed for entry in item.entries])
+    insert_rows(Visit, [item.visit for item in computed])
     for item in computed:
         item.applied.visit = item.visit
         item.applied.entry_ids = [entry.pk for entry in item.entries]
-    AppliedCheck.objects.bulk_create([item.applied for item in computed])
+    insert_rows(AppliedCheck, [item.applied for item in computed])
     times: dict[int, tuple[datetime.datetime, datetime.datetime]] = {}
     for item in computed:
         at = item.visit.visited_at
