@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db import connections, models, router
@@ -22,11 +23,15 @@ Prepare = Callable[[Any], Any]
 
 
 def _preparer(field: models.Field, connection: BaseDatabaseWrapper) -> Prepare | None:
-    """How a value of this field must be adapted before the driver sees it (None: as it is)."""
+    """How a value of this field must be adapted before the driver sees it (None: as it is). Besides JSON, values
+    are brought to the column's one Python type (a choice member to its string, a default 0 of a decimal column to
+    a Decimal): an array of update_rows must not mix types."""
     if isinstance(field, models.JSONField):
         encoder = field.encoder
         return lambda value: connection.ops.adapt_json_value(value, encoder)
-    if field.choices:
+    if isinstance(field, models.DecimalField):
+        return lambda value: value if value is None or type(value) is Decimal else Decimal(value)
+    if isinstance(field, models.CharField | models.TextField) or field.choices:
         return lambda value: value.value if isinstance(value, enum.Enum) else value
     return None
 

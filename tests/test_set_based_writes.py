@@ -1,0 +1,99 @@
+"""maxloyalty.db's set-based writes store what the ORM would (bulk_create, save), in the current chain's schema only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from guests.models import Guest, Visit
+from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, PointsAccount
+from maxloyalty.db import insert_rows, update_rows
+
+
+def _entry(guest: Guest, key: str, points: int) -> LedgerEntry:
+    return LedgerEntry(
+        kind=EntryKind.ACCRUAL,
+        points=points,
+        guest=guest,
+        remaining_points=points,
+        idempotency_key=key,
+        reason="Check «A-1»",
+    )
+
+
+def test_inserted_rows_read_back_as_the_orm_would_have_stored_them(alpha):
+    guest = Guest.objects.create(phone="+79160000101")
+    entries = [_entry(guest, "set-write:1", 40), _entry(guest, "set-write:2", 25)]
+    insert_rows(LedgerEntry, entries)
+    visit = Visit(guest=guest, visited_at=timezone.now(), check_amount=Decimal("1234.50"), points_earned=65)
+    insert_rows(Visit, [visit])
+    applied = AppliedCheck(
+        idempotency_key="set-write:check",
+        guest=guest,
+        visit=visit,
+        total_amount=Decimal("1234.50"),
+        checked_at=timezone.now(),
+        points_earned=65,
+        entry_ids=[entry.pk for entry in entries],
+    )
+    insert_rows(AppliedCheck, [applied])
+
+    assert all(entry.pk is not None and not entry._state.adding for entry in entries)
+    stored = list(LedgerEntry.objects.filter(guest=guest).order_by("id").values("id", "kind", "points", "reason"))
+    assert stored == [
+        {"id": entries[0].pk, "kind": "accrual", "points": 40, "reason": "Check «A-1»"},
+        {"id": entries[1].pk, "kind": "accrual", "points": 25, "reason": "Check «A-1»"},
+    ]
+    read = AppliedCheck.objects.get(pk=applied.pk)
+    assert read.entry_ids == [entries[0].pk, entries[1].pk]
+    assert read.visit_id == visit.pk
+    assert read.total_amount == Decimal("1234.50")
+    assert read.created_at is not None  # auto_now_add stamped as save() would
+    assert Visit.objects.get(pk=visit.pk).check_amount == Decimal("1234.50")
+    # The sequence moved past the drawn keys: the ORM's next insert does not collide.
+    later = LedgerEntry.objects.create(
+        kind=EntryKind.ACCRUAL, points=1, guest=guest, remaining_points=1, idempotency_key="set-write:3"
+    )
+    assert later.pk > entries[1].pk
+
+
+def test_rows_go_to_the_current_chain_only(alpha, worlds):
+    with schema_context(worlds["beta"].chain.schema_name):
+        stranger = Guest.objects.create(phone="+79160000102")
+        beta_before = LedgerEntry.objects.count()
+    guest = Guest.objects.create(phone="+79160000103")
+    insert_rows(LedgerEntry, [_entry(guest, "set-write:alpha", 10)])
+    assert LedgerEntry.objects.filter(guest=guest).count() == 1
+    with schema_context(worlds["beta"].chain.schema_name):
+        assert LedgerEntry.objects.count() == beta_before
+        assert not LedgerEntry.objects.filter(idempotency_key="set-write:alpha").exists()
+        assert Guest.objects.filter(pk=stranger.pk).exists()
+
+
+def test_updated_rows_take_every_named_field_and_leave_the_others(alpha):
+    first, second = Guest.objects.create(phone="+79160000104"), Guest.objects.create(phone="+79160000105")
+    accounts = [PointsAccount.objects.create(guest=first), PointsAccount.objects.create(guest=second, pending=7)]
+    since = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+    accounts[0].available, accounts[0].lifetime_spend_amount, accounts[0].level_since = 120, Decimal("99.90"), since
+    accounts[1].available, accounts[1].pending = 5, 999  # pending is not named below: it must stay 7
+    changed = update_rows(PointsAccount, accounts, ["available", "lifetime_spend_amount", "level_since"])
+    assert changed == 2
+    assert list(
+        PointsAccount.objects.filter(pk__in=[a.pk for a in accounts])
+        .order_by("id")
+        .values_list("available", "pending", "lifetime_spend_amount", "level_since")
+    ) == [(120, 0, Decimal("99.90"), since), (5, 7, Decimal("0.00"), None)]
+
+
+def test_choice_members_are_stored_as_their_values(alpha):
+    guest = Guest.objects.create(phone="+79160000106")
+    entry = _entry(guest, "set-write:enum", 3)
+    entry.kind = EntryKind.WELCOME
+    insert_rows(LedgerEntry, [entry])
+    assert LedgerEntry.objects.values_list("kind", flat=True).get(pk=entry.pk) == "welcome"
+    entry.kind = EntryKind.ACCRUAL
+    update_rows(LedgerEntry, [entry], ["kind"])
+    assert LedgerEntry.objects.values_list("kind", flat=True).get(pk=entry.pk) == "accrual"
