@@ -25,7 +25,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
@@ -105,8 +104,7 @@ def acknowledge(environ: dict[str, Any], *, connection_id: int, body: bytes) -> 
         hostname = remove_www(request.get_host().split(":")[0])
     except DisallowedHost:
         return None
-    # Django's request signals, as its handler sends them: connections past CONN_MAX_AGE or broken are closed.
-    request_started.send(sender=WebhookIntake, environ=environ)
+    _close_old_connection()
     previous = connection.tenant
     try:
         chain = chain_for_host(hostname)
@@ -119,7 +117,7 @@ def acknowledge(environ: dict[str, Any], *, connection_id: int, body: bytes) -> 
         return None
     finally:
         connection.set_tenant(previous)
-        request_finished.send(sender=WebhookIntake)
+        _close_old_connection()
 
 
 def _acknowledge_in_chain(environ: dict[str, Any], *, connection_id: int, body: bytes, currency: str) -> int | None:
@@ -146,6 +144,13 @@ def _acknowledge_in_chain(environ: dict[str, Any], *, connection_id: int, body: 
     return acknowledge_check(
         connection_id=connection_id, restaurant_id=auth.restaurant_id, check=check, source=ReceiptSource.WEBHOOK
     )
+
+
+def _close_old_connection() -> None:
+    """What Django does for a connection when a request starts and ends: close it when past CONN_MAX_AGE or broken
+    (never inside a transaction: a test's, or a caller's)."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
 
 
 def _read_body(environ: dict[str, Any]) -> bytes | None:
