@@ -200,8 +200,9 @@ def test_other_requests_pass_through_untouched(hooked, guest):
     assert wrong_method.status == 405
 
 
-def test_an_unknown_host_is_answered_by_django(hooked, guest, alpha):
-    answer = send(hooked, _body(check_payload("I-4", guest=guest)), host="nobody.localhost")
+@pytest.mark.parametrize("host", ["nobody.localhost", "evil.example.com"])  # unknown chain; not an allowed host
+def test_an_unknown_or_disallowed_host_is_answered_by_django(hooked, guest, alpha, host):
+    answer = send(hooked, _body(check_payload("I-4", guest=guest)), host=host)
     assert (answer.status, answer.by_django) == (404, True)
     with schema_context(alpha.chain.schema_name):
         assert not Receipt.objects.exists()
