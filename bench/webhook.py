@@ -1,7 +1,9 @@
 """Webhook benchmark: signed POS checks end to end (HTTP in → points in the ledger), beside two baselines.
 
-Stack: gunicorn (sync workers, BENCH_GUNICORN_WORKERS, default 2 = the cores of the reference machine) serving
-the app with DEBUG off, one Celery worker (prefork, BENCH_CELERY_CONCURRENCY, default 2; BENCH_CELERY_NICE > 0
+Stack: gunicorn (sync workers, BENCH_GUNICORN_WORKERS, default 4: two per core of the reference machine, as a sync
+worker sits idle while its INSERT commits) serving the app with DEBUG off, one Celery worker (prefork,
+BENCH_CELERY_CONCURRENCY, default 1: one drain takes the whole backlog in bigger batches, where two on two cores
+wait for each other's account locks and split the batches; BENCH_CELERY_NICE > 0
 runs it below the web server's CPU priority, as a host serving both might) on Redis, PostgreSQL.
 Load: 16 concurrent senders on loopback for a fixed time (bench.http_load), the webhooks signed beforehand. Measured in the same run:
 - django_trivial_rps: a trivial JSON view through the same middleware stack (the framework's ceiling);
@@ -156,8 +158,8 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
     )
 
     scale = SCALES[scale_name(requested_scale)]
-    workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
-    celery_concurrency = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "2"))
+    workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
+    celery_concurrency = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "1"))
     celery_nice = int(os.environ.get("BENCH_CELERY_NICE", "0"))
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
     tag = f"benchwh{os.getpid()}"
