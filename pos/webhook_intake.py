@@ -6,8 +6,9 @@ one INSERT. Django's cycle around it (fifteen middlewares, URL resolving, DRF's 
 costs several times that. This layer answers only the plain case, a correctly signed new check for a known,
 active connection, with the very pieces the API view uses (tenants.routing, pos.selectors.inbound_auth,
 pos.signatures.verify_signature, pos.check_format.parse_webhook_check, pos.services.acknowledge_check), and
-answers it as the view would: 202 with our receipt id. Anything else (another path, an unknown host or
-connection, a bad signature, a paused connection, an invalid body, a repeat of a stored check, a database
+answers it as the view would: 202 with our receipt id, with the headers of Django's security middlewares.
+Anything else (another path, a request Django would redirect to HTTPS, an unknown host or connection, a bad
+signature, a paused connection, an invalid body, a repeat of a stored check, a database
 error) goes to Django untouched, which answers as before and logs the refusal. So what is accepted is defined
 once; the two ways differ only in speed.
 """
@@ -25,8 +26,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
 from django.db import connection
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, remove_www
 
@@ -46,15 +50,12 @@ WEBHOOK_PATH = re.compile(r"/api/v1/pos/webhooks/([0-9]{1,18})")
 _SIGNATURE_KEY = "HTTP_" + SIGNATURE_HEADER.upper().replace("-", "_")
 _TIMESTAMP_KEY = "HTTP_" + TIMESTAMP_HEADER.upper().replace("-", "_")
 _REQUEST_ID_KEY = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
-# What Django's security middlewares add to every response, the API's included.
-_SECURITY_HEADERS = [
-    ("X-Frame-Options", "DENY"),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "same-origin"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-]
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def _no_response(request: HttpRequest) -> HttpResponse:
+    raise AssertionError("the intake's middlewares only inspect requests and decorate responses")
 
 
 class WebhookIntake:
@@ -62,6 +63,9 @@ class WebhookIntake:
 
     def __init__(self, app: WsgiApp) -> None:
         self.app = app
+        # Django's own security middlewares, for the same HTTPS redirect decision and response headers as the view's.
+        self.security = SecurityMiddleware(_no_response)
+        self.frame_options = XFrameOptionsMiddleware(_no_response)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         matched = WEBHOOK_PATH.fullmatch(environ.get("PATH_INFO", ""))
@@ -70,36 +74,33 @@ class WebhookIntake:
         body = _read_body(environ)
         if body is None:
             return self.app(environ, start_response)
-        environ["wsgi.input"] = io.BytesIO(body)  # Django reads it again when it answers
         incoming_id = environ.get(_REQUEST_ID_KEY, "")
         request_id = incoming_id if SAFE_REQUEST_ID.match(incoming_id) else uuid.uuid4().hex
         token = current_request_id.set(request_id)
         try:
-            receipt_id = acknowledge(environ, connection_id=int(matched.group(1)), body=body)
+            request = WSGIRequest(environ)
+            receipt_id = None
+            if self.security.process_request(request) is None:  # not to be redirected to HTTPS first
+                receipt_id = acknowledge(request, connection_id=int(matched.group(1)), body=body)
         finally:
             current_request_id.reset(token)
         if receipt_id is None:
             environ[_REQUEST_ID_KEY] = request_id  # the same id on Django's answer and log lines
+            environ["wsgi.input"] = io.BytesIO(body)  # Django reads the body again
             return self.app(environ, start_response)
-        payload = json.dumps(
-            {"receipt_id": receipt_id, "status": "received", "duplicate": False}, separators=(",", ":")
-        ).encode()
-        start_response(
-            "202 Accepted",
-            [
-                ("Content-Type", "application/json"),
-                ("Content-Length", str(len(payload))),
-                (REQUEST_ID_HEADER, request_id),
-                *_SECURITY_HEADERS,
-            ],
+        response = HttpResponse(
+            json.dumps({"receipt_id": receipt_id, "status": "received", "duplicate": False}, separators=(",", ":")),
+            status=202,
+            content_type="application/json",
         )
-        return [payload]
+        response = self.frame_options.process_response(request, self.security.process_response(request, response))
+        response[REQUEST_ID_HEADER] = request_id
+        start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
+        return [response.content]
 
 
-def acknowledge(environ: dict[str, Any], *, connection_id: int, body: bytes) -> int | None:
+def acknowledge(request: HttpRequest, *, connection_id: int, body: bytes) -> int | None:
     """The new receipt's id when the request is a plain signed new check, stored now; None: let Django answer."""
-    request = HttpRequest.__new__(HttpRequest)  # get_host reads META and settings only: no QueryDicts to build
-    request.META = environ
     try:
         hostname = remove_www(request.get_host().split(":")[0])
     except DisallowedHost:
@@ -111,7 +112,7 @@ def acknowledge(environ: dict[str, Any], *, connection_id: int, body: bytes) -> 
         if chain is None or chain.schema_name == get_public_schema_name():
             return None
         connection.set_tenant(chain)
-        return _acknowledge_in_chain(environ, connection_id=connection_id, body=body, currency=chain.currency)
+        return _acknowledge_in_chain(request.META, connection_id=connection_id, body=body, currency=chain.currency)
     except Exception:  # a database or cache error, anything unforeseen: Django answers it, in the uniform format
         logger.warning("Webhook intake: the request goes to Django after an error", exc_info=True)
         return None

@@ -66,6 +66,7 @@ def send(
     path: str | None = None,
     host: str | None = None,
     method: str = "POST",
+    scheme: str = "http",
 ) -> Answer:
     django = RecordingDjango()
     intake = WebhookIntake(django)
@@ -87,7 +88,7 @@ def send(
         "CONTENT_TYPE": "application/json",
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http",
+        "wsgi.url_scheme": scheme,
         "wsgi.errors": io.StringIO(),
         "wsgi.multithread": False,
         "wsgi.multiprocess": True,
@@ -216,3 +217,23 @@ def test_the_request_id_is_kept_on_both_ways(hooked, guest):
     refused = send(hooked, body, headers={"X-Request-ID": "pos-request-0002"})
     assert accepted.headers["X-Request-ID"] == "pos-request-0001"
     assert refused.headers["X-Request-ID"] == "pos-request-0002"
+
+
+def test_the_acknowledgement_carries_the_headers_of_djangos_security_middlewares(hooked, guest):
+    accepted = send(hooked, _body(check_payload("I-6", guest=guest)))
+    repeat = send(hooked, _body(check_payload("I-6", guest=guest)))  # answered by Django
+    assert (accepted.by_django, repeat.by_django) == (False, True)
+    for name in ("X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy"):
+        assert accepted.headers.get(name) == repeat.headers.get(name) is not None
+
+
+def test_a_plain_http_request_is_redirected_by_django_where_https_is_required(hooked, guest, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 3600
+    answer = send(hooked, _body(check_payload("I-7", guest=guest)))
+    assert (answer.status, answer.by_django) == (301, True)
+    assert answer.headers["Location"].startswith("https://")
+    assert not Receipt.objects.filter(external_id="I-7").exists()
+    secure = send(hooked, _body(check_payload("I-8", guest=guest)), headers=None, scheme="https")
+    assert (secure.status, secure.by_django) == (202, False)
+    assert secure.headers["Strict-Transport-Security"] == "max-age=3600"
