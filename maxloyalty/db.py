@@ -54,6 +54,8 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> N
     if not objects:
         return
     meta = model._meta
+    if not isinstance(meta.pk, models.AutoField | models.BigAutoField | models.SmallAutoField):
+        raise TypeError(f"insert_rows draws keys from a sequence: {model.__name__} has no auto-increment key")
     db = router.db_for_write(model)
     connection = connections[db]
     fields = [field for field in meta.concrete_fields if not field.primary_key]

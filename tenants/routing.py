@@ -51,7 +51,7 @@ def _lookup(hostname: str) -> dict[str, Any] | str:
 
 
 def chain_for_host(hostname: str) -> Chain | None:
-    """The chain a host names (an unsaved-looking instance built from the cached fields), or None."""
+    """The chain a host names, built from the cached fields (no query), or None."""
     found = _lookup(hostname)
     if found == _MISSING:
         return None
