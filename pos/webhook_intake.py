@@ -4,13 +4,12 @@ At rush hour the acknowledgement (`POST /api/v1/pos/webhooks/{id}`) is the platf
 work is small: look the chain and the connection up (both cached in process), check the HMAC, parse the check,
 one INSERT. Django's cycle around it (fifteen middlewares, URL resolving, DRF's dispatch and content negotiation)
 costs several times that. This layer answers only the plain case, a correctly signed new check for a known,
-active connection, with the very pieces the API view uses (tenants.routing, pos.selectors.inbound_auth,
-pos.signatures.verify_signature, pos.check_format.parse_webhook_check, pos.services.acknowledge_check), and
-answers it as the view would: 202 with our receipt id, with the headers of Django's security middlewares.
-Anything else (another path, a request Django would redirect to HTTPS, an unknown host or connection, a bad
-signature, a paused connection, an invalid body, a repeat of a stored check, a database
-error) goes to Django untouched, which answers as before and logs the refusal. So what is accepted is defined
-once; the two ways differ only in speed.
+active connection, with the very pieces the API view uses (tenants.routing, pos.inbound.verified_webhook_check,
+pos.services.acknowledge_check), and answers it as the view would: 202 with our receipt id, with the headers of
+Django's security middlewares. Anything else (another path, a request Django would redirect to HTTPS, an unknown
+host or connection, a bad signature, a paused connection, an invalid body, a repeat of a stored check, a
+database error) goes to Django untouched, which answers as before and logs the refusal. So what is accepted is
+defined once; the two ways differ only in speed.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import io
 import json
 import logging
 import re
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -31,17 +29,14 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
-from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, remove_www
 
-from guests.phones import normalize_phone
 from maxloyalty.errors import DomainError
 from maxloyalty.request_context import REQUEST_ID_HEADER, SAFE_REQUEST_ID, current_request_id
-from pos import selectors
-from pos.check_format import load_json_body, parse_webhook_check
+from pos.inbound import verified_webhook_check
 from pos.models import ReceiptSource
 from pos.services.receipts import acknowledge_check
-from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureRefused, verify_signature
+from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tenants.routing import chain_for_host
 
 logger = logging.getLogger(__name__)
@@ -122,23 +117,13 @@ def acknowledge(request: HttpRequest, *, connection_id: int, body: bytes) -> int
 
 
 def _acknowledge_in_chain(environ: dict[str, Any], *, connection_id: int, body: bytes, currency: str) -> int | None:
-    auth = selectors.inbound_auth(connection_id)
-    if auth is None or auth.is_paused:
-        return None
     try:
-        verify_signature(
-            secrets_in_force=auth.secrets_in_force(timezone.now()),
+        auth, check = verified_webhook_check(
+            connection_id=connection_id,
             timestamp_header=environ.get(_TIMESTAMP_KEY),
             signature_header=environ.get(_SIGNATURE_KEY),
             body=body,
-            now=time.time(),
-            tolerance_seconds=settings.POS_SIGNATURE_TOLERANCE_SECONDS,
-        )
-    except SignatureRefused:
-        return None
-    try:
-        check = parse_webhook_check(
-            load_json_body(body), default_currency=currency or "RUB", zone=auth.zone, normalize_phone=normalize_phone
+            default_currency=currency,
         )
     except DomainError:
         return None

@@ -7,13 +7,10 @@ RejectedAttempt (never with a secret).
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -22,12 +19,11 @@ from rest_framework.views import APIView
 
 from accounts.access import ChainAccess, access_for
 from accounts.roles import Permission
-from guests.phones import normalize_phone
 from maxloyalty.api import StandardPagination, validated
 from maxloyalty.errors import DomainError, ValidationFailed
 from pos import selectors, services
 from pos.adapters.base import PosResponseInvalid, adapter_class
-from pos.check_format import load_json_body, parse_webhook_check
+from pos.inbound import ConnectionPaused, UnknownConnection, unauthenticated, verified_webhook_check
 from pos.models import (
     ConnectionStatus,
     PosConnection,
@@ -40,28 +36,7 @@ from pos.models import (
     RestaurantStatus,
     SyncRun,
 )
-from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureRefused, token_matches, verify_signature
-
-
-class Unauthenticated(DomainError):
-    status = 401
-
-
-class ConnectionPaused(DomainError):
-    code, status, message = "connection_paused", 403, _("This POS connection is paused.")
-
-
-class UnknownConnection(DomainError):
-    code, status, message = "connection_not_found", 404, _("No such POS connection.")
-
-
-_SIGNATURE_MESSAGES = {
-    "signature_missing": _("The request is not signed: send X-MaxLoyalty-Timestamp and X-MaxLoyalty-Signature."),
-    "timestamp_invalid": _("X-MaxLoyalty-Timestamp must be Unix seconds."),
-    "timestamp_stale": _("The timestamp is outside the 5-minute window: check the sender's clock, sign again."),
-    "signature_invalid": _("The signature does not match the body."),
-    "token_invalid": _("The token in Authorization is missing or wrong."),
-}
+from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, token_matches
 
 
 def _access(request: Request) -> ChainAccess:
@@ -121,39 +96,20 @@ class PosWebhookReceiveApi(InboundApi):
 
     def post(self, request: Request, connection_id: int) -> Response:
         body = request.body
-        auth = self.authorised(connection_id, body)
         try:
-            verify_signature(
-                secrets_in_force=auth.secrets_in_force(timezone.now()),
+            auth, check = verified_webhook_check(
+                connection_id=connection_id,
                 timestamp_header=request.headers.get(TIMESTAMP_HEADER),
                 signature_header=request.headers.get(SIGNATURE_HEADER),
                 body=body,
-                now=time.time(),
-                tolerance_seconds=settings.POS_SIGNATURE_TOLERANCE_SECONDS,
-            )
-        except SignatureRefused as refusal:
-            error = Unauthenticated(_SIGNATURE_MESSAGES[refusal.code])
-            error.code = refusal.code
-            raise self.refuse(
-                error, body=body, connection_ref=str(connection_id), connection_id=connection_id
-            ) from None
-        if auth.is_paused:
-            raise self.refuse(
-                ConnectionPaused(), body=body, connection_ref=str(connection_id), connection_id=connection_id
-            )
-        try:
-            check = parse_webhook_check(
-                load_json_body(body),
                 default_currency=_chain_currency(request),
-                zone=auth.zone,
-                normalize_phone=normalize_phone,
             )
         except DomainError as error:
             raise self.refuse(
                 error,
                 body=body,
                 connection_ref=str(connection_id),
-                connection_id=connection_id,
+                connection_id=None if isinstance(error, UnknownConnection) else connection_id,
                 external_id=str(error.details.get("external_id") or ""),
             ) from None
         state = services.receive_check(
@@ -163,7 +119,7 @@ class PosWebhookReceiveApi(InboundApi):
 
 
 def _chain_currency(request: Request) -> str:
-    return str(getattr(getattr(request, "tenant", None), "currency", "") or "RUB")
+    return str(getattr(getattr(request, "tenant", None), "currency", "") or "")  # "": the default currency
 
 
 class TokenInboundApi(InboundApi):
@@ -182,9 +138,12 @@ class TokenInboundApi(InboundApi):
                 UnknownConnection(), body=body, connection_ref=str(connection_id), connection_id=connection_id
             )
         if not token_matches(self.token(request), auth.inbound_token_digest):
-            error = Unauthenticated(_SIGNATURE_MESSAGES["token_invalid"])
-            error.code = "token_invalid"
-            raise self.refuse(error, body=body, connection_ref=str(connection_id), connection_id=connection_id)
+            raise self.refuse(
+                unauthenticated("token_invalid"),
+                body=body,
+                connection_ref=str(connection_id),
+                connection_id=connection_id,
+            )
         if auth.is_paused:
             raise self.refuse(
                 ConnectionPaused(), body=body, connection_ref=str(connection_id), connection_id=connection_id
