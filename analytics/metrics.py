@@ -20,7 +20,7 @@ from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
-from analytics.rollups import day_bounds, month_bounds, month_of, next_month
+from analytics.rollups import day_bounds, fetch_rows, month_bounds, month_of, next_month
 from analytics.routers import analytics_connection
 from guests.models import Guest, GuestStatus, Visit
 from loyalty.models import Level, PointsAccount, ProgramSettings, PromoCodeUse
@@ -60,12 +60,6 @@ def _restaurant_sql(period: Period, column: str) -> tuple[str, list[Any]]:
     if period.restaurant_ids is None:
         return "", []
     return f" AND {column} = ANY(%s)", [sorted(period.restaurant_ids)]
-
-
-def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with analytics_connection().cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def point_value_amount() -> Decimal:
@@ -162,10 +156,11 @@ def active_guest_counts(period: Period, windows: tuple[int, ...] = (30, 90)) -> 
     activity, params = _activity_sql(longest)
     starts = [day_bounds(period.end - dt.timedelta(days=days - 1), period.end, period.zone)[0] for days in windows]
     # Every row lies inside the longest window, so a row whose last visit is in a shorter window puts its guest there.
-    counts = _fetch(
+    counts = fetch_rows(
         f"SELECT {', '.join(['count(DISTINCT guest_id) FILTER (WHERE last_at >= %s)'] * len(windows))} "  # noqa: S608
         f"FROM ({activity}) activity",
         [*starts, *params],
+        analytics_connection(),
     )[0]
     return {days: int(count) for days, count in zip(windows, counts, strict=True)}
 
@@ -187,10 +182,11 @@ def _activity_scope(period: Period) -> tuple[str, list[Any]]:
 
 def _has_visits(period: Period, start: dt.datetime, end: dt.datetime) -> bool:
     where, params = _restaurant_sql(period, "restaurant_id")
-    ((found,),) = _fetch(
+    ((found,),) = fetch_rows(
         f"SELECT EXISTS (SELECT 1 FROM {Visit._meta.db_table} "  # noqa: S608
         f"WHERE visited_at >= %s AND visited_at < %s{where})",
         [start, end, *params],
+        analytics_connection(),
     )
     return bool(found)
 
@@ -257,7 +253,7 @@ def _activity_sql(period: Period) -> tuple[str, list[Any]]:
         sql, edge_params = _edge_month_sql(period, last, last_start, end)
         parts.append(sql)
         params += edge_params
-        last = _add_months(last, -1)
+        last = month_of(last - dt.timedelta(days=1))
     if first <= last:
         scope, scope_params = _activity_scope(period)
         parts.append(
@@ -295,7 +291,7 @@ def guest_figures(period: Period, top: int = 10) -> dict[str, Any]:
     _start, end = period.bounds
     # Recency as instants (a visit at most 30 days before the end: last_at >= end − 30 × 24 h), not per-row sums.
     within_30, within_90 = (end.astimezone(dt.UTC) - dt.timedelta(days=days) for days in (30, 90))
-    rows = _fetch(
+    rows = fetch_rows(
         f"WITH g AS MATERIALIZED ({per_guest}), a AS (SELECT avg(spend) AS avg_spend FROM g) "  # noqa: S608
         "SELECT 'segment', CASE "
         "  WHEN last_at >= %s AND n >= 5 AND spend >= avg_spend THEN 'champions' "
@@ -306,6 +302,7 @@ def guest_figures(period: Period, top: int = 10) -> dict[str, Any]:
         "count(*), sum(n), sum(spend), count(*) FILTER (WHERE n >= 2), NULL::bigint FROM g, a GROUP BY 2 "
         "UNION ALL (SELECT 'top', NULL, NULL, n, spend, NULL, guest_id FROM g ORDER BY spend DESC, guest_id LIMIT %s)",
         [*params, within_30, within_90, within_30, within_90, top],
+        analytics_connection(),
     )
     segments = {row[1]: row[2:6] for row in rows if row[0] == "segment"}
     leaders = [
@@ -380,11 +377,6 @@ def top_guests(period: Period, limit: int = 10) -> list[dict[str, Any]]:
     return list(guest_figures(period, top=limit)["top_guests"])
 
 
-def _add_months(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + count
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _cohort_counts(period: Period) -> dict[dt.date, dict[dt.date, int]]:
     """{cohort month: {month: guests of the cohort who visited in it}} from the roll-up; when the period's last
     month goes on past its end with visits, that month's column is counted from the raw visits before the end."""
@@ -392,38 +384,41 @@ def _cohort_counts(period: Period) -> dict[dt.date, dict[dt.date, int]]:
     first, last = month_of(period.start), month_of(period.end)
     last_start, last_end = month_bounds(last, period.zone)
     whole_last = end == last_end or not _has_visits(period, end, last_end)
-    last_rolled_up = last if whole_last else _add_months(last, -1)
+    last_rolled_up = last if whole_last else month_of(last - dt.timedelta(days=1))
     scope, scope_params = _activity_scope(period)
     table = GuestMonthActivity._meta.db_table
     counts: dict[dt.date, dict[dt.date, int]] = defaultdict(dict)
     if period.restaurant_ids is not None and len(period.restaurant_ids) > 1:
         # Several restaurants: a guest's cohort is their earliest first month among them, and a guest who first
         # came to one of them before the period belongs to an earlier cohort.
-        rows = _fetch(
+        rows = fetch_rows(
             "SELECT cohort, month, count(DISTINCT guest_id) FROM ("  # noqa: S608
             "  SELECT guest_id, month, min(first_visit_month) OVER (PARTITION BY guest_id) AS cohort "
             f"  FROM {table} a WHERE {scope} AND first_visit_month >= %s AND month <= %s "
             f"  AND NOT EXISTS (SELECT 1 FROM {table} o WHERE o.guest_id = a.guest_id "
             f"    AND o.{scope} AND o.month < %s)) rows GROUP BY 1, 2",
             [*scope_params, first, last_rolled_up, *scope_params, first],
+            analytics_connection(),
         )
     else:
-        rows = _fetch(
+        rows = fetch_rows(
             f"SELECT first_visit_month, month, count(*) FROM {table} "  # noqa: S608
             f"WHERE {scope} AND first_visit_month >= %s AND month <= %s GROUP BY 1, 2",
             [*scope_params, first, last_rolled_up],
+            analytics_connection(),
         )
     for cohort, month, count in rows:
         counts[cohort][month] = count
     if not whole_last:
         where, params = _restaurant_sql(period, "v.restaurant_id")
-        for cohort, count in _fetch(
+        for cohort, count in fetch_rows(
             "SELECT cohort, count(*) FROM ("  # noqa: S608
             f"  SELECT DISTINCT v.guest_id, (SELECT min(o.first_visit_month) FROM {table} o "
             f"    WHERE o.guest_id = v.guest_id AND o.{scope}) AS cohort "
             f"  FROM {Visit._meta.db_table} v WHERE v.visited_at >= %s AND v.visited_at < %s{where}) visitors "
             "WHERE cohort >= %s GROUP BY 1",
             [*scope_params, last_start, end, *params, first],
+            analytics_connection(),
         ):
             counts[cohort][last] = count
     return counts
@@ -433,7 +428,7 @@ def retention_cohorts(period: Period) -> list[dict[str, Any]]:
     """Guests grouped by the month of their first visit (months of the period); for each later month up to the
     period's end, the share of the cohort who visited again. Only visits to the period's restaurants count."""
     counts = _cohort_counts(period)
-    last_month = period.end.replace(day=1)
+    last_month = month_of(period.end)
     table = []
     for cohort in sorted(counts):
         size = counts[cohort][cohort]
@@ -443,7 +438,7 @@ def retention_cohorts(period: Period) -> list[dict[str, Any]]:
             returned = counts[cohort].get(month, 0)
             cells.append({"offset": offset, "guests": returned, "percent": _share(returned, size)})
             offset += 1
-            month = _add_months(cohort, offset)
+            month = next_month(month)
         table.append({"cohort": cohort, "size": size, "months": cells})
     return table
 

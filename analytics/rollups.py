@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
@@ -118,8 +119,9 @@ def _runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return runs
 
 
-def _grouped(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+def fetch_rows(sql: str, params: list[Any], db: BaseDatabaseWrapper | None = None) -> list[tuple[Any, ...]]:
+    """The rows of a raw query on `db`: the default connection unless told (roll-ups read what they just wrote)."""
+    with (connection if db is None else db).cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -148,26 +150,26 @@ def recompute_days(
     tz = zone.key
     rows: dict[tuple[dt.date, int | None], dict[str, Any]] = defaultdict(dict)
 
-    for day, restaurant_id, count in _grouped(
+    for day, restaurant_id, count in fetch_rows(
         f"SELECT (created_at AT TIME ZONE %s)::date, home_restaurant_id, count(*) FROM {Guest._meta.db_table} "  # noqa: S608
         "WHERE created_at >= %s AND created_at < %s GROUP BY 1, 2",
         [tz, start, end],
     ):
         rows[day, restaurant_id]["new_guests"] = count
-    for day, restaurant_id, count, amount in _grouped(
+    for day, restaurant_id, count, amount in fetch_rows(
         f"SELECT (visited_at AT TIME ZONE %s)::date, restaurant_id, count(*), sum(check_amount) "  # noqa: S608
         f"FROM {Visit._meta.db_table} WHERE visited_at >= %s AND visited_at < %s GROUP BY 1, 2",
         [tz, start, end],
     ):
         rows[day, restaurant_id].update(visits=count, loyalty_revenue_amount=amount)
-    for day, restaurant_id, count, amount in _grouped(
+    for day, restaurant_id, count, amount in fetch_rows(
         f"SELECT (received_at AT TIME ZONE %s)::date, restaurant_id, count(*), sum(total_amount) "  # noqa: S608
         f"FROM {Receipt._meta.db_table} WHERE received_at >= %s AND received_at < %s "
         "AND guest_id IS NULL AND operation = %s AND status = %s GROUP BY 1, 2",
         [tz, start, end, ReceiptOperation.SALE.value, ReceiptStatus.PROCESSED.value],
     ):
         rows[day, restaurant_id].update(other_checks=count, other_revenue_amount=amount)
-    for day, restaurant_id, issued, redeemed, expired, net in _grouped(
+    for day, restaurant_id, issued, redeemed, expired, net in fetch_rows(
         "SELECT (created_at AT TIME ZONE %s)::date, restaurant_id, "  # noqa: S608
         "coalesce(sum(points) FILTER (WHERE kind = ANY(%s) AND points > 0), 0), "
         "coalesce(-sum(points) FILTER (WHERE kind = %s), 0), "
@@ -219,7 +221,7 @@ def _recompute_guest_month(month: dt.date, first_day: dt.date, last_day: dt.date
     before the change (their row's first..last visit spans one of those days); returns those guests."""
     month_start, month_end = month_bounds(month, zone)
     start, end = day_bounds(first_day, last_day, zone)
-    ((guest_ids,),) = _grouped(
+    ((guest_ids,),) = fetch_rows(
         "SELECT coalesce(array_agg(DISTINCT guest_id), '{}') FROM ("  # noqa: S608
         f"  SELECT guest_id FROM {_VISITS} WHERE visited_at >= %s AND visited_at < %s "
         f"  UNION ALL SELECT guest_id FROM {_ACTIVITY} WHERE month = %s AND last_visited_at >= %s "
@@ -341,7 +343,7 @@ def rebuild_if_missing(zone: ZoneInfo | None = None) -> bool:
     """Build the roll-ups from scratch when they were never built (a chain whose data was loaded before any roll-up
     ran, e.g. demo data) or when only the guest × month rows are missing (just migrated). True when it rebuilt
     everything (nothing is left dirty then)."""
-    days_built, months_built = _grouped(
+    days_built, months_built = fetch_rows(
         f"SELECT EXISTS (SELECT 1 FROM {DailyRestaurantStats._meta.db_table}), "  # noqa: S608
         f"EXISTS (SELECT 1 FROM {_ACTIVITY}) OR NOT EXISTS (SELECT 1 FROM {_VISITS})",
         [],

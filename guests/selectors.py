@@ -128,10 +128,10 @@ def search_guests(*, access: ChainAccess | None, query: str) -> QuerySet[Guest]:
 # An exact identifier is the hottest read (every check at the till and from the POS). A raw query on the unique
 # index skips the ORM's SQL compiler, which costs more than the lookup itself (bench/loyalty_core.py); the loyalty
 # figures are then read on demand. Column names are constants here, the value is a parameter.
+_EXACT_COLUMNS = {"phone": "phone", "card": "card_number", "qr": "qr_token"}
 _EXACT_LOOKUP_SQL = {
-    "phone": "SELECT * FROM guests_guest WHERE phone = %s AND status <> %s LIMIT 1",
-    "card": "SELECT * FROM guests_guest WHERE card_number = %s AND status <> %s LIMIT 1",
-    "qr": "SELECT * FROM guests_guest WHERE qr_token = %s AND status <> %s LIMIT 1",
+    kind: f"SELECT * FROM guests_guest WHERE {column} = %s AND status <> %s LIMIT 1"  # noqa: S608
+    for kind, column in _EXACT_COLUMNS.items()
 }
 
 
@@ -158,9 +158,6 @@ def lookup_guest(
     if guest is None:
         raise GuestNotFound(**{key: given for key, given in (("phone", phone), ("card", card)) if given})
     return guest
-
-
-_EXACT_COLUMNS = {"phone": "phone", "card": "card_number", "qr": "qr_token"}
 
 
 def lookup_guests(identifiers: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Guest]:

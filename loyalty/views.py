@@ -5,6 +5,7 @@ Forms validate; loyalty.services saves and audits. Deleting needs a confirmation
 
 from __future__ import annotations
 
+import copy
 import datetime
 from typing import Any
 
@@ -123,14 +124,16 @@ def level_create(request: HttpRequest) -> HttpResponse:
 @manage_program
 @require_http_methods(["GET", "POST"])
 def level_edit(request: HttpRequest, level_id: int) -> HttpResponse:
-    # The form validates on its own copy of the row, so the service still sees the old values (old → new audit).
-    form = LevelForm(_posted(request), instance=get_object_or_404(Level, pk=level_id))
+    level = get_object_or_404(Level, pk=level_id)
+    # The form and the service each change their own copy of the row: the service still sees the old values (old →
+    # new audit), and a refused change leaves the page's title on the saved name.
+    form = LevelForm(_posted(request), instance=copy.copy(level))
     if request.method == "POST" and form.is_valid():
         with domain_errors_into(form):
-            level = update_level(level=Level.objects.get(pk=level_id), actor=_actor(request), changes=form.changes())
-            messages.success(request, _("Level “%(name)s” saved.") % {"name": level.name})
+            saved = update_level(level=copy.copy(level), actor=_actor(request), changes=form.changes())
+            messages.success(request, _("Level “%(name)s” saved.") % {"name": saved.name})
             return redirect("loyalty:level-list")
-    return render(request, "loyalty/level_form.html", {"form": form, "level": Level.objects.get(pk=level_id)})
+    return render(request, "loyalty/level_form.html", {"form": form, "level": level})
 
 
 @manage_program
@@ -190,13 +193,15 @@ def _promo_page(request: HttpRequest, promo: Promo, form: PromoForm, code_form: 
 @manage_program
 @require_http_methods(["GET", "POST"])
 def promo_edit(request: HttpRequest, promo_id: int) -> HttpResponse:
-    form = PromoForm(_posted(request), instance=get_object_or_404(Promo, pk=promo_id))
+    promo = get_object_or_404(Promo, pk=promo_id)
+    # Copies for the form and the service, as in level_edit.
+    form = PromoForm(_posted(request), instance=copy.copy(promo))
     if request.method == "POST" and form.is_valid():
         with domain_errors_into(form):
-            update_promo(promo=Promo.objects.get(pk=promo_id), actor=_actor(request), changes=form.changes())
+            update_promo(promo=copy.copy(promo), actor=_actor(request), changes=form.changes())
             messages.success(request, _("Promo saved."))
             return redirect("loyalty:promo-edit", promo_id=promo_id)
-    return _promo_page(request, Promo.objects.get(pk=promo_id), form, PromoCodeForm())
+    return _promo_page(request, promo, form, PromoCodeForm())
 
 
 @manage_program

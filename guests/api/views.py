@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -28,7 +28,7 @@ from guests.filters import GuestFilter
 from guests.models import Gender, GuestSource
 from guests.selectors import access_guest, access_import_job, guest_list, guest_visits, lookup_guest
 from guests.services import block_guest, create_guest, erase_guest, start_import_job, unblock_guest, update_guest
-from maxloyalty.api import StandardPagination, validated
+from maxloyalty.api import StandardPagination, page_of, validated
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid input: {error: {code, message, fields}}"),
@@ -42,18 +42,6 @@ def _access(request: Request) -> ChainAccess:
     access = access_for(request)
     assert access is not None  # HasChainPermission refused non-members already
     return access
-
-
-def _page_of(items_serializer: serializers.Serializer, name: str) -> Any:
-    return inline_serializer(
-        name,
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": items_serializer,
-        },
-    )
 
 
 def _filter_parameters() -> list[OpenApiParameter]:
@@ -112,7 +100,7 @@ class GuestListCreateApi(APIView):
 
     @extend_schema(
         parameters=_filter_parameters(),
-        responses={200: _page_of(GuestOut(many=True), "GuestPage"), 400: _ERRORS[400]},
+        responses={200: page_of("GuestPage", GuestOut(many=True)), 400: _ERRORS[400]},
         summary="Guests you can see, filtered, searched (q), ordered and paginated",
         operation_id="guests_list",
     )
@@ -241,7 +229,7 @@ class GuestVisitListApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT)],
-        responses={200: _page_of(VisitOut(many=True), "VisitPage"), 404: _ERRORS[404]},
+        responses={200: page_of("VisitPage", VisitOut(many=True)), 404: _ERRORS[404]},
         summary="A guest's visits, newest first",
     )
     def get(self, request: Request, guest_id: int) -> Response:

@@ -26,19 +26,6 @@ ErrorOut = inline_serializer(
 )
 
 
-def page_of(name: str, item: serializers.Serializer) -> serializers.Serializer:
-    """The shape of a StandardPagination page of `item`s."""
-    return inline_serializer(
-        name,
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": item,
-        },
-    )
-
-
 def error_responses(**described: str) -> dict[int, OpenApiResponse]:
     """extend_schema responses for refusals: error_responses(_409="Not enough points (with `available`)")."""
     return {int(code.lstrip("_")): OpenApiResponse(ErrorOut, description=text) for code, text in described.items()}

@@ -34,13 +34,12 @@ from loyalty.api.serializers import (
     QuoteOut,
     balance_data,
     error_responses,
-    page_of,
     quote_data,
 )
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, Level, ProgramSettings, Promo, PromoCode
 from loyalty.rights import require_reversal_right, restaurant_for_operation
 from loyalty.selectors import guest_balance, guest_ledger, program_settings
-from maxloyalty.api import StandardPagination, validated
+from maxloyalty.api import StandardPagination, page_of, validated
 from maxloyalty.errors import NotFound
 
 MAX_POINTS = 10_000_000

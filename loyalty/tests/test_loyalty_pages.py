@@ -183,6 +183,38 @@ def test_deleting_a_promo_asks_first_and_only_a_post_deletes_it_with_audit(alpha
     assert AuditEntry.objects.filter(action="loyalty.promo_deleted").exists()
 
 
+def test_level_edit_page_costs_at_most_5_queries(alpha, silver, django_assert_max_num_queries):
+    client = signed_in_client(alpha, "admin")
+    client.get(f"/loyalty/levels/{silver.pk}/")  # the first request of a client also resolves the chain
+    with django_assert_max_num_queries(5):  # the level is read once
+        response = client.get(f"/loyalty/levels/{silver.pk}/")
+    assert response.status_code == 200
+
+
+def test_promo_edit_page_costs_at_most_10_queries(alpha, tuesday_double, django_assert_max_num_queries):
+    client = signed_in_client(alpha, "admin")
+    client.get(f"/loyalty/promos/{tuesday_double.pk}/")
+    with django_assert_max_num_queries(10):  # the promo is read once
+        response = client.get(f"/loyalty/promos/{tuesday_double.pk}/")
+    assert response.status_code == 200
+
+
+def test_refused_promo_change_costs_at_most_20_queries_and_keeps_the_saved_name(
+    alpha, tuesday_double, django_assert_max_num_queries
+):
+    client = signed_in_client(alpha, "admin")
+    url = f"/loyalty/promos/{tuesday_double.pk}/"
+    gives_nothing = {"name": "Nothing at all", "bonus_points": "0", "combination": "best_of"}
+    client.post(url, gives_nothing)  # the first request of a client also resolves the chain
+    with django_assert_max_num_queries(20):  # the promo is read once, not again for the service and the page
+        response = client.post(url, gives_nothing)
+    html = response.content.decode()
+    assert "<h1>Double Tuesday</h1>" in html
+    assert 'value="Nothing at all"' in html
+    assert "Give a multiplier above 1 or a fixed bonus." in html
+    assert Promo.objects.get(pk=tuesday_double.pk).name == "Double Tuesday"
+
+
 def _preview(client, **params):
     return client.get("/loyalty/preview/", {"time": "19:00", "weekday": 2, **params}, HTTP_HX_REQUEST="true")
 
