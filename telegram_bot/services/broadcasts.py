@@ -60,13 +60,15 @@ def run_broadcast(*, broadcast_id: int) -> int:
         return 0
     broadcast = Broadcast.objects.get(pk=broadcast_id)
     queued = 0
-    for guest in segment_guests(broadcast).iterator(chunk_size=1000):
+    # The segment only holds guests with a chat: read it in the same query instead of once per recipient.
+    for guest in segment_guests(broadcast).select_related("telegram_chat").iterator(chunk_size=1000):
         delivery = queue_message(
             guest=guest,
             kind=MessageKind.BROADCAST,
             text=broadcast.text,
             dedupe_key=f"broadcast:{broadcast.pk}:{guest.pk}",
             broadcast=broadcast,
+            chat=guest.telegram_chat,
         )
         queued += delivery is not None
     Broadcast.objects.filter(pk=broadcast.pk).update(total=queued)

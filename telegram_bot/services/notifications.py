@@ -61,13 +61,22 @@ def may_receive(guest: Guest, chat: TelegramChat | None, kind: str) -> bool:
 
 
 def queue_message(
-    *, guest: Guest, kind: str, text: str, dedupe_key: str, broadcast: Broadcast | None = None
+    *,
+    guest: Guest,
+    kind: str,
+    text: str,
+    dedupe_key: str,
+    broadcast: Broadcast | None = None,
+    chat: TelegramChat | None = None,
 ) -> Delivery | None:
     """Log a message as queued and send it after commit; None when the guest may not get it or it was queued
-    before (same dedupe key)."""
+    before (same dedupe key). `chat` is the guest's chat when the caller has already read it (a broadcast reads
+    every recipient's chat with the segment); without it the chat is looked up."""
     from telegram_bot.tasks import send_delivery
 
-    if not may_receive(guest, chat_of_guest(guest), kind):
+    if chat is None:
+        chat = chat_of_guest(guest)
+    if not may_receive(guest, chat, kind):
         return None
     try:
         with transaction.atomic():
@@ -244,11 +253,12 @@ def _finish(delivery: Delivery, status: str, reason: str = "") -> DeliveryOutcom
 
 def deliver(*, delivery_id: int) -> DeliveryOutcome:
     """Send one queued message with the chain's bot and log the outcome."""
-    delivery = Delivery.objects.select_related("guest", "broadcast").filter(pk=delivery_id).first()
+    delivery = Delivery.objects.select_related("guest__telegram_chat", "broadcast").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != DeliveryStatus.QUEUED:
         return DeliveryOutcome(delivery.status if delivery else DeliveryStatus.FAILED)
     bot = current_bot()
-    chat = chat_of_guest(delivery.guest)
+    # The guest's chat came with the delivery (one query less per message); a guest without one reads as None.
+    chat: TelegramChat | None = getattr(delivery.guest, "telegram_chat", None)
     if bot is None:
         return _finish(delivery, DeliveryStatus.FAILED, "No Telegram bot is connected")
     if chat is None or chat.is_unreachable:

@@ -1,4 +1,5 @@
-"""A local fake of the Telegram Bot API: answers like Telegram and records every call (token, method, params)."""
+"""A local fake of the Telegram Bot API: answers like Telegram and records every call (token, method, params, and
+the client's TCP connection: it speaks HTTP/1.1 and keeps connections alive, as Telegram does)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class Call:
     token: str
     method: str
     params: dict[str, Any]
+    connection: tuple[str, int] = ("", 0)  # the client's address and port: one per TCP connection
 
 
 @dataclass
@@ -32,6 +34,7 @@ class FakeTelegram:
     failures: dict[int, list[tuple[int, str, dict[str, Any]]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     updates: list[dict[str, Any]] = field(default_factory=list)  # what getUpdates hands out (long polling)
+    closed_connections: list[tuple[str, int]] = field(default_factory=list)  # the client hung up
 
     @property
     def base_url(self) -> str:
@@ -43,6 +46,7 @@ class FakeTelegram:
             self.failures.clear()
             self.valid_tokens.clear()
             self.updates.clear()
+            self.closed_connections.clear()
 
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         return [
@@ -50,6 +54,11 @@ class FakeTelegram:
             for call in self.calls
             if call.method == method and (chat_id is None or str(call.params.get("chat_id")) == str(chat_id))
         ]
+
+    def connections(self) -> list[tuple[str, int]]:
+        """The TCP connections the calls came over, each once, in the order they were first used."""
+        with self.lock:
+            return list(dict.fromkeys(call.connection for call in self.calls))
 
     def texts(self, chat_id: int | None = None) -> list[str]:
         return [str(call.params.get("text", "")) for call in self.sent("sendMessage", chat_id)]
@@ -74,8 +83,18 @@ def _parse(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
 
 def _handler(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive: a client may send many requests over one connection
+
         def log_message(self, *args: Any) -> None:
             pass
+
+        def _connection(self) -> tuple[str, int]:
+            return (str(self.client_address[0]), int(self.client_address[1]))
+
+        def finish(self) -> None:
+            super().finish()
+            with fake.lock:
+                fake.closed_connections.append(self._connection())
 
         def _answer(self, status: int, body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()
@@ -90,7 +109,7 @@ def _handler(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
             token = bot_token.removeprefix("bot")
             params = _parse(self)
             with fake.lock:
-                fake.calls.append(Call(token=token, method=method, params=params))
+                fake.calls.append(Call(token=token, method=method, params=params, connection=self._connection()))
                 pending = fake.failures.get(int(params.get("chat_id") or 0)) if "chat_id" in params else None
                 failure = pending.pop(0) if pending else None
             if token not in fake.valid_tokens:
