@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -27,6 +25,7 @@ from django.utils import timezone
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
 from guests.models import Guest, Visit
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry
+from maxloyalty.local_cache import LocalTTLCache
 from pos.models import Receipt, ReceiptOperation, ReceiptStatus
 
 DIRTY_KEY = "analytics:dirty-utc-days"
@@ -55,7 +54,7 @@ def _redis() -> Any | None:
 # Days this process marked lately (by schema): every ledger entry of a busy day would otherwise send the same
 # SADD. Skipping repeats for ANALYTICS_MARK_LOCAL_TTL seconds is safe: a mark the roll-up took meanwhile is
 # covered by its scheduled pass, which always recomputes today and yesterday.
-_marked: dict[tuple[str, str], float] = {}
+_recently_marked_days: LocalTTLCache[str, bool] = LocalTTLCache("ANALYTICS_MARK_LOCAL_TTL", per_schema=True)
 
 
 def mark_day_changed(at: dt.datetime | None) -> None:
@@ -63,14 +62,9 @@ def mark_day_changed(at: dt.datetime | None) -> None:
     if at is None:
         return
     day = at.astimezone(dt.UTC).date().isoformat()
-    if settings.ANALYTICS_MARK_LOCAL_TTL > 0:
-        now, key = time.monotonic(), (connection.schema_name, day)
-        if now < _marked.get(key, 0.0):
-            return
-        if len(_marked) > 1000:  # a history import marks many days: forget the expired ones
-            for stale in [item for item, until in _marked.items() if until <= now]:
-                del _marked[stale]
-        _marked[key] = now + settings.ANALYTICS_MARK_LOCAL_TTL
+    if _recently_marked_days.get(day):
+        return
+    _recently_marked_days.set(day, True)
     redis = _redis()
     try:
         if redis is not None:

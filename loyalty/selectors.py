@@ -8,14 +8,12 @@ PromoCode row changes.
 from __future__ import annotations
 
 import datetime
-import time
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Min, Q, QuerySet, Sum
@@ -25,6 +23,7 @@ from accounts.access import ChainAccess
 from guests.models import Guest
 from loyalty import rules
 from loyalty.models import AppliedCheck, LedgerEntry, Level, LevelThresholdMode, PointsAccount, ProgramSettings, Promo
+from maxloyalty.local_cache import LocalTTLCache
 from tenants.models import Chain
 
 PROGRAM_CACHE_KEY = "loyalty:program:v1"
@@ -98,24 +97,12 @@ def current_chain() -> Chain:
 # Every check and every points operation reads the program and the promos: besides Redis (shared, dropped when
 # an admin changes them), each process keeps them LOYALTY_PROGRAM_LOCAL_TTL seconds, so a change reaches the
 # other processes within that time.
-_local: dict[tuple[str, str], tuple[float, Any]] = {}
-
-
-def _local_get(key: str) -> Any:
-    if settings.LOYALTY_PROGRAM_LOCAL_TTL <= 0:
-        return None
-    found = _local.get((connection.schema_name, key))
-    return found[1] if found is not None and found[0] > time.monotonic() else None
-
-
-def _local_set(key: str, value: Any) -> None:
-    if settings.LOYALTY_PROGRAM_LOCAL_TTL > 0:
-        _local[(connection.schema_name, key)] = (time.monotonic() + settings.LOYALTY_PROGRAM_LOCAL_TTL, value)
+_local_program: LocalTTLCache[str, Any] = LocalTTLCache("LOYALTY_PROGRAM_LOCAL_TTL", per_schema=True)
 
 
 def program_context() -> ProgramContext:
     """Settings, levels and time zone of the chain whose schema is active (cached until changed)."""
-    context = _local_get(PROGRAM_CACHE_KEY)
+    context = _local_program.get(PROGRAM_CACHE_KEY)
     if context is not None:
         return context
     context = cache.get(PROGRAM_CACHE_KEY)
@@ -126,14 +113,14 @@ def program_context() -> ProgramContext:
             time_zone=current_chain().time_zone,
         )
         cache.set(PROGRAM_CACHE_KEY, context, PROGRAM_CACHE_SECONDS)
-    _local_set(PROGRAM_CACHE_KEY, context)
+    _local_program.set(PROGRAM_CACHE_KEY, context)
     return context
 
 
 def forget_program_cache() -> None:
     cache.delete_many([PROGRAM_CACHE_KEY, PROMOS_CACHE_KEY])
     for key in (PROGRAM_CACHE_KEY, PROMOS_CACHE_KEY):
-        _local.pop((connection.schema_name, key), None)
+        _local_program.invalidate(key)
 
 
 def promo_snapshot(promo: Promo) -> rules.PromoSnapshot:
@@ -158,7 +145,7 @@ def promo_snapshot(promo: Promo) -> rules.PromoSnapshot:
 
 def active_promos() -> tuple[rules.PromoSnapshot, ...]:
     """Active promos not yet over (cached; the day/time filters are applied by rules.quote_check)."""
-    promos = _local_get(PROMOS_CACHE_KEY)
+    promos = _local_program.get(PROMOS_CACHE_KEY)
     if promos is not None:
         return promos
     promos = cache.get(PROMOS_CACHE_KEY)
@@ -171,7 +158,7 @@ def active_promos() -> tuple[rules.PromoSnapshot, ...]:
         )
         promos = tuple(promo_snapshot(promo) for promo in rows)
         cache.set(PROMOS_CACHE_KEY, promos, PROMOS_CACHE_SECONDS)
-    _local_set(PROMOS_CACHE_KEY, promos)
+    _local_program.set(PROMOS_CACHE_KEY, promos)
     return promos
 
 

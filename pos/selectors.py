@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from django.utils import timezone
 from accounts.access import ChainAccess
 from maxloyalty.encryption import decrypt_json, decrypt_text
 from maxloyalty.errors import NotFound
+from maxloyalty.local_cache import LocalTTLCache
 from pos.models import ConnectionStatus, PosConnection, Receipt, Restaurant, SyncRun
 
 
@@ -47,12 +47,12 @@ class InboundAuth:
         return [secret for secret, until in self.secrets if until is None or now <= until]
 
 
-_inbound_cache: dict[tuple[str, int], tuple[float, InboundAuth]] = {}
+_local_inbound_auth: LocalTTLCache[int, InboundAuth] = LocalTTLCache("POS_CONNECTION_LOCAL_TTL", per_schema=True)
 
 
 def forget_inbound_auth(connection_id: int) -> None:
     """Called after a rotation or a change, so this process sees it at once (others within the TTL)."""
-    _inbound_cache.pop((connection.schema_name, connection_id), None)
+    _local_inbound_auth.invalidate(connection_id)
 
 
 def _zone_for(restaurant_zone: str) -> zoneinfo.ZoneInfo:
@@ -68,11 +68,9 @@ def _zone_for(restaurant_zone: str) -> zoneinfo.ZoneInfo:
 
 def inbound_auth(connection_id: int) -> InboundAuth | None:
     """The connection's signing material (decrypted), from the process cache when fresh; None when unknown."""
-    key = (connection.schema_name, connection_id)
-    now = time.monotonic()
-    cached = _inbound_cache.get(key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
+    cached = _local_inbound_auth.get(connection_id)
+    if cached is not None:
+        return cached
     row = (
         PosConnection.objects.filter(pk=connection_id)
         .values(
@@ -103,8 +101,7 @@ def inbound_auth(connection_id: int) -> InboundAuth | None:
         inbound_token_digest=row["inbound_token_digest"],
         zone=_zone_for(row["restaurant__time_zone"]),
     )
-    if settings.POS_CONNECTION_LOCAL_TTL > 0:
-        _inbound_cache[key] = (now + settings.POS_CONNECTION_LOCAL_TTL, auth)
+    _local_inbound_auth.set(connection_id, auth)
     return auth
 
 

@@ -7,17 +7,16 @@ TENANT_ROUTING_LOCAL_TTL seconds, so a change reaches every process within that 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import caches
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from maxloyalty.local_cache import LocalTTLCache
 from tenants.models import Chain, Domain
 
 _MISSING = "missing"
-_local: dict[str, tuple[float, dict[str, Any] | str]] = {}
+_local_routes: LocalTTLCache[str, dict[str, Any] | str] = LocalTTLCache("TENANT_ROUTING_LOCAL_TTL", per_schema=False)
 _CHAIN_FIELDS = ("id", "schema_name", "name", "slug", "time_zone", "currency", "default_language", "status")
 
 
@@ -27,7 +26,7 @@ def routing_cache_key(hostname: str) -> str:
 
 def forget_host(hostname: str) -> None:
     caches["platform"].delete(routing_cache_key(hostname))
-    _local.pop(hostname, None)
+    _local_routes.invalidate(hostname)
 
 
 def forget_chain(chain: Chain) -> None:
@@ -36,17 +35,15 @@ def forget_chain(chain: Chain) -> None:
 
 
 def _lookup(hostname: str) -> dict[str, Any] | str:
-    now = time.monotonic()
-    local = _local.get(hostname)
-    if local is not None and local[0] > now:
-        return local[1]
+    local = _local_routes.get(hostname)
+    if local is not None:
+        return local
     shared = caches["platform"].get(routing_cache_key(hostname))
     if shared is None:
         row = Domain.objects.filter(domain=hostname).values(*(f"tenant__{field}" for field in _CHAIN_FIELDS)).first()
         shared = {key.removeprefix("tenant__"): value for key, value in row.items()} if row else _MISSING
         caches["platform"].set(routing_cache_key(hostname), shared, timeout=300 if shared == _MISSING else 3600)
-    if settings.TENANT_ROUTING_LOCAL_TTL > 0:
-        _local[hostname] = (now + settings.TENANT_ROUTING_LOCAL_TTL, shared)
+    _local_routes.set(hostname, shared)
     return shared
 
 

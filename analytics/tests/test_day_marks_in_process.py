@@ -7,18 +7,18 @@ import datetime as dt
 import pytest
 
 from analytics import rollups
+from maxloyalty.local_cache import clear_local_caches
 
 
 @pytest.fixture(autouse=True)
 def _nothing_kept_afterwards():
-    rollups._marked.clear()
+    clear_local_caches()
     yield
-    rollups._marked.clear()
+    clear_local_caches()
 
 
 def test_a_day_marked_moments_ago_is_not_sent_to_redis_again(alpha, settings):
     settings.ANALYTICS_MARK_LOCAL_TTL = 60
-    rollups._marked.clear()
     at = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
     rollups.mark_day_changed(at)
     assert rollups._take_dirty_utc_days() == {dt.date(2026, 11, 20)}
@@ -29,7 +29,6 @@ def test_a_day_marked_moments_ago_is_not_sent_to_redis_again(alpha, settings):
 
 def test_without_a_local_ttl_every_mark_is_sent(alpha, settings):
     settings.ANALYTICS_MARK_LOCAL_TTL = 0
-    rollups._marked.clear()
     at = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
     rollups.mark_day_changed(at)
     rollups._take_dirty_utc_days()

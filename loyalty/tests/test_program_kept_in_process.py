@@ -3,17 +3,20 @@ at once (the change drops the kept copy), and another process's change arrives w
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.cache import cache
 
 from loyalty import selectors
 from loyalty.models import ProgramSettings
+from maxloyalty.local_cache import clear_local_caches
 
 
 @pytest.fixture(autouse=True)
 def _nothing_kept_afterwards():
     yield
-    selectors._local.clear()
+    clear_local_caches()
 
 
 def test_a_change_is_seen_at_once_by_the_process_that_made_it(alpha, program, settings):
@@ -24,7 +27,7 @@ def test_a_change_is_seen_at_once_by_the_process_that_made_it(alpha, program, se
     assert selectors.program_context().program.base_earn_rate_percent == 7
 
 
-def test_another_process_change_arrives_after_the_local_ttl(alpha, program, settings):
+def test_another_process_change_arrives_after_the_local_ttl(alpha, program, settings, monkeypatch):
     settings.LOYALTY_PROGRAM_LOCAL_TTL = 60
     program(base_earn_rate_percent=5)
     assert selectors.program_context().program.base_earn_rate_percent == 5
@@ -32,6 +35,5 @@ def test_another_process_change_arrives_after_the_local_ttl(alpha, program, sett
     ProgramSettings.objects.update(base_earn_rate_percent=9)
     cache.delete(selectors.PROGRAM_CACHE_KEY)
     assert selectors.program_context().program.base_earn_rate_percent == 5  # still the kept copy
-    for key in list(selectors._local):
-        selectors._local[key] = (0.0, selectors._local[key][1])  # the time is up
+    monkeypatch.setattr(selectors._local_program, "clock", lambda: time.monotonic() + 61)  # the time is up
     assert selectors.program_context().program.base_earn_rate_percent == 9

@@ -13,8 +13,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from guests.models import Guest
+from maxloyalty.local_cache import clear_local_caches
 from pos.models import PosConnection, Receipt
-from pos.selectors import _inbound_cache
 from pos.services import create_connection, drain_pending_receipts
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_header_for
 from pos.tests.fake_pos import FakeIikoState, FakeRkeeperState, fake_iiko, fake_rkeeper
@@ -46,10 +46,10 @@ class SignedWebhook:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_inbound_cache() -> Iterator[None]:
-    _inbound_cache.clear()
+def _nothing_kept_in_process() -> Iterator[None]:
+    clear_local_caches()
     yield
-    _inbound_cache.clear()
+    clear_local_caches()
 
 
 @pytest.fixture
