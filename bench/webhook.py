@@ -1,7 +1,8 @@
 """Webhook benchmark: signed POS checks end to end (HTTP in → points in the ledger), beside two baselines.
 
-Stack: gunicorn (sync workers, BENCH_GUNICORN_WORKERS, default 4: two per core of the reference machine, as a sync
-worker sits idle while its INSERT commits) serving the app with DEBUG off, one Celery worker (prefork,
+Stack: gunicorn (gthread: BENCH_GUNICORN_WORKERS processes, default 2, one per core of the reference machine, with
+BENCH_GUNICORN_THREADS threads each, default 8, so that the 16 senders' webhooks meet in the intake's group commit)
+serving the app with DEBUG off, one Celery worker (prefork,
 BENCH_CELERY_CONCURRENCY, default 1: one drain takes the whole backlog in bigger batches, where two on two cores
 wait for each other's account locks and split the batches; BENCH_CELERY_NICE > 0
 runs it below the web server's CPU priority, as a host serving both might) on Redis, PostgreSQL.
@@ -135,6 +136,20 @@ def _processed_summary(schema: str) -> tuple[int, int, datetime | None]:
     return total, pending, last
 
 
+def _checks_per_acknowledgement_insert(schema: str, since: datetime) -> float:
+    """The mean group of the intake's group commit: the checks of one INSERT share its received_at."""
+    from django.db.models import Count
+    from django_tenants.utils import schema_context
+
+    from pos.models import Receipt
+
+    with schema_context(schema):
+        counts = Receipt.objects.filter(received_at__gte=since).aggregate(
+            checks=Count("id"), inserts=Count("received_at", distinct=True)
+        )
+    return counts["checks"] / counts["inserts"] if counts["inserts"] else 0.0
+
+
 def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
     setup_django()
     from django.core.management import call_command
@@ -158,7 +173,8 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
     )
 
     scale = SCALES[scale_name(requested_scale)]
-    workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
+    workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
+    threads = int(os.environ.get("BENCH_GUNICORN_THREADS", "8"))
     celery_concurrency = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "1"))
     celery_nice = int(os.environ.get("BENCH_CELERY_NICE", "0"))
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
@@ -172,7 +188,9 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
     rng = random.Random(7)
     try:
         with (
-            running(gunicorn_command(port=port, workers=workers), env=env, log=OUT / "webhook-gunicorn.log"),
+            running(
+                gunicorn_command(port=port, workers=workers, threads=threads), env=env, log=OUT / "webhook-gunicorn.log"
+            ),
             running(
                 celery_worker_command(queue=queue, concurrency=celery_concurrency, name=tag, nice=celery_nice),
                 env=env,
@@ -231,6 +249,7 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
         if pending:
             raise RuntimeError(f"{pending} checks were still unprocessed when the benchmark gave up waiting")
         assert total - warm_count == acknowledged, (total, warm_count, acknowledged)
+        group_size = _checks_per_acknowledgement_insert(chain.schema_name, started_at)
         processing_seconds = max((last_processed - started_at).total_seconds(), webhook.seconds)
         checks_per_second = acknowledged / processing_seconds
         _prepare_accounts(chain.schema_name)
@@ -272,8 +291,8 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
     ]
     others = {status: count for status, count in webhook.statuses.items() if status != 202}
     print_table(
-        f"Webhook ({scale.name}: {scale.seconds:.0f} s per phase, {CONCURRENCY} senders, gunicorn {workers} sync "
-        f"workers, Celery prefork {celery_concurrency})",
+        f"Webhook ({scale.name}: {scale.seconds:.0f} s per phase, {CONCURRENCY} senders, gunicorn {workers} gthread "
+        f"workers × {threads} threads, Celery prefork {celery_concurrency})",
         [
             (
                 "django trivial JSON view",
@@ -284,7 +303,8 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
             (
                 "webhook, HTTP in → points in ledger",
                 f"{checks_per_second:,.0f} checks/s",
-                f"{acknowledged} acknowledged; ack p50 {ack_p50:.1f} ms, p99 {ack_p99:.1f} ms; errors {webhook.errors}, other {others}",
+                f"{acknowledged} acknowledged, {group_size:.1f} per INSERT; ack p50 {ack_p50:.1f} ms, "
+                f"p99 {ack_p99:.1f} ms; errors {webhook.errors}, other {others}",
             ),
             ("ratio to trivial view", f"{checks_per_second / trivial_rps:.2f}", "target ≥ 0.50"),
             ("ratio to pgbench", f"{checks_per_second / pgbench_tps:.2f}", "target ≥ 0.10"),

@@ -120,9 +120,12 @@ def _update_sql(model: type[models.Model], fields: tuple[str, ...]) -> str:
     )
 
 
-def insert_new_values(model: type[models.Model], rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> list[Any]:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING pk, in one statement: the primary keys of the rows that were new
-    (a row clashing with a unique constraint is skipped). What bulk_create(ignore_conflicts=True) cannot return.
+def insert_new_values(
+    model: type[models.Model], rows: Sequence[Sequence[Any]], columns: Sequence[str], returning: Sequence[str] = ()
+) -> list[tuple[Any, ...]]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING pk (and the `returning` attnames), in one statement: one tuple
+    per row that was new (a row clashing with a unique constraint, or with an earlier row of `rows`, is skipped).
+    What bulk_create(ignore_conflicts=True) cannot return.
 
     `rows` hold database-ready values for `columns` (attnames), in that order: no model instance is built and no
     field prepares a value, which is most of the cost of an ORM insert of one row. The POS webhook's
@@ -131,17 +134,20 @@ def insert_new_values(model: type[models.Model], rows: Sequence[Sequence[Any]], 
         return []
     connection = connections[router.db_for_write(model)]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, tuple(columns), len(rows)), [value for row in rows for value in row])
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            _insert_sql(model, tuple(columns), len(rows), tuple(returning)), [value for row in rows for value in row]
+        )
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 @functools.lru_cache(maxsize=256)
-def _insert_sql(model: type[models.Model], columns: tuple[str, ...], count: int) -> str:
+def _insert_sql(model: type[models.Model], columns: tuple[str, ...], count: int, returning: tuple[str, ...]) -> str:
     meta = model._meta
     quote = connections[router.db_for_write(model)].ops.quote_name
     column_of = {field.attname: field.column for field in meta.concrete_fields}
     row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    returned = ", ".join(quote(column) for column in (meta.pk.column, *(column_of[name] for name in returning)))
     return (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(column_of[name]) for name in columns)}) "  # noqa: S608
-        f"VALUES {', '.join([row_sql] * count)} ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
+        f"VALUES {', '.join([row_sql] * count)} ON CONFLICT DO NOTHING RETURNING {returned}"
     )

@@ -135,20 +135,21 @@ def running(command: list[str], *, env: dict[str, str], log: Path) -> Iterator[s
                     process.wait(timeout=10)
 
 
-def gunicorn_command(*, port: int, workers: int) -> list[str]:
+def gunicorn_command(*, port: int, workers: int, threads: int) -> list[str]:
+    """gunicorn as deployed (maxloyalty.gunicorn_config: gthread workers), on a port of its own."""
     return [
         str(BIN / "gunicorn"),
-        "maxloyalty.wsgi:application",
+        "--config",
+        "python:maxloyalty.gunicorn_config",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
-        "--worker-class",
-        "sync",
-        "--backlog",
-        "2048",
+        "--threads",
+        str(threads),
         "--log-level",
         "warning",
+        "maxloyalty.wsgi:application",
     ]
 
 

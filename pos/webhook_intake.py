@@ -5,7 +5,7 @@ work is small: look the chain and the connection up (both cached in process), ch
 one INSERT. Django's cycle around it (fifteen middlewares, URL resolving, DRF's dispatch and content negotiation)
 costs several times that. This layer answers only the plain case, a correctly signed new check for a known,
 active connection, with the very pieces the API view uses (tenants.routing, pos.inbound.verified_webhook_check,
-pos.services.acknowledge_check), and answers it as the view would: 202 with our receipt id, with the headers of
+pos.services.acknowledge_checks), and answers it as the view would: 202 with our receipt id, with the headers of
 Django's security middlewares. Anything else (another path, a request Django would redirect to HTTPS, an unknown
 host or connection, a bad signature, a paused connection, an invalid body, a repeat of a stored check, a
 database error) goes to Django untouched, which answers as before and logs the refusal. So what is accepted is
@@ -19,7 +19,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -32,10 +32,11 @@ from django.middleware.security import SecurityMiddleware
 from django_tenants.utils import get_public_schema_name, remove_www
 
 from maxloyalty.errors import DomainError
+from maxloyalty.group_commit import GroupCommit
 from maxloyalty.request_context import REQUEST_ID_HEADER, SAFE_REQUEST_ID, current_request_id
 from pos.inbound import verified_webhook_check
 from pos.models import ReceiptSource
-from pos.services.receipts import acknowledge_check
+from pos.services.receipts import CheckToAcknowledge, acknowledge_checks
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tenants.routing import chain_for_host
 
@@ -107,7 +108,8 @@ def acknowledge(request: HttpRequest, *, connection_id: int, body: bytes) -> int
         if chain is None or chain.schema_name == get_public_schema_name():
             return None
         connection.set_tenant(chain)
-        return _acknowledge_in_chain(request.META, connection_id=connection_id, body=body, currency=chain.currency)
+        item = _verified_check(request.META, connection_id=connection_id, body=body, currency=chain.currency)
+        return None if item is None else acknowledgements.submit(chain, item)
     except Exception:  # a database or cache error, anything unforeseen: Django answers it, in the uniform format
         logger.warning("Webhook intake: the request goes to Django after an error", exc_info=True)
         return None
@@ -116,7 +118,9 @@ def acknowledge(request: HttpRequest, *, connection_id: int, body: bytes) -> int
         _close_old_connection()
 
 
-def _acknowledge_in_chain(environ: dict[str, Any], *, connection_id: int, body: bytes, currency: str) -> int | None:
+def _verified_check(
+    environ: dict[str, Any], *, connection_id: int, body: bytes, currency: str
+) -> CheckToAcknowledge | None:
     try:
         auth, check = verified_webhook_check(
             connection_id=connection_id,
@@ -127,9 +131,22 @@ def _acknowledge_in_chain(environ: dict[str, Any], *, connection_id: int, body: 
         )
     except DomainError:
         return None
-    return acknowledge_check(
-        connection_id=connection_id, restaurant_id=auth.restaurant_id, check=check, source=ReceiptSource.WEBHOOK
-    )
+    return CheckToAcknowledge(connection_id, auth.restaurant_id, check, ReceiptSource.WEBHOOK)
+
+
+def _write_acknowledgements(chain: Hashable, items: Sequence[CheckToAcknowledge]) -> list[int | None]:
+    """The leading thread stores the checks of one chain that arrived together, on its own database connection."""
+    previous = connection.tenant
+    connection.set_tenant(chain)
+    try:
+        return acknowledge_checks(items)
+    finally:
+        connection.set_tenant(previous)
+
+
+# Group commit (a threaded server, e.g. gunicorn gthread): webhooks acknowledged by this process's threads at the
+# same moment share one INSERT and one commit. Alone, a webhook is written at once as before.
+acknowledgements: GroupCommit[CheckToAcknowledge, int | None] = GroupCommit(_write_acknowledgements)
 
 
 def _close_old_connection() -> None:

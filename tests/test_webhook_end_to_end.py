@@ -55,7 +55,7 @@ def pipeline(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) ->
     base_url = f"http://127.0.0.1:{port}"
     try:
         with (
-            running(gunicorn_command(port=port, workers=2), env=env, log=LOGS / "gunicorn.log"),
+            running(gunicorn_command(port=port, workers=2, threads=4), env=env, log=LOGS / "gunicorn.log"),
             running(celery_worker_command(queue=queue, concurrency=2, name=tag), env=env, log=LOGS / "celery.log"),
         ):
             wait_until_serving(base_url, chain.host)

@@ -21,7 +21,7 @@ import ipaddress
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -148,19 +148,53 @@ _RECEIPT_COLUMNS = [field.attname for field in Receipt._meta.concrete_fields if 
 
 def insert_new_receipts(rows: list[dict[str, Any]]) -> list[int]:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: ids of the receipts that were new (one statement)."""
-    return insert_new_values(Receipt, [[row[column] for column in _RECEIPT_COLUMNS] for row in rows], _RECEIPT_COLUMNS)
+    return [row[0] for row in _insert_new_receipt_rows(rows)]
+
+
+def _insert_new_receipt_rows(rows: list[dict[str, Any]], returning: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
+    return insert_new_values(
+        Receipt, [[row[column] for column in _RECEIPT_COLUMNS] for row in rows], _RECEIPT_COLUMNS, returning
+    )
+
+
+@dataclass(frozen=True)
+class CheckToAcknowledge:
+    """A verified pushed check of one of the current chain's connections."""
+
+    connection_id: int
+    restaurant_id: int
+    check: PosCheck
+    source: str
+
+
+_RECEIPT_KEY = ("connection_id", "external_id", "operation")  # the unique constraint a repeat runs into
 
 
 def acknowledge_check(*, connection_id: int, restaurant_id: int, check: PosCheck, source: str) -> int | None:
     """Store a pushed check as a received receipt and ask for processing after commit: one INSERT. Its id, or
     None when the POS sent this check before (nothing written)."""
-    inserted = insert_new_receipts(
-        [receipt_values(check, connection_id=connection_id, restaurant_id=restaurant_id, source=source)]
-    )
-    if not inserted:
-        return None
-    request_processing()
-    return inserted[0]
+    return acknowledge_checks([CheckToAcknowledge(connection_id, restaurant_id, check, source)])[0]
+
+
+def acknowledge_checks(checks: Sequence[CheckToAcknowledge]) -> list[int | None]:
+    """acknowledge_check for many checks of the current chain (the webhooks of one moment): one INSERT and one
+    processing request for all. Each check's new receipt id, or None when the check is stored already, by an
+    earlier delivery or by an earlier item of `checks` (then nothing is written for it)."""
+    received_at = timezone.now()
+    rows = [
+        receipt_values(
+            item.check,
+            connection_id=item.connection_id,
+            restaurant_id=item.restaurant_id,
+            source=item.source,
+            received_at=received_at,
+        )
+        for item in checks
+    ]
+    inserted = {tuple(row[1:]): row[0] for row in _insert_new_receipt_rows(rows, _RECEIPT_KEY)}
+    if inserted:
+        request_processing()
+    return [inserted.pop(tuple(row[column] for column in _RECEIPT_KEY), None) for row in rows]
 
 
 def receive_check(*, connection_id: int, restaurant_id: int, check: PosCheck, source: str) -> ReceiptState:

@@ -3,7 +3,6 @@ the API view does (by handing it to Django): the same statuses, bodies and rejec
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from django_tenants.utils import schema_context
 
 from pos.models import ConnectionStatus, Receipt, ReceiptStatus, RejectedAttempt
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_header_for
-from pos.tests.conftest import SignedWebhook, check_payload
+from pos.tests.conftest import SignedWebhook, check_payload, wsgi_environ
 from pos.webhook_intake import WebhookIntake
 
 
@@ -76,27 +75,14 @@ def send(
         if headers is not None
         else {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: signature_header_for(webhook.secret, stamp, body)}
     )
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path or webhook.url,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": host or webhook.connection_host,
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": scheme,
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-    }
-    for name, value in sent.items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    environ = wsgi_environ(
+        method=method,
+        path=path or webhook.url,
+        host=host or webhook.connection_host,
+        body=body,
+        headers=sent,
+        scheme=scheme,
+    )
     started: list[Any] = []
     with _test_transaction_kept():
         chunks = intake(

@@ -1,0 +1,17 @@
+"""gunicorn's configuration, for production and for the tests and benchmarks that start it:
+`gunicorn -c python:maxloyalty.gunicorn_config maxloyalty.wsgi:application` (flags given after it win).
+
+gthread workers: each process serves `threads` requests at once, so the POS webhooks that its threads acknowledge
+at the same moment share one INSERT and one commit (pos.webhook_intake's group commit); each thread has its own
+database connection and tenant (django-tenants sets the schema per connection). One process per core is enough:
+a thread waiting for PostgreSQL releases the GIL to the others.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 2)))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+backlog = 2048
+keepalive = 5  # seconds a POS's (or the proxy's) idle connection stays open for its next request
