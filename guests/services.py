@@ -490,15 +490,17 @@ def run_import_job(*, job_id: int) -> ImportJob:
 
 def record_visit_times(times: Mapping[int, tuple[datetime.datetime, datetime.datetime]]) -> None:
     """Widen many guests' first/last visit times to take in new visits: {guest id: (earliest, latest)}, one UPDATE
-    (what apply_check does per guest with LEAST/GREATEST, for a batch of checks)."""
+    (what apply_check does per guest with LEAST/GREATEST, for a batch of checks). One array per column: the
+    statement is the same whatever the batch size, so the driver parses it once."""
     if not times:
         return
-    rows = ", ".join(["(%s::bigint, %s::timestamptz, %s::timestamptz)"] * len(times))
-    params: list[Any] = [value for guest_id, (first, last) in times.items() for value in (guest_id, first, last)]
-    sql = (
-        "UPDATE guests_guest AS g SET first_visit_at = LEAST(g.first_visit_at, v.first_at), "  # noqa: S608
-        "last_visit_at = GREATEST(g.last_visit_at, v.last_at) "
-        f"FROM (VALUES {rows}) AS v(id, first_at, last_at) WHERE g.id = v.id"  # placeholders only
-    )
+    firsts, lasts = zip(*times.values(), strict=True)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_RECORD_VISIT_TIMES_SQL, [list(times), list(firsts), list(lasts)])
+
+
+_RECORD_VISIT_TIMES_SQL = (
+    "UPDATE guests_guest AS g SET first_visit_at = LEAST(g.first_visit_at, v.first_at), "
+    "last_visit_at = GREATEST(g.last_visit_at, v.last_at) "
+    "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v(id, first_at, last_at) WHERE g.id = v.id"
+)

@@ -12,39 +12,51 @@ from __future__ import annotations
 
 import enum
 import functools
+import operator
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
 
-Prepare = Callable[[Any], Any]
+PrepareColumn = Callable[[list[Any]], list[Any]]
 
 
-def _preparer(field: models.Field, connection: BaseDatabaseWrapper) -> Prepare | None:
-    """How a value of this field must be adapted before the driver sees it (None: as it is). Besides JSON, values
-    are brought to the column's one Python type (a choice member to its string, a default 0 of a decimal column to
-    a Decimal): an array of update_rows must not mix types."""
+def _column_preparer(field: models.Field, connection: BaseDatabaseWrapper) -> PrepareColumn | None:
+    """How a column of this field's values must be adapted before the driver sees it (None: as it is). Besides
+    JSON, values are brought to the column's one Python type (a choice member to its string, a default 0 of a
+    decimal column to a Decimal): an array of update_rows must not mix types. A column that needs no change is
+    returned as it is, after one look at its values."""
     if isinstance(field, models.JSONField):
-        encoder = field.encoder
-        return lambda value: connection.ops.adapt_json_value(value, encoder)
+        encoder, adapt = field.encoder, connection.ops.adapt_json_value
+        return lambda values: [adapt(value, encoder) for value in values]
     if isinstance(field, models.DecimalField):
-        return lambda value: value if value is None or type(value) is Decimal else Decimal(value)
+        return lambda values: (
+            values
+            if all(value is None or type(value) is Decimal for value in values)
+            else [value if value is None or type(value) is Decimal else Decimal(value) for value in values]
+        )
     if isinstance(field, models.CharField | models.TextField) or field.choices:
-        return lambda value: value.value if isinstance(value, enum.Enum) else value
+        return lambda values: (
+            [value.value if isinstance(value, enum.Enum) else value for value in values]
+            if any(isinstance(value, enum.Enum) for value in values)
+            else values
+        )
     return None
 
 
-def _database_values(
+def _database_columns(
     objects: Sequence[models.Model], fields: Sequence[models.Field], connection: BaseDatabaseWrapper
-) -> list[Any]:
-    preparers = [(field.attname, _preparer(field, connection)) for field in fields]
-    return [
-        (prepare(getattr(item, attname)) if prepare is not None else getattr(item, attname))
-        for item in objects
-        for attname, prepare in preparers
-    ]
+) -> list[list[Any]]:
+    """The objects' values of each field (one list per field), as the database takes them."""
+    columns = []
+    for field in fields:
+        values = list(map(operator.attrgetter(field.attname), objects))
+        prepare = _column_preparer(field, connection)
+        columns.append(prepare(values) if prepare is not None else values)
+    return columns
 
 
 def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> None:
@@ -63,8 +75,7 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> N
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             for item in objects:
                 field.pre_save(item, add=True)
-    values = _database_values(objects, fields, connection)
-    width = len(fields)
+    rows = zip(*_database_columns(objects, fields, connection), strict=True)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -72,8 +83,8 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> N
         )
         keys = [row[0] for row in cursor.fetchall()]
         with cursor.copy(_copy_sql(model)) as copy:
-            for index, key in enumerate(keys):
-                copy.write_row((key, *values[index * width : (index + 1) * width]))
+            for key, row in zip(keys, rows, strict=True):
+                copy.write_row((key, *row))
     for item, key in zip(objects, keys, strict=True):
         item.pk = key
         item._state.adding = False
@@ -88,6 +99,51 @@ def _copy_sql(model: type[models.Model]) -> str:
     return f"COPY {quote(meta.db_table)} ({', '.join(columns)}) FROM STDIN"
 
 
+def insert_default_rows(model: type[models.Model], key: str, values: Sequence[Any]) -> list[models.Model]:
+    """bulk_create(ignore_conflicts=True) of one row per value of the `key` field, every other field at its default
+    (auto_now fields: now), in one INSERT ... SELECT FROM unnest(array) ... ON CONFLICT DO NOTHING RETURNING *: the
+    rows that were new, as instances (a value clashing with a unique constraint is skipped). The rows go in in the
+    order of `values`; no instance is built before the insert and no statement is compiled per call."""
+    if not values:
+        return []
+    connection = connections[router.db_for_write(model)]
+    now = timezone.now()
+    defaults = [
+        _prepared(
+            field,
+            now if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) else field.get_default(),
+            connection,
+        )
+        for field in _default_fields(model, key)
+    ]
+    return list(model._default_manager.raw(_insert_defaults_sql(model, key), [*defaults, list(values)]))
+
+
+def _prepared(field: models.Field, value: Any, connection: BaseDatabaseWrapper) -> Any:
+    prepare = _column_preparer(field, connection)
+    return prepare([value])[0] if prepare is not None else value
+
+
+def _default_fields(model: type[models.Model], key: str) -> list[models.Field]:
+    return [field for field in model._meta.concrete_fields if not field.primary_key and field.name != key]
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_defaults_sql(model: type[models.Model], key: str) -> str:
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    key_field = meta.get_field(key)
+    fields = _default_fields(model, key)
+    columns = ", ".join(quote(field.column) for field in (key_field, *fields))
+    casts = ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields)
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 (model names; values are parameters)
+        f"SELECT k.value, {casts} FROM unnest(%s::{key_field.cast_db_type(connection)}[]) WITH ORDINALITY AS "
+        "k(value, position) ORDER BY k.position ON CONFLICT DO NOTHING RETURNING *"
+    )
+
+
 def update_rows(model: type[models.Model], objects: Sequence[models.Model], fields: Sequence[str]) -> int:
     """Write `fields` of every object (matched by primary key) in one UPDATE ... FROM unnest(arrays); returns the
     rows changed. One array per column keeps the statement short whatever the batch size (the driver caches its
@@ -97,11 +153,8 @@ def update_rows(model: type[models.Model], objects: Sequence[models.Model], fiel
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
-    values = _database_values(objects, columns, connection)
-    width = len(columns)
-    arrays = [values[index::width] for index in range(width)]
     with connection.cursor() as cursor:
-        cursor.execute(_update_sql(model, tuple(fields)), arrays)
+        cursor.execute(_update_sql(model, tuple(fields)), _database_columns(objects, columns, connection))
         return cursor.rowcount
 
 

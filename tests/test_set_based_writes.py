@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 
 from guests.models import Guest, Visit
 from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, PointsAccount
-from maxloyalty.db import insert_rows, update_rows
+from maxloyalty.db import insert_default_rows, insert_rows, update_rows
 
 
 def _entry(guest: Guest, key: str, points: int) -> LedgerEntry:
@@ -97,3 +97,22 @@ def test_choice_members_are_stored_as_their_values(alpha):
     entry.kind = EntryKind.ACCRUAL
     update_rows(LedgerEntry, [entry], ["kind"])
     assert LedgerEntry.objects.values_list("kind", flat=True).get(pk=entry.pk) == "accrual"
+
+
+def test_default_rows_are_what_bulk_create_would_store_and_skip_existing_keys(alpha):
+    fresh, taken = Guest.objects.create(phone="+79160000107"), Guest.objects.create(phone="+79160000108")
+    PointsAccount.objects.create(guest=taken, available=5)
+    before = timezone.now()
+    created = insert_default_rows(PointsAccount, "guest", [fresh.pk, taken.pk])
+    assert [(account.guest_id, account.pk is not None) for account in created] == [(fresh.pk, True)]
+    stored = PointsAccount.objects.get(guest=fresh)
+    assert (stored.available, stored.pending, stored.lifetime_spend_amount, stored.level_id, stored.level_since) == (
+        0,
+        0,
+        Decimal("0.00"),
+        None,
+        None,
+    )
+    assert stored.updated_at >= before
+    assert PointsAccount.objects.get(guest=taken).available == 5  # left as it was
+    assert insert_default_rows(PointsAccount, "guest", []) == []

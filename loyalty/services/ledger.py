@@ -39,7 +39,7 @@ from loyalty.errors import (
 )
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, PointsAccount
 from loyalty.selectors import ProgramContext, local_midnight, program_context
-from maxloyalty.db import update_rows
+from maxloyalty.db import insert_default_rows, update_rows
 from maxloyalty.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -89,7 +89,10 @@ def check_points(points: object, *, allow_negative: bool = False) -> int:
 # The three statements every points operation runs (lock the account, look for an earlier entry under the key,
 # write the account back) are raw SQL on their indexes: the ORM's compiler cost more than the statements
 # (bench/loyalty_core.py). Table and column names are constants; values are parameters.
-_LOCK_ACCOUNT_SQL = f"SELECT * FROM {PointsAccount._meta.db_table} WHERE guest_id = %s FOR UPDATE"  # noqa: S608
+_LOCK_ACCOUNTS_SQL = (
+    f"SELECT * FROM {PointsAccount._meta.db_table} WHERE guest_id = ANY(%s::bigint[]) "  # noqa: S608
+    "ORDER BY guest_id FOR UPDATE"
+)
 _ENTRY_BY_KEY_SQL = (
     f"SELECT id, guest_id, kind, points, reverses_id FROM {LedgerEntry._meta.db_table} "  # noqa: S608
     "WHERE idempotency_key = %s LIMIT 1"
@@ -98,25 +101,25 @@ _ENTRY_BY_KEY_SQL = (
 
 def locked_account(guest_id: int) -> PointsAccount:
     """The guest's account, locked until the transaction ends (created on first use)."""
-    rows = list(PointsAccount.objects.raw(_LOCK_ACCOUNT_SQL, [guest_id]))
-    if not rows:
-        PointsAccount.objects.bulk_create([PointsAccount(guest_id=guest_id)], ignore_conflicts=True)
-        rows = list(PointsAccount.objects.raw(_LOCK_ACCOUNT_SQL, [guest_id]))
-    return rows[0]
+    return locked_accounts([guest_id])[guest_id]
 
 
 def locked_accounts(guest_ids: Iterable[int]) -> dict[int, PointsAccount]:
     """The accounts of many guests by guest id, locked in ascending guest id (the order every batch takes them,
-    so two batches with guests in common queue up instead of deadlocking); created on first use."""
+    so two batches with guests in common queue up instead of deadlocking); created on first use. One statement
+    when every guest has an account, two when some have none yet (three if another transaction created one of
+    those meanwhile)."""
     ids = sorted(set(guest_ids))
-    locked = PointsAccount.objects.select_for_update().order_by("guest_id")
-    accounts = {account.guest_id: account for account in locked.filter(guest_id__in=ids)}
+    accounts = {account.guest_id: account for account in PointsAccount.objects.raw(_LOCK_ACCOUNTS_SQL, [ids])}
     missing = [guest_id for guest_id in ids if guest_id not in accounts]
     if missing:
-        PointsAccount.objects.bulk_create(
-            [PointsAccount(guest_id=guest_id) for guest_id in missing], ignore_conflicts=True
-        )
-        accounts.update({account.guest_id: account for account in locked.filter(guest_id__in=missing)})
+        # The new rows are this transaction's until it ends: no other one can lock them meanwhile.
+        accounts.update({account.guest_id: account for account in insert_default_rows(PointsAccount, "guest", missing)})
+        taken = [guest_id for guest_id in missing if guest_id not in accounts]
+        if taken:  # created by another transaction since the first look
+            accounts.update(
+                {account.guest_id: account for account in PointsAccount.objects.raw(_LOCK_ACCOUNTS_SQL, [taken])}
+            )
     return accounts
 
 

@@ -46,7 +46,7 @@ from maxloyalty.db import insert_new_values, update_rows
 from maxloyalty.errors import Conflict, DomainError
 from maxloyalty.request_context import current_client_ip, current_request_id
 from pos.check_format import PosCheck
-from pos.models import Receipt, ReceiptOperation, ReceiptStatus, RejectedAttempt
+from pos.models import Receipt, ReceiptOperation, ReceiptStatus, RejectedAttempt, Restaurant
 from pos.selectors import restaurant_zone
 
 logger = logging.getLogger(__name__)
@@ -350,17 +350,18 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
         batch = list(
             Receipt.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(Q(status=ReceiptStatus.RECEIVED) | Q(status=ReceiptStatus.FAILED, next_attempt_at__lte=now))
-            .select_related("restaurant")
-            .defer("payload")  # kept for people reading a receipt; processing works from the parsed columns
+            .only(*_PROCESSING_FIELDS, *_OUTCOME_FIELDS)
             .order_by("id")[:limit]
         )
+        # A batch names a few restaurants: one instance each (for its time zone, and the rows' foreign key).
+        restaurants = Restaurant.objects.in_bulk({receipt.restaurant_id for receipt in batch})
         sales = [receipt for receipt in batch if receipt.operation == ReceiptOperation.SALE]
         guests = _guests_for(sales)
         # Every batch locks points accounts in ascending guest id, so two workers running batches with guests in
         # common wait for each other instead of deadlocking. Refunds come after the sales (saved first), so a
         # refund finds its sale processed even when both arrived in this batch.
         sales.sort(key=lambda receipt: _lock_order(receipt, guests.get(receipt.pk)))
-        _process_sales(sales, guests, now)
+        _process_sales(sales, guests, restaurants, now)
         if sales:
             update_rows(Receipt, sales, _OUTCOME_FIELDS)
         refunds = [receipt for receipt in batch if receipt.operation == ReceiptOperation.REFUND]
@@ -416,7 +417,9 @@ def _process_claimed(receipt: Receipt, now: datetime, work: Callable[[], Outcome
         _fail(receipt, now, reason="error", detail=f"{type(error).__name__}: {error}"[:2000])
 
 
-def _process_sales(sales: list[Receipt], guests: dict[int, Guest], now: datetime) -> None:
+def _process_sales(
+    sales: list[Receipt], guests: dict[int, Guest], restaurants: dict[int, Restaurant], now: datetime
+) -> None:
     """The sales of a batch: those naming a known guest go through the loyalty core together (apply_checks); when
     that fails as a whole (an unexpected error), each is tried on its own so one bad receipt fails alone."""
     to_apply = [receipt for receipt in sales if receipt.guest_identifier and receipt.pk in guests]
@@ -426,7 +429,7 @@ def _process_sales(sales: list[Receipt], guests: dict[int, Guest], now: datetime
             _process_claimed(receipt, now, lambda reason=reason: Outcome(reason=reason))
     if not to_apply:
         return
-    items = [_check_to_apply(receipt, guests[receipt.pk]) for receipt in to_apply]
+    items = [_check_to_apply(receipt, guests[receipt.pk], restaurants[receipt.restaurant_id]) for receipt in to_apply]
     try:
         results = apply_checks(items)
     except Exception:
@@ -438,8 +441,9 @@ def _process_sales(sales: list[Receipt], guests: dict[int, Guest], now: datetime
         _process_claimed(receipt, now, lambda item=item, result=result: _sale_outcome(item, result))
 
 
-def loyalty_check_for(receipt: Receipt) -> Check:
-    zone = restaurant_zone(receipt.restaurant)
+def loyalty_check_for(receipt: Receipt, restaurant: Restaurant) -> Check:
+    """The receipt as the loyalty rules see it; `restaurant` is the receipt's (read once for a batch)."""
+    zone = restaurant_zone(restaurant)
     return Check(
         total_amount=receipt.total_amount,
         currency=receipt.currency,
@@ -465,6 +469,23 @@ def _decimal(value: Any) -> Decimal:
     return Decimal(str(value if value not in (None, "") else 0))
 
 
+# What processing reads of a claimed receipt, besides the outcome it writes back. The rest (the payload as
+# received, payments, terminal, ...) is kept for people reading a receipt and is not loaded.
+_PROCESSING_FIELDS = [
+    "connection",
+    "restaurant",
+    "external_id",
+    "operation",
+    "guest_identifier_kind",
+    "guest_identifier",
+    "lines",
+    "total_amount",
+    "currency",
+    "promo_code",
+    "points_requested",
+    "closed_at",
+    "received_at",
+]
 _OUTCOME_FIELDS = [
     "status",
     "attempts",
@@ -513,11 +534,11 @@ def _guests_for(sales: list[Receipt]) -> dict[int, Guest]:
     }
 
 
-def _check_to_apply(receipt: Receipt, guest: Guest) -> CheckToApply:
+def _check_to_apply(receipt: Receipt, guest: Guest, restaurant: Restaurant) -> CheckToApply:
     return CheckToApply(
         guest=guest,
-        check=loyalty_check_for(receipt),
-        restaurant=receipt.restaurant,
+        check=loyalty_check_for(receipt, restaurant),
+        restaurant=restaurant,
         idempotency_key=receipt.idempotency_key,
         receipt_id=receipt.pk,
     )

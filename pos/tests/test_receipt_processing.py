@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from guests.models import GuestStatus, Visit
@@ -28,6 +30,25 @@ def test_check_with_a_known_guest_earns_points_and_records_the_visit(webhook, gu
     assert visit.receipt_id == stored.pk
     assert stored.visit_id == visit.pk
     assert str(visit.check_amount) == "1000.00"
+
+
+def _statements_of_a_batch(webhook, make_guest, size: int, prefix: str) -> list[str]:
+    guests = [make_guest() for _ in range(size)]
+    for index, guest in enumerate(guests):
+        webhook.post(check_payload(f"{prefix}-{index}", guest=guest))
+    with CaptureQueriesContext(connection) as captured:
+        assert process_pending_receipts() == size
+    assert all(balance(guest) == 50 for guest in guests)
+    return [query["sql"] for query in captured]
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(webhook, make_guest):
+    """Claim, restaurants, guests, accounts (created on first use), earlier keys, the rows, the outcomes: a fixed
+    number of statements per batch, none per receipt."""
+    _statements_of_a_batch(webhook, make_guest, 1, "Q-warm")  # the program and promos are read once, then cached
+    small = _statements_of_a_batch(webhook, make_guest, 2, "Q-small")
+    large = _statements_of_a_batch(webhook, make_guest, 20, "Q-large")
+    assert len(small) == len(large) <= 19, large
 
 
 @pytest.mark.parametrize("identifier", ["phone", "card", "qr"])
