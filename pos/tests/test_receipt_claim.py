@@ -1,0 +1,61 @@
+"""The drain's claim walks the pending index in id order and stops at its batch, whatever the table's statistics
+say: a bitmap scan would read every entry still in the index (receipts processed since the last vacuum included)
+and sort them all on each batch."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.db import connection
+
+from guests.phones import normalize_phone
+from pos.check_format import parse_webhook_check
+from pos.process_harness import sample_check
+from pos.services import process_pending_receipts
+from pos.services.receipts import insert_new_receipts, receipt_values
+
+CLAIM_MARK = 'FOR UPDATE OF "pos_receipt" SKIP LOCKED'
+
+
+def _store(webhook, count: int, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    zone = zoneinfo.ZoneInfo("UTC")
+    rows = [
+        receipt_values(
+            parse_webhook_check(
+                sample_check(f"{prefix}-{number}", phone=None),
+                default_currency="RUB",
+                zone=zone,
+                normalize_phone=normalize_phone,
+            ),
+            connection_id=webhook.connection.pk,
+            restaurant_id=webhook.connection.restaurant_id,
+            source="webhook",
+        )
+        for number in range(count)
+    ]
+    assert len(insert_new_receipts(rows)) == count
+
+
+def test_the_claim_is_an_index_scan_of_the_pending_receipts_in_id_order(webhook):
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE pos_receipt")  # statistics of an empty table: a new chain's, or a busy one's that lag
+    _store(webhook, 400, "C-done")
+    while process_pending_receipts():
+        pass
+    _store(webhook, 5, "C-new")
+    plans: list[str] = []
+
+    def explain_the_claim(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if CLAIM_MARK in sql and not sql.startswith(
+            "EXPLAIN"
+        ):  # in the claim's own transaction, with whatever it set for itself
+            with context["connection"].cursor() as cursor:
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain_the_claim):
+        assert process_pending_receipts() == 5
+    assert plans, "the claim was not seen"
+    assert "Index Scan using pos_receipt_pending_idx" in plans[0], plans[0]
+    assert "Bitmap" not in plans[0] and "Sort" not in plans[0], plans[0]
