@@ -40,7 +40,7 @@ class GroupCommit(Generic[Item, Result]):
         self._lock = threading.Lock()
         self._queue: list[_Waiting[Item, Result]] = []
         self._writing = False
-        self.writes = 0  # statements written (for tests and benchmarks: items / writes is the mean group size)
+        self.writes = 0  # writes made and items they carried (items / writes: the mean group size)
         self.items = 0
 
     def submit(self, key: Hashable, item: Item) -> Result:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +15,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from guests.models import Guest
+from guests.phones import normalize_phone
 from maxloyalty.local_cache import clear_local_caches
+from pos.check_format import PosCheck, parse_webhook_check
 from pos.models import PosConnection, Receipt
 from pos.services import create_connection, drain_pending_receipts
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_header_for
@@ -44,6 +47,13 @@ class SignedWebhook:
         if headers is not None:
             signed = headers
         return self.client.post(self.url, data=body, content_type="application/json", headers=signed)
+
+
+def parsed_check(payload: dict[str, Any]) -> PosCheck:
+    """A webhook body as the intake parses it (a UTC restaurant, RUB by default)."""
+    return parse_webhook_check(
+        payload, default_currency="RUB", zone=zoneinfo.ZoneInfo("UTC"), normalize_phone=normalize_phone
+    )
 
 
 def wsgi_environ(

@@ -4,29 +4,20 @@ and sort them all on each batch."""
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.db import connection
 
-from guests.phones import normalize_phone
-from pos.check_format import parse_webhook_check
 from pos.process_harness import sample_check
 from pos.services import process_pending_receipts
 from pos.services.receipts import insert_new_receipts, receipt_values
+from pos.tests.conftest import parsed_check
 
 CLAIM_MARK = 'FOR UPDATE OF "pos_receipt" SKIP LOCKED'
 
 
 def _store(webhook, count: int, prefix: str) -> None:  # type: ignore[no-untyped-def]
-    zone = zoneinfo.ZoneInfo("UTC")
     rows = [
         receipt_values(
-            parse_webhook_check(
-                sample_check(f"{prefix}-{number}", phone=None),
-                default_currency="RUB",
-                zone=zone,
-                normalize_phone=normalize_phone,
-            ),
+            parsed_check(sample_check(f"{prefix}-{number}", phone=None)),
             connection_id=webhook.connection.pk,
             restaurant_id=webhook.connection.restaurant_id,
             source="webhook",

@@ -19,9 +19,8 @@ import pytest
 from django.db import connection, connections, transaction
 from django_tenants.utils import schema_context
 
-from pos.check_format import parse_webhook_check
 from pos.process_harness import WebhookChain, create_webhook_chain, drop_chain, sample_check, signed_request
-from pos.tests.conftest import wsgi_environ
+from pos.tests.conftest import parsed_check, wsgi_environ
 from pos.tests.test_webhook_intake import RecordingDjango
 from pos.webhook_intake import WebhookIntake, acknowledgements
 
@@ -66,7 +65,7 @@ class HeldReceiptKey:
 
         try:
             with schema_context(self.chain.schema_name), transaction.atomic():
-                check = _parsed(self.payload)
+                check = parsed_check(self.payload)
                 restaurant_id = _restaurant_id(self.chain)
                 acknowledge_checks([CheckToAcknowledge(self.chain.connection_id, restaurant_id, check, "webhook")])
                 self.holding.set()
@@ -83,16 +82,6 @@ class HeldReceiptKey:
     def __exit__(self, *exc: object) -> None:
         self.release.set()
         self.thread.join(10)
-
-
-def _parsed(payload: dict[str, Any]):  # type: ignore[no-untyped-def]
-    import zoneinfo
-
-    from guests.phones import normalize_phone
-
-    return parse_webhook_check(
-        payload, default_currency="RUB", zone=zoneinfo.ZoneInfo("UTC"), normalize_phone=normalize_phone
-    )
 
 
 def _restaurant_id(chain: WebhookChain) -> int:
