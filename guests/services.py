@@ -25,6 +25,7 @@ from guests.cards import random_card_number
 from guests.errors import DuplicateCard, DuplicateGuest, GuestErased, ImportFileInvalid, RestaurantOutOfReach
 from guests.models import ConsentChannel, Guest, GuestSource, GuestStatus, ImportJob, ImportStatus, new_qr_token
 from guests.phones import normalize_phone
+from maxloyalty.db import bound_cursor
 from maxloyalty.errors import ValidationFailed
 from pos.models import Restaurant
 
@@ -495,7 +496,7 @@ def record_visit_times(times: Mapping[int, tuple[datetime.datetime, datetime.dat
     if not times:
         return
     firsts, lasts = zip(*times.values(), strict=True)
-    with connection.cursor() as cursor:
+    with bound_cursor(connection) as cursor:
         cursor.execute(_RECORD_VISIT_TIMES_SQL, [list(times), list(firsts), list(lasts)])
 
 

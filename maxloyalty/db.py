@@ -6,22 +6,52 @@ themselves. Here the SQL is built once per model, columns and row count, and val
 objects hold them: the driver adapts ints, strings, decimals, datetimes and lists itself; only JSON needs its
 field's adaptation, and auto_now fields are stamped as save() would. No signals are sent, as with the bulk
 methods.
+
+These statements run on a server-binding cursor (`bound_cursor`): the values travel beside the statement instead
+of being quoted into its text, and psycopg prepares a statement the connection has run a few times, so the
+database parses and plans it once per connection (and again only when the tenant's search_path changes).
 """
 
 from __future__ import annotations
 
+import datetime
 import enum
 import functools
+import json
 import operator
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
+from django.utils.functional import Promise
 
 PrepareColumn = Callable[[list[Any]], list[Any]]
+
+
+@contextmanager
+def bound_cursor(connection: BaseDatabaseWrapper) -> Iterator[CursorWrapper]:
+    """A Django cursor over a psycopg server-binding cursor, for the hot path's fixed statements.
+
+    Django's psycopg cursors bind on the client: every value is quoted into the SQL text in Python, and the
+    database parses and plans each statement anew. Here the values go as parameters, and psycopg prepares a
+    statement after it has run `prepare_threshold` times on the connection. The cursor is Django's own wrapper
+    (opened through `connection.cursor()`, so the tenant's search_path is applied first, and logged like any other
+    when queries are captured), so errors, wrappers and query counts stay as they are. Only for statements whose
+    placeholders are plain values (no `%s` inside a literal) and whose types the database can infer or is told
+    by a cast."""
+    with connection.cursor():  # connects and applies the tenant's search_path
+        raw = psycopg.Cursor(connection.connection)
+        try:
+            yield connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        finally:
+            raw.close()
 
 
 def _column_preparer(field: models.Field, connection: BaseDatabaseWrapper) -> PrepareColumn | None:
@@ -76,7 +106,7 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> N
             for item in objects:
                 field.pre_save(item, add=True)
     rows = zip(*_database_columns(objects, fields, connection), strict=True)
-    with connection.cursor() as cursor:
+    with bound_cursor(connection) as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, meta.pk.column, len(objects)],
@@ -153,7 +183,7 @@ def update_rows(model: type[models.Model], objects: Sequence[models.Model], fiel
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
-    with connection.cursor() as cursor:
+    with bound_cursor(connection) as cursor:
         cursor.execute(_update_sql(model, tuple(fields)), _database_columns(objects, columns, connection))
         return cursor.rowcount
 
@@ -174,33 +204,54 @@ def _update_sql(model: type[models.Model], fields: tuple[str, ...]) -> str:
 
 
 def insert_new_values(
-    model: type[models.Model], rows: Sequence[Sequence[Any]], columns: Sequence[str], returning: Sequence[str] = ()
+    model: type[models.Model], rows: Sequence[Mapping[str, Any]], returning: Sequence[str] = ()
 ) -> list[tuple[Any, ...]]:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING pk (and the `returning` attnames), in one statement: one tuple
     per row that was new (a row clashing with a unique constraint, or with an earlier row of `rows`, is skipped).
     What bulk_create(ignore_conflicts=True) cannot return.
 
-    `rows` hold database-ready values for `columns` (attnames), in that order: no model instance is built and no
-    field prepares a value, which is most of the cost of an ORM insert of one row. The POS webhook's
+    Each row maps every concrete field but the primary key (by attname) to its value as Python holds it (a JSON
+    field's value as the object itself); no model instance is built, which is most of the cost of an ORM insert
+    of one row. The rows travel as one JSON parameter that the database turns into the table's rows
+    (json_populate_recordset): one short statement whatever the number of rows, which the driver converts once
+    and the database prepares once per connection, and one value for the driver to send. The POS webhook's
     acknowledgement is this one statement."""
     if not rows:
         return []
     connection = connections[router.db_for_write(model)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _insert_sql(model, tuple(columns), len(rows), tuple(returning)), [value for row in rows for value in row]
-        )
+    columns = _insert_columns(model)
+    document = _ROWS_ENCODER.encode(
+        [{column: row[attname] for attname, column in columns} for row in rows]  # KeyError: a field left out
+    )
+    with bound_cursor(connection) as cursor:
+        cursor.execute(_insert_sql(model, tuple(returning)), [document])
         return [tuple(row) for row in cursor.fetchall()]
 
 
-@functools.lru_cache(maxsize=256)
-def _insert_sql(model: type[models.Model], columns: tuple[str, ...], count: int, returning: tuple[str, ...]) -> str:
+def _encode_scalar(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()  # every digit: the database reads the full precision back
+    if isinstance(value, Decimal | uuid.UUID | Promise):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not a value insert_new_values can send")
+
+
+_ROWS_ENCODER = json.JSONEncoder(default=_encode_scalar, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _insert_columns(model: type[models.Model]) -> list[tuple[str, str]]:
+    return [(field.attname, field.column) for field in model._meta.concrete_fields if not field.primary_key]
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(model: type[models.Model], returning: tuple[str, ...]) -> str:
     meta = model._meta
     quote = connections[router.db_for_write(model)].ops.quote_name
+    names = ", ".join(quote(column) for _attname, column in _insert_columns(model))
     column_of = {field.attname: field.column for field in meta.concrete_fields}
-    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
     returned = ", ".join(quote(column) for column in (meta.pk.column, *(column_of[name] for name in returning)))
+    table = quote(meta.db_table)
     return (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(column_of[name]) for name in columns)}) "  # noqa: S608
-        f"VALUES {', '.join([row_sql] * count)} ON CONFLICT DO NOTHING RETURNING {returned}"
+        f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608 (model names; values are parameters)
+        f"FROM json_populate_recordset(NULL::{table}, %s::json) ON CONFLICT DO NOTHING RETURNING {returned}"
     )

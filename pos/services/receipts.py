@@ -29,7 +29,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -103,9 +102,8 @@ class ReceiptState:
 def receipt_values(
     check: PosCheck, *, connection_id: int, restaurant_id: int, source: str, received_at: datetime | None = None
 ) -> dict[str, Any]:
-    """A new receipt's column values (by attname, as the database takes them) for the check."""
+    """A new receipt's column values (by attname; JSON columns as the objects themselves) for the check."""
     lines = check.lines_json()
-    adapt_json = connection.ops.adapt_json_value
     return {
         "connection_id": connection_id,
         "restaurant_id": restaurant_id,
@@ -113,15 +111,15 @@ def receipt_values(
         "operation": check.operation,
         "status": ReceiptStatus.RECEIVED.value,
         "source": str(source),
-        "payload": adapt_json(check.payload, DjangoJSONEncoder),
+        "payload": check.payload,
         "content_digest": check.content_digest(lines),
         "opened_at": check.opened_at,
         "closed_at": check.closed_at,
         "terminal": check.terminal,
         "guest_identifier_kind": check.guest_kind,
         "guest_identifier": check.guest_value,
-        "lines": adapt_json(lines, None),
-        "payments": adapt_json(list(check.payments), None),
+        "lines": lines,
+        "payments": list(check.payments),
         "total_amount": check.total_amount,
         "currency": check.currency,
         "promo_code": check.promo_code,
@@ -141,20 +139,11 @@ def receipt_values(
     }
 
 
-# Every column but the id, in the model's order: a field added to Receipt without a value above fails the first
-# acknowledgement (KeyError) instead of being stored as NULL.
-_RECEIPT_COLUMNS = [field.attname for field in Receipt._meta.concrete_fields if not field.primary_key]
-
-
 def insert_new_receipts(rows: list[dict[str, Any]]) -> list[int]:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: ids of the receipts that were new (one statement)."""
-    return [row[0] for row in _insert_new_receipt_rows(rows)]
-
-
-def _insert_new_receipt_rows(rows: list[dict[str, Any]], returning: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
-    return insert_new_values(
-        Receipt, [[row[column] for column in _RECEIPT_COLUMNS] for row in rows], _RECEIPT_COLUMNS, returning
-    )
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: ids of the receipts that were new (one statement). A field
+    added to Receipt without a value in receipt_values fails the first insert (KeyError) instead of being stored
+    as NULL."""
+    return [row[0] for row in insert_new_values(Receipt, rows)]
 
 
 @dataclass(frozen=True)
@@ -191,7 +180,7 @@ def acknowledge_checks(checks: Sequence[CheckToAcknowledge]) -> list[int | None]
         )
         for item in checks
     ]
-    inserted = {tuple(row[1:]): row[0] for row in _insert_new_receipt_rows(rows, _RECEIPT_KEY)}
+    inserted = {tuple(row[1:]): row[0] for row in insert_new_values(Receipt, rows, _RECEIPT_KEY)}
     if inserted:
         request_processing()
     return [inserted.pop(tuple(row[column] for column in _RECEIPT_KEY), None) for row in rows]
