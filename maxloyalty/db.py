@@ -8,8 +8,8 @@ field's adaptation, and auto_now fields are stamped as save() would. No signals 
 methods.
 
 These statements run on a server-binding cursor (`bound_cursor`): the values travel beside the statement instead
-of being quoted into its text; the acknowledgement's INSERT is also prepared, so the database parses and plans it
-once per connection (and again only when the tenant's search_path changes).
+of being quoted into its text, and psycopg prepares a statement the connection has run a few times, so the
+database parses and plans it once per connection (and again only when the tenant's search_path changes).
 """
 
 from __future__ import annotations
@@ -26,62 +26,30 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
-from django.conf import settings
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from django.utils.functional import Promise
 
 PrepareColumn = Callable[[list[Any]], list[Any]]
 
 
-class _BoundCursor(psycopg.Cursor):
-    """A server-binding cursor that prepares what it runs, or never does (psycopg's own rule, preparing after a
-    number of runs, would also prepare statements whose plan depends on their values)."""
-
-    prepares = False
-
-    def execute(
-        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
-    ) -> Any:
-        return super().execute(query, params, prepare=self.prepares if prepare is None else prepare, binary=binary)
-
-
-class _BoundDebugCursor(CursorDebugWrapper):
-    """Django's debug wrapper logs the statement the driver last sent, which psycopg does not keep for a prepared
-    one: the statement as written is logged instead (placeholders in place of the values)."""
-
-    def execute(self, sql: str, params: Any = None) -> Any:
-        with self.debug_sql(sql, params):
-            return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
-
-
 @contextmanager
-def bound_cursor(connection: BaseDatabaseWrapper, *, prepared: bool = False) -> Iterator[CursorWrapper]:
+def bound_cursor(connection: BaseDatabaseWrapper) -> Iterator[CursorWrapper]:
     """A Django cursor over a psycopg server-binding cursor, for the hot path's fixed statements.
 
-    Django's psycopg cursors bind on the client: every value is quoted into the SQL text in Python (for a long
-    statement with many placeholders, after a regex split of its text on every run). Here the values go as
-    parameters. `prepared`: the statement is also prepared on the connection, so PostgreSQL parses and plans it
-    once (again when the tenant's search_path differs from the last run's). Only for a statement whose plan does
-    not depend on its values, such as an INSERT ... SELECT from a parameter: a prepared join over arrays could be
-    given a generic plan made without knowing their lengths. Off with settings.DATABASE_PREPARE_HOT_STATEMENTS.
-
-    The cursor is Django's own wrapper (opened through `connection.cursor()`, so the tenant's search_path is
-    applied first, and logged like any other when queries are captured), so errors, wrappers and query counts
-    stay as they are. Only for statements whose placeholders are plain values (no `%s` inside a literal) and whose
-    types the database can infer or is told by a cast."""
+    Django's psycopg cursors bind on the client: every value is quoted into the SQL text in Python, and the
+    database parses and plans each statement anew. Here the values go as parameters, and psycopg prepares a
+    statement after it has run `prepare_threshold` times on the connection. The cursor is Django's own wrapper
+    (opened through `connection.cursor()`, so the tenant's search_path is applied first, and logged like any other
+    when queries are captured), so errors, wrappers and query counts stay as they are. Only for statements whose
+    placeholders are plain values (no `%s` inside a literal) and whose types the database can infer or is told
+    by a cast."""
     with connection.cursor():  # connects and applies the tenant's search_path
-        driver_connection = connection.connection
-        raw = _BoundCursor(driver_connection)
-        if prepared and settings.DATABASE_PREPARE_HOT_STATEMENTS:
-            # Django sets the connection's prepare_threshold to None, which refuses every preparing; its own
-            # (client-binding) cursors never prepare, so a number here concerns this module's cursors only.
-            driver_connection.prepare_threshold = 1
-            raw.prepares = True
+        raw = psycopg.Cursor(connection.connection)
         try:
-            yield _BoundDebugCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+            yield connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
         finally:
             raw.close()
 
@@ -255,7 +223,7 @@ def insert_new_values(
     document = _ROWS_ENCODER.encode(
         [{column: row[attname] for attname, column in columns} for row in rows]  # KeyError: a field left out
     )
-    with bound_cursor(connection, prepared=True) as cursor:
+    with bound_cursor(connection) as cursor:
         cursor.execute(_insert_sql(model, tuple(returning)), [document])
         return [tuple(row) for row in cursor.fetchall()]
 

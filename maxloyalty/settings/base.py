@@ -121,10 +121,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 # PostgreSQL's JIT compiles a plan when its estimated cost is high; for this application's queries (the analytics
 # metrics above all) compiling costs more than it saves, 80-130 ms a query at 1M guests.
 DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off", **DATABASES["default"].get("OPTIONS", {})}
-# The POS webhook's acknowledgement INSERT (maxloyalty.db.bound_cursor) is prepared on each connection, so
-# PostgreSQL parses and plans it once. Django leaves prepared statements off for its own queries (for connection
-# poolers); turn this off too behind a transaction-mode pooler that does not support them.
-DATABASE_PREPARE_HOT_STATEMENTS = env.bool("DATABASE_PREPARE_HOT_STATEMENTS", default=True)
 # On: a `SELECT 1` before the first query of every request on a reused connection, so a database restart costs
 # no failed request; it is also one more round trip on every request (a quarter of a POS webhook's time under
 # load). Off (Django's default): a connection the server dropped fails one request and is then replaced.

@@ -1,6 +1,6 @@
 """A receipt stored by the acknowledgement's one statement (maxloyalty.db.insert_new_values: the rows as one JSON
 parameter) reads back exactly as given: microseconds, decimals, nested and non-Latin JSON, NULLs; a row clashing
-with a stored receipt, or with an earlier row of the same statement, is skipped; the statement is prepared."""
+with a stored receipt, or with an earlier row of the same statement, is skipped."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
-from guests.models import Guest
 from maxloyalty.db import insert_new_values
 from pos.models import Receipt, ReceiptSource
 from pos.services.receipts import insert_new_receipts, receipt_values
-from pos.tests.conftest import SignedWebhook, check_payload, parsed_check, process_everything
+from pos.tests.conftest import SignedWebhook, check_payload, parsed_check
 
 MOSCOW = dt.timezone(dt.timedelta(hours=3))
 
@@ -75,35 +73,3 @@ def test_a_value_missing_from_a_row_is_refused_before_anything_is_stored(webhook
     with pytest.raises(KeyError):
         insert_new_receipts([values])
     assert not Receipt.objects.filter(external_id="INS-5").exists()
-
-
-def _prepared_statements() -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        return [row[0] for row in cursor.fetchall()]
-
-
-def test_the_insert_is_prepared_and_the_drains_array_statements_are_not(webhook: SignedWebhook, guest: Guest) -> None:
-    """PostgreSQL parses and plans the acknowledgement's INSERT once per connection. The drain's joins over arrays
-    are not prepared: a generic plan, made without the arrays' lengths, could scan a whole table per batch."""
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    insert_new_receipts([_values(webhook, "INS-6", guest_identifier_kind="phone", guest_identifier=guest.phone)])
-    insert_new_receipts([_values(webhook, "INS-7", guest_identifier_kind="phone", guest_identifier=guest.phone)])
-    process_everything()
-
-    prepared = _prepared_statements()
-    assert [statement for statement in prepared if statement.startswith('INSERT INTO "pos_receipt"')]
-    assert not [statement for statement in prepared if statement.lstrip().upper().startswith("UPDATE")]
-    assert Receipt.objects.get(external_id="INS-7").status == "processed"
-
-
-def test_nothing_is_prepared_when_prepared_statements_are_turned_off(webhook: SignedWebhook, settings) -> None:
-    settings.DATABASE_PREPARE_HOT_STATEMENTS = False  # e.g. behind a transaction-mode pooler
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    insert_new_receipts([_values(webhook, "INS-8")])
-    insert_new_receipts([_values(webhook, "INS-9")])
-
-    assert _prepared_statements() == []
-    assert Receipt.objects.filter(external_id__in=["INS-8", "INS-9"]).count() == 2
