@@ -105,9 +105,24 @@ class PosCheck:
 
 def load_json_body(body: bytes) -> Any:
     try:
-        return json.loads(body, parse_float=Decimal)
+        data = json.loads(body, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedJson(_("The body is not valid JSON.")) from error
+    if b"\\u0000" in body and _holds_nul(data):  # PostgreSQL stores no NUL character, in text or in JSON
+        raise ValidationFailed(
+            fields={"non_field_errors": [_("The check must not contain the NUL character (\\u0000) in any text.")]}
+        )
+    return data
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 class _Errors:

@@ -25,6 +25,18 @@ def test_body_that_is_not_an_object_is_422(webhook):
     assert "non_field_errors" in error["fields"]
 
 
+@pytest.mark.parametrize("where", ["external_id", "item name", "a key of an extra field"])
+def test_a_nul_character_anywhere_is_refused_not_a_server_error(webhook, where):
+    """PostgreSQL stores no NUL character in text or JSON: the check is refused with a readable error."""
+    payload = check_payload("X-NUL" if where != "external_id" else "X-\u0000-1")
+    if where == "item name":
+        payload["items"][0]["name"] = "Lat\u0000te"
+    elif where == "a key of an extra field":
+        payload["extra"] = {"k\u0000": "v"}
+    error = _refused(webhook.post(payload), 422)
+    assert "NUL" in error["fields"]["non_field_errors"][0]
+
+
 def test_missing_fields_are_named(webhook):
     payload = check_payload("X-3")
     for name in ("external_id", "total_amount", "items", "closed_at"):
