@@ -2,7 +2,7 @@
 
 Django's `bulk_update` builds a CASE WHEN per field and row, and `bulk_create` (like `save`) prepares every value
 through its field and compiles the statement anew; for a batch of checks that costs more than the statements
-themselves. Here the SQL is built once per model, columns and row count, and values go to the database as the
+themselves. Here the SQL is built once per model and columns, and values go to the database as the
 objects hold them: the driver adapts ints, strings, decimals, datetimes and lists itself; only JSON needs its
 field's adaptation, and auto_now fields are stamped as save() would. No signals are sent, as with the bulk
 methods.
@@ -41,11 +41,10 @@ def bound_cursor(connection: BaseDatabaseWrapper) -> Iterator[CursorWrapper]:
 
     Django's psycopg cursors bind on the client: every value is quoted into the SQL text in Python (for a long
     statement with many placeholders, after a regex split of its text on every run). Here the values go as
-    parameters, which the driver dumps in C. The cursor is Django's own wrapper
-    (opened through `connection.cursor()`, so the tenant's search_path is applied first, and logged like any other
-    when queries are captured), so errors, wrappers and query counts stay as they are. Only for statements whose
-    placeholders are plain values (no `%s` inside a literal) and whose types the database can infer or is told
-    by a cast."""
+    parameters, which the driver dumps in C. The cursor is Django's own wrapper (opened through
+    `connection.cursor()`, so the tenant's search_path is applied first, and logged like any other when queries
+    are captured), so errors, wrappers and query counts stay as they are. Only for statements whose placeholders
+    are plain values (no `%s` inside a literal) and whose types the database can infer or is told by a cast."""
     with connection.cursor():  # connects and applies the tenant's search_path
         raw = psycopg.Cursor(connection.connection)
         try:
@@ -211,8 +210,8 @@ def insert_new_values(
     What bulk_create(ignore_conflicts=True) cannot return.
 
     Each row maps every concrete field but the primary key (by attname) to its value as Python holds it (a JSON
-    field's value as the object itself); no model instance is built, which is most of the cost of an ORM insert
-    of one row. The rows travel as one JSON parameter that the database turns into the table's rows
+    field's value as the object itself, plain JSON plus datetimes, decimals and UUIDs: a field's own encoder is
+    not used); no model instance is built, which is most of the cost of an ORM insert of one row. The rows travel as one JSON parameter that the database turns into the table's rows
     (json_populate_recordset): one short statement whatever the number of rows, whose conversion the driver
     caches, and one value for it to send. The POS webhook's acknowledgement is this one statement."""
     if not rows:
