@@ -212,8 +212,8 @@ def insert_new_values(
     Each row maps every concrete field but the primary key (by attname) to its value as Python holds it (a JSON
     field's value as the object itself, plain JSON plus datetimes, decimals and UUIDs: a field's own encoder is
     not used); no model instance is built, which is most of the cost of an ORM insert of one row. The rows travel as one JSON parameter that the database turns into the table's rows
-    (json_populate_recordset): one short statement whatever the number of rows, whose conversion the driver
-    caches, and one value for it to send. The POS webhook's acknowledgement is this one statement."""
+    (json_populate_recordset, inserted in the order given, so their keys rise in that order): one short
+    statement whatever the number of rows, whose conversion the driver caches, and one value for it to send. The POS webhook's acknowledgement is this one statement."""
     if not rows:
         return []
     connection = connections[router.db_for_write(model)]
@@ -237,8 +237,10 @@ def _encode_scalar(value: Any) -> Any:
 _ROWS_ENCODER = json.JSONEncoder(default=_encode_scalar, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def _insert_columns(model: type[models.Model]) -> list[tuple[str, str]]:
-    return [(field.attname, field.column) for field in model._meta.concrete_fields if not field.primary_key]
+@functools.lru_cache(maxsize=64)
+def _insert_columns(model: type[models.Model]) -> tuple[tuple[str, str], ...]:
+    """(attname, column) of every concrete field but the primary key."""
+    return tuple((field.attname, field.column) for field in model._meta.concrete_fields if not field.primary_key)
 
 
 @functools.lru_cache(maxsize=64)
@@ -251,5 +253,6 @@ def _insert_sql(model: type[models.Model], returning: tuple[str, ...]) -> str:
     table = quote(meta.db_table)
     return (
         f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608 (model names; values are parameters)
-        f"FROM json_populate_recordset(NULL::{table}, %s::json) ON CONFLICT DO NOTHING RETURNING {returned}"
+        f"FROM json_populate_recordset(NULL::{table}, %s::json) WITH ORDINALITY AS r ORDER BY r.ordinality "
+        f"ON CONFLICT DO NOTHING RETURNING {returned}"
     )
