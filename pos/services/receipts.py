@@ -44,7 +44,7 @@ from loyalty.services import CheckResult, CheckToApply, apply_checks, reverse_ch
 from maxloyalty.db import insert_new_values, update_rows
 from maxloyalty.errors import Conflict, DomainError
 from maxloyalty.request_context import current_client_ip, current_request_id
-from pos.check_format import PosCheck
+from pos.check_format import PosCheck, without_nul
 from pos.models import Receipt, ReceiptOperation, ReceiptStatus, RejectedAttempt, Restaurant
 from pos.selectors import restaurant_zone
 
@@ -635,10 +635,12 @@ def rerun_receipt(*, receipt: Receipt, actor: Any) -> Receipt:
 def store_checks(*, connection_id: int, restaurant_id: int, checks: list[PosCheck], source: str) -> list[int]:
     """Store pulled or notified checks; known ones are recognised by external id. Returns the new ids.
 
-    A refund is stored only for a sale we hold: a POS also deletes orders that were never closed.
+    A refund is stored only for a sale we hold: a POS also deletes orders that were never closed. NUL characters
+    are dropped from the checks' texts (PostgreSQL stores none; a pulled order cannot be refused).
     """
     if not checks:
         return []
+    checks = [without_nul(check) for check in checks]  # a NUL would fail the page's INSERT on every poll
     sales = {
         external_id
         for external_id in Receipt.objects.filter(

@@ -234,6 +234,23 @@ def test_cancelled_delivery_of_a_stored_sale_becomes_a_refund(iiko):
     }
 
 
+def test_a_nul_character_in_a_pulled_order_is_dropped_not_a_stuck_sync(iiko):
+    """PostgreSQL stores no NUL in text or JSON. A webhook with one is refused (422); a pulled order cannot be
+    refused, and one such order must not fail its page on every poll: the NULs are dropped, the rest is stored."""
+    pos_connection, state = iiko
+    odd = _delivery(state, hours_ago=2, lines=[("Лат\x00те", 1.0, 300.0, 300.0)])
+    odd["order"]["comment"] = "без\x00сахара"
+    _delivery(state, hours_ago=1)
+    run = sync_connection(connection_id=pos_connection.pk)
+    assert (run.status, run.fetched_count, run.new_count) == ("succeeded", 2, 2)
+    stored = Receipt.objects.get(external_id=f"delivery:{odd['id']}")
+    assert [line["name"] for line in stored.lines] == ["Латте"]
+    assert stored.total_amount == Decimal("300.00")
+    assert "\x00" not in str(stored.payload)
+    pos_connection.refresh_from_db()
+    assert pos_connection.last_error == ""
+
+
 def test_retries_back_off_exponentially_but_never_sooner_than_retry_after():
     from pos.tasks import retry_delay
 
