@@ -32,6 +32,10 @@ from telegram.request import HTTPXRequest
 
 T = TypeVar("T")
 
+# python-telegram-bot 22 moves durations (RetryAfter.retry_after, ...) from seconds to datetime.timedelta and warns
+# on every read until a process opts in. Opt in (unless the environment decided): retry_after_seconds takes both.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 __all__ = [
     "Forbidden",
     "InvalidToken",
