@@ -18,6 +18,7 @@ from maxloyalty.errors import DomainError
 from pos import selectors
 from pos.check_format import PosCheck, load_json_body, parse_webhook_check
 from pos.signatures import SignatureRefused, verify_signature
+from tenants.models import DEFAULT_CURRENCY
 
 
 class Unauthenticated(DomainError):
@@ -76,7 +77,7 @@ def verified_webhook_check(
         raise ConnectionPaused()
     check = parse_webhook_check(
         load_json_body(body),
-        default_currency=default_currency or "RUB",
+        default_currency=default_currency or DEFAULT_CURRENCY,
         zone=auth.zone,
         normalize_phone=normalize_phone,
     )

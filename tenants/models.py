@@ -26,6 +26,9 @@ class Currency(models.TextChoices):
     BYN = "BYN", _("Belarusian rouble")
 
 
+DEFAULT_CURRENCY = Currency.RUB.value  # a new chain's, and what a check without one is counted in
+
+
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
 
 
@@ -33,7 +36,7 @@ class Chain(TenantMixin):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=40, unique=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default=settings.DEFAULT_CHAIN_TIME_ZONE)
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.RUB)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=DEFAULT_CURRENCY)
     default_language = models.CharField(_("default language"), max_length=5, choices=settings.LANGUAGES, default="ru")
     status = models.CharField(_("status"), max_length=16, choices=ChainStatus.choices, default=ChainStatus.TRIAL)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

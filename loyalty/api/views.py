@@ -41,6 +41,7 @@ from loyalty.rights import require_reversal_right, restaurant_for_operation
 from loyalty.selectors import guest_balance, guest_ledger, program_settings
 from maxloyalty.api import StandardPagination, page_of, validated
 from maxloyalty.errors import NotFound
+from tenants.models import DEFAULT_CURRENCY
 
 MAX_POINTS = 10_000_000
 GUEST_404 = "No such guest in this chain (or not one you may see)"
@@ -254,7 +255,7 @@ class CheckInput(serializers.Serializer):
 def _check_of(data: dict[str, Any], restaurant_id: int | None) -> rules.Check:
     return rules.Check(
         total_amount=data["total_amount"],
-        currency=getattr(connection.tenant, "currency", None) or "RUB",
+        currency=getattr(connection.tenant, "currency", None) or DEFAULT_CURRENCY,
         lines=tuple(rules.CheckLine(**line) for line in data["lines"]),
         points_to_spend=data["points_to_spend"],
         at=data.get("at"),

@@ -28,10 +28,11 @@ def chain_currency() -> str:
     currency = getattr(tenant, "currency", None)
     if currency:
         return str(currency)
-    from tenants.models import Chain
+    from tenants.models import DEFAULT_CURRENCY, Chain
 
     return (
-        Chain.objects.filter(schema_name=db_connection.schema_name).values_list("currency", flat=True).first() or "RUB"
+        Chain.objects.filter(schema_name=db_connection.schema_name).values_list("currency", flat=True).first()
+        or DEFAULT_CURRENCY
     )
 
 
