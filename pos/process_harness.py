@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
@@ -100,10 +101,9 @@ def free_port() -> int:
 
 def process_env(*, database_name: str, queue: str, cache_prefix: str) -> dict[str, str]:
     """Environment of the server and worker processes: the same database and Redis as this process."""
-    db = settings.DATABASES["default"]
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    url = f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{database_name}"
+    # This process's own URL with the database swapped: its credentials, host, port and options (the embedded
+    # cluster's socket directory, `?host=...`, when DATABASE_URL is unset) are what the children need as well.
+    url = urlunsplit(urlsplit(settings.DATABASE_URL)._replace(path=f"/{database_name}"))
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
     env.update(
         DJANGO_SETTINGS_MODULE="maxloyalty.settings.processes",
