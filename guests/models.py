@@ -11,6 +11,8 @@ from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tenants.models import DEFAULT_CURRENCY
+
 
 class GuestStatus(models.TextChoices):
     ACTIVE = "active", pgettext_lazy("guest status", "Active")
@@ -127,7 +129,7 @@ class Visit(models.Model):
     )
     visited_at = models.DateTimeField(_("visited at"))
     check_amount = models.DecimalField(_("check amount"), max_digits=12, decimal_places=2)
-    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
     points_earned = models.IntegerField(_("points earned"), default=0)
     points_spent = models.IntegerField(_("points spent"), default=0)
     receipt_id = models.BigIntegerField(_("POS receipt"), null=True, blank=True)

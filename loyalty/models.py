@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tenants.models import DEFAULT_CURRENCY
+
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
@@ -326,7 +328,7 @@ class AppliedCheck(models.Model):
     )
     receipt_id = models.BigIntegerField(_("POS receipt"), null=True, blank=True)
     total_amount = models.DecimalField(_("check total"), max_digits=12, decimal_places=2)
-    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
     checked_at = models.DateTimeField(_("check time"))
     points_earned = models.IntegerField(_("points earned"), default=0)
     points_spent = models.IntegerField(_("points spent"), default=0)

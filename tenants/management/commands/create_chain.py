@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from maxloyalty.errors import DomainError
+from tenants.models import DEFAULT_CURRENCY
 from tenants.services import create_chain
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--owner-password", help="Asked interactively when omitted.")
         parser.add_argument("--owner-name", default="")
         parser.add_argument("--time-zone", default=settings.DEFAULT_CHAIN_TIME_ZONE)
-        parser.add_argument("--currency", default="RUB")
+        parser.add_argument("--currency", default=DEFAULT_CURRENCY)
         parser.add_argument("--language", default="ru", choices=[code for code, _ in settings.LANGUAGES])
 
     def handle(self, *args: Any, **options: Any) -> None:
