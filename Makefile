@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint bench install install-dev browser migrate demo messages clean
+.PHONY: run test lint bench bench-stages install install-dev browser migrate demo messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ lint: install-dev
 
 bench: install-dev
 	DJANGO_SETTINGS_MODULE=maxloyalty.settings.processes $(BIN)/python -m bench
+
+## make bench-stages: where a webhook check's CPU goes, per process and stage (a diagnostic; no results.json)
+bench-stages: install-dev
+	DJANGO_SETTINGS_MODULE=maxloyalty.settings.processes $(BIN)/python -m bench.webhook_stages
 
 messages: install-dev
 	$(BIN)/python manage.py makemessages -l ru -l en --ignore=.venv --ignore=.data --no-obsolete

@@ -4,4 +4,5 @@ A benchmark is a module in this package with `run(scale_name: str | None = None)
 table and appends its entries ({"name", "value", "unit", "baseline", "baseline_value", "ratio", "scale"}) to
 bench/out/results.json (bench.results.append_results). `python -m bench` runs those listed in
 bench.__main__.BENCHMARKS; BENCH_SCALE=small makes every one a quick run (the default is the full scale).
+bench.webhook_stages is a diagnostic, not one of them (`make bench-stages`): where a webhook check's CPU goes.
 """
