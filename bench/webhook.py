@@ -125,7 +125,8 @@ def _prepare_accounts(schema: str) -> None:
         )
 
 
-def _processed_summary(schema: str) -> tuple[int, int, datetime | None]:
+def processed_summary(schema: str) -> tuple[int, int, datetime | None]:
+    """The chain's receipts: how many, how many not processed yet, and when the last was processed."""
     from django_tenants.utils import schema_context
 
     from pos.models import Receipt
@@ -240,15 +241,15 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
             # Warm the path (connection cache, program cache, Celery pool) outside the measured window.
             run_load(port=port, make_request=lambda s, n: signed_webhook(100 + s, n), concurrency=4, seconds=1)
             deadline = time.monotonic() + 60
-            while _processed_summary(chain.schema_name)[1] and time.monotonic() < deadline:
+            while processed_summary(chain.schema_name)[1] and time.monotonic() < deadline:
                 time.sleep(0.2)
-            warm_count = _processed_summary(chain.schema_name)[0]
+            warm_count = processed_summary(chain.schema_name)[0]
 
             started_at = timezone.now()
             webhook = run_load(port=port, make_request=webhook_request, concurrency=CONCURRENCY, seconds=scale.seconds)
             deadline = time.monotonic() + max(120.0, scale.seconds * 10)
             while True:
-                total, pending, last_processed = _processed_summary(chain.schema_name)
+                total, pending, last_processed = processed_summary(chain.schema_name)
                 if not pending or time.monotonic() > deadline:
                     break
                 time.sleep(0.2)

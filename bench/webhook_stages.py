@@ -106,7 +106,7 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
     from django.db import connection
 
     from bench.http_load import run_load
-    from bench.webhook import _processed_summary
+    from bench.webhook import processed_summary
     from pos.process_harness import (
         celery_worker_command,
         create_webhook_chain,
@@ -161,13 +161,13 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
 
     def wait_processed(deadline_seconds: float = 300.0) -> None:
         deadline = time.monotonic() + deadline_seconds
-        while _processed_summary(chain.schema_name)[1]:
+        while processed_summary(chain.schema_name)[1]:
             if time.monotonic() > deadline:
                 raise RuntimeError("receipts were still unprocessed when the diagnostic gave up waiting")
             time.sleep(0.05)
 
     def processed_count() -> int:
-        total, pending, _last = _processed_summary(chain.schema_name)
+        total, pending, _last = processed_summary(chain.schema_name)
         return total - pending
 
     stages = []
