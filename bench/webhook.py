@@ -26,12 +26,29 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bench.results import OUT, append_results, entry, percentile, print_table, scale_name, setup_django
+from pos.process_harness import (
+    WebhookChain,
+    celery_worker_command,
+    create_webhook_chain,
+    delete_redis_keys,
+    drop_chain,
+    free_port,
+    gunicorn_command,
+    process_env,
+    purge_queue,
+    running,
+    sample_check,
+    signed_request,
+    wait_until_serving,
+)
 
 CONCURRENCY = 16
 
@@ -158,123 +175,134 @@ def _checks_per_statement(schema: str, since: datetime) -> tuple[float, float]:
     )
 
 
-def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
-    setup_django()
+Request = tuple[str, str, dict[str, str], bytes | None]  # what bench.http_load sends: method, path, headers, body
+
+
+@dataclass(frozen=True)
+class WebhookStack:
+    """A benchmark chain with its webhook connection and guests, and what the gunicorn and Celery processes serving
+    it need (environment, port, queue); the requests the load sends."""
+
+    chain: WebhookChain
+    env: dict[str, str]
+    port: int
+    queue: str
+    tag: str
+    rng: random.Random
+
+    def trivial_request(self, sender: int, number: int) -> Request:
+        return "GET", "/bench/trivial", {"Host": self.chain.host}, None
+
+    def signed_webhook(self, prefix: str, sender: int, number: int) -> Request:
+        """A signed check of a random guest, its id `prefix-sender-number`."""
+        phone = self.chain.guest_phones[self.rng.randrange(len(self.chain.guest_phones))]
+        body, headers = signed_request(
+            self.chain.secret,
+            sample_check(f"{prefix}-{sender}-{number}", phone=phone, amount=1000 + 10 * (number % 50)),
+        )
+        return "POST", f"/api/v1/pos/webhooks/{self.chain.connection_id}", {**headers, "Host": self.chain.host}, body
+
+    def prepared_webhooks(self, prefix: str, *, per_sender: int) -> Callable[[int, int], Request]:
+        """Webhooks signed before the measured window (a POS signs on its own machine, not on the server's cores);
+        a sender that outruns its stock signs on the fly."""
+        stock = [[self.signed_webhook(prefix, sender, number) for number in range(per_sender)]
+                 for sender in range(CONCURRENCY)]  # fmt: skip
+        return lambda sender, number: (
+            stock[sender][number] if number < per_sender else self.signed_webhook(prefix, sender, number)
+        )
+
+    def gunicorn(self, *, workers: int, threads: int, log: str) -> AbstractContextManager[subprocess.Popen[bytes]]:
+        command = gunicorn_command(port=self.port, workers=workers, threads=threads)
+        return running(command, env=self.env, log=OUT / log)
+
+    def celery(
+        self, *, name: str, concurrency: int = 1, nice: int = 0, log: str
+    ) -> AbstractContextManager[subprocess.Popen[bytes]]:
+        command = celery_worker_command(queue=self.queue, concurrency=concurrency, name=f"{self.tag}-{name}", nice=nice)
+        return running(command, env=self.env, log=OUT / log)
+
+    def wait_until_serving(self) -> None:
+        wait_until_serving(f"http://127.0.0.1:{self.port}", self.chain.host)
+
+
+@contextmanager
+def webhook_stack(tag: str, *, guests: int, seed: int = 7) -> Iterator[WebhookStack]:
+    """A fresh chain for the run (shared schema migrated first), dropped afterwards with its Redis keys and queue."""
     from django.core.management import call_command
     from django.db import connection
+
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    queue = f"pos-{tag}"
+    chain = create_webhook_chain(slug=tag, guests=guests)
+    env = process_env(database_name=connection.settings_dict["NAME"], queue=queue, cache_prefix=tag)
+    env["ROOT_URLCONF"] = "bench.urls"
+    try:
+        yield WebhookStack(chain=chain, env=env, port=free_port(), queue=queue, tag=tag, rng=random.Random(seed))
+    finally:
+        connection.set_schema_to_public()
+        drop_chain(chain)
+        delete_redis_keys(tag)
+        purge_queue(queue)
+
+
+def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
+    setup_django()
     from django.utils import timezone
 
     from bench.http_load import run_load
-    from pos.process_harness import (
-        celery_worker_command,
-        create_webhook_chain,
-        delete_redis_keys,
-        drop_chain,
-        free_port,
-        gunicorn_command,
-        process_env,
-        purge_queue,
-        running,
-        sample_check,
-        signed_request,
-        wait_until_serving,
-    )
 
     scale = SCALES[scale_name(requested_scale)]
     workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
     threads = int(os.environ.get("BENCH_GUNICORN_THREADS", "8"))
     celery_concurrency = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "1"))
     celery_nice = int(os.environ.get("BENCH_CELERY_NICE", "0"))
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-    tag = f"benchwh{os.getpid()}"
-    queue = f"pos-bench-{os.getpid()}"
-    chain = create_webhook_chain(slug=tag, guests=scale.guests)
-    env = process_env(database_name=connection.settings_dict["NAME"], queue=queue, cache_prefix=tag)
-    env["ROOT_URLCONF"] = "bench.urls"
-    port = free_port()
-    host_header = {"Host": chain.host}
-    rng = random.Random(7)
-    try:
+    with webhook_stack(f"benchwh{os.getpid()}", guests=scale.guests) as stack:
+        schema = stack.chain.schema_name
         with (
-            running(
-                gunicorn_command(port=port, workers=workers, threads=threads), env=env, log=OUT / "webhook-gunicorn.log"
-            ),
-            running(
-                celery_worker_command(queue=queue, concurrency=celery_concurrency, name=tag, nice=celery_nice),
-                env=env,
-                log=OUT / "webhook-celery.log",
-            ),
+            stack.gunicorn(workers=workers, threads=threads, log="webhook-gunicorn.log"),
+            stack.celery(name="drain", concurrency=celery_concurrency, nice=celery_nice, log="webhook-celery.log"),
         ):
-            wait_until_serving(f"http://127.0.0.1:{port}", chain.host)
-            warm = run_load(
-                port=port,
-                make_request=lambda s, n: ("GET", "/bench/trivial", host_header, None),
-                concurrency=4,
-                seconds=1,
-            )
+            stack.wait_until_serving()
+            warm = run_load(port=stack.port, make_request=stack.trivial_request, concurrency=4, seconds=1)
             assert warm.statuses.get(200), f"the trivial view does not answer: {warm.statuses}"
             trivial = run_load(
-                port=port,
-                make_request=lambda s, n: ("GET", "/bench/trivial", host_header, None),
-                concurrency=CONCURRENCY,
-                seconds=scale.seconds,
+                port=stack.port, make_request=stack.trivial_request, concurrency=CONCURRENCY, seconds=scale.seconds
             )
-
-            def signed_webhook(sender: int, number: int) -> tuple[str, str, dict[str, str], bytes]:
-                phone = chain.guest_phones[rng.randrange(len(chain.guest_phones))]
-                body, headers = signed_request(
-                    chain.secret, sample_check(f"B-{sender}-{number}", phone=phone, amount=1000 + 10 * (number % 50))
-                )
-                return "POST", f"/api/v1/pos/webhooks/{chain.connection_id}", {**headers, **host_header}, body
-
-            # Signed before the measured window (a POS signs on its own machine, not on the server's cores); a
-            # sender that outruns its stock signs on the fly.
-            stock = {
-                sender: [signed_webhook(sender, number) for number in range(scale.prepared_per_sender)]
-                for sender in range(CONCURRENCY)
-            }
-
-            def webhook_request(sender: int, number: int) -> tuple[str, str, dict[str, str], bytes]:
-                prepared = stock.get(sender, [])
-                return prepared[number] if number < len(prepared) else signed_webhook(sender, number)
+            webhook_request = stack.prepared_webhooks("B", per_sender=scale.prepared_per_sender)
 
             # Warm the path (connection cache, program cache, Celery pool) outside the measured window.
-            run_load(port=port, make_request=lambda s, n: signed_webhook(100 + s, n), concurrency=4, seconds=1)
+            run_load(
+                port=stack.port, make_request=lambda s, n: stack.signed_webhook("W", s, n), concurrency=4, seconds=1
+            )
             deadline = time.monotonic() + 60
-            while processed_summary(chain.schema_name)[1] and time.monotonic() < deadline:
+            while processed_summary(schema)[1] and time.monotonic() < deadline:
                 time.sleep(0.2)
-            warm_count = processed_summary(chain.schema_name)[0]
+            warm_count = processed_summary(schema)[0]
 
             started_at = timezone.now()
-            webhook = run_load(port=port, make_request=webhook_request, concurrency=CONCURRENCY, seconds=scale.seconds)
+            webhook = run_load(
+                port=stack.port, make_request=webhook_request, concurrency=CONCURRENCY, seconds=scale.seconds
+            )
             deadline = time.monotonic() + max(120.0, scale.seconds * 10)
             while True:
-                total, pending, last_processed = processed_summary(chain.schema_name)
+                total, pending, last_processed = processed_summary(schema)
                 if not pending or time.monotonic() > deadline:
                     break
                 time.sleep(0.2)
             # The trivial view again, after the webhooks: the baseline is the mean of the runs on either side, so a
             # host whose speed drifts during the benchmark moves the baseline with the webhook phase between them.
             trivial_after = run_load(
-                port=port,
-                make_request=lambda s, n: ("GET", "/bench/trivial", host_header, None),
-                concurrency=CONCURRENCY,
-                seconds=scale.seconds,
+                port=stack.port, make_request=stack.trivial_request, concurrency=CONCURRENCY, seconds=scale.seconds
             )
         acknowledged = webhook.statuses.get(202, 0)
         if pending:
             raise RuntimeError(f"{pending} checks were still unprocessed when the benchmark gave up waiting")
         assert total - warm_count == acknowledged, (total, warm_count, acknowledged)
-        per_insert, per_batch = _checks_per_statement(chain.schema_name, started_at)
+        per_insert, per_batch = _checks_per_statement(schema, started_at)
         processing_seconds = max((last_processed - started_at).total_seconds(), webhook.seconds)
         checks_per_second = acknowledged / processing_seconds
-        _prepare_accounts(chain.schema_name)
-        pgbench_tps = pgbench_accrual_tps(schema=chain.schema_name, seconds=scale.seconds)
-    finally:
-        connection.set_schema_to_public()
-        drop_chain(chain)
-        delete_redis_keys(tag)
-        purge_queue(queue)
+        _prepare_accounts(schema)
+        pgbench_tps = pgbench_accrual_tps(schema=schema, seconds=scale.seconds)
 
     trivial_rps = (trivial.per_second + trivial_after.per_second) / 2
     trivial_latencies = trivial.latencies_ms + trivial_after.latencies_ms

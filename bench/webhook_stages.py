@@ -15,17 +15,15 @@ Nothing goes to results.json: the ratios that count are bench.webhook's.
 from __future__ import annotations
 
 import os
-import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.results import OUT, print_table, setup_django
+from bench.results import print_table, setup_django
+from bench.webhook import CONCURRENCY, webhook_stack
 
-CONCURRENCY = 16
 KINDS = ("web server", "Celery worker", "PostgreSQL", "load generator")
 
 
@@ -100,116 +98,83 @@ def _reading(sessions: dict[int, str]) -> Reading:
     return Reading(cpu=_process_cpu(sessions), wal_records=int(records), wal_bytes=int(wal_bytes), at=time.monotonic())
 
 
+def _pending_receipts(schema: str) -> int:
+    """Receipts not processed yet: a count over the small pending index, cheap enough to poll inside a measured
+    phase (a count over the whole table, polled, would show up in PostgreSQL's figure)."""
+    from django_tenants.utils import schema_context
+
+    from pos.models import Receipt, ReceiptStatus
+
+    with schema_context(schema):
+        return Receipt.objects.filter(status__in=(ReceiptStatus.RECEIVED, ReceiptStatus.FAILED)).count()
+
+
+def _wait_until(done: Callable[[], bool], *, what: str, timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"gave up waiting for {what} after {timeout:.0f} s")
+        time.sleep(0.05)
+
+
 def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
     setup_django()
-    from django.core.management import call_command
-    from django.db import connection
-
     from bench.http_load import run_load
-    from bench.webhook import processed_summary
-    from pos.process_harness import (
-        celery_worker_command,
-        create_webhook_chain,
-        delete_redis_keys,
-        drop_chain,
-        free_port,
-        gunicorn_command,
-        process_env,
-        purge_queue,
-        running,
-        sample_check,
-        signed_request,
-        wait_until_serving,
-    )
 
     seconds = float(os.environ.get("BENCH_STAGE_SECONDS", "10"))
     workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
     threads = int(os.environ.get("BENCH_GUNICORN_THREADS", "8"))
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-    tag = f"benchst{os.getpid()}"
-    queue = f"pos-stages-{os.getpid()}"
-    chain = create_webhook_chain(slug=tag, guests=2000)
-    env = process_env(database_name=connection.settings_dict["NAME"], queue=queue, cache_prefix=tag)
-    env["ROOT_URLCONF"] = "bench.urls"
-    port = free_port()
-    host_header = {"Host": chain.host}
-    rng = random.Random(11)
-    sessions: dict[int, str] = {}
-
-    @contextmanager
-    def worker(name: str) -> Iterator[None]:
-        command = celery_worker_command(queue=queue, concurrency=1, name=f"{tag}-{name}")
-        with running(command, env=env, log=OUT / f"stages-celery-{name}.log") as process:
-            sessions[process.pid] = "Celery worker"
-            yield
-
-    def signed_webhook(phase: str, sender: int, number: int) -> tuple[str, str, dict[str, str], bytes]:
-        phone = chain.guest_phones[rng.randrange(len(chain.guest_phones))]
-        body, headers = signed_request(
-            chain.secret, sample_check(f"{phase}-{sender}-{number}", phone=phone, amount=1000 + 10 * (number % 50))
-        )
-        return "POST", f"/api/v1/pos/webhooks/{chain.connection_id}", {**headers, **host_header}, body
-
-    def prepared_webhooks(phase: str) -> Callable[[int, int], tuple[str, str, dict[str, str], bytes]]:
-        """The phase's webhooks (check ids of its own), signed before the measured window as bench.webhook does."""
-        count = int(seconds * 1500 / CONCURRENCY)
-        stock = [[signed_webhook(phase, sender, number) for number in range(count)] for sender in range(CONCURRENCY)]
-        return lambda sender, number: stock[sender][number] if number < count else signed_webhook(phase, sender, number)
-
-    def trivial(sender: int, number: int) -> tuple[str, str, dict[str, str], None]:
-        return "GET", "/bench/trivial", host_header, None
-
-    def wait_processed(deadline_seconds: float = 300.0) -> None:
-        deadline = time.monotonic() + deadline_seconds
-        while processed_summary(chain.schema_name)[1]:
-            if time.monotonic() > deadline:
-                raise RuntimeError("receipts were still unprocessed when the diagnostic gave up waiting")
-            time.sleep(0.05)
-
-    def processed_count() -> int:
-        total, pending, _last = processed_summary(chain.schema_name)
-        return total - pending
-
+    per_sender = int(seconds * 1500 / CONCURRENCY)
+    sessions: dict[int, str] = {}  # session id of each started process tree: its kind
     stages = []
-    try:
-        with running(
-            gunicorn_command(port=port, workers=workers, threads=threads), env=env, log=OUT / "stages-gunicorn.log"
-        ) as server:
-            sessions[server.pid] = "web server"
-            wait_until_serving(f"http://127.0.0.1:{port}", chain.host)
-            with worker("combined"):
-                run_load(port=port, make_request=lambda s, n: signed_webhook("warm", s, n), concurrency=4, seconds=1)
-                run_load(port=port, make_request=trivial, concurrency=4, seconds=1)
-                wait_processed()
+    with webhook_stack(f"benchst{os.getpid()}", guests=2000, seed=11) as stack:
+        schema = stack.chain.schema_name
 
-                before = _reading(sessions)
-                load = run_load(port=port, make_request=trivial, concurrency=CONCURRENCY, seconds=seconds)
-                stages.append(Stage("trivial view", load.requests, before, _reading(sessions)))
-
-                webhooks = prepared_webhooks("combined")
-                before = _reading(sessions)
-                load = run_load(port=port, make_request=webhooks, concurrency=CONCURRENCY, seconds=seconds)
-                wait_processed()
-                stages.append(Stage("webhook, combined", load.statuses.get(202, 0), before, _reading(sessions)))
-
-            webhooks = prepared_webhooks("intake")
+        def measure(name: str, load: Callable[[], int]) -> None:
             before = _reading(sessions)
-            load = run_load(port=port, make_request=webhooks, concurrency=CONCURRENCY, seconds=seconds)
-            stages.append(Stage("webhook, intake alone", load.statuses.get(202, 0), before, _reading(sessions)))
+            items = load()
+            stages.append(Stage(name, items, before, _reading(sessions)))
 
-            backlog_from = processed_count()
-            with worker("drain"):
-                while processed_count() == backlog_from:  # the worker's start-up is not the drain's cost
-                    time.sleep(0.05)
-                first = processed_count()
-                before = _reading(sessions)
-                wait_processed()
-                stages.append(Stage("webhook, drain alone", processed_count() - first, before, _reading(sessions)))
-    finally:
-        connection.set_schema_to_public()
-        drop_chain(chain)
-        delete_redis_keys(tag)
-        purge_queue(queue)
+        def webhooks_then(prefix: str, wait: bool) -> Callable[[], int]:
+            requests = stack.prepared_webhooks(prefix, per_sender=per_sender)
+
+            def load() -> int:
+                result = run_load(port=stack.port, make_request=requests, concurrency=CONCURRENCY, seconds=seconds)
+                if wait:
+                    _wait_until(lambda: _pending_receipts(schema) == 0, what="the receipts to be processed")
+                return result.statuses.get(202, 0)
+
+            return load
+
+        def trivial_load() -> int:
+            requests = stack.trivial_request
+            return run_load(port=stack.port, make_request=requests, concurrency=CONCURRENCY, seconds=seconds).requests
+
+        with stack.gunicorn(workers=workers, threads=threads, log="stages-gunicorn.log") as server:
+            sessions[server.pid] = "web server"
+            stack.wait_until_serving()
+            with stack.celery(name="combined", log="stages-celery-combined.log") as worker:
+                sessions[worker.pid] = "Celery worker"
+                run_load(
+                    port=stack.port, make_request=lambda s, n: stack.signed_webhook("W", s, n), concurrency=4, seconds=1
+                )
+                run_load(port=stack.port, make_request=stack.trivial_request, concurrency=4, seconds=1)
+                _wait_until(lambda: _pending_receipts(schema) == 0, what="the warm-up receipts to be processed")
+                measure("trivial view", trivial_load)
+                measure("webhook, combined", webhooks_then("C", wait=True))
+            measure("webhook, intake alone", webhooks_then("I", wait=False))
+            backlog = _pending_receipts(schema)
+            with stack.celery(name="drain", log="stages-celery-drain.log") as worker:
+                sessions[worker.pid] = "Celery worker"
+                # Timed from the first receipt the new worker processes: its start-up is not the drain's cost.
+                _wait_until(lambda: _pending_receipts(schema) < backlog, what="the drain to start")
+                left = _pending_receipts(schema)
+
+                def drain() -> int:
+                    _wait_until(lambda: _pending_receipts(schema) == 0, what="the backlog to be drained")
+                    return left
+
+                measure("webhook, drain alone", drain)
 
     cores = os.cpu_count() or 1
     print_table(
