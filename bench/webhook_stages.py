@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.results import print_table, setup_django
-from bench.webhook import CONCURRENCY, webhook_stack
+from bench.webhook import CONCURRENCY, pending_receipts, webhook_stack
 
 KINDS = ("web server", "Celery worker", "PostgreSQL", "load generator")
 
@@ -98,17 +98,6 @@ def _reading(sessions: dict[int, str]) -> Reading:
     return Reading(cpu=_process_cpu(sessions), wal_records=int(records), wal_bytes=int(wal_bytes), at=time.monotonic())
 
 
-def _pending_receipts(schema: str) -> int:
-    """Receipts not processed yet: a count over the small pending index, cheap enough to poll inside a measured
-    phase (a count over the whole table, polled, would show up in PostgreSQL's figure)."""
-    from django_tenants.utils import schema_context
-
-    from pos.models import Receipt, ReceiptStatus
-
-    with schema_context(schema):
-        return Receipt.objects.filter(status__in=(ReceiptStatus.RECEIVED, ReceiptStatus.FAILED)).count()
-
-
 def _wait_until(done: Callable[[], bool], *, what: str, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while not done():
@@ -141,7 +130,7 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
             def load() -> int:
                 result = run_load(port=stack.port, make_request=requests, concurrency=CONCURRENCY, seconds=seconds)
                 if wait:
-                    _wait_until(lambda: _pending_receipts(schema) == 0, what="the receipts to be processed")
+                    _wait_until(lambda: pending_receipts(schema) == 0, what="the receipts to be processed")
                 return result.statuses.get(202, 0)
 
             return load
@@ -159,19 +148,19 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
                     port=stack.port, make_request=lambda s, n: stack.signed_webhook("W", s, n), concurrency=4, seconds=1
                 )
                 run_load(port=stack.port, make_request=stack.trivial_request, concurrency=4, seconds=1)
-                _wait_until(lambda: _pending_receipts(schema) == 0, what="the warm-up receipts to be processed")
+                _wait_until(lambda: pending_receipts(schema) == 0, what="the warm-up receipts to be processed")
                 measure("trivial view", trivial_load)
                 measure("webhook, combined", webhooks_then("C", wait=True))
             measure("webhook, intake alone", webhooks_then("I", wait=False))
-            backlog = _pending_receipts(schema)
+            backlog = pending_receipts(schema)
             with stack.celery(name="drain", log="stages-celery-drain.log") as worker:
                 sessions[worker.pid] = "Celery worker"
                 # Timed from the first receipt the new worker processes: its start-up is not the drain's cost.
-                _wait_until(lambda: _pending_receipts(schema) < backlog, what="the drain to start")
-                left = _pending_receipts(schema)
+                _wait_until(lambda: pending_receipts(schema) < backlog, what="the drain to start")
+                left = pending_receipts(schema)
 
                 def drain() -> int:
-                    _wait_until(lambda: _pending_receipts(schema) == 0, what="the backlog to be drained")
+                    _wait_until(lambda: pending_receipts(schema) == 0, what="the backlog to be drained")
                     return left
 
                 measure("webhook, drain alone", drain)
