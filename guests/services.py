@@ -492,7 +492,8 @@ def run_import_job(*, job_id: int) -> ImportJob:
 def record_visit_times(times: Mapping[int, tuple[datetime.datetime, datetime.datetime]]) -> None:
     """Widen many guests' first/last visit times to take in new visits: {guest id: (earliest, latest)}, one UPDATE
     (what apply_check does per guest with LEAST/GREATEST, for a batch of checks). One array per column: the
-    statement is the same whatever the batch size, so the driver parses it once."""
+    statement is the same whatever the batch size, so the driver parses it once; the arrays go in binary (see
+    maxloyalty.db.update_rows)."""
     if not times:
         return
     firsts, lasts = zip(*times.values(), strict=True)
@@ -503,5 +504,5 @@ def record_visit_times(times: Mapping[int, tuple[datetime.datetime, datetime.dat
 _RECORD_VISIT_TIMES_SQL = (
     "UPDATE guests_guest AS g SET first_visit_at = LEAST(g.first_visit_at, v.first_at), "
     "last_visit_at = GREATEST(g.last_visit_at, v.last_at) "
-    "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v(id, first_at, last_at) WHERE g.id = v.id"
+    "FROM unnest(%b::bigint[], %b::timestamptz[], %b::timestamptz[]) AS v(id, first_at, last_at) WHERE g.id = v.id"
 )

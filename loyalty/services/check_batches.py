@@ -33,6 +33,7 @@ from loyalty.errors import IdempotencyKeyReused
 from loyalty.models import AppliedCheck, LedgerEntry, LevelThresholdMode, PointsAccount
 from loyalty.selectors import ProgramContext, active_promos, program_context, rolling_level_spends
 from loyalty.services.checks import (
+    BASE_LOT_REASON,
     CheckOutcome,
     _local_time,
     _outcome_of,
@@ -43,7 +44,7 @@ from loyalty.services.checks import (
 )
 from loyalty.services.ledger import check_key, locked_accounts, new_lot, require_active
 from loyalty.services.levels import raise_level_if_reached
-from maxloyalty.db import insert_rows, update_rows
+from maxloyalty.db import insert_rows, new_instance, update_rows
 from maxloyalty.errors import DomainError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ class _Batch:
     dirty_keys: set[str] = field(default_factory=set)  # computed, not written yet
     seen_keys: set[str] = field(default_factory=set)  # every key met in this batch so far
     written: list[CheckOutcome] = field(default_factory=list)  # outcomes of the computed checks, in order
+    base_reason: str = field(default_factory=lambda: str(BASE_LOT_REASON))  # translated once, not per check
 
     @property
     def rolling_since(self) -> datetime.datetime:
@@ -176,13 +178,15 @@ def _compute(batch: _Batch, item: CheckToApply) -> None:
         idempotency_key=item.idempotency_key,
         context=context,
         make=new_lot,
+        base_reason=batch.base_reason,
         restaurant=item.restaurant,
         receipt_id=item.receipt_id,
         now=timezone.now(),  # as apply_check would: FIFO takes lots of equal expiry by this time
     )
-    visit = Visit(
-        guest=guest,
-        restaurant=item.restaurant,
+    related = {"guest": guest, "restaurant": item.restaurant}
+    visit = new_instance(
+        Visit,
+        related,
         visited_at=at,
         check_amount=check.total_amount,
         currency=check.currency,
@@ -190,10 +194,10 @@ def _compute(batch: _Batch, item: CheckToApply) -> None:
         points_spent=0,
         receipt_id=item.receipt_id,
     )
-    applied = AppliedCheck(
+    applied = new_instance(
+        AppliedCheck,
+        related,
         idempotency_key=item.idempotency_key,
-        guest=guest,
-        restaurant=item.restaurant,
         receipt_id=item.receipt_id,
         total_amount=check.total_amount,
         currency=check.currency,
@@ -232,7 +236,8 @@ def _write(batch: _Batch) -> None:
     insert_rows(LedgerEntry, [entry for item in computed for entry in item.entries])
     insert_rows(Visit, [item.visit for item in computed])
     for item in computed:
-        item.applied.visit = item.visit
+        item.applied.visit_id = item.visit.pk
+        AppliedCheck.visit.field.set_cached_value(item.applied, item.visit)
         item.applied.entry_ids = [entry.pk for entry in item.entries]
     insert_rows(AppliedCheck, [item.applied for item in computed])
     times: dict[int, tuple[datetime.datetime, datetime.datetime]] = {}

@@ -144,6 +144,9 @@ def quote_for_guest(
     return quote, code_row, code_refusal
 
 
+BASE_LOT_REASON = _("Points for the check")
+
+
 def earned_lots(
     account: PointsAccount,
     *,
@@ -151,10 +154,12 @@ def earned_lots(
     idempotency_key: str,
     context: ProgramContext,
     make: Callable[..., LedgerEntry] = add_lot,
+    base_reason: str | None = None,
     **common: Any,
 ) -> list[LedgerEntry]:
     """The lots a check earns, base points first, then each applied promo's bonus, pending for the program's
-    activation delay. `make` is add_lot (saved one by one) or new_lot (a batch saves them together)."""
+    activation delay. `make` is add_lot (saved one by one) or new_lot (a batch saves them together); a batch
+    passes the base lot's `base_reason` (BASE_LOT_REASON, translated once for all its checks)."""
     delay = context.program.activation_delay_hours
     lots = []
     if quote.base_points > 0:
@@ -165,7 +170,7 @@ def earned_lots(
                 points=quote.base_points,
                 key=f"{idempotency_key}:earn",
                 context=context,
-                reason=str(_("Points for the check")),
+                reason=base_reason if base_reason is not None else str(BASE_LOT_REASON),
                 delay_hours=delay,
                 **common,
             )

@@ -39,7 +39,7 @@ from loyalty.errors import (
 )
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, PointsAccount
 from loyalty.selectors import ProgramContext, local_midnight, program_context
-from maxloyalty.db import insert_default_rows, update_rows
+from maxloyalty.db import insert_default_rows, new_instance, update_rows
 from maxloyalty.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -178,12 +178,16 @@ def new_lot(
     (the caller saves both: add_lot one by one, a check batch all together)."""
     now = now or timezone.now()
     available_at = now + datetime.timedelta(hours=delay_hours)
-    entry = LedgerEntry(
+    entry = new_instance(
+        LedgerEntry,
+        {
+            "restaurant": restaurant,
+            "actor": actor if actor is not None and actor.is_authenticated else None,
+            "reverses": reverses,
+        },
         kind=kind,
         points=points,
         guest_id=account.guest_id,
-        restaurant=restaurant,
-        actor=actor if actor is not None and actor.is_authenticated else None,
         reason=reason,
         receipt_id=receipt_id,
         created_at=now,
@@ -192,7 +196,6 @@ def new_lot(
         remaining_points=points,
         expires_at=expiry_for(available_at, context),
         idempotency_key=key,
-        reverses=reverses,
     )
     if entry.is_pending:
         account.pending += points
