@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from maxloyalty.db import FastLoading
 from tenants.models import DEFAULT_CURRENCY
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
@@ -144,7 +145,7 @@ class Level(models.Model):
         return self.name
 
 
-class PointsAccount(models.Model):
+class PointsAccount(FastLoading):
     """A guest's balance: kept equal to the sum of their ledger entries, locked for every change."""
 
     guest = models.OneToOneField("guests.Guest", on_delete=models.PROTECT, related_name="points_account")
@@ -212,7 +213,7 @@ EARNING_KINDS = frozenset(
 )
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(FastLoading):
     """One change of a guest's points. Append-only: amounts never change, a mistake is reversed by a new entry."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
@@ -306,7 +307,7 @@ class LedgerEntry(models.Model):
         return self.shortfall_points > 0
 
 
-class AppliedCheck(models.Model):
+class AppliedCheck(FastLoading):
     """A check applied to a guest's account (earn + spend + visit), kept so a retry or a refund finds it."""
 
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from maxloyalty.db import FastLoading
+
 
 class RestaurantStatus(models.TextChoices):
     ACTIVE = "active", pgettext_lazy("restaurant status", "Open")
@@ -117,7 +119,7 @@ class ReceiptSource(models.TextChoices):
     NOTIFICATION = "notification", _("POS notification")
 
 
-class Receipt(models.Model):
+class Receipt(FastLoading):
     """One check (or its refund) as the POS reported it, and what the loyalty program made of it."""
 
     # Every receipt index is written on each check twice (insert, outcome): the foreign keys use the composite
