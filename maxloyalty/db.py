@@ -109,7 +109,8 @@ def new_instance(model: type[ModelT], related: Mapping[str, models.Model | None]
         state = instance.__dict__
         state.update(plan.constants)
         for attname, field in plan.computed:
-            state[attname] = field.get_default()
+            if attname not in values:
+                state[attname] = field.get_default()
         unknown = values.keys() - plan.attnames
         if unknown:
             raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
@@ -172,7 +173,11 @@ def _construction_plan(model: type[models.Model]) -> _ConstructionPlan | None:
 
 
 def _has_init_receivers(model: type[models.Model]) -> bool:
-    return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+    """Whether a pre_init or post_init receiver listens for the model (none connected at all: the common case,
+    answered without the signals' lookup)."""
+    return bool(signals.pre_init.receivers or signals.post_init.receivers) and (
+        signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+    )
 
 
 def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> None:

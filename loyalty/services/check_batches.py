@@ -15,7 +15,6 @@ is what apply_check would have given one after another. The batch sends `checks_
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -166,7 +165,7 @@ def _compute(batch: _Batch, item: CheckToApply) -> None:
     at = _local_time(check.at, context)
     quote, _code_row, _refusal = quote_for_guest(
         guest=guest,
-        check=dataclasses.replace(check, at=at),
+        check=check,  # quote_for_guest reads it in chain time itself
         available_points=account.available,
         level_id=account.level_id,
         context=context,
