@@ -14,7 +14,7 @@ A guest outside this rule is answered exactly like a missing one (GuestNotFound,
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -160,9 +160,12 @@ def lookup_guest(
     return guest
 
 
-def lookup_guests(identifiers: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Guest]:
+def lookup_guests(
+    identifiers: Iterable[tuple[str, str]], *, fields: Sequence[str] = ()
+) -> dict[tuple[str, str], Guest]:
     """Many exact lookups at once (the POS pipeline's batch): {(kind, value): guest} for those found, where kind is
-    phone, card or qr and value is spelled in any way lookup_guest accepts; one query per kind."""
+    phone, card or qr and value is spelled in any way lookup_guest accepts; one query per kind. `fields`: only
+    these columns are read (the identifiers always), the rest load on access."""
     wanted: dict[str, dict[str, list[tuple[str, str]]]] = {}
     for kind, value in identifiers:
         try:
@@ -174,6 +177,8 @@ def lookup_guests(identifiers: Iterable[tuple[str, str]]) -> dict[tuple[str, str
     for kind, by_value in wanted.items():
         column = _EXACT_COLUMNS[kind]
         guests = chain_guests().filter(**{f"{column}__in": list(by_value)})
+        if fields:
+            guests = guests.only(*fields, *_EXACT_COLUMNS.values())
         for guest in guests:
             for asked in by_value.get(getattr(guest, column), ()):
                 found[asked] = guest

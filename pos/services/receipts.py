@@ -522,10 +522,17 @@ def _fail(receipt: Receipt, now: datetime, *, reason: str, detail: str) -> None:
     receipt.next_attempt_at = now + backoff(receipt.attempts) if receipt.attempts < MAX_ATTEMPTS else None
 
 
+# What processing reads of a guest: the loyalty rules (status, tags) and the receipt message after the check
+# (Telegram chat, language). The profile's other columns (names, consents, visit times, ...) are not loaded.
+_GUEST_FIELDS = ("status", "tags", "telegram_chat_id", "language")
+
+
 def _guests_for(sales: list[Receipt]) -> dict[int, Guest]:
     """The guests the sales name, by receipt id (unknown or unnamed guests are left out): one query per kind."""
     named = [receipt for receipt in sales if receipt.guest_identifier and receipt.guest_identifier_kind]
-    found = lookup_guests((receipt.guest_identifier_kind, receipt.guest_identifier) for receipt in named)
+    found = lookup_guests(
+        ((receipt.guest_identifier_kind, receipt.guest_identifier) for receipt in named), fields=_GUEST_FIELDS
+    )
     return {
         receipt.pk: found[key]
         for receipt in named
