@@ -12,6 +12,7 @@ from typing import Any
 from django.core.cache import caches
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from maxloyalty.db import new_instance
 from maxloyalty.local_cache import LocalTTLCache
 from tenants.models import Chain, Domain
 
@@ -53,7 +54,7 @@ def chain_for_host(hostname: str) -> Chain | None:
     if found == _MISSING:
         return None
     assert isinstance(found, dict)
-    chain = Chain(**found)
+    chain = new_instance(Chain, {}, **found)  # every request builds one: without the constructor's per-field work
     chain._state.adding = False
     chain._state.db = "default"
     return chain
