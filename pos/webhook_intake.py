@@ -15,7 +15,6 @@ defined once; the two ways differ only in speed.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import re
 import uuid
@@ -62,6 +61,7 @@ class WebhookIntake:
         # Django's own security middlewares, for the same HTTPS redirect decision and response headers as the view's.
         self.security = SecurityMiddleware(_no_response)
         self.frame_options = XFrameOptionsMiddleware(_no_response)
+        self._headers_by_security: dict[bool, list[tuple[str, str]]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         matched = WEBHOOK_PATH.fullmatch(environ.get("PATH_INFO", ""))
@@ -84,15 +84,20 @@ class WebhookIntake:
             environ[_REQUEST_ID_KEY] = request_id  # the same id on Django's answer and log lines
             environ["wsgi.input"] = io.BytesIO(body)  # Django reads the body again
             return self.app(environ, start_response)
-        response = HttpResponse(
-            json.dumps({"receipt_id": receipt_id, "status": "received", "duplicate": False}, separators=(",", ":")),
-            status=202,
-            content_type="application/json",
-        )
-        response = self.frame_options.process_response(request, self.security.process_response(request, response))
-        response[REQUEST_ID_HEADER] = request_id
-        start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
-        return [response.content]
+        body = f'{{"receipt_id":{receipt_id},"status":"received","duplicate":false}}'.encode()
+        start_response("202 Accepted", [*self._accepted_headers(request), (REQUEST_ID_HEADER, request_id)])
+        return [body]
+
+    def _accepted_headers(self, request: HttpRequest) -> list[tuple[str, str]]:
+        """The headers of a 202 as Django's security middlewares decorate it. They depend on the request only
+        through whether it came over HTTPS (HSTS), so each of the two lists is made once, by the middlewares."""
+        secure = request.is_secure()
+        headers = self._headers_by_security.get(secure)
+        if headers is None:
+            response = HttpResponse(status=202, content_type="application/json")
+            response = self.frame_options.process_response(request, self.security.process_response(request, response))
+            headers = self._headers_by_security[secure] = list(response.items())
+        return headers
 
 
 def acknowledge(request: HttpRequest, *, connection_id: int, body: bytes) -> int | None:

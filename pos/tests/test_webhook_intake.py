@@ -66,9 +66,13 @@ def send(
     host: str | None = None,
     method: str = "POST",
     scheme: str = "http",
+    intake: WebhookIntake | None = None,
 ) -> Answer:
     django = RecordingDjango()
-    intake = WebhookIntake(django)
+    if intake is None:
+        intake = WebhookIntake(django)
+    else:
+        intake.app = django
     stamp = str(int(time.time()))
     sent = (
         headers
@@ -223,3 +227,22 @@ def test_a_plain_http_request_is_redirected_by_django_where_https_is_required(ho
     secure = send(hooked, _body(check_payload("I-8", guest=guest)), headers=None, scheme="https")
     assert (secure.status, secure.by_django) == (202, False)
     assert secure.headers["Strict-Transport-Security"] == "max-age=3600"
+
+
+def test_one_intake_answers_each_scheme_with_its_own_headers(hooked, guest, settings):
+    """The 202's headers are made once per scheme: HSTS on HTTPS answers only, however the requests alternate."""
+    settings.SECURE_HSTS_SECONDS = 3600
+    intake = WebhookIntake(RecordingDjango())
+    answers = [
+        send(hooked, _body(check_payload(f"I-9-{n}", guest=guest)), scheme=scheme, intake=intake)
+        for n, scheme in enumerate(("http", "https", "http", "https"))
+    ]
+    assert [answer.status for answer in answers] == [202, 202, 202, 202]
+    assert [answer.headers.get("Strict-Transport-Security") for answer in answers] == [
+        None,
+        "max-age=3600",
+        None,
+        "max-age=3600",
+    ]
+    assert all(answer.headers["X-Frame-Options"] == "DENY" for answer in answers)
+    assert len({answer.headers["X-Request-ID"] for answer in answers}) == 4
