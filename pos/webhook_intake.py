@@ -84,9 +84,9 @@ class WebhookIntake:
             environ[_REQUEST_ID_KEY] = request_id  # the same id on Django's answer and log lines
             environ["wsgi.input"] = io.BytesIO(body)  # Django reads the body again
             return self.app(environ, start_response)
-        body = f'{{"receipt_id":{receipt_id},"status":"received","duplicate":false}}'.encode()
+        answer = f'{{"receipt_id":{receipt_id},"status":"received","duplicate":false}}'.encode()
         start_response("202 Accepted", [*self._accepted_headers(request), (REQUEST_ID_HEADER, request_id)])
-        return [body]
+        return [answer]
 
     def _accepted_headers(self, request: HttpRequest) -> list[tuple[str, str]]:
         """The headers of a 202 as Django's security middlewares decorate it. They depend on the request only
