@@ -24,7 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
@@ -106,21 +107,22 @@ def acknowledge(request: HttpRequest, *, connection_id: int, body: bytes) -> int
         hostname = remove_www(request.get_host().split(":")[0])
     except DisallowedHost:
         return None
-    _close_old_connection()
-    previous = connection.tenant
+    database = connections[DEFAULT_DB_ALIAS]  # this thread's connection, looked up once (not per attribute)
+    _close_old_connection(database)
+    previous = database.tenant
     try:
         chain = chain_for_host(hostname)
         if chain is None or chain.schema_name == get_public_schema_name():
             return None
-        connection.set_tenant(chain)
+        database.set_tenant(chain)
         item = _verified_check(request.META, connection_id=connection_id, body=body, currency=chain.currency)
         return None if item is None else acknowledgements.submit(chain, item)
     except Exception:  # a database or cache error, anything unforeseen: Django answers it, in the uniform format
         logger.warning("Webhook intake: the request goes to Django after an error", exc_info=True)
         return None
     finally:
-        connection.set_tenant(previous)
-        _close_old_connection()
+        database.set_tenant(previous)
+        _close_old_connection(database)
 
 
 def _verified_check(
@@ -141,12 +143,13 @@ def _verified_check(
 
 def _write_acknowledgements(chain: Hashable, items: Sequence[CheckToAcknowledge]) -> list[int | None]:
     """The leading thread stores the checks of one chain that arrived together, on its own database connection."""
-    previous = connection.tenant
-    connection.set_tenant(chain)
+    database = connections[DEFAULT_DB_ALIAS]
+    previous = database.tenant
+    database.set_tenant(chain)
     try:
         return acknowledge_checks(items)
     finally:
-        connection.set_tenant(previous)
+        database.set_tenant(previous)
 
 
 # Group commit (a threaded server, e.g. gunicorn gthread): webhooks acknowledged by this process's threads at the
@@ -154,11 +157,11 @@ def _write_acknowledgements(chain: Hashable, items: Sequence[CheckToAcknowledge]
 acknowledgements: GroupCommit[CheckToAcknowledge, int | None] = GroupCommit(_write_acknowledgements)
 
 
-def _close_old_connection() -> None:
+def _close_old_connection(database: BaseDatabaseWrapper) -> None:
     """What Django does for a connection when a request starts and ends: close it when past CONN_MAX_AGE or broken
     (never inside a transaction: a test's, or a caller's)."""
-    if not connection.in_atomic_block:
-        connection.close_if_unusable_or_obsolete()
+    if not database.in_atomic_block:
+        database.close_if_unusable_or_obsolete()
 
 
 def _read_body(environ: dict[str, Any]) -> bytes | None:
