@@ -1,4 +1,5 @@
-"""Set-based writes for the POS pipeline's hot path: many rows, each with its own values, in one statement.
+"""Set-based writes for the POS pipeline's hot path: many rows, each with its own values, in one statement; and
+model instances built or loaded for it without the constructor's per-field work (new_instance, FastLoading).
 
 Django's `bulk_update` builds a CASE WHEN per field and row, and `bulk_create` (like `save`) prepares every value
 through its field and compiles the statement anew; for a batch of checks that costs more than the statements
@@ -116,12 +117,17 @@ def new_instance(model: type[ModelT], related: Mapping[str, models.Model | None]
             raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
         state.update(values)
         instance._state = ModelState()
-    meta = model._meta
     for name, obj in related.items():
-        field = meta.get_field(name)
-        instance.__dict__[field.attname] = None if obj is None else obj.pk
-        field.set_cached_value(instance, obj)
+        set_related(instance, name, obj)
     return instance
+
+
+def set_related(instance: models.Model, name: str, obj: models.Model | None) -> None:
+    """`instance.<name> = obj` for a foreign key on the hot path: the key column set and the object cached, without
+    the descriptor's checks (instance type, database router)."""
+    field = instance._meta.get_field(name)
+    instance.__dict__[field.attname] = None if obj is None else obj.pk
+    field.set_cached_value(instance, obj)
 
 
 class FastLoading(models.Model):

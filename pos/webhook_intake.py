@@ -15,6 +15,7 @@ defined once; the two ways differ only in speed.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 import uuid
@@ -35,8 +36,8 @@ from maxloyalty.errors import DomainError
 from maxloyalty.group_commit import GroupCommit
 from maxloyalty.request_context import REQUEST_ID_HEADER, SAFE_REQUEST_ID, current_request_id
 from pos.inbound import verified_webhook_check
-from pos.models import ReceiptSource
-from pos.services.receipts import CheckToAcknowledge, acknowledge_checks
+from pos.models import ReceiptSource, ReceiptStatus
+from pos.services.receipts import CheckToAcknowledge, ReceiptState, acknowledge_checks
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tenants.routing import chain_for_host
 
@@ -85,7 +86,8 @@ class WebhookIntake:
             environ[_REQUEST_ID_KEY] = request_id  # the same id on Django's answer and log lines
             environ["wsgi.input"] = io.BytesIO(body)  # Django reads the body again
             return self.app(environ, start_response)
-        answer = f'{{"receipt_id":{receipt_id},"status":"received","duplicate":false}}'.encode()
+        state = ReceiptState(receipt_id=receipt_id, status=ReceiptStatus.RECEIVED, created=True)
+        answer = json.dumps(state.as_response(), separators=(",", ":")).encode()  # the view's body, defined once
         start_response("202 Accepted", [*self._accepted_headers(request), (REQUEST_ID_HEADER, request_id)])
         return [answer]
 

@@ -43,7 +43,7 @@ from loyalty.services.checks import (
 )
 from loyalty.services.ledger import check_key, locked_accounts, new_lot, require_active
 from loyalty.services.levels import raise_level_if_reached
-from maxloyalty.db import insert_rows, new_instance, update_rows
+from maxloyalty.db import insert_rows, new_instance, set_related, update_rows
 from maxloyalty.errors import DomainError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -235,8 +235,7 @@ def _write(batch: _Batch) -> None:
     insert_rows(LedgerEntry, [entry for item in computed for entry in item.entries])
     insert_rows(Visit, [item.visit for item in computed])
     for item in computed:
-        item.applied.visit_id = item.visit.pk
-        AppliedCheck.visit.field.set_cached_value(item.applied, item.visit)
+        set_related(item.applied, "visit", item.visit)
         item.applied.entry_ids = [entry.pk for entry in item.entries]
     insert_rows(AppliedCheck, [item.applied for item in computed])
     times: dict[int, tuple[datetime.datetime, datetime.datetime]] = {}
