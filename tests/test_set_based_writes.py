@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -116,3 +117,48 @@ def test_default_rows_are_what_bulk_create_would_store_and_skip_existing_keys(al
     assert stored.updated_at >= before
     assert PointsAccount.objects.get(guest=taken).available == 5  # left as it was
     assert insert_default_rows(PointsAccount, "guest", []) == []
+
+
+def _prepared_statement_texts() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_prepared_statement_writes_to_the_schema_of_each_run(alpha, worlds):
+    """One connection, one prepared UPDATE, run in alpha, then beta, then alpha: each run changes its own chain's
+    row (the server parses a prepared statement again when the search_path differs from its last run)."""
+    mine = Guest.objects.create(phone="+79160000107")
+    alpha_account = PointsAccount.objects.create(guest=mine)
+    with schema_context(worlds["beta"].chain.schema_name):
+        theirs = Guest.objects.create(phone="+79160000108")
+        beta_account = PointsAccount.objects.create(guest=theirs, available=3)
+    alpha_account.available = 11
+    update_rows(PointsAccount, [alpha_account], ["available"])
+    assert any('UPDATE "loyalty_pointsaccount"' in text for text in _prepared_statement_texts())
+    with schema_context(worlds["beta"].chain.schema_name):
+        beta_account.available = 22
+        update_rows(PointsAccount, [beta_account], ["available"])
+        assert PointsAccount.objects.get(pk=beta_account.pk).available == 22
+    alpha_account.available = 33
+    update_rows(PointsAccount, [alpha_account], ["available"])
+    assert PointsAccount.objects.get(pk=alpha_account.pk).available == 33
+    with schema_context(worlds["beta"].chain.schema_name):
+        assert PointsAccount.objects.get(pk=beta_account.pk).available == 22
+
+
+def test_hot_statements_are_not_prepared_when_the_setting_is_off(alpha):
+    guest = Guest.objects.create(phone="+79160000109")
+    account = PointsAccount.objects.create(guest=guest)
+    account.available = 1
+    update_rows(PointsAccount, [account], ["available"])  # the setting on: prepared
+    before = _prepared_statement_texts()
+    assert any('UPDATE "loyalty_pointsaccount"' in text for text in before)
+    connection.settings_dict["PREPARE_HOT_STATEMENTS"] = False
+    try:
+        account.pending, account.available = 4, 5
+        update_rows(PointsAccount, [account], ["pending", "available"])  # a statement of its own
+        assert _prepared_statement_texts() == before
+        assert PointsAccount.objects.values_list("pending", "available").get(pk=account.pk) == (4, 5)
+    finally:
+        connection.settings_dict["PREPARE_HOT_STATEMENTS"] = True
