@@ -9,7 +9,11 @@ field's adaptation, and auto_now fields are stamped as save() would. No signals 
 methods.
 
 These statements run on a server-binding cursor (`bound_cursor`): the values travel beside the statement instead
-of being quoted into its text. They are also prepared (PreparingCursor), unless the database's PREPARE_HOT_STATEMENTS setting is off.
+of being quoted into its text. The acknowledgement's INSERT (insert_new_values) is also prepared, once per
+connection (PreparingCursor; the database's PREPARE_HOT_STATEMENTS setting turns it off): its backend CPU falls by
+about a third (pgbench, two clients: 1.0 → 0.7 ms per 4-row INSERT). The drain's UPDATE ... FROM unnest statements
+are not: a prepared statement's generic plan is made once for arrays of unknown length and kept while a young
+table grows.
 """
 
 from __future__ import annotations
@@ -47,10 +51,10 @@ PREPARE_ONLY_WHEN_ASKED = 2**62
 class PreparingCursor(psycopg.Cursor):  # type: ignore[type-arg]
     """A psycopg cursor that prepares every statement it runs (psycopg keeps the prepared statements of a
     connection, the most recent 100, by their text). Django turns psycopg's automatic preparing off, so Django's
-    own queries are parsed and planned by the server on every run; the hot path's fixed statements, run thousands
-    of times a minute on the same persistent connections, are parsed once per connection. A prepared statement is
-    parsed again by the server when the search_path differs from the last run's (another tenant's schema) or a
-    table it uses changed, so it never reaches another schema's tables."""
+    own queries are parsed and planned by the server on every run; a fixed statement run thousands of times a
+    minute on the same persistent connections is parsed once per connection. A prepared statement is parsed again
+    by the server when the search_path differs from the last run's (another tenant's schema) or a table it uses
+    changed, so it never reaches another schema's tables."""
 
     def execute(
         self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
@@ -63,7 +67,7 @@ class PreparingCursor(psycopg.Cursor):  # type: ignore[type-arg]
 
 
 @contextmanager
-def bound_cursor(connection: BaseDatabaseWrapper) -> Iterator[CursorWrapper]:
+def bound_cursor(connection: BaseDatabaseWrapper, *, prepare: bool = False) -> Iterator[CursorWrapper]:
     """A Django cursor over a psycopg server-binding cursor, for the hot path's fixed statements.
 
     Django's psycopg cursors bind on the client: every value is quoted into the SQL text in Python (for a long
@@ -74,7 +78,7 @@ def bound_cursor(connection: BaseDatabaseWrapper) -> Iterator[CursorWrapper]:
     are plain values (no `%s` inside a literal) and whose types the database can infer or is told by a cast."""
     with connection.cursor():  # connects and applies the tenant's search_path
         driver_connection = connection.connection
-        prepare = connection.settings_dict.get("PREPARE_HOT_STATEMENTS", False)
+        prepare = prepare and connection.settings_dict.get("PREPARE_HOT_STATEMENTS", False)
         if prepare and driver_connection.prepare_threshold is None:
             # Django turns psycopg's preparing off (None), and psycopg then ignores `prepare=True` too. A threshold
             # no statement reaches prepares what is asked to be prepared, and nothing else (Django's own cursors
@@ -347,7 +351,7 @@ def insert_new_values(
     document = _ROWS_ENCODER.encode(
         [{column: row[attname] for attname, column in columns} for row in rows]  # KeyError: a field left out
     )
-    with bound_cursor(connection) as cursor:
+    with bound_cursor(connection, prepare=True) as cursor:
         cursor.execute(_insert_sql(model, tuple(returning)), [document])
         return [tuple(row) for row in cursor.fetchall()]
 

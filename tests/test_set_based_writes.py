@@ -11,7 +11,8 @@ from django_tenants.utils import schema_context
 
 from guests.models import Guest, Visit
 from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, PointsAccount
-from maxloyalty.db import insert_default_rows, insert_rows, update_rows
+from maxloyalty.db import insert_default_rows, insert_new_values, insert_rows, update_rows
+from pos.models import Restaurant
 
 
 def _entry(guest: Guest, key: str, points: int) -> LedgerEntry:
@@ -125,40 +126,46 @@ def _prepared_statement_texts() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def test_a_prepared_statement_writes_to_the_schema_of_each_run(alpha, worlds):
-    """One connection, one prepared UPDATE, run in alpha, then beta, then alpha: each run changes its own chain's
-    row (the server parses a prepared statement again when the search_path differs from its last run)."""
-    mine = Guest.objects.create(phone="+79160000107")
-    alpha_account = PointsAccount.objects.create(guest=mine)
-    with schema_context(worlds["beta"].chain.schema_name):
-        theirs = Guest.objects.create(phone="+79160000108")
-        beta_account = PointsAccount.objects.create(guest=theirs, available=3)
-    alpha_account.available = 11
-    update_rows(PointsAccount, [alpha_account], ["available"])
-    assert any('UPDATE "loyalty_pointsaccount"' in text for text in _prepared_statement_texts())
-    with schema_context(worlds["beta"].chain.schema_name):
-        beta_account.available = 22
-        update_rows(PointsAccount, [beta_account], ["available"])
-        assert PointsAccount.objects.get(pk=beta_account.pk).available == 22
-    alpha_account.available = 33
-    update_rows(PointsAccount, [alpha_account], ["available"])
-    assert PointsAccount.objects.get(pk=alpha_account.pk).available == 33
-    with schema_context(worlds["beta"].chain.schema_name):
-        assert PointsAccount.objects.get(pk=beta_account.pk).available == 22
+def _new_restaurant_row(name: str) -> dict[str, object]:
+    return {
+        field.attname: field.get_default() for field in Restaurant._meta.concrete_fields if not field.primary_key
+    } | {"name": name, "created_at": timezone.now(), "updated_at": timezone.now()}
 
 
-def test_hot_statements_are_not_prepared_when_the_setting_is_off(alpha):
-    guest = Guest.objects.create(phone="+79160000109")
+def test_a_prepared_insert_writes_to_the_schema_of_each_run(alpha, worlds):
+    """One connection, one prepared INSERT, run in alpha, then beta, then alpha: each run writes into its own
+    chain's table (the server parses a prepared statement again when the search_path differs from its last run)."""
+    insert_new_values(Restaurant, [_new_restaurant_row("Prepared A1")])
+    assert any('INSERT INTO "pos_restaurant"' in text for text in _prepared_statement_texts())
+    with schema_context(worlds["beta"].chain.schema_name):
+        insert_new_values(Restaurant, [_new_restaurant_row("Prepared B1")])
+    insert_new_values(Restaurant, [_new_restaurant_row("Prepared A2")])
+    assert set(Restaurant.objects.filter(name__startswith="Prepared").values_list("name", flat=True)) == {
+        "Prepared A1",
+        "Prepared A2",
+    }
+    with schema_context(worlds["beta"].chain.schema_name):
+        assert list(Restaurant.objects.filter(name__startswith="Prepared").values_list("name", flat=True)) == [
+            "Prepared B1"
+        ]
+
+
+def test_the_drains_updates_are_not_prepared(alpha):
+    """A prepared statement's generic plan for an UPDATE ... FROM unnest is made once, for arrays of unknown length,
+    and kept while the table grows: the drain's updates are planned on every run."""
+    guest = Guest.objects.create(phone="+79160000107")
     account = PointsAccount.objects.create(guest=guest)
-    account.available = 1
-    update_rows(PointsAccount, [account], ["available"])  # the setting on: prepared
-    before = _prepared_statement_texts()
-    assert any('UPDATE "loyalty_pointsaccount"' in text for text in before)
+    account.available = 5
+    update_rows(PointsAccount, [account], ["available"])
+    assert not any("loyalty_pointsaccount" in text for text in _prepared_statement_texts())
+    assert PointsAccount.objects.get(pk=account.pk).available == 5
+
+
+def test_the_insert_is_not_prepared_when_the_setting_is_off(alpha):
     connection.settings_dict["PREPARE_HOT_STATEMENTS"] = False
     try:
-        account.pending, account.available = 4, 5
-        update_rows(PointsAccount, [account], ["pending", "available"])  # a statement of its own
-        assert _prepared_statement_texts() == before
-        assert PointsAccount.objects.values_list("pending", "available").get(pk=account.pk) == (4, 5)
+        insert_new_values(Restaurant, [_new_restaurant_row("Unprepared")])
+        assert not any('INSERT INTO "pos_restaurant"' in text for text in _prepared_statement_texts())
+        assert Restaurant.objects.filter(name="Unprepared").exists()
     finally:
         connection.settings_dict["PREPARE_HOT_STATEMENTS"] = True

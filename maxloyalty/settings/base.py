@@ -125,9 +125,9 @@ DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off", **DATABASES["default
 # no failed request; it is also one more round trip on every request (a quarter of a POS webhook's time under
 # load). Off (Django's default): a connection the server dropped fails one request and is then replaced.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=False)
-# The POS pipeline's fixed statements (maxloyalty.db.bound_cursor) are prepared once per connection: about a third
-# less database CPU for the webhook's INSERT. Off behind a pooler that cannot keep prepared statements (PgBouncer
-# in transaction mode before 1.21).
+# The POS webhook's acknowledgement INSERT (maxloyalty.db.insert_new_values) is prepared once per connection: about
+# a third less database CPU for it. Off behind a pooler that cannot keep prepared statements (PgBouncer in
+# transaction mode before 1.21).
 DATABASES["default"]["PREPARE_HOT_STATEMENTS"] = env.bool("DATABASE_PREPARE_HOT_STATEMENTS", default=True)
 DATABASE_ROUTERS = ["analytics.routers.AnalyticsReplicaRouter", "django_tenants.routers.TenantSyncRouter"]
 if env("ANALYTICS_DATABASE_URL", default=""):  # a read replica for heavy analytics reads (analytics.routers)
