@@ -106,7 +106,7 @@ class PosCheck:
 
 def load_json_body(body: bytes) -> Any:
     try:
-        data = json.loads(body, parse_float=Decimal)
+        data = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedJson(_("The body is not valid JSON.")) from error
     if b"\\u0000" in body and _holds_nul(data):  # PostgreSQL stores no NUL character, in text or in JSON
@@ -114,6 +114,12 @@ def load_json_body(body: bytes) -> Any:
             fields={"non_field_errors": [_("The check must not contain the NUL character (\\u0000) in any text.")]}
         )
     return data
+
+
+def _refuse_constant(name: str) -> Any:
+    """NaN, Infinity and -Infinity, which Python's json reads but JSON (RFC 8259) does not have, and no database
+    column or JSON document of ours can hold."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def _holds_nul(value: Any) -> bool:

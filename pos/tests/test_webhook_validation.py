@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pos.models import Receipt, RejectedAttempt
@@ -17,6 +19,14 @@ def _refused(response, status):
 
 def test_invalid_json_is_400(webhook):
     error = _refused(webhook.post(b'{"external_id": "X-1", "items": [}'), 400)
+    assert error["code"] == "malformed_json"
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_number_json_does_not_have_is_400_not_a_server_error(webhook, constant):
+    """Python's json reads NaN and ±Infinity; JSON has no such numbers, and the payload column could not hold them."""
+    body = json.dumps(check_payload("X-NAN"))[:-1] + f', "extra": {{"ratio": {constant}}}}}'
+    error = _refused(webhook.post(body.encode()), 400)
     assert error["code"] == "malformed_json"
 
 
