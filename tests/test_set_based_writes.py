@@ -169,3 +169,21 @@ def test_the_insert_is_not_prepared_when_the_setting_is_off(alpha):
         assert Restaurant.objects.filter(name="Unprepared").exists()
     finally:
         connection.settings_dict["PREPARE_HOT_STATEMENTS"] = True
+
+
+def test_the_rows_document_is_what_the_standard_encoder_writes():
+    from maxloyalty.db import _ROWS_ENCODER, rows_document
+
+    rows = [
+        {
+            "amount": Decimal("1.50"),
+            "at": dt.datetime(2026, 12, 2, 22, 6, 8, 967281, tzinfo=dt.UTC),
+            "day": dt.date(2026, 1, 2),
+            "none": None,
+            "text": 'Латте \u2028 "q" \x01',
+            "nested": [{"ratio": 1.5, "flag": True}],
+        }
+    ]
+    assert rows_document(rows) == _ROWS_ENCODER.encode(rows)
+    huge = [{"payload": {"n": 10**30}, "int_keys": {1: "a"}}]  # beyond orjson: the standard encoder writes them
+    assert rows_document(huge) == '[{"payload":{"n":1000000000000000000000000000000},"int_keys":{"1":"a"}}]'
