@@ -286,23 +286,17 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
             delete_redis_keys(tag)  # the served hosts' routing entries
 
     count = len(chains.hosts)
+    measured_by_name = {"routing_trivial_rps": trivial, "routing_guest_lookup_rps": lookup}
     results = [
         entry(
-            "routing_trivial_rps",
-            trivial.all_chains,
+            name,
+            measured.all_chains,
             "req/s",
-            baseline="routing_trivial_rps_1_chain",
-            baseline_value=trivial.one_chain,
+            baseline=f"{name}_1_chain",
+            baseline_value=measured.one_chain,
             scale=scale.name,
-        ),
-        entry(
-            "routing_guest_lookup_rps",
-            lookup.all_chains,
-            "req/s",
-            baseline="routing_guest_lookup_rps_1_chain",
-            baseline_value=lookup.one_chain,
-            scale=scale.name,
-        ),
+        )
+        for name, measured in measured_by_name.items()
     ]
     rows = []
     for label, measured in (("trivial JSON view (routing alone)", trivial), ("guest lookup by phone", lookup)):
