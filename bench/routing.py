@@ -3,8 +3,9 @@
 
 Chains: the first made by tenants.services.create_chain (schema migrated, domain, owner, trial); the others copies of
 its schema (pg_dump of it run under another name: tables, indexes, constraints, sequences and rows; django-tenants'
-clone_schema took 0.4–0.8 s a copy, slower as the catalog grew), each with its own chain, domain and trial. They exist for the run only: a thousand chains kept in the database would make every later
-`migrate_schemas` and every beat fan-out walk them. Leftovers of an interrupted run are dropped first.
+clone_schema took 0.4–0.8 s a copy, slower as the catalog grew), each with its own chain, domain and trial. They
+exist for the run only: a thousand chains kept in the database would make every later `migrate_schemas` and every
+beat fan-out walk them. Leftovers of an interrupted run are dropped first.
 Stack: gunicorn as in bench.webhook (BENCH_GUNICORN_WORKERS × BENCH_GUNICORN_THREADS), 16 senders on loopback.
 Two requests, each measured three times: every request to the first chain's host, then every request to another of
 the N hosts in turn (each process's in-process routing layer then holds N hosts and refreshes each from Redis every
