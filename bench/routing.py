@@ -19,9 +19,7 @@ routing_guest_lookup_rps_1_chain; "flat" is a ratio of at least 0.9 (the host dr
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import re
 import secrets
 import subprocess
 import time
@@ -29,11 +27,20 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bench.http_load import LoadResult, run_load
-from bench.results import OUT, append_results, entry, percentile, print_table, scale_name, setup_django
+from bench.results import (
+    OUT,
+    append_results,
+    entry,
+    percentile,
+    postgres_connection_args,
+    postgres_program,
+    print_table,
+    scale_name,
+    setup_django,
+)
 from pos.process_harness import (
     delete_redis_keys,
     free_port,
@@ -61,45 +68,17 @@ class Scale:
 SCALES = {"small": Scale("small", chains=100, seconds=3), "full": Scale("full", chains=1000, seconds=10)}
 
 
-@dataclass(frozen=True)
-class RoutingChains:
-    first_chain_id: int
-    owner_id: int
-    hosts: list[str]
-
-
 def _slug(number: int) -> str:
     return f"{SLUG_PREFIX}-{number:04d}"
 
 
-def _pg_dump() -> str:
-    """pg_dump of the server's major version (an older one refuses to dump, a newer one may write what the server
-    cannot read): the machine's PostgreSQL packages', or the embedded server's own (pgserver)."""
-    from django.db import connection
-
-    major = connection.pg_version // 10000
-    candidates = [Path(f"/usr/lib/postgresql/{major}/bin/pg_dump")]
-    if importlib.util.find_spec("pgserver") is not None:
-        import pgserver
-
-        candidates.append(Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_dump")
-    for candidate in candidates:
-        if candidate.exists():
-            printed = subprocess.run([str(candidate), "--version"], capture_output=True, text=True, check=True).stdout
-            if re.search(rf"\) {major}\.", printed):
-                return str(candidate)
-    raise RuntimeError(f"no pg_dump of PostgreSQL {major} here: it comes with the PostgreSQL client package")
-
-
 def _schema_script(schema: str) -> str:
     """The schema with its rows as one SQL script (INSERTs, no psql commands), to be run with another name."""
-    from django.conf import settings
+    from django.db import connection
 
-    db = settings.DATABASES["default"]
-    command = [_pg_dump(), "--schema", schema, "--no-owner", "--no-privileges", "--inserts", "--dbname", db["NAME"]]
-    command += ["--host", str(db.get("HOST") or "127.0.0.1"), "--port", str(db.get("PORT") or 5432)]
-    command += ["--username", str(db.get("USER") or "postgres")]
-    env = {**os.environ, "PGPASSWORD": str(db.get("PASSWORD") or "")}
+    connection_options, env = postgres_connection_args()
+    command = [postgres_program("pg_dump", major=connection.pg_version // 10000), *connection_options]
+    command += ["--schema", schema, "--no-owner", "--no-privileges", "--inserts", connection.settings_dict["NAME"]]
     dump = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     return "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))  # \restrict and the like
 
@@ -124,8 +103,8 @@ def _copy_schema(template: str, schemas: list[str]) -> None:
         list(pool.map(copy, (schemas[0::2], schemas[1::2])))
 
 
-def create_routing_chains(count: int) -> RoutingChains:
-    """`count` chains, committed: one created as sign-up creates it, the rest copies of its schema."""
+def create_routing_chains(count: int) -> list[str]:
+    """`count` chains, committed: one created as sign-up creates it, the rest copies of its schema; their hosts."""
     from django.db import connection
     from django_tenants.utils import schema_context
 
@@ -135,7 +114,7 @@ def create_routing_chains(count: int) -> RoutingChains:
     from tenants.services import create_chain
     from tenants.validators import schema_name_for
 
-    first, owner = create_chain(
+    first, _owner = create_chain(
         name="Routing 1",
         slug=_slug(1),
         owner_email=f"owner@{SLUG_PREFIX}.test",
@@ -164,7 +143,7 @@ def create_routing_chains(count: int) -> RoutingChains:
     for chain in copies:
         start_trial(chain=chain)
     _settle()
-    return RoutingChains(first_chain_id=first.pk, owner_id=owner.pk, hosts=[first.host, *(c.host for c in copies)])
+    return [first.host, *(chain.host for chain in copies)]
 
 
 CATALOGS_GROWN_BY_COPIES = (
@@ -214,7 +193,8 @@ def drop_routing_chains() -> None:
 
 
 @contextmanager
-def routing_chains(count: int) -> Iterator[RoutingChains]:
+def routing_chains(count: int) -> Iterator[list[str]]:
+    """The hosts of `count` chains made for the run, dropped after it."""
     from django.core.management import call_command
 
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
@@ -251,7 +231,7 @@ def _measure(port: int, path: str, hosts: list[str], seconds: float) -> Measured
             raise RuntimeError(f"{path} did not answer 200 every time: {result.statuses}, {result.errors} errors")
         return result
 
-    load(hosts, max(2.0, seconds / 2))  # warm: every host routed and every connection's caches filled once
+    load(hosts, max(2.0, seconds / 2))  # warm: every host routed once (connections' caches only in part)
     before = load(hosts[:1], seconds)
     spread = load(hosts, seconds)
     after = load(hosts[:1], seconds)
@@ -271,7 +251,7 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
     workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
     threads = int(os.environ.get("BENCH_GUNICORN_THREADS", "8"))
     began = time.monotonic()
-    with routing_chains(scale.chains) as chains:
+    with routing_chains(scale.chains) as hosts:
         created_in = time.monotonic() - began
         port = free_port()
         tag = f"benchroute{os.getpid()}"
@@ -280,14 +260,17 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
         command = gunicorn_command(port=port, workers=workers, threads=threads)
         try:
             with running(command, env=env, log=OUT / "routing-gunicorn.log"):
-                wait_until_serving(f"http://127.0.0.1:{port}", chains.hosts[0])
-                trivial = _measure(port, "/bench/trivial", chains.hosts, scale.seconds)
-                lookup = _measure(port, f"/bench/guest-lookup?phone={LOOKUP_PHONE}", chains.hosts, scale.seconds)
+                wait_until_serving(f"http://127.0.0.1:{port}", hosts[0])
+                trivial = _measure(port, "/bench/trivial", hosts, scale.seconds)
+                lookup = _measure(port, f"/bench/guest-lookup?phone={LOOKUP_PHONE}", hosts, scale.seconds)
         finally:
             delete_redis_keys(tag)  # the served hosts' routing entries
 
-    count = len(chains.hosts)
-    measured_by_name = {"routing_trivial_rps": trivial, "routing_guest_lookup_rps": lookup}
+    count = len(hosts)
+    measurements = (
+        ("routing_trivial_rps", "trivial JSON view (routing alone)", trivial),
+        ("routing_guest_lookup_rps", "guest lookup by phone", lookup),
+    )
     results = [
         entry(
             name,
@@ -297,19 +280,18 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
             baseline_value=measured.one_chain,
             scale=scale.name,
         )
-        for name, measured in measured_by_name.items()
+        for name, _label, measured in measurements
     ]
-    rows = []
-    for label, measured in (("trivial JSON view (routing alone)", trivial), ("guest lookup by phone", lookup)):
-        rows.append(
-            (
-                label,
-                f"{measured.one_chain:,.0f} req/s",
-                f"{measured.all_chains:,.0f} req/s",
-                f"{measured.one_chain_p99:.1f} / {measured.all_chains_p99:.1f} ms",
-                f"{measured.ratio:.2f}",
-            )
+    rows = [
+        (
+            label,
+            f"{measured.one_chain:,.0f} req/s",
+            f"{measured.all_chains:,.0f} req/s",
+            f"{measured.one_chain_p99:.1f} / {measured.all_chains_p99:.1f} ms",
+            f"{measured.ratio:.2f}",
         )
+        for _name, label, measured in measurements
+    ]
     print_table(
         f"Routing ({scale.name}: {count:,} chains, made in {created_in:.0f} s; {scale.seconds:.0f} s per phase, "
         f"{CONCURRENCY} senders, gunicorn {workers} gthread workers × {threads} threads); target ratio ≥ {FLAT_RATIO}",

@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import shutil
 import subprocess
 import tempfile
 import time
@@ -30,10 +29,19 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from bench.results import OUT, append_results, entry, percentile, print_table, scale_name, setup_django
+from bench.results import (
+    OUT,
+    append_results,
+    entry,
+    percentile,
+    postgres_connection_args,
+    postgres_program,
+    print_table,
+    scale_name,
+    setup_django,
+)
 from pos.process_harness import (
     WebhookChain,
     celery_worker_command,
@@ -67,16 +75,6 @@ class Scale:
 SCALES = {"small": Scale("small", seconds=5, guests=200), "full": Scale("full", seconds=20, guests=2000)}
 
 
-def _pgbench() -> str:
-    found = shutil.which("pgbench")
-    if found:
-        return found
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))
-    if not candidates:
-        raise RuntimeError("pgbench is missing: it comes with the PostgreSQL server package")
-    return str(candidates[-1])
-
-
 ACCRUAL_SQL = """\\set guest random({first_guest}, {last_guest})
 BEGIN;
 INSERT INTO "{schema}".loyalty_ledgerentry (kind, points, guest_id, reason, created_at, available_at, is_pending,
@@ -97,9 +95,9 @@ def pgbench_accrual_tps(*, schema: str, seconds: float) -> float:
     db = settings.DATABASES["default"]
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(ACCRUAL_SQL.format(schema=schema, first_guest=first_guest, last_guest=last_guest))
-    env = {**os.environ, "PGPASSWORD": str(db.get("PASSWORD") or "")}
+    connection_options, env = postgres_connection_args()
     command = [
-        _pgbench(),
+        postgres_program("pgbench"),
         "--no-vacuum",
         "--client",
         str(CONCURRENCY),
@@ -109,12 +107,7 @@ def pgbench_accrual_tps(*, schema: str, seconds: float) -> float:
         str(int(seconds)),
         "--file",
         script.name,
-        "--host",
-        str(db.get("HOST") or "127.0.0.1"),
-        "--port",
-        str(db.get("PORT") or 5432),
-        "--username",
-        str(db.get("USER") or "postgres"),
+        *connection_options,
         str(db["NAME"]),
     ]
     try:
