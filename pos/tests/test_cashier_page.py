@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -10,8 +11,8 @@ from audit.models import AuditEntry
 from guests.models import Guest
 from guests.services import create_guest
 from loyalty.models import AppliedCheck, LedgerEntry, PointsAccount
-from loyalty.services import update_program_settings
-from tests.fixtures import signed_in_client
+from loyalty.services import create_level, update_program_settings
+from tests.fixtures import client_on, signed_in_client
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -183,3 +184,32 @@ def test_guest_of_another_chain_is_not_found(till, beta):
     assert response.status_code == 404
     assert "Guest not found" in response.content.decode()
     assert till.get("/cashier/find/", {"q": "+79167778899"}, **HTMX).content.decode().count("Beta guest") == 0
+
+
+def test_the_guest_card_shows_level_available_and_pending_points(till, guest):
+    create_level(actor=None, name="Silver", threshold_amount=Decimal(0), earn_rate_percent=Decimal(10))
+    key = _key(till.get(f"/cashier/guests/{guest.id}/", **HTMX).content.decode())
+    till.post(
+        f"/cashier/guests/{guest.id}/apply/", {"amount": "1000", "points_to_spend": "0", "operation_key": key}, **HTMX
+    )
+    update_program_settings(actor=None, changes={"activation_delay_hours": 24})
+    key = _key(till.get(f"/cashier/guests/{guest.id}/", **HTMX).content.decode())
+    till.post(
+        f"/cashier/guests/{guest.id}/apply/", {"amount": "500", "points_to_spend": "0", "operation_key": key}, **HTMX
+    )
+    html = till.get("/cashier/find/", {"q": guest.phone}, **HTMX).content.decode()
+    assert re.search(r'data-testid="available">100<', html)
+    assert re.search(r'data-testid="pending">50<', html)
+    assert "Silver" in html
+
+
+def test_the_till_is_in_russian_by_default_and_in_english_once_chosen(alpha, guest):
+    client = client_on(alpha.host, language=None)
+    client.force_login(alpha.user("cashier"), backend="django.contrib.auth.backends.ModelBackend")
+    russian = client.get("/cashier/find/", {"q": guest.phone}, **HTMX).content.decode()
+    assert "Доступно" in russian
+    assert "Available" not in russian
+    assert client.post("/i18n/setlang/", {"language": "en", "next": "/cashier/"}).status_code == 302
+    english = client.get("/cashier/find/", {"q": guest.phone}, **HTMX).content.decode()
+    assert "Available" in english
+    assert "Доступно" not in english
