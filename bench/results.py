@@ -58,14 +58,16 @@ def postgres_program(name: str, *, major: int | None = None) -> str:
 
 
 def postgres_connection_args() -> tuple[list[str], dict[str, str]]:
-    """The default database's host, port and user as a PostgreSQL program's options, and its environment (the
-    password); the database's name goes last on the command line."""
-    from django.conf import settings
+    """The default database's host (a socket directory for the embedded server, which the URL names in its
+    options), port and user as a PostgreSQL program's options, and its environment (the password); the database's
+    name goes last on the command line."""
+    from django.db import connection
 
-    db = settings.DATABASES["default"]
-    options = ["--host", str(db.get("HOST") or "127.0.0.1"), "--port", str(db.get("PORT") or 5432)]
-    options += ["--username", str(db.get("USER") or "postgres")]
-    return options, {**os.environ, "PGPASSWORD": str(db.get("PASSWORD") or "")}
+    params = connection.get_connection_params()  # what psycopg connects with: HOST and PORT merged with OPTIONS
+    options = ["--host", str(params.get("host") or "127.0.0.1"), "--username", str(params.get("user") or "postgres")]
+    if params.get("port"):
+        options += ["--port", str(params["port"])]
+    return options, {**os.environ, "PGPASSWORD": str(params.get("password") or "")}
 
 
 def percentile(samples: Sequence[float], share: float) -> float:
