@@ -7,10 +7,10 @@ clone_schema took 0.4–0.8 s a copy, slower as the catalog grew), each with its
 exist for the run only: a thousand chains kept in the database would make every later `migrate_schemas` and every
 beat fan-out walk them. Leftovers of an interrupted run are dropped first.
 Stack: gunicorn as in bench.webhook (BENCH_GUNICORN_WORKERS × BENCH_GUNICORN_THREADS), 16 senders on loopback.
-Two requests, each measured three times: every request to the first chain's host, then every request to another of
-the N hosts in turn (each process's in-process routing layer then holds N hosts and refreshes each from Redis every
-TENANT_ROUTING_LOCAL_TTL seconds; PostgreSQL's connections switch schema nearly every request and keep N schemas'
-tables in their caches), then one chain again; the one-chain figure is the mean of the runs on either side:
+Two requests, each in phases that alternate between every request to the first chain's host and every request to
+another of the N hosts in turn (each process's in-process routing layer then holds N hosts and refreshes each from
+Redis every TENANT_ROUTING_LOCAL_TTL seconds; PostgreSQL's connections switch schema nearly every request and keep N
+schemas' tables in their caches); each side's figure is the median of its phases:
 - the trivial JSON view: routing alone;
 - a guest lookup by phone (guests.selectors.lookup_guest): routing plus one query in the chain's own tables.
 Results: routing_trivial_rps against routing_trivial_rps_1_chain and routing_guest_lookup_rps against
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import statistics
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -65,7 +66,8 @@ class Scale:
     seconds: float
 
 
-SCALES = {"small": Scale("small", chains=100, seconds=3), "full": Scale("full", chains=1000, seconds=10)}
+SCALES = {"small": Scale("small", chains=100, seconds=2), "full": Scale("full", chains=1000, seconds=6)}
+ROUNDS = 3  # phases of all chains, between four of one chain
 
 
 def _slug(number: int) -> str:
@@ -225,6 +227,10 @@ class Measured:
 
 
 def _measure(port: int, path: str, hosts: list[str], seconds: float) -> Measured:
+    """Phases of one chain and of all N in turn, alternated (1, N, 1, N, 1, N, 1); each side's figure is the median
+    of its phases: a phase draws anew how the senders' keep-alive connections fall on the gunicorn processes, which
+    moves a single phase by up to a third."""
+
     def load(targets: list[str], length: float) -> LoadResult:
         result = run_load(port=port, make_request=_requests(path, targets), concurrency=CONCURRENCY, seconds=length)
         if result.errors or set(result.statuses) != {200}:
@@ -232,14 +238,17 @@ def _measure(port: int, path: str, hosts: list[str], seconds: float) -> Measured
         return result
 
     load(hosts, max(2.0, seconds / 2))  # warm: every host routed once (connections' caches only in part)
-    before = load(hosts[:1], seconds)
-    spread = load(hosts, seconds)
-    after = load(hosts[:1], seconds)
+    one: list[LoadResult] = []
+    spread: list[LoadResult] = []
+    for _ in range(ROUNDS):
+        one.append(load(hosts[:1], seconds))
+        spread.append(load(hosts, seconds))
+    one.append(load(hosts[:1], seconds))
     return Measured(
-        one_chain=(before.per_second + after.per_second) / 2,
-        all_chains=spread.per_second,
-        one_chain_p99=percentile(before.latencies_ms + after.latencies_ms, 0.99),
-        all_chains_p99=percentile(spread.latencies_ms, 0.99),
+        one_chain=statistics.median(result.per_second for result in one),
+        all_chains=statistics.median(result.per_second for result in spread),
+        one_chain_p99=percentile([ms for result in one for ms in result.latencies_ms], 0.99),
+        all_chains_p99=percentile([ms for result in spread for ms in result.latencies_ms], 0.99),
     )
 
 
@@ -293,8 +302,8 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
         for _name, label, measured in measurements
     ]
     print_table(
-        f"Routing ({scale.name}: {count:,} chains, made in {created_in:.0f} s; {scale.seconds:.0f} s per phase, "
-        f"{CONCURRENCY} senders, gunicorn {workers} gthread workers × {threads} threads); target ratio ≥ {FLAT_RATIO}",
+        f"Routing ({scale.name}: {count:,} chains, made in {created_in:.0f} s; medians of {ROUNDS + 1} and {ROUNDS} "
+        f"alternating phases of {scale.seconds:.0f} s, {CONCURRENCY} senders, gunicorn {workers} gthread workers × {threads} threads); target ratio ≥ {FLAT_RATIO}",
         rows,
         header=("request", "1 chain", f"{count:,} chains in turn", "p99 1 / all", "ratio"),
     )
