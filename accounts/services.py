@@ -30,8 +30,12 @@ class EmailTakenWithOtherPassword(Conflict):
     code, message = "email_taken", _("This email is already registered; enter that account's password to use it.")
 
 
-def obtain_user(*, email: str, password: str, full_name: str = "") -> User:
-    """The existing user with this email (the password must match), or a new one with a strong password."""
+def obtain_user(*, email: str, password: str, client_address: str, full_name: str = "") -> User:
+    """The existing user with this email (the password must match), or a new one with a strong password.
+
+    client_address is the address of the browser that typed the password (maxloyalty.client_ip.client_ip);
+    proving an existing account's password from it counts towards that address's sign-in limits.
+    """
     email = User.objects.normalize_email(email).strip().lower()
     existing = User.objects.filter(email=email).first()
     if existing is not None:

@@ -49,6 +49,7 @@ def create_chain(
     owner_email: str,
     owner_password: str,
     owner_name: str = "",
+    client_address: str = "",
     time_zone: str = settings.DEFAULT_CHAIN_TIME_ZONE,
     currency: str = "RUB",
     default_language: str = "ru",
@@ -79,6 +80,7 @@ def create_chain(
             owner_email=owner_email,
             owner_password=owner_password,
             owner_name=owner_name,
+            client_address=client_address,
             time_zone=time_zone,
             currency=currency,
             default_language=default_language,
@@ -97,12 +99,13 @@ def _create_chain_atomically(
     owner_email: str,
     owner_password: str,
     owner_name: str,
+    client_address: str,
     time_zone: str,
     currency: str,
     default_language: str,
     status: str,
 ) -> tuple[Chain, User]:
-    owner = obtain_user(email=owner_email, password=owner_password, full_name=owner_name)
+    owner = obtain_user(email=owner_email, password=owner_password, client_address=client_address, full_name=owner_name)
     chain = Chain(
         schema_name=schema_name_for(slug),
         slug=slug,

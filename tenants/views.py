@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from accounts.views.auth import handoff_url
+from maxloyalty.client_ip import client_ip
 from maxloyalty.errors import api_error_response, domain_errors_into, is_api_request
 from tenants.forms import ChainSignupForm
 from tenants.services import create_chain
@@ -28,6 +29,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 owner_email=data["email"],
                 owner_password=data["password"],
                 owner_name=data["owner_name"],
+                client_address=client_ip(request),
                 time_zone=data["time_zone"],
                 currency=data["currency"],
                 default_language=data["default_language"],
