@@ -210,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every minute per chain: POS receipts left pending or due for a retry, and POS polls whose time has come.
     "pos-tick": {"task": "tenants.tasks.run_in_every_chain", "schedule": 60.0, "args": ["pos.tasks.pos_chain_tick"]},
+    # Platform level, hourly: unconfirmed sign-ups past their link's lifetime are deleted (their addresses freed).
+    "signups-purge": {"task": "tenants.tasks.purge_expired_signups", "schedule": crontab(minute=40)},
     # Billing (platform level): ended trials and grace periods, reminders, period ends; YooKassa renewals.
     "billing-advance": {"task": "billing.tasks.advance_subscriptions", "schedule": crontab(minute=5)},
     "billing-renewals": {"task": "billing.tasks.charge_yookassa_renewals", "schedule": crontab(minute=20)},
@@ -254,6 +256,15 @@ AUTH_PASSWORD_VALIDATORS = [
 # Repeated failed logins lock the account (and the client address) for a while.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCK_MINUTES = env.int("LOGIN_LOCK_MINUTES", default=15)
+# Sign-up: the emailed confirmation link's lifetime (the chain's address stays reserved meanwhile); sign-ups per
+# client address and per email per hour; open (unconfirmed) sign-ups per address; seconds between two mails.
+SIGNUP_CONFIRMATION_HOURS = env.int("SIGNUP_CONFIRMATION_HOURS", default=48)
+SIGNUP_LIMIT_PER_ADDRESS = env.int("SIGNUP_LIMIT_PER_ADDRESS", default=10)
+SIGNUP_LIMIT_PER_EMAIL = env.int("SIGNUP_LIMIT_PER_EMAIL", default=3)
+SIGNUP_OPEN_PER_ADDRESS = env.int("SIGNUP_OPEN_PER_ADDRESS", default=5)
+CONFIRMATION_RESEND_SECONDS = env.int("CONFIRMATION_RESEND_SECONDS", default=60)
+# Staff invitations: days the emailed link stays valid.
+STAFF_INVITATION_DAYS = env.int("STAFF_INVITATION_DAYS", default=7)
 # How many reverse proxies in front of us append to X-Forwarded-For; 0 = trust none of it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
