@@ -77,3 +77,46 @@ class Domain(DomainMixin):
 def site_url(host: str) -> str:
     port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
     return f"{settings.SITE_SCHEME}://{host}{port}"
+
+
+class PendingSignup(models.Model):
+    """A sign-up waiting for its owner to confirm the email address: no schema, no user, no membership yet.
+
+    Until it expires (or is confirmed) it reserves the chain's address. Only a hash of the emailed token is kept.
+    """
+
+    email = models.EmailField(_("email"))
+    owner_name = models.CharField(_("owner's name"), max_length=200, blank=True)
+    # The chosen password's hash when the email had no account at sign-up; empty for an existing account.
+    password_hash = models.CharField(_("password hash"), max_length=128, blank=True)
+    name = models.CharField(_("chain name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=40)
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    default_language = models.CharField(_("default language"), max_length=5, choices=settings.LANGUAGES)
+    client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    failed_attempts = models.PositiveSmallIntegerField(_("failed confirmation attempts"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_sent_at = models.DateTimeField(_("last sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    chain = models.ForeignKey(Chain, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("pending sign-up")
+        verbose_name_plural = _("pending sign-ups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(confirmed_at__isnull=True),
+                name="tenants_pendingsignup_one_per_slug",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["expires_at"], name="tenants_pendingsignup_exp_idx"),
+            models.Index(fields=["client_address"], name="tenants_pendingsignup_addr_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slug} ({self.email})"
