@@ -256,6 +256,15 @@ AUTH_PASSWORD_VALIDATORS = [
 # Repeated failed logins lock the account (and the client address) for a while.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCK_MINUTES = env.int("LOGIN_LOCK_MINUTES", default=15)
+# The rules are numbered in accounts/sign_in.py: per account+address+host (LOGIN_FAILURE_LIMIT), per address over
+# all accounts, per account on one host over all addresses (spared where the account signed in before).
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=LOGIN_FAILURE_LIMIT * 4)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=LOGIN_FAILURE_LIMIT * 4)
+LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=30)
+# Password-reset emails, silently not sent beyond these (the page answers the same).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=5)
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env.int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)
+PASSWORD_RESET_WINDOW_MINUTES = env.int("PASSWORD_RESET_WINDOW_MINUTES", default=60)
 # Sign-up: the emailed confirmation link's lifetime (the chain's address stays reserved meanwhile); sign-ups per
 # client address and per email per hour; open (unconfirmed) sign-ups per address; seconds between two mails.
 SIGNUP_CONFIRMATION_HOURS = env.int("SIGNUP_CONFIRMATION_HOURS", default=48)
