@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from analytics.metrics import Period
+from maxloyalty.spreadsheets import append_xlsx_row, write_csv_rows
 
 
 @dataclass(frozen=True)
@@ -155,28 +155,12 @@ def table_by_slug(data: dict[str, Any], slug: str) -> Table | None:
     return next((table for table in report_tables(data) if table.slug == slug), None)
 
 
-def _csv_cell(value: Any) -> Any:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def tables_as_csv(tables: Iterable[Table], period: Period) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Period"), period.start.isoformat(), period.end.isoformat()])
+    rows: list[Iterable[Any]] = [[_("Period"), period.start.isoformat(), period.end.isoformat()]]
     for table in tables:
-        writer.writerow([])
-        writer.writerow([table.title])
-        writer.writerow(table.header)
-        writer.writerows([_csv_cell(value) for value in row] for row in table.rows)
+        rows += [[], [table.title], table.header, *table.rows]
+    write_csv_rows(out, rows)
     return out.getvalue()
 
 
@@ -187,23 +171,19 @@ def tables_as_xlsx(tables: Iterable[Table], period: Period) -> bytes:
     book.remove(book.active)  # type: ignore[arg-type]
     for table in tables:
         sheet = book.create_sheet(title=table.title[:31].replace("/", "-"))
-        sheet.append([_("Period"), period.start, period.end])
-        sheet.append(table.header)
+        append_xlsx_row(sheet, [_("Period"), period.start, period.end])
+        append_xlsx_row(sheet, table.header)
         for row in table.rows:
-            sheet.append(
-                [value if isinstance(value, (int, float)) or value is None else _xlsx_value(value) for value in row]
-            )
+            append_xlsx_row(sheet, [_xlsx_value(value) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
 def _xlsx_value(value: Any) -> Any:
+    """Numbers, decimals, dates and empty cells as themselves; anything else as its text."""
     from decimal import Decimal
 
-    if isinstance(value, Decimal):
+    if value is None or isinstance(value, (int, float, Decimal)) or hasattr(value, "isoformat"):
         return value
-    if hasattr(value, "isoformat"):
-        return value
-    text = str(value)
-    return "'" + text if text[:1] == "=" else text
+    return str(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.core.paginator import Paginator
@@ -13,6 +12,7 @@ from django.utils import timezone
 from accounts.access import permission_required_page
 from accounts.roles import Permission
 from audit.filters import AuditEntryFilter
+from maxloyalty.spreadsheets import csv_lines
 
 CSV_HEADER = [
     "time",
@@ -38,20 +38,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/list.html", {"filter": entries, "page": page, "query": query.urlencode()})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @permission_required_page(Permission.VIEW_AUDIT)
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     entries = AuditEntryFilter(request.GET or None, chain_id=request.tenant.id).qs  # type: ignore[attr-defined]
-    writer = csv.writer(_Echo())
 
-    def rows() -> Iterator[str]:
-        yield writer.writerow(CSV_HEADER)
+    def rows() -> Iterator[list[object]]:
+        yield CSV_HEADER
         for entry in entries.iterator(chunk_size=2000):
-            yield writer.writerow(
+            yield (
                 [
                     timezone.localtime(entry.created_at).isoformat(),
                     entry.actor_label,
@@ -67,6 +61,6 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
                 ]
             )
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_lines(rows()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     return response

@@ -1,4 +1,5 @@
-"""Guests as CSV rows for the streaming export: same columns as the import, contacts masked per role."""
+"""Guests as CSV rows for the streaming export: same columns as the import, contacts masked per role, every cell
+through maxloyalty.spreadsheets (never run as a formula)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from guests.masking import mask_contact
 from guests.models import ConsentChannel, Guest
 from guests.selectors import loyalty_figures
+from maxloyalty.spreadsheets import safe_row
 
 if TYPE_CHECKING:
     import datetime
@@ -42,12 +44,6 @@ COLUMNS = (
     "last_visit_at",
     "created_at",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_text(value: str) -> str:
-    """Free text that a spreadsheet would run as a formula is prefixed with ' (CSV injection)."""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
 def _local(moment: datetime.datetime | None) -> str:
@@ -60,26 +56,28 @@ def export_rows(*, access: ChainAccess | None, guests: QuerySet[Guest], chunk_si
     for guest in guests.iterator(chunk_size=chunk_size):
         loyalty = loyalty_figures(guest) or {}
         level = loyalty.get("level") or {}
-        yield [
-            str(guest.pk),
-            mask_contact(guest.phone, kind="phone", access=access),
-            _safe_text(guest.first_name),
-            _safe_text(guest.last_name),
-            _safe_text(mask_contact(guest.email, kind="email", access=access)),
-            guest.birthday.isoformat() if guest.birthday else "",
-            guest.gender,
-            guest.language,
-            _safe_text(";".join(guest.tags)),
-            guest.card_number or "",
-            _safe_text(guest.note),
-            *("yes" if guest.has_consent(channel) else "no" for channel in ConsentChannel.values),
-            guest.status,
-            guest.source,
-            str(guest.home_restaurant_id or ""),
-            "" if loyalty.get("available") is None else str(loyalty["available"]),
-            "" if loyalty.get("pending") is None else str(loyalty["pending"]),
-            str(level.get("name", "")),
-            _local(guest.first_visit_at),
-            _local(guest.last_visit_at),
-            _local(guest.created_at),
-        ]
+        yield safe_row(
+            [
+                str(guest.pk),
+                mask_contact(guest.phone, kind="phone", access=access),
+                guest.first_name,
+                guest.last_name,
+                mask_contact(guest.email, kind="email", access=access),
+                guest.birthday.isoformat() if guest.birthday else "",
+                guest.gender,
+                guest.language,
+                ";".join(guest.tags),
+                guest.card_number or "",
+                guest.note,
+                *("yes" if guest.has_consent(channel) else "no" for channel in ConsentChannel.values),
+                guest.status,
+                guest.source,
+                str(guest.home_restaurant_id or ""),
+                "" if loyalty.get("available") is None else str(loyalty["available"]),
+                "" if loyalty.get("pending") is None else str(loyalty["pending"]),
+                str(level.get("name", "")),
+                _local(guest.first_visit_at),
+                _local(guest.last_visit_at),
+                _local(guest.created_at),
+            ]
+        )
