@@ -8,6 +8,11 @@ a thread waiting for PostgreSQL releases the GIL to the others.
 """
 
 import os
+from typing import Any
+
+from gunicorn import glogging
+
+from maxloyalty.log_redaction import SecretRedactingFilter
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
@@ -15,3 +20,17 @@ workers = int(os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 2)))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 backlog = 2048
 keepalive = 5  # seconds a POS's (or the proxy's) idle connection stays open for its next request
+
+
+class RedactingLogger(glogging.Logger):
+    """gunicorn's own loggers (errors, and the access log with every request line and query string) pass each
+    record through the same secret redaction as Django's log handlers (maxloyalty.log_redaction)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(existing, SecretRedactingFilter) for existing in log.filters):
+                log.addFilter(SecretRedactingFilter())
+
+
+logger_class = RedactingLogger

@@ -421,7 +421,11 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "maxloyalty.request_context.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "maxloyalty.request_context.RequestContextFilter"},
+        # Secrets (bot tokens, query tokens, Authorization values, JWTs, hand-off tokens) never reach a log line.
+        "redact_secrets": {"()": "maxloyalty.log_redaction.SecretRedactingFilter"},
+    },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)-7s [%(request_id)s %(chain)s] %(name)s: %(message)s"},
         "json": {
@@ -434,12 +438,18 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_context"],
+            "filters": ["request_context", "redact_secrets"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers (a console copy when DEBUG, mail to ADMINS, which is unset) would write records
+        # without the redaction: every record goes to the root's handlers instead.
+        "django": {"handlers": [], "propagate": True},
         "django.db.backends": {"level": "WARNING"},
-        "django.server": {"level": "INFO"},
+        "django.server": {"level": "INFO", "propagate": True},
+        # httpx writes every request URL at INFO, and a Bot API URL holds the bot's token.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
