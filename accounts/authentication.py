@@ -11,6 +11,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.access import access_for, remember_access, resolve_access
 from accounts.tokens import CHAIN_CLAIM
+from maxloyalty.authorization import bearer_token
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -27,6 +28,11 @@ class NotAMember(exceptions.AuthenticationFailed):
 
 
 class ChainJWTAuthentication(JWTAuthentication):
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        """The token of `Authorization: Bearer <token>` as maxloyalty.authorization reads it (the plan gate too)."""
+        token = bearer_token(header)
+        return token.encode("ascii") if token else None
+
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         result = super().authenticate(request)
         if result is None:

@@ -16,6 +16,7 @@ from billing.errors import ChainReadOnly
 from billing.limits import Limit, refusal_for
 from billing.models import READ_ONLY_STATES
 from billing.selectors import billing_snapshot
+from maxloyalty.authorization import bearer_token
 from maxloyalty.errors import error_body, is_api_request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -44,7 +45,8 @@ class BillingMiddleware:
         if tenant is None or connection.schema_name == "public":
             return self.get_response(request)
         path = request.path
-        is_bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+        # The same reading of the header as the API's authentication: a token it accepts is always gated.
+        is_bearer = bearer_token(request.headers.get("Authorization")) is not None
         needs_api_check = is_bearer and path.startswith("/api/v1/") and not path.startswith(API_ACCESS_EXEMPT_PREFIXES)
         needs_state_check = request.method not in SAFE_METHODS and not path.startswith(ALWAYS_WRITABLE_PREFIXES)
         if path.startswith("/api/v1/auth/"):

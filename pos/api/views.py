@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from accounts.access import ChainAccess, access_for
 from accounts.roles import Permission
 from maxloyalty.api import StandardPagination, validated
+from maxloyalty.authorization import bearer_token
 from maxloyalty.errors import DomainError, ValidationFailed
 from pos import selectors, services
 from pos.adapters.base import PosResponseInvalid, adapter_class
@@ -128,7 +129,7 @@ class TokenInboundApi(InboundApi):
     kind = ""
 
     def token(self, request: Request) -> str | None:
-        return request.headers.get("Authorization")
+        return bearer_token(request.headers.get("Authorization"), bare_allowed=True)
 
     def post(self, request: Request, connection_id: int) -> Response:
         body = request.body
@@ -176,7 +177,8 @@ class RkeeperNotificationReceiveApi(TokenInboundApi):
 
     def token(self, request: Request) -> str | None:
         # The cash server's notify driver is configured with a URL only, so the token may ride in the query.
-        return request.headers.get("Authorization") or request.query_params.get("token")
+        header = request.headers.get("Authorization")
+        return bearer_token(header, bare_allowed=True) if header else request.query_params.get("token")
 
 
 # --- restaurants -----------------------------------------------------------------------------------
