@@ -1,4 +1,4 @@
-"""Sign-in form: email + password, with the lock after repeated failures and the chain membership check."""
+"""Sign-in form (through the one sign-in door, accounts.sign_in), password reset request, staff form."""
 
 from __future__ import annotations
 
@@ -6,27 +6,16 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django import forms
-from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from accounts import login_throttle
 from accounts.access import resolve_access
 from accounts.models import Role
 from accounts.roles import RESTAURANT_SCOPED_ROLES
+from accounts.sign_in import InvalidCredentials, SignInLocked, may_request_password_reset, prove_password
 from maxloyalty.client_ip import client_ip
 from pos.models import Restaurant
-
-
-def lock_message(seconds: int) -> str:
-    minutes = max(1, (seconds + 59) // 60)
-    return ngettext(
-        "Too many failed attempts. Sign-in is locked for %(minutes)s minute.",
-        "Too many failed attempts. Sign-in is locked for %(minutes)s minutes.",
-        minutes,
-    ) % {"minutes": minutes}
 
 
 class SignInForm(forms.Form):
@@ -47,24 +36,19 @@ class SignInForm(forms.Form):
         email, password = cleaned.get("email"), cleaned.get("password")
         if not email or not password:
             return cleaned
-        ip = client_ip(self.request)
-        if seconds := login_throttle.seconds_locked(email=email, ip=ip):
-            raise forms.ValidationError(lock_message(seconds), code="locked")
-        user = authenticate(self.request, username=email.lower(), password=password)
         tenant = getattr(self.request, "tenant", None)
-        if (
-            user is not None
-            and tenant is not None
-            and tenant.schema_name != "public"
-            and resolve_access(user, tenant.id) is None
-        ):
-            user = None  # a valid password for someone with no role in this chain is still a refusal
-        if user is None:
-            if seconds := login_throttle.register_failure(email=email, ip=ip):
-                raise forms.ValidationError(lock_message(seconds), code="locked")
-            raise forms.ValidationError(_("Wrong email or password, or no access to this chain."), code="invalid_login")
-        login_throttle.clear_failures(email=email)
-        self.user_cache = user
+        on_chain = tenant is not None and tenant.schema_name != "public"
+        try:
+            self.user_cache = prove_password(
+                email=email,
+                password=password,
+                client_address=client_ip(self.request),
+                chain=tenant if on_chain else None,
+            )
+        except SignInLocked as error:
+            raise forms.ValidationError(str(error.message), code="locked") from error
+        except InvalidCredentials as error:
+            raise forms.ValidationError(str(error.message), code="invalid_login") from error
         return cleaned
 
 
@@ -74,6 +58,12 @@ class ChainPasswordResetForm(PasswordResetForm):
     def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         self.request = request
         super().__init__(*args, **kwargs)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Beyond the per-address and per-account limits no email goes out; the page answers the same."""
+        address = client_ip(self.request) if self.request is not None else ""
+        if may_request_password_reset(email=self.cleaned_data["email"], client_address=address):
+            super().save(*args, **kwargs)
 
     def get_users(self, email: str) -> Iterator[Any]:
         tenant = getattr(self.request, "tenant", None)

@@ -19,6 +19,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.access import assigned_restaurant_ids
 from accounts.models import Membership, Role, User
 from accounts.roles import ASSIGNABLE_ROLES, RESTAURANT_PERMISSION, RESTAURANT_SCOPED_ROLES
+from accounts.sign_in import InvalidCredentials, prove_password
 from audit.services import changes_between, record_audit
 from billing.limits import Limit, require_allowed
 from maxloyalty.errors import Conflict, PermissionDeniedError, ValidationFailed
@@ -26,22 +27,19 @@ from pos.models import Restaurant
 from tenants.models import Chain
 
 
-class EmailTakenWithOtherPassword(Conflict):
-    code, message = "email_taken", _("This email is already registered; enter that account's password to use it.")
-
-
 def obtain_user(*, email: str, password: str, client_address: str, full_name: str = "") -> User:
     """The existing user with this email (the password must match), or a new one with a strong password.
 
-    client_address is the address of the browser that typed the password (maxloyalty.client_ip.client_ip);
-    proving an existing account's password from it counts towards that address's sign-in limits.
+    client_address is the address of the browser that typed the password (maxloyalty.client_ip.client_ip): an
+    existing account's password is proved through the one sign-in door (accounts.sign_in.prove_password) on the
+    platform host, with its locks and its answer (InvalidCredentials, SignInLocked), never by a bare check here.
     """
     email = User.objects.normalize_email(email).strip().lower()
-    existing = User.objects.filter(email=email).first()
-    if existing is not None:
-        if not existing.check_password(password):
-            raise EmailTakenWithOtherPassword(fields={"email": [str(EmailTakenWithOtherPassword.message)]})
-        return existing
+    if User.objects.filter(email=email).exists():
+        try:
+            return prove_password(email=email, password=password, client_address=client_address)
+        except InvalidCredentials as error:
+            raise InvalidCredentials(fields={"password": [str(InvalidCredentials.message)]}) from error
     candidate = User(email=email, full_name=full_name)
     try:
         validate_password(password, user=candidate)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -17,9 +16,9 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import login_throttle
 from accounts.access import access_for, resolve_access
 from accounts.models import User
+from accounts.sign_in import prove_password
 from accounts.tokens import CHAIN_CLAIM, refresh_token_for
 from maxloyalty.api import validated
 from maxloyalty.client_ip import client_ip
@@ -27,14 +26,6 @@ from maxloyalty.errors import DomainError
 from pos.models import Restaurant
 
 REFRESH_HEADER = "X-Refresh-Token"
-
-
-class InvalidCredentials(DomainError):
-    code, status, message = "invalid_credentials", 401, _("Wrong email or password, or no access to this chain.")
-
-
-class LoginLocked(DomainError):
-    code, status, message = "login_locked", 429, _("Too many failed attempts. Sign-in is temporarily locked.")
 
 
 class RefreshTokenMissing(DomainError):
@@ -99,15 +90,9 @@ class AuthLoginApi(APIView):
     def post(self, request: Request) -> Response:
         chain = _chain_of_host(request)
         data = validated(self.Input, request.data)
-        ip = client_ip(request)
-        if seconds := login_throttle.seconds_locked(email=data["email"], ip=ip):
-            raise LoginLocked(retry_after_seconds=seconds)
-        user = authenticate(request._request, username=data["email"].lower(), password=data["password"])
-        if user is None or resolve_access(user, chain.id) is None:
-            if seconds := login_throttle.register_failure(email=data["email"], ip=ip):
-                raise LoginLocked(retry_after_seconds=seconds)
-            raise InvalidCredentials
-        login_throttle.clear_failures(email=data["email"])
+        user = prove_password(
+            email=data["email"], password=data["password"], client_address=client_ip(request), chain=chain
+        )
         refresh = refresh_token_for(user, chain.id)
         User.objects.filter(pk=user.pk).update(last_login=refresh.current_time)
         response = Response({"access": str(refresh.access_token), "refresh": str(refresh), "token_type": "Bearer"})

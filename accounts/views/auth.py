@@ -23,7 +23,9 @@ from accounts.access import access_for, forget_access, home_path_for
 from accounts.forms import ChainPasswordResetForm, SignInForm
 from accounts.models import User
 from accounts.selectors import chains_of
+from accounts.sign_in import password_was_reset
 from audit.services import record_audit
+from maxloyalty.client_ip import client_ip
 from tenants.models import Chain
 
 HANDOFF_SALT = "accounts.handoff"
@@ -110,6 +112,18 @@ class PasswordResetRequest(auth_views.PasswordResetView):
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    """The emailed link proves the account's address: a new password here also lifts the account's sign-in locks."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        password_was_reset(user=form.user, client_address=client_ip(self.request))
+        return response
 
 
 class PasswordChange(auth_views.PasswordChangeView):
