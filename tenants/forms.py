@@ -34,3 +34,12 @@ class ChainProfileForm(forms.Form):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
     default_language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+
+
+class SignupConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("The password you gave when signing up (or your existing account's password)."),
+    )

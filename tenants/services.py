@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
@@ -17,7 +18,7 @@ from accounts.services import grant_membership, obtain_user
 from audit.services import changes_between, record_audit
 from billing.services import start_trial
 from maxloyalty.errors import Conflict, ValidationFailed
-from tenants.models import Chain, ChainStatus, Domain
+from tenants.models import Chain, ChainStatus, Domain, PendingSignup
 from tenants.validators import schema_name_for, validate_chain_slug
 
 logger = logging.getLogger(__name__)
@@ -37,9 +38,30 @@ def chain_slug_errors(slug: str) -> list[str]:
         Chain.objects.filter(slug=slug).exists()
         or Chain.objects.filter(schema_name=schema_name_for(slug)).exists()
         or Domain.objects.filter(domain=host).exists()
+        or PendingSignup.objects.filter(slug=slug, confirmed_at__isnull=True, expires_at__gt=timezone.now()).exists()
     ):
         return [str(_("This address is already taken."))]
     return []
+
+
+def chain_field_errors(
+    *, name: str, slug: str, owner_email: str, time_zone: str, default_language: str
+) -> dict[str, list[str]]:
+    """What is wrong with a new chain's details (the sign-up form and create_chain check the same), by field."""
+    fields: dict[str, list[str]] = {}
+    if not name.strip():
+        fields["name"] = [str(_("Enter the chain's name."))]
+    if slug_errors := chain_slug_errors(slug):
+        fields["slug"] = slug_errors
+    try:
+        validate_email(owner_email)
+    except ValidationError:
+        fields["email"] = [str(_("Enter a valid email address."))]
+    if time_zone not in zoneinfo.available_timezones():
+        fields["time_zone"] = [str(_("Unknown time zone."))]
+    if default_language not in {code for code, _label in settings.LANGUAGES}:
+        fields["default_language"] = [str(_("Unsupported language."))]
+    return fields
 
 
 def create_chain(
@@ -55,21 +77,15 @@ def create_chain(
     default_language: str = "ru",
     status: str = ChainStatus.TRIAL,
 ) -> tuple[Chain, User]:
-    """Create the chain, its schema (migrated), its domain and its owner. Any failure leaves nothing behind."""
+    """Create the chain, its schema (migrated), its domain and its owner. Any failure leaves nothing behind.
+
+    The sign-up page reaches this only through a confirmed sign-up (tenants.signup); the command, the demo and
+    the test fixtures call it directly.
+    """
     slug = slug.strip().lower()
-    fields: dict[str, list[str]] = {}
-    if not name.strip():
-        fields["name"] = [str(_("Enter the chain's name."))]
-    if slug_errors := chain_slug_errors(slug):
-        fields["slug"] = slug_errors
-    try:
-        validate_email(owner_email)
-    except ValidationError:
-        fields["email"] = [str(_("Enter a valid email address."))]
-    if time_zone not in zoneinfo.available_timezones():
-        fields["time_zone"] = [str(_("Unknown time zone."))]
-    if default_language not in {code for code, _label in settings.LANGUAGES}:
-        fields["default_language"] = [str(_("Unsupported language."))]
+    fields = chain_field_errors(
+        name=name, slug=slug, owner_email=owner_email, time_zone=time_zone, default_language=default_language
+    )
     if fields:
         raise ValidationFailed(fields=fields)
 

@@ -1,10 +1,11 @@
-"""The one fan-out for scheduled work: beat calls run_in_every_chain, which sends a task into each chain's schema."""
+"""Scheduled work: run_in_every_chain sends a task into each chain's schema; platform-level jobs run as they are."""
 
 from __future__ import annotations
 
 from celery import current_app, shared_task
 from django_tenants.utils import schema_context
 
+from tenants import signup
 from tenants.selectors import served_chains
 
 
@@ -18,3 +19,9 @@ def run_in_every_chain(task_name: str, **kwargs: object) -> int:
             task.apply_async(kwargs=kwargs)
         sent += 1
     return sent
+
+
+@shared_task
+def purge_expired_signups() -> int:
+    """Hourly (platform level): unconfirmed sign-ups past their link's lifetime are deleted, freeing addresses."""
+    return signup.purge_expired_signups()

@@ -1,4 +1,6 @@
-"""A chain is created from the sign-up form or the command in one step; bad input creates nothing."""
+"""A chain is created from a confirmed sign-up or the command in one step; bad input creates nothing."""
+
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -22,12 +24,25 @@ GOOD = {
 }
 
 
-def _signup(platform_host, **changes):
-    return client_on(platform_host).post("/signup/", {**GOOD, **changes})
+@pytest.fixture
+def signup(platform_host, mailoutbox, django_capture_on_commit_callbacks):
+    """Sign up, then confirm from the emailed link with the same password: the answer of the last step."""
+
+    def sign_up(**changes):
+        data = {**GOOD, **changes}
+        browser = client_on(platform_host)
+        with django_capture_on_commit_callbacks(execute=True):  # the mail leaves after commit
+            response = browser.post("/signup/", data)
+        if response.status_code != 302:
+            return response
+        link = re.search(r"https?://\S+(/signup/confirm/\S+/)", mailoutbox[-1].body).group(1)
+        return browser.post(link, {"password": data["password"]})
+
+    return sign_up
 
 
-def test_signup_creates_chain_schema_domain_and_owner(db, platform_host):
-    response = _signup(platform_host)
+def test_confirmed_signup_creates_chain_schema_domain_and_owner(db, signup):
+    response = signup()
     chain = Chain.objects.get(slug="pelmeni-bros")
     assert response.status_code == 302
     assert response["Location"].startswith("http://pelmeni-bros.ml.test:8000/accounts/handoff/?token=")
@@ -36,13 +51,14 @@ def test_signup_creates_chain_schema_domain_and_owner(db, platform_host):
     assert chain.status == "trial"
     assert Domain.objects.filter(domain="pelmeni-bros.ml.test", tenant=chain, is_primary=True).exists()
     owner = User.objects.get(email="ivan@pelmeni.test")
+    assert owner.email_confirmed_at is not None
     assert Membership.objects.get(user=owner, chain=chain).role == Role.OWNER
     with schema_context(chain.schema_name):
         assert AuditEntry.objects.filter(action="chain.created", actor=owner).exists()
 
 
-def test_signup_handoff_signs_the_owner_in_on_the_new_host(db, platform_host):
-    location = _signup(platform_host)["Location"]
+def test_confirmed_signup_hands_the_owner_off_signed_in_on_the_new_host(db, signup):
+    location = signup()["Location"]
     path = location.split("pelmeni-bros.ml.test:8000", 1)[1]
     client = client_on("pelmeni-bros.ml.test")
     assert client.get(path)["Location"] == "/dashboard/"
@@ -63,9 +79,9 @@ def test_signup_handoff_signs_the_owner_in_on_the_new_host(db, platform_host):
         ({"email": "not-an-email"}, "email", "valid email"),
     ],
 )
-def test_signup_bad_input_shows_field_error_and_creates_nothing(worlds, db, platform_host, changes, field, fragment):
+def test_signup_bad_input_shows_field_error_and_creates_nothing(worlds, db, signup, changes, field, fragment):
     chains_before, users_before = Chain.objects.count(), User.objects.count()
-    response = _signup(platform_host, **changes)
+    response = signup(**changes)
     assert response.status_code == 422
     errors = " ".join(str(error) for error in response.context["form"].errors.get(field, []))
     assert fragment in errors.lower()
@@ -74,10 +90,10 @@ def test_signup_bad_input_shows_field_error_and_creates_nothing(worlds, db, plat
     assert response.context["form"]["name"].value() == GOOD["name"]  # what the user typed is kept
 
 
-def test_failed_schema_creation_leaves_no_chain_and_no_user(db, platform_host):
+def test_failed_schema_creation_leaves_no_chain_and_no_user(db, signup):
     with connection.cursor() as cursor:
         cursor.execute("CREATE SCHEMA pelmeni_bros")  # something already occupies the schema name
-    response = _signup(platform_host)
+    response = signup()
     assert response.status_code == 422
     assert "could not be created" in response.content.decode()
     assert not Chain.objects.filter(slug="pelmeni-bros").exists()
@@ -85,11 +101,11 @@ def test_failed_schema_creation_leaves_no_chain_and_no_user(db, platform_host):
     assert not User.objects.filter(email="ivan@pelmeni.test").exists()
 
 
-def test_existing_user_joins_new_chain_only_with_own_password(worlds, db, platform_host):
-    wrong = _signup(platform_host, email="owner@alpha.test", password="another-Passw0rd-1")
+def test_existing_user_joins_new_chain_only_with_own_password(worlds, db, signup):
+    wrong = signup(email="owner@alpha.test", password="another-Passw0rd-1")
     assert wrong.status_code == 422
     assert not Chain.objects.filter(slug="pelmeni-bros").exists()
-    right = _signup(platform_host, email="owner@alpha.test", password=PASSWORD)
+    right = signup(email="owner@alpha.test", password=PASSWORD)
     assert right.status_code == 302
     owner = User.objects.get(email="owner@alpha.test")
     assert owner.memberships.count() == 2
