@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint bench bench-stages install install-dev browser migrate demo messages clean
+.PHONY: run stop-db test lint bench bench-stages install install-dev browser migrate demo messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,15 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime-installed
 install-dev: $(VENV)/.dev-installed
 
-## make run: virtualenv, dependencies, database (embedded unless DATABASE_URL), migrations, demo data, server on :8000
+## make run: virtualenv, dependencies, database (embedded unless DATABASE_URL), migrations, demo data, server on
+## :$(PORT) (default 8000) through gunicorn with auto-reload, a Celery worker with beat (maxloyalty/devserver.py)
 run: install
-	$(BIN)/python manage.py migrate_schemas --noinput -v 0
-	$(BIN)/python manage.py seed_demo
 	$(BIN)/python -m maxloyalty.devserver
+
+## Stops the embedded PostgreSQL under .data/pg (make run stops it itself when it started it).
+stop-db: install
+	$(BIN)/python -c "from pathlib import Path; from maxloyalty.embedded_postgres import stop_embedded_server; \
+	stop_embedded_server(Path('.data/pg').resolve())"
 
 migrate: install
 	$(BIN)/python manage.py migrate_schemas --noinput

@@ -1,45 +1,117 @@
-"""`make run`'s last step: a Celery worker (when Redis answers) beside Django's development server on :8000."""
+"""`make run` after the install: database, migrations, demo data, then the site through gunicorn (gthread,
+auto-reload) beside a Celery worker with beat.
+
+The web server is the production one with a bounded pool: WEB_CONCURRENCY processes × GUNICORN_THREADS threads,
+each thread holding at most one database connection, so a burst of POS checks cannot open connections without
+limit (Django's development server starts a thread, and so a connection, per concurrent request). With
+DATABASE_URL unset the embedded PostgreSQL is started here once and its URL handed to every child process.
+Ctrl-C stops the children, and the embedded PostgreSQL too when this run started it.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
+from maxloyalty.embedded_postgres import (
+    CONNECTIONS_NEEDED,
+    EmbeddedServer,
+    start_embedded_server,
+    stop_embedded_server,
+)
 from maxloyalty.redis_probe import redis_is_reachable
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEV_WEB_PROCESSES = "2"
+DEV_WEB_THREADS = "4"
+
+
+def _worker_command() -> list[str]:
+    schedule = os.path.join(".data", "celerybeat-schedule")
+    celery = [sys.executable, "-m", "celery", "-A", "maxloyalty"]
+    return [*celery, "worker", "--beat", "--loglevel", "WARNING", "--concurrency", "2", "--schedule", schedule]
+
+
+def _web_command(port: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "python:maxloyalty.gunicorn_config",
+        "--reload",
+        "--bind",
+        f"0.0.0.0:{port}",
+        "--workers",
+        os.environ.get("WEB_CONCURRENCY", DEV_WEB_PROCESSES),
+        "--threads",
+        os.environ.get("GUNICORN_THREADS", DEV_WEB_THREADS),
+        "--access-logfile",
+        "-",
+        "maxloyalty.wsgi:application",
+    ]
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maxloyalty.settings.dev")
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    worker = None
-    if redis_is_reachable(redis_url):
-        worker = subprocess.Popen(  # noqa: S603  fixed argv, no user input
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "maxloyalty",
-                "worker",
-                "--beat",
-                "--loglevel",
-                "WARNING",
-                "--concurrency",
-                "2",
-                "--schedule",
-                os.path.join(".data", "celerybeat-schedule"),
-            ],
-        )
     port = os.environ.get("PORT", "8000")
+    os.environ.setdefault("SITE_PORT", port)  # links the site builds and prints point where it is served
+    embedded = None
+    if not os.environ.get("DATABASE_URL"):
+        embedded = start_embedded_server(BASE_DIR / ".data" / "pg")
+        os.environ["DATABASE_URL"] = embedded.url
+        if embedded.max_connections < CONNECTIONS_NEEDED:
+            print(
+                f"The embedded PostgreSQL allows {embedded.max_connections} connections; {CONNECTIONS_NEEDED} are "
+                "needed. Raise max_connections in .data/pg/postgresql.conf and restart it.",
+                file=sys.stderr,
+            )
+    processes: list[subprocess.Popen[bytes]] = []
     try:
-        subprocess.call([sys.executable, "manage.py", "runserver", f"0.0.0.0:{port}"])  # noqa: S603
+        for step in (["migrate_schemas", "--noinput", "-v", "0"], ["seed_demo"]):
+            subprocess.run([sys.executable, "manage.py", *step], check=True)  # noqa: S603  fixed argv
+        redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+        if redis_is_reachable(redis_url):
+            processes.append(subprocess.Popen(_worker_command()))  # noqa: S603  fixed argv, no user input
+        web = subprocess.Popen(_web_command(port))  # noqa: S603  fixed argv, no user input
+        processes.append(web)
+        print(f"Serving on http://localhost:{port}/ (Ctrl-C stops it).", file=sys.stderr)
+        web.wait()
     except KeyboardInterrupt:
         pass
+    except subprocess.CalledProcessError as error:
+        print(f"make run stopped: {' '.join(error.cmd[1:])} failed.", file=sys.stderr)
     finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=10)
+        _stop(processes)
+        _stop_database(embedded)
+
+
+def _stop_database(embedded: EmbeddedServer | None) -> None:
+    if embedded is None:
+        return
+    if embedded.started_here:
+        stop_embedded_server(embedded.data_dir)
+        print("Stopped the embedded PostgreSQL.", file=sys.stderr)
+    else:
+        print(
+            f"The embedded PostgreSQL under {embedded.data_dir} was running before this run and keeps running; "
+            "stop it with: make stop-db",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":
