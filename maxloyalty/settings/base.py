@@ -370,6 +370,17 @@ POS_DEFAULT_POLL_MINUTES = env.int("POS_DEFAULT_POLL_MINUTES", default=60)
 # Seconds a POS connection's signing material is kept inside one process (the webhook's hot path).
 POS_CONNECTION_LOCAL_TTL = env.int("POS_CONNECTION_LOCAL_TTL", default=10)
 POS_HTTP_TIMEOUT_SECONDS = env.float("POS_HTTP_TIMEOUT_SECONDS", default=20.0)
+# Calls to chain-configured addresses (maxloyalty.outbound): networks allowed besides public addresses (CIDR list;
+# development and tests allow loopback), the answer's size cap and how many redirects are followed.
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=20 * 1024 * 1024)
+OUTBOUND_MAX_REDIRECTS = env.int("OUTBOUND_MAX_REDIRECTS", default=3)
+# Request bodies of the API and the webhook intake (maxloyalty.api): larger is 413, deeper JSON nesting is 400.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
+# Refused unauthenticated POS calls (bad signature or token, unknown connection) one address may make per minute
+# before its calls are answered 429 without being looked at (pos.inbound).
+POS_REJECTIONS_PER_ADDRESS_PER_MINUTE = env.int("POS_REJECTIONS_PER_ADDRESS_PER_MINUTE", default=120)
 # Receipt drains one chain may run side by side when a backlog builds up (match the Celery worker concurrency).
 POS_DRAIN_PARALLELISM = env.int("POS_DRAIN_PARALLELISM", default=2)
 # Seconds a process keeps the loyalty program and promos after reading them from Redis (a change made by an admin

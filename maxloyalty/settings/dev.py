@@ -12,3 +12,5 @@ DEMO_DATA_ALLOWED = True
 INTERNAL_IPS = ["127.0.0.1"]
 LOG_FORMAT = env("LOG_FORMAT", default="text")
 WHITENOISE_AUTOREFRESH = True
+# The fake POS servers (tests) and a local POS (development) listen on loopback: allowed explicitly.
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])

@@ -36,3 +36,5 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 0
 # Tests change the program and read roll-up marks in one process: nothing kept in process memory.
 LOYALTY_PROGRAM_LOCAL_TTL = 0
 ANALYTICS_MARK_LOCAL_TTL = 0
+# The fake POS servers (tests) and a local POS (development) listen on loopback: allowed explicitly.
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import httpx
 from django.conf import settings
 
+from maxloyalty import outbound
 from pos.check_format import PosCheck
 from pos.models import PosConnection
 
@@ -44,6 +45,10 @@ class PosUnavailable(PosError):
 
 class PosAuthFailed(PosUnavailable):
     """The POS refused our credentials even after a fresh token."""
+
+
+class PosAddressRefused(PosError):
+    """The configured address is not a public one (maxloyalty.outbound); retrying would not help."""
 
 
 class PosResponseInvalid(PosError):
@@ -82,7 +87,7 @@ class PosAdapter(ABC):
         self.credentials = credentials
         self.currency = currency
         self.base_url = (pos_connection.api_base_url or self.default_base_url).rstrip("/")
-        self.client = client or httpx.Client(timeout=settings.POS_HTTP_TIMEOUT_SECONDS)
+        self.client = client or outbound.outbound_client(timeout=settings.POS_HTTP_TIMEOUT_SECONDS)
         self.now = clock or timezone.now
 
     @abstractmethod
@@ -96,22 +101,29 @@ class PosAdapter(ABC):
     def notification_refs(cls, body: bytes) -> list[str]: ...
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One HTTP call; transport errors, 429 and 5xx become PosUnavailable (the task retries with backoff)."""
+        """One HTTP call through the outbound guard (maxloyalty.outbound); transport errors, 429 and 5xx become
+        PosUnavailable (the task retries with backoff), a refused address PosAddressRefused. The messages are
+        stored as the connection's last error: they name the POS type and what happened, never an address."""
         started = time.monotonic()
         try:
-            response = self.client.request(method, url, **kwargs)
+            response = outbound.send(self.client, method, url, **kwargs)
         except httpx.TimeoutException as error:
-            raise PosUnavailable(
-                f"{self.kind}: timeout after {time.monotonic() - started:.1f}s calling {url}"
-            ) from error
-        except httpx.TransportError as error:
-            raise PosUnavailable(f"{self.kind}: network error calling {url}: {type(error).__name__}") from error
+            raise PosUnavailable(f"{self.kind}: no answer within {time.monotonic() - started:.0f}s") from error
+        except outbound.AddressNotAllowed as error:
+            logger.warning("%s: outbound call refused: %s", self.kind, error.detail)
+            raise PosAddressRefused(f"{self.kind}: {error.public_message}") from error
+        except outbound.OutboundError as error:
+            logger.warning("%s: outbound call failed: %s", self.kind, error.detail)
+            raise PosUnavailable(f"{self.kind}: {error.public_message}") from error
+        except httpx.HTTPError as error:
+            logger.warning("%s: outbound call failed: %s", self.kind, type(error).__name__)
+            raise PosUnavailable(f"{self.kind}: {outbound.ServerUnreachable.public_message}") from error
         if response.status_code == 429:
             raise PosUnavailable(
-                f"{self.kind}: rate limited (429) by {url}", retry_after=retry_after_seconds(response.headers)
+                f"{self.kind}: rate limited (429) by the POS server", retry_after=retry_after_seconds(response.headers)
             )
         if response.status_code >= 500:
-            raise PosUnavailable(f"{self.kind}: server error {response.status_code} from {url}")
+            raise PosUnavailable(f"{self.kind}: server error {response.status_code} from the POS server")
         return response
 
 
