@@ -35,7 +35,7 @@ SHARED_APPS = [
     "billing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
-    "django.contrib.sessions",
+    "qsessions",  # django.contrib.sessions with the user, address and browser of each session (public schema)
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
@@ -76,13 +76,14 @@ MIDDLEWARE = [
     "tenants.routing.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.ClientSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.ChainMembershipMiddleware",
     "maxloyalty.locale.ChainLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionIdleTimeoutMiddleware",
     "billing.middleware.BillingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -171,7 +172,7 @@ CACHES = {
     # Platform-wide entries (host → chain routing, login lock counters): not per chain.
     "platform": _cache("platform", tenant_aware=False),
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "qsessions.backends.cached_db"
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
@@ -279,6 +280,14 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A session unused this many minutes is signed out (accounts.user_sessions.idle_minutes): by the role in the chain
+# served; on the platform host, platform staff (the admin) and everyone else (the chain chooser).
+SESSION_IDLE_MINUTES_CASHIER = env.int("SESSION_IDLE_MINUTES_CASHIER", default=12 * 60)  # a till stays on for a shift
+SESSION_IDLE_MINUTES_MANAGER = env.int("SESSION_IDLE_MINUTES_MANAGER", default=60)
+SESSION_IDLE_MINUTES_ADMIN = env.int("SESSION_IDLE_MINUTES_ADMIN", default=30)
+SESSION_IDLE_MINUTES_OWNER = env.int("SESSION_IDLE_MINUTES_OWNER", default=30)
+SESSION_IDLE_MINUTES_PLATFORM = env.int("SESSION_IDLE_MINUTES_PLATFORM", default=30)
+SESSION_IDLE_MINUTES_PLATFORM_STAFF = env.int("SESSION_IDLE_MINUTES_PLATFORM_STAFF", default=15)
 CSRF_COOKIE_SAMESITE = "Lax"
 
 # --- REST API ------------------------------------------------------------------------------
