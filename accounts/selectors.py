@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts.models import Membership, User
+from accounts.models import Membership, StaffInvitation, User
 from tenants.models import Chain, ChainStatus
 
 
@@ -23,3 +23,9 @@ def staff_of_chain(*, chain_id: int) -> list[Membership]:
     role_order = {role: index for index, role in enumerate(["owner", "admin", "manager", "cashier"])}
     memberships = list(Membership.objects.filter(chain_id=chain_id).select_related("user"))
     return sorted(memberships, key=lambda item: (not item.is_active, role_order.get(item.role, 9), item.user.email))
+
+
+def open_invitations_of_chain(*, chain_id: int) -> list[StaffInvitation]:
+    """Invitations neither accepted nor withdrawn (expired ones included, to be resent or withdrawn), newest first."""
+    invitations = StaffInvitation.objects.filter(chain_id=chain_id, accepted_at__isnull=True, revoked_at__isnull=True)
+    return list(invitations.select_related("invited_by").order_by("-created_at", "-id"))

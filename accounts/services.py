@@ -1,18 +1,12 @@
-"""Writes on users and memberships: adding staff to a chain, their role and restaurants, deactivation."""
+"""Writes on users and memberships: roles and restaurants, deactivation (invitations: accounts.invitations)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -21,10 +15,8 @@ from accounts.models import Membership, Role, User
 from accounts.roles import ASSIGNABLE_ROLES, RESTAURANT_PERMISSION, RESTAURANT_SCOPED_ROLES
 from accounts.sign_in import InvalidCredentials, prove_password
 from audit.services import changes_between, record_audit
-from billing.limits import Limit, require_allowed
 from maxloyalty.errors import Conflict, PermissionDeniedError, ValidationFailed
 from pos.models import Restaurant
-from tenants.models import Chain
 
 
 def obtain_user(*, email: str, password: str, client_address: str, full_name: str = "") -> User:
@@ -104,35 +96,6 @@ def _active_owners(chain_id: int) -> int:
 
 
 @transaction.atomic
-def invite_staff(
-    *,
-    chain: Chain,
-    email: str,
-    full_name: str,
-    role: str,
-    restaurants: Iterable[Restaurant],
-    actor: User,
-    actor_role: str,
-) -> Membership:
-    """Add a person to the chain's staff. A new person gets an email with a link to set their password."""
-    require_allowed(chain, Limit.STAFF)
-    _check_assignable(actor_role=actor_role, role=role)
-    email = User.objects.normalize_email(email).strip().lower()
-    user = User.objects.filter(email=email).first()
-    is_new_user = user is None
-    if user is None:
-        user = User.objects.create_user(email, None, full_name=full_name)  # unusable password until they set one
-    existing = Membership.objects.filter(user=user, chain=chain).first()
-    if existing is not None and existing.is_active:
-        raise AlreadyStaff(fields={"email": [str(AlreadyStaff.message)]})
-    if existing is not None:
-        _check_assignable(actor_role=actor_role, role=role, current_role=existing.role)
-    membership = grant_membership(user=user, chain_id=chain.id, role=role, restaurants=restaurants, actor=actor)
-    transaction.on_commit(lambda: send_staff_invitation(user=user, chain=chain, set_password=is_new_user))
-    return membership
-
-
-@transaction.atomic
 def change_staff(
     *, membership: Membership, role: str, restaurants: Iterable[Restaurant], actor: User, actor_role: str
 ) -> Membership:
@@ -170,16 +133,3 @@ def set_staff_active(*, membership: Membership, is_active: bool, actor: User, ac
             changes={"is_active": [not is_active, is_active]},
         )
     return locked
-
-
-def send_staff_invitation(*, user: User, chain: Chain, set_password: bool) -> None:
-    """Email the invitation; a new person's email carries a one-time link to choose a password."""
-    context = {"chain": chain, "user": user, "set_password_url": ""}
-    if set_password:
-        token = default_token_generator.make_token(user)
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        context["set_password_url"] = f"{chain.base_url}/accounts/password/reset/{uid}/{token}/"
-    with translation.override(chain.default_language):
-        subject = render_to_string("accounts/email/staff_invitation_subject.txt", context).strip()
-        body = render_to_string("accounts/email/staff_invitation.txt", context)
-    send_mail(subject, body, None, [user.email])

@@ -1,39 +1,54 @@
-"""Owners and admins invite staff, change roles and restaurants, and remove access; every change is audited."""
+"""Owners and admins invite staff (who accept by email), change roles and restaurants, and remove access; audited."""
 
 import re
 
 import pytest
 
 from accounts.access import resolve_access
-from accounts.models import Membership, User
+from accounts.models import Membership, StaffInvitation, User
 from audit.models import AuditEntry
-from tests.fixtures import client_on, signed_in_client
+from tests.fixtures import PASSWORD, client_on, signed_in_client
 
 
-def test_owner_invites_a_new_cashier_who_sets_a_password_from_the_email(
+def _invite(alpha, capture, **data):
+    with capture(execute=True):  # the mail leaves after commit
+        return signed_in_client(alpha, "owner").post("/staff/invite/", data)
+
+
+def _link(mail) -> str:
+    return re.search(r"http://\S+(/staff/invitation/\S+/)", mail.body).group(1)
+
+
+def test_owner_invites_a_new_cashier_who_accepts_by_choosing_a_password(
     alpha, mailoutbox, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = signed_in_client(alpha, "owner").post(
-            "/staff/invite/",
-            {
-                "email": "New.Cashier@alpha.test",
-                "full_name": "Nina",
-                "role": "cashier",
-                "restaurants": [alpha.restaurants[1].id],
-            },
-        )
+    response = _invite(
+        alpha,
+        django_capture_on_commit_callbacks,
+        email="New.Cashier@alpha.test",
+        full_name="Nina",
+        role="cashier",
+        restaurants=[alpha.restaurants[1].id],
+    )
     assert response.status_code == 302
+    assert not User.objects.filter(email="new.cashier@alpha.test").exists()  # nothing until accepted
+    invitation = StaffInvitation.objects.get(chain=alpha.chain, email="new.cashier@alpha.test")
+    assert AuditEntry.objects.filter(action="staff.invited", object_id=str(invitation.pk)).exists()
+    assert len(mailoutbox) == 1
+    browser = client_on(alpha.host)
+    link = _link(mailoutbox[0])
+    assert "Choose a password" in browser.get(link).content.decode()
+    accepted = browser.post(
+        link, {"full_name": "Nina", "password": "first-Passw0rd-55", "password_again": "first-Passw0rd-55"}
+    )
+    assert accepted["Location"] == "/cashier/"  # signed in on the chain's host
     user = User.objects.get(email="new.cashier@alpha.test")
+    assert user.full_name == "Nina"
+    assert user.email_confirmed_at is not None
     access = resolve_access(user, alpha.chain.id)
     assert access.role == "cashier"
     assert access.restaurant_ids == {alpha.restaurants[1].id}
-    assert AuditEntry.objects.filter(action="staff.granted", object_id=str(user.pk)).exists()
-    assert len(mailoutbox) == 1
-    link = re.search(r"http://\S+/accounts/password/reset/\S+/", mailoutbox[0].body).group(0)
-    browser = client_on(alpha.host)
-    form_url = browser.get(link.split(":8000", 1)[1], follow=True).redirect_chain[-1][0]
-    browser.post(form_url, {"new_password1": "first-Passw0rd-55", "new_password2": "first-Passw0rd-55"})
+    assert AuditEntry.objects.filter(action="staff.granted", object_id=str(user.pk), actor=alpha.user("owner")).exists()
     assert (
         client_on(alpha.host).post("/accounts/login/", {"email": user.email, "password": "first-Passw0rd-55"})[
             "Location"
@@ -42,20 +57,64 @@ def test_owner_invites_a_new_cashier_who_sets_a_password_from_the_email(
     )
 
 
-def test_inviting_an_existing_user_of_another_chain_just_grants_access(
+def test_an_existing_user_of_another_chain_accepts_with_their_own_password(
     alpha, mailoutbox, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        signed_in_client(alpha, "owner").post("/staff/invite/", {"email": "admin@beta.test", "role": "admin"})
-    assert resolve_access(User.objects.get(email="admin@beta.test"), alpha.chain.id).role == "admin"
+    _invite(alpha, django_capture_on_commit_callbacks, email="admin@beta.test", role="admin")
+    invitee = User.objects.get(email="admin@beta.test")
+    assert resolve_access(invitee, alpha.chain.id) is None  # not before accepting
     assert len(mailoutbox) == 1
     assert "/accounts/password/reset/" not in mailoutbox[0].body
+    browser = client_on(alpha.host)
+    assert "enter its password" in browser.get(_link(mailoutbox[0])).content.decode()
+    assert browser.post(_link(mailoutbox[0]), {"password": PASSWORD})["Location"] == "/dashboard/"
+    assert resolve_access(invitee, alpha.chain.id).role == "admin"
+
+
+def test_staff_page_lists_open_invitations_with_resend_and_withdraw(
+    alpha, mailoutbox, django_capture_on_commit_callbacks
+):
+    _invite(alpha, django_capture_on_commit_callbacks, email="later@alpha.test", role="admin")
+    invitation = StaffInvitation.objects.get(email="later@alpha.test")
+    page = signed_in_client(alpha, "owner").get("/staff/").content.decode()
+    assert "later@alpha.test" in page
+    assert f"/staff/invitations/{invitation.id}/revoke/" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in_client(alpha, "owner").post(f"/staff/invitations/{invitation.id}/resend/")
+    assert len(mailoutbox) == 2
+    assert _link(mailoutbox[0]) != _link(mailoutbox[1])
+    assert client_on(alpha.host).get(_link(mailoutbox[0])).status_code == 404  # the older link stopped working
+    assert client_on(alpha.host).get(_link(mailoutbox[1])).status_code == 200
+    assert AuditEntry.objects.filter(action="staff.invitation_resent", actor=alpha.user("owner")).exists()
+    signed_in_client(alpha, "owner").post(f"/staff/invitations/{invitation.id}/revoke/")
+    assert AuditEntry.objects.filter(action="staff.invitation_revoked", actor=alpha.user("owner")).exists()
+    assert "later@alpha.test" not in signed_in_client(alpha, "owner").get("/staff/").content.decode()
+
+
+def test_a_deactivated_member_is_reinvited_and_regains_access_only_by_accepting(
+    alpha, mailoutbox, django_capture_on_commit_callbacks
+):
+    membership = Membership.objects.get(user=alpha.user("cashier"), chain=alpha.chain)
+    signed_in_client(alpha, "owner").post(f"/staff/{membership.id}/active/", {"active": "0"})
+    _invite(
+        alpha,
+        django_capture_on_commit_callbacks,
+        email="cashier@alpha.test",
+        role="manager",
+        restaurants=[alpha.restaurants[0].id],
+    )
+    assert not Membership.objects.get(pk=membership.pk).is_active
+    client_on(alpha.host).post(_link(mailoutbox[-1]), {"password": PASSWORD})
+    restored = Membership.objects.get(pk=membership.pk)
+    assert restored.is_active
+    assert restored.role == "manager"
 
 
 def test_admin_cannot_create_owners_or_admins(alpha):
     response = signed_in_client(alpha, "admin").post("/staff/invite/", {"email": "x@alpha.test", "role": "owner"})
     assert response.status_code == 422
     assert not User.objects.filter(email="x@alpha.test").exists()
+    assert not StaffInvitation.objects.filter(email="x@alpha.test").exists()
 
 
 def test_manager_and_cashier_need_a_restaurant(alpha):
