@@ -14,6 +14,7 @@ SAFE = {
     "ALLOWED_HOSTS": "maxloyalty.example,.maxloyalty.example",
     "PLATFORM_DOMAIN": "maxloyalty.example",
     "FIELD_ENCRYPTION_KEYS": "bXF4bG95YWx0eS10ZXN0LWtleS0wMDAwMDAwMDAwMDA=",
+    "DEPLOYMENT_NAME": "maxloyalty-production",
 }
 
 
@@ -47,6 +48,7 @@ def test_safe_configuration_starts():
     ("overrides", "named"),
     [
         ({"SECRET_KEY": None}, "SECRET_KEY"),
+        ({"DEPLOYMENT_NAME": None}, "DEPLOYMENT_NAME"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"DEBUG": "true"}, "DEBUG"),
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS"),

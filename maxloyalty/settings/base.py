@@ -11,6 +11,7 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from maxloyalty.deployment import deployment_name_for
 from maxloyalty.redis_probe import redis_is_reachable
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -147,6 +148,12 @@ if not REDIS_AVAILABLE and REDIS_FALLBACK_ALLOWED and os.environ.get("RUN_MAIN")
     )
 
 
+# Names this deployment's keys in a shared Redis and its Celery queue, so two deployments on one Redis (two checkouts,
+# staging beside production) never read each other's cache entries or take each other's tasks. Derived from the
+# database by default (the same database is the same deployment); production names it (prod.py requires it).
+DEPLOYMENT_NAME = env("DEPLOYMENT_NAME", default="") or deployment_name_for(DATABASES["default"])
+
+
 def _cache(location_suffix: str, tenant_aware: bool) -> dict[str, object]:
     if not REDIS_AVAILABLE and REDIS_FALLBACK_ALLOWED:
         config: dict[str, object] = {
@@ -157,7 +164,7 @@ def _cache(location_suffix: str, tenant_aware: bool) -> dict[str, object]:
         config = {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"ml-{location_suffix}",
+            "KEY_PREFIX": f"{DEPLOYMENT_NAME}:ml-{location_suffix}",
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient", "SOCKET_CONNECT_TIMEOUT": 2},
         }
     if tenant_aware:
@@ -175,6 +182,7 @@ CACHES = {
 SESSION_ENGINE = "qsessions.backends.cached_db"
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default=f"{DEPLOYMENT_NAME}-tasks")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_AVAILABLE and REDIS_FALLBACK_ALLOWED)
 CELERY_TASK_EAGER_PROPAGATES = True

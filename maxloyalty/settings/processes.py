@@ -19,7 +19,6 @@ _PROCESS_PREFIX = env("PROCESS_CACHE_PREFIX", default="processes")
 for _cache in CACHES.values():
     _cache["KEY_PREFIX"] = str(_cache["KEY_PREFIX"]).replace(f"test-{os.getpid()}-", f"{_PROCESS_PREFIX}-")
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
 # A benchmark may serve extra endpoints (bench.urls adds its trivial baseline view in front of the app's URLs).
 ROOT_URLCONF = env("ROOT_URLCONF", default=ROOT_URLCONF)
 # Like production: persistent database connections (the test settings open one per request). Read again here:

@@ -17,6 +17,12 @@ if not os.environ.get("FIELD_ENCRYPTION_KEYS"):
 if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured("DATABASE_URL must be set in production (postgres://user:password@host:5432/name).")
 
+if not os.environ.get("DEPLOYMENT_NAME"):
+    raise ImproperlyConfigured(
+        "DEPLOYMENT_NAME must be set in production (e.g. maxloyalty-prod): it keeps this deployment's Redis keys and "
+        "Celery queue apart from any other deployment on the same Redis."
+    )
+
 os.environ.setdefault("LOG_FORMAT", "json")
 os.environ.setdefault("SITE_PORT", "")
 os.environ.setdefault("REFRESH_COOKIE_SECURE", "true")

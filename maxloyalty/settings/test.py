@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("REDIS_FALLBACK_ALLOWED", "false")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+# One name for the test process and the server and worker processes tests start (their database names differ).
+os.environ.setdefault("DEPLOYMENT_NAME", "test")
 
 from .base import *  # noqa: F403
 from .base import CACHES, REST_FRAMEWORK, env
