@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import changes_between, record_audit
 from maxloyalty.encryption import encrypt_json, encrypt_text
 from maxloyalty.errors import Conflict, ValidationFailed
+from maxloyalty.outbound import AddressNotAllowed, check_url
 from pos.models import PosConnection, PosKind, Restaurant
 from pos.selectors import forget_inbound_auth
 from pos.signatures import new_inbound_token, new_signing_secret, token_digest
@@ -74,6 +75,16 @@ def validate_credentials(kind: str, credentials: dict[str, Any]) -> dict[str, st
     return cleaned
 
 
+def _check_base_url(base_url: str) -> None:
+    """The POS address must be a public one (maxloyalty.outbound checks it again on every call)."""
+    if not base_url:
+        return
+    try:
+        check_url(base_url)
+    except AddressNotAllowed as refusal:
+        raise ValidationFailed(fields={"api_base_url": [str(refusal.public_message)]}) from None
+
+
 def _check_external_ids(kind: str, organization_id: str, base_url: str) -> None:
     fields: dict[str, list[str]] = {}
     if kind == PosKind.IIKO and not organization_id:
@@ -100,6 +111,7 @@ def create_connection(
 ) -> tuple[PosConnection, IssuedSecrets]:
     cleaned = validate_credentials(kind, credentials or {})
     _check_external_ids(kind, external_organization_id, api_base_url)
+    _check_base_url(api_base_url)
     signing_secret = new_signing_secret()
     inbound_token = new_inbound_token() if kind in (PosKind.IIKO, PosKind.RKEEPER) else None
     now = timezone.now()
@@ -141,6 +153,8 @@ def update_connection(
         elif field in _AUDITED_FIELDS:
             setattr(pos_connection, field, value)
     _check_external_ids(pos_connection.kind, pos_connection.external_organization_id, pos_connection.api_base_url)
+    if pos_connection.api_base_url != before["api_base_url"]:
+        _check_base_url(pos_connection.api_base_url)
     data: dict[str, Any] = {}
     if credentials is not None:
         cleaned = validate_credentials(pos_connection.kind, credentials)
