@@ -29,6 +29,10 @@ class RestaurantOutOfReach(ValidationFailed):
     code, message = "restaurant_out_of_reach", _("You cannot assign guests to this restaurant")
 
 
+class HomeRestaurantRequired(ValidationFailed):
+    code, message = "home_restaurant_required", _("Choose the guest's home restaurant (one of yours)")
+
+
 class GuestErased(Conflict):
     code, message = "guest_erased", _("This guest's personal data has been erased")
 

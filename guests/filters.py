@@ -50,6 +50,11 @@ class GuestFilter(django_filters.FilterSet):
         model = Guest
         fields: list[str] = []
 
+    def __init__(self, *args: Any, whole_identifiers_only: bool = False, **kwargs: Any) -> None:
+        """whole_identifiers_only: the viewer sees contacts masked, so q finds whole identifiers only."""
+        super().__init__(*args, **kwargs)
+        self.whole_identifiers_only = whole_identifiers_only
+
     @property
     def qs(self) -> QuerySet[Guest]:
         queryset = super().qs
@@ -58,7 +63,9 @@ class GuestFilter(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset: QuerySet[Guest], name: str, value: str) -> QuerySet[Guest]:
-        return queryset.filter(search_condition(value)) if value else queryset
+        if not value:
+            return queryset
+        return queryset.filter(search_condition(value, whole_identifiers_only=self.whole_identifiers_only))
 
     def filter_tag(self, queryset: QuerySet[Guest], name: str, value: str) -> QuerySet[Guest]:
         return queryset.filter(tags__contains=[value.strip()]) if value.strip() else queryset

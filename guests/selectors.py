@@ -1,23 +1,29 @@
 """Reads of guests shared by the API, pages, tasks and other apps: access by id, list, search, lookup.
 
-Who sees which guest (the one rule, applied by visible_guests and so by everything below):
-- owners and admins see every guest of the chain;
-- managers and cashiers (restaurant-scoped roles) see the guests "of their restaurants": a guest whose home
-  restaurant is one of theirs, or who has a visit at one of theirs, or who has no restaurant at all yet (no home
-  restaurant and no visit anywhere: a walk-in just created by the bot, an import or another till), so the cashier
-  can find a new guest by phone and their first visit ties the guest to the restaurant;
+Which guests a staff member reaches (the one rule; every door asks visible_guests, access_guest or lookup_guest):
+- owners and admins reach every guest of the chain;
+- managers and cashiers (restaurant-scoped roles) reach "their restaurants' guests": a guest belongs to a
+  restaurant when it is the guest's home restaurant or the guest has a visit there. The guest list, search, detail
+  by id, history (visits), edits and the export show only these (visible_guests); any other guest is answered
+  exactly like a missing one (GuestNotFound, 404);
+- the till reaches further, as serving needs: an exact lookup by a whole phone number, card number or QR token
+  (lookup_guest) finds any guest of the chain, and the staff member who found a guest that way may then serve
+  that guest by id at the till (quote, check, balance: access_guest's default reach) for TILL_REACH_SECONDS; their
+  first visit ties them to the restaurant. A 409 "this phone is taken" at the till's sign-up counts as such a
+  lookup (the staff member typed the whole number);
 - erased guests (right to be forgotten) are hidden from everyone; their rows stay only so visits and ledger totals
   remain correct.
-A guest outside this rule is answered exactly like a missing one (GuestNotFound, 404).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
+from django.core.cache import caches
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Right
@@ -25,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import ChainAccess
 from guests.errors import GuestNotFound, MalformedPhone
+from guests.masking import contact_view
 from guests.models import Guest, GuestStatus, ImportJob, Visit
 from guests.phones import digits_of, looks_like_phone, normalize_phone
 from maxloyalty.errors import NotFound, ValidationFailed
@@ -66,45 +73,81 @@ def with_loyalty(queryset: QuerySet[Guest]) -> QuerySet[Guest]:
 
 
 def visible_guests(access: ChainAccess | None) -> QuerySet[Guest]:
-    """Every guest this staff member may see (None: the system itself, e.g. a task or the bot: all of them)."""
+    """Every guest this staff member may browse (None: the system itself, e.g. a task or the bot: all of them)."""
     guests = Guest.objects.exclude(status=GuestStatus.ERASED)
     if access is None or access.restaurant_ids is None:
         return guests
     restaurant_ids = access.restaurant_ids
     visited_theirs = Visit.objects.filter(guest=OuterRef("pk"), restaurant_id__in=restaurant_ids)
-    visited_any = Visit.objects.filter(guest=OuterRef("pk"), restaurant__isnull=False)
-    return guests.filter(
-        Q(home_restaurant_id__in=restaurant_ids)
-        | Exists(visited_theirs)
-        | (Q(home_restaurant__isnull=True) & ~Exists(visited_any))
-    )
+    return guests.filter(Q(home_restaurant_id__in=restaurant_ids) | Exists(visited_theirs))
 
 
 def chain_guests() -> QuerySet[Guest]:
-    """Every guest of the chain who can be served: a guest is the chain's, and may walk into any restaurant."""
+    """Every guest of the chain who can be served (the system's view: the POS pipeline, the bot)."""
     return Guest.objects.exclude(status=GuestStatus.ERASED)
 
 
-def access_guest(*, access: ChainAccess | None, guest_id: int, to_edit: bool = False) -> Guest:
-    """The guest to serve (any guest of the chain: cards, balances and operations, which are themselves checked
-    against the restaurant they happen at), or with to_edit=True to change their profile (only guests visible to
-    this role). GuestNotFound (404) otherwise, the same for "missing" and "not yours"."""
-    guests = visible_guests(access) if to_edit else chain_guests()
-    guest = with_loyalty(guests).filter(pk=guest_id).first()
+# How long a guest found by exact lookup stays reachable by id at the till for the staff member who found them.
+TILL_REACH_SECONDS = 4 * 3600
+
+
+def _reach_key(access: ChainAccess, guest_id: int) -> str:
+    return f"guests:till-reach:{access.user.pk}:{guest_id}"  # the default cache is per chain
+
+
+def remember_till_reach(*, access: ChainAccess | None, guest_id: int) -> None:
+    """The staff member proved they know this guest's whole identifier: they may serve the guest at the till."""
+    if access is not None and access.restaurant_ids is not None:
+        caches["default"].set(_reach_key(access, guest_id), 1, TILL_REACH_SECONDS)
+
+
+def _reached_at_till(access: ChainAccess, guest_id: int) -> bool:
+    return access.restaurant_ids is None or caches["default"].get(_reach_key(access, guest_id)) is not None
+
+
+GuestReach = Literal["till", "restaurants"]
+
+
+def access_guest(*, access: ChainAccess | None, guest_id: int, reach: GuestReach = "till") -> Guest:
+    """The guest with this id as this staff member may reach them; GuestNotFound (404) otherwise, the same for
+    "missing" and "not yours".
+
+    reach="restaurants": only their restaurants' guests (detail by id, history, edits, export).
+    reach="till" (the default, for the till and the points operations): their restaurants' guests, and the guests
+    they found by exact lookup at the till in the last TILL_REACH_SECONDS.
+    """
+    guests = with_loyalty(visible_guests(access)).filter(pk=guest_id)
+    guest = guests.first()
+    if guest is None and reach == "till" and access is not None and _reached_at_till(access, guest_id):
+        guest = with_loyalty(chain_guests()).filter(pk=guest_id).first()
     if guest is None:
         raise GuestNotFound(guest_id=guest_id)
     return guest
 
 
-def search_condition(query: str) -> Q:
-    """What a search box query means: a phone in any spelling, its last 4 digits, a card, an email, or a name."""
+def sees_contacts(access: ChainAccess | None) -> bool:
+    return contact_view(access).sees_contacts if access is not None else True
+
+
+def search_condition(query: str, *, whole_identifiers_only: bool = False) -> Q:
+    """What a search box query means: a phone in any spelling, its last 4 digits, a card, an email, or a name.
+
+    whole_identifiers_only (viewers who see contacts masked): a phone matches only as a whole number, a card only
+    as a whole card number, an email only whole; no last digits, prefixes or fragments, which would let a search
+    box recover what the mask hides. Names match as for everyone (they are shown whole)."""
     text = query.strip()
     if not text:
         return Q()
     digits = digits_of(text)
     if "@" in text:
         email = text.lower()
-        return Q(email=email) | Q(email__startswith=email)
+        return Q(email=email) if whole_identifiers_only else Q(email=email) | Q(email__startswith=email)
+    if whole_identifiers_only and digits and not text.strip("+0123456789 ()-."):
+        condition = Q(card_number=digits)
+        if looks_like_phone(text):
+            with contextlib.suppress(MalformedPhone):
+                condition |= Q(phone=normalize_phone(text))
+        return condition
     if text.isdigit() and len(text) == 4:
         return Q(phone_tail=text) | Q(card_number=text)
     if looks_like_phone(text):
@@ -116,12 +159,17 @@ def search_condition(query: str) -> Q:
         return Q(phone__contains=digits) | Q(card_number__startswith=digits)
     condition = Q()
     for word in text.split():
-        condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__istartswith=word)
+        name = Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        condition &= name if whole_identifiers_only else name | Q(email__istartswith=word)
+    if whole_identifiers_only:
+        condition |= Q(card_number=text.replace(" ", "").replace("-", ""))
     return condition
 
 
 def search_guests(*, access: ChainAccess | None, query: str) -> QuerySet[Guest]:
-    guests = visible_guests(access).alias(phone_tail=Right("phone", 4)).filter(search_condition(query))
+    """Their restaurants' guests matching a search box query (see search_condition for viewers who see masks)."""
+    condition = search_condition(query, whole_identifiers_only=not sees_contacts(access))
+    guests = visible_guests(access).alias(phone_tail=Right("phone", 4)).filter(condition)
     return with_loyalty(guests).order_by("-last_visit_at", "-id")
 
 
@@ -152,11 +200,13 @@ def lookup_guest(
     *, access: ChainAccess | None, phone: str | None = None, card: str | None = None, qr: str | None = None
 ) -> Guest:
     """The one guest identified by exactly one of: phone (any spelling), card number, QR token. An exact identifier
-    finds the guest chain-wide: a guest of one restaurant shows their card at another and still earns there."""
+    finds the guest chain-wide: a guest of one restaurant shows their card at another and still earns there; the
+    staff member who found them may then serve them by id at the till (remember_till_reach)."""
     kind, value = exact_identifier(phone=phone, card=card, qr=qr)
     guest = next(iter(Guest.objects.raw(_EXACT_LOOKUP_SQL[kind], [value, GuestStatus.ERASED])), None)
     if guest is None:
         raise GuestNotFound(**{key: given for key, given in (("phone", phone), ("card", card)) if given})
+    remember_till_reach(access=access, guest_id=guest.pk)
     return guest
 
 
@@ -189,7 +239,11 @@ def guest_list(*, access: ChainAccess | None, params: Mapping[str, Any] | None =
     """Visible guests narrowed by the list's filters (search, status, tag, level, last visit, birthday month)."""
     from guests.filters import GuestFilter
 
-    filterset = GuestFilter(params or {}, queryset=visible_guests(access).alias(phone_tail=Right("phone", 4)))
+    filterset = GuestFilter(
+        params or {},
+        queryset=visible_guests(access).alias(phone_tail=Right("phone", 4)),
+        whole_identifiers_only=not sees_contacts(access),
+    )
     if not filterset.is_valid():
         raise ValidationFailed(
             fields={key: [str(message) for message in value] for key, value in filterset.errors.items()}

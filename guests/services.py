@@ -22,9 +22,17 @@ from audit.models import AuditEntry
 from audit.services import changes_between, record_audit
 from billing.limits import require_guest_allowed
 from guests.cards import random_card_number
-from guests.errors import DuplicateCard, DuplicateGuest, GuestErased, ImportFileInvalid, RestaurantOutOfReach
+from guests.errors import (
+    DuplicateCard,
+    DuplicateGuest,
+    GuestErased,
+    HomeRestaurantRequired,
+    ImportFileInvalid,
+    RestaurantOutOfReach,
+)
 from guests.models import ConsentChannel, Guest, GuestSource, GuestStatus, ImportJob, ImportStatus, new_qr_token
 from guests.phones import normalize_phone
+from guests.selectors import remember_till_reach
 from maxloyalty.db import bound_cursor
 from maxloyalty.errors import ValidationFailed
 from pos.models import Restaurant
@@ -142,11 +150,16 @@ def _phone_not_taken(phone: str, *, guest_id: int | None = None) -> None:
 
 
 def _home_restaurant_id(access: ChainAccess | None, restaurant_id: int | None) -> int | None:
-    """A restaurant that exists and that the staff member works at; restaurant-bound staff default to theirs."""
+    """A restaurant that exists and that the staff member works at; restaurant-bound staff default to theirs.
+
+    Restaurant-bound staff always give their guests a home restaurant of theirs (the only one, or the one they
+    choose): a guest of no restaurant would be out of their reach the moment it is created (guests.selectors)."""
     if restaurant_id is None:
-        if access is not None and access.restaurant_ids is not None and len(access.restaurant_ids) == 1:
+        if access is None or access.restaurant_ids is None:
+            return None
+        if len(access.restaurant_ids) == 1:
             return next(iter(access.restaurant_ids))
-        return None
+        raise HomeRestaurantRequired(fields={"home_restaurant": [str(HomeRestaurantRequired.message)]})
     in_reach = access is None or access.covers_restaurant(restaurant_id)
     if not in_reach or not Restaurant.objects.filter(pk=restaurant_id).exists():
         raise RestaurantOutOfReach(fields={"home_restaurant": [str(RestaurantOutOfReach.message)]})
@@ -206,7 +219,12 @@ def create_guest(
     """A new guest with a normalised phone and a fresh card; DuplicateGuest (409, existing_guest_id) if the phone is taken."""
     require_guest_allowed(source=source)
     e164 = normalize_phone(phone)
-    _phone_not_taken(e164)
+    try:
+        _phone_not_taken(e164)
+    except DuplicateGuest as error:
+        # The staff member typed the whole number: as an exact lookup at the till, they may now open that guest.
+        remember_till_reach(access=access, guest_id=int(error.details["existing_guest_id"]))  # type: ignore[call-overload]
+        raise
     guest = Guest(
         phone=e164,
         first_name=first_name.strip(),

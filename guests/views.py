@@ -119,7 +119,7 @@ def bulk_tag(request: HttpRequest) -> HttpResponse:
     changed, refused = 0, 0
     for guest_id in form.cleaned_data["guest_ids"]:
         try:
-            guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+            guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
             if (tag in guest.tags) == adding:
                 continue
             tags = [*guest.tags, tag] if adding else [item for item in guest.tags if item != tag]
@@ -274,7 +274,7 @@ def _detail_context(request: HttpRequest, access: ChainAccess, guest: Guest, **e
 @require_GET
 def guest_detail(request: HttpRequest, guest_id: int) -> HttpResponse:
     access = _access(request)
-    guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+    guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
     return render(request, "guests/detail.html", _detail_context(request, access, guest))
 
 
@@ -283,7 +283,7 @@ def guest_detail(request: HttpRequest, guest_id: int) -> HttpResponse:
 def adjust(request: HttpRequest, guest_id: int) -> HttpResponse:
     """A manual correction with a reason; the service enforces the manager's limit and the refusal shows on the form."""
     access = _access(request)
-    guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+    guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
     form = AdjustPointsForm(request.POST)
     done = False
     if form.is_valid():
@@ -314,7 +314,7 @@ def adjust(request: HttpRequest, guest_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def guest_edit(request: HttpRequest, guest_id: int) -> HttpResponse:
     access = _access(request)
-    guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+    guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
     if request.method == "POST":
         form = GuestEditForm(request.POST, access=access)
         if form.is_valid():
@@ -331,7 +331,7 @@ def guest_edit(request: HttpRequest, guest_id: int) -> HttpResponse:
 @require_POST
 def guest_block(request: HttpRequest, guest_id: int) -> HttpResponse:
     access = _access(request)
-    guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+    guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
     form = StatusReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     block_guest(access=access, guest=guest, reason=reason)
@@ -343,7 +343,7 @@ def guest_block(request: HttpRequest, guest_id: int) -> HttpResponse:
 @require_POST
 def guest_unblock(request: HttpRequest, guest_id: int) -> HttpResponse:
     access = _access(request)
-    guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+    guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
     form = StatusReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     unblock_guest(access=access, guest=guest, reason=reason)
@@ -356,7 +356,7 @@ def guest_unblock(request: HttpRequest, guest_id: int) -> HttpResponse:
 def guest_erase(request: HttpRequest, guest_id: int) -> HttpResponse:
     """GET asks for confirmation; only a confirmed POST erases the guest's personal data (audited)."""
     access = _access(request)
-    guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+    guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
     form = EraseForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         reason = form.cleaned_data["reason"] or _("Erasure requested by the guest")

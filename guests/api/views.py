@@ -120,7 +120,7 @@ class GuestListCreateApi(APIView):
         access = _access(request)
         data = validated(self.Input, request.data)
         guest = create_guest(access=access, **_service_fields(data))
-        guest = access_guest(access=access, guest_id=guest.pk)
+        guest = access_guest(access=access, guest_id=guest.pk, reach="restaurants")
         return Response(GuestOut(guest, context={"access": access}).data, status=status.HTTP_201_CREATED)
 
 
@@ -151,17 +151,17 @@ class GuestDetailApi(APIView):
     @extend_schema(responses={200: GuestOut, 404: _ERRORS[404]}, summary="One guest")
     def get(self, request: Request, guest_id: int) -> Response:
         access = _access(request)
-        guest = access_guest(access=access, guest_id=guest_id)
+        guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
         return Response(GuestOut(guest, context={"access": access}).data)
 
     def _update(self, request: Request, guest_id: int, *, partial: bool) -> Response:
         access = _access(request)
-        guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+        guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
         data = validated(GuestFieldsInput, request.data, partial=partial)
         if not partial:
             data = {**self.PUT_DEFAULTS, **data}
         update_guest(access=access, guest=guest, data=_service_fields(data))
-        guest = access_guest(access=access, guest_id=guest_id)
+        guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
         return Response(GuestOut(guest, context={"access": access}).data)
 
     @extend_schema(
@@ -188,7 +188,7 @@ class GuestDetailApi(APIView):
     )
     def delete(self, request: Request, guest_id: int) -> Response:
         access = _access(request)
-        guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+        guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
         body = request.data if isinstance(request.data, dict) else {}
         data = validated(self.EraseInput, {"reason": body.get("reason") or request.query_params.get("reason", "")})
         reason = data.get("reason") or str(_("Erasure requested by the guest"))
@@ -207,7 +207,7 @@ class GuestBlockApi(APIView):
     def post(self, request: Request, guest_id: int) -> Response:
         access = _access(request)
         data = validated(GuestStatusInput, request.data)
-        guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+        guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
         guest = block_guest(access=access, guest=guest, reason=data["reason"])
         return Response(GuestOut(guest, context={"access": access}).data)
 
@@ -219,7 +219,7 @@ class GuestUnblockApi(APIView):
     def post(self, request: Request, guest_id: int) -> Response:
         access = _access(request)
         data = validated(GuestStatusInput, request.data)
-        guest = access_guest(access=access, guest_id=guest_id, to_edit=True)
+        guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
         guest = unblock_guest(access=access, guest=guest, reason=data["reason"])
         return Response(GuestOut(guest, context={"access": access}).data)
 
@@ -233,7 +233,7 @@ class GuestVisitListApi(APIView):
         summary="A guest's visits, newest first",
     )
     def get(self, request: Request, guest_id: int) -> Response:
-        guest = access_guest(access=_access(request), guest_id=guest_id)
+        guest = access_guest(access=_access(request), guest_id=guest_id, reach="restaurants")
         paginator = StandardPagination()
         page = paginator.paginate_queryset(guest_visits(guest=guest), request, view=self)
         return paginator.get_paginated_response(VisitOut(page, many=True).data)
@@ -257,7 +257,8 @@ class GuestLookupApi(APIView):
             OpenApiParameter("qr", OpenApiTypes.STR, description="The token from the guest's QR code"),
         ],
         responses={200: GuestOut, 404: _ERRORS[404], 422: _ERRORS[422]},
-        summary="Find the one guest by exactly one of phone, card number, QR token (the till's lookup)",
+        summary="Find the one guest by exactly one of phone, card number, QR token (the till's lookup: any guest "
+        "of the chain, who may then be served by id for a few hours)",
     )
     def get(self, request: Request) -> Response:
         access = _access(request)

@@ -47,7 +47,8 @@ def _balance(guest):
     return PointsAccount.objects.filter(guest=guest).values_list("available", flat=True).first() or 0
 
 
-@pytest.mark.parametrize("typed", ["8 (916) 123-45-67", "+79161234567", "4567"])
+# Not by the last 4 digits: a cashier sees phones masked, so only whole numbers find a guest (tests/security).
+@pytest.mark.parametrize("typed", ["8 (916) 123-45-67", "+79161234567", "9161234567"])
 def test_guest_is_found_by_any_spelling_of_the_phone_and_shown_masked(till, guest, typed):
     html = till.get("/cashier/find/", {"q": typed}, **HTMX).content.decode()
     assert "Olga" in html
