@@ -19,8 +19,20 @@ class RedemptionLimitExceeded(ValidationFailed):
     code, message = "redemption_limit_exceeded", _("The redemption exceeds a limit of the loyalty program")
 
 
-class AdjustmentLimitExceeded(ValidationFailed):
-    code, message = "adjustment_limit_exceeded", _("The adjustment exceeds your limit")
+class GrantNotAllowed(DomainError):
+    """Points made by hand (a bonus or an adjustment) by someone whose role may not make them at all."""
+
+    code, status, message = (
+        "grant_not_allowed",
+        403,
+        _("Your role may not give points by hand: points for a purchase come from the check"),
+    )
+
+
+class GrantLimitExceeded(DomainError):
+    """Raised with limit=<the most points this role may move at a time> and requested=<points asked for>."""
+
+    code, status, message = "grant_limit_exceeded", 403, _("Above your limit: only an owner or admin may do this")
 
 
 class NotReversible(ValidationFailed):

@@ -54,8 +54,11 @@ class ProgramSettingsForm(ServiceModelForm):
             "birthday_window_days_after",
             "referral_bonus_points",
             "referred_bonus_points",
+            "referral_min_check_amount",
+            "referral_max_per_guest",
             "undo_window_minutes",
             "manager_adjustment_limit",
+            "cashier_grant_limit",
         ]
         help_texts = {"excluded_categories": _("Separate categories with commas.")}
 

@@ -89,7 +89,27 @@ class ProgramSettings(models.Model):
     level_rolling_days = models.PositiveIntegerField(_("rolling period, days"), default=365)
     undo_window_minutes = models.PositiveIntegerField(_("cashier may undo own operations within, minutes"), default=15)
     manager_adjustment_limit = models.PositiveIntegerField(
-        _("manager's limit per manual adjustment, points"), default=500
+        _("manager's limit per manual grant or adjustment, points"),
+        default=500,
+        help_text=_("Bonuses and adjustments made by hand; above it only an owner or admin"),
+    )
+    cashier_grant_limit = models.PositiveIntegerField(
+        _("cashier's limit per manual bonus, points"),
+        default=0,
+        help_text=_("0: cashiers earn points for guests only through checks"),
+    )
+    referral_min_check_amount = models.DecimalField(
+        _("referral: minimum first purchase"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("The referral bonus is paid on the invited guest's first purchase of at least this amount"),
+    )
+    referral_max_per_guest = models.PositiveIntegerField(
+        _("referral: most bonuses per referrer"),
+        default=10,
+        help_text=_("Invited guests beyond this number earn their referrer nothing (and get no referral bonus)"),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -360,6 +380,49 @@ class AppliedCheck(FastLoading):
 
     def __str__(self) -> str:
         return f"{self.guest_id}: {self.total_amount} {self.currency} @ {self.checked_at:%Y-%m-%d}"
+
+
+class Referral(models.Model):
+    """A guest invited by another (a Telegram referral link). The program pays the referral bonuses on the invited
+    guest's first qualifying purchase, not at sign-up (loyalty.services.referrals); a refund of that purchase takes
+    them back and the referral waits for the next one."""
+
+    guest = models.OneToOneField(
+        "guests.Guest", on_delete=models.CASCADE, related_name="referral", verbose_name=_("invited guest")
+    )
+    referrer = models.ForeignKey(
+        "guests.Guest", on_delete=models.CASCADE, related_name="referrals_made", verbose_name=_("referrer")
+    )
+    created_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    paid_at = models.DateTimeField(_("bonus paid at"), null=True, blank=True)
+    applied_check = models.ForeignKey(
+        AppliedCheck,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("qualifying purchase"),
+    )
+    entry_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    payments = models.PositiveSmallIntegerField(
+        _("times paid"),
+        default=0,
+        help_text=_("A refunded first purchase reopens the referral: each payment has its key"),
+    )
+    is_over_cap = models.BooleanField(_("referrer's cap reached"), default=False)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(condition=~Q(guest=models.F("referrer")), name="loyalty_referral_not_self"),
+        ]
+        indexes = [
+            models.Index(fields=["referrer"], condition=Q(paid_at__isnull=False), name="loyalty_referral_paid_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id} → {self.guest_id}"
 
 
 class PromoCombination(models.TextChoices):

@@ -80,12 +80,19 @@ class ProgramSnapshot:
     level_rolling_days: int = 365
     undo_window_minutes: int = 15
     manager_adjustment_limit: int = 500
+    cashier_grant_limit: int = 0
     welcome_bonus_points: int = 0
     birthday_bonus_points: int = 0
     birthday_window_days_before: int = 0
     birthday_window_days_after: int = 0
     referral_bonus_points: int = 0
     referred_bonus_points: int = 0
+    referral_min_check_amount: Decimal = Decimal(0)
+    referral_max_per_guest: int = 10
+
+    @property
+    def pays_referrals(self) -> bool:
+        return bool(self.referral_bonus_points or self.referred_bonus_points)
 
 
 @dataclass(frozen=True)
@@ -348,3 +355,9 @@ def birthday_in_window(birthday: date, today: date, *, days_before: int, days_af
         if (occurrence - today).days <= days_before and (today - occurrence).days <= days_after:
             return occurrence
     return None
+
+
+def qualifies_for_referral(program: ProgramSnapshot, total_amount: Decimal) -> bool:
+    """A purchase that pays an invited guest's referral bonus: a real one (above zero), at least the program's
+    minimum."""
+    return total_amount > 0 and total_amount >= program.referral_min_check_amount

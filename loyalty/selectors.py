@@ -68,12 +68,15 @@ def program_snapshot(settings_row: ProgramSettings) -> rules.ProgramSnapshot:
         level_rolling_days=settings_row.level_rolling_days,
         undo_window_minutes=settings_row.undo_window_minutes,
         manager_adjustment_limit=settings_row.manager_adjustment_limit,
+        cashier_grant_limit=settings_row.cashier_grant_limit,
         welcome_bonus_points=settings_row.welcome_bonus_points,
         birthday_bonus_points=settings_row.birthday_bonus_points,
         birthday_window_days_before=settings_row.birthday_window_days_before,
         birthday_window_days_after=settings_row.birthday_window_days_after,
         referral_bonus_points=settings_row.referral_bonus_points,
         referred_bonus_points=settings_row.referred_bonus_points,
+        referral_min_check_amount=settings_row.referral_min_check_amount,
+        referral_max_per_guest=settings_row.referral_max_per_guest,
     )
 
 

@@ -205,6 +205,8 @@ PROGRAM_FIELDS = [
     "birthday_window_days_after",
     "referral_bonus_points",
     "referred_bonus_points",
+    "referral_min_check_amount",
+    "referral_max_per_guest",
     "activation_delay_hours",
     "expiry_days",
     "expiry_warning_days",
@@ -215,6 +217,7 @@ PROGRAM_FIELDS = [
     "level_rolling_days",
     "undo_window_minutes",
     "manager_adjustment_limit",
+    "cashier_grant_limit",
 ]
 
 

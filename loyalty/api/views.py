@@ -104,7 +104,11 @@ class GuestAccrueApi(APIView):
         receipt_id = serializers.IntegerField(required=False, allow_null=True)
 
     @extend_schema(
-        summary="Add points to a guest",
+        summary="Give a guest points by hand (a manual grant of any earning kind)",
+        description="A manual grant, held to your role's limit per grant: managers the program's "
+        "`manager_adjustment_limit`, cashiers its `cashier_grant_limit` (0 by default: cashiers earn points for a "
+        "guest only through a check, `POST /guests/{id}/check`), owners and admins none. Refusals are 403 "
+        "`grant_not_allowed` or `grant_limit_exceeded` (with `limit`), and write nothing.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=Input,
         responses={
@@ -112,7 +116,7 @@ class GuestAccrueApi(APIView):
             200: OpenApiResponse(OperationOut, description="A retry: the first result, nothing changed"),
             **error_responses(
                 _400="Invalid input or missing Idempotency-Key",
-                _403="Not allowed for your role or restaurant",
+                _403="Not allowed for your role or restaurant, or above your grant limit",
                 _404=GUEST_404,
                 _409="The guest is blocked or erased",
                 _422="The Idempotency-Key was used for a different operation",
@@ -201,7 +205,8 @@ class GuestAdjustApi(APIView):
 
     @extend_schema(
         summary="Correct a guest's points by hand (+/-), with a reason",
-        description="Managers may move at most the program's `manager_adjustment_limit` points per adjustment.",
+        description="Managers may move at most the program's `manager_adjustment_limit` points per adjustment "
+        "(either way); above it 403 `grant_limit_exceeded` (with `limit`): only owners and admins have no limit.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=Input,
         responses={
@@ -209,10 +214,10 @@ class GuestAdjustApi(APIView):
             200: OpenApiResponse(OperationOut, description="A retry: the first result, nothing changed"),
             **error_responses(
                 _400="Invalid input (the reason is required) or missing Idempotency-Key",
-                _403="Not allowed for your role or restaurant",
+                _403="Not allowed for your role or restaurant, or above your adjustment limit (`limit`)",
                 _404=GUEST_404,
                 _409="Not enough points to take away",
-                _422="Above your adjustment limit (`limit`), or a reused key",
+                _422="A reused key",
             ),
         },
     )

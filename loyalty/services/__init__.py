@@ -1,19 +1,21 @@
 """Every write of the loyalty program. Import from here: `from loyalty.services import apply_check`.
 
-- ledger: accrue_points, redeem_points, adjust_points, reverse_entry (locked, idempotent by key, audited)
+- ledger: accrue_points, redeem_points, adjust_points, reverse_entry (locked, idempotent by key, audited; a manual
+  grant is held to loyalty.grants), grant_program_bonus (the program's own bonuses)
 - checks: apply_check, reverse_check, quote_for_guest (a check at the till or from the POS, and its refund)
 - check_batches: apply_checks (many POS checks in one transaction, written together)
 - expiry: activate_pending_points, expire_points, warn_expiring_points (the daily sweeps)
 - levels: reevaluate_levels (nightly), level-up on a check
-- bonuses: grant_welcome_bonus, grant_birthday_bonuses, grant_referral_bonus
+- bonuses: grant_welcome_bonus, grant_birthday_bonuses (the program's own grants)
+- referrals: record_referral at sign-up; the bonuses are paid by apply_check on the first qualifying purchase
 - program: settings, levels, promos and promo codes edited by admins
 """
 
-from loyalty.services.bonuses import grant_birthday_bonuses, grant_referral_bonus, grant_welcome_bonus
+from loyalty.services.bonuses import grant_birthday_bonuses, grant_welcome_bonus
 from loyalty.services.check_batches import CheckResult, CheckToApply, apply_checks
 from loyalty.services.checks import CheckOutcome, apply_check, quote_for_guest, reverse_check
 from loyalty.services.expiry import activate_pending_points, expire_points, warn_expiring_points
-from loyalty.services.ledger import accrue_points, adjust_points, redeem_points, reverse_entry
+from loyalty.services.ledger import accrue_points, adjust_points, grant_program_bonus, redeem_points, reverse_entry
 from loyalty.services.levels import reevaluate_levels
 from loyalty.services.program import (
     DuplicateLevel,
@@ -28,6 +30,7 @@ from loyalty.services.program import (
     update_program_settings,
     update_promo,
 )
+from loyalty.services.referrals import record_referral
 
 __all__ = [
     "CheckOutcome",
@@ -48,9 +51,10 @@ __all__ = [
     "delete_promo",
     "expire_points",
     "grant_birthday_bonuses",
-    "grant_referral_bonus",
+    "grant_program_bonus",
     "grant_welcome_bonus",
     "quote_for_guest",
+    "record_referral",
     "redeem_points",
     "reevaluate_levels",
     "reverse_check",

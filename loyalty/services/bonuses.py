@@ -1,11 +1,11 @@
-"""Bonuses the program gives by itself: welcome (once per guest), birthday (once per birthday), referral."""
+"""Bonuses the program gives by itself: welcome (once per guest), birthday (once per birthday). The referral
+bonus is paid on the invited guest's first purchase (loyalty.services.referrals)."""
 
 from __future__ import annotations
 
 import datetime
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -13,24 +13,24 @@ from guests.models import Guest, GuestStatus
 from loyalty import rules
 from loyalty.models import EntryKind, LedgerEntry
 from loyalty.selectors import program_context
-from loyalty.services.ledger import accrue_points
-from maxloyalty.errors import ValidationFailed
+from loyalty.services.ledger import grant_program_bonus
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
 def grant_welcome_bonus(*, guest: Guest, actor: User | None = None) -> LedgerEntry | None:
-    """The program's welcome bonus, at most once per guest (None when the program gives none)."""
+    """The program's welcome bonus, at most once per guest (None when the program gives none). `actor`: the staff
+    member who registered the guest (recorded; the grant is the program's, not held to their role's limit)."""
     points = program_context().program.welcome_bonus_points
     if not points or guest.status != GuestStatus.ACTIVE:
         return None
-    return accrue_points(
+    return grant_program_bonus(
         guest=guest,
         points=points,
         kind=EntryKind.WELCOME,
         idempotency_key=f"welcome:{guest.pk}",
-        actor=actor,
+        triggered_by=actor,
         reason=str(_("Welcome bonus")),
     )
 
@@ -68,7 +68,7 @@ def grant_birthday_bonuses(*, today: datetime.date) -> int:
         key = f"birthday:{guest.pk}:{occurrence.year}"
         if LedgerEntry.objects.filter(idempotency_key=key).exists():
             continue
-        accrue_points(
+        grant_program_bonus(
             guest=guest,
             points=program.birthday_bonus_points,
             kind=EntryKind.BIRTHDAY,
@@ -77,38 +77,3 @@ def grant_birthday_bonuses(*, today: datetime.date) -> int:
         )
         granted += 1
     return granted
-
-
-@transaction.atomic
-def grant_referral_bonus(
-    *, guest: Guest, referrer: Guest, actor: User | None = None
-) -> tuple[LedgerEntry | None, LedgerEntry | None]:
-    """Referral bonuses for both sides, once per referred guest: (the new guest's entry, the referrer's entry)."""
-    if guest.pk == referrer.pk:
-        raise ValidationFailed(fields={"referrer": [str(_("A guest cannot refer themselves."))]})
-    program = program_context().program
-    grants = {
-        guest.pk: (guest, program.referred_bonus_points, f"referral:{guest.pk}:new", _("Referral bonus: welcome")),
-        referrer.pk: (
-            referrer,
-            program.referral_bonus_points,
-            f"referral:{guest.pk}:referrer",
-            _("Referral bonus for bringing a guest"),
-        ),
-    }
-    entries: dict[int, LedgerEntry | None] = {}
-    for guest_id in sorted(grants):  # lock the two accounts in one order: no deadlock with a mirrored call
-        who, points, key, reason = grants[guest_id]
-        entries[guest_id] = (
-            accrue_points(
-                guest=who,
-                points=points,
-                kind=EntryKind.REFERRAL,
-                idempotency_key=key,
-                actor=actor,
-                reason=str(reason),
-            )
-            if points
-            else None
-        )
-    return entries[guest.pk], entries[referrer.pk]

@@ -43,6 +43,7 @@ from loyalty.services.checks import (
 )
 from loyalty.services.ledger import check_key, locked_accounts, new_lot, require_active
 from loyalty.services.levels import raise_level_if_reached
+from loyalty.services.referrals import open_referrer_ids
 from maxloyalty.db import insert_rows, new_instance, set_related, update_rows
 from maxloyalty.errors import DomainError, ValidationFailed
 
@@ -79,6 +80,7 @@ class _Batch:
     promos: tuple[rules.PromoSnapshot, ...]
     accounts: dict[int, PointsAccount]
     rolling_spend: dict[int, Decimal] | None
+    referrers: dict[int, int]  # invited guest id → referrer id, while the guest's referral waits for a purchase
     now: datetime.datetime = field(default_factory=timezone.now)
     computed: list[_Computed] = field(default_factory=list)
     dirty_guests: set[int] = field(default_factory=set)
@@ -98,11 +100,14 @@ def apply_checks(items: Sequence[CheckToApply]) -> list[CheckResult]:
     DomainError with nothing written for it. Runs in the caller's transaction (a savepoint of its own)."""
     with transaction.atomic():
         context = program_context()
-        accounts = locked_accounts(item.guest.pk for item in items)
+        referrers = open_referrer_ids(guest_ids={item.guest.pk for item in items}, context=context)
+        accounts = locked_accounts([*(item.guest.pk for item in items), *referrers.values()])
         rolling = None
         if context.levels and context.program.level_threshold_mode == LevelThresholdMode.ROLLING:
             rolling = rolling_level_spends(guest_ids=accounts, context=context)
-        batch = _Batch(context=context, promos=active_promos(), accounts=accounts, rolling_spend=rolling)
+        batch = _Batch(
+            context=context, promos=active_promos(), accounts=accounts, rolling_spend=rolling, referrers=referrers
+        )
         applied_before = {
             applied.idempotency_key: applied
             for applied in AppliedCheck.objects.select_related("visit").filter(
@@ -132,16 +137,24 @@ def _apply_one(batch: _Batch, item: CheckToApply, applied_before: dict[str, Appl
         return _outcome_of(existing, is_replay=True)
     repeated = item.idempotency_key in batch.seen_keys
     batch.seen_keys.add(item.idempotency_key)
-    if item.check.points_to_spend > 0 or item.check.promo_code.strip() or repeated:
+    if item.check.points_to_spend > 0 or item.check.promo_code.strip() or repeated or _pays_referral(batch, item):
         return _through_apply_check(batch, item)
     require_active(item.guest)
     _compute(batch, item)
     return None
 
 
+def _pays_referral(batch: _Batch, item: CheckToApply) -> bool:
+    """A waiting referral's first qualifying purchase: rare (once per invited guest), so apply_check pays it."""
+    return item.guest.pk in batch.referrers and rules.qualifies_for_referral(
+        batch.context.program, item.check.total_amount
+    )
+
+
 def _through_apply_check(batch: _Batch, item: CheckToApply) -> CheckOutcome:
     guest_id = item.guest.pk
-    if guest_id in batch.dirty_guests or item.idempotency_key in batch.dirty_keys:
+    referrer_id = batch.referrers.get(guest_id)
+    if guest_id in batch.dirty_guests or referrer_id in batch.dirty_guests or item.idempotency_key in batch.dirty_keys:
         _write(batch)
     outcome = apply_check(
         guest=item.guest,
@@ -150,8 +163,11 @@ def _through_apply_check(batch: _Batch, item: CheckToApply) -> CheckOutcome:
         idempotency_key=item.idempotency_key,
         receipt_id=item.receipt_id,
     )
-    # apply_check wrote the account: read it again (still locked) for this guest's later checks in the batch.
+    # apply_check wrote the account (and a paid referrer's): read them again (still locked) for later checks.
     batch.accounts[guest_id] = PointsAccount.objects.get(guest_id=guest_id)
+    if referrer_id is not None and rules.qualifies_for_referral(batch.context.program, item.check.total_amount):
+        batch.accounts[referrer_id] = PointsAccount.objects.get(guest_id=referrer_id)
+        del batch.referrers[guest_id]  # paid, or closed over the cap: this guest's later checks take the fast path
     if batch.rolling_spend is not None:
         spends = rolling_level_spends(guest_ids=[guest_id], context=batch.context)
         batch.rolling_spend[guest_id] = spends.get(guest_id, Decimal(0))

@@ -26,13 +26,19 @@ from loyalty.services.ledger import (
     add_deduction,
     add_lot,
     check_key,
-    locked_account,
+    locked_accounts,
     require_active,
     retry_on_key_race,
     reverse_entry,
     save_account,
 )
 from loyalty.services.levels import raise_level_if_reached
+from loyalty.services.referrals import (
+    open_referrer_id,
+    pay_referral_on_purchase,
+    referrer_of_paid_check,
+    reverse_referral_of_check,
+)
 from maxloyalty.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -212,14 +218,17 @@ def apply_check(
     check_key(idempotency_key)
     if check.total_amount < 0:
         raise ValidationFailed(fields={"total_amount": [str(_("Cannot be negative."))]})
-    account = locked_account(guest.pk)
+    context = program_context()
+    # A first qualifying purchase pays the guest's referrer too: both accounts are locked now, in guest id order.
+    referrer_id = open_referrer_id(guest_id=guest.pk, context=context, total_amount=check.total_amount)
+    accounts = locked_accounts([guest.pk] if referrer_id is None else [guest.pk, referrer_id])
+    account = accounts[guest.pk]
     existing = AppliedCheck.objects.select_related("visit").filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.guest_id != guest.pk:
             raise IdempotencyKeyReused(idempotency_key=idempotency_key)
         return _outcome_of(existing, is_replay=True)
     require_active(guest)
-    context = program_context()
     at = _local_time(check.at, context)
     quote, code_row, code_refusal = quote_for_guest(
         guest=guest,
@@ -274,6 +283,8 @@ def apply_check(
     )
     if code_row is not None and any(promo.promo_id == code_row.promo_id for promo in quote.applied_promos):
         PromoCodeUse.objects.create(code=code_row, guest=guest, applied_check=applied, used_at=now)
+    if referrer_id is not None:
+        pay_referral_on_purchase(guest=guest, applied=applied, accounts=accounts, context=context)
     account.lifetime_spend_amount += check.total_amount
     raise_level_if_reached(account=account, context=context)
     save_account(account, "lifetime_spend_amount", "level", "level_since")
@@ -327,7 +338,11 @@ def reverse_check(
         raise ValidationFailed(fields={"receipt_id": [str(_("Give the receipt id or the idempotency key."))]})
     if found is None:
         raise CheckNotFound(receipt_id=receipt_id)
-    account = locked_account(found.guest_id)  # the account first, as every other writer does
+    # The accounts first, as every other writer does (the referrer's too when this check paid a referral).
+    referrer_id = referrer_of_paid_check(found)
+    account = locked_accounts([found.guest_id] if referrer_id is None else [found.guest_id, referrer_id])[
+        found.guest_id
+    ]
     applied = AppliedCheck.objects.select_for_update().get(pk=found.pk)
     by_id = {entry.pk: entry for entry in LedgerEntry.objects.filter(pk__in=applied.entry_ids)}
     # Give spent points back before taking earned ones, so the refund leaves as small a shortfall as possible.
@@ -346,6 +361,7 @@ def reverse_check(
                 reason=reason or str(_("Refund of the check")),
             )
         )
+    reverse_referral_of_check(applied=applied, actor=actor, reason=reason)
     if applied.reversed_at is None:
         account.refresh_from_db()
         applied.reversed_at = timezone.now()

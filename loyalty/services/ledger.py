@@ -17,19 +17,15 @@ from decimal import Decimal
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership
-from accounts.roles import Permission, role_allows
 from audit.services import record_audit
 from guests.models import Guest, GuestStatus
 from loyalty import rules
 from loyalty.errors import (
-    AdjustmentLimitExceeded,
     AlreadyReversed,
     GuestNotActive,
     IdempotencyKeyReused,
@@ -37,6 +33,7 @@ from loyalty.errors import (
     NotReversible,
     RedemptionLimitExceeded,
 )
+from loyalty.grants import require_grant_right
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, PointsAccount
 from loyalty.selectors import ProgramContext, local_midnight, program_context
 from maxloyalty.db import insert_default_rows, new_instance, update_rows
@@ -289,12 +286,69 @@ def accrue_points(
     reason: str = "",
     receipt_id: int | None = None,
 ) -> LedgerEntry:
-    """Add earned points (accrual, welcome, birthday, referral, promo bonus). Accruals and promo bonuses wait
-    for the program's activation delay (pending), bonuses are spendable at once."""
+    """Add points of an earning kind (accrual, welcome, birthday, referral, promo bonus). With an actor it is a
+    manual grant, held to the role's limit (loyalty.grants); without one, the program's own grant. Accruals and
+    promo bonuses wait for the program's activation delay (pending), bonuses are spendable at once."""
     check_points(points)
     check_key(idempotency_key)
     if kind not in EARNING_KINDS:
         raise ValidationFailed(fields={"kind": [str(_("Not a kind of earning."))]})
+    require_grant_right(actor=actor, kind=kind, points=points)
+    return _add_earning(
+        guest=guest,
+        points=points,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        restaurant=restaurant,
+        actor=actor,
+        reason=reason,
+        receipt_id=receipt_id,
+    )
+
+
+@retry_on_key_race
+@transaction.atomic
+def grant_program_bonus(
+    *,
+    guest: Guest,
+    points: int,
+    kind: str,
+    idempotency_key: str,
+    reason: str,
+    triggered_by: User | None = None,
+    restaurant: Restaurant | None = None,
+    receipt_id: int | None = None,
+) -> LedgerEntry:
+    """A bonus the program's own rule computed (welcome on registration, birthday, referral on a first purchase):
+    no role rule applies (loyalty.grants, rule 1). `triggered_by` is the staff member whose action set the rule off
+    (who registered the guest), kept as the entry's actor and in the audit log; the points are the program's."""
+    check_points(points)
+    check_key(idempotency_key)
+    if kind not in EARNING_KINDS:
+        raise ValidationFailed(fields={"kind": [str(_("Not a kind of earning."))]})
+    return _add_earning(
+        guest=guest,
+        points=points,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        restaurant=restaurant,
+        actor=triggered_by,
+        reason=reason,
+        receipt_id=receipt_id,
+    )
+
+
+def _add_earning(
+    *,
+    guest: Guest,
+    points: int,
+    kind: str,
+    idempotency_key: str,
+    restaurant: Restaurant | None,
+    actor: User | None,
+    reason: str,
+    receipt_id: int | None,
+) -> LedgerEntry:
     account = locked_account(guest.pk)
     if (replay := replayed_entry(idempotency_key, guest_id=guest.pk, kind=kind, points=points)) is not None:
         return replay
@@ -395,24 +449,6 @@ def redeem_points(
     return entry
 
 
-def adjustment_limit(actor: User | None) -> int | None:
-    """The most points one manual adjustment may move for this user (None: no limit)."""
-    if actor is None:
-        return None
-    from django.db import connection
-
-    role = (
-        Membership.objects.filter(user=actor, chain__schema_name=connection.schema_name, is_active=True)
-        .values_list("role", flat=True)
-        .first()
-    )
-    if role is None or not role_allows(role, Permission.ADJUST_POINTS):
-        raise PermissionDenied
-    if role_allows(role, Permission.ADJUST_POINTS_UNLIMITED):
-        return None
-    return program_context().program.manager_adjustment_limit
-
-
 @retry_on_key_race
 @transaction.atomic
 def adjust_points(
@@ -424,16 +460,13 @@ def adjust_points(
     idempotency_key: str,
     restaurant: Restaurant | None = None,
 ) -> LedgerEntry:
-    """A manual correction (+/-) with a required reason; managers are held to the program's adjustment limit."""
+    """A manual correction (+/-) with a required reason, held to the role's limit either way (loyalty.grants);
+    actor None: the platform's own correction (data repair, seeding), not a door staff can reach."""
     check_points(points, allow_negative=True)
     check_key(idempotency_key)
     if not reason or not reason.strip():
         raise ValidationFailed(fields={"reason": [str(_("Say why the points are adjusted."))]})
-    limit = adjustment_limit(actor)
-    if limit is not None and abs(points) > limit:
-        raise AdjustmentLimitExceeded(
-            _("You may adjust at most %(limit)d points at a time.") % {"limit": limit}, limit=limit, requested=points
-        )
+    require_grant_right(actor=actor, kind=EntryKind.ADJUSTMENT, points=points)
     account = locked_account(guest.pk)
     if (
         replay := replayed_entry(idempotency_key, guest_id=guest.pk, kind=EntryKind.ADJUSTMENT, points=points)

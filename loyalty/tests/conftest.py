@@ -17,7 +17,8 @@ from loyalty.tests.factories import GuestFactory
 
 @pytest.fixture
 def guest(alpha: Any) -> Guest:
-    return GuestFactory()
+    """A guest of alpha's first restaurant, the one its manager and cashier work at."""
+    return GuestFactory(home_restaurant=alpha.restaurants[0])
 
 
 @pytest.fixture
@@ -37,6 +38,8 @@ def _delete_guest_rows(guest_id: int, *, had_settings: bool) -> None:
             ("loyalty_notificationoutbox", "guest_id"),
             ("loyalty_levelchange", "guest_id"),
             ("loyalty_promocodeuse", "guest_id"),
+            ("loyalty_referral", "guest_id"),
+            ("loyalty_referral", "referrer_id"),
             ("loyalty_ledgerentry", "guest_id"),
             ("loyalty_appliedcheck", "guest_id"),
             ("guests_visit", "guest_id"),
@@ -57,7 +60,8 @@ def committed_guest(alpha: Any) -> Iterator[tuple[Any, Guest]]:
     """
     schema_name = alpha.chain.schema_name
     had_settings = in_own_connection(schema_name, ProgramSettings.objects.exists)
-    guest = in_own_connection(schema_name, GuestFactory)
+    home_id = alpha.restaurants[0].pk  # a guest of the restaurant alpha's manager and cashier work at
+    guest = in_own_connection(schema_name, lambda: GuestFactory(home_restaurant_id=home_id))
     try:
         yield alpha, guest
     finally:

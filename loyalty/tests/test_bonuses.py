@@ -1,11 +1,13 @@
-"""Welcome, birthday and referral bonuses: granted by the program, each at most once."""
+"""Welcome and birthday bonuses: granted by the program, each at most once, whoever set it off (the referral
+bonus is paid on a first purchase: test_referral_bonus.py)."""
 
 import datetime
 
+from accounts.access import resolve_access
 from guests.services import create_guest
 from loyalty.models import EntryKind, LedgerEntry
 from loyalty.selectors import chain_today
-from loyalty.services import grant_birthday_bonuses, grant_referral_bonus, grant_welcome_bonus
+from loyalty.services import grant_birthday_bonuses, grant_welcome_bonus
 from loyalty.tests.factories import GuestFactory
 from loyalty.tests.ledger_checks import balance_of
 
@@ -37,12 +39,10 @@ def test_birthday_bonus_within_window_once_per_year(alpha, program):
     assert balance_of(outside) == (0, 0)
 
 
-def test_referral_rewards_both_sides_once_per_new_guest(alpha, program):
-    program(referral_bonus_points=300, referred_bonus_points=100)
-    referrer, newcomer, other = GuestFactory(), GuestFactory(), GuestFactory()
-    new_entry, referrer_entry = grant_referral_bonus(guest=newcomer, referrer=referrer)
-    assert (new_entry.points, referrer_entry.points) == (100, 300)
-    grant_referral_bonus(guest=newcomer, referrer=referrer)
-    assert balance_of(referrer) == (300, 0)
-    assert balance_of(newcomer) == (100, 0)
-    assert LedgerEntry.objects.filter(kind=EntryKind.REFERRAL, guest=other).count() == 0
+def test_a_cashier_registering_a_guest_sets_off_the_programs_welcome_bonus(alpha, program):
+    program(welcome_bonus_points=200, cashier_grant_limit=0)
+    cashier = resolve_access(alpha.user("cashier"), alpha.chain.id)
+    guest = create_guest(access=cashier, phone="+79161234569", home_restaurant_id=alpha.restaurants[0].pk)
+    assert balance_of(guest) == (200, 0)
+    entry = LedgerEntry.objects.get(guest=guest, kind=EntryKind.WELCOME)
+    assert entry.actor_id == cashier.user.pk  # who set it off; the points are the program's rule, not a grant

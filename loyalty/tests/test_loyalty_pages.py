@@ -66,8 +66,11 @@ def _settings_data(**changes):
         "birthday_window_days_after",
         "referral_bonus_points",
         "referred_bonus_points",
+        "referral_min_check_amount",
+        "referral_max_per_guest",
         "undo_window_minutes",
         "manager_adjustment_limit",
+        "cashier_grant_limit",
     ]:
         data[name] = getattr(row, name)
     data["excluded_categories"] = ""
@@ -81,6 +84,16 @@ def test_settings_are_saved_through_the_service_with_audit(alpha):
     assert ProgramSettings.objects.get().base_earn_rate_percent == Decimal("7.5")
     entry = AuditEntry.objects.get(action="loyalty.program_updated")
     assert entry.changes["base_earn_rate_percent"][1] in ("7.5", "7.50", 7.5)
+
+
+def test_the_owner_sets_the_per_role_grant_limits_on_the_settings_page(alpha):
+    response = signed_in_client(alpha, "owner").post(
+        "/loyalty/", _settings_data(manager_adjustment_limit="300", cashier_grant_limit="50")
+    )
+    assert response.status_code == 302
+    row = ProgramSettings.objects.get()
+    assert (row.manager_adjustment_limit, row.cashier_grant_limit) == (300, 50)
+    assert "cashier_grant_limit" in AuditEntry.objects.get(action="loyalty.program_updated").changes
 
 
 def test_invalid_settings_show_field_errors_and_keep_the_typed_values(alpha):

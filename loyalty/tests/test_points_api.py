@@ -11,11 +11,18 @@ def _post(client, path, body, key="k-1"):
 
 
 def test_accrue_then_redeem_shows_balance_and_history(alpha, guest):
-    client = api_as(alpha, "cashier")
+    # A manual grant by a manager (within their limit); the cashier then spends (a cashier grants nothing by hand:
+    # tests/security/test_points_grants.py).
     restaurant_id = alpha.restaurants[0].pk
-    accrued = _post(client, f"/api/v1/guests/{guest.pk}/accrue", {"points": 150, "restaurant_id": restaurant_id}, "a")
+    accrued = _post(
+        api_as(alpha, "manager"),
+        f"/api/v1/guests/{guest.pk}/accrue",
+        {"points": 150, "restaurant_id": restaurant_id},
+        "a",
+    )
     assert accrued.status_code == 201, accrued.json()
     assert accrued.json()["balance"]["available"] == 150
+    client = api_as(alpha, "cashier")
     redeemed = _post(client, f"/api/v1/guests/{guest.pk}/redeem", {"points": 40, "restaurant_id": restaurant_id}, "r")
     assert redeemed.status_code == 201
     assert redeemed.json()["entry"]["points"] == -40

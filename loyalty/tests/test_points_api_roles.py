@@ -13,14 +13,17 @@ def _post(client, path, body, key):
     return client.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
 
 
-@pytest.mark.parametrize(("role", "expected"), [("cashier", 201), ("manager", 201), ("admin", 201), ("owner", 201)])
-def test_every_role_accrues_in_its_own_restaurant(alpha, guest, role, expected):
+# A cashier gives points by hand only up to the chain's cashier limit, 0 by default (grant_not_allowed); the
+# whole grant rule is tested in tests/security/test_points_grants.py.
+@pytest.mark.parametrize(("role", "expected"), [("cashier", 403), ("manager", 201), ("admin", 201), ("owner", 201)])
+def test_every_role_with_a_grant_limit_accrues_in_its_own_restaurant(alpha, guest, role, expected):
     body = {"points": 10, "restaurant_id": alpha.restaurants[0].pk}
     assert _post(api_as(alpha, role), f"/api/v1/guests/{guest.pk}/accrue", body, "k").status_code == expected
 
 
 @pytest.mark.parametrize(("role", "expected"), [("cashier", 403), ("manager", 403), ("admin", 201), ("owner", 201)])
-def test_only_chain_wide_roles_work_in_other_restaurants(alpha, guest, role, expected):
+def test_only_chain_wide_roles_work_in_other_restaurants(alpha, guest, program, role, expected):
+    program(cashier_grant_limit=100)  # so the cashier is refused for the restaurant, not for the grant
     body = {"points": 10, "restaurant_id": alpha.restaurants[1].pk}
     response = _post(api_as(alpha, role), f"/api/v1/guests/{guest.pk}/accrue", body, "k")
     assert response.status_code == expected
@@ -35,20 +38,23 @@ def test_adjustments_from_manager_up(alpha, guest, role, expected):
     assert _post(api_as(alpha, role), f"/api/v1/guests/{guest.pk}/adjust", body, "k").status_code == expected
 
 
-def test_manager_adjustment_above_limit_is_422_admin_has_no_limit(alpha, guest, program):
+def test_manager_adjustment_above_limit_is_403_admin_has_no_limit(alpha, guest, program):
     program(manager_adjustment_limit=500)
     body = {"points": 501, "reason": "Big compensation"}
     refused = _post(api_as(alpha, "manager"), f"/api/v1/guests/{guest.pk}/adjust", body, "k1")
-    assert refused.status_code == 422
-    assert (refused.json()["error"]["code"], refused.json()["error"]["limit"]) == ("adjustment_limit_exceeded", 500)
+    assert refused.status_code == 403
+    assert (refused.json()["error"]["code"], refused.json()["error"]["limit"]) == ("grant_limit_exceeded", 500)
+    assert not LedgerEntry.objects.filter(guest=guest).exists()
     assert _post(api_as(alpha, "admin"), f"/api/v1/guests/{guest.pk}/adjust", body, "k2").status_code == 201
 
 
 def _cashier_accrual(alpha, guest):
+    """The cashier's own operation: points earned on a check (a cashier makes no manual grant)."""
     client = api_as(alpha, "cashier")
-    body = {"points": 60, "restaurant_id": alpha.restaurants[0].pk}
-    entry_id = _post(client, f"/api/v1/guests/{guest.pk}/accrue", body, "acc").json()["entry"]["id"]
-    return client, entry_id
+    body = {"total_amount": "1200.00", "restaurant_id": alpha.restaurants[0].pk}
+    entry = _post(client, f"/api/v1/guests/{guest.pk}/checks", body, "acc").json()["entries"][0]
+    assert entry["points"] == 60
+    return client, entry["id"]
 
 
 def test_cashier_undoes_own_operation_within_window(alpha, guest):

@@ -29,7 +29,7 @@ from guests.models import Guest, GuestSource, GuestStatus
 from guests.selectors import lookup_guest
 from guests.services import create_guest, set_consent
 from loyalty.selectors import current_chain, guest_balance, program_context
-from loyalty.services import grant_referral_bonus
+from loyalty.services import record_referral
 from maxloyalty.errors import DomainError
 from pos.models import Restaurant
 from telegram_bot.client import TelegramError, call_bot
@@ -208,7 +208,8 @@ def _on_contact(chat: TelegramChat, message: Message, talk: Conversation) -> Non
 @transaction.atomic
 def link_or_register(*, chat: TelegramChat, consent: bool) -> tuple[Guest | None, bool]:
     """The guest with the shared phone linked to this chat, or a new guest (source Telegram) with the welcome
-    bonus (loyalty's guest_created receiver) and the referral bonus for both sides. (None, False): refused."""
+    bonus (loyalty's guest_created receiver) and its referral recorded (paid on the first purchase). (None, False):
+    refused."""
     try:
         guest: Guest | None = lookup_guest(access=None, phone=chat.shared_phone)
     except GuestNotFound:
@@ -237,7 +238,7 @@ def link_or_register(*, chat: TelegramChat, consent: bool) -> tuple[Guest | None
     chat.save(update_fields=["guest", "state", "updated_at"])
     referrer = chat.referrer
     if created and referrer is not None and referrer.pk != guest.pk and referrer.status == GuestStatus.ACTIVE:
-        grant_referral_bonus(guest=guest, referrer=referrer)
+        record_referral(guest=guest, referrer=referrer)  # the bonuses wait for the new guest's first purchase
     return guest, created
 
 

@@ -1,11 +1,15 @@
-"""From /start with a referral deep link to a linked guest with the welcome and referral bonuses."""
+"""From /start with a referral deep link to a linked guest with the welcome bonus; the referral is recorded and
+paid on the new guest's first purchase (loyalty.services.referrals), never by the bot at sign-up."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from guests.models import Guest, GuestSource
 from guests.services import create_guest
-from loyalty.models import EntryKind, LedgerEntry
-from loyalty.services import update_program_settings
+from loyalty.models import EntryKind, LedgerEntry, Referral
+from loyalty.rules import Check
+from loyalty.services import apply_check, update_program_settings
 from telegram_bot.models import TelegramChat
 
 from .conftest import callback_update, message_update
@@ -13,7 +17,9 @@ from .conftest import callback_update, message_update
 USER = 5550001
 
 
-def test_referral_start_to_linked_guest_with_both_bonuses(alpha, telegram_api, send_update):
+def test_referral_start_to_linked_guest_with_welcome_bonus_and_referral_paid_on_first_purchase(
+    alpha, telegram_api, send_update
+):
     update_program_settings(
         actor=None, changes={"welcome_bonus_points": 100, "referral_bonus_points": 50, "referred_bonus_points": 30}
     )
@@ -30,9 +36,14 @@ def test_referral_start_to_linked_guest_with_both_bonuses(alpha, telegram_api, s
     guest = Guest.objects.get(phone="+79161112233")
     assert (guest.telegram_chat_id, guest.source, guest.has_consent("telegram")) == (USER, GuestSource.TELEGRAM, True)
     kinds = sorted(LedgerEntry.objects.filter(guest=guest).values_list("kind", "points"))
-    assert kinds == [(EntryKind.REFERRAL, 30), (EntryKind.WELCOME, 100)]
+    assert kinds == [(EntryKind.WELCOME, 100)]  # the bot grants no referral bonus at sign-up
+    assert not LedgerEntry.objects.filter(guest=referrer, kind=EntryKind.REFERRAL).exists()
+    assert Referral.objects.get(guest=guest).referrer_id == referrer.pk
+    assert any("100" in text for text in telegram_api.texts(USER))  # the welcome message shows the balance
+
+    apply_check(guest=guest, check=Check(total_amount=Decimal(500)), restaurant=None, idempotency_key="first")
     assert LedgerEntry.objects.filter(guest=referrer, kind=EntryKind.REFERRAL).values_list("points", flat=True)[0] == 50
-    assert any("130" in text for text in telegram_api.texts(USER))  # the welcome message shows the balance
+    assert LedgerEntry.objects.filter(guest=guest, kind=EntryKind.REFERRAL).values_list("points", flat=True)[0] == 30
 
 
 def test_existing_guest_is_linked_without_new_bonuses(alpha, telegram_api, send_update):
