@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.access import ChainAccess, access_for
 from accounts.roles import Permission
+from guests.masking import contact_view
 from maxloyalty.api import StandardPagination, validated
 from maxloyalty.authorization import bearer_token
 from maxloyalty.errors import DomainError, ValidationFailed
@@ -455,6 +456,20 @@ class SyncRunListApi(APIView):
 
 
 class ReceiptOut(serializers.ModelSerializer):
+    """Needs context={"request": ...}: guests' contacts in what the POS sent are masked by the one contact rule."""
+
+    # What the POS sent and texts made from it may carry a guest's phone or email (guests.masking.contact_view).
+    GUEST_DOCUMENTS = ("payload", "lines", "payments", "outcome_detail", "last_error")
+
+    def to_representation(self, instance: Receipt) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        request = self.context.get("request")
+        view = contact_view(access_for(request) if request is not None else None)
+        for field in self.GUEST_DOCUMENTS:
+            if field in data:
+                data[field] = view.payload(data[field])
+        return data
+
     class Meta:
         model = Receipt
         fields = [
@@ -519,7 +534,7 @@ class ReceiptDetailApi(APIView):
 
     def get(self, request: Request, receipt_id: int) -> Response:
         receipt = selectors.access_receipt(access=_access(request), receipt_id=receipt_id)
-        return Response(ReceiptDetailOut(receipt).data)
+        return Response(ReceiptDetailOut(receipt, context={"request": request}).data)
 
 
 class ReceiptRerunApi(APIView):
@@ -530,7 +545,7 @@ class ReceiptRerunApi(APIView):
     def post(self, request: Request, receipt_id: int) -> Response:
         receipt = selectors.access_receipt(access=_access(request), receipt_id=receipt_id)
         receipt = services.rerun_receipt(receipt=receipt, actor=request.user)
-        return Response(ReceiptOut(receipt).data, status=202)
+        return Response(ReceiptOut(receipt, context={"request": request}).data, status=202)
 
 
 class RejectedAttemptOut(serializers.ModelSerializer):
