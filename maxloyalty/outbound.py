@@ -39,7 +39,7 @@ Resolver = Callable[[str, int], list[str]]
 class OutboundError(httpx.TransportError):
     """A refused or failed outbound call; `public_message` is safe to store and show."""
 
-    public_message: Any = _("Network error: the server could not be reached.")
+    public_message: Any = _("The server could not be reached (network error).")
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(str(self.public_message))
@@ -51,7 +51,7 @@ class AddressNotAllowed(OutboundError):
 
 
 class ServerUnreachable(OutboundError):
-    public_message = _("Network error: the server could not be reached.")
+    public_message = _("The server could not be reached (network error).")
 
 
 class ResponseTooLarge(OutboundError):

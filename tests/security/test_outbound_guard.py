@@ -255,4 +255,4 @@ def test_an_unreachable_pos_is_stored_as_a_plain_network_error(alpha):
     with pytest.raises(PosUnavailable):
         sync_connection(connection_id=pos_connection.pk)
     pos_connection.refresh_from_db()
-    assert pos_connection.last_error == "rkeeper: Network error: the server could not be reached."
+    assert pos_connection.last_error == "rkeeper: The server could not be reached (network error)."
