@@ -1,14 +1,17 @@
-"""Readable error pages for people and the uniform JSON error for API paths (400/403/404/500)."""
+"""Readable error pages for people and the uniform JSON error for API paths (400/403/404/500, 503 in an outage)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from maxloyalty.errors import DomainError, api_error_response, is_api_request
+from maxloyalty.errors import DomainError, api_error_response, is_api_request, outage_response
+from maxloyalty.outages import is_outage
 
 _PAGES = {
     400: ("bad_request", "Bad request"),
@@ -38,6 +41,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if is_outage(sys.exc_info()[1]):  # Django calls this inside the except block of the failed request
+        return service_unavailable(request)
     code, message = _PAGES[500]
     if is_api_request(request):
         return api_error_response(request, 500, code, message)
@@ -45,6 +50,18 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """An outage: the uniform 503 on API paths; for people a page rendered without a request context (nothing here
+    may need the database or the cache)."""
+    if is_api_request(request):
+        return outage_response(JsonResponse)
+    from django.template import loader
+
+    response = HttpResponse(loader.get_template("errors/503.html").render(), status=503)
+    response["Retry-After"] = str(settings.OUTAGE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def health(request: HttpRequest) -> HttpResponse:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from maxloyalty.outages import is_outage
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +95,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = exception_handler(exc, context)
+    if response is None and is_outage(exc):
+        logger.warning("API request refused during an outage", exc_info=exc)
+        return outage_response(Response)
     if response is None:
         logger.exception("Unhandled API error", exc_info=exc)
         return Response(
@@ -118,6 +124,25 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         extra["retry_after_seconds"] = int(exc.wait)
     response.data = error_body(str(code), message, fields, **extra)
+    return response
+
+
+class ServiceUnavailable(DomainError):
+    code, status, message = (
+        "service_unavailable",
+        503,
+        _("The service is temporarily unavailable. Try again shortly."),
+    )
+
+
+ResponseType = TypeVar("ResponseType", Response, JsonResponse)
+
+
+def outage_response(response_class: type[ResponseType]) -> ResponseType:
+    """The database, Redis or the broker is down or saturated: 503 and when to try again (a POS retries on 5xx)."""
+    body = error_body(ServiceUnavailable.code, ServiceUnavailable.message)
+    response = response_class(body, status=ServiceUnavailable.status)
+    response["Retry-After"] = str(settings.OUTAGE_RETRY_AFTER_SECONDS)
     return response
 
 

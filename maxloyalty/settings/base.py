@@ -131,6 +131,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHEC
 # a third less database CPU for it. Off behind a pooler that cannot keep prepared statements (PgBouncer in
 # transaction mode before 1.21).
 DATABASES["default"]["PREPARE_HOT_STATEMENTS"] = env.bool("DATABASE_PREPARE_HOT_STATEMENTS", default=True)
+# Seconds a client is told to wait (Retry-After) when the database, Redis or the broker is down: a 503, not a 500.
+OUTAGE_RETRY_AFTER_SECONDS = env.int("OUTAGE_RETRY_AFTER_SECONDS", default=10)
 DATABASE_ROUTERS = ["analytics.routers.AnalyticsReplicaRouter", "django_tenants.routers.TenantSyncRouter"]
 if env("ANALYTICS_DATABASE_URL", default=""):  # a read replica for heavy analytics reads (analytics.routers)
     DATABASES["replica"] = {**DATABASES["default"], **env.db_url_config(env("ANALYTICS_DATABASE_URL"))}
