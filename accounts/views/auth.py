@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, the chain chooser (platform host) and the one-time hand-off to a chain's host."""
+"""Sign-in, sign-out, the chain chooser (platform host), the one-time hand-off to a chain's host, passwords."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from accounts.forms import ChainPasswordResetForm, SignInForm
 from accounts.models import User
 from accounts.selectors import chains_of
 from accounts.sign_in import password_was_reset
+from accounts.user_sessions import end_other_sessions
 from audit.services import record_audit
 from maxloyalty.client_ip import client_ip
 from tenants.models import Chain
@@ -123,6 +124,7 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         password_was_reset(user=form.user, client_address=client_ip(self.request))
+        end_other_sessions(user=form.user, current_key=None)  # whoever holds the old password's sessions is out
         return response
 
 
@@ -131,8 +133,10 @@ class PasswordChange(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:password-change-done")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
+        response = super().form_valid(form)  # keeps this session (update_session_auth_hash)
         if not _on_platform():
             record_audit(action="user.password_changed", actor=self.request.user, target=self.request.user)
         messages.success(self.request, _("Your password has been changed."))
+        if end_other_sessions(user=self.request.user, current_key=self.request.session.session_key):
+            messages.info(self.request, _("Your other sessions have been ended."))
         return response

@@ -1,0 +1,44 @@
+"""The signed-in user's sessions: see where they are signed in, end one, or end all the others."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.user_sessions import SessionNotFound, end_other_sessions, end_session, sessions_of
+
+
+@login_required
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    rows = sessions_of(user=request.user, current_key=request.session.session_key)  # type: ignore[arg-type]
+    return render(request, "accounts/sessions.html", {"sessions": rows, "has_others": len(rows) > 1})
+
+
+@login_required
+@require_POST
+def session_end(request: HttpRequest, handle: str) -> HttpResponse:
+    try:
+        end_session(user=request.user, handle=handle, current_key=request.session.session_key)  # type: ignore[arg-type]
+    except SessionNotFound:
+        messages.error(request, _("That session has already ended."))
+    else:
+        messages.success(request, _("The session has been ended."))
+    return redirect("accounts:sessions")
+
+
+@login_required
+@require_POST
+def sessions_end_others(request: HttpRequest) -> HttpResponse:
+    ended = end_other_sessions(user=request.user, current_key=request.session.session_key)  # type: ignore[arg-type]
+    messages.success(
+        request,
+        ngettext("%(count)s other session has been ended.", "%(count)s other sessions have been ended.", ended)
+        % {"count": ended},
+    )
+    return redirect("accounts:sessions")
