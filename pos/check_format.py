@@ -107,8 +107,8 @@ class PosCheck:
 def load_json_body(body: bytes) -> Any:
     try:
         data = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise MalformedJson(_("The body is not valid JSON.")) from error
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting too deep for the parser
+        raise MalformedJson(_("The body is not valid JSON.")) from None
     if b"\\u0000" in body and _holds_nul(data):  # PostgreSQL stores no NUL character, in text or in JSON
         raise ValidationFailed(
             fields={"non_field_errors": [_("The check must not contain the NUL character (\\u0000) in any text.")]}

@@ -8,17 +8,51 @@ hands the request to the view.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guests.phones import normalize_phone
-from maxloyalty.errors import DomainError
+from maxloyalty.errors import DomainError, error_body
+from maxloyalty.request_context import current_client_ip
+from maxloyalty.throttles import AddressFailureCounter
 from pos import selectors
 from pos.check_format import PosCheck, load_json_body, parse_webhook_check
 from pos.signatures import SignatureRefused, verify_signature
 from tenants.models import DEFAULT_CURRENCY
+
+INBOUND_PREFIXES = ("/api/v1/pos/webhooks/", "/api/v1/pos/iiko/", "/api/v1/pos/rkeeper/")
+
+# Refusals per sending address and minute (counted by pos.services.rejections.record_rejected_attempt).
+refused_addresses = AddressFailureCounter("pos-inbound", lambda: settings.POS_REJECTIONS_PER_ADDRESS_PER_MINUTE)
+
+
+class InboundFloodGate:
+    """Django middleware, right after the request id (which knows the client's address) and before the chain is
+    looked up: a POS push from an address refused POS_REJECTIONS_PER_ADDRESS_PER_MINUTE times this minute is
+    answered 429 at the cost of one Redis read, nothing else. Other addresses (the restaurants' real POS servers)
+    are not affected; the WSGI intake's accepted path does not come here."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(INBOUND_PREFIXES) and refused_addresses.is_over(current_client_ip.get()):
+            wait = refused_addresses.seconds_left()
+            response = JsonResponse(
+                error_body(
+                    "throttled",
+                    _("Too many refused calls from this address; try again later."),
+                    retry_after_seconds=wait,
+                ),
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return self.get_response(request)
 
 
 class Unauthenticated(DomainError):

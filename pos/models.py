@@ -240,8 +240,14 @@ class SyncRun(models.Model):
 
 
 class RejectedAttempt(models.Model):
-    """A push we refused (bad signature, stale, unknown connection, invalid check). Never holds a secret."""
+    """Pushes we refused (bad signature, stale, unknown connection, invalid check), counted per connection (or,
+    for an unknown one, per sending address), reason and minute: a flood of bad calls is a few rows, not one per
+    call. The row keeps the last refused call's details as a sample. Never holds a secret."""
 
+    bucket = models.CharField(_("counted for"), max_length=64, default="", editable=False)  # "c<id>" or "a<address>"
+    minute = models.DateTimeField(_("minute"), null=True, editable=False)
+    count = models.PositiveIntegerField(_("attempts"), default=1)
+    first_received_at = models.DateTimeField(_("first received at"), default=timezone.now)
     connection = models.ForeignKey(
         PosConnection, null=True, blank=True, on_delete=models.SET_NULL, related_name="rejected_attempts"
     )
@@ -255,7 +261,7 @@ class RejectedAttempt(models.Model):
     body_size = models.PositiveIntegerField(_("body size"), default=0)
     external_id = models.CharField(_("POS check id"), max_length=128, blank=True)
     field_errors = models.JSONField(_("field errors"), default=dict, blank=True)
-    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    received_at = models.DateTimeField(_("last received at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("rejected attempt")
@@ -265,6 +271,11 @@ class RejectedAttempt(models.Model):
             models.Index(fields=["connection", "-received_at"], name="pos_rejected_connection_idx"),
             models.Index(fields=["-received_at"], name="pos_rejected_received_idx"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bucket", "endpoint", "reason", "minute"], name="pos_rejected_one_row_per_minute"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.endpoint} {self.http_status} {self.reason}"
+        return f"{self.endpoint} {self.http_status} {self.reason} ×{self.count}"

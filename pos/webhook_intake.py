@@ -167,12 +167,12 @@ def _close_old_connection(database: BaseDatabaseWrapper) -> None:
 
 
 def _read_body(environ: dict[str, Any]) -> bytes | None:
-    """The body, or None when Django should see the request as it came (no length, or over Django's limit)."""
+    """The body, or None when Django should see the request as it came (no length, or over the API's limit)."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return None
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if length <= 0 or (limit is not None and length > limit) or environ.get("wsgi.input") is None:
+    limit = settings.API_MAX_BODY_BYTES  # Django answers a larger body 413 (maxloyalty.api), unread
+    if length <= 0 or length > limit or environ.get("wsgi.input") is None:
         return None
     return environ["wsgi.input"].read(length)

@@ -74,6 +74,9 @@ TENANT_ROUTING_LOCAL_TTL = env.int("TENANT_ROUTING_LOCAL_TTL", default=10)
 
 MIDDLEWARE = [
     "maxloyalty.request_context.RequestIdMiddleware",
+    # Before the chain or anything else is looked up: oversized API bodies (413), flooding POS senders (429).
+    "maxloyalty.api.RequestBodyLimitMiddleware",
+    "pos.inbound.InboundFloodGate",
     "tenants.routing.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -323,6 +326,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_RATES": {"user": API_THROTTLE_RATE, "anon": API_THROTTLE_RATE},
     "EXCEPTION_HANDLER": "maxloyalty.errors.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "maxloyalty.api.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,

@@ -140,7 +140,7 @@ class IikoAdapter(PosAdapter):
     def _json(self, response: Any) -> dict[str, Any]:
         try:
             data = response.json()
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise PosResponseInvalid(f"iiko: {response.request.url.path} answered with invalid JSON") from error
         if not isinstance(data, dict):
             raise PosResponseInvalid(f"iiko: {response.request.url.path} answered with unexpected JSON")
@@ -158,7 +158,7 @@ class IikoAdapter(PosAdapter):
                 continue
             if response.status_code >= 400:
                 detail = ""
-                with contextlib.suppress(ValueError):
+                with contextlib.suppress(ValueError, RecursionError, AttributeError):
                     detail = str(response.json().get("errorDescription", ""))[:200]
                 raise PosResponseInvalid(f"iiko: {path} answered {response.status_code} {detail}".strip())
             return self._json(response)
@@ -227,8 +227,8 @@ class IikoAdapter(PosAdapter):
     def notification_refs(cls, body: bytes) -> list[str]:
         try:
             events = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise PosResponseInvalid("iiko: the webhook body is not JSON") from error
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise PosResponseInvalid("iiko: the webhook body is not JSON") from None
         if isinstance(events, dict):
             events = [events]
         if not isinstance(events, list):

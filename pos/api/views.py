@@ -564,11 +564,15 @@ class RejectedAttemptOut(serializers.ModelSerializer):
             "body_size",
             "external_id",
             "field_errors",
+            "count",
+            "first_received_at",
             "received_at",
         ]
 
 
 class RejectedAttemptListApi(APIView):
+    """Refused pushes, one row per connection (or address), reason and minute with its count; newest first."""
+
     required_permission = Permission.MANAGE_POS
 
     def get(self, request: Request) -> Response:

@@ -14,11 +14,11 @@ from pos.services.receipts import (
     drain_pending_receipts,
     process_pending_receipts,
     receive_check,
-    record_rejected_attempt,
     request_processing,
     rerun_receipt,
     store_checks,
 )
+from pos.services.rejections import record_rejected_attempt
 from pos.services.restaurants import create_restaurant, delete_restaurant, update_restaurant
 from pos.services.sync import fetch_notified_orders, purge_old_history, sync_connection
 

@@ -16,8 +16,6 @@ are locked in ascending guest id, so parallel drains cannot deadlock. The loyalt
 
 from __future__ import annotations
 
-import hashlib
-import ipaddress
 import logging
 import math
 import time
@@ -43,9 +41,8 @@ from loyalty.rules import Check, CheckLine
 from loyalty.services import CheckResult, CheckToApply, apply_checks, reverse_check
 from maxloyalty.db import insert_new_values, update_rows
 from maxloyalty.errors import Conflict, DomainError
-from maxloyalty.request_context import current_client_ip, current_request_id
 from pos.check_format import PosCheck, without_nul
-from pos.models import Receipt, ReceiptOperation, ReceiptStatus, RejectedAttempt, Restaurant
+from pos.models import Receipt, ReceiptOperation, ReceiptStatus, Restaurant
 from pos.selectors import restaurant_zone
 
 logger = logging.getLogger(__name__)
@@ -211,40 +208,6 @@ def receive_check(*, connection_id: int, restaurant_id: int, check: PosCheck, so
         points_spent=stored["points_spent"],
         outcome_reason=stored["outcome_reason"],
     )
-
-
-def record_rejected_attempt(
-    *,
-    endpoint: str,
-    reason: str,
-    http_status: int,
-    connection_id: int | None,
-    connection_ref: str,
-    body: bytes,
-    external_id: str = "",
-    field_errors: dict[str, Any] | None = None,
-) -> RejectedAttempt:
-    """Log a refused push: who, why, a fingerprint of the body. Never a header value or a secret."""
-    return RejectedAttempt.objects.create(
-        connection_id=connection_id,
-        connection_ref=connection_ref[:64],
-        endpoint=endpoint,
-        reason=reason[:64],
-        http_status=http_status,
-        client_ip=_valid_ip(current_client_ip.get()),
-        request_id=current_request_id.get() if current_request_id.get() != "-" else "",
-        body_sha256=hashlib.sha256(body).hexdigest() if body else "",
-        body_size=len(body),
-        external_id=external_id[:128],
-        field_errors=field_errors or {},
-    )
-
-
-def _valid_ip(value: str | None) -> str | None:
-    try:
-        return str(ipaddress.ip_address(value)) if value else None
-    except ValueError:
-        return None
 
 
 # --- asking for processing --------------------------------------------------------------------------
