@@ -1,5 +1,5 @@
 """`make run` after the install: database, migrations, demo data, then the site through gunicorn (gthread,
-auto-reload) beside a Celery worker with beat.
+auto-reload) beside a Celery worker with beat (on Redis, or on PostgreSQL when Redis is unreachable).
 
 The web server is the production one with a bounded pool: WEB_CONCURRENCY processes × GUNICORN_THREADS threads,
 each thread holding at most one database connection, so a burst of POS checks cannot open connections without
@@ -82,11 +82,12 @@ def main() -> None:
             )
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        for step in (["migrate_schemas", "--noinput", "-v", "0"], ["seed_demo"]):
+        steps = [["migrate_schemas", "--noinput", "-v", "0"], ["seed_demo"]]
+        if not redis_is_reachable(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")):
+            steps.insert(1, ["create_fallback_cache_table"])  # the cache and the queue live in PostgreSQL then
+        for step in steps:
             subprocess.run([sys.executable, "manage.py", *step], check=True)  # noqa: S603  fixed argv
-        redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-        if redis_is_reachable(redis_url):
-            processes.append(subprocess.Popen(_worker_command()))  # noqa: S603  fixed argv, no user input
+        processes.append(subprocess.Popen(_worker_command()))  # noqa: S603  fixed argv, no user input
         web = subprocess.Popen(_web_command(port))  # noqa: S603  fixed argv, no user input
         processes.append(web)
         print(f"Serving on http://localhost:{port}/ (Ctrl-C stops it).", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -146,9 +147,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 REDIS_FALLBACK_ALLOWED = env.bool("REDIS_FALLBACK_ALLOWED", default=False)
 REDIS_AVAILABLE = redis_is_reachable(REDIS_URL)
-if not REDIS_AVAILABLE and REDIS_FALLBACK_ALLOWED and os.environ.get("RUN_MAIN") != "true":  # once, not per reload
+# Development without Redis: the cache and Celery's broker live in the same PostgreSQL (Django's database cache and
+# kombu's SQLAlchemy transport), so gunicorn's processes, the Celery worker and beat still share locks and counters,
+# and scheduled and retried work still runs. Production never falls back (REDIS_FALLBACK_ALLOWED is off there).
+REDIS_FALLBACK = not REDIS_AVAILABLE and REDIS_FALLBACK_ALLOWED
+FALLBACK_CACHE_TABLE = "maxloyalty_fallback_cache"
+if REDIS_FALLBACK and os.environ.get("MAXLOYALTY_FALLBACK_ANNOUNCED") != "1":  # once, not in every child process
+    os.environ["MAXLOYALTY_FALLBACK_ANNOUNCED"] = "1"
     print(
-        f"Redis is unreachable at {REDIS_URL}: using a local-memory cache and running Celery tasks eagerly.",
+        f"Redis is unreachable at {REDIS_URL}: the cache and Celery's queue use PostgreSQL instead (slower; "
+        "start Redis for production-like behaviour).",
         file=sys.stderr,
     )
 
@@ -160,10 +168,11 @@ DEPLOYMENT_NAME = env("DEPLOYMENT_NAME", default="") or deployment_name_for(DATA
 
 
 def _cache(location_suffix: str, tenant_aware: bool) -> dict[str, object]:
-    if not REDIS_AVAILABLE and REDIS_FALLBACK_ALLOWED:
+    if REDIS_FALLBACK:
         config: dict[str, object] = {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": location_suffix,
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": FALLBACK_CACHE_TABLE,  # created by `manage.py create_fallback_cache_table` (make run does)
+            "KEY_PREFIX": f"ml-{location_suffix}",
         }
     else:
         config = {
@@ -186,10 +195,13 @@ CACHES = {
 }
 SESSION_ENGINE = "qsessions.backends.cached_db"
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_BROKER_URL = env(
+    "CELERY_BROKER_URL",
+    default="sqla+" + re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", DATABASE_URL) if REDIS_FALLBACK else REDIS_URL,
+)
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default=f"{DEPLOYMENT_NAME}-tasks")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_AVAILABLE and REDIS_FALLBACK_ALLOWED)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
