@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from accounts.services import grant_membership, obtain_user
 from accounts.sign_in import InvalidCredentials, SignInLocked
+from tenants.models import PendingSignup
 from tests.fixtures import PASSWORD, api_on, client_on
 
 WRONG = "wrong-password-x"
@@ -204,6 +205,35 @@ def test_sign_up_guesses_are_limited_and_the_right_password_under_lock_is_refuse
     assert locked.value.status == 429
     # the same lock holds at the platform host's sign-in page (same scope, same count)
     assert _page_sign_in(settings.PLATFORM_DOMAIN, "owner@alpha.test", PASSWORD)[0].status_code == 429
+
+
+SIGN_UP = {
+    "name": "Copycat Cafe",
+    "slug": "copycat-cafe",
+    "owner_name": "Mallory",
+    "time_zone": "Europe/Moscow",
+    "currency": "RUB",
+    "default_language": "ru",
+}
+
+
+def _sign_up_page(email: str, password: str, address: str = ATTACKER):
+    return client_on(settings.PLATFORM_DOMAIN).post(
+        "/signup/", {**SIGN_UP, "email": email, "password": password}, REMOTE_ADDR=address
+    )
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3, SIGNUP_LIMIT_PER_EMAIL=100, SIGNUP_LIMIT_PER_ADDRESS=100)
+def test_the_sign_up_page_with_a_taken_email_guesses_under_the_same_lock_and_reserves_nothing(alpha, mailoutbox):
+    answers = [_sign_up_page("owner@alpha.test", WRONG) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [422, 422, 429]
+    assert "Wrong email or password, or no access to this chain." in answers[0].content.decode()
+    assert "already" not in answers[0].content.decode()  # neutral: no "this email is registered"
+    right_under_lock = _sign_up_page("owner@alpha.test", PASSWORD)
+    assert right_under_lock.status_code == 429
+    assert not PendingSignup.objects.filter(slug="copycat-cafe").exists()
+    assert mailoutbox == []
+    assert _sign_up_page("owner@alpha.test", PASSWORD, address=VICTIM_DESK).status_code == 302  # the owner may
 
 
 @pytest.fixture
