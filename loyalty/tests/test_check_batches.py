@@ -3,13 +3,15 @@
 Two identical groups of guests get the same random sequence of checks: group A through apply_check one by one,
 group B through one apply_checks call. Levels are crossed inside the batch, guests repeat, some checks spend
 points or carry a promo code (those go through apply_check inside the batch), some keys repeat (replays), one
-guest is blocked and one check is negative (refusals).
+guest is blocked and one check is negative (refusals). Guest 0 invited guests 1 and 2: their first qualifying
+purchases pay the referral bonuses (inside the batch through apply_check), within the referrer's cap.
 """
 
 from __future__ import annotations
 
 import datetime
 import random
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -18,21 +20,33 @@ from django.db.models import Sum
 
 from guests.models import GuestStatus
 from loyalty.errors import GuestNotActive
-from loyalty.models import AppliedCheck, LedgerEntry, LevelChange, PointsAccount
+from loyalty.models import AppliedCheck, LedgerEntry, LevelChange, PointsAccount, Referral
 from loyalty.rules import Check, CheckLine
-from loyalty.services import CheckToApply, apply_check, apply_checks, create_level, create_promo, create_promo_code
+from loyalty.services import (
+    CheckToApply,
+    apply_check,
+    apply_checks,
+    create_level,
+    create_promo,
+    create_promo_code,
+    record_referral,
+)
 from loyalty.tests.factories import GuestFactory
 from maxloyalty.errors import DomainError
 
 GUESTS = 4
 
 
-def _program(program: Any, *, rolling: bool, delay: int) -> None:
+def _program(program: Any, *, rolling: bool, delay: int, referral_cap: int) -> None:
     program(
         activation_delay_hours=delay,
         level_threshold_mode="rolling" if rolling else "lifetime",
         level_rolling_days=30,
         expiry_days=90,
+        referral_bonus_points=250,
+        referred_bonus_points=70,
+        referral_min_check_amount=Decimal(400),
+        referral_max_per_guest=referral_cap,
     )
     create_level(actor=None, name="Silver", threshold_amount=Decimal(0), earn_rate_percent=Decimal(5))
     create_level(actor=None, name="Gold", threshold_amount=Decimal(3000), earn_rate_percent=Decimal(10))
@@ -91,6 +105,11 @@ def _summary(result: Any) -> tuple[Any, ...]:
     return (result.earned, result.spent, result.refused_reason, result.is_replay, len(result.entries))
 
 
+def _same_key(key: str, prefix: str) -> str:
+    """A key as both groups spell it: without the group's prefix, a referral's key without its row id."""
+    return re.sub(r"^referral:\d+:", "referral:", key.removeprefix(prefix))
+
+
 def _state(guest: Any, prefix: str) -> dict[str, Any]:
     guest.refresh_from_db()
     # An account with nothing on it and no row at all are the same state (the batch locks every guest's account,
@@ -109,8 +128,18 @@ def _state(guest: Any, prefix: str) -> dict[str, Any]:
         ),
         "ledger_sum": entries.aggregate(total=Sum("points"))["total"],
         "entries": [
-            (e.kind, e.points, e.remaining_points, e.is_pending, e.reason, e.idempotency_key.removeprefix(prefix))
+            (e.kind, e.points, e.remaining_points, e.is_pending, e.reason, _same_key(e.idempotency_key, prefix))
             for e in entries
+        ],
+        "referral": [
+            (
+                bool(r.paid_at),
+                r.applied_check.idempotency_key.removeprefix(prefix) if r.applied_check else None,
+                r.is_over_cap,
+                r.payments,
+                len(r.entry_ids),
+            )
+            for r in Referral.objects.filter(guest=guest).select_related("applied_check")
         ],
         "checks": [
             (
@@ -134,14 +163,19 @@ def _state(guest: Any, prefix: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize(("seed", "rolling", "delay"), [(1, False, 0), (2, True, 0), (3, False, 24), (4, True, 24)])
-def test_a_batch_leaves_what_one_check_after_another_leaves(alpha, program, seed, rolling, delay):
-    _program(program, rolling=rolling, delay=delay)
+@pytest.mark.parametrize(
+    ("seed", "rolling", "delay", "referral_cap"),
+    [(1, False, 0, 10), (2, True, 0, 1), (3, False, 24, 1), (4, True, 24, 10)],
+)
+def test_a_batch_leaves_what_one_check_after_another_leaves(alpha, program, seed, rolling, delay, referral_cap):
+    _program(program, rolling=rolling, delay=delay, referral_cap=referral_cap)
     one_by_one = [GuestFactory() for _ in range(GUESTS)]
     batched = [GuestFactory() for _ in range(GUESTS)]
     for group in (one_by_one, batched):
         group[3].status = GuestStatus.BLOCKED
         group[3].save(update_fields=["status"])
+        record_referral(guest=group[1], referrer=group[0])
+        record_referral(guest=group[2], referrer=group[0])
     steps = _script(seed)
 
     sequential = []
@@ -176,6 +210,8 @@ def test_a_batch_leaves_what_one_check_after_another_leaves(alpha, program, seed
         if state_b["account"] is not None:
             assert state_b["account"][0] + state_b["account"][1] == state_b["ledger_sum"]
     assert any(_state(guest, "B-")["level_changes"] for guest in batched)  # a threshold was crossed in the batch
+    paid = Referral.objects.filter(guest__in=batched, paid_at__isnull=False).count()
+    assert paid == min(2, referral_cap)  # both invited guests bought: the cap, not the script, decides
 
 
 def test_a_key_applied_before_the_batch_is_a_replay_and_a_key_of_another_guest_is_refused(alpha):
