@@ -21,6 +21,7 @@ Rules (settings in brackets):
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from datetime import datetime, timedelta
 
@@ -98,6 +99,14 @@ def confirmation_url(token: str) -> str:
     return f"{site_url(settings.PLATFORM_DOMAIN)}/signup/confirm/{token}/"
 
 
+def _valid_address(address: str) -> str:
+    """The client's IP address as stored and counted, or "" when the server did not get one."""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return ""
+
+
 def _limit(scope: str, subject: str, limit: int) -> None:
     if subject and not rate_limits.hit(scope=scope, subject=subject, limit=limit, window_seconds=_HOUR):
         raise SignupRateLimited
@@ -122,6 +131,7 @@ def start_signup(
     """Reserve the chain's address and email a confirmation link (rules 1-3). Nothing else is created."""
     slug = slug.strip().lower()
     email = User.objects.normalize_email(email).strip().lower()
+    client_address = _valid_address(client_address)
     fields = chain_field_errors(
         name=name, slug=slug, owner_email=email, time_zone=time_zone, default_language=default_language
     )
@@ -182,7 +192,7 @@ def resend_signup_confirmation(*, pending_id: int, client_address: str) -> Pendi
         _check_open(pending, now=now)
         if (now - pending.last_sent_at).total_seconds() < settings.CONFIRMATION_RESEND_SECONDS:
             raise ConfirmationResendTooSoon
-        _limit("signup-address", client_address, settings.SIGNUP_LIMIT_PER_ADDRESS)
+        _limit("signup-address", _valid_address(client_address), settings.SIGNUP_LIMIT_PER_ADDRESS)
         _limit_mail_to(pending.email)
         pending.token_hash = token_hash(token)
         pending.last_sent_at = now
@@ -219,8 +229,11 @@ def confirm_signup(*, token: str, password: str, client_address: str) -> tuple[C
     pending = open_signup_for_token(token)
     is_new_account = bool(pending.password_hash) and not User.objects.filter(email=pending.email).exists()
     if is_new_account and not check_password(password, pending.password_hash):
-        # Counted outside the refused transaction, so the count survives the refusal.
+        # Counted outside the refused transaction, so the count survives the refusal; the last miss frees the address.
         PendingSignup.objects.filter(pk=pending.pk).update(failed_attempts=F("failed_attempts") + 1)
+        PendingSignup.objects.filter(pk=pending.pk, failed_attempts__gte=SIGNUP_CONFIRM_ATTEMPTS).update(
+            expires_at=timezone.now()
+        )
         raise SignupPasswordMismatch(fields={"password": [str(SignupPasswordMismatch.message)]})
     with transaction.atomic():
         locked = PendingSignup.objects.select_for_update().get(pk=pending.pk)

@@ -220,3 +220,11 @@ def test_someone_signing_up_with_a_strangers_email_cannot_make_the_stranger_an_a
         _confirm(platform_host, link, password="another-guess-Passw0rd")
     assert _confirm(platform_host, link, password="attacker-Passw0rd-1").status_code == 410  # void after 5 misses
     assert _nothing_created(email="victim@mail.test")
+    assert sign_up(OWNER_DESK, email="someone@else.test")[0].status_code == 302  # and the address is free again
+
+
+def test_a_request_without_a_usable_client_address_is_answered_not_a_server_error(db, platform_host, sign_up):
+    response, link = sign_up("")
+    assert response.status_code == 302
+    assert PendingSignup.objects.get(slug="pelmeni-bros").client_address is None
+    assert link is not None
