@@ -22,6 +22,7 @@ from audit.models import AuditEntry
 from audit.services import changes_between, record_audit
 from billing.limits import require_guest_allowed
 from guests.cards import random_card_number
+from guests.erasure import ERASED_MARK, scrub_copies, traces_of
 from guests.errors import (
     DuplicateCard,
     DuplicateGuest,
@@ -78,7 +79,6 @@ PERSONAL_FIELDS = (
     "tags",
     "note",
 )
-ERASED_MARK = "[erased]"
 MAX_TAG_LENGTH = 50
 
 
@@ -372,7 +372,9 @@ def _scrub_audit_history(guest: Guest) -> None:
 
 @transaction.atomic
 def erase_guest(*, guest: Guest, access: ChainAccess | None, reason: str, actor: User | None = None) -> Guest:
-    """Right to be forgotten (152-FZ / GDPR): personal data removed, card and QR rotated, status erased.
+    """Right to be forgotten (152-FZ / GDPR): personal data removed, card and QR rotated, status erased, and every
+    copy of the guest's identifiers elsewhere scrubbed (guests.erasure: receipts, refused pushes, the bot's
+    delivery log and chats, notifications, the audit log, import files); the audit row counts what was scrubbed.
 
     The guest row itself, its visits and every ledger entry stay, so the chain's totals (points issued and spent,
     revenue per restaurant) do not change; nothing left on the row identifies the person.
@@ -381,6 +383,7 @@ def erase_guest(*, guest: Guest, access: ChainAccess | None, reason: str, actor:
     if guest.is_erased:
         return guest
     erased_fields = [field for field in PERSONAL_FIELDS if getattr(guest, field) not in (None, "", [])]
+    traces = traces_of(guest)  # read before the row is cleared: the copies elsewhere are found by these
     now = timezone.now()
     for channel in ConsentChannel.values:
         if guest.has_consent(channel):
@@ -397,12 +400,13 @@ def erase_guest(*, guest: Guest, access: ChainAccess | None, reason: str, actor:
     guest.erased_at = now
     guest.save()
     _scrub_audit_history(guest)
+    copies = scrub_copies(traces)
     guest_erased.send(sender=Guest, guest=guest)
     record_audit(
         action="guest.erased",
         actor=_actor_of(access, actor),
         target=guest,
-        data={"erased_fields": erased_fields},
+        data={"erased_fields": erased_fields, "copies_scrubbed": copies},
         reason=reason,
         restaurant_id=guest.home_restaurant_id,
     )
