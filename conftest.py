@@ -2,7 +2,8 @@
 
 import pytest
 
-pytest_plugins = ["tests.fixtures", "tests.browser"]
+# tests.log_secrets: no secret in any log record of the bot, POS, billing and auth suites.
+pytest_plugins = ["tests.fixtures", "tests.browser", "tests.log_secrets", "pytester"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,0 +1,149 @@
+"""No secret reaches a log line: bot tokens in httpx's request URLs, POS tokens and hand-off tokens in query
+strings (Django's request log, gunicorn's access log), whatever the level.
+
+Every test of the bot, POS, billing and auth suites (and of this folder) is also checked by tests/log_secrets.py;
+the last tests here prove that check fails a test that logs a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import textwrap
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from django.db import connection
+
+from accounts.views.auth import handoff_url
+from tests.fixtures import api_token, client_on
+from tests.log_secrets import LogCapture, leak_report, register_secret, registry, start_capture, stop_capture
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@contextmanager
+def captured_logs() -> Iterator[LogCapture]:
+    capture, levels = start_capture()
+    try:
+        yield capture
+    finally:
+        stop_capture(capture, levels)
+
+
+def test_bot_token_in_bot_api_urls_is_redacted_even_at_debug(settings):
+    from telegram_bot.client import call_bot
+    from telegram_bot.tests.fake_telegram import start_fake_telegram
+
+    fake = start_fake_telegram()
+    token = f"700100:{secrets.token_urlsafe(32)}"
+    fake.valid_tokens.add(token)
+    settings.TELEGRAM_API_BASE_URL = fake.base_url
+    try:
+        with captured_logs() as capture:
+            me = call_bot(token, lambda bot: bot.get_me())
+    finally:
+        fake.server.shutdown()
+
+    assert me.username  # the call itself still works
+    assert any("/botREDACTED/getMe" in line for line in capture.lines)  # httpx logged the URL, redacted
+    assert not [line for line in capture.lines if token.split(":")[1] in line]
+
+
+def test_pos_token_in_the_query_string_is_redacted_in_django_request_log(alpha):
+    token = secrets.token_urlsafe(32)
+    with captured_logs() as capture:
+        response = client_on(alpha.host).post(
+            f"/api/v1/pos/rkeeper/987654/notify?token={token}", b"<a/>", content_type="application/xml"
+        )
+
+    assert response.status_code == 404
+    assert any("token=REDACTED" in line for line in capture.lines)  # the request repr in the record's extras
+    assert not [line for line in capture.lines if token in line]
+
+
+def test_a_jwt_and_a_handoff_link_logged_by_mistake_are_redacted(alpha):
+    jwt = api_token(alpha, "owner")
+    link = handoff_url(alpha.user("owner"), alpha.chain)
+    handoff_token = parse_qs(urlsplit(link).query)["token"][0]
+    with captured_logs() as capture:
+        logging.getLogger("accounts").warning("Signed in with Bearer %s, then followed %s", jwt, link)
+        logging.getLogger("accounts").warning("token value %s", handoff_token)
+
+    assert jwt in registry and handoff_token in registry  # what the application minted is known to the check
+    assert not capture.leaks()
+    assert "Bearer REDACTED" in capture.lines[0] and "token=REDACTED" in capture.lines[0]
+
+
+@pytest.mark.processes
+def test_gunicorn_access_log_redacts_tokens_in_query_strings(alpha, django_db_blocker, tmp_path):
+    from pos.process_harness import free_port, gunicorn_command, process_env, running, wait_until_serving
+
+    pos_token = secrets.token_urlsafe(32)
+    handoff_token = parse_qs(urlsplit(handoff_url(alpha.user("owner"), alpha.chain)).query)["token"][0]
+    env = process_env(database_name=connection.settings_dict["NAME"], queue="log-redaction", cache_prefix="logred")
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "gunicorn.log"
+    command = [*gunicorn_command(port=port, workers=1, threads=2), "--access-logfile", "-", "--log-level", "info"]
+    with running(command, env=env, log=log):
+        wait_until_serving(base_url, alpha.host)
+        with httpx.Client(base_url=base_url, headers={"Host": alpha.host}) as client:
+            notify = client.post(f"/api/v1/pos/rkeeper/987654/notify?token={pos_token}", content=b"<a/>")
+            handoff = client.get(f"/accounts/handoff/?token={handoff_token}&next=/")
+        time.sleep(0.5)  # the access log line is written after the response
+    written = log.read_text()
+
+    assert (notify.status_code, handoff.status_code) == (404, 302)
+    assert "/api/v1/pos/rkeeper/987654/notify?token=REDACTED" in written
+    assert "/accounts/handoff/?token=REDACTED&next=/" in written
+    assert pos_token not in written and handoff_token not in written
+
+
+def test_the_check_reports_a_logged_secret_that_has_no_known_shape():
+    value = "plain-" + secrets.token_hex(8)
+    register_secret(value)
+    capture = LogCapture()
+    logger = logging.getLogger("tests.deliberate_leak")  # kept away from the check running on this very test
+    logger.propagate = False
+    logger.addHandler(capture)
+    try:
+        logger.warning("the value is %s", value)
+    finally:
+        logger.removeHandler(capture)
+
+    report = leak_report(capture)
+    assert report is not None and "1 log line(s) hold a secret" in report
+    assert value not in report  # the report itself masks it
+
+
+def test_a_test_that_logs_a_secret_fails(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    folder = pytester.mkdir("tests")
+    (folder / "security").mkdir()
+    (folder / "security" / "test_logging.py").write_text(
+        textwrap.dedent(
+            """
+            import logging
+
+            from tests.log_secrets import register_secret
+
+            def test_logs_a_secret():
+                register_secret("s3cret-without-any-shape")
+                logging.getLogger("anything").warning("the value is s3cret-without-any-shape")
+
+            def test_logs_no_secret():
+                register_secret("an0ther-s3cret-value")
+                logging.getLogger("anything").warning("nothing to hide here")
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess("-p", "tests.log_secrets", "-p", "no:randomly", "-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_logs_a_secret*", "*1 log line(s) hold a secret*"])
