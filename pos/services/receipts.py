@@ -326,6 +326,7 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
         _process_sales(sales, guests, restaurants, now)
         if sales:
             update_rows(Receipt, sales, _OUTCOME_FIELDS)
+            _make_waiting_refunds_due(sales, now)
         refunds = [receipt for receipt in batch if receipt.operation == ReceiptOperation.REFUND]
         for receipt in refunds:
             _process_claimed(receipt, now, lambda receipt=receipt: _refund_in_savepoint(receipt))
@@ -335,6 +336,29 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
         if retry_times:
             _schedule_retry(min(retry_times), now)
     return len(batch)
+
+
+def _make_waiting_refunds_due(sales: list[Receipt], now: datetime) -> None:
+    """A refund that arrived before its sale waits out its backoff; once the sale is processed it is due at once
+    (and a drain is queued), so it is applied as soon as its sale is, with or without beat. Refunds another drain
+    holds are skipped, not waited for: that drain is applying them."""
+    processed = [sale for sale in sales if sale.status == ReceiptStatus.PROCESSED]
+    if not processed:
+        return
+    waiting = list(
+        Receipt.objects.select_for_update(skip_locked=True)
+        .filter(
+            operation=ReceiptOperation.REFUND,
+            status=ReceiptStatus.FAILED,
+            connection_id__in={sale.connection_id for sale in processed},
+            external_id__in=[sale.external_id for sale in processed],
+            next_attempt_at__gt=now,
+        )
+        .values_list("pk", flat=True)
+    )
+    if waiting:
+        Receipt.objects.filter(pk__in=waiting).update(next_attempt_at=now)
+        request_processing()
 
 
 def _lock_order(receipt: Receipt, guest: Guest | None) -> tuple[int, int]:

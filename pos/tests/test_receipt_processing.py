@@ -43,12 +43,12 @@ def _statements_of_a_batch(webhook, make_guest, size: int, prefix: str) -> list[
 
 
 def test_a_batch_costs_the_same_statements_whatever_its_size(webhook, make_guest):
-    """Claim (with its plan setting), restaurants, guests, accounts (created on first use), earlier keys, the rows, the outcomes: a fixed
-    number of statements per batch, none per receipt."""
+    """Claim (with its plan setting), restaurants, guests, accounts (created on first use), earlier keys, the rows, the outcomes,
+    refunds waiting for these sales: a fixed number of statements per batch, none per receipt."""
     _statements_of_a_batch(webhook, make_guest, 1, "Q-warm")  # the program and promos are read once, then cached
     small = _statements_of_a_batch(webhook, make_guest, 2, "Q-small")
     large = _statements_of_a_batch(webhook, make_guest, 20, "Q-large")
-    assert len(small) == len(large) <= 20, large
+    assert len(small) == len(large) <= 21, large
 
 
 @pytest.mark.parametrize("identifier", ["phone", "card", "qr"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.utils import timezone
 
 from loyalty.models import EntryKind, LedgerEntry
@@ -69,18 +67,28 @@ def test_cancelled_status_is_a_refund_too(webhook, guest):
     assert balance(guest) == 0
 
 
-def test_refund_arriving_before_its_sale_waits_and_then_reverses(webhook, guest):
+def test_refund_arriving_before_its_sale_is_applied_as_soon_as_the_sale_is(webhook, guest):
     webhook.post(_refund("F-5"))
     process_everything()
     early = receipt("F-5", "refund")
     assert (early.status, early.outcome_reason) == ("failed", "original_not_found")
+    assert early.next_attempt_at > timezone.now()  # waiting out its backoff
     webhook.post(check_payload("F-5", guest=guest))
-    process_everything()
-    assert balance(guest) == 50
-    Receipt.objects.filter(pk=early.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    process_everything()
+    process_everything()  # no waiting for the backoff or for beat's next tick
+    assert receipt("F-5").status == "processed"
+    assert LedgerEntry.objects.filter(guest=guest, kind=EntryKind.ACCRUAL, points=50).exists()
     assert receipt("F-5", "refund").outcome_reason == "reversed"
     assert balance(guest) == 0 == ledger_sum(guest)
+
+
+def test_a_refund_waiting_for_another_sale_keeps_waiting(webhook, guest):
+    webhook.post(_refund("F-8"))
+    process_everything()
+    webhook.post(check_payload("F-9", guest=guest))
+    process_everything()
+    waiting = receipt("F-8", "refund")
+    assert (waiting.status, waiting.outcome_reason) == ("failed", "original_not_found")
+    assert waiting.next_attempt_at > timezone.now()
 
 
 def test_refund_of_a_check_without_guest_reverses_nothing(webhook):
