@@ -8,7 +8,8 @@ check; here a batch costs a handful of statements whatever its size:
   stands after the batch's earlier checks, so two checks of one guest in a batch see each other;
 - ledger entries, visits and applied checks are inserted together, the accounts and the guests' visit times
   updated together.
-Checks that need row work of their own (points to spend: the FIFO lots; a promo code: its use counters) go through
+Checks that need row work of their own (points to spend: the FIFO lots; a promo code: its use counters; an invited
+guest's first qualifying purchase: the referral bonuses, whose referrers the batch locks with its guests) go through
 apply_check itself, in order, after the pending writes of their guest are flushed, so the outcome of every check
 is what apply_check would have given one after another. The batch sends `checks_applied` once it is written.
 """
