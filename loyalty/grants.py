@@ -10,10 +10,13 @@ ledger services themselves (loyalty.services.ledger accrue_points and adjust_poi
    only through a check (the till, the check API), which is not a manual grant.
 3. The most points one manual grant may move is the role's limit: owners and admins (ADJUST_POINTS_UNLIMITED)
    none; roles with ADJUST_POINTS (managers) the program's `manager_adjustment_limit`; other staff (cashiers) the
-   program's `cashier_grant_limit`, 0 by default.
+   program's `cashier_grant_limit`, 0 by default. The same limit holds for everything one staff member grants
+   one guest by hand in a day (chain time, either sign): twenty grants of 500 are not a way around a limit of 500.
 4. A limit of 0 (or no membership in the chain) refuses any manual grant: GrantNotAllowed (403
-   `grant_not_allowed`); more than the limit: GrantLimitExceeded (403 `grant_limit_exceeded`, with the limit).
-   Every manual grant that passes is audited by the ledger service (points.accrued / points.adjusted).
+   `grant_not_allowed`); more than the limit: GrantLimitExceeded (403 `grant_limit_exceeded`, with the limit and,
+   for the day's total, what was granted already). Every manual grant that passes is audited by the ledger service
+   (points.accrued / points.adjusted), and the day's total is read from those audit rows, under the guest's
+   account lock (so two grants at once cannot both pass the last of the limit).
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
 from accounts.roles import Permission, role_allows
+from audit.models import AuditEntry
+from guests.models import Guest
 from loyalty.errors import GrantLimitExceeded, GrantNotAllowed
 from loyalty.models import EARNING_KINDS, EntryKind
 from loyalty.rules import ProgramSnapshot
-from loyalty.selectors import program_context
+from loyalty.selectors import chain_today, local_midnight, program_context
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -61,8 +66,12 @@ def role_in_chain(actor: User) -> str | None:
     return role
 
 
-def require_grant_right(*, actor: User | None, kind: str, points: int) -> None:
-    """Allow this grant of `points` (of `kind`) by `actor` (None: the program itself), or raise (rules 1-4)."""
+MANUAL_GRANT_ACTIONS = ("points.accrued", "points.adjusted")  # the audit actions of manual grants
+
+
+def require_grant_right(*, actor: User | None, guest_id: int, kind: str, points: int) -> None:
+    """Allow this grant of `points` (of `kind`) to the guest by `actor` (None: the program itself), or raise
+    (rules 1-4). The caller holds the guest's account lock."""
     if actor is None:
         return
     if kind not in MANUAL_KINDS:
@@ -70,10 +79,35 @@ def require_grant_right(*, actor: User | None, kind: str, points: int) -> None:
     limit = manual_grant_limit(role_in_chain(actor), program_context().program)
     if limit == 0:
         raise GrantNotAllowed(kind=kind, limit=0, requested=points)
-    if limit is not None and abs(points) > limit:
+    if limit is None:
+        return
+    if abs(points) > limit:
         raise GrantLimitExceeded(
             _("You may adjust at most %(limit)d points at a time.") % {"limit": limit},
             kind=kind,
             limit=limit,
             requested=points,
         )
+    granted_today = points_granted_today(actor=actor, guest_id=guest_id)
+    if granted_today + abs(points) > limit:
+        raise GrantLimitExceeded(
+            _("You may give this guest at most %(limit)d points by hand a day; %(granted)d given today.")
+            % {"limit": limit, "granted": granted_today},
+            kind=kind,
+            limit=limit,
+            requested=points,
+            granted_today=granted_today,
+        )
+
+
+def points_granted_today(*, actor: User, guest_id: int) -> int:
+    """The points (either sign) this staff member has given this guest by hand since the chain's midnight."""
+    since = local_midnight(chain_today())
+    moved = AuditEntry.objects.filter(
+        actor=actor,
+        action__in=MANUAL_GRANT_ACTIONS,
+        object_type=Guest._meta.label_lower,
+        object_id=str(guest_id),
+        created_at__gte=since,
+    ).values_list("data__points", flat=True)
+    return sum(abs(int(points)) for points in moved if points is not None)

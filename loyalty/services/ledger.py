@@ -293,7 +293,6 @@ def accrue_points(
     check_key(idempotency_key)
     if kind not in EARNING_KINDS:
         raise ValidationFailed(fields={"kind": [str(_("Not a kind of earning."))]})
-    require_grant_right(actor=actor, kind=kind, points=points)
     return _add_earning(
         guest=guest,
         points=points,
@@ -303,6 +302,7 @@ def accrue_points(
         actor=actor,
         reason=reason,
         receipt_id=receipt_id,
+        is_manual=True,
     )
 
 
@@ -348,10 +348,13 @@ def _add_earning(
     actor: User | None,
     reason: str,
     receipt_id: int | None,
+    is_manual: bool = False,
 ) -> LedgerEntry:
     account = locked_account(guest.pk)
     if (replay := replayed_entry(idempotency_key, guest_id=guest.pk, kind=kind, points=points)) is not None:
         return replay
+    if is_manual:
+        require_grant_right(actor=actor, guest_id=guest.pk, kind=kind, points=points)
     require_active(guest)
     context = program_context()
     entry = add_lot(
@@ -367,7 +370,8 @@ def _add_earning(
         delay_hours=context.program.activation_delay_hours if kind in DELAYED_KINDS else 0,
     )
     save_account(account)
-    _audit_entry("points.accrued", actor=actor, guest=guest, entry=entry, account=account, reason=reason)
+    action = "points.accrued" if is_manual else "points.bonus_granted"  # the program's bonus, set off by actor
+    _audit_entry(action, actor=actor, guest=guest, entry=entry, account=account, reason=reason)
     return entry
 
 
@@ -466,12 +470,12 @@ def adjust_points(
     check_key(idempotency_key)
     if not reason or not reason.strip():
         raise ValidationFailed(fields={"reason": [str(_("Say why the points are adjusted."))]})
-    require_grant_right(actor=actor, kind=EntryKind.ADJUSTMENT, points=points)
     account = locked_account(guest.pk)
     if (
         replay := replayed_entry(idempotency_key, guest_id=guest.pk, kind=EntryKind.ADJUSTMENT, points=points)
     ) is not None:
         return replay
+    require_grant_right(actor=actor, guest_id=guest.pk, kind=EntryKind.ADJUSTMENT, points=points)
     if points > 0:
         entry = add_lot(
             account,

@@ -4,10 +4,12 @@ written; each door's legitimate use still works."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEntry
 from guests.services import create_guest
@@ -112,6 +114,26 @@ def test_the_managers_limit_applies_to_every_manual_kind(alpha, guest, kind):
     assert allowed.status_code == 201, allowed.json()
     audit = AuditEntry.objects.get(action="points.accrued", object_id=str(guest.pk))
     assert (audit.actor_id, audit.data["points"], audit.data["kind"]) == (alpha.user("manager").pk, 500, kind)
+
+
+def test_splitting_a_grant_does_not_pass_the_managers_limit_in_a_day(alpha, guest):
+    update_program_settings(actor=None, changes={"manager_adjustment_limit": 500})
+    assert _accrue(alpha, "manager", guest, 300, EntryKind.PROMO_BONUS, key="one").status_code == 201
+    refused = _accrue(alpha, "manager", guest, 300, EntryKind.BIRTHDAY, key="two")
+    assert refused.status_code == 403
+    error = refused.json()["error"]
+    assert (error["code"], error["limit"], error["granted_today"]) == ("grant_limit_exceeded", 500, 300)
+    adjust = _post(
+        api_as(alpha, "manager"), f"/api/v1/guests/{guest.pk}/adjust", {"points": 201, "reason": "more"}, "three"
+    )
+    assert (adjust.status_code, adjust.json()["error"]["code"]) == (403, "grant_limit_exceeded")
+    assert list(LedgerEntry.objects.filter(guest=guest).values_list("points", flat=True)) == [300]
+
+    assert _accrue(alpha, "manager", guest, 200, EntryKind.BIRTHDAY, key="four").status_code == 201  # up to 500
+    yesterday = timezone.now() - datetime.timedelta(days=1, hours=1)
+    AuditEntry.objects.filter(action="points.accrued").update(created_at=yesterday)  # the next day starts afresh
+    assert _accrue(alpha, "manager", guest, 500, EntryKind.BIRTHDAY, key="five").status_code == 201
+    assert _balance(alpha, guest) == 1000
 
 
 @pytest.mark.parametrize("role", ["owner", "admin"])
