@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from loyalty.models import EntryKind, LedgerEntry, Referral
 from loyalty.rules import Check
@@ -116,3 +118,27 @@ def test_a_guest_keeps_the_first_referrer_and_cannot_refer_themselves(alpha, ref
         record_referral(guest=newcomer, referrer=newcomer)
     _buy(newcomer, 1000, "first")
     assert (_referral_points(first), _referral_points(second)) == ([300], [])
+
+
+def test_the_pos_batch_costs_one_query_more_when_the_program_pays_referrals_and_none_otherwise(alpha, program):
+    guests = [GuestFactory() for _ in range(5)]
+
+    def statements_of_a_batch(prefix):
+        checks = [
+            CheckToApply(
+                guest=guest,
+                check=Check(total_amount=Decimal(100)),
+                restaurant=None,
+                idempotency_key=f"{prefix}{guest.pk}",
+            )
+            for guest in guests
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            apply_checks(checks)
+        return len(queries)
+
+    statements_of_a_batch("warm-")  # accounts created, program cached
+    without_referrals = statements_of_a_batch("a-")
+    program(referral_bonus_points=300)
+    statements_of_a_batch("warm-again-")
+    assert statements_of_a_batch("b-") == without_referrals + 1  # the batch's waiting referrals, one SELECT
