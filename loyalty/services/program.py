@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import changes_between, record_audit
 from loyalty.models import Level, ProgramSettings, Promo, PromoCode
 from loyalty.selectors import program_settings
+from maxloyalty.constraints import check_constraint_errors
 from maxloyalty.errors import Conflict, ValidationFailed
 from pos.models import Restaurant
 
@@ -46,6 +47,8 @@ def _apply(instance: Model, changes: Mapping[str, Any]) -> dict[str, list[Any]]:
         raise ValidationFailed(
             fields={key: [str(m) for m in messages] for key, messages in error.message_dict.items()}
         ) from error
+    if constraint_errors := check_constraint_errors(instance):
+        raise ValidationFailed(fields=constraint_errors)
     return changes_between(before, _values(instance, changes))
 
 
