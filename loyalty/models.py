@@ -409,7 +409,9 @@ class Referral(models.Model):
         default=0,
         help_text=_("A refunded first purchase reopens the referral: each payment has its key"),
     )
-    is_over_cap = models.BooleanField(_("referrer's cap reached"), default=False)
+    is_over_cap = models.BooleanField(
+        _("closed unpaid"), default=False, help_text=_("The referrer's cap was reached, or the referrer is not active")
+    )
 
     class Meta:
         verbose_name = _("referral")

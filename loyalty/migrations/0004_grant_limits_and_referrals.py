@@ -74,7 +74,14 @@ class Migration(migrations.Migration):
                         verbose_name="times paid",
                     ),
                 ),
-                ("is_over_cap", models.BooleanField(default=False, verbose_name="referrer's cap reached")),
+                (
+                    "is_over_cap",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The referrer's cap was reached, or the referrer is not active",
+                        verbose_name="closed unpaid",
+                    ),
+                ),
                 (
                     "applied_check",
                     models.ForeignKey(

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from guests.models import GuestStatus
 from loyalty.models import EntryKind, LedgerEntry, Referral
 from loyalty.rules import Check
 from loyalty.services import CheckToApply, apply_check, apply_checks, record_referral, reverse_check
@@ -118,6 +119,17 @@ def test_a_guest_keeps_the_first_referrer_and_cannot_refer_themselves(alpha, ref
         record_referral(guest=newcomer, referrer=newcomer)
     _buy(newcomer, 1000, "first")
     assert (_referral_points(first), _referral_points(second)) == ([300], [])
+
+
+def test_a_referrer_blocked_before_the_purchase_is_not_paid(alpha, referral_program):
+    referrer, newcomer = GuestFactory(), GuestFactory()
+    record_referral(guest=newcomer, referrer=referrer)
+    referrer.status = GuestStatus.BLOCKED
+    referrer.save(update_fields=["status"])
+    _buy(newcomer, 1000, "first")
+    assert (_referral_points(referrer), _referral_points(newcomer)) == ([], [])
+    assert Referral.objects.get(guest=newcomer).is_over_cap  # closed unpaid
+    assert record_referral(guest=GuestFactory(), referrer=referrer) is None  # a blocked guest refers nobody
 
 
 def test_the_pos_batch_costs_one_query_more_when_the_program_pays_referrals_and_none_otherwise(alpha, program):
