@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import ChainAccess
+from guests.masking import contact_view
 from guests.models import Gender, GuestStatus
 from loyalty.models import Level
 from pos.models import Restaurant
@@ -119,6 +120,12 @@ class GuestEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         restaurants = restaurants_for(access).values_list("pk", "name")
         self.fields["home_restaurant"].choices = [("", "—"), *((str(pk), name) for pk, name in restaurants)]
+        contacts = contact_view(access)
+        if not contacts.sees_contacts:  # shown masked and left as they are: this viewer may not see them whole
+            for name in ("phone", "email"):
+                self.fields[name].disabled = True
+                self.fields[name].required = False
+                self.initial[name] = contacts.contact(self.initial.get(name), name)  # type: ignore[arg-type]
 
     def clean_tags(self) -> list[str]:
         return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
@@ -130,6 +137,9 @@ class GuestEditForm(forms.Form):
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data["home_restaurant_id"] = data.pop("home_restaurant")
+        for name in ("phone", "email"):
+            if self.fields[name].disabled:
+                data.pop(name, None)
         return data
 
     @staticmethod

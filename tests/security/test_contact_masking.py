@@ -129,3 +129,16 @@ def test_the_whole_card_number_finds_the_guest_and_a_prefix_does_not(alpha, olga
 def test_roles_with_the_right_keep_partial_search(alpha, olga, fragment):
     results = api_as(alpha, "manager").get("/api/v1/guests", {"q": fragment}).json()["results"]
     assert [row["id"] for row in results] == [olga.pk]
+
+
+def test_manager_without_the_right_edits_a_guest_without_seeing_or_changing_contacts(
+    alpha, olga, manager_without_contacts
+):
+    pages = signed_in_client(alpha, manager_without_contacts)
+    _assert_masked(pages.get(f"/guests/{olga.pk}/edit/").content.decode())
+    form = {"phone": "+79990000000", "email": "x@y.ru", "first_name": "Olga", "note": "VIP", "language": "ru"}
+    form["home_restaurant"] = alpha.restaurants[0].pk
+    response = pages.post(f"/guests/{olga.pk}/edit/", form)
+    assert response.status_code == 302, response.context["form"].errors
+    olga.refresh_from_db()
+    assert (olga.note, olga.phone, olga.email) == ("VIP", PHONE, EMAIL)
