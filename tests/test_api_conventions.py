@@ -26,7 +26,7 @@ def test_validation_error_names_each_field(alpha):
 
 def test_malformed_json_is_a_400(alpha):
     response = api_on(alpha.host).post("/api/v1/auth/login", "{not json", content_type="application/json")
-    _assert_uniform(response, 400, "parse_error")
+    _assert_uniform(response, 400, "malformed_json")  # the same code as the webhook intake's
 
 
 def test_missing_token_is_401(alpha):
