@@ -59,7 +59,8 @@ def _page(view: APIView, request: Request, queryset: Any, output: type[serialize
 class InboundApi(APIView):
     authentication_classes: ClassVar[list[Any]] = []
     permission_classes: ClassVar[list[Any]] = []
-    # Authenticity is the signature or token; POS servers send bursts from one address, so no per-address throttle.
+    # Authenticity is the signature or token; POS servers send bursts from one address, so no per-address throttle
+    # of accepted calls. Refused calls are counted per address (pos.inbound.InboundFloodGate answers a flood 429).
     throttle_classes: ClassVar[list[Any]] = []
     endpoint = ""
 
