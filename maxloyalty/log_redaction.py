@@ -3,10 +3,11 @@ each record's message, exception text and extra fields with the secret parts rep
 
 What counts as a secret is defined here once (SECRET_PATTERNS): Telegram bot tokens (in Bot API URLs and bare),
 values of secret-named query/form parameters and mapping keys (`?token=` of the R-Keeper notify URL, the hand-off
-link's token, signatures, keys, passwords, initData), Authorization/signature/cookie header values, Bearer and
-Basic credentials, JWTs, Django signed values (hand-off tokens), Django's password-reset tokens, Stripe keys and
-`whsec_` signing secrets. The filter works on the formatted text, so a secret passed as an argument, inside a URL
-repr or inside an exception's traceback is caught the same way.
+link's token, signatures, keys, passwords, initData), tokens in confirmation and invitation paths,
+Authorization/signature/cookie header values, Bearer and Basic credentials, JWTs, Django signed values (hand-off
+tokens), Django's password-reset tokens, Stripe keys and `whsec_` signing secrets. The filter works on the
+formatted text, so a secret passed as an argument, inside a URL repr or inside an exception's traceback is caught
+the same way.
 
 A secret with no recognisable shape (a bare random string) cannot be found by a pattern: code must not log one,
 and tests/log_secrets.py fails any test of the bot, POS, billing and auth suites whose log records contain a
@@ -52,6 +53,8 @@ SECRET_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         lambda match: f"{match.group('name')}{match.group('quote')}{REDACTED}{match.group('quote')}",
     ),
+    # Links that carry their token in the path: /signup/confirm/<token>/, /staff/invitation/<token>/.
+    (re.compile(r"(?P<name>/(?:confirm|invitation|invite|verify|activate|magic)/)[A-Za-z0-9_=-]{16,}"), _keep_name),
     # Header lines: "Authorization: Bearer abc", "X-Signature: t=..., v1=..."
     (re.compile(rf"(?im)(?P<name>\b{_SENSITIVE_HEADER}\s*:\s*)[^\r\n\"']+"), _keep_name),
     # Credentials after an auth scheme, wherever they stand.

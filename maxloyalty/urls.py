@@ -1,9 +1,9 @@
 """URL map of a chain's host ({slug}.PLATFORM_DOMAIN): staff pages, the cashier page and the REST API."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from maxloyalty import error_pages
+from maxloyalty import api_docs, error_pages
 from maxloyalty.home import chain_home
 
 urlpatterns = [
@@ -29,7 +29,7 @@ urlpatterns = [
     path("api/v1/", include("loyalty.api.urls")),
     path("api/v1/", include("telegram_bot.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs.swagger_ui, name="api-docs"),
     re_path(r"^api/", error_pages.page_not_found),  # unknown API paths: JSON 404 even with DEBUG on
 ]
 

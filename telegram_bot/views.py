@@ -5,11 +5,14 @@ from __future__ import annotations
 import hmac
 import json
 
+from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -93,6 +96,9 @@ def webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=200)
 
 
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": settings.TELEGRAM_FRAME_ANCESTORS})
 def mini_app(request: HttpRequest) -> HttpResponse:
-    """The Mini App shell: the data comes from the Mini App API, authenticated by Telegram's initData."""
+    """The Mini App shell: the data comes from the Mini App API, authenticated by Telegram's initData. Telegram's
+    web client shows it in a frame: its origins, and only they, may frame this page."""
     return render(request, "telegram_bot/mini_app.html", {"chain": request.tenant})  # type: ignore[attr-defined]

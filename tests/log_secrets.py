@@ -33,8 +33,8 @@ import pytest
 WATCHED_PATHS = ("telegram_bot/", "pos/", "billing/", "accounts/", "tests/security/")
 # Loggers production sets above DEBUG (or that a library quiets): turned up while a watched test runs.
 LOUD_LOGGERS = ("httpx", "httpcore", "telegram", "django", "django.request", "django.server", "gunicorn", "celery")
-# Loggers that only tests use and that print every generated field: kept quiet.
-QUIET_LOGGERS = ("factory", "faker", "django.db.backends", "asyncio", "PIL")
+# Loggers that print every generated field or every missing template variable: kept quiet.
+QUIET_LOGGERS = ("factory", "faker", "django.db.backends", "django.template", "asyncio", "PIL")
 MINIMUM_SECRET_LENGTH = 8
 RANDOM_SECRET_MIN_BYTES = 32
 SECRET_SETTING_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD")

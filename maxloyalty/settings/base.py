@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from maxloyalty.deployment import deployment_name_for
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "pos.inbound.InboundFloodGate",
     "tenants.routing.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.middleware.ClientSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -302,6 +304,44 @@ CONFIRMATION_RESEND_SECONDS = env.int("CONFIRMATION_RESEND_SECONDS", default=60)
 STAFF_INVITATION_DAYS = env.int("STAFF_INVITATION_DAYS", default=7)
 # How many reverse proxies in front of us append to X-Forwarded-For; 0 = trust none of it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# --- Security headers --------------------------------------------------------------------------
+# Content-Security-Policy (django-csp): scripts, styles and everything else from our own origin only; no inline
+# script, handler or style anywhere (tests/security/test_no_inline_scripts.py walks the templates), and no page
+# may be framed, except the Telegram Mini App inside Telegram's web client (telegram_bot.views.mini_app).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Telegram's web clients (web.telegram.org/k, /a) show a Mini App in a frame.
+TELEGRAM_FRAME_ANCESTORS = ["https://web.telegram.org", "https://*.telegram.org"]
+X_FRAME_OPTIONS = "DENY"
+
+
+def trusted_proxy_ssl_header(header: str) -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER for the header a trusted TLS-terminating proxy sets ("X-Forwarded-Proto"), or None.
+
+    Django then believes that header's "https": only a proxy that always sets it (overwriting what the client
+    sent) may be named, or any client could claim HTTPS."""
+    header = header.strip()
+    if not header:
+        return None
+    if not all(part.isalnum() for part in header.split("-")):
+        raise ImproperlyConfigured(f"TRUSTED_PROXY_SSL_HEADER is not a header name: {header!r}")
+    return ("HTTP_" + header.upper().replace("-", "_"), "https")
+
+
+# Empty (the default): no proxy is trusted, and a client's X-Forwarded-Proto changes nothing.
+SECURE_PROXY_SSL_HEADER = trusted_proxy_ssl_header(env("TRUSTED_PROXY_SSL_HEADER", default=""))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

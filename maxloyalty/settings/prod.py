@@ -47,8 +47,11 @@ if not ALLOWED_HOSTS or any(host in {"*", ".*"} for host in ALLOWED_HOSTS):
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# SECURE_PROXY_SSL_HEADER comes from TRUSTED_PROXY_SSL_HEADER (base.py): behind a TLS-terminating proxy, name the
+# header it sets (X-Forwarded-Proto), or every request looks like plain HTTP and is redirected to HTTPS.
 SECURE_SSL_REDIRECT = True
-SECURE_HSTS_SECONDS = 60 * 60 * 24 * 30
+# A year of HTTPS-only for the platform's host and every chain's subdomain.
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SITE_SCHEME = "https"

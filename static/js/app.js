@@ -1,0 +1,54 @@
+/* Page behaviours, declared in templates with data- attributes and wired here once, for the page and for what
+   htmx swaps in. The Content-Security-Policy allows no inline script or event handler (onclick=, hx-on), and no
+   inline style attribute: templates say what they want, this file does it. */
+(function () {
+  "use strict";
+
+  function matches(element, selector) {
+    return Boolean(element && element.matches && element.matches(selector));
+  }
+
+  // <select data-submit-on-change>: choosing an option submits its form (language, restaurant pickers).
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (matches(field, "[data-submit-on-change]") && field.form) { field.form.submit(); }
+  });
+
+  // <form data-confirm="Question?">: asks before submitting; "Cancel" keeps the page as it is.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (matches(form, "form[data-confirm]") && !window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+  }, true);
+
+  // <input type="checkbox" data-check-all="selector">: ticks or clears every checkbox the selector finds.
+  document.addEventListener("click", function (event) {
+    var box = event.target;
+    if (!matches(box, "input[data-check-all]")) { return; }
+    document.querySelectorAll(box.dataset.checkAll).forEach(function (other) { other.checked = box.checked; });
+  });
+
+  // data-css-var="--name" data-css-value="value": a custom property the stylesheet reads (level colours, heat map).
+  function applyCssVariables(root) {
+    var elements = root.querySelectorAll ? Array.prototype.slice.call(root.querySelectorAll("[data-css-var]")) : [];
+    if (matches(root, "[data-css-var]")) { elements.push(root); }
+    elements.forEach(function (element) {
+      element.style.setProperty(element.dataset.cssVar, element.dataset.cssValue || "");
+    });
+  }
+  document.addEventListener("htmx:load", function (event) { applyCssVariables(event.detail.elt); });
+
+  // The till ([data-focus-after-swap]): after each swap a scanner or keyboard can go on at once, so the first
+  // empty field of the new part gets the focus.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.closest || !target.closest("[data-focus-after-swap]")) { return; }
+    var field = target.querySelector("[autofocus], input[name=amount], input[name=phone]");
+    if (field) { field.focus(); }
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { applyCssVariables(document); });
+  } else {
+    applyCssVariables(document);
+  }
+}());
