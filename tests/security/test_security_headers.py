@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from maxloyalty.settings.base import trusted_proxy_ssl_header
-from tests.fixtures import client_on, platform_host, signed_in_client
+from tests.fixtures import client_on, signed_in_client
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TELEGRAM_ORIGINS = {"https://web.telegram.org", "https://*.telegram.org"}
