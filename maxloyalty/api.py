@@ -16,7 +16,7 @@ from rest_framework.exceptions import APIException, ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 
-BODY_LIMITED_PREFIXES = ("/api/",)
+BODY_LIMITED_PREFIXES = ("/api/", "/telegram/")  # the API, the POS pushes, and Telegram's webhook
 
 
 class StandardPagination(PageNumberPagination):
@@ -74,9 +74,9 @@ def declared_body_too_large(meta: dict[str, Any]) -> bool:
 
 
 class RequestBodyLimitMiddleware:
-    """Django middleware, before anything reads the body or the database: an API request declaring a body over
-    API_MAX_BODY_BYTES is answered 413 in the uniform format without reading it. (Without Content-Length Django
-    reads no body at all.)"""
+    """Django middleware, before anything reads the body or the database: an API (or Telegram webhook) request
+    declaring a body over API_MAX_BODY_BYTES is answered 413 in the uniform format without reading it. (Without
+    Content-Length Django reads no body at all.)"""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
