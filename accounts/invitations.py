@@ -72,7 +72,8 @@ def token_hash(token: str) -> str:
 
 
 def invitation_url(chain: Chain, token: str) -> str:
-    return f"{chain.base_url}/staff/invitation/{token}/"
+    # In the query string as `token=`, which the log redaction (maxloyalty.log_redaction) hides in every log line.
+    return f"{chain.base_url}/staff/invitation/?token={token}"
 
 
 def _new_token(invitation: StaffInvitation, *, now: datetime) -> str:

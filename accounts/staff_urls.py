@@ -10,5 +10,5 @@ urlpatterns = [
     path("<int:membership_id>/active/", staff.staff_set_active, name="set-active"),
     path("invitations/<int:invitation_id>/resend/", staff.invitation_resend, name="invitation-resend"),
     path("invitations/<int:invitation_id>/revoke/", staff.invitation_revoke, name="invitation-revoke"),
-    path("invitation/<str:token>/", staff.invitation_accept, name="invitation-accept"),
+    path("invitation/", staff.invitation_accept, name="invitation-accept"),
 ]

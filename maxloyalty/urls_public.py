@@ -13,7 +13,7 @@ urlpatterns = [
     path("signup/", tenant_views.signup, name="signup"),
     path("signup/sent/", tenant_views.signup_sent, name="signup-sent"),
     path("signup/sent/resend/", tenant_views.signup_resend, name="signup-resend"),
-    path("signup/confirm/<str:token>/", tenant_views.signup_confirm, name="signup-confirm"),
+    path("signup/confirm/", tenant_views.signup_confirm, name="signup-confirm"),
     path("billing/webhooks/", include("billing.webhook_urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -96,7 +96,8 @@ def token_hash(token: str) -> str:
 
 
 def confirmation_url(token: str) -> str:
-    return f"{site_url(settings.PLATFORM_DOMAIN)}/signup/confirm/{token}/"
+    # In the query string as `token=`, which the log redaction (maxloyalty.log_redaction) hides in every log line.
+    return f"{site_url(settings.PLATFORM_DOMAIN)}/signup/confirm/?token={token}"
 
 
 def _valid_address(address: str) -> str:

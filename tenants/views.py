@@ -80,8 +80,9 @@ def signup_resend(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def signup_confirm(request: HttpRequest) -> HttpResponse:
     """The emailed link: the password given at sign-up confirms it, then the chain is created and opened."""
+    token = request.GET.get("token", "")
     try:
         pending = open_signup_for_token(token)
     except DomainError as error:

@@ -53,7 +53,7 @@ def test_owner_signs_up_confirms_from_the_email_and_lands_on_the_new_chain(
 
     messages = [message for message in mail.outbox if message.to == [EMAIL]]
     assert len(messages) == 1
-    path = re.search(r"https?://\S+(/signup/confirm/\S+/)", messages[0].body).group(1)
+    path = re.search(r"https?://\S+(/signup/confirm/\?token=\S+)", messages[0].body).group(1)
     page.goto(chain_url(live_site, settings.PLATFORM_DOMAIN, path))
     assert "Browser Pelmeni" in page.locator("main").inner_text()
     page.fill("input[name=password]", PASSWORD)

@@ -16,7 +16,7 @@ def _invite(alpha, capture, **data):
 
 
 def _link(mail) -> str:
-    return re.search(r"http://\S+(/staff/invitation/\S+/)", mail.body).group(1)
+    return re.search(r"http://\S+(/staff/invitation/\?token=\S+)", mail.body).group(1)
 
 
 def test_owner_invites_a_new_cashier_who_accepts_by_choosing_a_password(

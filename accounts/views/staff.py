@@ -154,8 +154,9 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_accept(request: HttpRequest) -> HttpResponse:
     """The emailed link: the invitee's own password turns the invitation into access to this chain."""
+    token = request.GET.get("token", "")
     chain = request.tenant  # type: ignore[attr-defined]
     try:
         invitation = open_invitation_for_token(token=token, chain=chain)

@@ -35,7 +35,7 @@ def signup(platform_host, mailoutbox, django_capture_on_commit_callbacks):
             response = browser.post("/signup/", data)
         if response.status_code != 302:
             return response
-        link = re.search(r"https?://\S+(/signup/confirm/\S+/)", mailoutbox[-1].body).group(1)
+        link = re.search(r"https?://\S+(/signup/confirm/\?token=\S+)", mailoutbox[-1].body).group(1)
         return browser.post(link, {"password": data["password"]})
 
     return sign_up

@@ -47,7 +47,7 @@ def sign_up(platform_host, mailoutbox, django_capture_on_commit_callbacks):
 
 
 def _link(mail) -> str:
-    return re.search(r"https?://\S+(/signup/confirm/\S+/)", mail.body).group(1)
+    return re.search(r"https?://\S+(/signup/confirm/\?token=\S+)", mail.body).group(1)
 
 
 def _nothing_created(slug: str = "pelmeni-bros", email: str = "ivan@pelmeni.test") -> bool:
@@ -105,7 +105,7 @@ def test_an_expired_link_is_refused_with_a_readable_page_and_creates_nothing(db,
 @pytest.mark.parametrize("token", ["forged-token", "A" * 43, "%00"])
 def test_a_forged_link_is_refused_and_creates_nothing(db, platform_host, sign_up, token):
     _response, link = sign_up()
-    forged = f"/signup/confirm/{token}/"
+    forged = f"/signup/confirm/?token={token}"
     assert client_on(platform_host).get(forged).status_code == 404
     assert _confirm(platform_host, forged).status_code == 404
     assert _nothing_created()
@@ -228,3 +228,11 @@ def test_a_request_without_a_usable_client_address_is_answered_not_a_server_erro
     assert response.status_code == 302
     assert PendingSignup.objects.get(slug="pelmeni-bros").client_address is None
     assert link is not None
+
+
+def test_beat_runs_the_purge_every_hour(settings):
+    from maxloyalty.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["signups-purge"]
+    assert entry["task"] in app.tasks
+    assert entry["task"] == purge_expired_signups.name
