@@ -256,3 +256,75 @@ def test_an_unreachable_pos_is_stored_as_a_plain_network_error(alpha):
         sync_connection(connection_id=pos_connection.pk)
     pos_connection.refresh_from_db()
     assert pos_connection.last_error == "rkeeper: The server could not be reached (network error)."
+
+
+def _self_signed(tmp_path, name: str):
+    """A certificate for `name` (its own trust anchor) and its key, as files."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
+
+
+@contextmanager
+def _tls_server(cert_file, key_file) -> Iterator[int]:
+    import ssl
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_https_to_the_pinned_address_still_verifies_the_certificate_for_the_name(settings, tmp_path):
+    import ssl
+
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    cert_file, key_file = _self_signed(tmp_path, "pos.example")
+    trusted = ssl.create_default_context(cafile=str(cert_file))
+    resolver = lambda host, port: ["127.0.0.1"]  # noqa: E731
+    with _tls_server(cert_file, key_file) as port:
+        client = outbound.outbound_client(timeout=5, resolver=resolver, verify=trusted)
+        assert outbound.send(client, "GET", f"https://pos.example:{port}/").status_code == 204
+        other = outbound.outbound_client(timeout=5, resolver=resolver, verify=trusted)
+        with pytest.raises(outbound.ServerUnreachable):  # the certificate is not for this name
+            outbound.send(other, "GET", f"https://other.example:{port}/")
