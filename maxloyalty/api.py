@@ -16,7 +16,8 @@ from rest_framework.exceptions import APIException, ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 
-BODY_LIMITED_PREFIXES = ("/api/", "/telegram/")  # the API, the POS pushes, and Telegram's webhook
+# The API and the POS pushes, the Telegram bot's and the payment providers' webhooks.
+BODY_LIMITED_PREFIXES = ("/api/", "/telegram/", "/billing/webhooks/")
 
 
 class StandardPagination(PageNumberPagination):
