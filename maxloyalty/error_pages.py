@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from maxloyalty.errors import DomainError, api_error_response, is_api_request, outage_response
 from maxloyalty.outages import is_outage
@@ -36,6 +37,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return _respond(request, 403)
 
 
+@csrf_exempt  # as the view of unknown API paths: the JSON 404 for every method, not the CSRF page (nothing changes)
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _respond(request, 404)
 
