@@ -9,8 +9,8 @@ Rules (settings in brackets):
    goes to the invitation's email only and only on the chain that sent it, so a forwarded link, or one opened on
    another chain's host, gains nothing.
 3. An active member cannot be invited; a deactivated one is re-invited and goes through acceptance like anyone.
-4. Owners and admins list open invitations on the staff page, resend (new link and lifetime) and revoke them, for
-   the roles they may assign. Inviting, resending, revoking and accepting are audited.
+4. Owners and admins list open invitations on the staff page, resend (new link and lifetime, at most once every
+   CONFIRMATION_RESEND_SECONDS) and revoke them, for the roles they may assign. Inviting, resending, revoking and accepting are audited.
 5. Open invitations count towards the plan's staff limit when inviting; accepting checks it again, is single use
    and marks the email confirmed.
 """
@@ -60,6 +60,14 @@ class InvitationClosed(DomainError):
         "invitation_closed",
         410,
         _("This invitation was withdrawn or has already been accepted."),
+    )
+
+
+class InvitationResendTooSoon(DomainError):
+    code, status, message = (
+        "resend_too_soon",
+        429,
+        _("The invitation was sent a moment ago. Please wait a minute before sending it again."),
     )
 
 
@@ -156,7 +164,10 @@ def resend_invitation(*, invitation: StaffInvitation, actor: User, actor_role: s
     """A new link with a new lifetime; the one sent before stops working."""
     _check_assignable(actor_role=actor_role, role=invitation.role)
     locked = _locked_open(invitation)
-    token = _new_token(locked, now=timezone.now())
+    now = timezone.now()
+    if (now - locked.last_sent_at).total_seconds() < settings.CONFIRMATION_RESEND_SECONDS:
+        raise InvitationResendTooSoon  # the invitee's mailbox is not a channel to flood
+    token = _new_token(locked, now=now)
     locked.save(update_fields=["token_hash", "last_sent_at", "expires_at"])
     record_audit(action="staff.invitation_resent", actor=actor, target=locked, data={"email": locked.email})
     transaction.on_commit(lambda: send_staff_invitation(invitation=locked, token=token))

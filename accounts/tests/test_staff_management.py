@@ -1,8 +1,10 @@
 """Owners and admins invite staff (who accept by email), change roles and restaurants, and remove access; audited."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.access import resolve_access
 from accounts.models import Membership, StaffInvitation, User
@@ -79,6 +81,10 @@ def test_staff_page_lists_open_invitations_with_resend_and_withdraw(
     page = signed_in_client(alpha, "owner").get("/staff/").content.decode()
     assert "later@alpha.test" in page
     assert f"/staff/invitations/{invitation.id}/revoke/" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in_client(alpha, "owner").post(f"/staff/invitations/{invitation.id}/resend/")
+    assert len(mailoutbox) == 1  # not again within a minute
+    StaffInvitation.objects.filter(pk=invitation.pk).update(last_sent_at=timezone.now() - timedelta(minutes=2))
     with django_capture_on_commit_callbacks(execute=True):
         signed_in_client(alpha, "owner").post(f"/staff/invitations/{invitation.id}/resend/")
     assert len(mailoutbox) == 2
