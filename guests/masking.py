@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 ContactKind = Literal["phone", "email"]
 
 # Keys of a POS's own check format that hold a contact (iiko: "phone"; R-Keeper: "Phone", "EMail"; ours: "phone").
-_PHONE_KEY = re.compile(r"phone|mobile|^tel", re.IGNORECASE)
+_PHONE_KEY = re.compile(r"phone|mobile|^tel$", re.IGNORECASE)
 _EMAIL_KEY = re.compile(r"e-?mail", re.IGNORECASE)
 _EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE_IN_TEXT = re.compile(r"\+?\d[\d\s().\-]{8,}\d")

@@ -36,3 +36,21 @@ def test_masking_of_empty_contacts_and_foreign_numbers(access_of):
     assert mask_contact(None, kind="phone", access=cashier) == ""
     assert mask_contact("+12025550123", kind="phone", access=cashier).endswith("23")
     assert "555" not in mask_contact("+12025550123", kind="phone", access=cashier)
+
+
+def test_stored_documents_are_masked_by_key_and_in_texts_but_dates_and_other_keys_stay(access_of):
+    from guests.masking import contact_view
+
+    payload = {
+        "guest": {"phone": "+79161234567", "telegram_username": "olga_p"},
+        "EMail": "ivan@mail.ru",
+        "comment": "call 8 (916) 123-45-67 or ivan@mail.ru",
+        "closed_at": "2026-11-25 19:40:00",
+        "total": "1000.00",
+    }
+    masked = contact_view(access_of("cashier")).payload(payload)
+    assert masked["guest"] == {"phone": "+7 916 ***-**-67", "telegram_username": "olga_p"}
+    assert masked["EMail"] == "i***@mail.ru"
+    assert "123-45" not in masked["comment"] and "ivan@" not in masked["comment"]
+    assert (masked["closed_at"], masked["total"]) == ("2026-11-25 19:40:00", "1000.00")
+    assert contact_view(access_of("manager")).payload(payload) == payload
