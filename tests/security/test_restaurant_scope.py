@@ -11,11 +11,13 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.models import User
+from accounts.services import grant_membership
 from guests.models import Guest
 from guests.services import create_guest
 from loyalty import rules
 from loyalty.services import apply_check
-from tests.fixtures import api_as, signed_in_client
+from tests.fixtures import PASSWORD, api_as, api_on, signed_in_client
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -116,3 +118,19 @@ def test_the_till_page_opens_a_guest_found_by_whole_phone_and_not_by_id_alone(al
 def test_owner_and_admin_reach_every_guest(alpha, boris):
     for role in ("owner", "admin"):
         assert api_as(alpha, role).get(f"/api/v1/guests/{boris.pk}").status_code == 200
+
+
+def test_staff_of_several_restaurants_must_give_a_new_guest_one_of_theirs(alpha):
+    user = User.objects.create_user("two-places@alpha.test", PASSWORD, full_name="Two Places")
+    grant_membership(user=user, chain_id=alpha.chain.id, role="manager", restaurants=alpha.restaurants)
+    api = api_on(alpha.host)
+    token = api.post("/api/v1/auth/login", {"email": user.email, "password": PASSWORD}, format="json").json()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token['access']}")
+    refused = api.post("/api/v1/guests", {"phone": "+79035557777", "first_name": "Nobody's"}, format="json")
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "home_restaurant_required"
+    assert not Guest.objects.filter(phone="+79035557777").exists()
+    body = {"phone": "+79035557777", "first_name": "Theirs", "home_restaurant": alpha.restaurants[1].pk}
+    created = api.post("/api/v1/guests", body, format="json")
+    assert created.status_code == 201
+    assert api.get(f"/api/v1/guests/{created.json()['id']}").status_code == 200
