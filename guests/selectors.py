@@ -126,6 +126,7 @@ def access_guest(*, access: ChainAccess | None, guest_id: int, reach: GuestReach
 
 
 def sees_contacts(access: ChainAccess | None) -> bool:
+    """Whether a search may match parts of contacts: staff by the contact rule; the system (None) always."""
     return contact_view(access).sees_contacts if access is not None else True
 
 
