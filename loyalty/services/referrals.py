@@ -128,6 +128,16 @@ def pay_referral_on_purchase(
     return entries
 
 
+def referrers_paid_for_guests(*, guest_ids: set[int]) -> set[int]:
+    """Referrers whose bonus a purchase of one of these guests paid: refunding that purchase writes their account
+    too (one query; none without guests)."""
+    if not guest_ids:
+        return set()
+    return set(
+        Referral.objects.filter(guest_id__in=guest_ids, paid_at__isnull=False).values_list("referrer_id", flat=True)
+    )
+
+
 def referrer_of_paid_check(applied: AppliedCheck) -> int | None:
     """The referrer paid for this check (its qualifying purchase), if any: reverse_check locks their account too."""
     referrer_id: int | None = (

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,7 +38,10 @@ from guests.phones import normalize_phone
 from guests.selectors import lookup_guests
 from loyalty.errors import CheckNotFound
 from loyalty.rules import Check, CheckLine
+from loyalty.selectors import program_context
 from loyalty.services import CheckResult, CheckToApply, apply_checks, reverse_check
+from loyalty.services.ledger import locked_accounts
+from loyalty.services.referrals import open_referrer_ids, referrers_paid_for_guests
 from maxloyalty.db import insert_new_values, update_rows
 from maxloyalty.errors import Conflict, DomainError
 from pos.check_format import PosCheck, without_nul
@@ -319,6 +322,8 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
         restaurants = Restaurant.objects.in_bulk({receipt.restaurant_id for receipt in batch})
         sales = [receipt for receipt in batch if receipt.operation == ReceiptOperation.SALE]
         guests = _guests_for(sales)
+        refunds = [receipt for receipt in batch if receipt.operation == ReceiptOperation.REFUND]
+        _lock_accounts_before_refunds(guests, refunds)
         # Every batch locks points accounts in ascending guest id, so two workers running batches with guests in
         # common wait for each other instead of deadlocking. Refunds come after the sales (saved first), so a
         # refund finds its sale processed even when both arrived in this batch.
@@ -327,7 +332,6 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
         if sales:
             update_rows(Receipt, sales, _OUTCOME_FIELDS)
             _make_waiting_refunds_due(sales, now)
-        refunds = [receipt for receipt in batch if receipt.operation == ReceiptOperation.REFUND]
         for receipt in refunds:
             _process_claimed(receipt, now, lambda receipt=receipt: _refund_in_savepoint(receipt))
         if refunds:
@@ -336,6 +340,28 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
         if retry_times:
             _schedule_retry(min(retry_times), now)
     return len(batch)
+
+
+def _lock_accounts_before_refunds(guests: dict[int, Guest], refunds: list[Receipt]) -> None:
+    """The one lock order (docs/lock-order.md): a batch with refunds locks every account it may write up front, in
+    ascending guest id: the buyers of its sales and the referrers their first purchase pays, the guests of the sales
+    its refunds cancel and the referrers those sales paid. Otherwise the refunds, which run after the sales, would
+    lock accounts out of order beside another batch. A batch of sales alone needs nothing here: apply_checks takes
+    all of its accounts in one ascending lock."""
+    if not refunds:
+        return
+    cancelled = set(
+        Receipt.objects.filter(
+            operation=ReceiptOperation.SALE,
+            connection_id__in={receipt.connection_id for receipt in refunds},
+            external_id__in=[receipt.external_id for receipt in refunds],
+        )
+        .exclude(guest=None)
+        .values_list("guest_id", flat=True)
+    )
+    buyers = {guest.pk for guest in guests.values()}
+    referrers = set(open_referrer_ids(guest_ids=buyers, context=program_context()).values())
+    locked_accounts(buyers | referrers | cancelled | referrers_paid_for_guests(guest_ids=cancelled))
 
 
 def _make_waiting_refunds_due(sales: list[Receipt], now: datetime) -> None:
@@ -564,11 +590,17 @@ def _refund_in_savepoint(receipt: Receipt) -> Outcome:
 
 
 def _refund(receipt: Receipt) -> Outcome:
-    original = (
-        Receipt.objects.select_for_update(of=("self",))
-        .filter(connection_id=receipt.connection_id, external_id=receipt.external_id, operation=ReceiptOperation.SALE)
-        .first()
+    original_rows = Receipt.objects.filter(
+        connection_id=receipt.connection_id, external_id=receipt.external_id, operation=ReceiptOperation.SALE
     )
+    try:
+        # Never wait for a receipt another drain or a staff rerun holds (docs/lock-order.md): try again later.
+        with transaction.atomic():
+            original = original_rows.select_for_update(of=("self",), nowait=True).first()
+    except OperationalError as busy:
+        if not original_rows.exists():
+            raise
+        raise RetryLater("original_busy", "The sale this refund cancels is being processed.") from busy
     if original is None:
         raise RetryLater("original_not_found", "The sale this refund cancels has not been received.")
     if original.status != ReceiptStatus.PROCESSED:
