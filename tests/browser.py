@@ -110,6 +110,26 @@ def screenshot(page: Any, name: str) -> Path:
     return target
 
 
+def wait_until(page: Any, expression: str, timeout: float = 15.0) -> None:
+    """Wait until a JavaScript expression is true in the page. Playwright's wait_for_function polls by evaluating
+    the string inside the page, which the Content-Security-Policy (no 'unsafe-eval') refuses; this evaluates it
+    through the browser's debugging protocol instead. An expression that throws counts as not yet true."""
+    import time
+
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Error:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Still false after {timeout} s: {expression}")
+        page.wait_for_timeout(100)
+
+
 def committed(action: Any) -> Any:
     """Run `action` on a connection of its own (a separate thread), so the live site sees what it wrote at once,
     whatever transaction the test itself is in. Returns what the action returned."""

@@ -6,7 +6,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from loyalty.services import update_program_settings
-from tests.browser import chain_url, committed, screenshot
+from tests.browser import chain_url, committed, screenshot, wait_until
 from tests.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -63,7 +63,7 @@ def test_cashier_registers_accrues_redeems_and_undoes(worlds, live_site, page):
     page.wait_for_selector("[data-testid=quote]")
     assert "+20" in page.get_by_test_id("quote").inner_text()
     page.click("[data-testid=confirm]")
-    page.wait_for_function("document.querySelector('[data-testid=available]').innerText === '20'")
+    wait_until(page, "document.querySelector('[data-testid=available]').innerText === '20'")
     screenshot(page, "cashier-3-redeemed")
     assert _available(page) == 20
     assert page.locator("[data-testid=shift-row]").count() == 2
@@ -72,8 +72,9 @@ def test_cashier_registers_accrues_redeems_and_undoes(worlds, live_site, page):
     page.wait_for_selector("#shift .message.success")
     page.fill("#till-q", "+79261112233")
     page.press("#till-q", "Enter")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=available]') && document.querySelector('[data-testid=available]').innerText === '100'"
+    wait_until(
+        page,
+        "document.querySelector('[data-testid=available]') && document.querySelector('[data-testid=available]').innerText === '100'",
     )
     screenshot(page, "cashier-4-undone")
     assert _available(page) == 100

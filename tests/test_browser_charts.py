@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.browser import chain_url, committed, screenshot
+from tests.browser import chain_url, committed, screenshot, wait_until
 from tests.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -88,14 +88,14 @@ def test_dashboard_charts_are_drawn_and_analytics_filters_change_the_numbers(wor
     world = worlds["alpha"]
     _sign_in(page, live_site, world)
 
-    page.wait_for_function("document.querySelectorAll('canvas[data-chart]').length === 5")
+    wait_until(page, "document.querySelectorAll('canvas[data-chart]').length === 5")
     for name in ("revenue", "guests", "points", "liability", "restaurants"):
-        page.wait_for_function(f"({CANVAS_DRAWN})(document.querySelector('canvas[data-chart={name}]'))")
+        wait_until(page, f"({CANVAS_DRAWN})(document.querySelector('canvas[data-chart={name}]'))")
     screenshot(page, "analytics-1-dashboard")
     assert "Alpha Riverside" in page.inner_text("[data-testid=restaurant-comparison]")
 
     page.goto(chain_url(live_site, world.host, "/analytics/"))
-    page.wait_for_function(f"({CANVAS_DRAWN})(document.querySelector('canvas[data-chart=revenue]'))")
+    wait_until(page, f"({CANVAS_DRAWN})(document.querySelector('canvas[data-chart=revenue]'))")
     whole_chain = page.inner_text("[data-testid=loyalty-revenue]")
     page.select_option(".analytics-filters select[name=restaurant]", label="Alpha Riverside")
     page.click(".analytics-filters button[type=submit]")

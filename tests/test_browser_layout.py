@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.browser import chain_url, committed, screenshot
+from tests.browser import chain_url, committed, screenshot, wait_until
 from tests.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -100,7 +100,7 @@ def test_tablet_layout_collapses_the_sidebar_and_switching_restaurant_filters_th
     assert page.locator(".analytics-filters select[name=restaurant]").input_value() == str(riverside.pk)
     page.goto(chain_url(live_site, world.host, "/dashboard/"))
     page.select_option("form.restaurant-switcher select", value="")
-    page.wait_for_function("!document.querySelector('[data-testid=dashboard-restaurant]')")
+    wait_until(page, "!document.querySelector('[data-testid=dashboard-restaurant]')")
     assert _amount(page.inner_text("[data-testid=loyalty-revenue]")) == whole_chain
 
 

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from tests.browser import chain_url, committed, screenshot
+from tests.browser import chain_url, committed, screenshot, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -91,6 +91,6 @@ def test_mini_app_shows_the_balance_with_valid_init_data(mini_app_member, live_s
 
 def test_mini_app_without_init_data_asks_to_open_it_from_the_bot(mini_app_member, live_site, page):
     page.goto(chain_url(live_site, mini_app_member.host, "/telegram/app/"))
-    page.wait_for_function("!document.getElementById('status').textContent.startsWith('Загрузка')")
+    wait_until(page, "!document.getElementById('status').textContent.startsWith('Загрузка')")
     assert page.inner_text("#status") == "Откройте эту страницу из бота сети."
     assert page.is_hidden("#card")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import chain_url
+from tests.browser import chain_url, wait_until
 from tests.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -101,7 +101,7 @@ def test_an_inline_script_would_be_blocked_and_reported(worlds, live_site, page)
         """() => { const s = document.createElement('script'); s.textContent = 'window.__ran = true';
                    document.body.appendChild(s); }"""
     )
-    page.wait_for_function("window.__cspViolations.length > 0")
+    wait_until(page, "window.__cspViolations.length > 0")
 
     assert page.evaluate("window.__ran === undefined")
     assert any(violation.startswith("script-src") for violation in _violations(page))
