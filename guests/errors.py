@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from maxloyalty.errors import Conflict, NotFound, ValidationFailed
+from maxloyalty.errors import Conflict, DomainError, NotFound, ValidationFailed
 
 
 class GuestNotFound(NotFound):
@@ -31,6 +31,10 @@ class RestaurantOutOfReach(ValidationFailed):
 
 class HomeRestaurantRequired(ValidationFailed):
     code, message = "home_restaurant_required", _("Choose the guest's home restaurant (one of yours)")
+
+
+class TooManyPhoneProbes(DomainError):
+    code, status, message = "too_many_phone_lookups", 429, _("Too many phone numbers tried. Wait a few minutes.")
 
 
 class GuestErased(Conflict):

@@ -30,7 +30,7 @@ from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import ChainAccess
-from guests.errors import GuestNotFound, MalformedPhone
+from guests.errors import GuestNotFound, MalformedPhone, TooManyPhoneProbes
 from guests.masking import contact_view
 from guests.models import Guest, GuestStatus, ImportJob, Visit
 from guests.phones import digits_of, looks_like_phone, normalize_phone
@@ -105,6 +105,37 @@ def _reached_at_till(access: ChainAccess, guest_id: int) -> bool:
     return access.restaurant_ids is None or caches["default"].get(_reach_key(access, guest_id)) is not None
 
 
+# Trying phone numbers one by one (exact lookups that miss, whole-number searches by a viewer who sees masks) could
+# recover a masked phone: "+7 916 ***-**-67" leaves 100,000 candidates. Each staff member may try this many per
+# window; past it every phone lookup and phone search is refused (429), hits too, so a refusal tells nothing.
+PHONE_PROBES_ALLOWED = 60
+PHONE_PROBE_WINDOW_SECONDS = 600
+
+
+def _probe_key(access: ChainAccess) -> str:
+    return f"guests:phone-probes:{access.user.pk}"
+
+
+def require_phone_probes_left(access: ChainAccess | None) -> None:
+    if access is not None and int(caches["default"].get(_probe_key(access)) or 0) >= PHONE_PROBES_ALLOWED:
+        raise TooManyPhoneProbes()
+
+
+def count_phone_probe(access: ChainAccess | None) -> None:
+    if access is None:
+        return
+    key = _probe_key(access)
+    caches["default"].add(key, 0, PHONE_PROBE_WINDOW_SECONDS)
+    try:
+        caches["default"].incr(key)
+    except ValueError:  # expired between add and incr: a new window
+        caches["default"].set(key, 1, PHONE_PROBE_WINDOW_SECONDS)
+
+
+def _probes_a_phone(query: str) -> bool:
+    return looks_like_phone(query.strip())
+
+
 GuestReach = Literal["till", "restaurants"]
 
 
@@ -169,7 +200,11 @@ def search_condition(query: str, *, whole_identifiers_only: bool = False) -> Q:
 
 def search_guests(*, access: ChainAccess | None, query: str) -> QuerySet[Guest]:
     """Their restaurants' guests matching a search box query (see search_condition for viewers who see masks)."""
-    condition = search_condition(query, whole_identifiers_only=not sees_contacts(access))
+    whole_only = not sees_contacts(access)
+    if whole_only and _probes_a_phone(query):
+        require_phone_probes_left(access)
+        count_phone_probe(access)
+    condition = search_condition(query, whole_identifiers_only=whole_only)
     guests = visible_guests(access).alias(phone_tail=Right("phone", 4)).filter(condition)
     return with_loyalty(guests).order_by("-last_visit_at", "-id")
 
@@ -204,8 +239,12 @@ def lookup_guest(
     finds the guest chain-wide: a guest of one restaurant shows their card at another and still earns there; the
     staff member who found them may then serve them by id at the till (remember_till_reach)."""
     kind, value = exact_identifier(phone=phone, card=card, qr=qr)
+    if kind == "phone":
+        require_phone_probes_left(access)
     guest = next(iter(Guest.objects.raw(_EXACT_LOOKUP_SQL[kind], [value, GuestStatus.ERASED])), None)
     if guest is None:
+        if kind == "phone":
+            count_phone_probe(access)
         raise GuestNotFound(**{key: given for key, given in (("phone", phone), ("card", card)) if given})
     remember_till_reach(access=access, guest_id=guest.pk)
     return guest
@@ -240,10 +279,14 @@ def guest_list(*, access: ChainAccess | None, params: Mapping[str, Any] | None =
     """Visible guests narrowed by the list's filters (search, status, tag, level, last visit, birthday month)."""
     from guests.filters import GuestFilter
 
+    whole_only = not sees_contacts(access)
+    if whole_only and _probes_a_phone(str((params or {}).get("q") or "")):
+        require_phone_probes_left(access)
+        count_phone_probe(access)
     filterset = GuestFilter(
         params or {},
         queryset=visible_guests(access).alias(phone_tail=Right("phone", 4)),
-        whole_identifiers_only=not sees_contacts(access),
+        whole_identifiers_only=whole_only,
     )
     if not filterset.is_valid():
         raise ValidationFailed(

@@ -142,3 +142,27 @@ def test_manager_without_the_right_edits_a_guest_without_seeing_or_changing_cont
     assert response.status_code == 302, response.context["form"].errors
     olga.refresh_from_db()
     assert (olga.note, olga.phone, olga.email) == ("VIP", PHONE, EMAIL)
+
+
+def test_trying_phone_numbers_one_by_one_is_cut_off_hits_included(alpha, olga, monkeypatch):
+    monkeypatch.setattr("guests.selectors.PHONE_PROBES_ALLOWED", 5)
+    api = api_as(alpha, "cashier")
+    for candidate in range(5):  # "+7 916 ***-**-67": the masked digits tried one candidate after another
+        assert api.get("/api/v1/guests/lookup", {"phone": f"+7916{candidate:05d}67"}).status_code == 404
+    refused = api.get("/api/v1/guests/lookup", {"phone": PHONE})
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "too_many_phone_lookups"
+    assert api.get("/api/v1/guests", {"q": PHONE}).status_code == 429
+    at_till = signed_in_client(alpha, "cashier").get("/cashier/find/", {"q": PHONE}, **HTMX)
+    assert at_till.status_code == 429
+    assert "Olga" not in at_till.content.decode()
+    # The limit is this staff member's, and only for phones: a card still opens the guest, a colleague still looks up.
+    assert api.get("/api/v1/guests/lookup", {"card": olga.card_number}).status_code == 200
+    assert api_as(alpha, "manager").get("/api/v1/guests/lookup", {"phone": PHONE}).status_code == 200
+
+
+def test_phone_lookups_that_find_the_guest_do_not_count(alpha, olga, monkeypatch):
+    monkeypatch.setattr("guests.selectors.PHONE_PROBES_ALLOWED", 3)
+    api = api_as(alpha, "cashier")
+    for _ in range(10):
+        assert api.get("/api/v1/guests/lookup", {"phone": PHONE}).status_code == 200
