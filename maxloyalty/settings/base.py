@@ -197,10 +197,8 @@ CACHES = {
 }
 SESSION_ENGINE = "qsessions.backends.cached_db"
 
-CELERY_BROKER_URL = env(
-    "CELERY_BROKER_URL",
-    default="sqla+" + re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", DATABASE_URL) if REDIS_FALLBACK else REDIS_URL,
-)
+_DATABASE_BROKER_URL = "sqla+" + re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", DATABASE_URL)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_DATABASE_BROKER_URL if REDIS_FALLBACK else REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default=f"{DEPLOYMENT_NAME}-tasks")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
