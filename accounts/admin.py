@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from qsessions import admin as qsessions_admin
 
 from accounts.models import Membership, User
 from accounts.sign_in import InvalidCredentials, SignInLocked, prove_password
@@ -33,6 +34,11 @@ class PlatformAdminSignInForm(AdminAuthenticationForm):
 
 
 admin.site.login_form = PlatformAdminSignInForm
+
+# qsessions registers an admin showing each session's key (the cookie's secret) in pages, links and URLs: platform
+# staff could take over anyone's session and the keys would reach access logs. Imported here so that it has
+# registered, then removed; users see and end their own sessions at /accounts/sessions/.
+admin.site.unregister(qsessions_admin.Session)
 
 
 class MembershipInline(admin.TabularInline):

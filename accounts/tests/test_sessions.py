@@ -138,6 +138,14 @@ def test_the_platform_admin_times_out_after_a_short_idle(platform_staff):
     assert admin.get("/admin/").status_code == 302  # back to the admin's sign-in
 
 
+def test_the_admin_shows_no_session_keys(platform_staff):
+    admin = client_on(settings.PLATFORM_DOMAIN)
+    admin.post("/admin/login/", {"username": platform_staff.email, "password": PASSWORD, "next": "/admin/"})
+    assert admin.get("/admin/").status_code == 200
+    assert admin.get("/admin/qsessions/session/").status_code == 404
+    assert admin.session.session_key not in admin.get("/admin/").content.decode()
+
+
 def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(alpha):
     desk = _signed_in(alpha.host, "admin@alpha.test")
     phone = _signed_in(alpha.host, "admin@alpha.test", browser=PHONE_BROWSER, address="203.0.113.9")
