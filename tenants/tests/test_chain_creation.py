@@ -139,3 +139,14 @@ def test_create_chain_command_refuses_bad_input(worlds, db, slug, email, passwor
     with pytest.raises(CommandError, match=message):
         call_command("create_chain", name="X", slug=slug, owner_email=email, owner_password=password)
     assert Chain.objects.count() == chains_before
+
+
+def test_an_address_reserved_by_an_unconfirmed_signup_is_refused_to_the_command_too(db, platform_host):
+    from tenants.signup import start_signup
+
+    start_signup(
+        name="Early Bird", slug="early-bird", email="bird@early.test", password="strong-Passw0rd-42", client_address=""
+    )
+    with pytest.raises(CommandError, match="already taken"):
+        call_command("create_chain", name="Late", slug="early-bird", owner_email="late@b.test", owner_password="x" * 12)
+    assert not Chain.objects.filter(slug="early-bird").exists()
