@@ -3,7 +3,7 @@
 import os
 from typing import Any
 
-from celery.signals import worker_process_init
+from celery.signals import after_setup_logger, after_setup_task_logger, worker_process_init
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maxloyalty.settings.dev")
@@ -11,6 +11,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maxloyalty.settings.dev")
 app = CeleryApp("maxloyalty")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def redact_secrets_in_worker_logs(logger: Any, **_signal: Any) -> None:
+    """A worker replaces the root logger's handlers (settings.LOGGING's) with its own: they get the same secret
+    redaction (maxloyalty.log_redaction)."""
+    from maxloyalty.log_redaction import redact_on_handlers_of
+
+    redact_on_handlers_of(logger)
 
 
 @worker_process_init.connect

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -103,6 +105,26 @@ def test_gunicorn_access_log_redacts_tokens_in_query_strings(alpha, django_db_bl
     assert "/api/v1/pos/rkeeper/987654/notify?token=REDACTED" in written
     assert "/accounts/handoff/?token=REDACTED&next=/" in written
     assert pos_token not in written and handoff_token not in written
+
+
+def test_a_celery_worker_redacts_on_the_handlers_it_installs():
+    """A worker replaces the root's handlers with its own (worker_hijack_root_logger): they redact too."""
+    program = textwrap.dedent(
+        """
+        import django, logging
+        django.setup()
+        from maxloyalty.celery import app
+        app.log.setup(loglevel="INFO", redirect_stdouts=False, colorize=False)
+        logging.getLogger("celery.app.trace").info("GET /bot700100:%s/getMe?token=%s", "A" * 30, "abc123")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "GET /botREDACTED/getMe?token=REDACTED" in result.stderr
+    assert "A" * 30 not in result.stderr and "abc123" not in result.stderr
 
 
 def test_the_check_reports_a_logged_secret_that_has_no_known_shape():
