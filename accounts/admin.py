@@ -1,39 +1,12 @@
-"""Django admin for platform staff (platform host only); its sign-in goes through the one sign-in door."""
+"""Django admin for platform staff (platform host only); the site itself (its sign-in) is accounts.admin_site."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib import admin
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from qsessions import admin as qsessions_admin
 
 from accounts.models import Membership, User
-from accounts.sign_in import InvalidCredentials, SignInLocked, prove_password
-from maxloyalty.client_ip import client_ip
-
-
-class PlatformAdminSignInForm(AdminAuthenticationForm):
-    """The admin's sign-in: platform staff only, with the same locks and answers as every other door."""
-
-    def clean(self) -> dict[str, Any]:
-        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
-        if email and password:
-            address = client_ip(self.request) if self.request is not None else ""
-            try:
-                self.user_cache = prove_password(
-                    email=email, password=password, client_address=address, platform_staff_only=True
-                )
-            except SignInLocked as error:
-                raise forms.ValidationError(str(error.message), code="locked") from error
-            except InvalidCredentials as error:
-                raise forms.ValidationError(str(error.message), code="invalid_login") from error
-        return self.cleaned_data
-
-
-admin.site.login_form = PlatformAdminSignInForm
 
 # qsessions registers an admin showing each session's key (the cookie's secret) in pages, links and URLs: platform
 # staff could take over anyone's session and the keys would reach access logs. Imported here so that it has

@@ -41,7 +41,7 @@ SHARED_APPS = [
     "qsessions",  # django.contrib.sessions with the user, address and browser of each session (public schema)
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.admin",
+    "accounts.admin_config.PlatformAdminConfig",  # django.contrib.admin with the platform site
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",

@@ -247,6 +247,7 @@ def test_admin_sign_in_locks_after_repeated_failures(platform_staff):
         _wrong, client = _admin_sign_in(platform_staff.email, WRONG)
         assert "_auth_user_id" not in client.session
     locked, client = _admin_sign_in(platform_staff.email, PASSWORD)
+    assert locked.status_code == 429  # as the sign-in page and the API answer a lock
     assert "Too many failed attempts" in locked.content.decode()
     assert "_auth_user_id" not in client.session
     rightful, rightful_client = _admin_sign_in(platform_staff.email, PASSWORD, address=VICTIM_DESK)
