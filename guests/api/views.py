@@ -36,6 +36,7 @@ _ERRORS = {
     409: OpenApiResponse(description="duplicate_guest / duplicate_card, with existing_guest_id"),
     422: OpenApiResponse(description="malformed_phone, restaurant_out_of_reach, validation_failed"),
 }
+_PHONE_PROBES_429 = OpenApiResponse(description="too_many_phone_lookups: too many phone numbers tried, wait a while")
 
 
 def _access(request: Request) -> ChainAccess:
@@ -100,7 +101,7 @@ class GuestListCreateApi(APIView):
 
     @extend_schema(
         parameters=_filter_parameters(),
-        responses={200: page_of("GuestPage", GuestOut(many=True)), 400: _ERRORS[400]},
+        responses={200: page_of("GuestPage", GuestOut(many=True)), 400: _ERRORS[400], 429: _PHONE_PROBES_429},
         summary="Guests you can see, filtered, searched (q), ordered and paginated",
         operation_id="guests_list",
     )
@@ -256,7 +257,7 @@ class GuestLookupApi(APIView):
             OpenApiParameter("card", OpenApiTypes.STR),
             OpenApiParameter("qr", OpenApiTypes.STR, description="The token from the guest's QR code"),
         ],
-        responses={200: GuestOut, 404: _ERRORS[404], 422: _ERRORS[422]},
+        responses={200: GuestOut, 404: _ERRORS[404], 422: _ERRORS[422], 429: _PHONE_PROBES_429},
         summary="Find the one guest by exactly one of phone, card number, QR token (the till's lookup: any guest "
         "of the chain, who may then be served by id for a few hours)",
     )
