@@ -1,7 +1,7 @@
 """The guest base pages for owners, admins and managers: list, bulk tag, import, export, detail and its actions.
 
-Managers see only their restaurants' guests: every page reads through guests.selectors (visible_guests), and a
-guest out of reach is a 404. Writes go through guests.services and loyalty.services, which audit them.
+Managers see only their restaurants' guests: every page reads through guests.selectors (guest_list, and
+access_guest with reach="restaurants"), and a guest out of reach is a 404. Contacts pass through guests.masking. Writes go through guests.services and loyalty.services, which audit them.
 """
 
 from __future__ import annotations
