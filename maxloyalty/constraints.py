@@ -1,13 +1,30 @@
 """The database's check constraints asked before a write, as field errors: input that would break one is refused
-with 400 and a message on the field the rule is about, not a 500 from PostgreSQL."""
+with 400 and a message on the field the rule is about, not a 500 from PostgreSQL.
+
+Conditions made of comparisons of a field with a constant or another field (and AND, OR, NOT of them) are decided
+here in Python, with SQL's three-valued logic (a comparison with NULL is unknown, and a CHECK passes unless its
+condition is false), so a save costs no query; any other condition is asked of the database (Django's
+CheckConstraint.validate, one query).
+"""
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import CheckConstraint, Model, Q
+from django.db.models import CheckConstraint, F, Model, Q
 from django.utils.translation import gettext as _
 
-_COMPARISONS = {
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "exact": operator.eq,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+_DESCRIBE = {
     "gt": lambda limit: _("Must be greater than %(limit)s.") % {"limit": limit},
     "gte": lambda limit: _("Must be at least %(limit)s.") % {"limit": limit},
     "lt": lambda limit: _("Must be less than %(limit)s.") % {"limit": limit},
@@ -15,8 +32,58 @@ _COMPARISONS = {
 }
 
 
+class _Undecided(Exception):
+    """A condition this module does not evaluate: the database decides it."""
+
+
+def _value(instance: Model, name: str) -> Any:
+    field = instance._meta.get_field(name)
+    return getattr(instance, field.attname)  # type: ignore[union-attr]
+
+
+def _comparison(instance: Model, lookup: str, expected: Any) -> bool | None:
+    name, _separator, kind = lookup.partition("__")
+    kind = kind or "exact"
+    if "__" in kind or (kind not in _COMPARE and kind != "isnull"):
+        raise _Undecided
+    actual = _value(instance, name)
+    if kind == "isnull":
+        return (actual is None) is bool(expected)
+    if isinstance(expected, F):
+        expected = _value(instance, expected.name)
+    elif hasattr(expected, "resolve_expression"):
+        raise _Undecided
+    if actual is None or expected is None:
+        return None  # SQL: unknown
+    return _COMPARE[kind](actual, expected)
+
+
+def _holds(instance: Model, condition: Q) -> bool | None:
+    """True, False or None (unknown) as PostgreSQL would evaluate the condition on this row."""
+    results = [
+        _holds(instance, child) if isinstance(child, Q) else _comparison(instance, *child)
+        for child in condition.children
+    ]
+    if condition.connector == Q.AND:
+        result = False if False in results else (None if None in results else True)
+    else:
+        result = True if True in results else (None if None in results else False)
+    return (None if result is None else not result) if condition.negated else result
+
+
+def _is_violated(instance: Model, constraint: CheckConstraint) -> bool:
+    try:
+        return _holds(instance, constraint.condition) is False
+    except (_Undecided, ValueError, TypeError, LookupError):
+        try:
+            constraint.validate(type(instance), instance)
+        except ValidationError:
+            return True
+        return False
+
+
 def _named_fields(condition: Q) -> list[tuple[str, str | None]]:
-    """(field, message) for each comparison of a field with a constant in the condition."""
+    """(field, message) for each comparison of a field in the condition."""
     named = []
     for child in condition.children:
         if isinstance(child, Q):
@@ -24,7 +91,7 @@ def _named_fields(condition: Q) -> list[tuple[str, str | None]]:
             continue
         lookup, value = child
         field, _separator, comparison = lookup.partition("__")
-        describe = _COMPARISONS.get(comparison)
+        describe = _DESCRIBE.get(comparison)
         named.append((field, describe(value) if describe and isinstance(value, int | float) else None))
     return named
 
@@ -33,12 +100,7 @@ def check_constraint_errors(instance: Model) -> dict[str, list[str]]:
     """The check constraints of the instance's model that its values break, keyed by the field each is about."""
     errors: dict[str, list[str]] = {}
     for constraint in instance._meta.constraints:
-        if not isinstance(constraint, CheckConstraint):
-            continue
-        try:
-            constraint.validate(type(instance), instance)
-        except ValidationError:
-            fields = _named_fields(constraint.condition) or [(NON_FIELD_ERRORS, None)]
-            for field, message in fields:
+        if isinstance(constraint, CheckConstraint) and _is_violated(instance, constraint):
+            for field, message in _named_fields(constraint.condition) or [(NON_FIELD_ERRORS, None)]:
                 errors.setdefault(field, []).append(message or _("This value is not allowed."))
     return errors
