@@ -27,8 +27,8 @@ run: install
 
 ## Stops the embedded PostgreSQL under .data/pg (make run stops it itself when it started it).
 stop-db: install
-	$(BIN)/python -c "from pathlib import Path; from maxloyalty.embedded_postgres import stop_embedded_server; \
-	stop_embedded_server(Path('.data/pg').resolve())"
+	$(BIN)/python -c "import os; from pathlib import Path; from maxloyalty.embedded_postgres import stop_embedded_server; \
+	stop_embedded_server(Path(os.environ.get('EMBEDDED_POSTGRES_DIR', '.data/pg')).resolve())"
 
 migrate: install
 	$(BIN)/python manage.py migrate_schemas --noinput

@@ -72,7 +72,8 @@ def main() -> None:
     os.environ.setdefault("SITE_PORT", port)  # links the site builds and prints point where it is served
     embedded = None
     if not os.environ.get("DATABASE_URL"):
-        embedded = start_embedded_server(BASE_DIR / ".data" / "pg")
+        data_dir = os.environ.get("EMBEDDED_POSTGRES_DIR", str(BASE_DIR / ".data" / "pg"))
+        embedded = start_embedded_server(Path(data_dir).resolve())
         os.environ["DATABASE_URL"] = embedded.url
         if embedded.max_connections < CONNECTIONS_NEEDED:
             print(

@@ -7,8 +7,11 @@ transaction that is rolled back, so what a test writes never leaks into the next
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -129,6 +132,17 @@ def api_as(world: ChainWorld, role: str) -> APIClient:
     client = api_on(world.host)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token(world, role)}")
     return client
+
+
+@pytest.fixture
+def cluster_home() -> Iterator[Path]:
+    """A folder for a private PostgreSQL cluster outside pytest's temporary folders: pytest makes its base folder
+    private (0700) whenever a session starts, which would shut the cluster's server user out of its data."""
+    home = Path(tempfile.mkdtemp(prefix="ml-cluster-"))
+    try:
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture

@@ -54,7 +54,8 @@ with psycopg.connect(dbname="maxloyalty", user="postgres", host=str(server.data_
 
 
 @pytest.mark.processes
-def test_parallel_starts_on_a_new_cluster_all_connect_and_the_cluster_stops(tmp_path):
+def test_parallel_starts_on_a_new_cluster_all_connect_and_the_cluster_stops(cluster_home):
+    tmp_path = cluster_home
     data_dir = tmp_path / "pg"
     environment = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path / "runtime"), "PYTHONPATH": str(ROOT)}
     (tmp_path / "runtime").mkdir(mode=0o700)

@@ -117,12 +117,14 @@ TEMPLATES = [
 WSGI_APPLICATION = "maxloyalty.wsgi.application"
 
 # --- Database ------------------------------------------------------------------------------
+# The embedded PostgreSQL's cluster when DATABASE_URL is unset (make run; maxloyalty.embedded_postgres).
+EMBEDDED_POSTGRES_DIR = Path(env("EMBEDDED_POSTGRES_DIR", default=str(DATA_DIR / "pg"))).resolve()
 if env("DATABASE_URL", default=""):
     DATABASE_URL = env("DATABASE_URL")
 else:
     from maxloyalty.embedded_postgres import embedded_database_url
 
-    DATABASE_URL = embedded_database_url(DATA_DIR / "pg")
+    DATABASE_URL = embedded_database_url(EMBEDDED_POSTGRES_DIR)
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ENGINE"] = "maxloyalty.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -426,6 +428,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(DATA_DIR / "media"))
+# The demo chain's guests (manage.py seed_demo, make run).
+DEMO_GUESTS = env.int("DEMO_GUESTS", default=300)
 MEDIA_URL = "/media/"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
