@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.access import ChainAccess, access_for
 from accounts.roles import Permission
 from guests.models import Guest
-from guests.selectors import access_guest
+from guests.selectors import GuestReach, access_guest
 from loyalty import rules, services
 from loyalty.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key, idempotent_response
 from loyalty.api.serializers import (
@@ -57,8 +57,8 @@ def _access(request: Request) -> ChainAccess:
     return access
 
 
-def _guest(request: Request, guest_id: int) -> Guest:
-    return access_guest(access=_access(request), guest_id=guest_id)
+def _guest(request: Request, guest_id: int, reach: GuestReach = "till") -> Guest:
+    return access_guest(access=_access(request), guest_id=guest_id, reach=reach)
 
 
 def _operation(entry: LedgerEntry, guest: Guest) -> Response:
@@ -75,7 +75,7 @@ class GuestTransactionsApi(APIView):
         responses={200: page_of("LedgerEntryPage", LedgerEntryOut(many=True)), **error_responses(_404=GUEST_404)},
     )
     def get(self, request: Request, guest_id: int) -> Response:
-        guest = _guest(request, guest_id)
+        guest = _guest(request, guest_id, reach="restaurants")  # history stays within the staff's restaurants
         paginator = StandardPagination()
         page = paginator.paginate_queryset(guest_ledger(guest=guest, access=_access(request)), request, view=self)
         return paginator.get_paginated_response(LedgerEntryOut(page, many=True).data)

@@ -103,6 +103,7 @@ def test_the_tills_exact_lookup_finds_them_and_serves_them(alpha, boris, lookup)
     assert api.get(f"/api/v1/guests/{boris.pk}/balance").status_code == 200  # serving at the till
     assert api.get(f"/api/v1/guests/{boris.pk}").status_code == 404  # still no browsing by id
     assert api.get(f"/api/v1/guests/{boris.pk}/visits").status_code == 404
+    assert api.get(f"/api/v1/guests/{boris.pk}/transactions").status_code == 404  # nor their points history
 
 
 def test_the_till_page_opens_a_guest_found_by_whole_phone_and_not_by_id_alone(alpha, boris):
