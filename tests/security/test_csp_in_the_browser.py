@@ -90,6 +90,19 @@ def test_the_mini_app_runs_without_policy_violations(worlds, live_site, page):
     assert _violations(page) == []
 
 
+def test_the_platform_pages_and_django_admin_run_without_policy_violations(live_site, page, platform_host):
+    page.add_init_script(RECORD_VIOLATIONS)
+
+    seen = {}
+    for path in ["/", "/signup/", "/accounts/login/", "/admin/login/"]:
+        response = page.goto(chain_url(live_site, platform_host, path))
+        assert response.status == 200, path
+        page.wait_for_load_state("networkidle")
+        seen[path] = _violations(page)
+
+    assert seen == {path: [] for path in seen}
+
+
 def test_an_inline_script_would_be_blocked_and_reported(worlds, live_site, page):
     """The recorder works: a script injected the way an attacker's markup would be is refused and reported."""
     world = worlds["alpha"]
