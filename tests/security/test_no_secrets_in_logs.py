@@ -69,6 +69,33 @@ def test_pos_token_in_the_query_string_is_redacted_in_django_request_log(alpha):
     assert not [line for line in capture.lines if token in line]
 
 
+def test_rkeeper_takes_its_token_in_a_header_or_the_query_and_neither_reaches_the_log(alpha):
+    from pos.services import create_connection
+
+    pos_connection, issued = create_connection(
+        actor=alpha.user("owner"),
+        restaurant=alpha.restaurants[0],
+        kind="rkeeper",
+        external_restaurant_code="199990053",
+        api_base_url="http://127.0.0.1:9",
+        credentials={"username": "cash", "password": "cash-server-password"},
+    )
+    wrong = secrets.token_urlsafe(32)
+    path = f"/api/v1/pos/rkeeper/{pos_connection.pk}/notify"
+    event = '<Event EventGuid="e1" ObjectId="199990053" EventType="OrdersChanged"><ChangedOrders/></Event>'
+    client = client_on(alpha.host)
+    with captured_logs() as capture:
+        refused = client.post(f"{path}?token={wrong}", event, content_type="application/xml")
+        by_header = client.post(
+            path, event, content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {issued.inbound_token}"
+        )
+        by_query = client.post(f"{path}?token={issued.inbound_token}", event, content_type="application/xml")
+
+    assert (refused.status_code, by_header.status_code, by_query.status_code) == (401, 200, 200)
+    assert any("token=REDACTED" in line for line in capture.lines)  # the refusal was logged, without the token
+    assert not [line for line in capture.lines if wrong in line or issued.inbound_token in line]
+
+
 def test_a_jwt_and_a_handoff_link_logged_by_mistake_are_redacted(alpha):
     jwt = api_token(alpha, "owner")
     link = handoff_url(alpha.user("owner"), alpha.chain)
