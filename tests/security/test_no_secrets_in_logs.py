@@ -154,6 +154,48 @@ def test_a_celery_worker_redacts_on_the_handlers_it_installs():
     assert "A" * 30 not in result.stderr and "abc123" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("logged", "secret"),
+    [
+        ("POST https://api.telegram.org/bot7001002:AAHq1x-9Zk_abcdefghijklmnopqrstuvwx/sendMessage", "AAHq1x-9Zk"),
+        ("The token `7001002:AAHq1x-9Zk_abcdefghijklmnopqrstuvwx` was rejected", "AAHq1x-9Zk"),
+        ("GET /api/v1/pos/rkeeper/5/notify?token=Zm9vYmFyYmF6cXV4&x=1", "Zm9vYmFyYmF6cXV4"),
+        ("GET /accounts/handoff/?token=eyJ1c2VyIjoxfQ:1tYx3k:c2lnbmF0dXJlc2lnbmF0dXJl", "c2lnbmF0dXJl"),
+        ("GET /signup/confirm/?token=c29tZS1jb25maXJtLXRva2Vu", "c29tZS1jb25maXJt"),
+        ("GET /staff/invitation/c29tZS1pbnZpdGF0aW9uLXRva2Vu/", "c29tZS1pbnZpdGF0aW9u"),
+        ("headers {'Authorization': 'Bearer opaque-access-value-1234'}", "opaque-access-value"),
+        ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA"),
+        ('{"password": "hunter2-hunter2", "login": "cash"}', "hunter2"),
+        ("signature=t%3D1%2Cv1%3Ddeadbeefcafe0123", "deadbeefcafe"),
+        ("X-Telegram-Bot-Api-Secret-Token: s3cr3t-webhook-value", "s3cr3t-webhook"),
+        ("jwt eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJl", "eyJ1c2VyX2lkIjoxfQ"),
+        ("key sk_live_51Habcdefghijk and whsec_0123456789abcdef", "51Habcdefghijk"),
+        ("reset /accounts/password/reset/MQ/cbyuq0-0a1b2c3d4e5f60718293a4b5c6d7e8f9/", "0a1b2c3d4e5f6071"),
+    ],
+)
+def test_each_secret_shape_is_redacted(logged, secret):
+    from maxloyalty.log_redaction import REDACTED, redact
+
+    redacted = redact(logged)
+    assert secret not in redacted and REDACTED in redacted
+
+
+@pytest.mark.parametrize(
+    "logged",
+    [
+        "Not Found: /guests/42/",
+        "POS receipt 1234 failed",
+        "Task telegram_bot.tasks.send_delivery[8d1f4c2e-7a0b-4c1e-9f3a-2b5d6e7f8a9b] succeeded in 0.05s: 'sent'",
+        "Stripe webhook refused from 203.0.113.7: timestamp outside the tolerance",
+        "connect redis://127.0.0.1:6379/6 at 21:45:37, 2a02:5180::/32 allowed",
+    ],
+)
+def test_ordinary_lines_are_left_as_they_are(logged):
+    from maxloyalty.log_redaction import redact
+
+    assert redact(logged) == logged
+
+
 def test_the_check_reports_a_logged_secret_that_has_no_known_shape():
     value = "plain-" + secrets.token_hex(8)
     register_secret(value)
