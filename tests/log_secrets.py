@@ -210,7 +210,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def is_watched(item: pytest.Item) -> bool:
-    path = item.path.resolve().relative_to(item.config.rootpath.resolve()).as_posix() if item.path else ""
+    try:
+        path = item.path.resolve().relative_to(item.config.rootpath.resolve()).as_posix()
+    except ValueError:  # a test file outside the project
+        return False
     return path.startswith(WATCHED_PATHS)
 
 
