@@ -149,9 +149,9 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
 def _move_sequences_past(schema_name: str, first_id: int) -> None:
     """The chain's next rows get ids from first_id on, so an id of one chain never names a row of the other."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = %s", [schema_name])
-        for (sequence,) in cursor.fetchall():
-            cursor.execute("SELECT setval(%s, %s)", [f'"{schema_name}"."{sequence}"', first_id])
+        cursor.execute("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = %s", [schema_name])
+        for sequence, last_value in cursor.fetchall():  # never backwards: committed rows keep their ids
+            cursor.execute("SELECT setval(%s, %s)", [f'"{schema_name}"."{sequence}"', max(first_id, last_value or 0)])
 
 
 @dataclass
