@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 import stripe
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 from billing import stripe_gateway, yookassa_gateway
 from billing.errors import BillingUnavailable
 from maxloyalty.client_ip import client_ip
+from maxloyalty.json_bodies import load_json
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def yookassa_webhook(request: HttpRequest) -> HttpResponse:
         logger.warning("YooKassa notification refused from unlisted address %s", address)
         return JsonResponse({"error": {"code": "forbidden_source", "message": "Unknown source"}}, status=403)
     try:
-        payment_id = str(json.loads(request.body)["object"]["id"])
+        payment_id = str(load_json(request.body)["object"]["id"])
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"error": {"code": "invalid", "message": "Malformed notification"}}, status=400)
     try:

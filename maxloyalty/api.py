@@ -3,7 +3,6 @@ on request bodies (size: RequestBodyLimitMiddleware, 413; JSON nesting and synta
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,8 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
+
+from maxloyalty.json_bodies import MalformedJson, load_json
 
 # The API and the POS pushes, the Telegram bot's and the payment providers' webhooks.
 BODY_LIMITED_PREFIXES = ("/api/", "/telegram/", "/billing/webhooks/")
@@ -88,22 +89,6 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def nesting_exceeds(data: Any, limit: int) -> bool:
-    """Whether objects/arrays nest deeper than limit (walked without recursion)."""
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = value.values() if isinstance(value, dict) else value
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return False
-
-
 class JSONBodyParser(JSONParser):
     """DRF's JSON parser with limits: at most API_MAX_BODY_BYTES are read (413 past that), and what is not JSON
     (RFC 8259: no NaN or Infinity), or nests deeper than API_MAX_JSON_DEPTH, is a 400 `malformed_json`, never a
@@ -116,9 +101,8 @@ class JSONBodyParser(JSONParser):
             raise PayloadTooLarge()
         encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
         try:
-            data = json.loads(raw.decode(encoding), parse_constant=_refuse_constant)
-        except (ValueError, UnicodeDecodeError, LookupError, RecursionError):
+            return load_json(raw.decode(encoding))
+        except MalformedJson as error:
+            raise malformed_json(_("The JSON nests too deeply.") if error.too_deep else None) from None
+        except (UnicodeDecodeError, LookupError):
             raise malformed_json() from None
-        if isinstance(data, (dict, list)) and nesting_exceeds(data, settings.API_MAX_JSON_DEPTH):
-            raise malformed_json(_("The JSON nests too deeply.")) from None
-        return data

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from maxloyalty.errors import DomainError, ValidationFailed
+from maxloyalty.json_bodies import load_json
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -106,20 +107,14 @@ class PosCheck:
 
 def load_json_body(body: bytes) -> Any:
     try:
-        data = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting too deep for the parser
+        data = load_json(body, parse_float=Decimal)
+    except ValueError:  # not JSON, NaN or Infinity, or nested too deeply (maxloyalty.json_bodies)
         raise MalformedJson(_("The body is not valid JSON.")) from None
     if b"\\u0000" in body and _holds_nul(data):  # PostgreSQL stores no NUL character, in text or in JSON
         raise ValidationFailed(
             fields={"non_field_errors": [_("The check must not contain the NUL character (\\u0000) in any text.")]}
         )
     return data
-
-
-def _refuse_constant(name: str) -> Any:
-    """NaN, Infinity and -Infinity, which Python's json reads but JSON (RFC 8259) does not have, and no database
-    column or JSON document of ours can hold."""
-    raise ValueError(f"{name} is not JSON")
 
 
 def _holds_nul(value: Any) -> bool:

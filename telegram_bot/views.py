@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 
 from csp.decorators import csp_replace
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import access_for, permission_required_page
 from accounts.roles import Permission
 from maxloyalty.errors import domain_errors_into
+from maxloyalty.json_bodies import load_json
 from telegram_bot.forms import BotTokenForm, BroadcastForm
 from telegram_bot.selectors import access_broadcast, broadcasts, current_bot, webhook_secret
 from telegram_bot.services import cancel_broadcast, connect_bot, create_broadcast, disconnect_bot, take_in_update
@@ -88,8 +88,8 @@ def webhook(request: HttpRequest) -> HttpResponse:
     if bot is None or not hmac.compare_digest(given.encode(), webhook_secret(bot).encode()):
         return HttpResponse(status=403)
     try:
-        update = json.loads(request.body)
-    except ValueError:
+        update = load_json(request.body)
+    except ValueError:  # not JSON or nested too deeply (maxloyalty.json_bodies)
         return HttpResponse(status=400)
     if isinstance(update, dict) and take_in_update(update=update):
         transaction.on_commit(lambda: process_update.delay(update))
