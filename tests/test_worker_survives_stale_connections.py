@@ -28,7 +28,7 @@ from pos.process_harness import (
     signed_request,
     wait_until_serving,
 )
-from tests.chaos.test_burst_with_faults import _terminate_backends
+from tests.chaos.harness import terminate_backends
 
 pytestmark = pytest.mark.processes
 
@@ -46,6 +46,7 @@ def stack(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> It
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         chain = create_webhook_chain(slug=tag, guests=2)
         env = process_env(database_name=connection.settings_dict["NAME"], queue=queue, cache_prefix=tag)
+        env["PGAPPNAME"] = tag  # the stack's database connections, which the test terminates
         database = connection.settings_dict["NAME"]
     port = free_port()
     worker_log = LOGS / "celery.log"
@@ -55,7 +56,13 @@ def stack(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> It
             running(celery_worker_command(queue=queue, concurrency=1, name=tag), env=env, log=worker_log),
         ):
             wait_until_serving(f"http://127.0.0.1:{port}", chain.host)
-            yield {"chain": chain, "base_url": f"http://127.0.0.1:{port}", "database": database, "log": worker_log}
+            yield {
+                "chain": chain,
+                "base_url": f"http://127.0.0.1:{port}",
+                "database": database,
+                "log": worker_log,
+                "tag": tag,
+            }
     finally:
         with django_db_blocker.unblock():  # type: ignore[attr-defined]
             connection.close()
@@ -94,9 +101,7 @@ def test_the_first_task_after_the_connections_were_cut_succeeds(stack, django_db
         _send_until_acknowledged(client, chain, "STALE-1")
         assert _processed(chain, "STALE-1", django_db_blocker, within=30)  # the worker's connection is open now
         time.sleep(2)  # the drain has stopped lingering: the connection sits idle
-        with django_db_blocker.unblock():  # type: ignore[attr-defined]
-            connection.close()
-            assert _terminate_backends(stack["database"]) > 0
+        assert terminate_backends(stack["database"], stack["tag"]) > 0
         _send_until_acknowledged(client, chain, "STALE-2")
         # Well before beat's next tick or a retry: the drain this check queued did the work on a fresh connection.
         assert _processed(chain, "STALE-2", django_db_blocker, within=10)

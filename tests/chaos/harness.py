@@ -21,6 +21,8 @@ from typing import Any
 
 import httpx
 import psutil
+import psycopg
+from django.db import connection
 
 from pos.process_harness import ROOT, WebhookChain, free_port, signed_request
 
@@ -143,3 +145,15 @@ class FaultLog:
 
     def covers(self, moment: float) -> bool:
         return any(window.started_at <= moment <= window.ended_at for window in self.windows)
+
+
+def terminate_backends(database: str, application_name: str) -> int:
+    """pg_terminate_backend for every connection of the stack's processes (their PGAPPNAME), not the test's own."""
+    wanted = {"host", "port", "user", "password", "options"}
+    params = {key: value for key, value in connection.get_connection_params().items() if key in wanted}
+    with psycopg.connect(**params, dbname=database, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND application_name = %s",
+            [database, application_name],
+        ).fetchall()
+    return len(rows)

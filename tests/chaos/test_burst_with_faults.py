@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from django.db import connection
 from django.db.models import Sum
@@ -34,7 +33,7 @@ from pos.process_harness import (
     sample_check,
     wait_until_serving,
 )
-from tests.chaos.harness import FaultLog, PrivateRedis, Senders, Service
+from tests.chaos.harness import FaultLog, PrivateRedis, Senders, Service, terminate_backends
 
 pytestmark = [pytest.mark.processes, pytest.mark.chaos]
 
@@ -68,6 +67,7 @@ def stack(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> It
         database = connection.settings_dict["NAME"]
     redis = PrivateRedis(LOGS / "redis.log").start()
     env["REDIS_URL"] = redis.url
+    env["PGAPPNAME"] = tag  # the stack's database connections, which the faults terminate
     env.pop("CELERY_BROKER_URL", None)
     port = free_port()
     beat = [str(BIN / "celery"), "-A", "maxloyalty", "beat", "--loglevel", "WARNING"]
@@ -83,7 +83,14 @@ def stack(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> It
         for service in services.values():
             service.start()
         wait_until_serving(base_url, chain.host)
-        yield {"chain": chain, "base_url": base_url, "redis": redis, "database": database, **services}
+        yield {
+            "chain": chain,
+            "base_url": base_url,
+            "redis": redis,
+            "database": database,
+            "application_name": tag,
+            **services,
+        }
     finally:
         for service in services.values():
             service.stop()
@@ -108,18 +115,6 @@ def _plan(chain: WebhookChain) -> list[dict]:
     return refunds[:EARLY_REFUNDS] + rest  # these refunds arrive before their sales
 
 
-def _terminate_backends(database: str) -> int:
-    """pg_terminate_backend for every connection to the stack's database but this one (the web's and workers')."""
-    wanted = {"host", "port", "user", "password", "options"}
-    params = {key: value for key, value in connection.get_connection_params().items() if key in wanted}
-    with psycopg.connect(**params, dbname=database, autocommit=True) as admin:
-        rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [database],
-        ).fetchall()
-    return len(rows)
-
-
 def _run_faults(stack: dict, faults: FaultLog, started_at: float) -> None:
     def at(second: float) -> None:
         time.sleep(max(0.0, started_at + second - time.monotonic()))
@@ -139,7 +134,7 @@ def _run_faults(stack: dict, faults: FaultLog, started_at: float) -> None:
         stack["redis"].start()
     at(27)
     with faults.window("every database backend terminated", grace_seconds=4):
-        assert _terminate_backends(stack["database"]) > 0
+        assert terminate_backends(stack["database"], stack["application_name"]) > 0
 
 
 def test_acknowledged_checks_survive_killed_processes_and_lost_dependencies_exactly_once(stack, django_db_blocker):
