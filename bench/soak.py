@@ -1,8 +1,9 @@
 """Soak: the production stack (gunicorn gthread, a Celery worker, beat) takes signed checks at half the throughput
 the webhook benchmark measured in this run, for 10 minutes (BENCH_SOAK_SECONDS; 60 s at small scale). Each minute
 it samples the resident memory of every process, the open database connections and Redis's memory; nothing may
-grow without bound. Results: soak_rss_growth_mb (against the stack's memory after the first minute) and
-soak_connections_max (against the connections the configuration allows).
+grow without bound, and the worker's two processes draining in parallel must never deadlock. Results:
+soak_rss_growth_mb (against the stack's memory after the first minute) and soak_connections_max (against the
+connections the configuration allows).
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
                 thread.join()
     if set(statuses) - {202}:
         raise RuntimeError(f"the soak got answers other than 202: {statuses}")
+    if "deadlock detected" in (OUT / "soak-celery.log").read_text(errors="replace"):
+        raise RuntimeError("two Celery processes draining in parallel deadlocked (see bench/out/soak-celery.log)")
     start_rss = samples[0][1]
     growth = samples[-1][1] - start_rss
     allowed_connections = WORKERS * THREADS + CELERY_CONCURRENCY + 1
