@@ -323,7 +323,7 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
         sales = [receipt for receipt in batch if receipt.operation == ReceiptOperation.SALE]
         guests = _guests_for(sales)
         refunds = [receipt for receipt in batch if receipt.operation == ReceiptOperation.REFUND]
-        _lock_accounts_before_refunds(guests, refunds)
+        locked_for_refunds = _lock_accounts_before_refunds(guests, refunds)
         # Every batch locks points accounts in ascending guest id, so two workers running batches with guests in
         # common wait for each other instead of deadlocking. Refunds come after the sales (saved first), so a
         # refund finds its sale processed even when both arrived in this batch.
@@ -333,7 +333,7 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
             update_rows(Receipt, sales, _OUTCOME_FIELDS)
             _make_waiting_refunds_due(sales, now)
         for receipt in refunds:
-            _process_claimed(receipt, now, lambda receipt=receipt: _refund_in_savepoint(receipt))
+            _process_claimed(receipt, now, lambda receipt=receipt: _refund_in_savepoint(receipt, locked_for_refunds))
         if refunds:
             update_rows(Receipt, refunds, _OUTCOME_FIELDS)
         retry_times = [r.next_attempt_at for r in batch if r.status == ReceiptStatus.FAILED and r.next_attempt_at]
@@ -342,14 +342,15 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
     return len(batch)
 
 
-def _lock_accounts_before_refunds(guests: dict[int, Guest], refunds: list[Receipt]) -> None:
+def _lock_accounts_before_refunds(guests: dict[int, Guest], refunds: list[Receipt]) -> set[int]:
     """The one lock order (docs/lock-order.md): a batch with refunds locks every account it may write up front, in
     ascending guest id: the buyers of its sales and the referrers their first purchase pays, the guests of the sales
     its refunds cancel and the referrers those sales paid. Otherwise the refunds, which run after the sales, would
     lock accounts out of order beside another batch. A batch of sales alone needs nothing here: apply_checks takes
-    all of its accounts in one ascending lock."""
+    all of its accounts in one ascending lock. Returns the guests whose sales these refunds may reverse now: those
+    of sales processed before the lock, and this batch's buyers (its own sales are processed before its refunds)."""
     if not refunds:
-        return
+        return set()
     cancelled = set(
         Receipt.objects.filter(
             operation=ReceiptOperation.SALE,
@@ -362,6 +363,7 @@ def _lock_accounts_before_refunds(guests: dict[int, Guest], refunds: list[Receip
     buyers = {guest.pk for guest in guests.values()}
     referrers = set(open_referrer_ids(guest_ids=buyers, context=program_context()).values())
     locked_accounts(buyers | referrers | cancelled | referrers_paid_for_guests(guest_ids=cancelled))
+    return buyers | cancelled
 
 
 def _make_waiting_refunds_due(sales: list[Receipt], now: datetime) -> None:
@@ -583,13 +585,13 @@ def _sale_outcome(item: CheckToApply, result: CheckResult) -> Outcome:
     )
 
 
-def _refund_in_savepoint(receipt: Receipt) -> Outcome:
+def _refund_in_savepoint(receipt: Receipt, locked_guests: set[int]) -> Outcome:
     """A database error on one refund (a lock timeout on its sale) undoes only that refund, not the batch."""
     with transaction.atomic():
-        return _refund(receipt)
+        return _refund(receipt, locked_guests)
 
 
-def _refund(receipt: Receipt) -> Outcome:
+def _refund(receipt: Receipt, locked_guests: set[int]) -> Outcome:
     original_rows = Receipt.objects.filter(
         connection_id=receipt.connection_id, external_id=receipt.external_id, operation=ReceiptOperation.SALE
     )
@@ -607,6 +609,10 @@ def _refund(receipt: Receipt) -> Outcome:
         raise RetryLater("original_not_processed", "The sale this refund cancels is not processed yet.")
     if original.guest_id is None:
         return Outcome(reason="nothing_to_reverse", refund_of_id=original.pk)
+    if original.guest_id not in locked_guests:
+        # Another drain processed the sale after this batch took its locks: reversing it now would lock accounts
+        # out of order (docs/lock-order.md). The next attempt locks them first.
+        raise RetryLater("original_busy", "The sale this refund cancels was processed meanwhile; tried again.")
     try:
         reversals = reverse_check(
             idempotency_key=original.idempotency_key,
