@@ -10,8 +10,8 @@ from django.dispatch import receiver
 
 from analytics.rollups import mark_day_changed
 from guests.models import Guest, Visit
+from loyalty.events import checks_applied
 from loyalty.models import LedgerEntry
-from loyalty.services.checks import checks_applied
 from pos.models import Receipt, ReceiptStatus
 
 

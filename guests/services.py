@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -31,6 +30,7 @@ from guests.errors import (
     ImportFileInvalid,
     RestaurantOutOfReach,
 )
+from guests.events import guest_erased, guest_registered
 from guests.models import ConsentChannel, Guest, GuestSource, GuestStatus, ImportJob, ImportStatus, new_qr_token
 from guests.phones import normalize_phone
 from guests.selectors import remember_till_reach
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
     from guests.csv_import import ImportedGuest
 
 # Sent inside the creating transaction (receivers may write in it, e.g. the loyalty app's welcome bonus).
-guest_created = Signal()  # kwargs: guest, actor
-guest_erased = Signal()  # kwargs: guest; receivers remove what other apps keep about the person
 
 EDITABLE_FIELDS = (
     "phone",
@@ -258,7 +256,7 @@ def create_guest(
         data={"source": source},
         restaurant_id=guest.home_restaurant_id,
     )
-    guest_created.send(sender=Guest, guest=guest, actor=actor)
+    guest_registered.send(sender=Guest, guest=guest, actor=actor)
     return guest
 
 

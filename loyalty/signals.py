@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from guests.services import guest_created
+from guests.events import guest_registered
 from loyalty.models import Level, ProgramSettings, Promo, PromoCode
 from loyalty.selectors import forget_program_cache
 
@@ -27,7 +27,7 @@ for _through in (Promo.restaurants.through, Promo.levels.through):
     m2m_changed.connect(_forget, sender=_through, dispatch_uid=f"loyalty-forget-{_through.__name__}")
 
 
-@receiver(guest_created, dispatch_uid="loyalty-welcome-bonus")
+@receiver(guest_registered, dispatch_uid="loyalty-welcome-bonus")
 def give_welcome_bonus(sender: Any, guest: Any, actor: Any = None, **_kwargs: Any) -> None:
     from loyalty.services import grant_welcome_bonus
 

@@ -9,9 +9,9 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import translation
 
-from guests.services import guest_erased
+from guests.events import guest_erased
+from loyalty.events import checks_applied
 from loyalty.models import EntryKind, LedgerEntry
-from loyalty.services.checks import checks_applied
 
 
 def _wants_receipt(guest: Any, outcome: Any) -> bool:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Greatest, Least
-from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +19,7 @@ from audit.services import record_audit
 from guests.models import Guest, Visit
 from loyalty import rules
 from loyalty.errors import CheckNotFound, IdempotencyKeyReused
+from loyalty.events import checks_applied
 from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, PointsAccount, PromoCode, PromoCodeUse
 from loyalty.selectors import ProgramContext, active_promos, program_context
 from loyalty.services.ledger import (
@@ -44,12 +44,6 @@ from maxloyalty.errors import ValidationFailed
 if TYPE_CHECKING:
     from accounts.models import User
     from pos.models import Restaurant
-
-
-# Sent inside the writing transaction for newly applied checks (never for a replay): by apply_check for its one
-# check, by apply_checks once per written batch; kwargs: applied = [(guest, CheckOutcome), ...]. Receivers that
-# talk to the outside world defer with transaction.on_commit (the Telegram receipt message does).
-checks_applied = Signal()
 
 
 @dataclass(frozen=True)
