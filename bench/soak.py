@@ -18,7 +18,7 @@ import psutil
 
 from bench.results import RESULTS, append_results, entry, print_table, scale_name, setup_django
 from bench.webhook import OUT, webhook_stack
-from pos.process_harness import BIN, running
+from tests.process_harness import BIN, running
 
 SAMPLE_EVERY_SECONDS = 60.0
 WORKERS, THREADS, CELERY_CONCURRENCY = 2, 8, 2

@@ -42,7 +42,7 @@ from bench.results import (
     scale_name,
     setup_django,
 )
-from pos.process_harness import (
+from tests.process_harness import (
     WebhookChain,
     celery_worker_command,
     create_webhook_chain,

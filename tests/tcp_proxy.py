@@ -11,7 +11,7 @@ import socket
 import threading
 from pathlib import Path
 
-from pos.process_harness import free_port
+from tests.process_harness import free_port
 
 TcpTarget = tuple[str, int]
 

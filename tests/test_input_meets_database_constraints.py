@@ -111,7 +111,7 @@ def _webhook_connection(_api: APIClient, world: ChainWorld) -> Any:
 
 
 def _negative_check_total(_api: APIClient, prepared: Any) -> Any:
-    from pos.process_harness import sample_check, signed_request
+    from tests.process_harness import sample_check, signed_request
 
     world, connection_id, secret = prepared
     check = sample_check("NEGATIVE-1", phone=None, amount=100) | {"total_amount": "-100.00"}

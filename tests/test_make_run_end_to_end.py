@@ -15,7 +15,7 @@ import httpx
 import psutil
 import pytest
 
-from pos.process_harness import ROOT, free_port
+from tests.process_harness import ROOT, free_port
 
 pytestmark = pytest.mark.processes
 

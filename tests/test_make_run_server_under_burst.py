@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 
 from maxloyalty import devserver
-from pos.process_harness import (
+from tests.process_harness import (
     create_webhook_chain,
     delete_redis_keys,
     drop_chain,

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from django.db import connection
 
-from pos.process_harness import (
+from tests.process_harness import (
     WebhookChain,
     create_webhook_chain,
     delete_redis_keys,

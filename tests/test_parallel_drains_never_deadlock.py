@@ -20,7 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from pos.process_harness import WebhookChain, create_webhook_chain, drop_chain, sample_check
+from tests.process_harness import WebhookChain, create_webhook_chain, drop_chain, sample_check
 
 ROUNDS, SALES_PER_ROUND, DRAINS = 8, 24, 2
 

@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import Sum
 from django_tenants.utils import schema_context
 
-from pos.process_harness import (
+from tests.process_harness import (
     WebhookChain,
     celery_worker_command,
     create_webhook_chain,

@@ -13,7 +13,8 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from pos.process_harness import (
+from tests.chaos.harness import terminate_backends
+from tests.process_harness import (
     WebhookChain,
     celery_worker_command,
     create_webhook_chain,
@@ -28,7 +29,6 @@ from pos.process_harness import (
     signed_request,
     wait_until_serving,
 )
-from tests.chaos.harness import terminate_backends
 
 pytestmark = pytest.mark.processes
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from django.db import connection
 
-from pos.process_harness import sample_check
 from pos.services import process_pending_receipts
 from pos.services.receipts import insert_new_receipts, receipt_values
 from pos.tests.conftest import parsed_check
+from tests.process_harness import sample_check
 
 CLAIM_MARK = 'FOR UPDATE OF "pos_receipt" SKIP LOCKED'
 

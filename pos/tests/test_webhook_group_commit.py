@@ -19,10 +19,10 @@ import pytest
 from django.db import connection, connections, transaction
 from django_tenants.utils import schema_context
 
-from pos.process_harness import WebhookChain, create_webhook_chain, drop_chain, sample_check, signed_request
 from pos.tests.conftest import parsed_check, wsgi_environ
 from pos.tests.test_webhook_intake import RecordingDjango
 from pos.webhook_intake import WebhookIntake, acknowledgements
+from tests.process_harness import WebhookChain, create_webhook_chain, drop_chain, sample_check, signed_request
 
 pytestmark = pytest.mark.django_db  # the test's own connection only reads what the threads committed
 

@@ -24,7 +24,7 @@ import psutil
 import psycopg
 from django.db import connection
 
-from pos.process_harness import ROOT, WebhookChain, free_port, signed_request
+from tests.process_harness import ROOT, WebhookChain, free_port, signed_request
 
 
 class Service:

@@ -21,7 +21,8 @@ from django.db import connection
 from django.db.models import Sum
 from django_tenants.utils import schema_context
 
-from pos.process_harness import (
+from tests.chaos.harness import FaultLog, PrivateRedis, Senders, Service, terminate_backends
+from tests.process_harness import (
     BIN,
     WebhookChain,
     celery_worker_command,
@@ -33,7 +34,6 @@ from pos.process_harness import (
     sample_check,
     wait_until_serving,
 )
-from tests.chaos.harness import FaultLog, PrivateRedis, Senders, Service, terminate_backends
 
 pytestmark = [pytest.mark.processes, pytest.mark.chaos]
 

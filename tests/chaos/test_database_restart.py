@@ -20,7 +20,8 @@ import httpx
 import psycopg
 import pytest
 
-from pos.process_harness import (
+from tests.chaos.harness import FaultLog, Senders
+from tests.process_harness import (
     BIN,
     ROOT,
     WebhookChain,
@@ -32,7 +33,6 @@ from pos.process_harness import (
     sample_check,
     wait_until_serving,
 )
-from tests.chaos.harness import FaultLog, Senders
 
 pytestmark = [pytest.mark.processes, pytest.mark.chaos]
 
@@ -48,7 +48,7 @@ import django
 django.setup()
 from django.core.management import call_command
 call_command("migrate_schemas", interactive=False, verbosity=0)
-from pos.process_harness import create_webhook_chain
+from tests.process_harness import create_webhook_chain
 print("CHAIN " + json.dumps(asdict(create_webhook_chain(slug="restart", guests=10))))
 """
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from pos.process_harness import (
+from tests.process_harness import (
     WebhookChain,
     create_webhook_chain,
     delete_redis_keys,

@@ -111,7 +111,7 @@ def test_a_jwt_and_a_handoff_link_logged_by_mistake_are_redacted(alpha):
 
 @pytest.mark.processes
 def test_gunicorn_access_log_redacts_tokens_in_query_strings(alpha, django_db_blocker, tmp_path):
-    from pos.process_harness import free_port, gunicorn_command, process_env, running, wait_until_serving
+    from tests.process_harness import free_port, gunicorn_command, process_env, running, wait_until_serving
 
     pos_token = secrets.token_urlsafe(32)
     handoff_token = parse_qs(urlsplit(handoff_url(alpha.user("owner"), alpha.chain)).query)["token"][0]

@@ -120,7 +120,7 @@ def process_env(*, database_name: str, queue: str, cache_prefix: str) -> dict[st
 def running(command: list[str], *, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603  (our own gunicorn / celery command lines)
+        process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
