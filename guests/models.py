@@ -11,7 +11,7 @@ from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from maxloyalty.db import FastLoading
+from maxloyalty.db.fast_instances import FastLoading
 from tenants.models import DEFAULT_CURRENCY
 
 

@@ -34,7 +34,7 @@ from guests.events import guest_erased, guest_registered
 from guests.models import ConsentChannel, Guest, GuestSource, GuestStatus, ImportJob, ImportStatus, new_qr_token
 from guests.phones import normalize_phone
 from guests.selectors import remember_till_reach
-from maxloyalty.db import bound_cursor
+from maxloyalty.db.cursors import bound_cursor
 from maxloyalty.errors import ValidationFailed
 from pos.models import Restaurant
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from maxloyalty.db import FastLoading
+from maxloyalty.db.fast_instances import FastLoading
 from tenants.models import DEFAULT_CURRENCY
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]

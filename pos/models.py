@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from maxloyalty.db import FastLoading
+from maxloyalty.db.fast_instances import FastLoading
 
 
 class RestaurantStatus(models.TextChoices):

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.cache import caches
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from maxloyalty.db import new_instance
+from maxloyalty.db.fast_instances import new_instance
 from maxloyalty.local_cache import LocalTTLCache
 from tenants.models import Chain, Domain
 

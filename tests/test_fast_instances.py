@@ -1,5 +1,5 @@
-"""maxloyalty.db's fast instances (FastLoading.from_db for loaded rows, new_instance for new ones) are what Django's
-constructor would build, and give way to it where it does more than set attributes."""
+"""maxloyalty.db.fast_instances (FastLoading.from_db for loaded rows, new_instance for new ones) builds what Django's
+constructor would build, and gives way to it where it does more than set attributes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from guests.models import Guest, Visit
 from loyalty.models import EntryKind, LedgerEntry
-from maxloyalty.db import _construction_plan, new_instance
+from maxloyalty.db.fast_instances import _construction_plan, new_instance
 from pos.models import Restaurant
 
 

@@ -1,4 +1,4 @@
-"""maxloyalty.db's set-based writes store what the ORM would (bulk_create, save), in the current chain's schema only."""
+"""maxloyalty.db.set_based_writes stores what the ORM would (bulk_create, save), in the current chain's schema only."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 
 from guests.models import Guest, Visit
 from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, PointsAccount
-from maxloyalty.db import insert_default_rows, insert_new_values, insert_rows, update_rows
+from maxloyalty.db.set_based_writes import insert_default_rows, insert_new_values, insert_rows, update_rows
 from pos.models import Restaurant
 
 
@@ -172,7 +172,7 @@ def test_the_insert_is_not_prepared_when_the_setting_is_off(alpha):
 
 
 def test_the_rows_document_is_what_the_standard_encoder_writes():
-    from maxloyalty.db import _ROWS_ENCODER, rows_document
+    from maxloyalty.db.set_based_writes import _ROWS_ENCODER, rows_document
 
     rows = [
         {

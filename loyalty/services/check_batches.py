@@ -45,7 +45,8 @@ from loyalty.services.checks import (
 from loyalty.services.ledger import check_key, locked_accounts, new_lot, require_active
 from loyalty.services.levels import raise_level_if_reached
 from loyalty.services.referrals import open_referrer_ids
-from maxloyalty.db import insert_rows, new_instance, set_related, update_rows
+from maxloyalty.db.fast_instances import new_instance, set_related
+from maxloyalty.db.set_based_writes import insert_rows, update_rows
 from maxloyalty.errors import DomainError, ValidationFailed
 
 if TYPE_CHECKING:

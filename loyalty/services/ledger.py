@@ -36,7 +36,8 @@ from loyalty.errors import (
 from loyalty.grants import require_grant_right
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, PointsAccount
 from loyalty.selectors import ProgramContext, local_midnight, program_context
-from maxloyalty.db import insert_default_rows, new_instance, update_rows
+from maxloyalty.db.fast_instances import new_instance
+from maxloyalty.db.set_based_writes import insert_default_rows, update_rows
 from maxloyalty.errors import ValidationFailed
 
 if TYPE_CHECKING:

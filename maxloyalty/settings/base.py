@@ -135,9 +135,9 @@ DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off", **DATABASES["default
 # no failed request; it is also one more round trip on every request (a quarter of a POS webhook's time under
 # load). Off (Django's default): a connection the server dropped fails one request and is then replaced.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=False)
-# The POS webhook's acknowledgement INSERT (maxloyalty.db.insert_new_values) is prepared once per connection: about
-# a third less database CPU for it. Off behind a pooler that cannot keep prepared statements (PgBouncer in
-# transaction mode before 1.21).
+# The POS webhook's acknowledgement INSERT (maxloyalty.db.set_based_writes.insert_new_values) is prepared once per
+# connection: about a third less database CPU for it. Off behind a pooler that cannot keep prepared statements
+# (PgBouncer in transaction mode before 1.21).
 DATABASES["default"]["PREPARE_HOT_STATEMENTS"] = env.bool("DATABASE_PREPARE_HOT_STATEMENTS", default=True)
 # Seconds a client is told to wait (Retry-After) when the database, Redis or the broker is down: a 503, not a 500.
 OUTAGE_RETRY_AFTER_SECONDS = env.int("OUTAGE_RETRY_AFTER_SECONDS", default=10)

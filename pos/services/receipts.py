@@ -42,7 +42,7 @@ from loyalty.selectors import program_context
 from loyalty.services import CheckResult, CheckToApply, apply_checks, reverse_check
 from loyalty.services.ledger import locked_accounts
 from loyalty.services.referrals import open_referrer_ids, referrers_paid_for_guests
-from maxloyalty.db import insert_new_values, update_rows
+from maxloyalty.db.set_based_writes import insert_new_values, update_rows
 from maxloyalty.errors import Conflict, DomainError
 from pos.check_format import PosCheck, without_nul
 from pos.models import Receipt, ReceiptOperation, ReceiptStatus, Restaurant

@@ -1,6 +1,6 @@
-"""A receipt stored by the acknowledgement's one statement (maxloyalty.db.insert_new_values: the rows as one JSON
-parameter) reads back exactly as given: microseconds, decimals, nested and non-Latin JSON, NULLs; a row clashing
-with a stored receipt, or with an earlier row of the same statement, is skipped."""
+"""A receipt stored by the acknowledgement's one statement (maxloyalty.db.set_based_writes.insert_new_values: the
+rows as one JSON parameter) reads back exactly as given: microseconds, decimals, nested and non-Latin JSON, NULLs;
+a row clashing with a stored receipt, or with an earlier row of the same statement, is skipped."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from maxloyalty.db import insert_new_values
+from maxloyalty.db.set_based_writes import insert_new_values
 from pos.models import Receipt, ReceiptSource
 from pos.services.receipts import insert_new_receipts, receipt_values
 from pos.tests.conftest import SignedWebhook, check_payload, parsed_check

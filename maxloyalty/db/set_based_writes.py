@@ -1,20 +1,6 @@
-"""Set-based writes for the POS pipeline's hot path: many rows, each with its own values, in one statement; and
-model instances built or loaded for it without the constructor's per-field work (new_instance, FastLoading).
-
-Django's `bulk_update` builds a CASE WHEN per field and row, and `bulk_create` (like `save`) prepares every value
-through its field and compiles the statement anew; for a batch of checks that costs more than the statements
-themselves. Here the SQL is built once per model and columns, and values go to the database as the
-objects hold them: the driver adapts ints, strings, decimals, datetimes and lists itself; only JSON needs its
-field's adaptation, and auto_now fields are stamped as save() would. No signals are sent, as with the bulk
-methods.
-
-These statements run on a server-binding cursor (`bound_cursor`): the values travel beside the statement instead
-of being quoted into its text. The acknowledgement's INSERT (insert_new_values) is also prepared, once per
-connection (PreparingCursor; the database's PREPARE_HOT_STATEMENTS setting turns it off): its backend CPU falls by
-about a third (pgbench, two clients: 1.0 → 0.7 ms per 4-row INSERT). The drain's UPDATE ... FROM unnest statements
-are not: a prepared statement's generic plan is made once for arrays of unknown length and kept while a young
-table grows.
-"""
+"""Set-based writes for the hot path: many rows, each with its own values, in one statement (COPY, INSERT ...
+SELECT FROM unnest or json_populate_recordset, UPDATE ... FROM unnest), with the SQL built once per model and
+columns. No signals are sent, as with Django's bulk methods. Design and measurements: docs/hot-path.md."""
 
 from __future__ import annotations
 
@@ -24,72 +10,19 @@ import functools
 import json
 import operator
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
-import psycopg
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.utils import CursorWrapper
-from django.db.models import signals
-from django.db.models.base import ModelState
-from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
-from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from maxloyalty.db.cursors import bound_cursor
+
 PrepareColumn = Callable[[list[Any]], list[Any]]
-ModelT = TypeVar("ModelT", bound=models.Model)
-
-
-PREPARE_ONLY_WHEN_ASKED = 2**62
-
-
-class PreparingCursor(psycopg.Cursor):  # type: ignore[type-arg]
-    """A psycopg cursor that prepares every statement it runs (psycopg keeps the prepared statements of a
-    connection, the most recent 100, by their text). Django turns psycopg's automatic preparing off, so Django's
-    own queries are parsed and planned by the server on every run; a fixed statement run thousands of times a
-    minute on the same persistent connections is parsed once per connection. A prepared statement is parsed again
-    by the server when the search_path differs from the last run's (another tenant's schema) or a table it uses
-    changed, so it never reaches another schema's tables."""
-
-    def execute(
-        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
-    ) -> Any:
-        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
-
-    def _send_query_prepared(self, name: bytes, pgq: Any, *, binary: bool | None = None) -> None:
-        self._query = pgq  # as an unprepared run keeps it: Django's captured queries show the statement
-        super()._send_query_prepared(name, pgq, binary=binary)
-
-
-@contextmanager
-def bound_cursor(connection: BaseDatabaseWrapper, *, prepare: bool = False) -> Iterator[CursorWrapper]:
-    """A Django cursor over a psycopg server-binding cursor, for the hot path's fixed statements.
-
-    Django's psycopg cursors bind on the client: every value is quoted into the SQL text in Python (for a long
-    statement with many placeholders, after a regex split of its text on every run). Here the values go as
-    parameters, which the driver dumps in C. The cursor is Django's own wrapper (opened through
-    `connection.cursor()`, so the tenant's search_path is applied first, and logged like any other when queries
-    are captured), so errors, wrappers and query counts stay as they are. Only for statements whose placeholders
-    are plain values (no `%s` inside a literal) and whose types the database can infer or is told by a cast."""
-    with connection.cursor():  # connects and applies the tenant's search_path
-        driver_connection = connection.connection
-        prepare = prepare and connection.settings_dict.get("PREPARE_HOT_STATEMENTS", False)
-        if prepare and driver_connection.prepare_threshold is None:
-            # Django turns psycopg's preparing off (None), and psycopg then ignores `prepare=True` too. A threshold
-            # no statement reaches prepares what is asked to be prepared, and nothing else (Django's own cursors
-            # bind on the client and are never prepared).
-            driver_connection.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
-        raw = (PreparingCursor if prepare else psycopg.Cursor)(driver_connection)
-        try:
-            yield connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-        finally:
-            raw.close()
 
 
 def _column_preparer(field: models.Field, connection: BaseDatabaseWrapper) -> PrepareColumn | None:
@@ -125,97 +58,6 @@ def _database_columns(
         prepare = _column_preparer(field, connection)
         columns.append(prepare(values) if prepare is not None else values)
     return columns
-
-
-def new_instance(model: type[ModelT], related: Mapping[str, models.Model | None], **values: Any) -> ModelT:
-    """`model(**values, **related)` for rows built by the hundred on the hot path (unsaved): the values go straight
-    into the instance, every other field at its default, and each related object is set by its key column and
-    cached (no query to read it back). Django's constructor spends more than that on its per-field bookkeeping
-    (every field looked up among the keyword arguments, every key column assigned through its descriptor, every
-    related object checked against the database router). A model whose attributes are not all plain
-    (a field with its own descriptor), or with init signal receivers, goes through the constructor."""
-    plan = _construction_plan(model)
-    if plan is None or _has_init_receivers(model):
-        instance = model(**values)
-    else:
-        instance = model.__new__(model)
-        state = instance.__dict__
-        state.update(plan.constants)
-        for attname, field in plan.computed:
-            if attname not in values:
-                state[attname] = field.get_default()
-        unknown = values.keys() - plan.attnames
-        if unknown:
-            raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
-        state.update(values)
-        instance._state = ModelState()
-    for name, obj in related.items():
-        set_related(instance, name, obj)
-    return instance
-
-
-def set_related(instance: models.Model, name: str, obj: models.Model | None) -> None:
-    """`instance.<name> = obj` for a foreign key on the hot path: the key column set and the object cached, without
-    the descriptor's checks (instance type, database router)."""
-    field = instance._meta.get_field(name)
-    instance.__dict__[field.attname] = None if obj is None else obj.pk
-    field.set_cached_value(instance, obj)
-
-
-class FastLoading(models.Model):
-    """For the models the hot path reads by the hundred (a POS batch: receipts, guests, accounts): rows loaded from
-    the database become instances without the constructor's per-field work, the documented way to customise
-    loading (Model.from_db). The instance is what the constructor would build: the loaded columns set, the
-    deferred ones left to load on access, marked as stored in `db`. Falls back to Django's own from_db as
-    new_instance does."""
-
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Sequence[str], values: Sequence[Any]) -> Any:
-        if _construction_plan(cls) is None or _has_init_receivers(cls):
-            return super().from_db(db, field_names, values)
-        instance = cls.__new__(cls)
-        instance.__dict__.update(zip(field_names, values, strict=True))
-        state = instance._state = ModelState()
-        state.adding = False
-        state.db = db
-        return instance
-
-
-@dataclass(frozen=True)
-class _ConstructionPlan:
-    attnames: frozenset[str]
-    constants: dict[str, Any]  # the fields whose default is a fixed value: that value
-    computed: tuple[tuple[str, models.Field], ...]  # the fields with a callable default
-
-
-@functools.cache
-def _construction_plan(model: type[models.Model]) -> _ConstructionPlan | None:
-    """What new_instance and FastLoading.from_db need to know of a model, or None when its fields must be set
-    through the constructor (a field with a descriptor of its own, e.g. a file field)."""
-    fields = model._meta.concrete_fields
-    plain = (DeferredAttribute, ForeignKeyDeferredAttribute)
-    if any(type(getattr(model, field.attname, None)) not in plain for field in fields):
-        return None
-    constants, computed = {}, []
-    for field in fields:
-        if field.has_default() and callable(field.default):
-            computed.append((field.attname, field))
-        else:
-            constants[field.attname] = field.get_default()
-    if any(isinstance(value, list | dict | set) for value in constants.values()):
-        return None  # a mutable default shared by every instance would be a bug: leave it to the constructor
-    return _ConstructionPlan(frozenset(field.attname for field in fields), constants, tuple(computed))
-
-
-def _has_init_receivers(model: type[models.Model]) -> bool:
-    """Whether a pre_init or post_init receiver listens for the model (none connected at all: the common case,
-    answered without the signals' lookup)."""
-    return bool(signals.pre_init.receivers or signals.post_init.receivers) and (
-        signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
-    )
 
 
 def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> None:
