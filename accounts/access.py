@@ -61,7 +61,7 @@ def assigned_restaurant_ids(user: User) -> frozenset[int]:
     ids: Iterable[str] = UserObjectPermission.objects.filter(
         user=user,
         permission__codename="work_at_restaurant",
-        content_type__app_label="pos",
+        content_type__app_label="restaurants",
         content_type__model="restaurant",
     ).values_list("object_pk", flat=True)
     return frozenset(int(pk) for pk in ids)

@@ -73,9 +73,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
 }
 
-# These roles work only in the restaurants assigned to them (guardian object permission on pos.Restaurant).
+# These roles work only in the restaurants assigned to them (guardian object permission on restaurants.Restaurant).
 RESTAURANT_SCOPED_ROLES = frozenset({Role.MANAGER, Role.CASHIER})
-RESTAURANT_PERMISSION = "pos.work_at_restaurant"
+RESTAURANT_PERMISSION = "restaurants.work_at_restaurant"
 
 # Which roles a role may give to staff it invites or edits.
 ASSIGNABLE_ROLES: dict[str, frozenset[str]] = {

@@ -15,7 +15,7 @@ class DailyRestaurantStats(models.Model):
 
     day = models.DateField(_("day"))
     restaurant = models.ForeignKey(
-        "pos.Restaurant", null=True, blank=True, on_delete=models.CASCADE, related_name="daily_stats"
+        "restaurants.Restaurant", null=True, blank=True, on_delete=models.CASCADE, related_name="daily_stats"
     )
     new_guests = models.IntegerField(_("new guests"), default=0)
     visits = models.IntegerField(_("visits of loyalty guests"), default=0)
@@ -56,7 +56,7 @@ class GuestMonthActivity(models.Model):
 
     guest = models.ForeignKey("guests.Guest", on_delete=models.CASCADE, related_name="+", db_index=False)
     restaurant = models.ForeignKey(
-        "pos.Restaurant", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+        "restaurants.Restaurant", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     month = models.DateField(_("month"))
     visits = models.IntegerField(_("visits"))

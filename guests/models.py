@@ -70,7 +70,7 @@ class Guest(FastLoading):
     first_visit_at = models.DateTimeField(_("first visit"), null=True, blank=True)
     last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
     home_restaurant = models.ForeignKey(
-        "pos.Restaurant",
+        "restaurants.Restaurant",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -126,7 +126,12 @@ class Visit(FastLoading):
     # The foreign keys use the (guest | restaurant, -visited_at) indexes below, not single-column ones.
     guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="visits", db_index=False)
     restaurant = models.ForeignKey(
-        "pos.Restaurant", null=True, blank=True, on_delete=models.SET_NULL, related_name="visits", db_index=False
+        "restaurants.Restaurant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
+        db_index=False,
     )
     visited_at = models.DateTimeField(_("visited at"))
     check_amount = models.DecimalField(_("check amount"), max_digits=12, decimal_places=2)

@@ -242,7 +242,7 @@ class LedgerEntry(FastLoading):
         "guests.Guest", on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
     )  # (guest, created_at) index covers it
     restaurant = models.ForeignKey(
-        "pos.Restaurant", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+        "restaurants.Restaurant", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -335,7 +335,7 @@ class AppliedCheck(FastLoading):
         "guests.Guest", on_delete=models.PROTECT, related_name="applied_checks", db_index=False
     )  # (guest, checked_at) index covers it
     restaurant = models.ForeignKey(
-        "pos.Restaurant", null=True, blank=True, on_delete=models.PROTECT, related_name="applied_checks"
+        "restaurants.Restaurant", null=True, blank=True, on_delete=models.PROTECT, related_name="applied_checks"
     )
     visit = models.ForeignKey("guests.Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor = models.ForeignKey(
@@ -448,7 +448,7 @@ class Promo(models.Model):
     )
     starts_at_time = models.TimeField(_("from (local time)"), null=True, blank=True)
     ends_at_time = models.TimeField(_("until (local time)"), null=True, blank=True)
-    restaurants = models.ManyToManyField("pos.Restaurant", blank=True, related_name="promos")
+    restaurants = models.ManyToManyField("restaurants.Restaurant", blank=True, related_name="promos")
     levels = models.ManyToManyField(Level, blank=True, related_name="promos")
     guest_tags = ArrayField(models.CharField(max_length=50), default=list, blank=True, verbose_name=_("guest tags"))
     categories = ArrayField(

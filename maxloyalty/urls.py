@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView
 
 from maxloyalty import api_docs, error_pages
 from maxloyalty.home import chain_home
+from pos import restaurant_urls as restaurant_pos_urls
+from restaurants import urls as restaurant_urls
 
 urlpatterns = [
     # First: the POS webhooks are the hottest path (URLs are tried in order; these share no prefix with pages).
@@ -14,7 +16,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("analytics.urls")),
     path("cashier/", include("pos.urls")),
-    path("restaurants/", include("pos.restaurant_urls")),
+    # One "restaurants" namespace: the restaurant's own pages (add, edit, delete) and its POS pages (list, detail).
+    path("restaurants/", include((restaurant_urls.urlpatterns + restaurant_pos_urls.urlpatterns, "restaurants"))),
     path("guests/", include("guests.urls")),
     path("loyalty/", include("loyalty.urls")),
     path("staff/", include("accounts.staff_urls")),
@@ -28,6 +31,7 @@ urlpatterns = [
     path("api/v1/", include("guests.api.urls")),
     path("api/v1/", include("loyalty.api.urls")),
     path("api/v1/", include("telegram_bot.api.urls")),
+    path("api/v1/", include("restaurants.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
     path("api/docs/", api_docs.swagger_ui, name="api-docs"),
     re_path(r"^api/", error_pages.page_not_found),  # unknown API paths: JSON 404 even with DEBUG on

@@ -1,4 +1,4 @@
-"""Restaurants (locations) of a chain, their POS connections, the checks (receipts) the POS reports, sync runs."""
+"""The POS side of a chain's restaurants: their POS connections, the checks (receipts) the POS reports, sync runs."""
 
 from __future__ import annotations
 
@@ -9,33 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from maxloyalty.db.fast_instances import FastLoading
-
-
-class RestaurantStatus(models.TextChoices):
-    ACTIVE = "active", pgettext_lazy("restaurant status", "Open")
-    PAUSED = "paused", pgettext_lazy("restaurant status", "Temporarily closed")
-    CLOSED = "closed", pgettext_lazy("restaurant status", "Closed")
-
-
-class Restaurant(models.Model):
-    name = models.CharField(_("name"), max_length=200)
-    address = models.CharField(_("address"), max_length=300, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, help_text=_("Empty: the chain's zone"))
-    opening_hours = models.JSONField(_("opening hours"), default=dict, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=RestaurantStatus.choices, default="active")
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("restaurant")
-        verbose_name_plural = _("restaurants")
-        ordering = ["name", "id"]
-        permissions = [("work_at_restaurant", "Works at this restaurant (managers and cashiers)")]
-        indexes = [models.Index(fields=["status"], name="pos_restaurant_status_idx")]
-
-    def __str__(self) -> str:
-        return self.name
+from restaurants.models import Restaurant, RestaurantStatus  # noqa: F401  (RestaurantStatus: until importers move)
 
 
 class PosKind(models.TextChoices):

@@ -16,11 +16,8 @@ from accounts.access import ChainAccess
 from maxloyalty.encryption import decrypt_json, decrypt_text
 from maxloyalty.errors import NotFound
 from maxloyalty.local_cache import LocalTTLCache
-from pos.models import ConnectionStatus, PosConnection, Receipt, Restaurant, SyncRun
-
-
-class RestaurantNotFound(NotFound):
-    code = "restaurant_not_found"
+from pos.models import ConnectionStatus, PosConnection, Receipt, SyncRun
+from restaurants.models import Restaurant
 
 
 class ConnectionNotFound(NotFound):
@@ -111,17 +108,6 @@ def connection_credentials(pos_connection: PosConnection) -> dict[str, Any]:
 
 def restaurant_zone(restaurant: Restaurant) -> zoneinfo.ZoneInfo:
     return _zone_for(restaurant.time_zone)
-
-
-def visible_restaurants(access: ChainAccess) -> QuerySet[Restaurant]:
-    return access.limit_to_restaurants(Restaurant.objects.all(), field="id")
-
-
-def access_restaurant(*, access: ChainAccess, restaurant_id: int) -> Restaurant:
-    restaurant = visible_restaurants(access).filter(pk=restaurant_id).first()
-    if restaurant is None:
-        raise RestaurantNotFound(restaurant_id=restaurant_id)
-    return restaurant
 
 
 def visible_connections(access: ChainAccess) -> QuerySet[PosConnection]:

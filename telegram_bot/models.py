@@ -76,7 +76,7 @@ class TelegramChat(models.Model):
         "guests.Guest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     restaurant = models.ForeignKey(
-        "pos.Restaurant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "restaurants.Restaurant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     campaign_tag = models.CharField(_("campaign tag"), max_length=50, blank=True)
     notifications_enabled = models.BooleanField(_("notifications on"), default=True)

@@ -55,6 +55,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "guardian",
     "audit",
+    "restaurants",
     "pos",
     "guests",
     "loyalty",

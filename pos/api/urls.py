@@ -4,8 +4,6 @@ from pos.api import views
 
 app_name = "pos-api"
 urlpatterns = [
-    path("restaurants", views.RestaurantListApi.as_view(), name="restaurant-list"),
-    path("restaurants/<int:restaurant_id>", views.RestaurantDetailApi.as_view(), name="restaurant-detail"),
     path("pos/connections", views.PosConnectionListApi.as_view(), name="connection-list"),
     path("pos/connections/<int:connection_id>", views.PosConnectionDetailApi.as_view(), name="connection-detail"),
     path(

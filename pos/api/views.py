@@ -34,11 +34,10 @@ from pos.models import (
     ReceiptSource,
     ReceiptStatus,
     RejectedAttempt,
-    Restaurant,
-    RestaurantStatus,
     SyncRun,
 )
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, token_matches
+from restaurants.selectors import access_restaurant
 
 
 def _access(request: Request) -> ChainAccess:
@@ -183,66 +182,6 @@ class RkeeperNotificationReceiveApi(TokenInboundApi):
         return bearer_token(header, bare_allowed=True) if header else request.query_params.get("token")
 
 
-# --- restaurants -----------------------------------------------------------------------------------
-
-
-class RestaurantOut(serializers.ModelSerializer):
-    class Meta:
-        model = Restaurant
-        fields = ["id", "name", "address", "phone", "time_zone", "opening_hours", "status", "created_at", "updated_at"]
-
-
-class RestaurantInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    opening_hours = serializers.JSONField(required=False)
-    status = serializers.ChoiceField(choices=RestaurantStatus.choices, required=False)
-
-
-class RestaurantListApi(APIView):
-    required_permission: ClassVar[dict[str, Permission | None]] = {"GET": None, "POST": Permission.MANAGE_RESTAURANTS}
-
-    def get(self, request: Request) -> Response:
-        return _page(self, request, selectors.visible_restaurants(_access(request)), RestaurantOut)
-
-    def post(self, request: Request) -> Response:
-        data = validated(RestaurantInput, request.data)
-        restaurant = services.create_restaurant(actor=request.user, **data)
-        return Response(RestaurantOut(restaurant).data, status=201)
-
-
-class RestaurantDetailApi(APIView):
-    required_permission: ClassVar[dict[str, Permission | None]] = {
-        "GET": None,
-        "PUT": Permission.MANAGE_RESTAURANTS,
-        "PATCH": Permission.MANAGE_RESTAURANTS,
-        "DELETE": Permission.MANAGE_RESTAURANTS,
-    }
-
-    def get(self, request: Request, restaurant_id: int) -> Response:
-        restaurant = selectors.access_restaurant(access=_access(request), restaurant_id=restaurant_id)
-        return Response(RestaurantOut(restaurant).data)
-
-    def put(self, request: Request, restaurant_id: int) -> Response:
-        return self._update(request, restaurant_id, partial=False)
-
-    def patch(self, request: Request, restaurant_id: int) -> Response:
-        return self._update(request, restaurant_id, partial=True)
-
-    def _update(self, request: Request, restaurant_id: int, *, partial: bool) -> Response:
-        restaurant = selectors.access_restaurant(access=_access(request), restaurant_id=restaurant_id)
-        data = validated(RestaurantInput, request.data, partial=partial)
-        restaurant = services.update_restaurant(actor=request.user, restaurant=restaurant, changes=data)
-        return Response(RestaurantOut(restaurant).data)
-
-    def delete(self, request: Request, restaurant_id: int) -> Response:
-        restaurant = selectors.access_restaurant(access=_access(request), restaurant_id=restaurant_id)
-        services.delete_restaurant(actor=request.user, restaurant=restaurant)
-        return Response(status=204)
-
-
 # --- POS connections -------------------------------------------------------------------------------
 
 
@@ -321,7 +260,7 @@ class PosConnectionListApi(APIView):
     def post(self, request: Request) -> Response:
         access = _access(request)
         data = validated(PosConnectionInput, request.data)
-        restaurant = selectors.access_restaurant(access=access, restaurant_id=data.pop("restaurant"))
+        restaurant = access_restaurant(access=access, restaurant_id=data.pop("restaurant"))
         status = data.pop("status", None)
         pos_connection, issued = services.create_connection(actor=request.user, restaurant=restaurant, **data)
         if status == ConnectionStatus.PAUSED:
@@ -361,7 +300,7 @@ class PosConnectionDetailApi(APIView):
             raise ValidationFailed(fields={"kind": [str(_("The POS type cannot change; create a new connection."))]})
         data.pop("kind", None)
         if "restaurant" in data:
-            data["restaurant"] = selectors.access_restaurant(access=access, restaurant_id=data["restaurant"])
+            data["restaurant"] = access_restaurant(access=access, restaurant_id=data["restaurant"])
         credentials = data.pop("credentials", None)
         pos_connection = services.update_connection(
             actor=request.user, pos_connection=pos_connection, changes=data, credentials=credentials

@@ -1,4 +1,4 @@
-"""Writes of the POS app: restaurants, connections, the receipt pipeline and polling."""
+"""Writes of the POS app: connections, the receipt pipeline and polling."""
 
 from pos.services.connections import (
     IssuedSecrets,
@@ -19,16 +19,13 @@ from pos.services.receipts import (
     store_checks,
 )
 from pos.services.rejections import record_rejected_attempt
-from pos.services.restaurants import create_restaurant, delete_restaurant, update_restaurant
 from pos.services.sync import fetch_notified_orders, purge_old_history, sync_connection
 
 __all__ = [
     "IssuedSecrets",
     "ReceiptState",
     "create_connection",
-    "create_restaurant",
     "delete_connection",
-    "delete_restaurant",
     "drain_pending_receipts",
     "fetch_notified_orders",
     "process_pending_receipts",
@@ -43,5 +40,4 @@ __all__ = [
     "store_checks",
     "sync_connection",
     "update_connection",
-    "update_restaurant",
 ]

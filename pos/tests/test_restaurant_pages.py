@@ -1,9 +1,10 @@
-"""Restaurant pages: owners and admins manage restaurants and POS connections; managers see theirs read-only."""
+"""The restaurants' POS pages: owners and admins manage POS connections and re-run failed checks; managers see
+their restaurants read-only (adding, editing and deleting: restaurants/tests/test_restaurant_pages.py)."""
 
 import pytest
 
 from audit.models import AuditEntry
-from pos.models import PosConnection, Receipt, ReceiptStatus, Restaurant
+from pos.models import PosConnection, Receipt, ReceiptStatus
 from tests.fixtures import signed_in_client
 
 NEW = {
@@ -28,31 +29,6 @@ def test_manager_sees_only_their_restaurants_and_cannot_edit(alpha):
     assert alpha.restaurants[1].name not in page
     assert client.get(f"/restaurants/{alpha.restaurants[1].id}/").status_code == 404
     assert client.post(f"/restaurants/{alpha.restaurants[0].id}/edit/", NEW).status_code == 403
-
-
-def test_owner_adds_a_restaurant_with_opening_hours_audited(alpha):
-    response = signed_in_client(alpha, "owner").post("/restaurants/new/", NEW)
-    created = Restaurant.objects.get(name="Harbour")
-    assert response["Location"] == f"/restaurants/{created.id}/"
-    assert created.opening_hours == {"mon": "10:00–23:00"}
-    assert AuditEntry.objects.filter(action="restaurant.created", object_id=str(created.id)).exists()
-
-
-def test_invalid_restaurant_form_keeps_the_input(alpha):
-    response = signed_in_client(alpha, "admin").post("/restaurants/new/", {**NEW, "name": ""})
-    assert response.status_code == 422
-    assert response.context["form"]["address"].value() == "Pier 3"
-
-
-def test_delete_needs_confirmation_and_a_restaurant_without_history_goes(alpha):
-    restaurant = Restaurant.objects.create(name="Pop-up")
-    client = signed_in_client(alpha, "owner")
-    confirmation = client.get(f"/restaurants/{restaurant.id}/delete/")
-    assert "Delete “Pop-up”?" in confirmation.content.decode()
-    assert Restaurant.objects.filter(pk=restaurant.pk).exists()
-    client.post(f"/restaurants/{restaurant.id}/delete/")
-    assert not Restaurant.objects.filter(pk=restaurant.pk).exists()
-    assert AuditEntry.objects.filter(action="restaurant.deleted").exists()
 
 
 def test_connecting_a_webhook_pos_shows_the_secret_once(alpha):

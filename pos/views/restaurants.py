@@ -1,5 +1,6 @@
-"""Restaurant pages: the list with POS connection health, create/edit/delete, connections with secrets shown
-once and rotation, and re-running receipts that failed. Managers see their restaurants read-only."""
+"""The restaurants' POS pages: the list with POS connection health, the detail page with connections (secrets
+shown once, rotation) and re-running receipts that failed. Managers see their restaurants read-only. Adding,
+editing and deleting a restaurant are the restaurants app's pages (restaurants.views)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,18 @@ from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from accounts.access import ChainAccess, access_for, permission_required_page
 from accounts.roles import Permission
 from maxloyalty.encryption import decrypt_text, encrypt_text
 from maxloyalty.errors import DomainError, domain_errors_into
-from pos.forms import ConnectionForm, RestaurantForm
-from pos.models import PosConnection, Receipt, ReceiptStatus, Restaurant
+from pos.forms import ConnectionForm
+from pos.models import PosConnection, Receipt, ReceiptStatus
 from pos.services.connections import create_connection, rotate_signing_secret
 from pos.services.receipts import rerun_receipt
-from pos.services.restaurants import create_restaurant, delete_restaurant, update_restaurant
+from restaurants.models import Restaurant
+from restaurants.selectors import visible_restaurants
 
 
 def _access(request: HttpRequest) -> ChainAccess:
@@ -30,14 +32,14 @@ def _access(request: HttpRequest) -> ChainAccess:
 
 
 def _restaurant(access: ChainAccess, restaurant_id: int) -> Restaurant:
-    return get_object_or_404(access.limit_to_restaurants(Restaurant.objects.all(), field="id"), pk=restaurant_id)
+    return get_object_or_404(visible_restaurants(access), pk=restaurant_id)
 
 
 @permission_required_page(Permission.VIEW_DASHBOARD)
 def restaurant_list(request: HttpRequest) -> HttpResponse:
     access = _access(request)
     restaurants = list(
-        access.limit_to_restaurants(Restaurant.objects.all(), field="id").prefetch_related(
+        visible_restaurants(access).prefetch_related(
             Prefetch("pos_connections", queryset=PosConnection.objects.order_by("id"))
         )
     )
@@ -102,43 +104,6 @@ def _take_issued_secrets(request: HttpRequest, restaurant: Restaurant) -> dict[s
         "signing_secret": decrypt_text(issued["signing_secret"]) if issued.get("signing_secret") else None,
         "inbound_token": decrypt_text(issued["inbound_token"]) if issued.get("inbound_token") else None,
     }
-
-
-@permission_required_page(Permission.MANAGE_RESTAURANTS)
-@require_http_methods(["GET", "POST"])
-def restaurant_edit(request: HttpRequest, restaurant_id: int | None = None) -> HttpResponse:
-    access = _access(request)
-    restaurant = _restaurant(access, restaurant_id) if restaurant_id else None
-    initial = RestaurantForm.initial_for(restaurant) if restaurant else {"status": "active"}
-    form = RestaurantForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        saved = None
-        with domain_errors_into(form):
-            if restaurant is None:
-                saved = create_restaurant(actor=access.user, **form.restaurant_values())
-            else:
-                saved = update_restaurant(actor=access.user, restaurant=restaurant, changes=form.restaurant_values())
-        if saved is not None:
-            messages.success(request, _("Restaurant saved."))
-            return redirect("restaurants:detail", restaurant_id=saved.pk)
-    context = {"form": form, "restaurant": restaurant}
-    return render(request, "pos/restaurant_form.html", context, status=422 if form.errors else 200)
-
-
-@permission_required_page(Permission.MANAGE_RESTAURANTS)
-@require_http_methods(["GET", "POST"])
-def restaurant_delete(request: HttpRequest, restaurant_id: int) -> HttpResponse:
-    access = _access(request)
-    restaurant = _restaurant(access, restaurant_id)
-    if request.method == "POST":
-        try:
-            delete_restaurant(actor=access.user, restaurant=restaurant)
-        except DomainError as error:
-            messages.error(request, str(error.message))
-            return redirect("restaurants:detail", restaurant_id=restaurant.pk)
-        messages.success(request, _("Restaurant deleted."))
-        return redirect("restaurants:list")
-    return render(request, "pos/restaurant_confirm_delete.html", {"restaurant": restaurant})
 
 
 @permission_required_page(Permission.MANAGE_POS)

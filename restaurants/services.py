@@ -8,19 +8,18 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from audit.services import changes_between, record_audit
 from billing.limits import Limit, require_allowed
-from maxloyalty.errors import Conflict, ValidationFailed
-from pos.models import Restaurant
+from maxloyalty.errors import ValidationFailed
+from restaurants.errors import RestaurantHasHistory
+from restaurants.models import Restaurant
 
 FIELDS = ("name", "address", "phone", "time_zone", "opening_hours", "status")
 
-
-class RestaurantHasHistory(Conflict):
-    code, message = (
-        "restaurant_has_history",
-        _("This restaurant has checks or points history; close it (status) instead of deleting it."),
-    )
+# Rows that record business done at a restaurant (pos receipts, guests' visits, loyalty's ledger and checks):
+# named by the reverse relations those apps declare, so this bottom app imports none of them.
+HISTORY_RELATIONS = ("receipts", "visits", "ledger_entries", "applied_checks")
 
 
 def _snapshot(restaurant: Restaurant) -> dict[str, Any]:
@@ -34,7 +33,7 @@ def _validate(values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def create_restaurant(*, actor: Any, **values: Any) -> Restaurant:
+def create_restaurant(*, actor: Actor, **values: Any) -> Restaurant:
     require_allowed(None, Limit.RESTAURANTS)
     _validate(values)
     restaurant = Restaurant.objects.create(**{key: value for key, value in values.items() if key in FIELDS})
@@ -49,7 +48,7 @@ def create_restaurant(*, actor: Any, **values: Any) -> Restaurant:
 
 
 @transaction.atomic
-def update_restaurant(*, actor: Any, restaurant: Restaurant, changes: dict[str, Any]) -> Restaurant:
+def update_restaurant(*, actor: Actor, restaurant: Restaurant, changes: dict[str, Any]) -> Restaurant:
     _validate(changes)
     restaurant = Restaurant.objects.select_for_update().get(pk=restaurant.pk)
     before = _snapshot(restaurant)
@@ -68,9 +67,9 @@ def update_restaurant(*, actor: Any, restaurant: Restaurant, changes: dict[str, 
 
 
 @transaction.atomic
-def delete_restaurant(*, actor: Any, restaurant: Restaurant) -> None:
+def delete_restaurant(*, actor: Actor, restaurant: Restaurant) -> None:
     """Delete a restaurant without history (and its unused POS connections); one with history is refused."""
-    if restaurant.receipts.exists() or _has_loyalty_history(restaurant):
+    if has_history(restaurant):
         raise RestaurantHasHistory(restaurant_id=restaurant.pk)
     record_audit(
         action="restaurant.deleted",
@@ -79,17 +78,9 @@ def delete_restaurant(*, actor: Any, restaurant: Restaurant) -> None:
         data=_snapshot(restaurant),
         restaurant_id=restaurant.pk,
     )
-    restaurant.pos_connections.all().delete()
+    restaurant.pos_connections.all().delete()  # type: ignore[attr-defined]
     restaurant.delete()
 
 
-def _has_loyalty_history(restaurant: Restaurant) -> bool:
-    from guests.models import Visit
-
-    if Visit.objects.filter(restaurant=restaurant).exists():
-        return True
-    for relation in ("ledger_entries", "applied_checks"):
-        manager = getattr(restaurant, relation, None)
-        if manager is not None and manager.exists():
-            return True
-    return False
+def has_history(restaurant: Restaurant) -> bool:
+    return any(getattr(restaurant, relation).exists() for relation in HISTORY_RELATIONS)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from audit.models import AuditEntry
-from pos.models import Restaurant
 from pos.tests.conftest import check_payload, process_everything
+from restaurants.models import Restaurant
 from tests.fixtures import api_as
 
 

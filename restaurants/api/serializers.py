@@ -1,0 +1,22 @@
+"""Shapes of the restaurant endpoints: what they answer and what they accept (validation only)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from restaurants.models import Restaurant, RestaurantStatus
+
+
+class RestaurantOut(serializers.ModelSerializer):
+    class Meta:
+        model = Restaurant
+        fields = ["id", "name", "address", "phone", "time_zone", "opening_hours", "status", "created_at", "updated_at"]
+
+
+class RestaurantInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    opening_hours = serializers.JSONField(required=False)
+    status = serializers.ChoiceField(choices=RestaurantStatus.choices, required=False)
