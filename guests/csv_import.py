@@ -1,6 +1,7 @@
-"""Guests from a CSV file: header check, row parsing, one merge per row, bad rows reported by line number.
+"""Reading a guests CSV file: the header check and each row parsed into an ImportedGuest or the reason it is refused.
 
-Used by `manage.py import_guests` and by the ImportJob Celery task. Columns (first line, any order, `,` `;` or tab
+A pure parser: it reads the file and writes nothing; guests.services.import_guests_csv merges the rows (for
+`manage.py import_guests` and the ImportJob Celery task). Columns (first line, any order, `,` `;` or tab
 separated, UTF-8 or Windows-1251): phone (required); first_name, last_name, email, birthday (YYYY-MM-DD or
 DD.MM.YYYY), gender (female/male, f/m, ж/м), language (ru/en), tags (separated by `;` or `|`), card_number,
 note, sms_consent, email_consent, telegram_consent (yes/no, 1/0, true/false, да/нет; empty = unchanged).
@@ -12,9 +13,9 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -22,11 +23,6 @@ from django.utils.translation import ngettext
 
 from guests.errors import ImportFileInvalid
 from guests.models import ConsentChannel, Gender
-from guests.services import merge_import_row
-from maxloyalty.errors import DomainError
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 KNOWN_COLUMNS = (
     "phone",
@@ -77,15 +73,13 @@ class ImportedGuest:
     consents: dict[str, bool] = field(default_factory=dict)
 
 
-@dataclass
-class ImportReport:
-    total: int = 0
-    processed: int = 0
-    created: int = 0
-    updated: int = 0
-    failed: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class GuestFile:
+    """A guests file as read: the columns it has that we do not know, and its non-empty rows in order, each as
+    (line number, the parsed guest or why the row is refused)."""
+
+    ignored_columns: list[str]
+    rows: Iterator[tuple[int, ImportedGuest | RowInvalid]]
 
 
 def _parse_birthday(text: str) -> datetime.date | None:
@@ -155,13 +149,6 @@ def parse_row(cells: dict[str, str]) -> ImportedGuest:
     )
 
 
-def _reason_of(error: DomainError) -> str:
-    details = "; ".join(f"{key}: {' '.join(str(item) for item in items)}" for key, items in error.fields.items())
-    if "existing_guest_id" in error.details:
-        details = f"{details} (guest #{error.details['existing_guest_id']})"
-    return details or str(error.message)
-
-
 def _text_stream(binary: IO[bytes]) -> IO[str]:
     """UTF-8 (with or without BOM) or, when that fails on the first 64 KB, Windows-1251 (Excel in Russia)."""
     head = binary.read(65536)
@@ -212,39 +199,18 @@ def _rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str]]]:
         )
 
 
-def import_guests_csv(
-    binary: IO[bytes],
-    *,
-    actor: User | None,
-    on_progress: Callable[[ImportReport], None] | None = None,
-    progress_every: int = 100,
-    max_errors: int = 1000,
-    total: int | None = None,
-) -> ImportReport:
-    """Import every row; good rows are kept (one transaction each), bad ones listed as {line, reason}."""
-    report = ImportReport(total=count_rows(binary) if total is None else total)
+def read_guest_file(binary: IO[bytes]) -> GuestFile:
+    """The file's header checked (ImportFileInvalid otherwise) and its rows parsed one by one as they are read."""
     reader, columns = _open(binary)
-    report.ignored_columns = [column for column in columns if column and column not in KNOWN_COLUMNS]
+    return GuestFile(
+        ignored_columns=[column for column in columns if column and column not in KNOWN_COLUMNS],
+        rows=_parsed(reader),
+    )
+
+
+def _parsed(reader: csv.DictReader[str]) -> Iterator[tuple[int, ImportedGuest | RowInvalid]]:
     for line, cells in _rows(reader):
         try:
-            created = merge_import_row(row=parse_row(cells), actor=actor)
-        except RowInvalid as error:
-            reason = error.reason
-        except DomainError as error:
-            reason = _reason_of(error)
-        else:
-            reason = ""
-            if created:
-                report.created += 1
-            else:
-                report.updated += 1
-        if reason:
-            report.failed += 1
-            if len(report.errors) < max_errors:
-                report.errors.append({"line": line, "reason": reason})
-        report.processed += 1
-        if on_progress is not None and report.processed % progress_every == 0:
-            on_progress(report)
-    if on_progress is not None:
-        on_progress(report)
-    return report
+            yield line, parse_row(cells)
+        except RowInvalid as refusal:
+            yield line, refusal

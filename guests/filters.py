@@ -9,8 +9,8 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from guests.conditions import day_start, loyalty_relations, search_condition
 from guests.models import Guest, GuestStatus
-from guests.selectors import day_start, loyalty_relations, search_condition
 
 
 class GuestFilter(django_filters.FilterSet):

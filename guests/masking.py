@@ -4,7 +4,7 @@ A role with Permission.VIEW_GUEST_CONTACTS sees phones and emails whole; every o
 (`+79161234567` → `+7 916 ***-**-67`, `ivan@mail.ru` → `i***@mail.ru`) wherever a guest's contact is shown: the
 guest API and pages (detail, lists, search results), the till, the exports and the payloads of POS receipts.
 Everything that shows a contact asks `contact_view(access)` (or mask_contact, its shortcut for one value).
-Search follows the same rule (guests.selectors.search_condition): a viewer who sees masks finds a guest only by
+Search follows the same rule (guests.conditions.search_condition): a viewer who sees masks finds a guest only by
 a whole phone number, card number or email, so a search box cannot recover the hidden digits.
 """
 

@@ -17,38 +17,23 @@ Which guests a staff member reaches (the one rule; every door asks visible_guest
 
 from __future__ import annotations
 
-import contextlib
-import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
 from typing import Any, Literal
 
 from django.core.cache import caches
-from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import ChainAccess
-from guests.errors import GuestNotFound, MalformedPhone, TooManyPhoneProbes
+from guests.conditions import loyalty_relations, search_condition
+from guests.errors import GuestNotFound, TooManyPhoneProbes
+from guests.filters import GuestFilter
 from guests.masking import contact_view
 from guests.models import Guest, GuestStatus, ImportJob, Visit
-from guests.phones import digits_of, looks_like_phone, normalize_phone
+from guests.phones import looks_like_phone, normalize_phone
 from maxloyalty.errors import NotFound, ValidationFailed
-
-
-@cache
-def loyalty_relations() -> tuple[str, ...]:
-    """select_related paths to the guest's PointsAccount (and its level) once the loyalty app defines them."""
-    try:
-        account_field = Guest._meta.get_field("points_account")
-    except FieldDoesNotExist:
-        return ()
-    try:
-        account_field.related_model._meta.get_field("level")
-    except FieldDoesNotExist:
-        return ("points_account",)
-    return ("points_account", "points_account__level")
 
 
 def loyalty_figures(guest: Guest) -> dict[str, Any] | None:
@@ -161,43 +146,6 @@ def sees_contacts(access: ChainAccess | None) -> bool:
     return contact_view(access).sees_contacts if access is not None else True
 
 
-def search_condition(query: str, *, whole_identifiers_only: bool = False) -> Q:
-    """What a search box query means: a phone in any spelling, its last 4 digits, a card, an email, or a name.
-
-    whole_identifiers_only (viewers who see contacts masked): a phone matches only as a whole number, a card only
-    as a whole card number, an email only whole; no last digits, prefixes or fragments, which would let a search
-    box recover what the mask hides. Names match as for everyone (they are shown whole)."""
-    text = query.strip()
-    if not text:
-        return Q()
-    digits = digits_of(text)
-    if "@" in text:
-        email = text.lower()
-        return Q(email=email) if whole_identifiers_only else Q(email=email) | Q(email__startswith=email)
-    if whole_identifiers_only and digits and not text.strip("+0123456789 ()-."):
-        condition = Q(card_number=digits)
-        if looks_like_phone(text):
-            with contextlib.suppress(MalformedPhone):
-                condition |= Q(phone=normalize_phone(text))
-        return condition
-    if text.isdigit() and len(text) == 4:
-        return Q(phone_tail=text) | Q(card_number=text)
-    if looks_like_phone(text):
-        try:
-            return Q(phone=normalize_phone(text)) | Q(card_number=digits)
-        except MalformedPhone:
-            return Q(phone__contains=digits) | Q(card_number=digits)
-    if digits and not text.strip("+0123456789 ()-."):  # a fragment of a number: "916 12", "+7 903"
-        return Q(phone__contains=digits) | Q(card_number__startswith=digits)
-    condition = Q()
-    for word in text.split():
-        name = Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        condition &= name if whole_identifiers_only else name | Q(email__istartswith=word)
-    if whole_identifiers_only:
-        condition |= Q(card_number=text.replace(" ", "").replace("-", ""))
-    return condition
-
-
 def search_guests(*, access: ChainAccess | None, query: str) -> QuerySet[Guest]:
     """Their restaurants' guests matching a search box query (see search_condition for viewers who see masks)."""
     whole_only = not sees_contacts(access)
@@ -277,8 +225,6 @@ def lookup_guests(
 
 def guest_list(*, access: ChainAccess | None, params: Mapping[str, Any] | None = None) -> QuerySet[Guest]:
     """Visible guests narrowed by the list's filters (search, status, tag, level, last visit, birthday month)."""
-    from guests.filters import GuestFilter
-
     whole_only = not sees_contacts(access)
     if whole_only and _probes_a_phone(str((params or {}).get("q") or "")):
         require_phone_probes_left(access)
@@ -308,10 +254,3 @@ def access_import_job(*, access: ChainAccess | None, job_id: int) -> ImportJob:
     if job is None:
         raise NotFound(job_id=job_id)
     return job
-
-
-def day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight of a day in the active time zone (the chain's, activated by the middleware)."""
-    from django.utils import timezone
-
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

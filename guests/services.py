@@ -7,8 +7,9 @@ Each function is one transaction and writes an audit row (who, what, old → new
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -21,6 +22,7 @@ from audit.models import AuditEntry
 from audit.services import changes_between, record_audit
 from billing.limits import require_guest_allowed
 from guests.cards import random_card_number
+from guests.csv_import import ImportedGuest, RowInvalid, count_rows, read_guest_file
 from guests.erasure import ERASED_MARK, scrub_copies, traces_of
 from guests.errors import (
     DuplicateCard,
@@ -35,7 +37,8 @@ from guests.models import ConsentChannel, Guest, GuestSource, GuestStatus, Impor
 from guests.phones import normalize_phone
 from guests.selectors import remember_till_reach
 from maxloyalty.db.cursors import bound_cursor
-from maxloyalty.errors import ValidationFailed
+from maxloyalty.errors import DomainError, ValidationFailed
+from maxloyalty.task_queue import enqueue_after_commit
 from pos.models import Restaurant
 
 if TYPE_CHECKING:
@@ -45,7 +48,6 @@ if TYPE_CHECKING:
 
     from accounts.access import ChainAccess
     from accounts.models import User
-    from guests.csv_import import ImportedGuest
 
 # Sent inside the creating transaction (receivers may write in it, e.g. the loyalty app's welcome bonus).
 
@@ -459,15 +461,71 @@ def merge_import_row(*, row: ImportedGuest, actor: User | None) -> bool:
     return False
 
 
+@dataclasses.dataclass
+class ImportReport:
+    total: int = 0
+    processed: int = 0
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    errors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    ignored_columns: list[str] = dataclasses.field(default_factory=list)
+
+
+def _reason_of(error: DomainError) -> str:
+    details = "; ".join(f"{key}: {' '.join(str(item) for item in items)}" for key, items in error.fields.items())
+    if "existing_guest_id" in error.details:
+        details = f"{details} (guest #{error.details['existing_guest_id']})"
+    return details or str(error.message)
+
+
+def import_guests_csv(
+    binary: IO[bytes],
+    *,
+    actor: User | None,
+    on_progress: Callable[[ImportReport], None] | None = None,
+    progress_every: int = 100,
+    max_errors: int = 1000,
+    total: int | None = None,
+) -> ImportReport:
+    """Import every row of a guests CSV file (guests.csv_import reads it); good rows are kept (one transaction
+    each, merge_import_row), bad ones listed as {line, reason}."""
+    report = ImportReport(total=count_rows(binary) if total is None else total)
+    guest_file = read_guest_file(binary)
+    report.ignored_columns = guest_file.ignored_columns
+    for line, row in guest_file.rows:
+        reason = ""
+        if isinstance(row, RowInvalid):
+            reason = row.reason
+        else:
+            try:
+                created = merge_import_row(row=row, actor=actor)
+            except DomainError as error:
+                reason = _reason_of(error)
+            else:
+                if created:
+                    report.created += 1
+                else:
+                    report.updated += 1
+        if reason:
+            report.failed += 1
+            if len(report.errors) < max_errors:
+                report.errors.append({"line": line, "reason": reason})
+        report.processed += 1
+        if on_progress is not None and report.processed % progress_every == 0:
+            on_progress(report)
+    if on_progress is not None:
+        on_progress(report)
+    return report
+
+
 def start_import_job(*, access: ChainAccess | None, upload: UploadedFile, actor: User | None = None) -> ImportJob:
     """Store the uploaded CSV and queue its import; the job's counters are polled while the worker runs."""
-    from guests.tasks import import_guests_job
-
     job = ImportJob(created_by=_actor_of(access, actor), file_name=(upload.name or "")[:255])
     job.file.save(upload.name or "guests.csv", upload, save=False)
     job.save()
     record_audit(action="guest_import.started", actor=job.created_by, target=job, data={"file_name": job.file_name})
-    transaction.on_commit(lambda: import_guests_job.delay(job.pk))
+    enqueue_after_commit("guests.tasks.import_guests_job", job_id=job.pk)
     return job
 
 
@@ -476,8 +534,6 @@ def run_import_job(*, job_id: int) -> ImportJob:
 
     Not one transaction: every row commits on its own so good rows are kept and the progress is visible.
     """
-    from guests.csv_import import ImportReport, import_guests_csv
-
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.PENDING).update(
         status=ImportStatus.RUNNING, started_at=timezone.now()
     )

@@ -131,8 +131,6 @@ PENDING_FIXES: set[tuple[str, str]] = {
     ("billing.services", "billing.tasks"),
     ("billing.stripe_gateway", "billing.services"),
     ("billing.yookassa_gateway", "billing.services"),
-    ("guests.csv_import", "guests.services"),
-    ("guests.services", "guests.tasks"),
     ("maxloyalty.home", "accounts.access"),
     ("pos.adapters.iiko", "pos.selectors"),
     ("pos.adapters.rkeeper", "pos.selectors"),

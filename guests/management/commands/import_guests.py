@@ -10,8 +10,9 @@ from django_tenants.utils import schema_context
 from tqdm import tqdm
 
 from accounts.models import User
-from guests.csv_import import KNOWN_COLUMNS, ImportReport, count_rows, import_guests_csv
+from guests.csv_import import KNOWN_COLUMNS, count_rows
 from guests.errors import ImportFileInvalid
+from guests.services import ImportReport, import_guests_csv
 from tenants.models import Chain
 
 
