@@ -136,7 +136,7 @@ def test_a_prepared_insert_writes_to_the_schema_of_each_run(alpha, worlds):
     """One connection, one prepared INSERT, run in alpha, then beta, then alpha: each run writes into its own
     chain's table (the server parses a prepared statement again when the search_path differs from its last run)."""
     insert_new_values(Restaurant, [_new_restaurant_row("Prepared A1")])
-    assert any('INSERT INTO "pos_restaurant"' in text for text in _prepared_statement_texts())
+    assert any(f'INSERT INTO "{Restaurant._meta.db_table}"' in text for text in _prepared_statement_texts())
     with schema_context(worlds["beta"].chain.schema_name):
         insert_new_values(Restaurant, [_new_restaurant_row("Prepared B1")])
     insert_new_values(Restaurant, [_new_restaurant_row("Prepared A2")])
@@ -165,7 +165,7 @@ def test_the_insert_is_not_prepared_when_the_setting_is_off(alpha):
     connection.settings_dict["PREPARE_HOT_STATEMENTS"] = False
     try:
         insert_new_values(Restaurant, [_new_restaurant_row("Unprepared")])
-        assert not any('INSERT INTO "pos_restaurant"' in text for text in _prepared_statement_texts())
+        assert not any(f'INSERT INTO "{Restaurant._meta.db_table}"' in text for text in _prepared_statement_texts())
         assert Restaurant.objects.filter(name="Unprepared").exists()
     finally:
         connection.settings_dict["PREPARE_HOT_STATEMENTS"] = True
