@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 
 from billing.errors import PlanFeatureMissing, PlanLimitReached
 from billing.models import MessageUsage, Plan
-from billing.selectors import subscription_for
+from billing.selectors import plan_of
 from tenants.models import Chain
 
 GUEST_COUNT_TTL_SECONDS = 60
@@ -114,7 +114,7 @@ class Usage:
 
 
 def usage_for(chain: Chain) -> list[Usage]:
-    plan = subscription_for(chain).plan
+    plan = plan_of(chain)
     return [
         Usage(limit, str(LIMIT_LABELS[limit]), count_usage(chain, limit), plan_figure(plan, limit))
         for limit in COUNTED_LIMITS
@@ -153,7 +153,7 @@ def require_allowed(chain: Chain | None, limit: Limit, *, adding: int = 1) -> No
     chain = chain if chain is not None and chain.pk else _current_chain()
     if chain is None:
         return
-    plan = subscription_for(chain).plan
+    plan = plan_of(chain)
     if limit == Limit.API_ACCESS:
         if not plan.api_access:
             raise refusal_for(limit, None)

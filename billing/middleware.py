@@ -16,8 +16,10 @@ from billing.errors import ChainReadOnly
 from billing.limits import Limit, refusal_for
 from billing.models import READ_ONLY_STATES
 from billing.selectors import billing_snapshot
+from billing.services import ensure_subscription
 from maxloyalty.authorization import bearer_token
 from maxloyalty.errors import error_body, is_api_request
+from tenants.models import Chain
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ALWAYS_WRITABLE_PREFIXES = (
@@ -50,10 +52,10 @@ class BillingMiddleware:
         needs_api_check = is_bearer and path.startswith("/api/v1/") and not path.startswith(API_ACCESS_EXEMPT_PREFIXES)
         needs_state_check = request.method not in SAFE_METHODS and not path.startswith(ALWAYS_WRITABLE_PREFIXES)
         if path.startswith("/api/v1/auth/"):
-            billing_snapshot(tenant)  # read (or cache) it while signing in, so the token's calls cost no query
+            _snapshot(tenant)  # read (or cache) it while signing in, so the token's calls cost no query
         if not (needs_api_check or needs_state_check):
             return self.get_response(request)
-        snapshot = billing_snapshot(tenant)
+        snapshot = _snapshot(tenant)
         if needs_state_check and snapshot["state"] in READ_ONLY_STATES:
             error = ChainReadOnly(pay_url="/billing/")
             if is_api_request(request):
@@ -63,3 +65,13 @@ class BillingMiddleware:
             refusal = refusal_for(Limit.API_ACCESS, None)
             return JsonResponse(error_body(refusal.code, refusal.message, **refusal.details), status=refusal.status)
         return self.get_response(request)
+
+
+def _snapshot(tenant: Chain) -> dict[str, object]:
+    """The chain's billing snapshot; a chain that predates billing gets its trial first, as every chain has one."""
+    snapshot = billing_snapshot(tenant)
+    if snapshot is None:
+        ensure_subscription(chain=tenant)
+        snapshot = billing_snapshot(tenant)
+    assert snapshot is not None
+    return snapshot

@@ -1,4 +1,8 @@
-"""Reads: a chain's subscription (created on the trial plan if a chain predates billing), history, staff figures."""
+"""Reads: a chain's subscription and plan, its history and payments, the owner's contact, staff figures, renewals due.
+
+Nothing here writes: a chain that predates billing (no subscription yet) reads as on the trial plan until a
+service starts its trial (billing.services.ensure_subscription: the billing pages and the request middleware).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from billing.models import BillingEvent, Payment, Period, Plan, State, Subscription
+from billing.models import BillingEvent, Payment, Period, Plan, Provider, State, Subscription
 from tenants.models import Chain
 
 TRIAL_PLAN_CODE = "trial"
@@ -18,29 +23,64 @@ TRIAL_PLAN_CODE = "trial"
 SNAPSHOT_TTL_SECONDS = 3600
 
 
-def subscription_for(chain: Chain) -> Subscription:
-    subscription = Subscription.objects.select_related("plan", "pending_plan").filter(chain_id=chain.pk).first()
-    if subscription is None:
-        from billing.services import start_trial
+def current_subscription(chain: Chain) -> Subscription | None:
+    """The chain's subscription, None for a chain that predates billing (its trial is not started yet)."""
+    return Subscription.objects.select_related("plan", "pending_plan").filter(chain_id=chain.pk).first()
 
-        subscription = start_trial(chain=chain)
-    return subscription
+
+def plan_of(chain: Chain) -> Plan:
+    """The plan the chain is on: its subscription's, or the trial plan every chain starts on."""
+    subscription = current_subscription(chain)
+    return subscription.plan if subscription is not None else Plan.objects.get(code=TRIAL_PLAN_CODE)
 
 
 def snapshot_key(chain_id: int) -> str:
     return f"billing:snapshot:{chain_id}"
 
 
-def billing_snapshot(chain: Chain) -> dict[str, object]:
-    """What the request middleware needs (state, API access), cached per chain and dropped on every change."""
+def billing_snapshot(chain: Chain) -> dict[str, object] | None:
+    """What the request middleware needs (state, API access), cached per chain and dropped on every change.
+
+    None for a chain without a subscription yet (nothing cached: the caller starts its trial and asks again).
+    """
     cache = caches["platform"]
     key = snapshot_key(chain.pk)
     snapshot = cache.get(key)
     if snapshot is None:
-        subscription = subscription_for(chain)
+        subscription = current_subscription(chain)
+        if subscription is None:
+            return None
         snapshot = {"state": subscription.state, "api_access": subscription.plan.api_access}
         cache.set(key, snapshot, SNAPSHOT_TTL_SECONDS)
     return snapshot  # type: ignore[no-any-return]
+
+
+def owner_email(chain_id: int) -> str:
+    """The first owner's email (the buyer on a fiscal receipt); the platform's sender address when none."""
+    from accounts.models import Membership, Role
+
+    email = (
+        Membership.objects.filter(chain_id=chain_id, role=Role.OWNER, is_active=True)
+        .order_by("id")
+        .values_list("user__email", flat=True)
+        .first()
+    )
+    return email or settings.DEFAULT_FROM_EMAIL
+
+
+def renewals_due(now: datetime.datetime | None = None) -> list[int]:
+    """Chains whose saved YooKassa card is to be charged now (YOOKASSA_RENEW_HOURS_BEFORE the period ends)."""
+    now = now or timezone.now()
+    return list(
+        Subscription.objects.filter(
+            provider=Provider.YOOKASSA,
+            state__in=(State.ACTIVE, State.PAST_DUE),
+            current_period_end__lte=now + datetime.timedelta(hours=settings.YOOKASSA_RENEW_HOURS_BEFORE),
+            cancel_at_period_end=False,
+        )
+        .exclude(yookassa_payment_method_id="")
+        .values_list("chain_id", flat=True)
+    )
 
 
 def public_plans() -> QuerySet[Plan]:

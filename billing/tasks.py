@@ -1,8 +1,8 @@
-"""Platform-level billing schedule (public schema): life cycle steps and YooKassa renewals."""
+"""Platform-level billing schedule (public schema): life cycle steps, YooKassa renewals, payment reminders."""
 
 from celery import shared_task
 
-from billing import services, yookassa_gateway
+from billing import selectors, services
 
 
 @shared_task
@@ -12,7 +12,7 @@ def advance_subscriptions() -> dict[str, int]:
 
 @shared_task
 def charge_yookassa_renewals() -> int:
-    due = yookassa_gateway.renewals_due()
+    due = selectors.renewals_due()
     for chain_id in due:
         charge_yookassa_renewal.delay(chain_id=chain_id)
     return len(due)
@@ -20,7 +20,7 @@ def charge_yookassa_renewals() -> int:
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
 def charge_yookassa_renewal(chain_id: int) -> None:
-    yookassa_gateway.charge_renewal(chain_id=chain_id)
+    services.charge_renewal(chain_id=chain_id)
 
 
 @shared_task

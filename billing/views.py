@@ -10,17 +10,17 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import access_for, permission_required_page
 from accounts.roles import Permission
-from billing import services, stripe_gateway, yookassa_gateway
+from billing import services
 from billing.forms import ChoosePlanForm
 from billing.limits import usage_for
 from billing.models import Provider, State
-from billing.selectors import events_of, payments_of, public_plans, subscription_for
+from billing.selectors import events_of, payments_of, public_plans
 from maxloyalty.errors import domain_errors_into
 
 
 def _context(request: HttpRequest, form: ChoosePlanForm | None = None) -> dict[str, object]:
     chain = request.tenant  # type: ignore[attr-defined]
-    subscription = subscription_for(chain)
+    subscription = services.ensure_subscription(chain=chain)
     access = access_for(request)
     return {
         "subscription": subscription,
@@ -50,14 +50,9 @@ def checkout_start(request: HttpRequest) -> HttpResponse:
     chain = request.tenant  # type: ignore[attr-defined]
     form = ChoosePlanForm(request.POST)
     if form.is_valid():
-        subscription = subscription_for(chain)
-        plan = form.cleaned_data["plan"]
         provider = form.cleaned_data["provider"] or _default_provider(chain)
         with domain_errors_into(form):
-            if provider == Provider.STRIPE:
-                url = stripe_gateway.start_checkout(chain=chain, plan=plan, subscription=subscription)
-            else:
-                url = yookassa_gateway.start_first_payment(chain=chain, plan=plan, subscription=subscription)
+            url = services.start_checkout(chain=chain, plan=form.cleaned_data["plan"], provider=provider)
             return redirect(url)
     return render(request, "billing/overview.html", _context(request, form), status=400)
 
@@ -92,4 +87,4 @@ def subscription_cancel(request: HttpRequest) -> HttpResponse:
 @permission_required_page(Permission.MANAGE_BILLING)
 def stripe_portal(request: HttpRequest) -> HttpResponse:
     chain = request.tenant  # type: ignore[attr-defined]
-    return redirect(stripe_gateway.portal_url(chain=chain, subscription=subscription_for(chain)))
+    return redirect(services.portal_url(chain=chain))

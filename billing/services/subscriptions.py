@@ -1,13 +1,15 @@
 """The subscription life cycle: trial, payment, failed payment with grace, suspension, plan changes, cancellation.
 
 Every state change writes a BillingEvent (the owner's history) and an audit entry in the chain's schema.
-Provider-specific calls live in billing/stripe_gateway.py and billing/yookassa_gateway.py.
+What a provider must do for a plan change or a cancellation goes through its adapter (billing.providers).
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -19,10 +21,22 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from audit.services import record_audit
-from billing.errors import PaymentRequired, PlanNotAvailable
+from billing.errors import BillingUnavailable, PaymentRequired, PlanNotAvailable
 from billing.limits import COUNTED_LIMITS, LIMIT_LABELS, count_usage, plan_figure
-from billing.models import BillingEvent, Plan, Provider, State, Subscription
-from billing.selectors import TRIAL_PLAN_CODE, snapshot_key
+from billing.models import (
+    BillingEvent,
+    Payment,
+    PaymentPurpose,
+    PaymentStatus,
+    Period,
+    Plan,
+    State,
+    Subscription,
+)
+from billing.providers import PaymentProvider, provider_for
+from billing.providers.base import PaymentSucceeded
+from billing.selectors import TRIAL_PLAN_CODE, owner_email, snapshot_key
+from maxloyalty.task_queue import enqueue_after_commit
 from tenants.models import Chain, ChainStatus
 from tenants.routing import forget_chain
 
@@ -115,6 +129,12 @@ def start_trial(*, chain: Chain, actor: Any = None) -> Subscription:
     return subscription
 
 
+def ensure_subscription(*, chain: Chain) -> Subscription:
+    """The chain's subscription; a chain that predates billing gets its trial now (as every new chain has one)."""
+    subscription = Subscription.objects.select_related("plan", "pending_plan").filter(chain_id=chain.pk).first()
+    return subscription if subscription is not None else start_trial(chain=chain)
+
+
 def locked(chain_id: int) -> Subscription:
     return Subscription.objects.select_for_update().select_related("chain", "plan").get(chain_id=chain_id)
 
@@ -163,9 +183,7 @@ def record_payment_failed(*, chain_id: int, provider: str, reason: str = "") -> 
 
 
 def _remind_after_commit(chain_id: int) -> None:
-    from billing.tasks import send_payment_reminder_email
-
-    transaction.on_commit(lambda: send_payment_reminder_email.delay(chain_id=chain_id))
+    enqueue_after_commit("billing.tasks.send_payment_reminder_email", chain_id=chain_id)
 
 
 def send_payment_reminder(*, chain_id: int) -> int:
@@ -329,14 +347,13 @@ def change_plan(*, chain: Chain, plan: Plan, actor: Any) -> tuple[Subscription, 
         subscription.save()
         return subscription, []
     over = objects_over(chain, plan)
-    from billing import stripe_gateway, yookassa_gateway
-
+    provider = provider_for(subscription.provider)
     if is_upgrade(subscription.plan, plan):
         old = subscription.plan.code
-        if subscription.provider == Provider.STRIPE and subscription.stripe_subscription_id:
-            stripe_gateway.change_price_now(subscription=subscription, plan=plan)
-        elif subscription.provider == Provider.YOOKASSA and subscription.yookassa_payment_method_id:
-            yookassa_gateway.charge_upgrade(subscription=subscription, plan=plan)
+        if not provider.charges_saved_card:
+            provider.change_price(subscription=subscription, plan=plan, upgrade=True)
+        elif subscription.yookassa_payment_method_id:
+            _charge_upgrade(provider, subscription=subscription, plan=plan)
         subscription.plan = plan
         subscription.pending_plan = None
         subscription.save()
@@ -349,9 +366,9 @@ def change_plan(*, chain: Chain, plan: Plan, actor: Any) -> tuple[Subscription, 
             data={"from": old, "to": plan.code},
         )
         return subscription, over
-    if subscription.provider == Provider.STRIPE and subscription.stripe_subscription_id:
-        # Stripe bills the new price from the next period; the paid period keeps the current plan.
-        stripe_gateway.change_price_now(subscription=subscription, plan=plan, proration_behavior="none")
+    # A provider running the subscription bills the new price from the next period; the paid period keeps the
+    # current plan.
+    provider.change_price(subscription=subscription, plan=plan, upgrade=False)
     subscription.pending_plan = plan
     subscription.save()
     _note(
@@ -369,10 +386,8 @@ def change_plan(*, chain: Chain, plan: Plan, actor: Any) -> tuple[Subscription, 
 def cancel_at_period_end(*, chain: Chain, actor: Any) -> Subscription:
     """The chain keeps everything it paid for until the period ends, then the subscription is cancelled."""
     subscription = locked(chain.pk)
-    if subscription.provider == Provider.STRIPE and subscription.stripe_subscription_id:
-        from billing import stripe_gateway
-
-        stripe_gateway.set_cancel_at_period_end(subscription=subscription, cancel=True)
+    if subscription.provider:
+        provider_for(subscription.provider).cancel_at_period_end(subscription=subscription)
     subscription.cancel_at_period_end = True
     subscription.save()
     _note(
@@ -383,3 +398,55 @@ def cancel_at_period_end(*, chain: Chain, actor: Any) -> Subscription:
         from_state=subscription.state,
     )
     return subscription
+
+
+def period_length(plan: Plan) -> datetime.timedelta:
+    """One paid period of `plan` when we charge the card ourselves (a year, or 30 days)."""
+    return datetime.timedelta(days=365 if plan.period == Period.YEAR else 30)
+
+
+def new_payment(
+    *, subscription: Subscription, provider: PaymentProvider, purpose: str, plan: Plan, amount: Decimal
+) -> Payment:
+    """Our row of a charge we make, with the idempotence key the provider gets (written before the call)."""
+    return Payment.objects.create(
+        subscription=subscription,
+        provider=provider.name,
+        purpose=purpose,
+        plan=plan,
+        amount=amount,
+        currency=provider.currency,
+        idempotence_key=uuid.uuid4().hex,
+    )
+
+
+def _charge_upgrade(provider: PaymentProvider, *, subscription: Subscription, plan: Plan) -> Payment:
+    """Upgrade with a saved card: charge the prorated difference for the rest of the paid period now."""
+    new_price, old_price = provider.price(plan), provider.price(subscription.plan)
+    if new_price is None or old_price is None or subscription.current_period_end is None:
+        raise PlanNotAvailable()
+    remaining = max(subscription.current_period_end - timezone.now(), datetime.timedelta(0))
+    share = Decimal(remaining.total_seconds()) / Decimal(period_length(plan).total_seconds())
+    amount = ((new_price - old_price) * min(share, Decimal(1))).quantize(Decimal("0.01"))
+    payment = new_payment(
+        subscription=subscription,
+        provider=provider,
+        purpose=PaymentPurpose.UPGRADE,
+        plan=plan,
+        amount=max(amount, Decimal("1.00")),
+    )
+    charge = provider.charge_saved_card(
+        payment=payment,
+        chain=subscription.chain,
+        saved_method_id=subscription.yookassa_payment_method_id,
+        email=owner_email(subscription.chain_id),
+    )
+    succeeded = isinstance(charge.outcome, PaymentSucceeded)
+    payment.provider_payment_id = charge.provider_payment_id
+    payment.status = PaymentStatus.SUCCEEDED if succeeded else PaymentStatus.PENDING
+    payment.processed_at = timezone.now() if succeeded else None
+    payment.paid_at = payment.processed_at
+    payment.save()
+    if charge.outcome is not None and not succeeded:
+        raise BillingUnavailable(_("The card was declined; the plan was not changed."))
+    return payment
