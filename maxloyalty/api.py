@@ -3,7 +3,7 @@ on request bodies (size: RequestBodyLimitMiddleware, 413; JSON nesting and synta
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +26,7 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 500
 
 
-def page_of(name: str, item: serializers.Serializer) -> serializers.Serializer:
+def page_of(name: str, item: serializers.Serializer[Any]) -> serializers.Serializer[Any]:
     """The shape of a StandardPagination page of `item`s."""
     return inline_serializer(
         name,
@@ -39,7 +39,7 @@ def page_of(name: str, item: serializers.Serializer) -> serializers.Serializer:
     )
 
 
-def validated(serializer_class: type[serializers.Serializer], data: Any, **kwargs: Any) -> dict[str, Any]:
+def validated(serializer_class: type[serializers.Serializer[Any]], data: Any, **kwargs: Any) -> dict[str, Any]:
     """Validate input with a serializer and return its data; invalid input raises the uniform 400."""
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
@@ -69,8 +69,9 @@ def declared_body_too_large(meta: dict[str, Any]) -> bool:
     """Whether a request declares a body over API_MAX_BODY_BYTES (file uploads, multipart, have their own limits)."""
     if str(meta.get("CONTENT_TYPE", "")).startswith("multipart/"):
         return False
+    limit: int = settings.API_MAX_BODY_BYTES
     try:
-        return int(meta.get("CONTENT_LENGTH") or 0) > settings.API_MAX_BODY_BYTES
+        return int(meta.get("CONTENT_LENGTH") or 0) > limit
     except ValueError:
         return False  # Django reads such a body as empty
 
@@ -94,7 +95,7 @@ class JSONBodyParser(JSONParser):
     (RFC 8259: no NaN or Infinity), or nests deeper than API_MAX_JSON_DEPTH, is a 400 `malformed_json`, never a
     500 (Python's parser raises RecursionError on very deep nesting)."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         limit = settings.API_MAX_BODY_BYTES
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:

@@ -33,4 +33,4 @@ def check_database_connections_before_each_task(**_signal: Any) -> None:
     for alias in connections:
         connection = connections[alias]  # its settings are the process's settings.DATABASES entry
         connection.settings_dict["CONN_HEALTH_CHECKS"] = True
-        connection.health_check_enabled = True
+        connection.health_check_enabled = True  # type: ignore[attr-defined]  # set by connect(); not in the stubs

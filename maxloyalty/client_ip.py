@@ -5,11 +5,13 @@ from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str:
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
-    proxies = settings.TRUSTED_PROXY_COUNT
+    remote: str = request.META.get("REMOTE_ADDR", "") or "unknown"
+    proxies: int = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:
         return remote
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    forwarded: list[str] = [
+        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+    ]
     if len(forwarded) < proxies:
         return remote
     # Each trusted proxy appends the address it saw; the one added by the outermost trusted proxy is the client.

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import CheckConstraint, F, Model, Q
+from django.db.models.expressions import BaseExpression
 from django.utils.translation import gettext as _
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
@@ -38,7 +39,7 @@ class _Undecided(Exception):
 
 def _value(instance: Model, name: str) -> Any:
     field = instance._meta.get_field(name)
-    return getattr(instance, field.attname)  # type: ignore[union-attr]
+    return getattr(instance, field.attname)  # type: ignore[union-attr]  # constraints name fields, not relations
 
 
 def _comparison(instance: Model, lookup: str, expected: Any) -> bool | None:
@@ -50,7 +51,7 @@ def _comparison(instance: Model, lookup: str, expected: Any) -> bool | None:
     if kind == "isnull":
         return (actual is None) is bool(expected)
     if isinstance(expected, F):
-        expected = _value(instance, expected.name)
+        expected = _value(instance, expected.name)  # type: ignore[attr-defined]  # F keeps its name; not in stubs
     elif hasattr(expected, "resolve_expression"):
         raise _Undecided
     if actual is None or expected is None:
@@ -61,7 +62,7 @@ def _comparison(instance: Model, lookup: str, expected: Any) -> bool | None:
 def _holds(instance: Model, condition: Q) -> bool | None:
     """True, False or None (unknown) as PostgreSQL would evaluate the condition on this row."""
     results = [
-        _holds(instance, child) if isinstance(child, Q) else _comparison(instance, *child)
+        _holds(instance, child) if isinstance(child, Q) else _comparison(instance, *child)  # type: ignore[misc]  # (lookup, value)
         for child in condition.children
     ]
     if condition.connector == Q.AND:
@@ -73,6 +74,8 @@ def _holds(instance: Model, condition: Q) -> bool | None:
 
 def _is_violated(instance: Model, constraint: CheckConstraint) -> bool:
     try:
+        if not isinstance(constraint.condition, Q):
+            raise _Undecided  # an expression: the database decides
         return _holds(instance, constraint.condition) is False
     except (_Undecided, ValueError, TypeError, LookupError):
         try:
@@ -82,14 +85,16 @@ def _is_violated(instance: Model, constraint: CheckConstraint) -> bool:
         return False
 
 
-def _named_fields(condition: Q) -> list[tuple[str, str | None]]:
+def _named_fields(condition: Q | BaseExpression) -> list[tuple[str, str | None]]:
     """(field, message) for each comparison of a field in the condition."""
-    named = []
+    named: list[tuple[str, str | None]] = []
+    if not isinstance(condition, Q):
+        return named
     for child in condition.children:
         if isinstance(child, Q):
             named += _named_fields(child)
             continue
-        lookup, value = child
+        lookup, value = child  # type: ignore[misc]  # a Q's other children are (lookup, value) pairs
         field, _separator, comparison = lookup.partition("__")
         describe = _DESCRIBE.get(comparison)
         named.append((field, describe(value) if describe and isinstance(value, int | float) else None))

@@ -47,12 +47,12 @@ def repair_handle_list(data_dir: Path) -> bool:
     if not path.exists():
         return False
     try:
-        pids = json.loads(path.read_text() or "null")
-        valid = isinstance(pids, list) and all(isinstance(pid, int) for pid in pids)
+        loaded = json.loads(path.read_text() or "null")
     except (ValueError, OSError):
-        valid = False
-    alive = [pid for pid in pids if psutil.pid_exists(pid)] if valid else []
-    if valid and alive == pids:
+        loaded = None
+    pids = loaded if isinstance(loaded, list) and all(isinstance(pid, int) for pid in loaded) else None
+    alive = [pid for pid in pids if psutil.pid_exists(pid)] if pids is not None else []
+    if pids is not None and alive == pids:
         return False
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(alive))
@@ -70,13 +70,12 @@ def _server_is_running(data_dir: Path) -> bool:
 def start_embedded_server(data_dir: Path) -> EmbeddedServer:
     """Start (or reuse) the private cluster in ``data_dir`` and make sure its ``maxloyalty`` database exists."""
     _prepare_runtime(data_dir)
-    import pgserver  # imported lazily: only machines without DATABASE_URL need it
-    from pgserver.postgres_server import PostgresServer
+    from pgserver.postgres_server import PostgresServer, get_server  # lazily: only machines without DATABASE_URL
 
     with PostgresServer._lock:  # the lock pgserver takes around its own start and its bookkeeping
         repair_handle_list(data_dir)
         was_running = _server_is_running(data_dir)
-    server = pgserver.get_server(str(data_dir), cleanup_mode=None)
+    server = get_server(str(data_dir), cleanup_mode=None)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608  a constant
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
@@ -97,7 +96,7 @@ def embedded_database_url(data_dir: Path) -> str:
 
 def stop_embedded_server(data_dir: Path) -> None:
     """Stop the cluster quickly (open sessions are ended), as the user pgserver runs it as."""
-    from pgserver._commands import pg_ctl
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import, one per PostgreSQL program
 
     if not _server_is_running(data_dir):
         return

@@ -121,8 +121,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     else:
         message, fields = detail, {}
     extra: dict[str, object] = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        extra["retry_after_seconds"] = int(exc.wait)
+    wait: float | None = (
+        getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+    )  # not in the stubs
+    if wait is not None:
+        extra["retry_after_seconds"] = int(wait)
     response.data = error_body(str(code), message, fields, **extra)
     return response
 

@@ -22,7 +22,7 @@ backlog = 2048
 keepalive = 5  # seconds a POS's (or the proxy's) idle connection stays open for its next request
 
 
-class RedactingLogger(glogging.Logger):
+class RedactingLogger(glogging.Logger):  # type: ignore[misc]  # gunicorn ships no types: its Logger is Any
     """gunicorn's own loggers (errors, and the access log with every request line and query string) pass each
     record through the same secret redaction as Django's log handlers (maxloyalty.log_redaction)."""
 

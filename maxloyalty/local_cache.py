@@ -12,7 +12,8 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from django.conf import settings
-from django.db import connection
+
+from maxloyalty.current_schema import current_schema_name
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -32,14 +33,15 @@ class LocalTTLCache(Generic[K, V]):
         self.per_schema = per_schema
         self.clock = clock  # a test may replace it to move time on
         self._entries: dict[Hashable, tuple[float, V]] = {}
-        _every_cache.add(self)  # type: ignore[arg-type]
+        _every_cache.add(self)  # type: ignore[arg-type]  # one set for caches of every key and value type
 
     @property
     def ttl_seconds(self) -> float:
-        return getattr(settings, self.ttl_setting)
+        seconds: float = getattr(settings, self.ttl_setting)
+        return seconds
 
     def _full_key(self, key: K) -> Hashable:
-        return (connection.schema_name, key) if self.per_schema else key
+        return (current_schema_name(), key) if self.per_schema else key
 
     def get(self, key: K) -> V | None:
         """The kept value while it is fresh, else None (always None while the lifetime is 0)."""

@@ -32,7 +32,7 @@ class ChainLocaleMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = language_for(request)
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         response = self.get_response(request)
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
         response.headers.setdefault("Content-Language", language)

@@ -7,9 +7,10 @@ expiry. Keys live in the platform cache (not per chain): a flood is counted wher
 from __future__ import annotations
 
 from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 
 
-def _cache():  # type: ignore[no-untyped-def]
+def _cache() -> BaseCache:
     return caches["platform"]
 
 

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.core.cache import caches
-from django.db import connection
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from maxloyalty.client_ip import client_ip
+from maxloyalty.current_schema import current_schema_name
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -22,24 +22,26 @@ if TYPE_CHECKING:
 class _RateFromSettings:
     """DRF binds the rates at import; read them per request so a changed setting takes effect."""
 
-    scope: str
+    scope: str | None
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[no-any-return]
+        # The stubs type the rates as numbers; DRF's are strings such as "100/min".
+        rates: dict[str | None, str | None] = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
+        return rates.get(self.scope)
 
 
 class PerUserRateThrottle(_RateFromSettings, UserRateThrottle):
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if not (request.user and request.user.is_authenticated):
             return None
-        return f"throttle:user:{connection.schema_name}:{request.user.pk}"
+        return f"throttle:user:{current_schema_name()}:{request.user.pk}"
 
 
 class PerAddressRateThrottle(_RateFromSettings, AnonRateThrottle):
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if request.user and request.user.is_authenticated:
             return None
-        return f"throttle:anon:{connection.schema_name}:{client_ip(request)}"
+        return f"throttle:anon:{current_schema_name()}:{client_ip(request)}"
 
 
 class AddressFailureCounter:

@@ -7,6 +7,7 @@ import re
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -511,7 +512,7 @@ BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 # --- Logging -------------------------------------------------------------------------------
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # "text" (readable lines) or "json" (JSON lines)
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
-LOGGING = {
+LOGGING: dict[str, Any] = {  # the test settings lower the root level
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {

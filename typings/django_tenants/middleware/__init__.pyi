@@ -1,0 +1,1 @@
+from django_tenants.middleware.main import TenantMainMiddleware as TenantMainMiddleware
