@@ -1,7 +1,6 @@
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.deprecation import MiddlewareMixin
-
 from django_tenants.models import TenantMixin
 
 class TenantMainMiddleware(MiddlewareMixin):

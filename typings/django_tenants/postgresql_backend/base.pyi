@@ -1,7 +1,6 @@
 from typing import Any
 
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgresDatabaseWrapper
-
 from django_tenants.models import TenantMixin
 
 def is_valid_schema_name(name: str) -> bool: ...
