@@ -11,7 +11,6 @@ from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from maxloyalty.db.fast_instances import FastLoading
 from tenants.models import DEFAULT_CURRENCY
 
 
@@ -45,7 +44,7 @@ def new_qr_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class Guest(FastLoading):
+class Guest(models.Model):
     phone = models.CharField(_("phone"), max_length=20, null=True, blank=True, help_text=_("E.164, e.g. +79161234567"))
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
@@ -122,7 +121,7 @@ class Guest(FastLoading):
         return given_at is not None and (withdrawn_at is None or withdrawn_at < given_at)
 
 
-class Visit(FastLoading):
+class Visit(models.Model):
     # The foreign keys use the (guest | restaurant, -visited_at) indexes below, not single-column ones.
     guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="visits", db_index=False)
     restaurant = models.ForeignKey(

@@ -33,6 +33,7 @@ from guests.filters import GuestFilter
 from guests.masking import contact_view
 from guests.models import Guest, GuestStatus, ImportJob, Visit
 from guests.phones import looks_like_phone, normalize_phone
+from maxloyalty.db.fast_instances import fast_load
 from maxloyalty.errors import NotFound, ValidationFailed
 
 
@@ -214,7 +215,7 @@ def lookup_guests(
     found: dict[tuple[str, str], Guest] = {}
     for kind, by_value in wanted.items():
         column = _EXACT_COLUMNS[kind]
-        guests = chain_guests().filter(**{f"{column}__in": list(by_value)})
+        guests = fast_load(chain_guests().filter(**{f"{column}__in": list(by_value)}))
         if fields:
             guests = guests.only(*fields, *_EXACT_COLUMNS.values())
         for guest in guests:

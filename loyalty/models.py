@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from maxloyalty.db.fast_instances import FastLoading
 from tenants.models import DEFAULT_CURRENCY
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
@@ -165,7 +164,7 @@ class Level(models.Model):
         return self.name
 
 
-class PointsAccount(FastLoading):
+class PointsAccount(models.Model):
     """A guest's balance: kept equal to the sum of their ledger entries, locked for every change."""
 
     guest = models.OneToOneField("guests.Guest", on_delete=models.PROTECT, related_name="points_account")
@@ -233,7 +232,7 @@ EARNING_KINDS = frozenset(
 )
 
 
-class LedgerEntry(FastLoading):
+class LedgerEntry(models.Model):
     """One change of a guest's points. Append-only: amounts never change, a mistake is reversed by a new entry."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
@@ -327,7 +326,7 @@ class LedgerEntry(FastLoading):
         return self.shortfall_points > 0
 
 
-class AppliedCheck(FastLoading):
+class AppliedCheck(models.Model):
     """A check applied to a guest's account (earn + spend + visit), kept so a retry or a refund finds it."""
 
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from maxloyalty.db.fast_instances import FastLoading
 from restaurants.models import Restaurant, RestaurantStatus  # noqa: F401  (RestaurantStatus: until importers move)
 
 
@@ -93,7 +92,7 @@ class ReceiptSource(models.TextChoices):
     NOTIFICATION = "notification", _("POS notification")
 
 
-class Receipt(FastLoading):
+class Receipt(models.Model):
     """One check (or its refund) as the POS reported it, and what the loyalty program made of it."""
 
     # Every receipt index is written on each check twice (insert, outcome): the foreign keys use the composite

@@ -1,5 +1,9 @@
-"""maxloyalty.db.fast_instances (FastLoading.from_db for loaded rows, new_instance for new ones) builds what Django's
-constructor would build, and gives way to it where it does more than set attributes."""
+"""maxloyalty.db.fast_instances (fast_load for the rows the hot path reads, new_instance for new ones) builds what
+Django's constructor would build, and gives way to it where it does more than set attributes.
+
+A canary: run it on every Django or psycopg upgrade (docs/hot-path.md). The fast instances lean on how Django lays
+out a model instance (`__dict__` by attname, `_state`) and on its query iterables; a change there fails here first.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,16 @@ from decimal import Decimal
 import pytest
 from django.db import connection, models
 from django.db.models import signals
+from django.db.models.functions import Length
 from django.test.utils import CaptureQueriesContext, isolate_apps
 from django.utils import timezone
 
 from guests.models import Guest, Visit
-from loyalty.models import EntryKind, LedgerEntry
-from maxloyalty.db.fast_instances import _construction_plan, new_instance
-from pos.models import Restaurant
+from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, PointsAccount
+from loyalty.services.ledger import locked_accounts
+from maxloyalty.db.fast_instances import _construction_plan, fast_load, new_instance
+from pos.models import Receipt
+from restaurants.models import Restaurant
 
 
 def _fields(instance: object) -> dict[str, object]:
@@ -24,7 +31,7 @@ def _fields(instance: object) -> dict[str, object]:
 
 def test_a_loaded_row_is_the_instance_the_constructor_would_build(alpha):
     guest = Guest.objects.create(phone="+79160000301", first_name="Анна", tags=["vip"])
-    loaded = Guest.objects.get(pk=guest.pk)
+    loaded = fast_load(Guest.objects.all()).get(pk=guest.pk)
     values = [getattr(loaded, field.attname) for field in Guest._meta.concrete_fields]
     constructed = Guest(*values)
 
@@ -38,7 +45,7 @@ def test_a_loaded_row_is_the_instance_the_constructor_would_build(alpha):
 
 def test_columns_left_out_of_a_query_load_on_access(alpha):
     Guest.objects.create(phone="+79160000302", first_name="Борис")
-    guest = Guest.objects.only("status").get(phone="+79160000302")
+    guest = fast_load(Guest.objects.only("status")).get(phone="+79160000302")
 
     assert "first_name" not in vars(guest)
     with CaptureQueriesContext(connection) as captured:
@@ -105,7 +112,7 @@ def test_the_constructor_is_used_while_an_init_signal_has_a_receiver(alpha):
             idempotency_key="fast:1",
         )
         entry.save()
-        loaded = LedgerEntry.objects.get(pk=entry.pk)
+        loaded = fast_load(LedgerEntry.objects.all()).get(pk=entry.pk)
     finally:
         signals.post_init.disconnect(note, sender=LedgerEntry)
     assert seen == [entry, loaded]
@@ -122,3 +129,42 @@ def test_a_model_with_a_field_descriptor_of_its_own_is_left_to_the_constructor()
 
     assert _construction_plan(Document) is None
     assert _construction_plan(Visit) is not None
+
+
+def test_a_fast_load_gives_the_instances_an_ordinary_load_gives(alpha):
+    guest = Guest.objects.create(phone="+79160000305", first_name="Вера", tags=["a", "b"])
+    Guest.objects.create(phone="+79160000306")
+    ordinary = {item.pk: _fields(item) for item in Guest.objects.order_by("pk")}
+    fast = {item.pk: _fields(item) for item in fast_load(Guest.objects.order_by("pk"))}
+    deferred = fast_load(Guest.objects.only("phone").filter(pk=guest.pk)).get()
+
+    assert fast == ordinary and len(fast) == 2
+    assert _fields(deferred) == _fields(Guest.objects.only("phone").get(pk=guest.pk))
+
+
+def test_a_raw_query_loads_fast_as_django_would(alpha):
+    guest = Guest.objects.create(phone="+79160000307")
+    sql = f"SELECT * FROM {PointsAccount._meta.db_table} WHERE guest_id = %s"  # noqa: S608 (a model's table)
+    locked_accounts([guest.pk])  # creates the account (insert_default_rows, loaded fast too)
+
+    (fast,) = fast_load(PointsAccount.objects.raw(sql, [guest.pk]))
+    (ordinary,) = PointsAccount.objects.raw(sql, [guest.pk])
+    assert _fields(fast) == _fields(ordinary) and fast._state.adding is False
+    assert fast.lifetime_spend_amount == Decimal("0.00") and fast.guest_id == guest.pk
+
+
+def test_a_query_with_related_rows_or_annotations_is_loaded_by_django(alpha):
+    guest = Guest.objects.create(phone="+79160000308", first_name="Глеб")
+    locked_accounts([guest.pk])
+
+    account = fast_load(PointsAccount.objects.select_related("guest")).get(guest=guest)
+    annotated = fast_load(Guest.objects.annotate(digits=Length("phone"))).get(pk=guest.pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert account.guest.first_name == "Глеб"
+    assert len(captured) == 0 and annotated.digits == len("+79160000308")
+
+
+def test_pages_api_and_admin_load_the_hot_models_the_ordinary_way():
+    """Only the reads wrapped in fast_load skip the constructor; no hot-path model changes Django's own loading."""
+    for model in (Guest, Visit, PointsAccount, LedgerEntry, AppliedCheck, Receipt):
+        assert model.from_db.__func__ is models.Model.from_db.__func__, model

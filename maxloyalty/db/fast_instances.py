@@ -1,22 +1,25 @@
 """Model instances for the hot path without the constructor's per-field work: new rows (`new_instance`,
-`set_related`) and, for the reads that opt in, loaded rows (FastLoading). Each is what Django's constructor would
-build; the equivalence tests in tests/test_fast_instances.py are the canaries to run on every Django upgrade
+`set_related`) and the rows of the reads that opt in (`fast_load`). Each is what Django's constructor would build;
+tests/test_fast_instances.py proves it and is a canary to run on every Django or psycopg upgrade
 (docs/hot-path.md)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import models
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connections, models
 from django.db.models import signals
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query import ModelIterable, QuerySet, RawModelIterable, RawQuerySet
 from django.db.models.query_utils import DeferredAttribute
 
 ModelT = TypeVar("ModelT", bound=models.Model)
+QuerySetT = TypeVar("QuerySetT", "QuerySet[Any]", "RawQuerySet[Any]")
 
 
 def new_instance(model: type[ModelT], related: Mapping[str, models.Model | None], **values: Any) -> ModelT:
@@ -54,26 +57,95 @@ def set_related(instance: models.Model, name: str, obj: models.Model | None) -> 
     field.set_cached_value(instance, obj)
 
 
-class FastLoading(models.Model):
-    """For the models the hot path reads by the hundred (a POS batch: receipts, guests, accounts): rows loaded from
-    the database become instances without the constructor's per-field work, the documented way to customise
-    loading (Model.from_db). The instance is what the constructor would build: the loaded columns set, the
-    deferred ones left to load on access, marked as stored in `db`. Falls back to Django's own from_db as
-    new_instance does."""
+def fast_load(queryset: QuerySetT) -> QuerySetT:
+    """The queryset (or raw queryset) with its rows loaded without the constructor's per-field work: for the reads
+    the hot path makes by the hundred (a POS batch's receipts, guests and accounts); every other read loads through
+    Django's own `Model.from_db`. Each instance is what the constructor would build: the loaded columns set, the
+    deferred ones left to load on access, marked as stored in its database. A query that also loads related rows
+    or annotations, a model whose fields are not all plain, or one with init signal receivers is loaded by Django
+    as usual."""
+    if isinstance(queryset, RawQuerySet):
+        return _FastRawQuerySet(  # type: ignore[return-value]
+            queryset.raw_query,
+            model=queryset.model,
+            query=queryset.query,
+            params=queryset.params,
+            translations=queryset.translations,
+            using=queryset._db,
+            hints=queryset._hints,
+        )
+    chained = queryset.all()
+    if chained._iterable_class is ModelIterable:
+        chained._iterable_class = _FastModelIterable
+    return chained  # type: ignore[return-value]
 
-    class Meta:
-        abstract = True
 
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Sequence[str], values: Sequence[Any]) -> Any:
-        if _construction_plan(cls) is None or _has_init_receivers(cls):
-            return super().from_db(db, field_names, values)
-        instance = cls.__new__(cls)
-        instance.__dict__.update(zip(field_names, values, strict=True))
-        state = instance._state = ModelState()
-        state.adding = False
-        state.db = db
-        return instance
+def loaded_instance(model: type[ModelT], db: str, field_names: Sequence[str], values: Sequence[Any]) -> ModelT:
+    """`model.from_db(db, field_names, values)` without the constructor (see fast_load)."""
+    if _construction_plan(model) is None or _has_init_receivers(model):
+        return model.from_db(db, field_names, values)
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(field_names, values, strict=True))
+    state = instance._state = ModelState()
+    state.adding = False
+    state.db = db
+    return instance
+
+
+class _FastModelIterable(ModelIterable):  # type: ignore[type-arg]
+    """Django's ModelIterable for a plain query (the model's own columns only), each row through loaded_instance."""
+
+    def __iter__(self) -> Iterator[models.Model]:
+        queryset = self.queryset
+        query = queryset.query
+        if query.select_related or query.annotation_select or queryset._known_related_objects:
+            yield from super().__iter__()
+            return
+        db = queryset.db
+        compiler = query.get_compiler(using=db)
+        results = compiler.execute_sql(chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size)
+        model = compiler.klass_info["model"]
+        select_fields = compiler.klass_info["select_fields"]
+        start, end = select_fields[0], select_fields[-1] + 1
+        field_names = [column[0].target.attname for column in compiler.select[start:end]]
+        for row in compiler.results_iter(results):
+            yield loaded_instance(model, db, field_names, row[start:end])
+
+
+class _FastRawQuerySet(RawQuerySet):
+    def iterator(self) -> Iterator[models.Model]:
+        yield from _FastRawModelIterable(self)
+
+
+class _FastRawModelIterable(RawModelIterable):  # type: ignore[type-arg]
+    """Django's RawModelIterable, each row through loaded_instance. The statement runs once, as Django's: its
+    result names the columns (a raw INSERT ... RETURNING must not run twice)."""
+
+    def __iter__(self) -> Iterator[models.Model]:
+        raw = self.queryset
+        db, query, model = raw.db, raw.query, raw.model
+        connection = connections[db]
+        compiler = connection.ops.compiler("SQLCompiler")(query, connection, db)
+        rows = iter(query)
+        try:
+            field_names, positions, annotations = raw.resolve_model_init_order()
+            if model._meta.pk.attname not in field_names:
+                raise FieldDoesNotExist("Raw query must include the primary key")
+            fields = [raw.model_fields.get(column) for column in raw.columns]
+            columns = [field.get_col(field.model._meta.db_table) if field else None for field in fields]
+            converters = compiler.get_converters(columns)
+            if converters:
+                rows = compiler.apply_converters(rows, converters)
+            if compiler.has_composite_fields(columns):
+                rows = compiler.composite_fields_to_tuples(rows, columns)
+            for values in rows:
+                instance = loaded_instance(model, db, field_names, [values[position] for position in positions])
+                for column, position in annotations:
+                    setattr(instance, column, values[position])
+                yield instance
+        finally:
+            if getattr(query, "cursor", None):
+                query.cursor.close()
 
 
 @dataclass(frozen=True)
@@ -85,7 +157,7 @@ class _ConstructionPlan:
 
 @functools.cache
 def _construction_plan(model: type[models.Model]) -> _ConstructionPlan | None:
-    """What new_instance and FastLoading.from_db need to know of a model, or None when its fields must be set
+    """What new_instance and loaded_instance need to know of a model, or None when its fields must be set
     through the constructor (a field with a descriptor of its own, e.g. a file field)."""
     fields = model._meta.concrete_fields
     plain = (DeferredAttribute, ForeignKeyDeferredAttribute)

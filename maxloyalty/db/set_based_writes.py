@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 
 from maxloyalty.db.cursors import bound_cursor
+from maxloyalty.db.fast_instances import fast_load
 
 PrepareColumn = Callable[[list[Any]], list[Any]]
 
@@ -117,7 +118,7 @@ def insert_default_rows(model: type[models.Model], key: str, values: Sequence[An
         )
         for field in _default_fields(model, key)
     ]
-    return list(model._default_manager.raw(_insert_defaults_sql(model, key), [*defaults, list(values)]))
+    return list(fast_load(model._default_manager.raw(_insert_defaults_sql(model, key), [*defaults, list(values)])))
 
 
 def _prepared(field: models.Field, value: Any, connection: BaseDatabaseWrapper) -> Any:

@@ -42,6 +42,7 @@ from loyalty.selectors import program_context
 from loyalty.services import CheckResult, CheckToApply, apply_checks, reverse_check
 from loyalty.services.ledger import locked_accounts
 from loyalty.services.referrals import open_referrer_ids, referrers_paid_for_guests
+from maxloyalty.db.fast_instances import fast_load
 from maxloyalty.db.set_based_writes import insert_new_values, update_rows
 from maxloyalty.errors import Conflict, DomainError
 from pos.check_format import PosCheck, without_nul
@@ -313,10 +314,12 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_bitmapscan = off")
         batch = list(
-            Receipt.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(Q(status=ReceiptStatus.RECEIVED) | Q(status=ReceiptStatus.FAILED, next_attempt_at__lte=now))
-            .only(*_PROCESSING_FIELDS, *_OUTCOME_FIELDS)
-            .order_by("id")[:limit]
+            fast_load(
+                Receipt.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(Q(status=ReceiptStatus.RECEIVED) | Q(status=ReceiptStatus.FAILED, next_attempt_at__lte=now))
+                .only(*_PROCESSING_FIELDS, *_OUTCOME_FIELDS)
+                .order_by("id")[:limit]
+            )
         )
         # A batch names a few restaurants: one instance each (for its time zone, and the rows' foreign key).
         restaurants = Restaurant.objects.in_bulk({receipt.restaurant_id for receipt in batch})
