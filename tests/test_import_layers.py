@@ -127,13 +127,7 @@ MODULES: dict[str, str] = {
 PENDING_FIXES: set[tuple[str, str]] = {
     ("analytics.metrics", "analytics.rollups"),
     ("analytics.selectors", "analytics.rollups"),
-    ("billing.selectors", "billing.services"),
-    ("billing.services", "billing.tasks"),
-    ("billing.stripe_gateway", "billing.services"),
-    ("billing.yookassa_gateway", "billing.services"),
     ("maxloyalty.home", "accounts.access"),
-    ("pos.adapters.iiko", "pos.selectors"),
-    ("pos.adapters.rkeeper", "pos.selectors"),
     ("pos.services.receipts", "pos.tasks"),
     ("telegram_bot.services.broadcasts", "telegram_bot.tasks"),
     ("telegram_bot.services.notifications", "telegram_bot.tasks"),

@@ -7,7 +7,7 @@ An adapter turns a POS's API into our internal check format (pos.check_format.Po
 - fetch_orders(refs) -> checks: re-read orders named by a notification (the POS's push carries only ids; we
   trust only what its API answers).
 - notification_refs(body) -> refs: the order ids in a push notification.
-A third POS is one more module registering its class in ADAPTERS.
+A third POS is one more module implementing PosAdapter, named in pos.adapters.registry.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+import zoneinfo
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class PosAdapter(ABC):
         *,
         credentials: dict[str, Any],
         currency: str,
+        zone: zoneinfo.ZoneInfo,
         client: httpx.Client | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -86,6 +88,7 @@ class PosAdapter(ABC):
         self.connection = pos_connection
         self.credentials = credentials
         self.currency = currency
+        self.zone = zone  # the restaurant's: POS APIs speak in local times
         self.base_url = (pos_connection.api_base_url or self.default_base_url).rstrip("/")
         self.client = client or outbound.outbound_client(timeout=settings.POS_HTTP_TIMEOUT_SECONDS)
         self.now = clock or timezone.now
@@ -136,20 +139,3 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
     except ValueError:
         parsed = email.utils.parsedate_to_datetime(value)
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
-
-
-ADAPTERS: dict[str, type[PosAdapter]] = {}
-
-
-def register(adapter: type[PosAdapter]) -> type[PosAdapter]:
-    ADAPTERS[adapter.kind] = adapter
-    return adapter
-
-
-def adapter_class(kind: str) -> type[PosAdapter]:
-    from pos.adapters import iiko, rkeeper  # noqa: F401  (modules register themselves)
-
-    try:
-        return ADAPTERS[kind]
-    except KeyError as error:
-        raise PosResponseInvalid(f"No adapter polls POS type {kind!r}") from error

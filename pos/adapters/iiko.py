@@ -35,7 +35,6 @@ from pos.adapters.base import (
     PosAuthFailed,
     PosResponseInvalid,
     SyncPage,
-    register,
 )
 from pos.check_format import PosCheck, PosCheckLine
 
@@ -92,7 +91,6 @@ def _money(value: Any) -> Decimal:
         return Decimal(0)
 
 
-@register
 class IikoAdapter(PosAdapter):
     kind = "iiko"
     default_base_url = "https://api-ru.iiko.services"
@@ -165,12 +163,6 @@ class IikoAdapter(PosAdapter):
         raise PosAuthFailed(f"iiko: {path} refused a freshly issued token (401)")
 
     # --- pulling ----------------------------------------------------------------------------
-    @property
-    def zone(self) -> zoneinfo.ZoneInfo:
-        from pos.selectors import restaurant_zone
-
-        return restaurant_zone(self.connection.restaurant)
-
     def fetch_page(self, cursor: dict[str, Any], known: KnownRefs) -> SyncPage:
         now = self.now()
         if cursor.get("window_end"):

@@ -25,7 +25,7 @@ from xml.sax.saxutils import quoteattr
 
 import httpx
 
-from pos.adapters.base import KnownRefs, PosAdapter, PosAuthFailed, PosResponseInvalid, SyncPage, register
+from pos.adapters.base import KnownRefs, PosAdapter, PosAuthFailed, PosResponseInvalid, SyncPage
 from pos.check_format import PosCheck, PosCheckLine
 
 PAGE_SIZE = 50  # GetOrder calls per page
@@ -79,7 +79,6 @@ def normalize_guid(value: str) -> str:
     return value.strip().strip("{}").upper()
 
 
-@register
 class RkeeperAdapter(PosAdapter):
     kind = "rkeeper"
 
@@ -110,12 +109,6 @@ class RkeeperAdapter(PosAdapter):
         if status != "Ok":
             raise PosResponseInvalid(f"rkeeper: {command} failed: {status} {root.get('ErrorText', '')}".strip())
         return root
-
-    @property
-    def zone(self) -> zoneinfo.ZoneInfo:
-        from pos.selectors import restaurant_zone
-
-        return restaurant_zone(self.connection.restaurant)
 
     def fetch_page(self, cursor: dict[str, Any], known: KnownRefs) -> SyncPage:
         """Finished orders of the shift we have not stored yet, PAGE_SIZE GetOrder calls at a time."""

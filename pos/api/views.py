@@ -24,7 +24,8 @@ from maxloyalty.api import StandardPagination, validated
 from maxloyalty.authorization import bearer_token
 from maxloyalty.errors import DomainError, ValidationFailed
 from pos import selectors, services
-from pos.adapters.base import PosResponseInvalid, adapter_class
+from pos.adapters.base import PosResponseInvalid
+from pos.adapters.registry import adapter_class
 from pos.inbound import ConnectionPaused, UnknownConnection, unauthenticated, verified_webhook_check
 from pos.models import (
     ConnectionStatus,

@@ -15,8 +15,10 @@ from audit.services import changes_between, record_audit
 from maxloyalty.encryption import encrypt_json, encrypt_text
 from maxloyalty.errors import Conflict, ValidationFailed
 from maxloyalty.outbound import AddressNotAllowed, check_url
+from pos.adapters.iiko import IikoAdapter
 from pos.models import PosConnection, PosKind, Restaurant
 from pos.selectors import forget_inbound_auth
+from pos.services.sync import build_adapter
 from pos.signatures import new_inbound_token, new_signing_secret, token_digest
 
 # Credentials each POS type needs (the rest is refused so nothing unexpected is stored).
@@ -246,9 +248,6 @@ def register_iiko_webhook(*, actor: Any, pos_connection: PosConnection, webhook_
 
     iiko is told first: if it refuses, the token in force stays the old one.
     """
-    from pos.adapters.iiko import IikoAdapter
-    from pos.services.sync import build_adapter
-
     if pos_connection.kind != PosKind.IIKO:
         raise ValidationFailed(fields={"kind": [str(_("Only iiko connections register webhooks with iiko."))]})
     adapter = build_adapter(pos_connection, client=client)

@@ -17,9 +17,10 @@ import httpx
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from pos.adapters.base import PosAdapter, PosError, adapter_class
+from pos.adapters.base import PosAdapter, PosError
+from pos.adapters.registry import adapter_class
 from pos.models import ConnectionStatus, PosConnection, Receipt, ReceiptSource, RejectedAttempt, SyncRun, SyncRunStatus
-from pos.selectors import connection_credentials
+from pos.selectors import connection_credentials, restaurant_zone
 from pos.services.receipts import store_checks
 
 
@@ -42,6 +43,7 @@ def build_adapter(pos_connection: PosConnection, *, client: httpx.Client | None 
         pos_connection,
         credentials=connection_credentials(pos_connection),
         currency=chain_currency(),
+        zone=restaurant_zone(pos_connection.restaurant),
         client=client,
     )
 
