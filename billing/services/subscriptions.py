@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from accounts.actors import Actor
 from audit.services import record_audit
 from billing.errors import BillingUnavailable, PaymentRequired, PlanNotAvailable
 from billing.limits import COUNTED_LIMITS, LIMIT_LABELS, count_usage, plan_figure
@@ -52,7 +53,7 @@ def _note(
     *,
     kind: str,
     description: str,
-    actor: Any = None,
+    actor: Actor = None,
     from_state: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
@@ -100,7 +101,7 @@ def _sync_chain_status(subscription: Subscription) -> None:
 
 
 def _set_state(
-    subscription: Subscription, state: str, *, kind: str, description: str, actor: Any = None, **data: Any
+    subscription: Subscription, state: str, *, kind: str, description: str, actor: Actor = None, **data: Any
 ) -> Subscription:
     before = subscription.state
     subscription.state = state
@@ -111,7 +112,7 @@ def _set_state(
 
 
 @transaction.atomic
-def start_trial(*, chain: Chain, actor: Any = None) -> Subscription:
+def start_trial(*, chain: Chain, actor: Actor = None) -> Subscription:
     """Every chain starts on the Trial plan (called by tenants.services.create_chain)."""
     existing = Subscription.objects.filter(chain_id=chain.pk).first()
     if existing is not None:
@@ -335,7 +336,7 @@ def is_upgrade(current: Plan, new: Plan) -> bool:
 
 
 @transaction.atomic
-def change_plan(*, chain: Chain, plan: Plan, actor: Any) -> tuple[Subscription, list[str]]:
+def change_plan(*, chain: Chain, plan: Plan, actor: Actor) -> tuple[Subscription, list[str]]:
     """Upgrade at once (the provider prorates); downgrade at period end. Returns the objects over the new plan."""
     if plan.code == TRIAL_PLAN_CODE or not plan.is_public:
         raise PlanNotAvailable()
@@ -383,7 +384,7 @@ def change_plan(*, chain: Chain, plan: Plan, actor: Any) -> tuple[Subscription, 
 
 
 @transaction.atomic
-def cancel_at_period_end(*, chain: Chain, actor: Any) -> Subscription:
+def cancel_at_period_end(*, chain: Chain, actor: Actor) -> Subscription:
     """The chain keeps everything it paid for until the period ends, then the subscription is cancelled."""
     subscription = locked(chain.pk)
     if subscription.provider:
