@@ -29,6 +29,12 @@ class GrantNotAllowed(DomainError):
     )
 
 
+class RedeemNotAllowed(DomainError):
+    """A staff member whose role (or restaurant) does not allow spending a guest's points (loyalty.rights)."""
+
+    code, status, message = "redeem_not_allowed", 403, _("Your role may not spend a guest's points here")
+
+
 class GrantLimitExceeded(DomainError):
     """Raised with limit=<the most points this role may move at a time> and requested=<points asked for>."""
 

@@ -1,6 +1,7 @@
-"""Who may do what with points, beyond the role map (accounts.roles): restaurant scope and the undo window.
+"""Who may do what with points, beyond the role map (accounts.roles): restaurant scope, spending and the undo window.
 
-The API and the pages both call these, after the role map has let the user in at all.
+The API and the pages both call these; the redeem right is checked by the services that spend points themselves
+(loyalty.services redeem_points, apply_check), so every door gives the same answer.
 """
 
 from __future__ import annotations
@@ -8,12 +9,15 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import ChainAccess
+from accounts.access import ChainAccess, resolve_access
+from accounts.actors import Actor
+from accounts.models import Membership, User
 from accounts.roles import Permission
-from loyalty.errors import RestaurantRequired, UndoWindowPassed
+from loyalty.errors import RedeemNotAllowed, RestaurantRequired, UndoWindowPassed
 from loyalty.models import LedgerEntry
 from loyalty.selectors import program_context
 from maxloyalty.errors import ValidationFailed
@@ -69,3 +73,27 @@ def require_reversal_right(*, access: ChainAccess, entry: LedgerEntry, now: date
         raise PermissionDenied
     minutes = program_context().program.undo_window_minutes
     raise UndoWindowPassed(entry_id=entry.pk, undo_window_minutes=minutes)
+
+
+def staff_access(actor: User) -> ChainAccess | None:
+    """The actor's access in the chain whose schema is in use; None without an active membership there."""
+    if not actor.is_authenticated:
+        return None
+    chain_id = (
+        Membership.objects.filter(user=actor, chain__schema_name=connection.schema_name, is_active=True)
+        .values_list("chain_id", flat=True)
+        .first()
+    )
+    return None if chain_id is None else resolve_access(actor, chain_id)
+
+
+def require_redeem_right(*, actor: Actor, restaurant_id: int | None) -> None:
+    """The one rule for spending a guest's points, whatever the door (the API's redeem and check, the till):
+    the system (no actor: the POS, the program) may; a staff member needs the role map's REDEEM_POINTS and, when
+    limited to restaurants, one of theirs as the restaurant the points are spent in. Otherwise RedeemNotAllowed
+    (403 `redeem_not_allowed`)."""
+    if actor is None:
+        return
+    access = staff_access(actor)
+    if access is None or not access.can(Permission.REDEEM_POINTS) or not access.covers_restaurant(restaurant_id):
+        raise RedeemNotAllowed(restaurant_id=restaurant_id)

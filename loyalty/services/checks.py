@@ -21,6 +21,7 @@ from loyalty import rules
 from loyalty.errors import CheckNotFound, IdempotencyKeyReused
 from loyalty.events import checks_applied
 from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, PointsAccount, PromoCode, PromoCodeUse
+from loyalty.rights import require_redeem_right
 from loyalty.selectors import ProgramContext, active_promos, program_context
 from loyalty.services.ledger import (
     add_deduction,
@@ -212,6 +213,8 @@ def apply_check(
     check_key(idempotency_key)
     if check.total_amount < 0:
         raise ValidationFailed(fields={"total_amount": [str(_("Cannot be negative."))]})
+    if check.points_to_spend:
+        require_redeem_right(actor=actor, restaurant_id=restaurant.pk if restaurant is not None else None)
     context = program_context()
     # A first qualifying purchase pays the guest's referrer too: both accounts are locked now, in guest id order.
     referrer_id = open_referrer_id(guest_id=guest.pk, context=context, total_amount=check.total_amount)

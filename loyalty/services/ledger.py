@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from audit.services import record_audit
 from guests.models import Guest, GuestStatus
 from loyalty import rules
@@ -35,8 +36,9 @@ from loyalty.errors import (
 )
 from loyalty.grants import require_grant_right
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, PointsAccount
+from loyalty.rights import require_redeem_right
 from loyalty.selectors import ProgramContext, local_midnight, program_context
-from maxloyalty.db.fast_instances import fast_load, new_instance
+from maxloyalty.db.fast_instances import new_instance
 from maxloyalty.db.set_based_writes import insert_default_rows, update_rows
 from maxloyalty.errors import ValidationFailed
 
@@ -108,9 +110,7 @@ def locked_accounts(guest_ids: Iterable[int]) -> dict[int, PointsAccount]:
     when every guest has an account, two when some have none yet (three if another transaction created one of
     those meanwhile)."""
     ids = sorted(set(guest_ids))
-    accounts = {
-        account.guest_id: account for account in fast_load(PointsAccount.objects.raw(_LOCK_ACCOUNTS_SQL, [ids]))
-    }
+    accounts = {account.guest_id: account for account in PointsAccount.objects.raw(_LOCK_ACCOUNTS_SQL, [ids])}
     missing = [guest_id for guest_id in ids if guest_id not in accounts]
     if missing:
         # The new rows are this transaction's until it ends: no other one can lock them meanwhile.
@@ -118,10 +118,7 @@ def locked_accounts(guest_ids: Iterable[int]) -> dict[int, PointsAccount]:
         taken = [guest_id for guest_id in missing if guest_id not in accounts]
         if taken:  # created by another transaction since the first look
             accounts.update(
-                {
-                    account.guest_id: account
-                    for account in fast_load(PointsAccount.objects.raw(_LOCK_ACCOUNTS_SQL, [taken]))
-                }
+                {account.guest_id: account for account in PointsAccount.objects.raw(_LOCK_ACCOUNTS_SQL, [taken])}
             )
     return accounts
 
@@ -402,15 +399,17 @@ def redeem_points(
     points: int,
     idempotency_key: str,
     restaurant: Restaurant | None = None,
-    actor: User | None = None,
+    actor: Actor = None,
     reason: str = "",
     receipt_id: int | None = None,
     check_amount: Decimal | None = None,
 ) -> LedgerEntry:
-    """Spend points. Refused with RedemptionLimitExceeded (422: min_points, or max_share of `check_amount`)
-    or InsufficientPoints (409, with the available figure)."""
+    """Spend points. Refused with RedeemNotAllowed (403: the actor may not spend points here, loyalty.rights),
+    RedemptionLimitExceeded (422: min_points, or max_share of `check_amount`) or InsufficientPoints (409, with the
+    available figure)."""
     check_points(points)
     check_key(idempotency_key)
+    require_redeem_right(actor=actor, restaurant_id=restaurant.pk if restaurant is not None else None)
     account = locked_account(guest.pk)
     if (
         replay := replayed_entry(idempotency_key, guest_id=guest.pk, kind=EntryKind.REDEMPTION, points=-points)

@@ -6,7 +6,6 @@ Every endpoint also answers a plain browser with the whole page.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +24,7 @@ from guests.services import create_guest
 from loyalty import rules
 from loyalty.selectors import guest_balance, program_context
 from loyalty.services import apply_check, quote_for_guest
-from maxloyalty.errors import DomainError, add_domain_error, domain_errors_into
+from maxloyalty.errors import DomainError, add_domain_error
 from pos import till
 from pos.forms import CheckForm, NewGuestForm
 from pos.models import Restaurant
@@ -184,10 +183,7 @@ def apply(request: HttpRequest, guest_id: int) -> HttpResponse:
             status=422,
         )
     check = _check_from(form, restaurant, request.tenant.currency)  # type: ignore[attr-defined]
-    if check.points_to_spend and not access.can(Permission.REDEEM_POINTS, restaurant_id=restaurant.pk):
-        check = dataclasses.replace(check, points_to_spend=0)
-    outcome = None
-    with domain_errors_into(form):
+    try:  # the service decides what this cashier may do (spending points: loyalty.rights.require_redeem_right)
         outcome = apply_check(
             guest=guest,
             check=check,
@@ -195,14 +191,15 @@ def apply(request: HttpRequest, guest_id: int) -> HttpResponse:
             idempotency_key=form.cleaned_data["operation_key"],
             actor=access.user,
         )
-    if outcome is None:
+    except DomainError as error:
+        add_domain_error(form, error)
         return _page(
             request,
             access,
             restaurant,
             "pos/_guest.html",
             _guest_context(access, restaurant, guest, form=form),
-            status=409,
+            status=error.status,
         )
     guest.refresh_from_db()
     return _page(
