@@ -38,7 +38,7 @@ from loyalty.grants import require_grant_right
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, PointsAccount
 from loyalty.rights import require_redeem_right
 from loyalty.selectors import ProgramContext, local_midnight, program_context
-from maxloyalty.db.fast_instances import new_instance
+from maxloyalty.db.fast_instances import fast_load, new_instance
 from maxloyalty.db.set_based_writes import insert_default_rows, update_rows
 from maxloyalty.errors import ValidationFailed
 
@@ -110,7 +110,9 @@ def locked_accounts(guest_ids: Iterable[int]) -> dict[int, PointsAccount]:
     when every guest has an account, two when some have none yet (three if another transaction created one of
     those meanwhile)."""
     ids = sorted(set(guest_ids))
-    accounts = {account.guest_id: account for account in PointsAccount.objects.raw(_LOCK_ACCOUNTS_SQL, [ids])}
+    accounts = {
+        account.guest_id: account for account in fast_load(PointsAccount.objects.raw(_LOCK_ACCOUNTS_SQL, [ids]))
+    }
     missing = [guest_id for guest_id in ids if guest_id not in accounts]
     if missing:
         # The new rows are this transaction's until it ends: no other one can lock them meanwhile.
@@ -118,7 +120,10 @@ def locked_accounts(guest_ids: Iterable[int]) -> dict[int, PointsAccount]:
         taken = [guest_id for guest_id in missing if guest_id not in accounts]
         if taken:  # created by another transaction since the first look
             accounts.update(
-                {account.guest_id: account for account in PointsAccount.objects.raw(_LOCK_ACCOUNTS_SQL, [taken])}
+                {
+                    account.guest_id: account
+                    for account in fast_load(PointsAccount.objects.raw(_LOCK_ACCOUNTS_SQL, [taken]))
+                }
             )
     return accounts
 
