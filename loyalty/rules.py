@@ -16,6 +16,8 @@ How a quote is computed:
 5. The most that can be spent: the guest's available points, capped by the share of the check payable with points
    (the level's cap, else the program's) converted at the point value; below the minimum per redemption it is 0.
    The requested points are granted up to that figure; each limit that cut them is named in `refusals`.
+6. What is left to pay in money: the check total less the points spent at the point value, to the cent
+   (`payable_amount`); the till, the API's quote and anyone else read it from the quote.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django.utils.translation import ngettext
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
 _ROUNDING_MODES = {"down": ROUND_FLOOR, "half_up": ROUND_HALF_UP, "up": ROUND_CEILING}
 
 
@@ -148,6 +151,7 @@ class Quote:
     applied_promos: tuple[AppliedPromo, ...] = ()
     refusals: tuple[Refusal, ...] = field(default=())
     base_amount: Decimal = ZERO
+    payable_amount: Decimal = ZERO  # the check total less the money paid with the spent points (rule 6)
 
     @property
     def refused_reason(self) -> str:
@@ -333,6 +337,7 @@ def quote_check(
         applied_promos=tuple(applied),
         refusals=tuple(refusals) if spend < requested else (),
         base_amount=base_amount,
+        payable_amount=(check.total_amount - spent_money).quantize(CENT, rounding=ROUND_HALF_UP),
     )
 
 

@@ -115,6 +115,9 @@ class QuoteOut(serializers.Serializer):
     base_points = serializers.IntegerField()
     max_spend_points = serializers.IntegerField()
     spend_points = serializers.IntegerField(help_text="Of points_to_spend, what may be spent")
+    payable_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Left to pay in money: the total less the points spent"
+    )
     applied_promos = AppliedPromoOut(many=True)
     refusals = RefusalOut(many=True)
     refused_reason = serializers.CharField(allow_blank=True)
@@ -129,6 +132,7 @@ def quote_data(quote: rules.Quote, code_refusal: str = "") -> dict[str, Any]:
         "base_points": quote.base_points,
         "max_spend_points": quote.max_spend_points,
         "spend_points": quote.spend_points,
+        "payable_amount": f"{quote.payable_amount:.2f}",
         "applied_promos": [
             {"promo_id": item.promo_id, "name": item.name, "points": item.points} for item in quote.applied_promos
         ],

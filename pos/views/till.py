@@ -22,7 +22,7 @@ from guests.models import Guest, GuestSource
 from guests.selectors import access_guest
 from guests.services import create_guest
 from loyalty import rules
-from loyalty.selectors import guest_balance, program_context
+from loyalty.selectors import guest_balance
 from loyalty.services import apply_check, quote_for_guest
 from maxloyalty.errors import DomainError, add_domain_error
 from pos import till
@@ -155,9 +155,6 @@ def quote(request: HttpRequest, guest_id: int) -> HttpResponse:
         quoted, _code, code_refusal = quote_for_guest(guest=guest, check=check)
         context["quote"] = quoted
         context["code_refusal"] = code_refusal
-        context["payable_amount"] = (
-            check.total_amount - quoted.spend_points * program_context().program.point_value_amount
-        )
     return _page(request, access, restaurant, "pos/_guest.html", context, status=200 if form.is_valid() else 422)
 
 
