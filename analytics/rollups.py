@@ -1,8 +1,9 @@
-"""Daily roll-ups: which days changed (a Redis set per chain, written by signals) and their recomputation.
+"""Daily roll-ups: which days changed (a Redis set per chain, marked by analytics.signals) and their recomputation.
 
 A write to a visit, a ledger entry, a guest or a receipt marks its UTC date dirty (one SADD, nothing else on the hot
-path); `refresh_dirty_days` (called by the Celery task and before the dashboard reads) recomputes the chain-local days
-that UTC date overlaps. The beat task also recomputes today and yesterday, which catches writes that bypass signals.
+path) when its service announces it (the domain events, after commit); `refresh_dirty_days` (called by the Celery
+task and before the dashboard reads) recomputes the chain-local days that UTC date overlaps. The beat task also
+recomputes today and yesterday, which catches writes that bypass the services (bulk loads).
 
 Recomputing days also recomputes the guest × month activity (analytics.models.GuestMonthActivity) of the guests whose
 visits fall on those days, before or after the change, for the months of those days.

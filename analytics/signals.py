@@ -1,56 +1,59 @@
-"""Mark a day's roll-up dirty when its raw data changes (connected in AnalyticsConfig.ready)."""
+"""Mark the days whose roll-ups must be recomputed, from the domain events of the writes that change their raw data.
+
+Every write the roll-ups count is announced after commit: checks (visits and their points) by checks_applied,
+bonuses and grants by points_granted, redemptions, adjustments, reversals and expiry by points_changed, new guests
+by guest_registered, receipts the drain finished (the guest-less checks' totals) by receipts_processed.
+No ORM signal is used: set-based writes (the POS drain's) skip them. The scheduled roll-up still recomputes today
+and yesterday, for bulk loads that bypass the services.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from analytics.rollups import mark_day_changed
-from guests.models import Guest, Visit
-from loyalty.events import checks_applied
+from guests.events import guest_registered
+from guests.models import Guest
+from loyalty.events import checks_applied, points_changed, points_granted
 from loyalty.models import LedgerEntry
-from pos.models import Receipt, ReceiptStatus
+from pos.events import ProcessedReceipt, receipts_processed
 
 
-@receiver(post_save, sender=Visit)
-@receiver(post_delete, sender=Visit)
-def visit_changed(sender: type, instance: Visit, **kwargs: Any) -> None:
-    mark_day_changed(instance.visited_at)
-
-
-@receiver(post_save, sender=LedgerEntry)
-def ledger_entry_added(sender: type, instance: LedgerEntry, created: bool, **kwargs: Any) -> None:
-    if created:  # later saves only move bookkeeping fields, never amounts
-        mark_day_changed(instance.created_at)
-
-
-@receiver(post_save, sender=Guest)
-def guest_added(sender: type, instance: Guest, created: bool, **kwargs: Any) -> None:
-    if created:
-        mark_day_changed(instance.created_at)
-
-
-@receiver(post_delete, sender=LedgerEntry)
-@receiver(post_delete, sender=Guest)
-def row_deleted(sender: type, instance: LedgerEntry | Guest, **kwargs: Any) -> None:
-    mark_day_changed(instance.created_at)
-
-
-@receiver(checks_applied, dispatch_uid="analytics-checks-applied")
-def checks_written(sender: type, applied: list[tuple[Guest, Any]], **kwargs: Any) -> None:
-    """Checks of a POS batch are written with bulk inserts (no post_save): mark each day they touched once."""
-    days = {}
-    for _guest, outcome in applied:
-        for at in (outcome.visit.visited_at, *(entry.created_at for entry in outcome.entries)):
+def _mark_days(moments: Iterable[dt.datetime | None]) -> None:
+    """One mark per UTC date among `moments` (a batch of thousands of rows touches a day or two)."""
+    days: dict[dt.date, dt.datetime] = {}
+    for at in moments:
+        if at is not None:
             days.setdefault(at.astimezone(dt.UTC).date(), at)
     for at in days.values():
         mark_day_changed(at)
 
 
-@receiver(post_save, sender=Receipt)
-def receipt_processed(sender: type, instance: Receipt, **kwargs: Any) -> None:
-    if instance.status == ReceiptStatus.PROCESSED and instance.guest_id is None:
-        mark_day_changed(instance.received_at)
+@receiver(checks_applied, dispatch_uid="analytics-checks-applied")
+def checks_written(sender: type, applied: list[tuple[Guest, Any]], **_kwargs: Any) -> None:
+    _mark_days(
+        at
+        for _guest, outcome in applied
+        for at in (outcome.visit.visited_at if outcome.visit else None, *(e.created_at for e in outcome.entries))
+    )
+
+
+@receiver(points_granted, dispatch_uid="analytics-points-granted")
+@receiver(points_changed, dispatch_uid="analytics-points-changed")
+def ledger_entries_written(sender: type, entries: list[LedgerEntry], **_kwargs: Any) -> None:
+    _mark_days(entry.created_at for entry in entries)
+
+
+@receiver(guest_registered, dispatch_uid="analytics-guest-registered")
+def guest_added(sender: type, guest: Guest, **_kwargs: Any) -> None:
+    mark_day_changed(guest.created_at)
+
+
+@receiver(receipts_processed, dispatch_uid="analytics-receipts-processed")
+def receipts_finished(sender: type, receipts: list[ProcessedReceipt], **_kwargs: Any) -> None:
+    """A guest-less sale counts in its day's other checks; a receipt that found its guest on a rerun leaves them."""
+    _mark_days(receipt.received_at for receipt in receipts)

@@ -32,12 +32,13 @@ from guests.errors import (
     ImportFileInvalid,
     RestaurantOutOfReach,
 )
-from guests.events import guest_erased, guest_registered
+from guests.events import guest_erased, guest_registered, guest_registering
 from guests.models import ConsentChannel, Guest, GuestSource, GuestStatus, ImportJob, ImportStatus, new_qr_token
 from guests.phones import normalize_phone
 from guests.selectors import remember_till_reach
 from maxloyalty.db.cursors import bound_cursor
 from maxloyalty.errors import DomainError, ValidationFailed
+from maxloyalty.events import emit_after_commit
 from maxloyalty.task_queue import enqueue_after_commit
 from pos.models import Restaurant
 
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
     from accounts.access import ChainAccess
     from accounts.models import User
 
-# Sent inside the creating transaction (receivers may write in it, e.g. the loyalty app's welcome bonus).
 
 EDITABLE_FIELDS = (
     "phone",
@@ -258,7 +258,8 @@ def create_guest(
         data={"source": source},
         restaurant_id=guest.home_restaurant_id,
     )
-    guest_registered.send(sender=Guest, guest=guest, actor=actor)
+    guest_registering.send(sender=Guest, guest=guest, actor=actor)  # the welcome bonus, in this transaction
+    emit_after_commit(guest_registered, sender=Guest, guest=guest, actor=actor)
     return guest
 
 

@@ -1,4 +1,5 @@
-"""Keeps the cached program (settings, levels, promos) fresh, and gives the welcome bonus to new guests."""
+"""Keeps the cached program (settings, levels, promos) fresh (ORM signals: cache invalidation only), and gives the
+welcome bonus to new guests inside their registration (guests.events.guest_registering says why)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from guests.events import guest_registered
+from guests.events import guest_registering
 from loyalty.models import Level, ProgramSettings, Promo, PromoCode
 from loyalty.selectors import forget_program_cache
 
@@ -27,7 +28,7 @@ for _through in (Promo.restaurants.through, Promo.levels.through):
     m2m_changed.connect(_forget, sender=_through, dispatch_uid=f"loyalty-forget-{_through.__name__}")
 
 
-@receiver(guest_registered, dispatch_uid="loyalty-welcome-bonus")
+@receiver(guest_registering, dispatch_uid="loyalty-welcome-bonus")
 def give_welcome_bonus(sender: Any, guest: Any, actor: Any = None, **_kwargs: Any) -> None:
     from loyalty.services import grant_welcome_bonus
 

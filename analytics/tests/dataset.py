@@ -1,5 +1,10 @@
-"""A small fixed data set with hand-computed metrics (numbers in the tests' comments), written straight to the raw
-tables the way the loyalty and POS services leave them."""
+"""A small fixed data set with hand-computed metrics (numbers in the tests' comments), and the helpers that write
+history: rows at chosen past moments, straight to the raw tables the way the loyalty and POS services leave them.
+
+The services write only at the present moment, so history for the roll-ups' arithmetic (days, months and zone
+edges long past) cannot come from them. Each helper marks its row's day changed, as the services' events do
+(analytics.signals); that the events really do, for every production write path, is tested through those paths
+in test_days_marked_by_events.py (tests/checks.py), never with these helpers."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from analytics.rollups import mark_day_changed
 from guests.models import Guest, Visit
 from loyalty.models import EntryKind, LedgerEntry, Level, PointsAccount, ProgramSettings
 from pos.models import PosConnection, PosKind, Receipt, ReceiptOperation, ReceiptStatus, Restaurant
@@ -30,16 +36,25 @@ def add_guest(
     )
     Guest.objects.filter(id=guest.id).update(created_at=created_at)
     guest.created_at = created_at
+    mark_day_changed(created_at)
     return guest
 
 
 def add_visit(guest: Guest, restaurant: Restaurant | None, at: dt.datetime, amount: str) -> Visit:
+    mark_day_changed(at)
     return Visit.objects.create(guest=guest, restaurant=restaurant, visited_at=at, check_amount=Decimal(amount))
+
+
+def delete_visit(visit: Visit) -> None:
+    """History rewritten (no service deletes a visit): the roll-ups of its day must follow."""
+    visit.delete()
+    mark_day_changed(visit.visited_at)
 
 
 def add_entry(
     guest: Guest, kind: str, points: int, at: dt.datetime, restaurant: Restaurant | None = None
 ) -> LedgerEntry:
+    mark_day_changed(at)
     return LedgerEntry.objects.create(
         guest=guest,
         kind=kind,
@@ -55,6 +70,7 @@ def add_anonymous_check(restaurant: Restaurant, at: dt.datetime, amount: str) ->
     connection = PosConnection.objects.filter(restaurant=restaurant).first() or PosConnection.objects.create(
         restaurant=restaurant, kind=PosKind.IIKO, name="analytics test"
     )
+    mark_day_changed(at)
     return Receipt.objects.create(
         connection=connection,
         restaurant=restaurant,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from analytics.tests.dataset import add_guest, add_visit
+from tests.checks import CheckSpec, register_guest, send_checks
 from tests.fixtures import signed_in_client
 
 
@@ -21,14 +21,19 @@ def _riverside_loyalty_revenue(page: str) -> Decimal:
     return Decimal(cells[2])  # visits, new guests, revenue from loyalty guests
 
 
+def _check(alpha, guest, restaurant, closed_at: dt.datetime, amount: str) -> None:
+    """A guest's check as the restaurant's POS sends it (the drain writes the visit and announces it)."""
+    send_checks(alpha, [CheckSpec(total_amount=amount, guest=guest, restaurant=restaurant, closed_at=closed_at)])
+
+
 def test_a_new_visit_shows_on_the_cached_dashboard_at_once(alpha) -> None:
     riverside = alpha.restaurants[1]
     client = signed_in_client(alpha, "owner")
     before = _riverside_loyalty_revenue(client.get("/dashboard/").content.decode())
-    guest = add_guest(created_at=timezone.now() - dt.timedelta(days=5), home=riverside)
-    add_visit(guest, riverside, timezone.now() - dt.timedelta(days=2), "4321.09")
+    guest = register_guest(home_restaurant_id=riverside.id)
+    _check(alpha, guest, riverside, timezone.now() - dt.timedelta(days=2), "4321.09")
     assert _riverside_loyalty_revenue(client.get("/dashboard/").content.decode()) == before + Decimal("4321.09")
 
-    add_visit(guest, riverside, timezone.now() - dt.timedelta(days=1), "1000.00")
+    _check(alpha, guest, riverside, timezone.now() - dt.timedelta(days=1), "1000.00")
 
     assert _riverside_loyalty_revenue(client.get("/dashboard/").content.decode()) == before + Decimal("5321.09")

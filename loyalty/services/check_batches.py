@@ -48,6 +48,7 @@ from loyalty.services.referrals import open_referrer_ids
 from maxloyalty.db.fast_instances import new_instance, set_related
 from maxloyalty.db.set_based_writes import insert_rows, update_rows
 from maxloyalty.errors import DomainError, ValidationFailed
+from maxloyalty.events import emit_after_commit
 
 if TYPE_CHECKING:
     from pos.models import Restaurant
@@ -282,8 +283,10 @@ def _write(batch: _Batch) -> None:
         )
         for item in computed
     ]
-    checks_applied.send(
-        sender=AppliedCheck, applied=[(item.guest, outcome) for item, outcome in zip(computed, outcomes, strict=True)]
+    emit_after_commit(
+        checks_applied,
+        sender=AppliedCheck,
+        applied=[(item.guest, outcome) for item, outcome in zip(computed, outcomes, strict=True)],
     )
     batch.written.extend(outcomes)
     batch.computed = []

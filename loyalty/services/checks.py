@@ -41,6 +41,7 @@ from loyalty.services.referrals import (
     reverse_referral_of_check,
 )
 from maxloyalty.errors import ValidationFailed
+from maxloyalty.events import emit_after_commit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -311,7 +312,7 @@ def apply_check(
         entries=tuple(entries),
         applied_check=applied,
     )
-    checks_applied.send(sender=AppliedCheck, applied=[(guest, outcome)])
+    emit_after_commit(checks_applied, sender=AppliedCheck, applied=[(guest, outcome)])
     return outcome
 
 

@@ -15,9 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guests.models import GuestStatus
+from loyalty.events import points_changed
 from loyalty.models import EntryKind, LedgerEntry, NotificationKind, NotificationOutbox
 from loyalty.selectors import local_midnight, program_context
 from loyalty.services.ledger import locked_account, save_account
+from maxloyalty.events import emit_after_commit
 
 
 def activate_pending_points(*, now: datetime.datetime) -> int:
@@ -66,7 +68,7 @@ def _expire_guest(guest_id: int, cutoff: datetime.datetime) -> int:
     points = sum(remaining for _pk, remaining in lots)
     LedgerEntry.objects.filter(pk__in=[pk for pk, _remaining in lots]).update(remaining_points=0)
     now = timezone.now()
-    LedgerEntry.objects.create(
+    entry = LedgerEntry.objects.create(
         kind=EntryKind.EXPIRY,
         points=-points,
         guest_id=guest_id,
@@ -77,6 +79,7 @@ def _expire_guest(guest_id: int, cutoff: datetime.datetime) -> int:
     )
     account.available -= points
     save_account(account)
+    emit_after_commit(points_changed, sender=LedgerEntry, entries=[entry])
     return 1
 
 

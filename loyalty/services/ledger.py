@@ -34,6 +34,7 @@ from loyalty.errors import (
     NotReversible,
     RedemptionLimitExceeded,
 )
+from loyalty.events import points_changed, points_granted
 from loyalty.grants import require_grant_right
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, PointsAccount
 from loyalty.rights import require_redeem_right
@@ -41,6 +42,7 @@ from loyalty.selectors import ProgramContext, local_midnight, program_context
 from maxloyalty.db.fast_instances import fast_load, new_instance
 from maxloyalty.db.set_based_writes import insert_default_rows, update_rows
 from maxloyalty.errors import ValidationFailed
+from maxloyalty.events import emit_after_commit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -380,6 +382,7 @@ def _add_earning(
     save_account(account)
     action = "points.accrued" if is_manual else "points.bonus_granted"  # the program's bonus, set off by actor
     _audit_entry(action, actor=actor, guest=guest, entry=entry, account=account, reason=reason)
+    emit_after_commit(points_granted, sender=LedgerEntry, entries=[entry])
     return entry
 
 
@@ -460,6 +463,7 @@ def redeem_points(
     )
     save_account(account)
     _audit_entry("points.redeemed", actor=actor, guest=guest, entry=entry, account=account, reason=reason)
+    emit_after_commit(points_changed, sender=LedgerEntry, entries=[entry])
     return entry
 
 
@@ -515,6 +519,7 @@ def adjust_points(
         )
     save_account(account)
     _audit_entry("points.adjusted", actor=actor, guest=guest, entry=entry, account=account, reason=entry.reason)
+    emit_after_commit(points_changed, sender=LedgerEntry, entries=[entry])
     return entry
 
 
@@ -586,6 +591,7 @@ def reverse_entry(*, entry: LedgerEntry, actor: User | None, idempotency_key: st
         reason=reason,
         extra={"reverses": original.pk, "shortfall": reversal.shortfall_points},
     )
+    emit_after_commit(points_changed, sender=LedgerEntry, entries=[reversal])
     return reversal
 
 

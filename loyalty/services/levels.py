@@ -10,6 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from loyalty import rules
+from loyalty.events import level_changed
 from loyalty.models import (
     AppliedCheck,
     LevelChange,
@@ -20,6 +21,7 @@ from loyalty.models import (
     PointsAccount,
 )
 from loyalty.selectors import ProgramContext, level_spend, local_midnight, program_context
+from maxloyalty.events import emit_after_commit
 
 BATCH_SIZE = 2000
 
@@ -59,7 +61,8 @@ def raise_level_if_reached(
     *, account: PointsAccount, context: ProgramContext, spend: Decimal | None = None
 ) -> LevelChange | None:
     """After a check: move the (locked) account up when its spend reaches a higher level. Never down here.
-    `spend` is what the thresholds compare with, when the caller knows it (a batch of checks keeps it in memory)."""
+    `spend` is what the thresholds compare with, when the caller knows it (a batch of checks keeps it in memory).
+    The check writer announces the returned change (loyalty.events.level_changed) with its check."""
     if not context.levels:
         return None
     if spend is None:
@@ -135,7 +138,7 @@ def _move_level(
     )
     if not updated:
         return 0
-    record_level_change(
+    change = record_level_change(
         guest_id=guest_id,
         from_level=current,
         to_level=target,
@@ -143,4 +146,5 @@ def _move_level(
         reason=LevelChangeReason.NIGHTLY,
         now=now,
     )
+    emit_after_commit(level_changed, sender=LevelChange, changes=[change])
     return 1

@@ -27,10 +27,12 @@ from django.utils.translation import gettext as _
 
 from guests.models import Guest, GuestStatus
 from loyalty import rules
+from loyalty.events import points_granted
 from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, PointsAccount, Referral
 from loyalty.selectors import ProgramContext
 from loyalty.services.ledger import add_lot, reverse_entry, save_account
 from maxloyalty.errors import ValidationFailed
+from maxloyalty.events import emit_after_commit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -125,6 +127,8 @@ def pay_referral_on_purchase(
     referral.paid_at, referral.applied_check, referral.payments = now, applied, payment
     referral.entry_ids = [entry.pk for entry in entries]
     referral.save(update_fields=["paid_at", "applied_check", "payments", "entry_ids"])
+    if entries:  # not the check's own earning (checks_applied): the program's grant to both guests
+        emit_after_commit(points_granted, sender=LedgerEntry, entries=entries)
     return entries
 
 

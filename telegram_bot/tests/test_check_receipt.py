@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from loyalty.rules import Check
 from loyalty.services import apply_check
 from telegram_bot.models import Delivery, DeliveryStatus, TelegramChat
+from tests.checks import CheckSpec, send_checks
 
 CHAT = 5570001
 
@@ -38,3 +41,14 @@ def test_no_receipt_when_notifications_are_off(
         apply_check(guest=guest, check=Check(total_amount=Decimal(500)), restaurant=None, idempotency_key="pos:tg2")
 
     assert telegram_api.texts(CHAT) == []
+
+
+def test_a_check_processed_by_the_pos_drain_sends_one_receipt(alpha, alpha_bot, telegram_api, linked_guest):
+    """The drain writes checks in batches (no ORM signals): the message follows from checks_applied, after commit."""
+    guest = linked_guest("+79163330003", CHAT)
+
+    check = CheckSpec(total_amount="1000.00", guest=guest, external_id="tg-drain-1", closed_at=timezone.now())
+    send_checks(alpha, [check])
+    send_checks(alpha, [check])  # the POS sends it again
+
+    assert telegram_api.texts(CHAT) == ["+50 points · balance 50"]

@@ -4,9 +4,12 @@ the birthday bonus at once; guests who turned notifications off are skipped."""
 from __future__ import annotations
 
 from loyalty.models import EntryKind, NotificationKind, NotificationOutbox, NotificationStatus
-from loyalty.services import accrue_points
+from loyalty.selectors import chain_today
+from loyalty.services import accrue_points, update_program_settings
+from loyalty.tasks import grant_birthday_bonuses_task
 from telegram_bot.models import TelegramChat
 from telegram_bot.tasks import telegram_chain_tick
+from tests.checks import committed_effects
 
 CHAT = 5620001
 
@@ -55,3 +58,16 @@ def test_birthday_bonus_is_announced(alpha, alpha_bot, telegram_api, linked_gues
         accrue_points(guest=guest, points=500, kind=EntryKind.BIRTHDAY, idempotency_key="birthday:2026")
 
     assert telegram_api.texts(CHAT) == ["Happy birthday! We have added 500 points to your card."]
+
+
+def test_birthday_bonus_granted_by_the_nightly_task_is_announced(alpha, alpha_bot, telegram_api, linked_guest):
+    """The nightly job grants the bonus; the message follows from its points_granted event, after commit."""
+    today = chain_today()
+    birthday = today.replace(year=1991) if (today.month, today.day) != (2, 29) else today.replace(year=1992)
+    update_program_settings(actor=None, changes={"birthday_bonus_points": 700})
+    linked_guest("+79168880004", CHAT, birthday=birthday)
+
+    with committed_effects():
+        assert grant_birthday_bonuses_task.apply().get() == 1
+
+    assert telegram_api.texts(CHAT) == ["Happy birthday! We have added 700 points to your card."]
