@@ -1,5 +1,6 @@
 """The one sign-in door: every way of proving a password (staff pages, API login, the platform admin, sign-up with
-an email that already has an account) goes through prove_password, with the same locks and the same answers.
+an email that already has an account) goes through prove_password, with the same locks and the same answers; the
+API's login is sign_in_for_api (the same proof, then its tokens). The doors only parse and render.
 
 Rules (settings in brackets):
 1. Failures are counted per account and address on one scope (a chain, or the platform host): after
@@ -30,10 +31,13 @@ from django.utils.translation import ngettext
 from accounts import login_throttle
 from accounts.access import resolve_access
 from accounts.models import User
+from accounts.tokens import refresh_token_for
 from maxloyalty import rate_limits
 from maxloyalty.errors import DomainError
 
 if TYPE_CHECKING:
+    from rest_framework_simplejwt.tokens import RefreshToken
+
     from tenants.models import Chain
 
 PLATFORM_SCOPE = "platform"
@@ -130,6 +134,15 @@ def prove_password(
     login_throttle.remember(subjects.known_address, seconds=int(settings.LOGIN_KNOWN_ADDRESS_DAYS) * 86400)
     assert isinstance(user, User)
     return user
+
+
+def sign_in_for_api(*, email: str, password: str, client_address: str, chain: Chain) -> RefreshToken:
+    """The API's sign-in on a chain's host: prove_password there, then a refresh token naming the chain (so are
+    the access tokens made from it); the sign-in is the user's last_login, as a session sign-in records it."""
+    user = prove_password(email=email, password=password, client_address=client_address, chain=chain)
+    refresh = refresh_token_for(user, chain.pk)
+    User.objects.filter(pk=user.pk).update(last_login=refresh.current_time)
+    return refresh
 
 
 def password_was_reset(*, user: User, client_address: str) -> None:

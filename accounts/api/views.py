@@ -18,8 +18,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.access import access_for, resolve_access
 from accounts.models import User
-from accounts.sign_in import prove_password
-from accounts.tokens import CHAIN_CLAIM, refresh_token_for
+from accounts.sign_in import sign_in_for_api
+from accounts.tokens import CHAIN_CLAIM
 from maxloyalty.api import validated
 from maxloyalty.client_ip import client_ip
 from maxloyalty.errors import DomainError
@@ -90,11 +90,9 @@ class AuthLoginApi(APIView):
     def post(self, request: Request) -> Response:
         chain = _chain_of_host(request)
         data = validated(self.Input, request.data)
-        user = prove_password(
+        refresh = sign_in_for_api(
             email=data["email"], password=data["password"], client_address=client_ip(request), chain=chain
         )
-        refresh = refresh_token_for(user, chain.id)
-        User.objects.filter(pk=user.pk).update(last_login=refresh.current_time)
         response = Response({"access": str(refresh.access_token), "refresh": str(refresh), "token_type": "Bearer"})
         _set_refresh_cookie(response, str(refresh))
         return response
