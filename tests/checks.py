@@ -46,7 +46,8 @@ def register_guest(*, phone: str = "", source: str = GuestSource.CASHIER, **fiel
 
 @dataclass(frozen=True)
 class CheckSpec:
-    """One closed sale as a POS pushes it; `guest` None is a check without a loyalty guest."""
+    """One closed sale as a POS pushes it (`guest` None: a check without a loyalty guest), or with `is_refund` the
+    POS's refund of the sale sent earlier under the same `external_id`."""
 
     total_amount: Decimal | str
     guest: Guest | None = None
@@ -55,6 +56,7 @@ class CheckSpec:
     points_to_spend: int = 0
     promo_code: str = ""
     external_id: str = ""
+    is_refund: bool = False
 
 
 def pos_connection(world: ChainWorld, restaurant: Restaurant) -> PosConnection:
@@ -71,6 +73,8 @@ def pos_connection(world: ChainWorld, restaurant: Restaurant) -> PosConnection:
 def _payload(spec: CheckSpec, external_id: str) -> dict[str, Any]:
     total = str(Decimal(spec.total_amount).quantize(Decimal("0.01")))
     closed_at = spec.closed_at or timezone.now()
+    if spec.is_refund:
+        return {"external_id": external_id, "status": "refunded", "closed_at": closed_at.isoformat()}
     payload: dict[str, Any] = {
         "external_id": external_id,
         "status": "closed",

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from analytics import metrics
 from analytics.metrics import Period
 from analytics.tests.dataset import add_guest, local
-from loyalty.models import AppliedCheck, Promo, PromoCode, PromoCodeUse
+from loyalty.services import create_promo, create_promo_code
+from tests.checks import CheckSpec, register_guest, send_checks
 
 
 def test_birthdays_this_week_run_from_monday_to_sunday_across_the_new_year(alpha) -> None:
@@ -31,20 +32,22 @@ def test_birthdays_this_week_run_from_monday_to_sunday_across_the_new_year(alpha
 
 def test_promo_performance_counts_uses_revenue_and_points_without_refunded_checks(alpha) -> None:
     zone = ZoneInfo(alpha.chain.time_zone)
-    guest = add_guest(created_at=local(zone, 2025, 5, 1), home=alpha.restaurants[0])
-    promo = Promo.objects.create(name="Spring x2", multiplier=Decimal(2))
-    code = PromoCode.objects.create(promo=promo, code="SPRING-ANALYTICS")
-    for n, (amount, points, refunded) in enumerate([("1000", 100, False), ("500", 50, False), ("700", 70, True)]):
-        check = AppliedCheck.objects.create(
-            idempotency_key=f"promo-check-{n}",
+    guest = register_guest(home_restaurant_id=alpha.restaurants[0].id)
+    promo = create_promo(actor=None, name="Spring x2", multiplier=Decimal(2), requires_code=True)
+    create_promo_code(promo=promo, code="SPRING-ANALYTICS", actor=None, max_uses_per_guest=None)
+    checks = [
+        CheckSpec(
+            total_amount=amount,
             guest=guest,
             restaurant=alpha.restaurants[0],
-            total_amount=Decimal(amount),
-            checked_at=local(zone, 2025, 5, 10 + n),
-            points_earned=points,
-            reversed_at=local(zone, 2025, 5, 20) if refunded else None,
+            closed_at=local(zone, 2025, 5, 10 + n),
+            promo_code="SPRING-ANALYTICS",
+            external_id=f"promo-check-{n}",
         )
-        PromoCodeUse.objects.create(code=code, guest=guest, applied_check=check)
+        for n, amount in enumerate(["1000", "500", "700"])
+    ]
+    send_checks(alpha, checks)
+    send_checks(alpha, [CheckSpec(total_amount="700", external_id="promo-check-2", is_refund=True)])  # refunded
     period = Period(start=dt.date(2025, 5, 1), end=dt.date(2025, 5, 31), restaurant_ids=None, zone=zone)
 
     rows = metrics.promo_performance(period)
