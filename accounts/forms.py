@@ -15,7 +15,7 @@ from accounts.models import Role
 from accounts.roles import RESTAURANT_SCOPED_ROLES
 from accounts.sign_in import InvalidCredentials, SignInLocked, may_request_password_reset, prove_password
 from maxloyalty.client_ip import client_ip
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 
 
 class SignInForm(forms.Form):

@@ -35,7 +35,7 @@ from accounts.services import AlreadyStaff, _check_assignable, grant_membership,
 from audit.services import record_audit
 from billing.limits import Limit, require_allowed
 from maxloyalty.errors import Conflict, DomainError
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 from tenants.models import Chain
 
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest, QueryDict
 
 from accounts.access import ChainAccess
 from accounts.roles import Permission
-from pos.models import Restaurant, RestaurantStatus
+from restaurants.models import Restaurant, RestaurantStatus
 
 SESSION_KEY = "chosen_restaurant"
 

@@ -16,7 +16,7 @@ from accounts.roles import ASSIGNABLE_ROLES, RESTAURANT_PERMISSION, RESTAURANT_S
 from accounts.sign_in import InvalidCredentials, prove_password
 from audit.services import changes_between, record_audit
 from maxloyalty.errors import Conflict, PermissionDeniedError, ValidationFailed
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 
 
 def obtain_user(*, email: str, password: str, client_address: str, full_name: str = "") -> User:

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 
 MAX_DAYS = 3 * 366
 

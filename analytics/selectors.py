@@ -17,7 +17,7 @@ from accounts.access import ChainAccess
 from analytics import metrics
 from analytics.metrics import Period
 from analytics.rollups import chain_time_zone, refresh_dirty_days, stats_fingerprint
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 
 CACHE_SECONDS = 24 * 3600
 DEFAULT_DAYS = 30

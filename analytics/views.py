@@ -15,7 +15,7 @@ from analytics.forms import AnalyticsFilterForm
 from analytics.metrics import Period
 from analytics.reports import report_tables, table_by_slug, tables_as_csv, tables_as_xlsx
 from analytics.selectors import analytics_data, dashboard_data, scoped_period, visible_restaurants
-from pos.models import Restaurant, RestaurantStatus
+from restaurants.models import Restaurant, RestaurantStatus
 
 
 def _access(request: HttpRequest) -> ChainAccess:

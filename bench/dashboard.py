@@ -27,7 +27,7 @@ WARM_RUNS = 30
 
 
 def ensure_restaurants() -> list[int]:
-    from pos.models import Restaurant
+    from restaurants.models import Restaurant
 
     for number in range(Restaurant.objects.count(), RESTAURANTS):
         Restaurant.objects.create(name=f"Bench restaurant {number + 1}")

@@ -72,7 +72,7 @@ def count_usage(chain: Chain, limit: Limit, *, exact: bool = False) -> int:
         row = MessageUsage.objects.filter(chain_id=chain.pk, month=_this_month()).first()
         return row.messages if row else 0
     if limit == Limit.RESTAURANTS:
-        from pos.models import Restaurant
+        from restaurants.models import Restaurant
 
         with _in_chain(chain):
             return Restaurant.objects.count()

@@ -13,7 +13,7 @@ from accounts.access import ChainAccess
 from guests.masking import contact_view
 from guests.models import Gender, GuestStatus
 from loyalty.models import Level
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 
 SORT_CHOICES = [
     ("-created_at", _("Newest first")),

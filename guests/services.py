@@ -40,7 +40,7 @@ from maxloyalty.db.cursors import bound_cursor
 from maxloyalty.errors import DomainError, ValidationFailed
 from maxloyalty.events import emit_after_commit
 from maxloyalty.task_queue import enqueue_after_commit
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 
 if TYPE_CHECKING:
     import datetime

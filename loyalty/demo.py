@@ -27,7 +27,7 @@ from loyalty.services.ledger import expiry_for
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from pos.models import Restaurant
+    from restaurants.models import Restaurant
 
 DEMO_GUESTS = 300
 DEMO_KEY_PREFIX = "demo:"

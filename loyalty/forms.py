@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.models import Level, ProgramSettings, Promo
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 
 WEEKDAYS = [
     (1, _("Monday")),

@@ -21,7 +21,7 @@ from loyalty.errors import RedeemNotAllowed, RestaurantRequired, UndoWindowPasse
 from loyalty.models import LedgerEntry
 from loyalty.selectors import program_context
 from maxloyalty.errors import ValidationFailed
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 
 
 def restaurant_for_operation(*, access: ChainAccess, restaurant_id: int | None) -> Restaurant | None:

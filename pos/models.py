@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from restaurants.models import Restaurant, RestaurantStatus  # noqa: F401  (RestaurantStatus: until importers move)
+from restaurants.models import Restaurant
 
 
 class PosKind(models.TextChoices):

@@ -28,7 +28,7 @@ from loyalty.models import AppliedCheck, LedgerEntry
 from loyalty.rights import may_reverse
 from loyalty.services import reverse_check
 from maxloyalty.errors import NotFound, PermissionDeniedError
-from pos.models import Restaurant, RestaurantStatus
+from restaurants.models import Restaurant, RestaurantStatus
 
 SESSION_RESTAURANT = "till_restaurant_id"
 SHIFT_HOURS = 14  # "this shift": operations of the last 14 hours at this till

@@ -12,7 +12,7 @@ from guests.models import Guest, GuestStatus
 from loyalty.models import Promo
 from loyalty.selectors import chain_today, guest_balance, guest_ledger
 from maxloyalty.encryption import decrypt_text
-from pos.models import Restaurant, RestaurantStatus
+from restaurants.models import Restaurant, RestaurantStatus
 from telegram_bot.errors import BotNotConnected, BroadcastNotFound
 from telegram_bot.models import Broadcast, Delivery, TelegramBot, TelegramChat
 

@@ -15,7 +15,7 @@ from accounts.models import Membership, Role, User
 from accounts.services import grant_membership
 from analytics.rollups import rebuild_if_missing
 from loyalty.demo import seed_demo_loyalty
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 from tenants.models import Chain, ChainStatus
 from tenants.services import create_chain
 

@@ -24,8 +24,9 @@ from guests.models import Guest, GuestSource
 from guests.phones import normalize_phone
 from guests.services import create_guest
 from pos.check_format import parse_webhook_check
-from pos.models import PosConnection, Receipt, Restaurant
+from pos.models import PosConnection, Receipt
 from pos.services import create_connection, drain_pending_receipts, receive_check
+from restaurants.models import Restaurant
 from tests.fixtures import ChainWorld
 
 _serial = itertools.count(1)

@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Membership, Role, User
 from accounts.services import grant_membership
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 from tenants.models import Chain
 from tenants.services import create_chain
 

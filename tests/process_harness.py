@@ -45,8 +45,8 @@ def create_webhook_chain(*, slug: str, guests: int) -> WebhookChain:
     """A committed chain with one restaurant, one signed-webhook connection and `guests` guests."""
     from accounts.models import User
     from guests.models import Guest
-    from pos.models import Restaurant
     from pos.services import create_connection
+    from restaurants.models import Restaurant
     from tenants.services import create_chain
 
     chain, owner = create_chain(

@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 from guests.models import Guest, Visit
 from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, PointsAccount
 from maxloyalty.db.set_based_writes import insert_default_rows, insert_new_values, insert_rows, update_rows
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 
 
 def _entry(guest: Guest, key: str, points: int) -> LedgerEntry:

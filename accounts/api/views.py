@@ -23,7 +23,7 @@ from accounts.tokens import CHAIN_CLAIM
 from maxloyalty.api import validated
 from maxloyalty.client_ip import client_ip
 from maxloyalty.errors import DomainError
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 
 REFRESH_HEADER = "X-Refresh-Token"
 

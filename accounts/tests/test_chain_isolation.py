@@ -3,7 +3,7 @@
 import pytest
 from django_tenants.utils import schema_context
 
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 from tests.fixtures import PASSWORD, api_on, api_token, client_on, signed_in_client
 
 

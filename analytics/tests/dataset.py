@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from analytics.rollups import mark_day_changed
 from guests.models import Guest, Visit
 from loyalty.models import EntryKind, LedgerEntry, Level, PointsAccount, ProgramSettings
-from pos.models import PosConnection, PosKind, Receipt, ReceiptOperation, ReceiptStatus, Restaurant
+from pos.models import PosConnection, PosKind, Receipt, ReceiptOperation, ReceiptStatus
+from restaurants.models import Restaurant
 from tests.fixtures import ChainWorld
 
 _serial = itertools.count(1)

@@ -51,7 +51,7 @@ from maxloyalty.errors import DomainError, ValidationFailed
 from maxloyalty.events import emit_after_commit
 
 if TYPE_CHECKING:
-    from pos.models import Restaurant
+    from restaurants.models import Restaurant
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from maxloyalty.events import emit_after_commit
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from pos.models import Restaurant
+    from restaurants.models import Restaurant
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ from maxloyalty.events import emit_after_commit
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from pos.models import Restaurant
+    from restaurants.models import Restaurant
 
 P = ParamSpec("P")
 R = TypeVar("R")

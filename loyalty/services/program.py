@@ -15,7 +15,7 @@ from loyalty.models import Level, ProgramSettings, Promo, PromoCode
 from loyalty.selectors import program_settings
 from maxloyalty.constraints import check_constraint_errors
 from maxloyalty.errors import Conflict, ValidationFailed
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -16,10 +16,11 @@ from maxloyalty.encryption import encrypt_json, encrypt_text
 from maxloyalty.errors import Conflict, ValidationFailed
 from maxloyalty.outbound import AddressNotAllowed, check_url
 from pos.adapters.iiko import IikoAdapter
-from pos.models import PosConnection, PosKind, Restaurant
+from pos.models import PosConnection, PosKind
 from pos.selectors import forget_inbound_auth
 from pos.services.sync import build_adapter
 from pos.signatures import new_inbound_token, new_signing_secret, token_digest
+from restaurants.models import Restaurant
 
 # Credentials each POS type needs (the rest is refused so nothing unexpected is stored).
 CREDENTIAL_FIELDS: dict[str, tuple[set[str], list[set[str]]]] = {

@@ -27,7 +27,7 @@ from loyalty.services import apply_check, quote_for_guest
 from maxloyalty.errors import DomainError, add_domain_error
 from pos import till
 from pos.forms import CheckForm, NewGuestForm
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 
 
 def _till(request: HttpRequest) -> tuple[ChainAccess, Restaurant | None]:

@@ -31,7 +31,7 @@ from guests.services import create_guest, set_consent
 from loyalty.selectors import current_chain, guest_balance, program_context
 from loyalty.services import record_referral
 from maxloyalty.errors import DomainError
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 from telegram_bot.client import TelegramError, call_bot
 from telegram_bot.models import ChatState, MessageKind, ProcessedUpdate, TelegramChat
 from telegram_bot.selectors import (

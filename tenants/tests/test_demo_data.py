@@ -6,7 +6,7 @@ from django.test import override_settings
 from django_tenants.utils import schema_context
 
 from accounts.models import Membership, User
-from pos.models import Restaurant
+from restaurants.models import Restaurant
 from tenants.models import Chain
 from tests.fixtures import client_on
 

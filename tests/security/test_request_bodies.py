@@ -12,9 +12,10 @@ import pytest
 from django_tenants.utils import schema_context
 
 from accounts.tokens import refresh_token_for
-from pos.models import Receipt, Restaurant
+from pos.models import Receipt
 from pos.services import create_connection
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_header_for
+from restaurants.models import Restaurant
 from tests.fixtures import api_on
 from tests.process_harness import sample_check, signed_request
 from tests.security.conftest import served_chain
