@@ -18,16 +18,18 @@ from django.test import TestCase
 from django.utils import timezone
 
 from loyalty.events import checks_applied, level_changed, points_changed, points_granted
-from loyalty.models import EntryKind, LevelChangeReason
+from loyalty.models import EntryKind, LedgerEntry, LevelChangeReason
 from loyalty.rules import Check
 from loyalty.selectors import chain_today
 from loyalty.services import (
     accrue_points,
+    adjust_points,
     apply_check,
     create_level,
     expire_points,
     grant_birthday_bonuses,
     record_referral,
+    redeem_points,
     reevaluate_levels,
     update_program_settings,
 )
@@ -172,3 +174,41 @@ def test_a_failing_receiver_does_not_keep_the_others_from_running(alpha, heard, 
 
     assert _kinds(granted) == [EntryKind.WELCOME]
     assert "a receiver's bug" in caplog.text
+
+
+def test_every_ledger_entry_is_announced_exactly_once(alpha, heard) -> None:
+    """Whatever wrote it (check writers, bonuses, grants, redemptions, adjustments, refunds, expiry), a ledger entry
+    reaches the receivers once: a new writer that forgets its event fails here."""
+    applied, granted, changed = heard(checks_applied), heard(points_granted), heard(points_changed)
+    update_program_settings(
+        actor=None,
+        changes={
+            "welcome_bonus_points": 500,
+            "referral_bonus_points": 70,
+            "referred_bonus_points": 30,
+            "expiry_days": 1,
+        },
+    )
+    referrer, guest = register_guest(), register_guest()
+    record_referral(guest=guest, referrer=referrer)
+    send_checks(alpha, [CheckSpec(total_amount="1000.00", guest=guest, external_id="ev-all-1", points_to_spend=100)])
+    send_checks(alpha, [CheckSpec(total_amount="800.00", guest=guest, external_id="ev-all-2")])
+    send_checks(alpha, [CheckSpec(total_amount="800.00", external_id="ev-all-2", is_refund=True)])
+    with committed_effects():
+        apply_check(guest=referrer, check=Check(total_amount=Decimal(300)), restaurant=None, idempotency_key="ev-all-3")
+        accrue_points(guest=guest, points=40, kind=EntryKind.WELCOME, idempotency_key="ev-all-grant")
+        redeem_points(guest=guest, points=20, idempotency_key="ev-all-redeem")
+        adjust_points(guest=referrer, points=-10, reason="correction", actor=None, idempotency_key="ev-all-adjust")
+        expire_points(today=chain_today() + datetime.timedelta(days=5))
+
+    announced = [entry.pk for _guest, outcome in _applied(applied) for entry in outcome.entries]
+    announced += [entry.pk for payload in granted + changed for entry in payload["entries"]]
+    written = list(LedgerEntry.objects.filter(guest__in=[guest, referrer]).values_list("pk", flat=True))
+    assert sorted(announced) == sorted(written)
+    assert {EntryKind.REFERRAL, EntryKind.REVERSAL, EntryKind.EXPIRY, EntryKind.REDEMPTION} <= set(
+        LedgerEntry.objects.filter(pk__in=written).values_list("kind", flat=True)
+    )
+
+
+def _applied(payloads: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
+    return [pair for payload in payloads for pair in payload["applied"]]
