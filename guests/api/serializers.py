@@ -1,4 +1,5 @@
-"""Shapes of guests in API answers. Contacts pass through the one masking function; loyalty figures when present."""
+"""Shapes of the guests API: guests in answers (contacts through the one masking function, loyalty figures when
+present), and what the endpoints accept."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from guests.masking import mask_contact
-from guests.models import ConsentChannel, Guest, ImportJob, Visit
+from guests.models import ConsentChannel, Gender, Guest, GuestSource, ImportJob, Visit
 from guests.selectors import loyalty_figures
 
 ConsentOut = inline_serializer(
@@ -32,7 +33,7 @@ LoyaltyOut = inline_serializer(
 )
 
 
-class GuestOut(serializers.Serializer):
+class GuestOut(serializers.Serializer[Guest]):
     """Needs context={"access": ChainAccess} so contacts are masked for roles without VIEW_GUEST_CONTACTS."""
 
     id = serializers.IntegerField()
@@ -47,7 +48,7 @@ class GuestOut(serializers.Serializer):
     card_number = serializers.CharField(allow_null=True)
     tags = serializers.ListField(child=serializers.CharField())
     note = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # the guest's source, not DRF's Field.source
     status = serializers.CharField()
     home_restaurant = serializers.IntegerField(source="home_restaurant_id", allow_null=True)
     has_telegram = serializers.SerializerMethodField()
@@ -89,7 +90,7 @@ class GuestOut(serializers.Serializer):
         return loyalty_figures(guest)
 
 
-class VisitOut(serializers.ModelSerializer):
+class VisitOut(serializers.ModelSerializer[Visit]):
     restaurant_name = serializers.CharField(source="restaurant.name", default=None, allow_null=True)
 
     class Meta:
@@ -107,7 +108,7 @@ class VisitOut(serializers.ModelSerializer):
         )
 
 
-class ImportJobOut(serializers.ModelSerializer):
+class ImportJobOut(serializers.ModelSerializer[ImportJob]):
     class Meta:
         model = ImportJob
         fields = (
@@ -125,3 +126,53 @@ class ImportJobOut(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         )
+
+
+# --- what the endpoints accept (shape and validation only; business checks are the services') ---------------------
+
+
+class ConsentsInput(serializers.Serializer):
+    sms = serializers.BooleanField(required=False)
+    email = serializers.BooleanField(required=False)
+    telegram = serializers.BooleanField(required=False)
+
+
+class GuestFieldsInput(serializers.Serializer):
+    """Fields a staff member may set on a guest; business checks (phone, duplicates, restaurants) are the service's."""
+
+    phone = serializers.CharField(max_length=40)
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    birthday = serializers.DateField(required=False, allow_null=True)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=["ru", "en"], required=False, allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    card_number = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
+    home_restaurant = serializers.IntegerField(required=False, allow_null=True)
+    consents = ConsentsInput(required=False)
+
+
+class GuestCreateInput(GuestFieldsInput):
+    source = serializers.ChoiceField(
+        choices=[GuestSource.CASHIER, GuestSource.API, GuestSource.SIGNUP], default=GuestSource.API
+    )
+
+
+class GuestEraseInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class GuestStatusInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class GuestLookupInput(serializers.Serializer):
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    card = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    qr = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class GuestImportInput(serializers.Serializer):
+    file = serializers.FileField()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,10 +22,19 @@ from rest_framework.views import APIView
 from accounts.access import ChainAccess, access_for
 from accounts.roles import Permission
 from audit.services import record_audit
-from guests.api.serializers import GuestOut, ImportJobOut, VisitOut
+from guests.api.serializers import (
+    GuestCreateInput,
+    GuestEraseInput,
+    GuestFieldsInput,
+    GuestImportInput,
+    GuestLookupInput,
+    GuestOut,
+    GuestStatusInput,
+    ImportJobOut,
+    VisitOut,
+)
 from guests.export import export_rows
 from guests.filters import GuestFilter
-from guests.models import Gender, GuestSource
 from guests.selectors import access_guest, access_import_job, guest_list, guest_visits, lookup_guest
 from guests.services import block_guest, create_guest, erase_guest, start_import_job, unblock_guest, update_guest
 from maxloyalty.api import StandardPagination, page_of, validated
@@ -56,29 +65,6 @@ def _filter_parameters() -> list[OpenApiParameter]:
     ]
 
 
-class ConsentsInput(serializers.Serializer):
-    sms = serializers.BooleanField(required=False)
-    email = serializers.BooleanField(required=False)
-    telegram = serializers.BooleanField(required=False)
-
-
-class GuestFieldsInput(serializers.Serializer):
-    """Fields a staff member may set on a guest; business checks (phone, duplicates, restaurants) are the service's."""
-
-    phone = serializers.CharField(max_length=40)
-    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    birthday = serializers.DateField(required=False, allow_null=True)
-    gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
-    language = serializers.ChoiceField(choices=["ru", "en"], required=False, allow_blank=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
-    note = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    card_number = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
-    home_restaurant = serializers.IntegerField(required=False, allow_null=True)
-    consents = ConsentsInput(required=False)
-
-
 def _service_fields(data: dict[str, Any]) -> dict[str, Any]:
     fields = dict(data)
     if "home_restaurant" in fields:
@@ -90,14 +76,6 @@ def _service_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 class GuestListCreateApi(APIView):
     required_permission = {"GET": Permission.VIEW_GUESTS, "POST": Permission.CREATE_GUEST}
-
-    class Input(GuestFieldsInput):
-        source = serializers.ChoiceField(
-            choices=[GuestSource.CASHIER, GuestSource.API, GuestSource.SIGNUP], default=GuestSource.API
-        )
-
-        class Meta:
-            ref_name = "GuestCreateInput"
 
     @extend_schema(
         parameters=_filter_parameters(),
@@ -113,13 +91,13 @@ class GuestListCreateApi(APIView):
         return paginator.get_paginated_response(GuestOut(page, many=True, context={"access": access}).data)
 
     @extend_schema(
-        request=Input,
+        request=GuestCreateInput,
         responses={201: GuestOut, 400: _ERRORS[400], 409: _ERRORS[409], 422: _ERRORS[422]},
         summary="Create a guest (phone in any spelling; 409 with existing_guest_id if the phone is taken)",
     )
     def post(self, request: Request) -> Response:
         access = _access(request)
-        data = validated(self.Input, request.data)
+        data = validated(GuestCreateInput, request.data)
         guest = create_guest(access=access, **_service_fields(data))
         guest = access_guest(access=access, guest_id=guest.pk, reach="restaurants")
         return Response(GuestOut(guest, context={"access": access}).data, status=status.HTTP_201_CREATED)
@@ -142,12 +120,6 @@ class GuestDetailApi(APIView):
         "tags": [],
         "note": "",
     }
-
-    class EraseInput(serializers.Serializer):
-        reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-
-        class Meta:
-            ref_name = "GuestEraseInput"
 
     @extend_schema(responses={200: GuestOut, 404: _ERRORS[404]}, summary="One guest")
     def get(self, request: Request, guest_id: int) -> Response:
@@ -182,7 +154,7 @@ class GuestDetailApi(APIView):
         return self._update(request, guest_id, partial=True)
 
     @extend_schema(
-        request=EraseInput,
+        request=GuestEraseInput,
         parameters=[OpenApiParameter("reason", OpenApiTypes.STR, description="Why (kept in the audit log)")],
         responses={204: None, 404: _ERRORS[404]},
         summary="Erase the guest's personal data (152-FZ / GDPR); visits and points history stay for totals",
@@ -191,14 +163,10 @@ class GuestDetailApi(APIView):
         access = _access(request)
         guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
         body = request.data if isinstance(request.data, dict) else {}
-        data = validated(self.EraseInput, {"reason": body.get("reason") or request.query_params.get("reason", "")})
+        data = validated(GuestEraseInput, {"reason": body.get("reason") or request.query_params.get("reason", "")})
         reason = data.get("reason") or str(_("Erasure requested by the guest"))
         erase_guest(guest=guest, access=access, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class GuestStatusInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
 class GuestBlockApi(APIView):
@@ -243,14 +211,6 @@ class GuestVisitListApi(APIView):
 class GuestLookupApi(APIView):
     required_permission = Permission.VIEW_GUESTS
 
-    class Input(serializers.Serializer):
-        phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
-        card = serializers.CharField(required=False, allow_blank=True, max_length=40)
-        qr = serializers.CharField(required=False, allow_blank=True, max_length=64)
-
-        class Meta:
-            ref_name = "GuestLookupInput"
-
     @extend_schema(
         parameters=[
             OpenApiParameter("phone", OpenApiTypes.STR, description="Any spelling: 8 (916) 123-45-67, +7916…"),
@@ -263,7 +223,7 @@ class GuestLookupApi(APIView):
     )
     def get(self, request: Request) -> Response:
         access = _access(request)
-        data = validated(self.Input, request.query_params)
+        data = validated(GuestLookupInput, request.query_params)
         guest = lookup_guest(access=access, phone=data.get("phone"), card=data.get("card"), qr=data.get("qr"))
         return Response(GuestOut(guest, context={"access": access}).data)
 
@@ -272,20 +232,14 @@ class GuestImportApi(APIView):
     required_permission = Permission.IMPORT_GUESTS
     parser_classes = [MultiPartParser, FormParser]
 
-    class Input(serializers.Serializer):
-        file = serializers.FileField()
-
-        class Meta:
-            ref_name = "GuestImportInput"
-
     @extend_schema(
-        request={"multipart/form-data": Input},
+        request={"multipart/form-data": GuestImportInput},
         responses={202: ImportJobOut, 400: _ERRORS[400]},
         summary="Upload a CSV of guests; it is imported in the background (poll GET /guests/import/{job_id})",
     )
     def post(self, request: Request) -> Response:
         access = _access(request)
-        data = validated(self.Input, request.data)
+        data = validated(GuestImportInput, request.data)
         job = start_import_job(access=access, upload=data["file"])
         return Response(ImportJobOut(job).data, status=status.HTTP_202_ACCEPTED)
 
