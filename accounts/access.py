@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from guardian.models import UserObjectPermission
 
 from accounts.models import Membership, Role, User
 from accounts.roles import RESTAURANT_SCOPED_ROLES, ROLE_PERMISSIONS, Permission
+from maxloyalty.current_schema import current_schema_name
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -84,18 +84,19 @@ def access_for(request: HttpRequest | Request) -> ChainAccess | None:
     """Memoised on the request: the signed-in user's access in the current chain."""
     django_request: HttpRequest = getattr(request, "_request", request)
     if hasattr(django_request, "_chain_access"):
-        return django_request._chain_access  # type: ignore[no-any-return]
+        return django_request._chain_access  # type: ignore[no-any-return]  # set below, on the request itself
     user = getattr(request, "user", None)
     tenant = getattr(django_request, "tenant", None)
     access = None
-    if user is not None and user.is_authenticated and tenant is not None and connection.schema_name != "public":
+    if user is not None and user.is_authenticated and tenant is not None and current_schema_name() != "public":
         access = resolve_access(user, tenant.id)
-    django_request._chain_access = access  # type: ignore[attr-defined]
+    django_request._chain_access = access  # type: ignore[attr-defined]  # memo kept on the request
     return access
 
 
 def remember_access(request: HttpRequest | Request, access: ChainAccess | None) -> None:
-    getattr(request, "_request", request)._chain_access = access
+    django_request: HttpRequest = getattr(request, "_request", request)
+    django_request._chain_access = access  # type: ignore[attr-defined]  # the memo access_for reads
 
 
 def forget_access(request: HttpRequest | Request) -> None:

@@ -10,6 +10,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.access import access_for, remember_access, resolve_access
+from accounts.models import User
 from accounts.tokens import CHAIN_CLAIM
 from maxloyalty.authorization import bearer_token
 
@@ -38,6 +39,7 @@ class ChainJWTAuthentication(JWTAuthentication):
         if result is None:
             return None
         user, token = result
+        assert isinstance(user, User)  # AUTH_USER_MODEL
         tenant = getattr(request._request, "tenant", None)
         if tenant is None or tenant.schema_name == "public" or token.get(CHAIN_CLAIM) != tenant.id:
             raise WrongChainToken

@@ -11,9 +11,10 @@ import hashlib
 import time
 
 from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 
 
-def _cache():  # type: ignore[no-untyped-def]
+def _cache() -> BaseCache:
     return caches["platform"]
 
 

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from qsessions.middleware import SessionMiddleware as QSessionsMiddleware
 
-from accounts.access import access_for
+from accounts.access import access_for, remember_access
 from accounts.user_sessions import HOST_KEY, LAST_ACTIVITY_KEY, idle_minutes
 from maxloyalty.client_ip import client_ip
+from maxloyalty.current_schema import current_schema_name
 
 
 class ChainMembershipMiddleware:
@@ -28,11 +28,11 @@ class ChainMembershipMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         tenant = getattr(request, "tenant", None)
-        on_chain = tenant is not None and connection.schema_name != "public"
+        on_chain = tenant is not None and current_schema_name() != "public"
         if on_chain and request.user.is_authenticated and access_for(request) is None:
             logout(request)
-            request._chain_access = None  # type: ignore[attr-defined]
-        if on_chain:
+            remember_access(request, None)
+        if on_chain and tenant is not None:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(tenant.time_zone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -43,7 +43,7 @@ class ChainMembershipMiddleware:
             timezone.deactivate()
 
 
-class ClientSessionMiddleware(QSessionsMiddleware):
+class ClientSessionMiddleware(QSessionsMiddleware):  # type: ignore[misc]  # django-qsessions ships no types
     """django-qsessions' middleware, recording the client's address by the trusted-proxy rule (client_ip)."""
 
     def process_request(self, request: HttpRequest) -> None:
@@ -78,14 +78,14 @@ class SessionIdleTimeoutMiddleware:
 
     def _check(self, request: HttpRequest) -> None:
         now = time.time()
-        access = access_for(request) if connection.schema_name != "public" else None
+        access = access_for(request) if current_schema_name() != "public" else None
         limit_seconds = 60 * idle_minutes(
             role=access.role if access is not None else None, is_platform_staff=bool(request.user.is_staff)
         )
         last = request.session.get(LAST_ACTIVITY_KEY)
         if last is not None and now - float(last) > limit_seconds:
             logout(request)
-            request._chain_access = None  # type: ignore[attr-defined]
+            remember_access(request, None)
             messages.info(request, _("You were signed out after a period of inactivity. Please sign in again."))
             return
         if last is None or now - float(last) >= self.ACTIVITY_WRITE_SECONDS:

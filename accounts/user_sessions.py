@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from qsessions.models import Session
 
 from accounts.models import Role, User
 from audit.services import record_audit
+from maxloyalty.current_schema import current_schema_name
 from maxloyalty.errors import NotFound
 
 HOST_KEY = "_host"
@@ -28,7 +28,7 @@ def idle_minutes(*, role: str | None, is_platform_staff: bool) -> int:
             if is_platform_staff
             else settings.SESSION_IDLE_MINUTES_PLATFORM
         )
-    minutes = {
+    minutes: dict[str, int] = {
         Role.OWNER: settings.SESSION_IDLE_MINUTES_OWNER,
         Role.ADMIN: settings.SESSION_IDLE_MINUTES_ADMIN,
         Role.MANAGER: settings.SESSION_IDLE_MINUTES_MANAGER,
@@ -80,7 +80,7 @@ def sessions_of(*, user: User, current_key: str | None) -> list[SessionRow]:
 
 def _audit(*, user: User, action: str, count: int) -> None:
     # The audit log lives in each chain's schema; on the platform host there is none to write to.
-    if connection.schema_name != "public":
+    if current_schema_name() != "public":
         record_audit(action=action, actor=user, target=user, data={"sessions": count})
 
 
@@ -97,7 +97,7 @@ def end_session(*, user: User, handle: str, current_key: str | None) -> None:
 def end_other_sessions(*, user: User, current_key: str | None) -> int:
     """End every session of the user but this one; returns how many ended."""
     others = Session.objects.filter(user=user).exclude(session_key=current_key or "")
-    count = others.count()
+    count: int = others.count()
     others.delete()
     if count:
         _audit(user=user, action="user.other_sessions_ended", count=count)

@@ -132,7 +132,8 @@ def _mentioning(fields: Iterable[str], traces: GuestTraces) -> Q:
 
 
 def _with_text(queryset: QuerySet[Any], fields: Iterable[str]) -> QuerySet[Any]:
-    return queryset.alias(**{f"_text_{name}": Cast(name, TextField()) for name in fields})
+    aliased: QuerySet[Any] = queryset.alias(**{f"_text_{name}": Cast(name, TextField()) for name in fields})
+    return aliased
 
 
 def _rewrite(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -59,9 +59,12 @@ class GuestFilterForm(forms.Form):
     def __init__(self, *args: Any, access: ChainAccess, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         levels = Level.objects.order_by("threshold_amount").values_list("pk", "name")
-        self.fields["level"].choices = [("", _("Any level")), *((str(pk), name) for pk, name in levels)]
+        cast(forms.ChoiceField, self.fields["level"]).choices = [
+            ("", _("Any level")),
+            *((str(pk), name) for pk, name in levels),
+        ]
         restaurants = restaurants_for(access).values_list("pk", "name")
-        self.fields["home_restaurant"].choices = [
+        cast(forms.ChoiceField, self.fields["home_restaurant"]).choices = [
             ("", _("Any restaurant")),
             *((str(pk), name) for pk, name in restaurants),
         ]
@@ -119,13 +122,16 @@ class GuestEditForm(forms.Form):
     def __init__(self, *args: Any, access: ChainAccess, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         restaurants = restaurants_for(access).values_list("pk", "name")
-        self.fields["home_restaurant"].choices = [("", "—"), *((str(pk), name) for pk, name in restaurants)]
+        cast(forms.ChoiceField, self.fields["home_restaurant"]).choices = [
+            ("", "—"),
+            *((str(pk), name) for pk, name in restaurants),
+        ]
         contacts = contact_view(access)
         if not contacts.sees_contacts:  # shown masked and left as they are: this viewer may not see them whole
             for name in ("phone", "email"):
                 self.fields[name].disabled = True
                 self.fields[name].required = False
-                self.initial[name] = contacts.contact(self.initial.get(name), name)  # type: ignore[arg-type]
+                self.initial[name] = contacts.contact(self.initial.get(name), name)
 
     def clean_tags(self) -> list[str]:
         return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
@@ -173,7 +179,7 @@ class AdjustPointsForm(forms.Form):
         return int(points)
 
     def clean_reason(self) -> str:
-        reason = self.cleaned_data["reason"].strip()
+        reason: str = self.cleaned_data["reason"].strip()
         if not reason:
             raise forms.ValidationError(_("Say why the points are adjusted."))
         return reason

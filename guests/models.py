@@ -11,6 +11,7 @@ from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from maxloyalty.current_schema import current_schema_name
 from tenants.models import DEFAULT_CURRENCY
 
 
@@ -161,9 +162,7 @@ class ImportStatus(models.TextChoices):
 
 
 def import_upload_path(job: ImportJob, filename: str) -> str:
-    from django.db import connection
-
-    return f"guest-imports/{connection.schema_name}/{secrets.token_hex(8)}.csv"
+    return f"guest-imports/{current_schema_name()}/{secrets.token_hex(8)}.csv"
 
 
 class ImportJob(models.Model):

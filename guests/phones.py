@@ -12,10 +12,10 @@ import re
 
 import phonenumbers
 from django.conf import settings
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from guests.errors import MalformedPhone
+from maxloyalty.current_schema import current_schema_name, current_tenant
 
 REGION_BY_CURRENCY = {"RUB": "RU", "KZT": "KZ", "BYN": "BY", "USD": "US", "EUR": "DE"}
 FALLBACK_REGION = "RU"
@@ -28,9 +28,9 @@ def chain_phone_region() -> str:
     forced = getattr(settings, "PHONE_DEFAULT_REGION", "")
     if forced:
         return str(forced)
-    schema = connection.schema_name
+    schema = current_schema_name()
     if schema not in _region_by_schema:
-        currency = getattr(getattr(connection, "tenant", None), "currency", None)
+        currency = getattr(current_tenant(), "currency", None)
         if currency is None:
             from tenants.models import Chain
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tenants.utils import schema_context
 
 from accounts.access import ChainAccess, access_for, permission_required_page
+from accounts.requests import StaffRequest
 from accounts.restaurant_choice import with_chosen_restaurant
 from accounts.roles import Permission
 from audit.services import record_audit
@@ -44,6 +44,7 @@ from guests.selectors import access_guest, access_import_job, guest_list, guest_
 from guests.services import block_guest, erase_guest, start_import_job, unblock_guest, update_guest
 from loyalty.selectors import Balance, guest_balance, guest_ledger
 from loyalty.services import adjust_points
+from maxloyalty.current_schema import current_schema_name
 from maxloyalty.errors import DomainError, ValidationFailed, domain_errors_into
 from telegram_bot.selectors import guest_deliveries
 
@@ -83,11 +84,12 @@ def _list_row(guest: Guest, access: ChainAccess) -> dict[str, Any]:
 
 @permission_required_page(Permission.BROWSE_GUESTS)
 @require_GET
-def guest_list_page(request: HttpRequest) -> HttpResponse:
+def guest_list_page(request: StaffRequest) -> HttpResponse:
     access = _access(request)
     form, guests = _filtered_guests(request, access)
     page = Paginator(guests, GUESTS_PER_PAGE).get_page(request.GET.get("page"))
-    query = form.data.copy()  # the filters in effect, so the pages and exports show the same guests
+    # The filters in effect, so the pages and exports show the same guests.
+    query = form.data.copy()  # type: ignore[attr-defined]  # the form is bound to a QueryDict
     query.pop("page", None)
     return render(
         request,
@@ -105,7 +107,7 @@ def guest_list_page(request: HttpRequest) -> HttpResponse:
 
 @permission_required_page(Permission.EDIT_GUEST)
 @require_POST
-def bulk_tag(request: HttpRequest) -> HttpResponse:
+def bulk_tag(request: StaffRequest) -> HttpResponse:
     """Add or remove one tag on the ticked guests; each change is an audited update_guest."""
     access = _access(request)
     back = reverse("guests:guest-list") + "?" + request.POST.get("query", "")
@@ -113,7 +115,7 @@ def bulk_tag(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, error)  # type: ignore[arg-type]  # an ErrorList yields its messages as text
         return redirect(back)
     tag, adding = form.cleaned_data["tag"].strip(), form.cleaned_data["operation"] == BulkTagForm.ADD
     changed, refused = 0, 0
@@ -162,11 +164,11 @@ class _Echo:
 
 @permission_required_page(Permission.EXPORT_GUESTS)
 @require_GET
-def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def export_csv(request: StaffRequest) -> StreamingHttpResponse:
     access = _access(request)
     params, guests = _export_params(request, access)
     record_audit(action="guests.exported", actor=access.user, data={"filters": params, "format": "csv"})
-    schema_name, zone = connection.schema_name, timezone.get_current_timezone()
+    schema_name, zone = current_schema_name(), timezone.get_current_timezone()
 
     def lines() -> Iterator[str]:
         writer = csv.writer(_Echo())
@@ -183,7 +185,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @permission_required_page(Permission.EXPORT_GUESTS)
 @require_GET
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: StaffRequest) -> HttpResponse:
     """The same rows as the CSV in a workbook built in write-only mode (rows are not kept in memory as cells)."""
     from openpyxl import Workbook
 
@@ -205,7 +207,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 
 @permission_required_page(Permission.IMPORT_GUESTS)
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: StaffRequest) -> HttpResponse:
     access = _access(request)
     form = ImportForm(_posted(request), request.FILES if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -226,9 +228,9 @@ def _job_context(job: Any) -> dict[str, Any]:
 
 @permission_required_page(Permission.IMPORT_GUESTS)
 @require_GET
-def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_job(request: StaffRequest, job_id: int) -> HttpResponse:
     job = access_import_job(access=_access(request), job_id=job_id)
-    template = "guests/_import_progress.html" if request.htmx else "guests/import_job.html"  # type: ignore[attr-defined]
+    template = "guests/_import_progress.html" if request.htmx else "guests/import_job.html"
     return render(request, template, _job_context(job))
 
 
@@ -272,7 +274,7 @@ def _detail_context(request: HttpRequest, access: ChainAccess, guest: Guest, **e
 
 @permission_required_page(Permission.BROWSE_GUESTS)
 @require_GET
-def guest_detail(request: HttpRequest, guest_id: int) -> HttpResponse:
+def guest_detail(request: StaffRequest, guest_id: int) -> HttpResponse:
     access = _access(request)
     guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
     return render(request, "guests/detail.html", _detail_context(request, access, guest))
@@ -280,12 +282,12 @@ def guest_detail(request: HttpRequest, guest_id: int) -> HttpResponse:
 
 @permission_required_page(Permission.ADJUST_POINTS)
 @require_POST
-def adjust(request: HttpRequest, guest_id: int) -> HttpResponse:
+def adjust(request: StaffRequest, guest_id: int) -> HttpResponse:
     """A manual correction with a reason; the service enforces the manager's limit and the refusal shows on the form."""
     access = _access(request)
     guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
     form = AdjustPointsForm(request.POST)
-    done = False
+    entry = None
     if form.is_valid():
         with domain_errors_into(form):
             entry = adjust_points(
@@ -295,24 +297,23 @@ def adjust(request: HttpRequest, guest_id: int) -> HttpResponse:
                 actor=access.user,
                 idempotency_key=form.cleaned_data["operation_key"],
             )
-            done = True
-    if done:
+    if entry is not None:
         message = ngettext("%(points)+d point: %(reason)s", "%(points)+d points: %(reason)s", abs(entry.points)) % {
             "points": entry.points,
             "reason": entry.reason,
         }
-        if not request.htmx:  # type: ignore[attr-defined]
+        if not request.htmx:
             messages.success(request, message)
             return redirect("guests:guest-detail", guest_id=guest.pk)
         return render(request, "guests/_points.html", _points_context(request, access, guest, adjusted=message))
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "guests/_points.html", _points_context(request, access, guest, adjust_form=form))
     return render(request, "guests/detail.html", _detail_context(request, access, guest, adjust_form=form))
 
 
 @permission_required_page(Permission.EDIT_GUEST)
 @require_http_methods(["GET", "POST"])
-def guest_edit(request: HttpRequest, guest_id: int) -> HttpResponse:
+def guest_edit(request: StaffRequest, guest_id: int) -> HttpResponse:
     access = _access(request)
     guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
     if request.method == "POST":
@@ -329,7 +330,7 @@ def guest_edit(request: HttpRequest, guest_id: int) -> HttpResponse:
 
 @permission_required_page(Permission.EDIT_GUEST)
 @require_POST
-def guest_block(request: HttpRequest, guest_id: int) -> HttpResponse:
+def guest_block(request: StaffRequest, guest_id: int) -> HttpResponse:
     access = _access(request)
     guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
     form = StatusReasonForm(request.POST)
@@ -341,7 +342,7 @@ def guest_block(request: HttpRequest, guest_id: int) -> HttpResponse:
 
 @permission_required_page(Permission.EDIT_GUEST)
 @require_POST
-def guest_unblock(request: HttpRequest, guest_id: int) -> HttpResponse:
+def guest_unblock(request: StaffRequest, guest_id: int) -> HttpResponse:
     access = _access(request)
     guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
     form = StatusReasonForm(request.POST)
@@ -353,7 +354,7 @@ def guest_unblock(request: HttpRequest, guest_id: int) -> HttpResponse:
 
 @permission_required_page(Permission.ERASE_GUEST)
 @require_http_methods(["GET", "POST"])
-def guest_erase(request: HttpRequest, guest_id: int) -> HttpResponse:
+def guest_erase(request: StaffRequest, guest_id: int) -> HttpResponse:
     """GET asks for confirmation; only a confirmed POST erases the guest's personal data (audited)."""
     access = _access(request)
     guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")

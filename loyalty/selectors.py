@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Min, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -23,6 +22,7 @@ from accounts.access import ChainAccess
 from guests.models import Guest
 from loyalty import rules
 from loyalty.models import AppliedCheck, LedgerEntry, Level, LevelThresholdMode, PointsAccount, ProgramSettings, Promo
+from maxloyalty.current_schema import current_schema_name, current_tenant
 from maxloyalty.local_cache import LocalTTLCache
 from tenants.models import Chain
 
@@ -91,10 +91,10 @@ def level_snapshot(level: Level) -> rules.LevelSnapshot:
 
 
 def current_chain() -> Chain:
-    tenant = connection.tenant
+    tenant = current_tenant()
     if isinstance(tenant, Chain):
         return tenant
-    return Chain.objects.get(schema_name=connection.schema_name)
+    return Chain.objects.get(schema_name=current_schema_name())
 
 
 # Every check and every points operation reads the program and the promos: besides Redis (shared, dropped when
@@ -105,7 +105,7 @@ _local_program: LocalTTLCache[str, Any] = LocalTTLCache("LOYALTY_PROGRAM_LOCAL_T
 
 def program_context() -> ProgramContext:
     """Settings, levels and time zone of the chain whose schema is active (cached until changed)."""
-    context = _local_program.get(PROGRAM_CACHE_KEY)
+    context: ProgramContext | None = _local_program.get(PROGRAM_CACHE_KEY)
     if context is not None:
         return context
     context = cache.get(PROGRAM_CACHE_KEY)
@@ -148,7 +148,7 @@ def promo_snapshot(promo: Promo) -> rules.PromoSnapshot:
 
 def active_promos() -> tuple[rules.PromoSnapshot, ...]:
     """Active promos not yet over (cached; the day/time filters are applied by rules.quote_check)."""
-    promos = _local_program.get(PROMOS_CACHE_KEY)
+    promos: tuple[rules.PromoSnapshot, ...] | None = _local_program.get(PROMOS_CACHE_KEY)
     if promos is not None:
         return promos
     promos = cache.get(PROMOS_CACHE_KEY)

@@ -3,12 +3,13 @@
 import os
 from typing import Any
 
+from celery import Celery
 from celery.signals import after_setup_logger, after_setup_task_logger, worker_process_init
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maxloyalty.settings.dev")
 
-app = CeleryApp("maxloyalty")
+app: Celery = CeleryApp("maxloyalty")  # tenant_schemas_celery ships no types: typed as the Celery it extends
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

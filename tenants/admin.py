@@ -3,13 +3,13 @@ from django.contrib import admin
 from tenants.models import Chain, Domain
 
 
-class DomainInline(admin.TabularInline):
+class DomainInline(admin.TabularInline[Domain, Chain]):
     model = Domain
     extra = 0
 
 
 @admin.register(Chain)
-class ChainAdmin(admin.ModelAdmin):
+class ChainAdmin(admin.ModelAdmin[Chain]):
     list_display = ("name", "slug", "status", "currency", "time_zone", "created_at")
     list_filter = ("status", "currency")
     search_fields = ("name", "slug")

@@ -26,7 +26,8 @@ class ChainSignupForm(forms.Form):
     default_language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial="ru")
 
     def clean_slug(self) -> str:
-        return self.cleaned_data["slug"].strip().lower()
+        slug: str = self.cleaned_data["slug"]
+        return slug.strip().lower()
 
 
 class ChainProfileForm(forms.Form):

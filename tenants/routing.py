@@ -39,7 +39,7 @@ def _lookup(hostname: str) -> dict[str, Any] | str:
     local = _local_routes.get(hostname)
     if local is not None:
         return local
-    shared = caches["platform"].get(routing_cache_key(hostname))
+    shared: dict[str, Any] | str | None = caches["platform"].get(routing_cache_key(hostname))
     if shared is None:
         row = Domain.objects.filter(domain=hostname).values(*(f"tenant__{field}" for field in _CHAIN_FIELDS)).first()
         shared = {key.removeprefix("tenant__"): value for key, value in row.items()} if row else _MISSING

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,6 +22,7 @@ from accounts.invitations import (
     revoke_invitation,
 )
 from accounts.models import Membership, StaffInvitation
+from accounts.requests import ChainRequest, StaffRequest
 from accounts.roles import ASSIGNABLE_ROLES, Permission
 from accounts.selectors import open_invitations_of_chain, staff_of_chain
 from accounts.services import change_staff, set_staff_active
@@ -30,15 +31,15 @@ from maxloyalty.errors import DomainError, add_domain_error, domain_errors_into
 
 
 @permission_required_page(Permission.MANAGE_STAFF)
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: StaffRequest) -> HttpResponse:
     access = access_for(request)
     assert access is not None
     return render(
         request,
         "accounts/staff_list.html",
         {
-            "staff": staff_of_chain(chain_id=request.tenant.id),  # type: ignore[attr-defined]
-            "invitations": open_invitations_of_chain(chain_id=request.tenant.id),  # type: ignore[attr-defined]
+            "staff": staff_of_chain(chain_id=request.tenant.id),
+            "invitations": open_invitations_of_chain(chain_id=request.tenant.id),
             "assignable": ASSIGNABLE_ROLES[access.role],
         },
     )
@@ -46,7 +47,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required_page(Permission.MANAGE_STAFF)
 @require_http_methods(["GET", "POST"])
-def staff_invite(request: HttpRequest) -> HttpResponse:
+def staff_invite(request: StaffRequest) -> HttpResponse:
     access = access_for(request)
     assert access is not None
     form = StaffForm(request.POST or None, assignable_roles=ASSIGNABLE_ROLES[access.role])
@@ -54,7 +55,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         with domain_errors_into(form):
             invite_staff(
-                chain=request.tenant,  # type: ignore[attr-defined]
+                chain=request.tenant,
                 email=data["email"],
                 full_name=data["full_name"],
                 role=data["role"],
@@ -72,12 +73,12 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 
 @permission_required_page(Permission.MANAGE_STAFF)
 @require_http_methods(["GET", "POST"])
-def staff_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
+def staff_edit(request: StaffRequest, membership_id: int) -> HttpResponse:
     access = access_for(request)
     assert access is not None
     membership = get_object_or_404(
         Membership.objects.select_related("user"), pk=membership_id, chain_id=request.tenant.id
-    )  # type: ignore[attr-defined]
+    )
     initial = {
         "email": membership.user.email,
         "full_name": membership.user.full_name,
@@ -105,10 +106,10 @@ def staff_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @permission_required_page(Permission.MANAGE_STAFF)
 @require_POST
-def staff_set_active(request: HttpRequest, membership_id: int) -> HttpResponse:
+def staff_set_active(request: StaffRequest, membership_id: int) -> HttpResponse:
     access = access_for(request)
     assert access is not None
-    membership = get_object_or_404(Membership, pk=membership_id, chain_id=request.tenant.id)  # type: ignore[attr-defined]
+    membership = get_object_or_404(Membership, pk=membership_id, chain_id=request.tenant.id)
     activate = request.POST.get("active") == "1"
     try:
         set_staff_active(membership=membership, is_active=activate, actor=access.user, actor_role=access.role)
@@ -119,13 +120,13 @@ def staff_set_active(request: HttpRequest, membership_id: int) -> HttpResponse:
     return redirect("staff:list")
 
 
-def _chain_invitation(request: HttpRequest, invitation_id: int) -> StaffInvitation:
-    return get_object_or_404(StaffInvitation, pk=invitation_id, chain_id=request.tenant.id)  # type: ignore[attr-defined]
+def _chain_invitation(request: ChainRequest, invitation_id: int) -> StaffInvitation:
+    return get_object_or_404(StaffInvitation, pk=invitation_id, chain_id=request.tenant.id)
 
 
 @permission_required_page(Permission.MANAGE_STAFF)
 @require_POST
-def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def invitation_resend(request: StaffRequest, invitation_id: int) -> HttpResponse:
     access = access_for(request)
     assert access is not None
     invitation = _chain_invitation(request, invitation_id)
@@ -140,7 +141,7 @@ def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 @permission_required_page(Permission.MANAGE_STAFF)
 @require_POST
-def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def invitation_revoke(request: StaffRequest, invitation_id: int) -> HttpResponse:
     access = access_for(request)
     assert access is not None
     invitation = _chain_invitation(request, invitation_id)
@@ -154,10 +155,10 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def invitation_accept(request: HttpRequest) -> HttpResponse:
+def invitation_accept(request: ChainRequest) -> HttpResponse:
     """The emailed link: the invitee's own password turns the invitation into access to this chain."""
     token = request.GET.get("token", "")
-    chain = request.tenant  # type: ignore[attr-defined]
+    chain = request.tenant
     try:
         invitation = open_invitation_for_token(token=token, chain=chain)
     except DomainError as error:

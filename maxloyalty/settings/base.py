@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import django_stubs_ext
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -16,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from maxloyalty.deployment import deployment_name_for
 from maxloyalty.redis_probe import redis_is_reachable
+
+# Django's generic classes take type arguments at run time too (`admin.ModelAdmin[Chain]`, `forms.ModelForm[Guest]`),
+# as mypy requires them (pyproject.toml [tool.mypy]).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"

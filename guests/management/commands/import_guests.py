@@ -57,8 +57,8 @@ class Command(BaseCommand):
                 raise CommandError(str(error.message)) from error
         for column in report.ignored_columns:
             self.stderr.write(f"Ignored unknown column: {column}")
-        for error in report.errors:
-            self.stderr.write(f"line {error['line']}: {error['reason']}")
+        for row_error in report.errors:
+            self.stderr.write(f"line {row_error['line']}: {row_error['reason']}")
         if report.failed > len(report.errors):
             self.stderr.write(f"... and {report.failed - len(report.errors)} more bad rows")
         self.stdout.write(
