@@ -122,6 +122,11 @@ class Guest(models.Model):
         return given_at is not None and (withdrawn_at is None or withdrawn_at < given_at)
 
 
+# What the POS pipeline reads of a guest for a batch of checks: the loyalty rules (status, tags) and the message after
+# the check (Telegram chat, language). The profile's other columns (names, consents, visit times, ...) are not loaded.
+GUEST_FIELDS_FOR_CHECKS = ("status", "tags", "telegram_chat_id", "language")
+
+
 class Visit(models.Model):
     # The foreign keys use the (guest | restaurant, -visited_at) indexes below, not single-column ones.
     guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="visits", db_index=False)

@@ -128,7 +128,6 @@ PENDING_FIXES: set[tuple[str, str]] = {
     ("analytics.metrics", "analytics.rollups"),
     ("analytics.selectors", "analytics.rollups"),
     ("maxloyalty.home", "accounts.access"),
-    ("pos.services.receipts", "pos.tasks"),
     ("telegram_bot.services.broadcasts", "telegram_bot.tasks"),
     ("telegram_bot.services.notifications", "telegram_bot.tasks"),
     ("tenants.views", "accounts.views.auth"),

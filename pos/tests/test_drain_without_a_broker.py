@@ -3,8 +3,8 @@ neither linger there nor let later webhooks count on a lingering drain, so every
 
 from __future__ import annotations
 
-from pos.services import receipts as receipts_module
-from pos.services.receipts import _flag_seen_at, drain_linger_seconds
+from pos.services.receipts import draining
+from pos.services.receipts.scheduling import _flag_seen_at, drain_linger_seconds
 from pos.tests.conftest import check_payload, receipt
 
 
@@ -16,7 +16,7 @@ def test_eager_drains_do_not_linger_and_every_webhook_gets_its_check_processed(
     _flag_seen_at.clear()
     assert drain_linger_seconds() == 0.0
     waits: list[float] = []
-    monkeypatch.setattr(receipts_module.time, "sleep", waits.append)  # record instead of waiting
+    monkeypatch.setattr(draining.time, "sleep", waits.append)  # record instead of waiting
     for number, closed_at in enumerate(("2026-11-25T19:00:00+03:00", "2026-11-25T19:05:00+03:00")):
         with django_capture_on_commit_callbacks(execute=True):
             response = webhook.post(check_payload(f"E-{number}", guest=guest, closed_at=closed_at))

@@ -12,7 +12,7 @@ from tests.fixtures import api_as
 def test_failed_filter_lists_only_failed_receipts(webhook, guest, alpha, monkeypatch):
     webhook.post(check_payload("L-1", guest=guest))
     process_everything()
-    monkeypatch.setattr("pos.services.receipts.apply_checks", lambda items: 1 / 0)
+    monkeypatch.setattr("pos.services.receipts.batches.apply_checks", lambda items: 1 / 0)
     webhook.post(check_payload("L-2", guest=guest, closed_at="2026-11-25T21:00:00+03:00"))
     process_everything()
     listed = api_as(alpha, "owner").get("/api/v1/pos/receipts?failed=true").json()
@@ -25,7 +25,7 @@ def test_failed_filter_lists_only_failed_receipts(webhook, guest, alpha, monkeyp
 def test_rerun_endpoint_processes_a_failed_receipt(
     webhook, guest, alpha, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr("pos.services.receipts.apply_checks", lambda items: 1 / 0)
+    monkeypatch.setattr("pos.services.receipts.batches.apply_checks", lambda items: 1 / 0)
     webhook.post(check_payload("L-3", guest=guest))
     process_everything()
     monkeypatch.undo()

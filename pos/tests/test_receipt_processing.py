@@ -113,7 +113,7 @@ def test_an_unexpected_failure_marks_the_receipt_failed_and_schedules_a_retry(we
     def broken(items):
         raise RuntimeError("ledger unavailable")
 
-    monkeypatch.setattr("pos.services.receipts.apply_checks", broken)
+    monkeypatch.setattr("pos.services.receipts.batches.apply_checks", broken)
     webhook.post(check_payload("P-8", guest=guest))
     before = timezone.now()
     process_everything()
@@ -134,7 +134,7 @@ def test_failed_receipt_is_retried_when_due_and_then_succeeds(webhook, guest, mo
             raise RuntimeError("deadlock detected")
         return apply_checks(items)
 
-    monkeypatch.setattr("pos.services.receipts.apply_checks", flaky)
+    monkeypatch.setattr("pos.services.receipts.batches.apply_checks", flaky)
     webhook.post(check_payload("P-9", guest=guest))
     process_everything()
     state["broken"] = False
@@ -146,7 +146,7 @@ def test_failed_receipt_is_retried_when_due_and_then_succeeds(webhook, guest, mo
 
 
 def test_retries_stop_after_the_last_attempt(webhook, guest, monkeypatch):
-    monkeypatch.setattr("pos.services.receipts.apply_checks", lambda items: 1 / 0)
+    monkeypatch.setattr("pos.services.receipts.batches.apply_checks", lambda items: 1 / 0)
     webhook.post(check_payload("P-10", guest=guest))
     for _attempt in range(MAX_ATTEMPTS):
         Receipt.objects.filter(external_id="P-10").update(next_attempt_at=timezone.now() - timedelta(seconds=1))
@@ -164,7 +164,7 @@ def test_a_failure_of_one_receipt_does_not_undo_the_others_in_its_batch(webhook,
             raise RuntimeError("bad guest row")
         return apply_checks(items)
 
-    monkeypatch.setattr("pos.services.receipts.apply_checks", picky)
+    monkeypatch.setattr("pos.services.receipts.batches.apply_checks", picky)
     webhook.post(check_payload("B-1", guest=good))
     webhook.post(check_payload("B-2", guest=bad))
     webhook.post(check_payload("B-3", guest=good, closed_at="2026-11-25T20:00:00+03:00"))
@@ -176,7 +176,7 @@ def test_a_failure_of_one_receipt_does_not_undo_the_others_in_its_batch(webhook,
 def test_rerun_of_a_failed_receipt_processes_it_again(
     webhook, guest, alpha, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr("pos.services.receipts.apply_checks", lambda items: 1 / 0)
+    monkeypatch.setattr("pos.services.receipts.batches.apply_checks", lambda items: 1 / 0)
     webhook.post(check_payload("P-11", guest=guest))
     process_everything()
     monkeypatch.undo()
@@ -198,7 +198,7 @@ def test_rerun_after_the_guest_registered_earns_the_points(webhook, make_guest, 
 
 
 def test_a_processed_receipt_with_points_cannot_be_rerun(webhook, guest, alpha):
-    from pos.services.receipts import ReceiptNotRerunnable
+    from pos.errors import ReceiptNotRerunnable
 
     webhook.post(check_payload("P-13", guest=guest))
     process_everything()
