@@ -41,7 +41,7 @@ class ReceiptState:
 def _outcome_before_processing() -> dict[str, Any]:
     """A new receipt's outcome columns (by attname): each field's default (status received, nothing earned, ...)."""
     fields = [Receipt._meta.get_field(name) for name in RECEIPT_OUTCOME_FIELDS]
-    if any(callable(field.default) for field in fields):
+    if any(field.has_default() and callable(field.default) for field in fields):
         raise TypeError("An outcome field of Receipt has a callable default: receipt_values gives every new row one")
     return {field.attname: field.get_default() for field in fields}
 
