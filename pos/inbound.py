@@ -1,8 +1,9 @@
 """What an inbound POS push must prove before anything is stored, and the refusals it gets otherwise.
 
-One definition for the webhook's API view and for the WSGI intake in front of Django (pos.webhook_intake): both
-call `verified_webhook_check`; the view turns a refusal into the uniform error and a RejectedAttempt, the intake
-hands the request to the view.
+One definition per kind of push: a signed webhook (`verified_webhook_check`, called by the webhook's API view and
+the WSGI intake in front of Django, pos.webhook_intake) and a push proved by our token (`verified_token_push`, the
+iiko and R-Keeper views). The views turn a refusal into the uniform error and a RejectedAttempt; the intake hands
+the request to the view.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from maxloyalty.errors import DomainError, error_body
 from maxloyalty.request_context import current_client_ip
 from maxloyalty.throttles import AddressFailureCounter
 from pos import selectors
+from pos.adapters.base import PosResponseInvalid
+from pos.adapters.registry import adapter_class
 from pos.check_format import PosCheck, load_json_body, parse_webhook_check
-from pos.signatures import SignatureRefused, verify_signature
+from pos.signatures import SignatureRefused, token_matches, verify_signature
 from tenants.models import DEFAULT_CURRENCY
 
 INBOUND_PREFIXES = ("/api/v1/pos/webhooks/", "/api/v1/pos/iiko/", "/api/v1/pos/rkeeper/")
@@ -56,7 +59,13 @@ class InboundFloodGate:
 
 
 class Unauthenticated(DomainError):
+    """A push that did not prove itself; its code says how (SIGNATURE_MESSAGES)."""
+
     status = 401
+
+    def __init__(self, code: str) -> None:
+        super().__init__(SIGNATURE_MESSAGES[code])
+        self.code = code
 
 
 class ConnectionPaused(DomainError):
@@ -67,6 +76,20 @@ class UnknownConnection(DomainError):
     code, status, message = "connection_not_found", 404, _("No such POS connection.")
 
 
+class ConnectionOfAnotherKind(UnknownConnection):
+    """A push to a connection of another POS kind: answered as an unknown connection (the sender learns nothing),
+    recorded against the connection it named."""
+
+
+class MalformedNotification(DomainError):
+    code, status, message = "malformed_notification", 400, _("The notification cannot be read.")
+
+
+def refused_connection_id(error: DomainError, connection_id: int) -> int | None:
+    """The connection a refused push is recorded against: none when no such connection exists."""
+    return None if type(error) is UnknownConnection else connection_id
+
+
 SIGNATURE_MESSAGES = {
     "signature_missing": _("The request is not signed: send X-MaxLoyalty-Timestamp and X-MaxLoyalty-Signature."),
     "timestamp_invalid": _("X-MaxLoyalty-Timestamp must be Unix seconds."),
@@ -74,12 +97,6 @@ SIGNATURE_MESSAGES = {
     "signature_invalid": _("The signature does not match the body."),
     "token_invalid": _("The token in Authorization is missing or wrong."),
 }
-
-
-def unauthenticated(code: str) -> Unauthenticated:
-    error = Unauthenticated(SIGNATURE_MESSAGES[code])
-    error.code = code
-    return error
 
 
 def verified_webhook_check(
@@ -106,7 +123,7 @@ def verified_webhook_check(
             tolerance_seconds=settings.POS_SIGNATURE_TOLERANCE_SECONDS,
         )
     except SignatureRefused as refusal:
-        raise unauthenticated(refusal.code) from None
+        raise Unauthenticated(refusal.code) from None
     if auth.is_paused:
         raise ConnectionPaused()
     check = parse_webhook_check(
@@ -116,3 +133,23 @@ def verified_webhook_check(
         normalize_phone=normalize_phone,
     )
     return auth, check
+
+
+def verified_token_push(*, connection_id: int, kind: str, token: str | None, body: bytes) -> list[str]:
+    """The order references of a push proved by the token we issued (iiko, R-Keeper: `kind`), in the current
+    chain; the orders themselves are fetched from the POS afterwards. Refused, in this order: unknown connection
+    or one of another kind (404), missing or wrong token (401 token_invalid), paused connection (403), a
+    notification that cannot be read (400 malformed_notification)."""
+    auth = selectors.inbound_auth(connection_id)
+    if auth is None:
+        raise UnknownConnection()
+    if auth.kind != kind:
+        raise ConnectionOfAnotherKind()
+    if not token_matches(token, auth.inbound_token_digest):
+        raise Unauthenticated("token_invalid")
+    if auth.is_paused:
+        raise ConnectionPaused()
+    try:
+        return adapter_class(kind).notification_refs(body)
+    except PosResponseInvalid as problem:
+        raise MalformedNotification(str(problem)) from None

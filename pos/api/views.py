@@ -24,9 +24,7 @@ from maxloyalty.api import StandardPagination, validated
 from maxloyalty.authorization import bearer_token
 from maxloyalty.errors import DomainError, ValidationFailed
 from pos import selectors, services
-from pos.adapters.base import PosResponseInvalid
-from pos.adapters.registry import adapter_class
-from pos.inbound import ConnectionPaused, UnknownConnection, unauthenticated, verified_webhook_check
+from pos.inbound import refused_connection_id, verified_token_push, verified_webhook_check
 from pos.models import (
     ConnectionStatus,
     PosConnection,
@@ -37,7 +35,7 @@ from pos.models import (
     RejectedAttempt,
     SyncRun,
 )
-from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, token_matches
+from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from restaurants.selectors import access_restaurant
 
 
@@ -85,12 +83,6 @@ class InboundApi(APIView):
         )
         return error
 
-    def authorised(self, connection_id: int, body: bytes) -> selectors.InboundAuth:
-        auth = selectors.inbound_auth(connection_id)
-        if auth is None:
-            raise self.refuse(UnknownConnection(), body=body, connection_ref=str(connection_id), connection_id=None)
-        return auth
-
 
 class PosWebhookReceiveApi(InboundApi):
     """POST /api/v1/pos/webhooks/{connection_id}: a signed check; 202 with our receipt id before any points work."""
@@ -112,7 +104,7 @@ class PosWebhookReceiveApi(InboundApi):
                 error,
                 body=body,
                 connection_ref=str(connection_id),
-                connection_id=None if isinstance(error, UnknownConnection) else connection_id,
+                connection_id=refused_connection_id(error, connection_id),
                 external_id=str(error.details.get("external_id") or ""),
             ) from None
         state = services.receive_check(
@@ -135,29 +127,16 @@ class TokenInboundApi(InboundApi):
 
     def post(self, request: Request, connection_id: int) -> Response:
         body = request.body
-        auth = self.authorised(connection_id, body)
-        if auth.kind != self.kind:
-            raise self.refuse(
-                UnknownConnection(), body=body, connection_ref=str(connection_id), connection_id=connection_id
+        try:
+            refs = verified_token_push(
+                connection_id=connection_id, kind=self.kind, token=self.token(request), body=body
             )
-        if not token_matches(self.token(request), auth.inbound_token_digest):
+        except DomainError as error:
             raise self.refuse(
-                unauthenticated("token_invalid"),
+                error,
                 body=body,
                 connection_ref=str(connection_id),
-                connection_id=connection_id,
-            )
-        if auth.is_paused:
-            raise self.refuse(
-                ConnectionPaused(), body=body, connection_ref=str(connection_id), connection_id=connection_id
-            )
-        try:
-            refs = adapter_class(self.kind).notification_refs(body)
-        except PosResponseInvalid as problem:
-            error = ValidationFailed(str(problem))
-            error.status, error.code = 400, "malformed_notification"
-            raise self.refuse(
-                error, body=body, connection_ref=str(connection_id), connection_id=connection_id
+                connection_id=refused_connection_id(error, connection_id),
             ) from None
         if refs:
             from pos.tasks import fetch_pos_orders
