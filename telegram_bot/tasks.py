@@ -9,7 +9,14 @@ from celery import shared_task
 
 from telegram_bot.models import DeliveryStatus
 from telegram_bot.selectors import due_broadcasts
-from telegram_bot.services import deliver, handle_update, queue_check_receipt, queue_outbox_notifications, run_broadcast
+from telegram_bot.services import (
+    count_broadcast_delivery,
+    deliver,
+    handle_update,
+    queue_check_receipt,
+    queue_outbox_notifications,
+    run_broadcast,
+)
 from telegram_bot.services.updates import forget_processed_updates
 
 
@@ -26,6 +33,8 @@ def send_delivery(self: Any, delivery_id: int) -> str:
             raise self.retry(countdown=outcome.retry_after)  # Telegram's 429: wait as long as it asked
         time.sleep(outcome.retry_after)  # eager (tests, no broker): nothing else can hold the countdown
         outcome = deliver(delivery_id=delivery_id)
+    if outcome.broadcast_id is not None:
+        count_broadcast_delivery(broadcast_id=outcome.broadcast_id, sent=outcome.status == DeliveryStatus.SENT)
     return outcome.status
 
 

@@ -76,8 +76,10 @@ MODULES: dict[str, str] = {
     "accounts.admin_config": "entry",
     "accounts.admin_site": "entry",
     "accounts.authentication": "entry",
+    "accounts.handoff": "services",
     "accounts.invitations": "services",
     "accounts.login_throttle": "base",
+    "accounts.requests": "base",
     "accounts.restaurant_choice": "selectors",
     "accounts.roles": "base",
     "accounts.sign_in": "services",
@@ -128,8 +130,6 @@ PENDING_FIXES: set[tuple[str, str]] = {
     ("analytics.metrics", "analytics.rollups"),
     ("analytics.selectors", "analytics.rollups"),
     ("maxloyalty.home", "accounts.access"),
-    ("telegram_bot.services.broadcasts", "telegram_bot.tasks"),
-    ("telegram_bot.services.notifications", "telegram_bot.tasks"),
     ("tenants.views", "accounts.views.auth"),
 }
 

@@ -54,7 +54,7 @@ def test_every_task_the_code_or_beat_queues_by_name_is_registered() -> None:
     assert not missing, f"Queued by name but defined by no tasks module: {missing}"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_an_unknown_task_name_fails_at_the_call_inside_the_transaction() -> None:
     with pytest.raises(LookupError, match=r"guests\.tasks\.no_such_task"), transaction.atomic():
         enqueue_after_commit("guests.tasks.no_such_task", job_id=1)

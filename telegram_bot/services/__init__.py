@@ -3,11 +3,11 @@
 - bots: connect_bot, disconnect_bot (token checked with getMe, stored encrypted, webhook set/moved/deleted)
 - updates: take_in_update, handle_update (the webhook's duplicate guard and the guest conversation)
 - notifications: queue_message, deliver (rate limits, 429 retry, 403 unreachable, the delivery log)
-- broadcasts: create_broadcast, run_broadcast, cancel_broadcast
+- broadcasts: create_broadcast, run_broadcast, count_broadcast_delivery, cancel_broadcast
 """
 
 from telegram_bot.services.bots import connect_bot, disconnect_bot
-from telegram_bot.services.broadcasts import cancel_broadcast, create_broadcast, run_broadcast
+from telegram_bot.services.broadcasts import cancel_broadcast, count_broadcast_delivery, create_broadcast, run_broadcast
 from telegram_bot.services.notifications import (
     DeliveryOutcome,
     deliver,
@@ -22,6 +22,7 @@ __all__ = [
     "DeliveryOutcome",
     "cancel_broadcast",
     "connect_bot",
+    "count_broadcast_delivery",
     "create_broadcast",
     "deliver",
     "disconnect_bot",

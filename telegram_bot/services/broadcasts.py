@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.services import record_audit
 from billing.limits import Limit, record_messages_sent, require_allowed
+from maxloyalty.task_queue import enqueue_after_commit
 from telegram_bot.errors import BroadcastFinished
 from telegram_bot.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus, MessageKind
 from telegram_bot.selectors import segment_guests
@@ -44,9 +45,7 @@ def create_broadcast(*, actor: User | None, send_at: datetime.datetime | None = 
         data={"send_at": broadcast.send_at.isoformat(), "text": broadcast.text[:200]},
     )
     if broadcast.send_at <= timezone.now():
-        from telegram_bot.tasks import start_broadcast
-
-        transaction.on_commit(lambda: start_broadcast.delay(broadcast.pk))
+        enqueue_after_commit("telegram_bot.tasks.start_broadcast", broadcast_id=broadcast.pk)
     return broadcast
 
 
@@ -78,7 +77,11 @@ def run_broadcast(*, broadcast_id: int) -> int:
     return queued
 
 
-def finish_if_complete(broadcast_id: int) -> None:
+def count_broadcast_delivery(*, broadcast_id: int, sent: bool) -> None:
+    """One more of the broadcast's messages sent or failed (notifications.deliver's outcome says which); the last
+    one marks the broadcast done."""
+    counter = "sent" if sent else "failed"
+    Broadcast.objects.filter(pk=broadcast_id).update(**{counter: F(counter) + 1})
     Broadcast.objects.filter(
         pk=broadcast_id, status=BroadcastStatus.SENDING, total__lte=F("sent") + F("failed")
     ).update(status=BroadcastStatus.DONE, finished_at=timezone.now())

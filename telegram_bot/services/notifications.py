@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from guests.models import Guest, GuestStatus
 from loyalty.models import AppliedCheck, NotificationKind, NotificationOutbox, NotificationStatus
 from loyalty.selectors import guest_balance
+from maxloyalty.task_queue import enqueue_after_commit
 from telegram_bot.client import Forbidden, RetryAfter, TelegramError, call_bot, retry_after_seconds
 from telegram_bot.models import (
     MARKETING_KINDS,
@@ -44,6 +44,8 @@ OUTBOX_BATCH = 500
 class DeliveryOutcome:
     status: str
     retry_after: float | None = None  # seconds to wait before the next attempt (429), None: done
+    # Set when this attempt finished a broadcast's message: the caller counts it (broadcasts.count_broadcast_delivery).
+    broadcast_id: int | None = None
 
 
 def points_text(points: int) -> str:
@@ -72,8 +74,6 @@ def queue_message(
     """Log a message as queued and send it after commit; None when the guest may not get it or it was queued
     before (same dedupe key). `chat` is the guest's chat when the caller has already read it (a broadcast reads
     every recipient's chat with the segment); without it the chat is looked up."""
-    from telegram_bot.tasks import send_delivery
-
     if chat is None:
         chat = chat_of_guest(guest)
     if not may_receive(guest, chat, kind):
@@ -85,7 +85,7 @@ def queue_message(
             )
     except IntegrityError:
         return None
-    transaction.on_commit(lambda: send_delivery.delay(delivery.pk))
+    enqueue_after_commit("telegram_bot.tasks.send_delivery", delivery_id=delivery.pk)
     return delivery
 
 
@@ -242,13 +242,7 @@ def _finish(delivery: Delivery, status: str, reason: str = "") -> DeliveryOutcom
     delivery.status, delivery.reason = status, reason[:300]
     delivery.sent_at = timezone.now() if status == DeliveryStatus.SENT else None
     delivery.save(update_fields=["status", "reason", "sent_at", "attempts"])
-    if delivery.broadcast_id is not None:
-        counter = "sent" if status == DeliveryStatus.SENT else "failed"
-        Broadcast.objects.filter(pk=delivery.broadcast_id).update(**{counter: F(counter) + 1})
-        from telegram_bot.services.broadcasts import finish_if_complete
-
-        finish_if_complete(delivery.broadcast_id)
-    return DeliveryOutcome(status)
+    return DeliveryOutcome(status, broadcast_id=delivery.broadcast_id)
 
 
 def deliver(*, delivery_id: int) -> DeliveryOutcome:
