@@ -3,8 +3,8 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts.views.auth import chain_home
 from maxloyalty import api_docs, error_pages
-from maxloyalty.home import chain_home
 from pos import restaurant_urls as restaurant_pos_urls
 from restaurants import urls as restaurant_urls
 

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.views.auth import handoff_url
+from accounts.handoff import handoff_url
 from maxloyalty.client_ip import client_ip
 from maxloyalty.errors import DomainError, add_domain_error, api_error_response, is_api_request
 from tenants.forms import ChainSignupForm, SignupConfirmForm

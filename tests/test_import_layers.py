@@ -129,8 +129,6 @@ MODULES: dict[str, str] = {
 PENDING_FIXES: set[tuple[str, str]] = {
     ("analytics.metrics", "analytics.rollups"),
     ("analytics.selectors", "analytics.rollups"),
-    ("maxloyalty.home", "accounts.access"),
-    ("tenants.views", "accounts.views.auth"),
 }
 
 

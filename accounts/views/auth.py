@@ -1,16 +1,14 @@
-"""Sign-in, sign-out, the chain chooser (platform host), the one-time hand-off to a chain's host, passwords."""
+"""Sign-in, sign-out, the chain's home, the chain chooser (platform host), the one-time hand-off to a chain's host,
+passwords."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core import signing
-from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -21,16 +19,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access_for, forget_access, home_path_for
 from accounts.forms import ChainPasswordResetForm, SignInForm
-from accounts.models import User
+from accounts.handoff import handoff_url, redeem_handoff
 from accounts.selectors import chains_of
 from accounts.sign_in import password_was_reset
 from accounts.user_sessions import end_other_sessions
 from audit.services import record_audit
 from maxloyalty.client_ip import client_ip
-from tenants.models import Chain
-
-HANDOFF_SALT = "accounts.handoff"
-HANDOFF_MAX_AGE_SECONDS = 60
 
 
 def _on_platform() -> bool:
@@ -44,6 +38,14 @@ def _landing_after_login(request: HttpRequest) -> str:
     if _on_platform():
         return "/accounts/chains/"
     return home_path_for(access_for(request))
+
+
+def chain_home(request: HttpRequest) -> HttpResponse:
+    """The root of a chain's host: members go to their home page, everyone else to sign-in."""
+    access = access_for(request)
+    if access is None:
+        return redirect("accounts:login")
+    return redirect(home_path_for(access))
 
 
 @require_http_methods(["GET", "POST"])
@@ -76,23 +78,11 @@ def chain_chooser(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/chain_chooser.html", {"entries": entries})
 
 
-def handoff_url(user: User, chain: Chain) -> str:
-    token = signing.dumps({"user": user.pk, "chain": chain.pk, "nonce": secrets.token_urlsafe(12)}, salt=HANDOFF_SALT)
-    return f"{chain.base_url}/accounts/handoff/?token={token}"
-
-
 def handoff(request: HttpRequest) -> HttpResponse:
     """Chain host: accept a fresh, unused hand-off token from the platform host and sign the user in here."""
-    try:
-        payload = signing.loads(request.GET.get("token", ""), salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE_SECONDS)
-    except signing.BadSignature:
-        payload = None
     tenant = getattr(request, "tenant", None)
-    fresh = payload is not None and caches["platform"].add(
-        f"handoff:{payload['nonce']}", 1, timeout=HANDOFF_MAX_AGE_SECONDS * 2
-    )
-    user = User.objects.filter(pk=payload["user"], is_active=True).first() if payload and fresh else None
-    if user is None or tenant is None or payload["chain"] != tenant.id:
+    user = redeem_handoff(request.GET.get("token", ""), chain_id=tenant.id if tenant is not None else None)
+    if user is None:
         messages.error(request, _("The sign-in link has expired. Please sign in."))
         return redirect("accounts:login")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")

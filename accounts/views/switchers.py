@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.access import access_for, home_path_for, permission_required_page
+from accounts.handoff import handoff_url
 from accounts.restaurant_choice import choose_restaurant
 from accounts.selectors import other_chains_of
-from accounts.views.auth import handoff_url
 
 # Filters the switcher replaces: the page it was used on reopens with the new choice, not the old explicit one.
 RESTAURANT_FILTERS = ("restaurant", "home_restaurant", "page")

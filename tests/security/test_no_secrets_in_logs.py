@@ -22,7 +22,7 @@ import httpx
 import pytest
 from django.db import connection
 
-from accounts.views.auth import handoff_url
+from accounts.handoff import handoff_url
 from tests.fixtures import api_token, client_on
 from tests.log_secrets import LogCapture, leak_report, register_secret, registry, start_capture, stop_capture
 
