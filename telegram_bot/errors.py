@@ -29,3 +29,7 @@ class BroadcastFinished(DomainError):
 
 class MiniAppUnauthorized(DomainError):
     code, status, message = "telegram_auth_failed", 401, _("Open this page from the chain's Telegram bot.")
+
+
+class GuestNotJoined(NotFound):
+    code, message = "guest_not_joined", _("Join the program in the bot first.")

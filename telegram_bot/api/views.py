@@ -7,8 +7,6 @@ from typing import Any
 
 import segno
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,8 +14,8 @@ from rest_framework.views import APIView
 from guests.models import Guest, GuestStatus
 from guests.services import set_consent, update_guest
 from maxloyalty.api import validated
-from maxloyalty.errors import NotFound
-from telegram_bot.errors import MiniAppUnauthorized
+from telegram_bot.api.serializers import MiniAppProfileInput
+from telegram_bot.errors import GuestNotJoined, MiniAppUnauthorized
 from telegram_bot.init_data import InitDataInvalid, validated_user
 from telegram_bot.selectors import (
     bot_token,
@@ -31,10 +29,6 @@ from telegram_bot.selectors import (
 from telegram_bot.services import set_notifications
 
 INIT_DATA_HEADER = "X-Telegram-Init-Data"
-
-
-class GuestNotJoined(NotFound):
-    code, message = "guest_not_joined", _("Join the program in the bot first.")
 
 
 def mini_app_guest(request: Request) -> Guest:
@@ -61,12 +55,6 @@ class MiniAppApi(APIView):
 
 
 class MiniAppProfileApi(MiniAppApi):
-    class Input(serializers.Serializer):
-        first_name = serializers.CharField(max_length=100, required=False)
-        language = serializers.ChoiceField(choices=[code for code, _name in settings.LANGUAGES], required=False)
-        notifications_enabled = serializers.BooleanField(required=False)
-        marketing_consent = serializers.BooleanField(required=False)
-
     def get(self, request: Request) -> Response:
         guest = mini_app_guest(request)
         profile = mini_app_profile(guest=guest)
@@ -75,7 +63,7 @@ class MiniAppProfileApi(MiniAppApi):
 
     def patch(self, request: Request) -> Response:
         guest = mini_app_guest(request)
-        data = validated(self.Input, request.data)
+        data = validated(MiniAppProfileInput, request.data)
         changes = {key: data[key] for key in ("first_name", "language") if key in data}
         if changes:
             guest = update_guest(access=None, guest=guest, data=changes)

@@ -1,0 +1,13 @@
+"""What the Mini App's API accepts (shape and validation only; the services decide the rest)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+
+class MiniAppProfileInput(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100, required=False)
+    language = serializers.ChoiceField(choices=[code for code, _name in settings.LANGUAGES], required=False)
+    notifications_enabled = serializers.BooleanField(required=False)
+    marketing_consent = serializers.BooleanField(required=False)
