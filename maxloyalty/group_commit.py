@@ -1,14 +1,10 @@
-"""Group commit: threads of one process that each need a small write at the same moment share one statement and one
-commit.
+"""Group commit: threads of one process that each need a small write at the same moment share one call of the
+write (one statement, one commit), each getting its own result back.
 
-A thread hands its item to `GroupCommit.submit` and gets its own result back. The first thread to arrive while no
-write is under way becomes the leader: it takes every item waiting at that moment (its own among them), writes them
-with one call of `write`, and hands each thread its result. Threads arriving while that write is in flight queue up;
-when it returns, the first of them leads the next write with all of them. Nobody waits on a timer: a thread alone
-writes at once, exactly as without grouping, and under load a write carries whatever arrived during the previous
-one. A failed write fails every item in it (each caller gets the exception).
-
-Items are grouped by a key (e.g. the tenant's schema): `write` receives the items of one key at a time.
+The first thread to arrive while no write is under way leads: it writes every item waiting at that moment and hands
+each thread its result; threads arriving meanwhile queue for the next write. Nobody waits on a timer, and a failed
+write fails every item in it. Items are grouped by a key (e.g. the tenant's schema). Used by pos.webhook_intake;
+docs/hot-path.md.
 """
 
 from __future__ import annotations

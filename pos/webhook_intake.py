@@ -1,15 +1,8 @@
-"""The signed webhook's acknowledgement without Django's request cycle: a WSGI layer in front of the application.
+"""The signed POS webhook's acknowledgement without Django's request cycle: a WSGI layer in front of the application.
 
-At rush hour the acknowledgement (`POST /api/v1/pos/webhooks/{id}`) is the platform's hottest path, and its own
-work is small: look the chain and the connection up (both cached in process), check the HMAC, parse the check,
-one INSERT. Django's cycle around it (fifteen middlewares, URL resolving, DRF's dispatch and content negotiation)
-costs several times that. This layer answers only the plain case, a correctly signed new check for a known,
-active connection, with the very pieces the API view uses (tenants.routing, pos.inbound.verified_webhook_check,
-pos.services.acknowledge_checks), and answers it as the view would: 202 with our receipt id, with the headers of
-Django's security middlewares. Anything else (another path, a request Django would redirect to HTTPS, an unknown
-host or connection, a bad signature, a paused connection, an invalid body, a repeat of a stored check, a
-database error) goes to Django untouched, which answers as before and logs the refusal. So what is accepted is
-defined once; the two ways differ only in speed.
+It answers only the plain case, a correctly signed new check for a known, active connection, with the pieces the
+API view uses (tenants.routing, pos.inbound.verified_webhook_check, acknowledge_checks) and as the view would (202,
+the same headers); every other request goes to Django untouched. Why and what it saves: docs/hot-path.md.
 """
 
 from __future__ import annotations
@@ -37,7 +30,7 @@ from maxloyalty.group_commit import GroupCommit
 from maxloyalty.request_context import REQUEST_ID_HEADER, SAFE_REQUEST_ID, current_request_id
 from pos.inbound import verified_webhook_check
 from pos.models import ReceiptSource, ReceiptStatus
-from pos.services.receipts import CheckToAcknowledge, ReceiptState, acknowledge_checks
+from pos.services.receipts.acknowledgement import CheckToAcknowledge, ReceiptState, acknowledge_checks
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tenants.routing import chain_for_host
 
