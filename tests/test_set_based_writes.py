@@ -1,4 +1,8 @@
-"""maxloyalty.db.set_based_writes stores what the ORM would (bulk_create, save), in the current chain's schema only."""
+"""maxloyalty.db.set_based_writes stores what the ORM would (bulk_create, save), in the current chain's schema only.
+
+A canary: run it on every Django or psycopg upgrade (docs/hot-path.md). The writes lean on psycopg's cursors, COPY
+and binary arrays, and on Django's field adaptation; a change there fails here first.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """A receipt stored by the acknowledgement's one statement (maxloyalty.db.set_based_writes.insert_new_values: the
 rows as one JSON parameter) reads back exactly as given: microseconds, decimals, nested and non-Latin JSON, NULLs;
-a row clashing with a stored receipt, or with an earlier row of the same statement, is skipped."""
+a row clashing with a stored receipt, or with an earlier row of the same statement, is skipped.
+
+A canary: run it on every Django or psycopg upgrade (docs/hot-path.md).
+"""
 
 from __future__ import annotations
 
