@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,10 @@ class AnalyticsFilterForm(forms.Form):
 
     def __init__(self, *args: Any, restaurants: list[Restaurant], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["restaurant"].choices = [("", _("All my restaurants")), *[(r.id, r.name) for r in restaurants]]
+        cast(forms.ChoiceField, self.fields["restaurant"]).choices = [
+            ("", _("All my restaurants")),
+            *[(r.id, r.name) for r in restaurants],
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

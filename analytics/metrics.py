@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -87,7 +88,7 @@ _SUMS = {
 }
 
 
-def _zeroed(values: dict[str, Any]) -> dict[str, Any]:
+def _zeroed(values: Mapping[str, object]) -> dict[str, Any]:
     return {name: values.get(name) or (ZERO if name.endswith("_amount") else 0) for name in _SUMS}
 
 
@@ -106,7 +107,7 @@ def period_totals(period: Period) -> dict[str, Any]:
 
 def daily_series(period: Period) -> list[dict[str, Any]]:
     """One row per day of the period (days without activity included), with outstanding points at each day's end."""
-    by_day = {
+    by_day: dict[dt.date, Mapping[str, Any]] = {
         row["day"]: row
         for row in _stats(period)
         .filter(day__gte=period.start, day__lte=period.end)
@@ -498,7 +499,7 @@ def birthdays_this_week(period: Period, today: dt.date, limit: int = 50) -> dict
     return {
         "week_start": monday,
         "week_end": week[-1],
-        "count": listed[0].matching if listed else 0,  # type: ignore[attr-defined]
+        "count": listed[0].matching if listed else 0,
         "guests": [
             {"guest_id": guest.id, "name": _display_name(guest), "birthday": guest.birthday} for guest in listed
         ],

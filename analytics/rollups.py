@@ -26,6 +26,7 @@ from django.utils import timezone
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
 from guests.models import Guest, Visit
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry
+from maxloyalty.current_schema import current_schema_name, current_tenant
 from maxloyalty.local_cache import LocalTTLCache
 from pos.models import Receipt, ReceiptOperation, ReceiptStatus
 
@@ -35,11 +36,11 @@ logger = logging.getLogger(__name__)
 
 def chain_time_zone() -> ZoneInfo:
     """The current chain's zone (days are counted in it)."""
-    zone = getattr(connection.tenant, "time_zone", None)
+    zone = getattr(current_tenant(), "time_zone", None)
     if not zone:
         from tenants.models import Chain
 
-        zone = Chain.objects.filter(schema_name=connection.schema_name).values_list("time_zone", flat=True).first()
+        zone = Chain.objects.filter(schema_name=current_schema_name()).values_list("time_zone", flat=True).first()
     return ZoneInfo(zone or "UTC")
 
 
@@ -125,7 +126,7 @@ def _lock_rollups() -> None:
     """One recomputation of a chain's roll-ups at a time (the beat task and a page's refresh may overlap): each
     deletes rows and inserts them again, so two at once would collide on the unique constraints."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"analytics-rollups:{connection.schema_name}"])
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"analytics-rollups:{current_schema_name()}"])
 
 
 _EARNING = tuple(sorted(str(kind) for kind in EARNING_KINDS))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.access import permission_required_page
+from accounts.requests import StaffRequest
 from accounts.roles import Permission
 from audit.filters import AuditEntryFilter
 from maxloyalty.spreadsheets import csv_lines
@@ -30,8 +31,8 @@ CSV_HEADER = [
 
 
 @permission_required_page(Permission.VIEW_AUDIT)
-def audit_list(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntryFilter(request.GET or None, chain_id=request.tenant.id)  # type: ignore[attr-defined]
+def audit_list(request: StaffRequest) -> HttpResponse:
+    entries = AuditEntryFilter(request.GET or None, chain_id=request.tenant.id)
     page = Paginator(entries.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -39,10 +40,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required_page(Permission.VIEW_AUDIT)
-def audit_export(request: HttpRequest) -> StreamingHttpResponse:
-    entries = AuditEntryFilter(request.GET or None, chain_id=request.tenant.id).qs  # type: ignore[attr-defined]
+def audit_export(request: StaffRequest) -> StreamingHttpResponse:
+    entries = AuditEntryFilter(request.GET or None, chain_id=request.tenant.id).qs
 
-    def rows() -> Iterator[list[object]]:
+    def rows() -> Iterator[Sequence[object]]:
         yield CSV_HEADER
         for entry in entries.iterator(chunk_size=2000):
             yield (

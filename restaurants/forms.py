@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +31,10 @@ class RestaurantForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [("", _("The chain's time zone")), *TIME_ZONE_CHOICES]
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
+            ("", _("The chain's time zone")),
+            *TIME_ZONE_CHOICES,
+        ]
         for day, label in WEEKDAYS:
             self.fields[f"hours_{day}"] = forms.CharField(
                 label=label, max_length=40, required=False, help_text=_("e.g. 10:00–23:00; empty: closed")

@@ -78,7 +78,7 @@ def delete_restaurant(*, actor: Actor, restaurant: Restaurant) -> None:
         data=_snapshot(restaurant),
         restaurant_id=restaurant.pk,
     )
-    restaurant.pos_connections.all().delete()  # type: ignore[attr-defined]
+    restaurant.pos_connections.all().delete()
     restaurant.delete()
 
 
