@@ -37,7 +37,7 @@ from loyalty.api.serializers import (
     quote_data,
 )
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, Level, ProgramSettings, Promo, PromoCode
-from loyalty.rights import require_reversal_right, restaurant_for_operation
+from loyalty.rights import restaurant_for_operation
 from loyalty.selectors import guest_balance, guest_ledger, program_settings
 from maxloyalty.api import StandardPagination, page_of, validated
 from maxloyalty.errors import NotFound
@@ -350,9 +350,9 @@ class TransactionReverseApi(APIView):
         if entry is None:
             raise NotFound(entry_id=entry_id)
         guest = access_guest(access=access, guest_id=entry.guest_id)
-        if not LedgerEntry.objects.filter(idempotency_key=key, reverses=entry).exists():
-            require_reversal_right(access=access, entry=entry)
-        reversal = services.reverse_entry(entry=entry, actor=request.user, idempotency_key=key, reason=data["reason"])
+        reversal = services.reverse_entry(
+            entry=entry, actor=access.user, idempotency_key=key, reason=data["reason"], access=access
+        )
         return _operation(reversal, guest)
 
 

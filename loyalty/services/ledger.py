@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import ChainAccess
 from accounts.actors import Actor
 from audit.services import record_audit
 from guests.models import Guest, GuestStatus
@@ -37,7 +38,7 @@ from loyalty.errors import (
 from loyalty.events import points_changed, points_granted
 from loyalty.grants import require_grant_right
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, PointsAccount
-from loyalty.rights import require_redeem_right
+from loyalty.rights import require_redeem_right, require_reversal_right
 from loyalty.selectors import ProgramContext, local_midnight, program_context
 from maxloyalty.db.fast_instances import fast_load, new_instance
 from maxloyalty.db.set_based_writes import insert_default_rows, update_rows
@@ -525,14 +526,28 @@ def adjust_points(
 
 @retry_on_key_race
 @transaction.atomic
-def reverse_entry(*, entry: LedgerEntry, actor: User | None, idempotency_key: str, reason: str = "") -> LedgerEntry:
+def reverse_entry(
+    *,
+    entry: LedgerEntry,
+    actor: Actor,
+    idempotency_key: str,
+    reason: str = "",
+    access: ChainAccess | None = None,
+) -> LedgerEntry:
     """Undo one entry with a new, opposite entry (a refund or a cashier's undo).
 
     Earned points already spent cannot be taken back in full: the reversal takes what is available and records
     the rest as `shortfall_points` (never silently dropped). Points spent come back as a new lot. A pending
     accrual is cancelled before it ever becomes spendable.
+
+    With `access` (a staff member asking for this one reversal, as the API does), the undo rule holds
+    (loyalty.rights.require_reversal_right), except for a retry of a reversal this key already made. Without it
+    the caller has decided (a refund from the POS, a till undo checked by pos.till, a referral taken back with
+    its check).
     """
     check_key(idempotency_key)
+    if access is not None and not LedgerEntry.objects.filter(idempotency_key=idempotency_key, reverses=entry).exists():
+        require_reversal_right(access=access, entry=entry)
     account = locked_account(entry.guest_id)
     if (
         replay := replayed_entry(
