@@ -16,6 +16,7 @@ from accounts.services import grant_membership
 from analytics.rollups import rebuild_if_missing
 from loyalty.demo import seed_demo_loyalty
 from restaurants.models import Restaurant
+from tenants.errors import DemoDataNotAllowed
 from tenants.models import Chain, ChainStatus
 from tenants.services import create_chain
 
@@ -40,10 +41,6 @@ class DemoLogins:
     chain: Chain
     emails: list[tuple[str, str]]
     platform_staff_email: str
-
-
-class DemoDataNotAllowed(Exception):
-    pass
 
 
 def seed_demo() -> DemoLogins:

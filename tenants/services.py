@@ -17,15 +17,12 @@ from accounts.models import Role, User
 from accounts.services import grant_membership, obtain_user
 from audit.services import changes_between, record_audit
 from billing.services import start_trial
-from maxloyalty.errors import Conflict, ValidationFailed
+from maxloyalty.errors import ValidationFailed
+from tenants.errors import ChainSchemaNotCreated
 from tenants.models import Chain, ChainStatus, Domain, PendingSignup
 from tenants.validators import schema_name_for, validate_chain_slug
 
 logger = logging.getLogger(__name__)
-
-
-class ChainSchemaNotCreated(Conflict):
-    code, message = "schema_not_created", _("The chain's database could not be created. Nothing was saved; try again.")
 
 
 def chain_slug_errors(slug: str) -> list[str]:

@@ -39,56 +39,20 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.services import obtain_user
 from maxloyalty import rate_limits
-from maxloyalty.errors import DomainError, ValidationFailed
+from maxloyalty.errors import ValidationFailed
+from tenants.errors import (
+    ConfirmationResendTooSoon,
+    SignupAlreadyConfirmed,
+    SignupLinkExpired,
+    SignupLinkInvalid,
+    SignupPasswordMismatch,
+    SignupRateLimited,
+)
 from tenants.models import Chain, PendingSignup, site_url
 from tenants.services import chain_field_errors, create_chain
 
 SIGNUP_CONFIRM_ATTEMPTS = 5
 _HOUR = 3600
-
-
-class SignupRateLimited(DomainError):
-    code, status, message = (
-        "signup_rate_limited",
-        429,
-        _("Too many sign-ups from here. Please try again in an hour."),
-    )
-
-
-class ConfirmationResendTooSoon(DomainError):
-    code, status, message = (
-        "resend_too_soon",
-        429,
-        _("An email was sent a moment ago. Please wait a minute before asking for another one."),
-    )
-
-
-class SignupLinkInvalid(DomainError):
-    code, status, message = (
-        "signup_link_invalid",
-        404,
-        _("This confirmation link is not valid. If you asked for a new email, use the link in the newest one."),
-    )
-
-
-class SignupLinkExpired(DomainError):
-    code, status, message = (
-        "signup_link_expired",
-        410,
-        _("This confirmation link has expired and the sign-up was cancelled. Please sign up again."),
-    )
-
-
-class SignupAlreadyConfirmed(DomainError):
-    code, status, message = (
-        "signup_already_confirmed",
-        410,
-        _("This sign-up is already confirmed. Sign in to open your chain."),
-    )
-
-
-class SignupPasswordMismatch(ValidationFailed):
-    code, message = "signup_password_mismatch", _("This is not the password chosen at sign-up.")
 
 
 def token_hash(token: str) -> str:

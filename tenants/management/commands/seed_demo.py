@@ -5,7 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.demo import DEMO_PASSWORD, DemoDataNotAllowed, seed_demo
+from tenants.demo import DEMO_PASSWORD, seed_demo
+from tenants.errors import DemoDataNotAllowed
 from tenants.models import site_url
 
 
