@@ -8,6 +8,7 @@ Each function is one transaction and writes an audit row (who, what, old → new
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 
     from accounts.access import ChainAccess
     from accounts.models import User
+    from guests.models import Visit
 
 
 EDITABLE_FIELDS = (
@@ -566,20 +568,28 @@ def run_import_job(*, job_id: int) -> ImportJob:
     return job
 
 
-def record_visit_times(times: Mapping[int, tuple[datetime.datetime, datetime.datetime]]) -> None:
-    """Widen many guests' first/last visit times to take in new visits: {guest id: (earliest, latest)}, one UPDATE
-    (what apply_check does per guest with LEAST/GREATEST, for a batch of checks). One array per column: the
-    statement is the same whatever the batch size, so the driver parses it once; the arrays go in binary (see
-    maxloyalty.db.update_rows)."""
+def record_visit_times(visits: Iterable[Visit]) -> None:
+    """Widen the guests' first and last visit times to take in these new visits, in one UPDATE whatever their
+    number (LEAST/GREATEST: a visit arriving late, out of order, never narrows them). Both check writers call it,
+    the one-check apply_check and the batch apply_checks. One array per column keeps the statement the same
+    whatever the batch size, so the driver parses it once; the arrays go in binary (as update_rows does)."""
+    times: dict[int, tuple[datetime.datetime, datetime.datetime]] = {}
+    for visit in visits:
+        at = visit.visited_at
+        first, last = times.get(visit.guest_id, (at, at))
+        times[visit.guest_id] = (min(first, at), max(last, at))
     if not times:
         return
     firsts, lasts = zip(*times.values(), strict=True)
     with bound_cursor(connection) as cursor:
-        cursor.execute(_RECORD_VISIT_TIMES_SQL, [list(times), list(firsts), list(lasts)])
+        cursor.execute(_visit_times_sql(), [list(times), list(firsts), list(lasts)])
 
 
-_RECORD_VISIT_TIMES_SQL = (
-    "UPDATE guests_guest AS g SET first_visit_at = LEAST(g.first_visit_at, v.first_at), "
-    "last_visit_at = GREATEST(g.last_visit_at, v.last_at) "
-    "FROM unnest(%b::bigint[], %b::timestamptz[], %b::timestamptz[]) AS v(id, first_at, last_at) WHERE g.id = v.id"
-)
+@functools.cache
+def _visit_times_sql() -> str:
+    table = connection.ops.quote_name(Guest._meta.db_table)
+    return (
+        f"UPDATE {table} AS g SET first_visit_at = LEAST(g.first_visit_at, v.first_at), "  # noqa: S608 (model name)
+        "last_visit_at = GREATEST(g.last_visit_at, v.last_at) "
+        "FROM unnest(%b::bigint[], %b::timestamptz[], %b::timestamptz[]) AS v(id, first_at, last_at) WHERE g.id = v.id"
+    )

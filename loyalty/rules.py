@@ -252,17 +252,25 @@ def _promo_points(
     return round_points(extra, program.rounding)
 
 
+def redemption_share_limit(
+    program: ProgramSnapshot, level: LevelSnapshot | None, check_amount: Decimal
+) -> tuple[int, Decimal]:
+    """(the most points that may pay a check of this amount, the share % that applies: the level's cap, else the
+    program's). The quote and loyalty.services.redeem_points both hold spending to it."""
+    percent = (
+        level.redemption_cap_percent
+        if level is not None and level.redemption_cap_percent is not None
+        else program.max_redeem_share_percent
+    )
+    return points_for_amount(max(check_amount, ZERO) * percent / HUNDRED, program.point_value_amount), percent
+
+
 def _spend_limits(
     program: ProgramSnapshot, level: LevelSnapshot | None, check: Check, available_points: int
 ) -> tuple[int, list[Refusal]]:
     """The most that may be spent and the refusals explaining a cut of the requested points."""
     requested = max(check.points_to_spend, 0)
-    cap_percent = (
-        level.redemption_cap_percent
-        if level is not None and level.redemption_cap_percent is not None
-        else program.max_redeem_share_percent
-    )
-    share_points = points_for_amount(max(check.total_amount, ZERO) * cap_percent / HUNDRED, program.point_value_amount)
+    share_points, cap_percent = redemption_share_limit(program, level, check.total_amount)
     available = max(available_points, 0)
     max_spend = min(available, share_points)
     refusals: list[Refusal] = []

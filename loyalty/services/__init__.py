@@ -4,8 +4,9 @@
   grant is held to loyalty.grants), grant_program_bonus (the program's own bonuses)
 - checks: apply_check, reverse_check, quote_for_guest (a check at the till or from the POS, and its refund)
 - check_batches: apply_checks (many POS checks in one transaction, written together)
+- check_writing: what those two writers of a check's plan (loyalty.check_plan) share: rows, outcome, events
 - expiry: activate_pending_points, expire_points, warn_expiring_points (the daily sweeps)
-- levels: reevaluate_levels (nightly), level-up on a check
+- levels: reevaluate_levels (nightly), record_level_change (also a check's move up)
 - bonuses: grant_welcome_bonus, grant_birthday_bonuses (the program's own grants)
 - referrals: record_referral at sign-up; the bonuses are paid by apply_check on the first qualifying purchase
 - program: settings, levels, promos and promo codes edited by admins

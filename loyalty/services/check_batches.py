@@ -1,21 +1,21 @@
-"""Many checks from the POS in one transaction: what apply_check does for each, written a batch at a time.
+"""Many checks from the POS in one transaction: the batch writer of check plans (apply_checks).
 
-A POS pipeline drains its received checks in batches. Calling apply_check for each costs a dozen statements per
-check; here a batch costs a handful of statements whatever its size:
-- the guests' accounts are locked together, in ascending guest id (one SELECT ... FOR UPDATE);
-- checks already applied under their keys are found together (one SELECT) and answered as replays;
-- each check is quoted by the same pure rules (loyalty.rules.quote_check) against its guest's account as it
-  stands after the batch's earlier checks, so two checks of one guest in a batch see each other;
-- ledger entries, visits and applied checks are inserted together, the accounts and the guests' visit times
-  updated together.
+Each check is planned as apply_check plans it (loyalty.check_plan.plan_check, against its guest's account as the
+batch's earlier checks left it, so two checks of one guest in a batch see each other); the plans are then
+written a table at a time, in a fixed number of statements per batch:
+- the guests' accounts are locked together, in ascending guest id (the order every writer takes them);
+- checks already applied under their keys are found together and answered as replays;
+- ledger entries, visits and applied checks are inserted together, the accounts, the guests' visit times and the
+  level moves written together, and `checks_applied` / `level_changed` announced once (check_writing.announce).
 Checks that need row work of their own (points to spend: the FIFO lots; a promo code: its use counters; an invited
-guest's first qualifying purchase: the referral bonuses, whose referrers the batch locks with its guests) go through
-apply_check itself, in order, after the pending writes of their guest are flushed, so the outcome of every check
-is what apply_check would have given one after another. The batch sends `checks_applied` once it is written.
+guest's first qualifying purchase: the referral bonuses, whose referrers the batch locks with its guests; a key met
+earlier in the batch) go through apply_check itself, in order, after the pending plans of their guest are
+written, so the outcome of every check is what apply_check would have given one after another.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,26 +29,25 @@ from django.utils.translation import gettext as _
 from guests.models import Guest, Visit
 from guests.services import record_visit_times
 from loyalty import rules
+from loyalty.check_plan import AccountState, CheckPlan, CheckTexts, check_texts, plan_check
 from loyalty.errors import IdempotencyKeyReused
 from loyalty.models import AppliedCheck, LedgerEntry, LevelThresholdMode, PointsAccount
 from loyalty.selectors import ProgramContext, active_promos, program_context, rolling_level_spends
-from loyalty.services.checks import (
-    BASE_LOT_REASON,
+from loyalty.services.check_writing import (
     CheckOutcome,
-    _local_time,
-    _outcome_of,
-    apply_check,
-    checks_applied,
-    earned_lots,
-    quote_for_guest,
+    account_state,
+    announce,
+    chain_time,
+    check_rows,
+    outcome_of,
+    record_level_moves,
+    settle_account,
 )
-from loyalty.services.ledger import check_key, locked_accounts, new_lot, require_active
-from loyalty.services.levels import raise_level_if_reached
+from loyalty.services.checks import apply_check, quote_for_guest
+from loyalty.services.ledger import check_key, locked_accounts, require_active
 from loyalty.services.referrals import open_referrer_ids
-from maxloyalty.db.fast_instances import new_instance, set_related
 from maxloyalty.db.set_based_writes import insert_rows, update_rows
 from maxloyalty.errors import DomainError, ValidationFailed
-from maxloyalty.events import emit_after_commit
 
 if TYPE_CHECKING:
     from restaurants.models import Restaurant
@@ -66,15 +65,11 @@ class CheckToApply:
 CheckResult = CheckOutcome | DomainError
 
 
-@dataclass
-class _Computed:
-    guest: Guest
-    account: PointsAccount
-    entries: list[LedgerEntry]
-    visit: Visit
-    applied: AppliedCheck
-    earned: int
-    refused_reason: str
+@dataclass(frozen=True)
+class _Planned:
+    item: CheckToApply
+    plan: CheckPlan
+    now: datetime.datetime  # when it was planned: its lots' creation time, as apply_check would have it
 
 
 @dataclass
@@ -82,19 +77,20 @@ class _Batch:
     context: ProgramContext
     promos: tuple[rules.PromoSnapshot, ...]
     accounts: dict[int, PointsAccount]
-    rolling_spend: dict[int, Decimal] | None
+    rolling_spend: dict[int, Decimal] | None  # rolling level thresholds: each guest's spend of the period
     referrers: dict[int, int]  # invited guest id → referrer id, while the guest's referral waits for a purchase
-    now: datetime.datetime = field(default_factory=timezone.now)
-    computed: list[_Computed] = field(default_factory=list)
-    dirty_guests: set[int] = field(default_factory=set)
-    dirty_keys: set[str] = field(default_factory=set)  # computed, not written yet
+    texts: CheckTexts = field(default_factory=check_texts)  # translated once, not per check
+    states: dict[int, AccountState] = field(default_factory=dict)  # guest id → the account as the plans leave it
+    planned: list[_Planned] = field(default_factory=list)  # planned, not written yet
+    planned_keys: set[str] = field(default_factory=set)
     seen_keys: set[str] = field(default_factory=set)  # every key met in this batch so far
-    written: list[CheckOutcome] = field(default_factory=list)  # outcomes of the computed checks, in order
-    base_reason: str = field(default_factory=lambda: str(BASE_LOT_REASON))  # translated once, not per check
+    written: list[CheckOutcome] = field(default_factory=list)  # outcomes of the planned checks, in order
 
-    @property
-    def rolling_since(self) -> datetime.datetime:
-        return self.now - datetime.timedelta(days=self.context.program.level_rolling_days)
+    def state(self, guest_id: int) -> AccountState:
+        if guest_id not in self.states:
+            rolling = self.rolling_spend.get(guest_id) if self.rolling_spend is not None else None
+            self.states[guest_id] = account_state(self.accounts[guest_id], rolling_spend=rolling)
+        return self.states[guest_id]
 
 
 def apply_checks(items: Sequence[CheckToApply]) -> list[CheckResult]:
@@ -129,7 +125,7 @@ def apply_checks(items: Sequence[CheckToApply]) -> list[CheckResult]:
 
 
 def _apply_one(batch: _Batch, item: CheckToApply, applied_before: dict[str, AppliedCheck]) -> CheckResult | None:
-    """The outcome now (a replay, or a check apply_check handled), or None: computed, written by _write."""
+    """The outcome now (a replay, or a check apply_check handled), or None: planned, written by _write."""
     check_key(item.idempotency_key)
     if item.check.total_amount < 0:
         raise ValidationFailed(fields={"total_amount": [str(_("Cannot be negative."))]})
@@ -137,13 +133,13 @@ def _apply_one(batch: _Batch, item: CheckToApply, applied_before: dict[str, Appl
     if existing is not None:
         if existing.guest_id != item.guest.pk:
             raise IdempotencyKeyReused(idempotency_key=item.idempotency_key)
-        return _outcome_of(existing, is_replay=True)
+        return outcome_of(existing, is_replay=True)
     repeated = item.idempotency_key in batch.seen_keys
     batch.seen_keys.add(item.idempotency_key)
     if item.check.points_to_spend > 0 or item.check.promo_code.strip() or repeated or _pays_referral(batch, item):
         return _through_apply_check(batch, item)
     require_active(item.guest)
-    _compute(batch, item)
+    _plan(batch, item)
     return None
 
 
@@ -157,7 +153,7 @@ def _pays_referral(batch: _Batch, item: CheckToApply) -> bool:
 def _through_apply_check(batch: _Batch, item: CheckToApply) -> CheckOutcome:
     guest_id = item.guest.pk
     referrer_id = batch.referrers.get(guest_id)
-    if guest_id in batch.dirty_guests or referrer_id in batch.dirty_guests or item.idempotency_key in batch.dirty_keys:
+    if guest_id in batch.states or referrer_id in batch.states or item.idempotency_key in batch.planned_keys:
         _write(batch)
     outcome = apply_check(
         guest=item.guest,
@@ -170,101 +166,71 @@ def _through_apply_check(batch: _Batch, item: CheckToApply) -> CheckOutcome:
     batch.accounts[guest_id] = PointsAccount.objects.get(guest_id=guest_id)
     if referrer_id is not None and rules.qualifies_for_referral(batch.context.program, item.check.total_amount):
         batch.accounts[referrer_id] = PointsAccount.objects.get(guest_id=referrer_id)
-        del batch.referrers[guest_id]  # paid, or closed over the cap: this guest's later checks take the fast path
+        del batch.referrers[guest_id]  # paid, or closed over the cap: this guest's later checks are planned here
     if batch.rolling_spend is not None:
         spends = rolling_level_spends(guest_ids=[guest_id], context=batch.context)
         batch.rolling_spend[guest_id] = spends.get(guest_id, Decimal(0))
     return outcome
 
 
-def _compute(batch: _Batch, item: CheckToApply) -> None:
-    """Quote the check against the account as it stands and build its rows (unsaved); the account moves now."""
-    context, guest, check = batch.context, item.guest, item.check
-    account = batch.accounts[guest.pk]
-    at = _local_time(check.at, context)
+def _plan(batch: _Batch, item: CheckToApply) -> None:
+    """Quote the check against its guest's account as the batch left it, plan it; the guest's state moves now."""
+    context, guest = batch.context, item.guest
+    state = batch.state(guest.pk)
+    check = dataclasses.replace(item.check, at=chain_time(item.check.at, context))
     quote, _code_row, _refusal = quote_for_guest(
         guest=guest,
-        check=check,  # quote_for_guest reads it in chain time itself
-        available_points=account.available,
-        level_id=account.level_id,
+        check=check,
+        available_points=state.available,
+        level_id=state.level_id,
         context=context,
         promos=batch.promos,
     )
-    entries = earned_lots(
-        account,
+    now = timezone.now()
+    plan = plan_check(
+        state=state,
         quote=quote,
+        check=check,
         idempotency_key=item.idempotency_key,
-        context=context,
-        make=new_lot,
-        base_reason=batch.base_reason,
-        restaurant=item.restaurant,
-        receipt_id=item.receipt_id,
-        now=timezone.now(),  # as apply_check would: FIFO takes lots of equal expiry by this time
+        program=context.program,
+        levels=context.levels,
+        texts=batch.texts,
+        now=now,
     )
-    related = {"guest": guest, "restaurant": item.restaurant}
-    visit = new_instance(
-        Visit,
-        related,
-        visited_at=at,
-        check_amount=check.total_amount,
-        currency=check.currency,
-        points_earned=quote.earn_points,
-        points_spent=0,
-        receipt_id=item.receipt_id,
-    )
-    applied = new_instance(
-        AppliedCheck,
-        related,
-        idempotency_key=item.idempotency_key,
-        receipt_id=item.receipt_id,
-        total_amount=check.total_amount,
-        currency=check.currency,
-        checked_at=at,
-        points_earned=quote.earn_points,
-        points_spent=0,
-        refused_reason=quote.refused_reason,
-    )
-    account.lifetime_spend_amount += check.total_amount
-    spend = None
-    if batch.rolling_spend is not None:
-        if at >= batch.rolling_since:
-            batch.rolling_spend[guest.pk] = batch.rolling_spend.get(guest.pk, Decimal(0)) + check.total_amount
-        spend = batch.rolling_spend.get(guest.pk, Decimal(0))
-    raise_level_if_reached(account=account, context=context, spend=spend)
-    batch.computed.append(
-        _Computed(
-            guest=guest,
-            account=account,
-            entries=entries,
-            visit=visit,
-            applied=applied,
-            earned=quote.earn_points,
-            refused_reason=quote.refused_reason,
-        )
-    )
-    batch.dirty_guests.add(guest.pk)
-    batch.dirty_keys.add(item.idempotency_key)
+    batch.states[guest.pk] = plan.after
+    batch.planned.append(_Planned(item=item, plan=plan, now=now))
+    batch.planned_keys.add(item.idempotency_key)
 
 
 def _write(batch: _Batch) -> None:
-    """Insert the computed checks' rows, update their accounts and guests; their outcomes go to batch.written."""
-    computed = batch.computed
-    if not computed:
+    """Write the planned checks' rows, their accounts and guests; their outcomes go to batch.written."""
+    planned = batch.planned
+    if not planned:
         return
-    insert_rows(LedgerEntry, [entry for item in computed for entry in item.entries])
-    insert_rows(Visit, [item.visit for item in computed])
-    for item in computed:
-        set_related(item.applied, "visit", item.visit)
-        item.applied.entry_ids = [entry.pk for entry in item.entries]
-    insert_rows(AppliedCheck, [item.applied for item in computed])
-    times: dict[int, tuple[datetime.datetime, datetime.datetime]] = {}
-    for item in computed:
-        at = item.visit.visited_at
-        first, last = times.get(item.guest.pk, (at, at))
-        times[item.guest.pk] = (min(first, at), max(last, at))
-    record_visit_times(times)
+    rows = [
+        check_rows(
+            one.plan,
+            guest=one.item.guest,
+            restaurant=one.item.restaurant,
+            receipt_id=one.item.receipt_id,
+            actor=None,
+            context=batch.context,
+            now=one.now,
+        )
+        for one in planned
+    ]
+    insert_rows(LedgerEntry, [lot for check in rows for lot in check.lots])
+    visits: list[Visit] = [check.visit for check in rows]
+    insert_rows(Visit, visits)
+    record_visit_times(visits)
+    for check in rows:
+        check.link(check.lots)
+    insert_rows(AppliedCheck, [check.applied for check in rows])
     now = timezone.now()
-    accounts = [batch.accounts[guest_id] for guest_id in sorted(batch.dirty_guests)]
+    for one in planned:
+        settle_account(batch.accounts[one.item.guest.pk], one.plan, now=now)
+    level_changes = record_level_moves([(one.item.guest.pk, one.plan) for one in planned], now=now)
+    accounts = [batch.accounts[guest_id] for guest_id in sorted(batch.states)]
     for account in accounts:
         account.updated_at = now
     update_rows(
@@ -272,23 +238,11 @@ def _write(batch: _Batch) -> None:
         accounts,
         ["available", "pending", "lifetime_spend_amount", "level", "level_since", "updated_at"],
     )
-    outcomes = [
-        CheckOutcome(
-            earned=item.earned,
-            spent=0,
-            refused_reason=item.refused_reason,
-            visit=item.visit,
-            entries=tuple(item.entries),
-            applied_check=item.applied,
-        )
-        for item in computed
-    ]
-    emit_after_commit(
-        checks_applied,
-        sender=AppliedCheck,
-        applied=[(item.guest, outcome) for item, outcome in zip(computed, outcomes, strict=True)],
-    )
+    outcomes = [check.outcome(check.lots) for check in rows]
+    announce([(check.guest, outcome) for check, outcome in zip(rows, outcomes, strict=True)], level_changes)
     batch.written.extend(outcomes)
-    batch.computed = []
-    batch.dirty_guests.clear()
-    batch.dirty_keys.clear()
+    if batch.rolling_spend is not None:
+        batch.rolling_spend.update({guest_id: state.rolling_spend for guest_id, state in batch.states.items()})
+    batch.planned = []
+    batch.planned_keys.clear()
+    batch.states.clear()

@@ -1,31 +1,50 @@
-"""A check at the till or from the POS: quote it, spend what may be spent, earn, record the visit; and refunds."""
+"""A check at the till or from the POS: quote it, and the one-check writer of a plan (apply_check); refunds.
+
+apply_check quotes the check (quote_for_guest), plans it (loyalty.check_plan.plan_check) and writes the plan row
+by row, with what only it does: the points spent (taken from the FIFO lots), the promo code's use, the referral
+bonuses of an invited guest's first qualifying purchase, the audit row of a staff member's check. The batch writer
+(check_batches.apply_checks) sends such checks here and writes the others' plans together.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Value
-from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import record_audit
-from guests.models import Guest, Visit
+from guests.models import Guest
+from guests.services import record_visit_times
 from loyalty import rules
+from loyalty.check_plan import check_texts, plan_check
 from loyalty.errors import CheckNotFound, IdempotencyKeyReused
-from loyalty.events import checks_applied
-from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, PointsAccount, PromoCode, PromoCodeUse
+from loyalty.models import (
+    AppliedCheck,
+    EntryKind,
+    LedgerEntry,
+    LevelThresholdMode,
+    PointsAccount,
+    PromoCode,
+    PromoCodeUse,
+)
 from loyalty.rights import require_redeem_right
-from loyalty.selectors import ProgramContext, active_promos, program_context
+from loyalty.selectors import ProgramContext, active_promos, level_spend, program_context
+from loyalty.services.check_writing import (
+    CheckOutcome,
+    account_state,
+    announce,
+    chain_time,
+    check_rows,
+    outcome_of,
+    record_level_moves,
+    settle_account,
+)
 from loyalty.services.ledger import (
     add_deduction,
-    add_lot,
     check_key,
     locked_accounts,
     require_active,
@@ -33,7 +52,6 @@ from loyalty.services.ledger import (
     reverse_entry,
     save_account,
 )
-from loyalty.services.levels import raise_level_if_reached
 from loyalty.services.referrals import (
     open_referrer_id,
     pay_referral_on_purchase,
@@ -41,44 +59,12 @@ from loyalty.services.referrals import (
     reverse_referral_of_check,
 )
 from maxloyalty.errors import ValidationFailed
-from maxloyalty.events import emit_after_commit
 
 if TYPE_CHECKING:
     from accounts.models import User
     from restaurants.models import Restaurant
 
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    earned: int
-    spent: int
-    refused_reason: str  # why fewer points than requested were spent ("" when all were)
-    visit: Visit | None
-    entries: tuple[LedgerEntry, ...]
-    applied_check: AppliedCheck
-    is_replay: bool = False
-
-
-def _outcome_of(applied: AppliedCheck, *, is_replay: bool) -> CheckOutcome:
-    entries = {entry.pk: entry for entry in LedgerEntry.objects.filter(pk__in=applied.entry_ids)}
-    return CheckOutcome(
-        earned=applied.points_earned,
-        spent=applied.points_spent,
-        refused_reason=applied.refused_reason,
-        visit=applied.visit,
-        entries=tuple(entries[pk] for pk in applied.entry_ids if pk in entries),
-        applied_check=applied,
-        is_replay=is_replay,
-    )
-
-
-def _local_time(at: datetime.datetime | None, context: ProgramContext) -> datetime.datetime:
-    """The check's time in the chain's zone (a naive time is read as chain time)."""
-    if at is None:
-        return timezone.now().astimezone(context.zone)
-    if timezone.is_naive(at):
-        return at.replace(tzinfo=context.zone)
-    return at.astimezone(context.zone)
+__all__ = ["CheckOutcome", "apply_check", "quote_for_guest", "reverse_check"]
 
 
 def _usable_promo_code(code: str, guest: Guest | None, *, lock: bool) -> PromoCode | None:
@@ -139,58 +125,11 @@ def quote_for_guest(
         context.program,
         context.level(level_id),
         promos,
-        dataclasses.replace(check, at=_local_time(check.at, context)),
+        dataclasses.replace(check, at=chain_time(check.at, context)),
         available_points or 0,
         guest.tags if guest is not None else (),
     )
     return quote, code_row, code_refusal
-
-
-BASE_LOT_REASON = _("Points for the check")
-
-
-def earned_lots(
-    account: PointsAccount,
-    *,
-    quote: rules.Quote,
-    idempotency_key: str,
-    context: ProgramContext,
-    make: Callable[..., LedgerEntry] = add_lot,
-    base_reason: str | None = None,
-    **common: Any,
-) -> list[LedgerEntry]:
-    """The lots a check earns, base points first, then each applied promo's bonus, pending for the program's
-    activation delay. `make` is add_lot (saved one by one) or new_lot (a batch saves them together); a batch
-    passes the base lot's `base_reason` (BASE_LOT_REASON, translated once for all its checks)."""
-    delay = context.program.activation_delay_hours
-    lots = []
-    if quote.base_points > 0:
-        lots.append(
-            make(
-                account,
-                kind=EntryKind.ACCRUAL,
-                points=quote.base_points,
-                key=f"{idempotency_key}:earn",
-                context=context,
-                reason=base_reason if base_reason is not None else str(BASE_LOT_REASON),
-                delay_hours=delay,
-                **common,
-            )
-        )
-    lots.extend(
-        make(
-            account,
-            kind=EntryKind.PROMO_BONUS,
-            points=promo.points,
-            key=f"{idempotency_key}:promo:{promo.promo_id}",
-            context=context,
-            reason=promo.name,
-            delay_hours=delay,
-            **common,
-        )
-        for promo in quote.applied_promos
-    )
-    return lots
 
 
 @retry_on_key_race
@@ -204,9 +143,10 @@ def apply_check(
     actor: User | None = None,
     receipt_id: int | None = None,
 ) -> CheckOutcome:
-    """Apply a check to the guest: spend what the rules allow of check.points_to_spend (saying why when less),
-    earn base and promo points, record the visit (first/last visit times), add the spend and move the guest up
-    a level at once when a threshold is crossed (the crossing check still earns at the old level's rate).
+    """Apply a check to the guest as loyalty.check_plan.plan_check plans it: spend what the rules allow of
+    check.points_to_spend (saying why when less), earn base and promo points, record the visit (and widen the
+    guest's first/last visit times), add the spend and move the guest up a level at once when a threshold is
+    crossed (the crossing check still earns at the old level's rate).
 
     The check keeps its actor (the signed-in staff member; None for the POS), which the till's shift list and
     undo rule read. A retry with the same key returns the first outcome (is_replay=True) and changes nothing.
@@ -225,66 +165,65 @@ def apply_check(
     if existing is not None:
         if existing.guest_id != guest.pk:
             raise IdempotencyKeyReused(idempotency_key=idempotency_key)
-        return _outcome_of(existing, is_replay=True)
+        return outcome_of(existing, is_replay=True)
     require_active(guest)
-    at = _local_time(check.at, context)
+    check = dataclasses.replace(check, at=chain_time(check.at, context))
     quote, code_row, code_refusal = quote_for_guest(
         guest=guest,
-        check=dataclasses.replace(check, at=at),
+        check=check,
         available_points=account.available,
         level_id=account.level_id,
         lock_code=True,
+        context=context,
     )
+    rolling_spend = None
+    if context.levels and context.program.level_threshold_mode == LevelThresholdMode.ROLLING:
+        rolling_spend = level_spend(guest_id=guest.pk, account=account, context=context)
     now = timezone.now()
-    common = {"restaurant": restaurant, "actor": actor, "receipt_id": receipt_id, "now": now}
+    plan = plan_check(
+        state=account_state(account, rolling_spend=rolling_spend),
+        quote=quote,
+        check=check,
+        idempotency_key=idempotency_key,
+        program=context.program,
+        levels=context.levels,
+        texts=check_texts(),
+        now=now,
+        code_promo_id=code_row.promo_id if code_row is not None else None,
+        code_refusal=code_refusal,
+    )
+    rows = check_rows(
+        plan, guest=guest, restaurant=restaurant, receipt_id=receipt_id, actor=actor, context=context, now=now
+    )
     entries: list[LedgerEntry] = []
-    if quote.spend_points > 0:
+    if plan.deduction is not None:
         entries.append(
             add_deduction(
                 account,
                 kind=EntryKind.REDEMPTION,
-                points=quote.spend_points,
-                key=f"{idempotency_key}:spend",
-                reason=str(_("Paid with points")),
-                **common,  # type: ignore[arg-type]
+                points=plan.deduction.points,
+                key=plan.deduction.key,
+                reason=plan.deduction.reason,
+                restaurant=restaurant,
+                actor=actor,
+                receipt_id=receipt_id,
+                now=now,
             )
         )
-    entries.extend(earned_lots(account, quote=quote, idempotency_key=idempotency_key, context=context, **common))
-    visit = Visit.objects.create(
-        guest=guest,
-        restaurant=restaurant,
-        visited_at=at,
-        check_amount=check.total_amount,
-        currency=check.currency,
-        points_earned=quote.earn_points,
-        points_spent=quote.spend_points,
-        receipt_id=receipt_id,
-    )
-    Guest.objects.filter(pk=guest.pk).update(
-        first_visit_at=Least("first_visit_at", Value(at)), last_visit_at=Greatest("last_visit_at", Value(at))
-    )
-    refused_reason = "; ".join(part for part in (quote.refused_reason, code_refusal) if part)
-    applied = AppliedCheck.objects.create(
-        idempotency_key=idempotency_key,
-        guest=guest,
-        restaurant=restaurant,
-        visit=visit,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        receipt_id=receipt_id,
-        total_amount=check.total_amount,
-        currency=check.currency,
-        checked_at=at,
-        points_earned=quote.earn_points,
-        points_spent=quote.spend_points,
-        refused_reason=refused_reason,
-        entry_ids=[entry.pk for entry in entries],
-    )
-    if code_row is not None and any(promo.promo_id == code_row.promo_id for promo in quote.applied_promos):
+    for lot in rows.lots:
+        lot.save(force_insert=True)
+    entries.extend(rows.lots)
+    rows.visit.save(force_insert=True)
+    record_visit_times([rows.visit])
+    rows.link(entries)
+    rows.applied.save(force_insert=True)
+    applied = rows.applied
+    if plan.records_code_use and code_row is not None:
         PromoCodeUse.objects.create(code=code_row, guest=guest, applied_check=applied, used_at=now)
+    settle_account(account, plan, now=now)
     if referrer_id is not None:
         pay_referral_on_purchase(guest=guest, applied=applied, accounts=accounts, context=context)
-    account.lifetime_spend_amount += check.total_amount
-    raise_level_if_reached(account=account, context=context)
+    level_changes = record_level_moves([(guest.pk, plan)], now=now)
     save_account(account, "lifetime_spend_amount", "level", "level_since")
     if actor is not None:
         record_audit(
@@ -294,25 +233,18 @@ def apply_check(
             data={
                 "check_id": applied.pk,
                 "total_amount": check.total_amount,
-                "earned": quote.earn_points,
-                "spent": quote.spend_points,
+                "earned": plan.earned,
+                "spent": plan.spent,
                 "requested": check.points_to_spend,
                 "receipt_id": receipt_id,
                 "available": account.available,
                 "pending": account.pending,
             },
-            reason=refused_reason,
+            reason=plan.refused_reason,
             restaurant_id=restaurant.pk if restaurant is not None else None,
         )
-    outcome = CheckOutcome(
-        earned=quote.earn_points,
-        spent=quote.spend_points,
-        refused_reason=refused_reason,
-        visit=visit,
-        entries=tuple(entries),
-        applied_check=applied,
-    )
-    emit_after_commit(checks_applied, sender=AppliedCheck, applied=[(guest, outcome)])
+    outcome = rows.outcome(entries)
+    announce([(guest, outcome)], level_changes)
     return outcome
 
 

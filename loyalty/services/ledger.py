@@ -167,8 +167,8 @@ def expiry_for(available_at: datetime.datetime, context: ProgramContext) -> date
     return local_midnight(last_day + datetime.timedelta(days=1), context)
 
 
-def new_lot(
-    account: PointsAccount,
+def lot_entry(
+    guest_id: int,
     *,
     kind: str,
     points: int,
@@ -182,11 +182,11 @@ def new_lot(
     delay_hours: int = 0,
     now: datetime.datetime | None = None,
 ) -> LedgerEntry:
-    """A positive entry (a FIFO lot), pending for `delay_hours`, not saved yet; the account's figures move at once
-    (the caller saves both: add_lot one by one, a check batch all together)."""
+    """A positive entry (a FIFO lot) of the guest, pending for `delay_hours`, not saved yet; the account is the
+    caller's to move (new_lot does; the check writers set it from the check's plan)."""
     now = now or timezone.now()
     available_at = now + datetime.timedelta(hours=delay_hours)
-    entry = new_instance(
+    return new_instance(
         LedgerEntry,
         {
             "restaurant": restaurant,
@@ -195,7 +195,7 @@ def new_lot(
         },
         kind=kind,
         points=points,
-        guest_id=account.guest_id,
+        guest_id=guest_id,
         reason=reason,
         receipt_id=receipt_id,
         created_at=now,
@@ -205,10 +205,16 @@ def new_lot(
         expires_at=expiry_for(available_at, context),
         idempotency_key=key,
     )
+
+
+def new_lot(account: PointsAccount, **lot: Any) -> LedgerEntry:
+    """lot_entry of the account's guest, not saved yet; the account's figures move at once (the caller saves
+    both: add_lot saves the entry)."""
+    entry = lot_entry(account.guest_id, **lot)
     if entry.is_pending:
-        account.pending += points
+        account.pending += entry.points
     else:
-        account.available += points
+        account.available += entry.points
     return entry
 
 
@@ -387,19 +393,6 @@ def _add_earning(
     return entry
 
 
-def redemption_share_limit(
-    *, context: ProgramContext, level_id: int | None, check_amount: Decimal
-) -> tuple[int, Decimal]:
-    """(the most points payable on a check of this amount, the share % that applies)."""
-    level = context.level(level_id)
-    percent = (
-        level.redemption_cap_percent
-        if level is not None and level.redemption_cap_percent is not None
-        else context.program.max_redeem_share_percent
-    )
-    return rules.points_for_amount(check_amount * percent / 100, context.program.point_value_amount), percent
-
-
 @retry_on_key_race
 @transaction.atomic
 def redeem_points(
@@ -435,8 +428,8 @@ def redeem_points(
             requested=points,
         )
     if check_amount is not None:
-        max_points, percent = redemption_share_limit(
-            context=context, level_id=account.level_id, check_amount=check_amount
+        max_points, percent = rules.redemption_share_limit(
+            context.program, context.level(account.level_id), check_amount
         )
         if points > max_points:
             raise RedemptionLimitExceeded(

@@ -1,4 +1,4 @@
-"""Level moves: up at once when a check crosses a threshold, and the nightly re-evaluation (rolling thresholds)."""
+"""Level moves: their record (a check's move up, planned by loyalty.check_plan), and the nightly re-evaluation."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from loyalty.models import (
     NotificationOutbox,
     PointsAccount,
 )
-from loyalty.selectors import ProgramContext, level_spend, local_midnight, program_context
+from loyalty.selectors import local_midnight, program_context
 from maxloyalty.events import emit_after_commit
 
 BATCH_SIZE = 2000
@@ -55,32 +55,6 @@ def record_level_change(
         created_at=now,
     )
     return change
-
-
-def raise_level_if_reached(
-    *, account: PointsAccount, context: ProgramContext, spend: Decimal | None = None
-) -> LevelChange | None:
-    """After a check: move the (locked) account up when its spend reaches a higher level. Never down here.
-    `spend` is what the thresholds compare with, when the caller knows it (a batch of checks keeps it in memory).
-    The check writer announces the returned change (loyalty.events.level_changed) with its check."""
-    if not context.levels:
-        return None
-    if spend is None:
-        spend = level_spend(guest_id=account.guest_id, account=account, context=context)
-    current = context.level(account.level_id)
-    target = rules.level_for_spend(context.levels, spend)
-    if target is None or (current is not None and target.threshold_amount <= current.threshold_amount):
-        return None
-    now = timezone.now()
-    account.level_id, account.level_since = target.id, now
-    return record_level_change(
-        guest_id=account.guest_id,
-        from_level=current,
-        to_level=target,
-        spend_amount=spend,
-        reason=LevelChangeReason.CHECK,
-        now=now,
-    )
 
 
 def reevaluate_levels(*, today: datetime.date) -> int:
