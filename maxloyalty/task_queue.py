@@ -16,7 +16,7 @@ from celery import Task, current_app
 from django.db import transaction
 
 
-def registered_task(task_name: str) -> Task:
+def registered_task(task_name: str) -> Task[Any, Any]:
     """The Celery task named `task_name` ("app.tasks.function"); LookupError when no installed app defines it."""
     tasks = current_app.tasks
     if task_name not in tasks:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -31,12 +32,12 @@ def drain_receipts(slot: int = 0) -> int:
 
 def retry_delay(retries: int, retry_after: float | None, *, base: int = 30, cap: int = 1800) -> float:
     """Exponential backoff with jitter, never sooner than the POS's own Retry-After."""
-    backoff = min(base * 2**retries, cap)
+    backoff: float = min(base * 2**retries, cap)
     return max(retry_after or 0.0, backoff * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not security)
 
 
 @shared_task(bind=True, max_retries=6, acks_late=True)
-def sync_pos_connection(self: Task, connection_id: int) -> str:
+def sync_pos_connection(self: Task[Any, Any], connection_id: int) -> str:
     try:
         run = sync_connection(connection_id=connection_id)
     except PosUnavailable as error:
@@ -47,7 +48,7 @@ def sync_pos_connection(self: Task, connection_id: int) -> str:
 
 
 @shared_task(bind=True, max_retries=6, acks_late=True)
-def fetch_pos_orders(self: Task, connection_id: int, refs: list[str]) -> int:
+def fetch_pos_orders(self: Task[Any, Any], connection_id: int, refs: list[str]) -> int:
     try:
         return len(fetch_notified_orders(connection_id=connection_id, refs=refs))
     except PosUnavailable as error:

@@ -14,7 +14,7 @@ from django.db.backends.utils import CursorWrapper
 PREPARE_ONLY_WHEN_ASKED = 2**62
 
 
-class PreparingCursor(psycopg.Cursor):  # type: ignore[type-arg]
+class PreparingCursor(psycopg.Cursor):
     """A psycopg cursor that prepares every statement it runs (psycopg keeps the prepared statements of a
     connection, the most recent 100, by their text). Django turns psycopg's automatic preparing off, so Django's
     own queries are parsed and planned by the server on every run; a fixed statement run thousands of times a
@@ -52,6 +52,11 @@ def bound_cursor(connection: BaseDatabaseWrapper, *, prepare: bool = False) -> I
             driver_connection.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
         raw = (PreparingCursor if prepare else psycopg.Cursor)(driver_connection)
         try:
-            yield connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+            # Django wraps the driver's cursor here; the stubs name the wrapper as the argument.
+            yield (
+                connection.make_debug_cursor(raw)  # type: ignore[arg-type]
+                if connection.queries_logged
+                else connection.make_cursor(raw)  # type: ignore[arg-type]
+            )
         finally:
             raw.close()

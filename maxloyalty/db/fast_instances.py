@@ -53,8 +53,8 @@ def set_related(instance: models.Model, name: str, obj: models.Model | None) -> 
     """`instance.<name> = obj` for a foreign key on the hot path: the key column set and the object cached, without
     the descriptor's checks (instance type, database router)."""
     field = instance._meta.get_field(name)
-    instance.__dict__[field.attname] = None if obj is None else obj.pk
-    field.set_cached_value(instance, obj)
+    instance.__dict__[field.attname] = None if obj is None else obj.pk  # type: ignore[union-attr]  # a foreign key
+    field.set_cached_value(instance, obj)  # type: ignore[union-attr]  # a foreign key
 
 
 def fast_load(queryset: QuerySetT) -> QuerySetT:
@@ -65,19 +65,20 @@ def fast_load(queryset: QuerySetT) -> QuerySetT:
     or annotations, a model whose fields are not all plain, or one with init signal receivers is loaded by Django
     as usual."""
     if isinstance(queryset, RawQuerySet):
-        return _FastRawQuerySet(  # type: ignore[return-value]
-            queryset.raw_query,
-            model=queryset.model,
-            query=queryset.query,
-            params=queryset.params,
-            translations=queryset.translations,
-            using=queryset._db,
-            hints=queryset._hints,
+        raw: Any = queryset  # its private parts (_db, _hints, a RawQuery) as RawQuerySet's own _clone copies them
+        return _FastRawQuerySet(
+            raw.raw_query,
+            model=raw.model,
+            query=raw.query,
+            params=raw.params,
+            translations=raw.translations,
+            using=raw._db,
+            hints=raw._hints,
         )
     chained = queryset.all()
     if chained._iterable_class is ModelIterable:
         chained._iterable_class = _FastModelIterable
-    return chained  # type: ignore[return-value]
+    return chained
 
 
 def loaded_instance(model: type[ModelT], db: str, field_names: Sequence[str], values: Sequence[Any]) -> ModelT:
@@ -92,11 +93,11 @@ def loaded_instance(model: type[ModelT], db: str, field_names: Sequence[str], va
     return instance
 
 
-class _FastModelIterable(ModelIterable):  # type: ignore[type-arg]
+class _FastModelIterable(ModelIterable[models.Model]):
     """Django's ModelIterable for a plain query (the model's own columns only), each row through loaded_instance."""
 
     def __iter__(self) -> Iterator[models.Model]:
-        queryset = self.queryset
+        queryset: Any = self.queryset  # Django's private _known_related_objects
         query = queryset.query
         if query.select_related or query.annotation_select or queryset._known_related_objects:
             yield from super().__iter__()
@@ -112,17 +113,17 @@ class _FastModelIterable(ModelIterable):  # type: ignore[type-arg]
             yield loaded_instance(model, db, field_names, row[start:end])
 
 
-class _FastRawQuerySet(RawQuerySet):
+class _FastRawQuerySet(RawQuerySet[models.Model]):
     def iterator(self) -> Iterator[models.Model]:
-        yield from _FastRawModelIterable(self)
+        yield from _FastRawModelIterable(self)  # type: ignore[arg-type]  # stubs: a QuerySet; Django takes raw ones
 
 
-class _FastRawModelIterable(RawModelIterable):  # type: ignore[type-arg]
+class _FastRawModelIterable(RawModelIterable):
     """Django's RawModelIterable, each row through loaded_instance. The statement runs once, as Django's: its
     result names the columns (a raw INSERT ... RETURNING must not run twice)."""
 
-    def __iter__(self) -> Iterator[models.Model]:
-        raw = self.queryset
+    def __iter__(self) -> Iterator[models.Model]:  # type: ignore[override]  # stubs: dicts; Django yields instances
+        raw: Any = self.queryset  # a RawQuerySet (the stubs say QuerySet) with its RawQuery
         db, query, model = raw.db, raw.query, raw.model
         connection = connections[db]
         compiler = connection.ops.compiler("SQLCompiler")(query, connection, db)
@@ -132,7 +133,7 @@ class _FastRawModelIterable(RawModelIterable):  # type: ignore[type-arg]
             if model._meta.pk.attname not in field_names:
                 raise FieldDoesNotExist("Raw query must include the primary key")
             fields = [raw.model_fields.get(column) for column in raw.columns]
-            columns = [field.get_col(field.model._meta.db_table) if field else None for field in fields]
+            columns: list[Any] = [field.get_col(field.model._meta.db_table) if field else None for field in fields]
             converters = compiler.get_converters(columns)
             if converters:
                 rows = compiler.apply_converters(rows, converters)
@@ -152,7 +153,7 @@ class _FastRawModelIterable(RawModelIterable):  # type: ignore[type-arg]
 class _ConstructionPlan:
     attnames: frozenset[str]
     constants: dict[str, Any]  # the fields whose default is a fixed value: that value
-    computed: tuple[tuple[str, models.Field], ...]  # the fields with a callable default
+    computed: tuple[tuple[str, models.Field[Any, Any]], ...]  # the fields with a callable default
 
 
 @functools.cache

@@ -12,7 +12,7 @@ import operator
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 from django.db import connections, models, router
@@ -24,9 +24,21 @@ from maxloyalty.db.cursors import bound_cursor
 from maxloyalty.db.fast_instances import fast_load
 
 PrepareColumn = Callable[[list[Any]], list[Any]]
+AnyField: TypeAlias = models.Field[Any, Any]
 
 
-def _column_preparer(field: models.Field, connection: BaseDatabaseWrapper) -> PrepareColumn | None:
+def _field(model: type[models.Model], name: str) -> AnyField:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # these writers name columns, never a relation's reverse side
+    return field
+
+
+def _column(field: AnyField) -> str:
+    assert field.column is not None  # a concrete field has its column
+    return field.column
+
+
+def _column_preparer(field: AnyField, connection: BaseDatabaseWrapper) -> PrepareColumn | None:
     """How a column of this field's values must be adapted before the driver sees it (None: as it is). Besides
     JSON, values are brought to the column's one Python type (a choice member to its string, a default 0 of a
     decimal column to a Decimal): an array of update_rows must not mix types. A column that needs no change is
@@ -50,7 +62,7 @@ def _column_preparer(field: models.Field, connection: BaseDatabaseWrapper) -> Pr
 
 
 def _database_columns(
-    objects: Sequence[models.Model], fields: Sequence[models.Field], connection: BaseDatabaseWrapper
+    objects: Sequence[models.Model], fields: Sequence[AnyField], connection: BaseDatabaseWrapper
 ) -> list[list[Any]]:
     """The objects' values of each field (one list per field), as the database takes them."""
     columns = []
@@ -97,7 +109,10 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> N
 def _copy_sql(model: type[models.Model]) -> str:
     meta = model._meta
     quote = connections[router.db_for_write(model)].ops.quote_name
-    columns = [quote(meta.pk.column), *(quote(field.column) for field in meta.concrete_fields if not field.primary_key)]
+    columns = [
+        quote(_column(meta.pk)),
+        *(quote(_column(field)) for field in meta.concrete_fields if not field.primary_key),
+    ]
     return f"COPY {quote(meta.db_table)} ({', '.join(columns)}) FROM STDIN"
 
 
@@ -121,12 +136,12 @@ def insert_default_rows(model: type[models.Model], key: str, values: Sequence[An
     return list(fast_load(model._default_manager.raw(_insert_defaults_sql(model, key), [*defaults, list(values)])))
 
 
-def _prepared(field: models.Field, value: Any, connection: BaseDatabaseWrapper) -> Any:
+def _prepared(field: AnyField, value: Any, connection: BaseDatabaseWrapper) -> Any:
     prepare = _column_preparer(field, connection)
     return prepare([value])[0] if prepare is not None else value
 
 
-def _default_fields(model: type[models.Model], key: str) -> list[models.Field]:
+def _default_fields(model: type[models.Model], key: str) -> list[AnyField]:
     return [field for field in model._meta.concrete_fields if not field.primary_key and field.name != key]
 
 
@@ -135,9 +150,9 @@ def _insert_defaults_sql(model: type[models.Model], key: str) -> str:
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
-    key_field = meta.get_field(key)
+    key_field = _field(model, key)
     fields = _default_fields(model, key)
-    columns = ", ".join(quote(field.column) for field in (key_field, *fields))
+    columns = ", ".join(quote(_column(field)) for field in (key_field, *fields))
     casts = ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields)
     return (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 (model names; values are parameters)
@@ -155,10 +170,11 @@ def update_rows(model: type[models.Model], objects: Sequence[models.Model], fiel
         return 0
     meta = model._meta
     connection = connections[router.db_for_write(model)]
-    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    columns = [meta.pk, *(_field(model, name) for name in fields)]
     with bound_cursor(connection) as cursor:
         cursor.execute(_update_sql(model, tuple(fields)), _database_columns(objects, columns, connection))
-        return cursor.rowcount
+        changed: int = cursor.rowcount
+        return changed
 
 
 @functools.lru_cache(maxsize=64)
@@ -166,8 +182,8 @@ def _update_sql(model: type[models.Model], fields: tuple[str, ...]) -> str:
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
-    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
-    names = [quote(column.column) for column in columns]
+    columns = [meta.pk, *(_field(model, name) for name in fields)]
+    names = [quote(_column(column)) for column in columns]
     arrays = ", ".join(f"%b::{column.cast_db_type(connection)}[]" for column in columns)
     assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
     return (
@@ -226,7 +242,7 @@ def rows_document(rows: list[dict[str, Any]]) -> str:
 @functools.lru_cache(maxsize=64)
 def _insert_columns(model: type[models.Model]) -> tuple[tuple[str, str], ...]:
     """(attname, column) of every concrete field but the primary key."""
-    return tuple((field.attname, field.column) for field in model._meta.concrete_fields if not field.primary_key)
+    return tuple((field.attname, _column(field)) for field in model._meta.concrete_fields if not field.primary_key)
 
 
 @functools.lru_cache(maxsize=64)
@@ -234,8 +250,8 @@ def _insert_sql(model: type[models.Model], returning: tuple[str, ...]) -> str:
     meta = model._meta
     quote = connections[router.db_for_write(model)].ops.quote_name
     names = ", ".join(quote(column) for _attname, column in _insert_columns(model))
-    column_of = {field.attname: field.column for field in meta.concrete_fields}
-    returned = ", ".join(quote(column) for column in (meta.pk.column, *(column_of[name] for name in returning)))
+    column_of = {field.attname: _column(field) for field in meta.concrete_fields}
+    returned = ", ".join(quote(column) for column in (_column(meta.pk), *(column_of[name] for name in returning)))
     table = quote(meta.db_table)
     return (
         f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608 (model names; values are parameters)
