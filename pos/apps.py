@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class PosConfig(AppConfig):
     name = "pos"
-    verbose_name = "Restaurants and POS"
+    verbose_name = "POS"
