@@ -21,8 +21,8 @@ from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
-from analytics.rollups import day_bounds, fetch_rows, month_bounds, month_of, next_month
-from analytics.routers import analytics_connection
+from analytics.periods import day_bounds, month_bounds, month_of, next_month
+from analytics.routers import analytics_connection, fetch_rows
 from guests.models import Guest, GuestStatus, Visit
 from loyalty.models import Level, PointsAccount, ProgramSettings, PromoCodeUse
 

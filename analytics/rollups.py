@@ -20,28 +20,19 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
+from analytics.periods import chain_time_zone, day_bounds, local_days_of_utc_day, month_bounds, month_of, next_month
+from analytics.routers import fetch_rows
 from guests.models import Guest, Visit
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry
-from maxloyalty.current_schema import current_schema_name, current_tenant
+from maxloyalty.current_schema import current_schema_name
 from maxloyalty.local_cache import LocalTTLCache
 from pos.models import Receipt, ReceiptOperation, ReceiptStatus
 
 DIRTY_KEY = "analytics:dirty-utc-days"
 logger = logging.getLogger(__name__)
-
-
-def chain_time_zone() -> ZoneInfo:
-    """The current chain's zone (days are counted in it)."""
-    zone = getattr(current_tenant(), "time_zone", None)
-    if not zone:
-        from tenants.models import Chain
-
-        zone = Chain.objects.filter(schema_name=current_schema_name()).values_list("time_zone", flat=True).first()
-    return ZoneInfo(zone or "UTC")
 
 
 def _redis() -> Any | None:
@@ -92,19 +83,6 @@ def _take_dirty_utc_days() -> set[dt.date]:
     return {dt.date.fromisoformat(day) for day in raw}
 
 
-def local_days_of_utc_day(day: dt.date, zone: ZoneInfo) -> set[dt.date]:
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
-    end = start + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
-    return {start.astimezone(zone).date(), end.astimezone(zone).date()}
-
-
-def day_bounds(first_day: dt.date, last_day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) in UTC of the local days first_day..last_day."""
-    start = dt.datetime.combine(first_day, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-    return start, end
-
-
 def _runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
     runs: list[tuple[dt.date, dt.date]] = []
     for day in sorted(days):
@@ -113,13 +91,6 @@ def _runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
         else:
             runs.append((day, day))
     return runs
-
-
-def fetch_rows(sql: str, params: list[Any], db: BaseDatabaseWrapper | None = None) -> list[tuple[Any, ...]]:
-    """The rows of a raw query on `db`: the default connection unless told (roll-ups read what they just wrote)."""
-    with (connection if db is None else db).cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def _lock_rollups() -> None:
@@ -184,19 +155,6 @@ def recompute_days(
         for (day, restaurant_id), values in rows.items()
     )
     return len(rows)
-
-
-def month_of(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def next_month(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def month_bounds(month: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) in UTC of the local month that begins on `month`."""
-    return day_bounds(month, next_month(month) - dt.timedelta(days=1), zone)
 
 
 _ACTIVITY = GuestMonthActivity._meta.db_table
@@ -360,19 +318,3 @@ def roll_up_chain() -> int:
     today = timezone.now().astimezone(zone).date()
     recompute_days(today - dt.timedelta(days=1), today, zone)
     return refreshed + 2
-
-
-def stats_fingerprint(last_day: dt.date) -> str:
-    """Changes whenever a roll-up row of those days is recomputed: part of every analytics cache key."""
-    from django.db.models import Count, Max
-
-    from analytics.routers import analytics_connection
-
-    alias = analytics_connection().alias
-    summary = (
-        DailyRestaurantStats.objects.using(alias)
-        .filter(day__lte=last_day)
-        .aggregate(latest=Max("computed_at"), rows=Count("id"))
-    )
-    latest = summary["latest"]
-    return f"{summary['rows']}-{latest.timestamp() if latest else 0}"

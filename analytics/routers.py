@@ -1,6 +1,7 @@
-"""Heavy analytics reads go to a read replica when ANALYTICS_DATABASE_URL configures one (alias "replica").
+"""Heavy analytics reads go to a read replica when ANALYTICS_DATABASE_URL configures one (alias "replica"), and
+raw rows are read from the connection a caller names.
 
-Without it (the default) everything uses "default". Writes and migrations never go to the replica.
+Without a replica (the default) everything uses "default". Writes and migrations never go to the replica.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ def analytics_connection() -> BaseDatabaseWrapper:
     if alias != "default" and getattr(connection, "tenant", None) is not None:
         target.set_tenant(connection.tenant)  # type: ignore[attr-defined]
     return target
+
+
+def fetch_rows(sql: str, params: list[Any], db: BaseDatabaseWrapper | None = None) -> list[tuple[Any, ...]]:
+    """The rows of a raw query on `db`: the default connection unless told (roll-ups read what they just wrote)."""
+    with (connection if db is None else db).cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 class AnalyticsReplicaRouter:

@@ -1,7 +1,8 @@
 """What the dashboard, the analytics page and the exports show: metrics scoped to what the viewer may see, cached.
 
 Cache keys carry a fingerprint of the roll-ups up to the period's end, so recomputing a changed day invalidates
-every cached figure that includes it (the django cache is per chain).
+every cached figure that includes it (the django cache is per chain). The pages roll up the changed days first
+(analytics.rollups.refresh_dirty_days).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from accounts.access import ChainAccess
 from analytics import metrics
 from analytics.metrics import Period
-from analytics.rollups import chain_time_zone, refresh_dirty_days, stats_fingerprint
+from analytics.models import DailyRestaurantStats
+from analytics.periods import chain_time_zone
+from analytics.routers import analytics_connection
 from restaurants.models import Restaurant
 
 CACHE_SECONDS = 24 * 3600
@@ -55,14 +59,21 @@ def _cached(name: str, period: Period, compute: Callable[[], Any], fingerprint: 
     return value
 
 
-def _fresh_fingerprint(period: Period) -> str:
-    refresh_dirty_days()  # cheap when nothing changed: one Redis round trip
-    return stats_fingerprint(period.end)
+def stats_fingerprint(last_day: dt.date) -> str:
+    """Changes whenever a roll-up row of those days is recomputed: part of every analytics cache key."""
+    alias = analytics_connection().alias
+    summary = (
+        DailyRestaurantStats.objects.using(alias)
+        .filter(day__lte=last_day)
+        .aggregate(latest=Max("computed_at"), rows=Count("id"))
+    )
+    latest = summary["latest"]
+    return f"{summary['rows']}-{latest.timestamp() if latest else 0}"
 
 
 def dashboard_data(period: Period, fingerprint: str | None = None) -> dict[str, Any]:
     """Cards, daily trends and the restaurant comparison, all read from the roll-ups (plus distinct active guests)."""
-    fingerprint = fingerprint or _fresh_fingerprint(period)
+    fingerprint = fingerprint or stats_fingerprint(period.end)
 
     def compute() -> dict[str, Any]:
         return {
@@ -77,7 +88,7 @@ def dashboard_data(period: Period, fingerprint: str | None = None) -> dict[str, 
 
 def analytics_data(period: Period) -> dict[str, Any]:
     """Every metric of the analytics page and the report."""
-    fingerprint = _fresh_fingerprint(period)
+    fingerprint = stats_fingerprint(period.end)
     today = timezone.now().astimezone(period.zone).date()
 
     def compute() -> dict[str, Any]:

@@ -14,6 +14,7 @@ from accounts.roles import Permission
 from analytics.forms import AnalyticsFilterForm
 from analytics.metrics import Period
 from analytics.reports import report_tables, table_by_slug, tables_as_csv, tables_as_xlsx
+from analytics.rollups import refresh_dirty_days
 from analytics.selectors import analytics_data, dashboard_data, scoped_period, visible_restaurants
 from restaurants.models import Restaurant, RestaurantStatus
 
@@ -91,6 +92,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     restaurants = visible_restaurants(access)
     restaurant_id = _dashboard_restaurant(request, access, restaurants)
     period = scoped_period(access=access, restaurant_id=restaurant_id)
+    refresh_dirty_days()  # the days changed since the last read are rolled up first
     data = dashboard_data(period)
     return render(
         request,
@@ -110,6 +112,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @permission_required_page(Permission.VIEW_ANALYTICS)
 def analytics_page(request: HttpRequest) -> HttpResponse:
     form, period = _filtered(request)
+    refresh_dirty_days()
     data = analytics_data(period)
     return render(
         request,
@@ -128,6 +131,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
 @permission_required_page(Permission.VIEW_ANALYTICS)
 def metric_export(request: HttpRequest, slug: str) -> HttpResponse:
     _form, period = _filtered(request)
+    refresh_dirty_days()
     table = table_by_slug(analytics_data(period), slug)
     if table is None:
         raise Http404
@@ -140,6 +144,7 @@ def metric_export(request: HttpRequest, slug: str) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     """The report generator: every metric of the period in one CSV or XLSX file."""
     _form, period = _filtered(request)
+    refresh_dirty_days()
     tables = report_tables(analytics_data(period))
     name = f"report-{period.start}-{period.end}"
     if request.GET.get("format") == "xlsx":

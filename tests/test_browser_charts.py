@@ -55,7 +55,8 @@ def recent_activity(worlds):
     yield guest_ids
 
     def remove() -> None:
-        from analytics.rollups import chain_time_zone, recompute_days
+        from analytics.periods import chain_time_zone
+        from analytics.rollups import recompute_days
         from guests.models import Guest, Visit
         from loyalty.models import LedgerEntry
         from pos.models import PosConnection, Receipt

@@ -23,7 +23,8 @@ def visits_in_both_restaurants(worlds):
     world = worlds["alpha"]
 
     def create() -> list[int]:
-        from analytics.rollups import chain_time_zone, recompute_days
+        from analytics.periods import chain_time_zone
+        from analytics.rollups import recompute_days
         from analytics.tests.dataset import add_guest, add_visit
 
         with schema_context(world.chain.schema_name):
@@ -41,7 +42,8 @@ def visits_in_both_restaurants(worlds):
     yield guest_ids
 
     def remove() -> None:
-        from analytics.rollups import chain_time_zone, recompute_days
+        from analytics.periods import chain_time_zone
+        from analytics.rollups import recompute_days
         from guests.models import Guest, Visit
 
         with schema_context(world.chain.schema_name):

@@ -7,7 +7,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from analytics.rollups import chain_time_zone, recompute_days
+from analytics.periods import chain_time_zone
+from analytics.rollups import recompute_days
 from analytics.tests.dataset import add_guest, add_visit
 from tests.fixtures import signed_in_client
 

@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from analytics.models import DailyRestaurantStats
-from analytics.rollups import chain_time_zone, refresh_dirty_days
+from analytics.periods import chain_time_zone
+from analytics.rollups import refresh_dirty_days
 from loyalty.services import expire_points, redeem_points, update_program_settings
 from tests.checks import CheckSpec, committed_effects, register_guest, send_checks
 

@@ -19,7 +19,8 @@ from django.utils import timezone
 from analytics import metrics
 from analytics.metrics import Period
 from analytics.models import GuestMonthActivity
-from analytics.rollups import chain_time_zone, rebuild_guest_months, refresh_dirty_days
+from analytics.periods import chain_time_zone
+from analytics.rollups import rebuild_guest_months, refresh_dirty_days
 from analytics.tasks import roll_up_daily_stats
 from analytics.tests.dataset import add_guest, add_visit, delete_visit
 from guests.models import Visit

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from analytics.models import DailyRestaurantStats
-from analytics.rollups import chain_time_zone
+from analytics.periods import chain_time_zone
 from analytics.tasks import roll_up_daily_stats
 from analytics.tests.dataset import add_guest
 from guests.models import Visit
