@@ -88,7 +88,6 @@ MODULES: dict[str, str] = {
     # analytics
     "analytics.metrics": "selectors",
     "analytics.periods": "base",
-    "analytics.periods": "base",
     "analytics.reports": "selectors",
     "analytics.rollups": "services",
     "analytics.routers": "base",
