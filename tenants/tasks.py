@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from celery import current_app, shared_task
+from celery import shared_task
 from django_tenants.utils import schema_context
 
+from maxloyalty.task_queue import registered_task
 from tenants import signup
 from tenants.selectors import served_chains
 
@@ -12,7 +13,7 @@ from tenants.selectors import served_chains
 @shared_task
 def run_in_every_chain(task_name: str, **kwargs: object) -> int:
     """Send `task_name` once per served chain; tenant-schemas-celery runs each copy inside that chain's schema."""
-    task = current_app.tasks[task_name]
+    task = registered_task(task_name)
     sent = 0
     for schema_name in served_chains().values_list("schema_name", flat=True):
         with schema_context(schema_name):
