@@ -7,7 +7,7 @@ spread over a year (INSERT … SELECT), then builds the daily and guest × month
 would. The baseline is the slowest metric query of the analytics page run bare (cohorts, the per-guest figures
 behind repeat rate / frequency / RFM / top guests, active guests); for comparison the table also shows the cohort
 query the page ran over the raw visits before the guest × month roll-up.
-Target (PERFORMANCE.md): warm < 300 ms, cold < 2 s.
+Target: warm < 300 ms, cold < 2 s.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A loopback HTTP load generator: a fixed number of concurrent senders for a fixed time, latency per request.
 
-Threads with http.client (no extra dependency). It runs on the same cores as the server, as PERFORMANCE.md's
-ceilings were measured, so every benchmark measures its baseline with this same generator in the same run.
+Threads with http.client (no extra dependency). It runs on the same cores as the server, so every benchmark
+measures its baseline (the framework's or the database's ceiling) with this same generator in the same run.
 """
 
 from __future__ import annotations

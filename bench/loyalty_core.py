@@ -9,7 +9,7 @@ Measured in the same run, one operation at a time, service and baseline interlea
   `SELECT … FROM guests_guest WHERE phone = %s` on the same connection;
 - accrue_service: loyalty.services.accrue_points (lock, idempotency check, FIFO lot, balance) vs the bare
   transaction `BEGIN; INSERT ledger row; UPDATE balance; COMMIT`.
-Targets (docs: PERFORMANCE.md): lookup p99 ≤ 2× SQL, accrual p99 ≤ 3× SQL.
+Targets: lookup p99 ≤ 2× SQL, accrual p99 ≤ 3× SQL.
 """
 
 from __future__ import annotations

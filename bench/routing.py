@@ -1,9 +1,9 @@
 """Routing benchmark: what a request costs behind host → chain routing with one chain and with 1,000
-(PERFORMANCE.md: routing cost flat from 1 to 1,000 chains).
+(target: routing cost flat from 1 to 1,000 chains).
 
 Chains: the first made by tenants.services.create_chain (schema migrated, domain, owner, trial); the others copies of
-its schema (pg_dump of it run under another name: tables, indexes, constraints, sequences and rows; django-tenants'
-clone_schema took 0.4–0.8 s a copy, slower as the catalog grew), each with its own chain, domain and trial. They
+its schema (pg_dump of it run under another name: tables, indexes, constraints, sequences and rows; why not
+django-tenants' clone_schema: docs/benchmarks.md), each with its own chain, domain and trial. They
 exist for the run only: a thousand chains kept in the database would make every later `migrate_schemas` and every
 beat fan-out walk them. Leftovers of an interrupted run are dropped first.
 Stack: gunicorn as in bench.webhook (BENCH_GUNICORN_WORKERS × BENCH_GUNICORN_THREADS), 16 senders on loopback.
