@@ -13,7 +13,7 @@ from guests.conditions import day_start, loyalty_relations, search_condition
 from guests.models import Guest, GuestStatus
 
 
-class GuestFilter(django_filters.FilterSet):
+class GuestFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter ships no types
     q = django_filters.CharFilter(
         method="filter_search", label=_("Phone (any spelling or last 4 digits), name, email or card")
     )
@@ -57,7 +57,7 @@ class GuestFilter(django_filters.FilterSet):
 
     @property
     def qs(self) -> QuerySet[Guest]:
-        queryset = super().qs
+        queryset: QuerySet[Guest] = super().qs
         if not queryset.query.order_by:
             queryset = queryset.order_by("-created_at", "-id")
         return queryset

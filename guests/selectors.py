@@ -42,7 +42,7 @@ def loyalty_figures(guest: Guest) -> dict[str, Any] | None:
     if not loyalty_relations():
         return None
     try:
-        account = guest.points_account  # type: ignore[attr-defined]
+        account = guest.points_account
     except ObjectDoesNotExist:
         return None
     level = getattr(account, "level", None)
@@ -194,7 +194,7 @@ def lookup_guest(
     if guest is None:
         if kind == "phone":
             count_phone_probe(access)
-        raise GuestNotFound(**{key: given for key, given in (("phone", phone), ("card", card)) if given})
+        raise GuestNotFound(**{key: given for key, given in (("phone", phone), ("card", card)) if given})  # type: ignore[arg-type]  # details only
     remember_till_reach(access=access, guest_id=guest.pk)
     return guest
 

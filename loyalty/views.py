@@ -10,7 +10,6 @@ import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,11 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import access_for, permission_required_page
 from accounts.models import User
+from accounts.requests import ChainRequest
 from accounts.roles import Permission
 from loyalty import rules
 from loyalty.forms import LevelForm, PreviewForm, ProgramSettingsForm, PromoCodeForm, PromoForm
 from loyalty.models import Level, Promo, PromoCode
-from loyalty.selectors import chain_today, program_settings
+from loyalty.selectors import chain_today, current_chain, program_settings
 from loyalty.services import (
     create_level,
     create_promo,
@@ -72,7 +72,7 @@ def _next_weekday(weekday: int) -> datetime.date:
 
 @manage_program
 @require_GET
-def preview(request: HttpRequest) -> HttpResponse:
+def preview(request: ChainRequest) -> HttpResponse:
     """What a check would earn under the current settings, levels and promos (nothing is written)."""
     form = PreviewForm(request.GET)
     context: dict[str, Any] = {"preview_form": form}
@@ -81,7 +81,7 @@ def preview(request: HttpRequest) -> HttpResponse:
         level, restaurant = data["level"], data["restaurant"]
         check = rules.Check(
             total_amount=data["amount"],
-            currency=connection.tenant.currency,
+            currency=current_chain().currency,
             at=datetime.datetime.combine(_next_weekday(data["weekday"]), data["time"]),  # chain time
             restaurant_id=restaurant.pk if restaurant else None,
             promo_code=data["promo_code"],
@@ -98,7 +98,7 @@ def preview(request: HttpRequest) -> HttpResponse:
                 "level": level,
             }
         )
-    template = "loyalty/_preview.html" if request.htmx else "loyalty/preview.html"  # type: ignore[attr-defined]
+    template = "loyalty/_preview.html" if request.htmx else "loyalty/preview.html"
     return render(request, template, context)
 
 

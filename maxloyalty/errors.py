@@ -158,7 +158,7 @@ def api_error_response(request: HttpRequest, status_code: int, code: str, messag
 
 
 @contextmanager
-def domain_errors_into(form: forms.Form) -> Iterator[None]:
+def domain_errors_into(form: forms.BaseForm) -> Iterator[None]:
     """Pages: a refused action shows its message on the form (per field where it names one), keeping the input."""
     try:
         yield
@@ -166,7 +166,7 @@ def domain_errors_into(form: forms.Form) -> Iterator[None]:
         add_domain_error(form, error)
 
 
-def add_domain_error(form: forms.Form, error: DomainError) -> None:
+def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
     for field, messages in error.fields.items():
         for message in messages if isinstance(messages, list) else [messages]:
             form.add_error(field if field in form.fields else None, str(message))

@@ -62,6 +62,8 @@ def grant_birthday_bonuses(*, today: datetime.date) -> int:
     )
     granted = 0
     for guest in candidates.iterator(chunk_size=500):
+        if guest.birthday is None:
+            continue  # not selected: the query asks for a birthday
         occurrence = rules.birthday_in_window(guest.birthday, today, days_before=before, days_after=after)
         if occurrence is None:
             continue

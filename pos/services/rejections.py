@@ -39,7 +39,15 @@ _COLUMNS = (
     "external_id",
     "field_errors",
 )
-_SAMPLE = ("connection_id", "connection_ref", "http_status", "client_ip", "request_id", "body_sha256", "body_size")
+_SAMPLE: tuple[str, ...] = (
+    "connection_id",
+    "connection_ref",
+    "http_status",
+    "client_ip",
+    "request_id",
+    "body_sha256",
+    "body_size",
+)
 _SAMPLE += ("external_id", "field_errors", "received_at")
 
 
@@ -67,7 +75,7 @@ def record_rejected_attempt(
     refused_addresses.count(address)
     now = timezone.now()
     request_id = current_request_id.get()
-    values = {
+    values: dict[str, Any] = {
         "bucket": f"c{connection_id}" if connection_id is not None else f"a{address or ''}",
         "endpoint": endpoint[:32],
         "reason": reason[:64],

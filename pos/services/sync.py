@@ -14,9 +14,9 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from django.db import connection as db_connection
 from django.utils import timezone
 
+from maxloyalty.current_schema import current_schema_name, current_tenant
 from pos.adapters.base import PosAdapter, PosError
 from pos.adapters.registry import adapter_class
 from pos.models import ConnectionStatus, PosConnection, Receipt, ReceiptSource, RejectedAttempt, SyncRun, SyncRunStatus
@@ -25,14 +25,13 @@ from pos.services.receipts import store_checks
 
 
 def chain_currency() -> str:
-    tenant = getattr(db_connection, "tenant", None)
-    currency = getattr(tenant, "currency", None)
+    currency = getattr(current_tenant(), "currency", None)
     if currency:
         return str(currency)
     from tenants.models import DEFAULT_CURRENCY, Chain
 
     return (
-        Chain.objects.filter(schema_name=db_connection.schema_name).values_list("currency", flat=True).first()
+        Chain.objects.filter(schema_name=current_schema_name()).values_list("currency", flat=True).first()
         or DEFAULT_CURRENCY
     )
 
