@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
 from django.utils import timezone
 
 from analytics.models import DailyRestaurantStats
@@ -42,7 +41,6 @@ def _settled() -> None:
     refresh_dirty_days()
 
 
-@pytest.mark.xfail(reason="the drain does not send pos.events.receipts_processed yet (issue #23, the POS rooms)")
 def test_a_check_without_a_guest_processed_by_the_pos_drain_counts_at_the_next_refresh(alpha) -> None:
     restaurant = alpha.restaurants[0]
     _settled()
