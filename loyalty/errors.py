@@ -75,3 +75,11 @@ class UndoWindowPassed(DomainError):
 
 class RestaurantRequired(ValidationFailed):
     code, message = "restaurant_required", _("Name one of your restaurants")
+
+
+class DuplicateLevel(Conflict):
+    code, message = "duplicate_level", _("Another level has this name or threshold")
+
+
+class DuplicatePromoCode(Conflict):
+    code, message = "duplicate_promo_code", _("This promo code already exists")

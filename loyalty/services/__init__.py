@@ -19,8 +19,6 @@ from loyalty.services.expiry import activate_pending_points, expire_points, warn
 from loyalty.services.ledger import accrue_points, adjust_points, grant_program_bonus, redeem_points, reverse_entry
 from loyalty.services.levels import reevaluate_levels
 from loyalty.services.program import (
-    DuplicateLevel,
-    DuplicatePromoCode,
     create_level,
     create_promo,
     create_promo_code,
@@ -37,8 +35,6 @@ __all__ = [
     "CheckOutcome",
     "CheckResult",
     "CheckToApply",
-    "DuplicateLevel",
-    "DuplicatePromoCode",
     "accrue_points",
     "activate_pending_points",
     "adjust_points",

@@ -11,6 +11,7 @@ from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import changes_between, record_audit
+from loyalty.errors import DuplicateLevel, DuplicatePromoCode
 from loyalty.models import Level, ProgramSettings, Promo, PromoCode
 from loyalty.selectors import program_settings
 from maxloyalty.constraints import check_constraint_errors
@@ -19,14 +20,6 @@ from restaurants.models import Restaurant
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-
-class DuplicateLevel(Conflict):
-    code, message = "duplicate_level", _("Another level has this name or threshold")
-
-
-class DuplicatePromoCode(Conflict):
-    code, message = "duplicate_promo_code", _("This promo code already exists")
 
 
 def _values(instance: Model, fields: Iterable[str]) -> dict[str, Any]:
