@@ -24,10 +24,11 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
-from maxloyalty.errors import DomainError, ValidationFailed
+from maxloyalty.errors import ValidationFailed
 from maxloyalty.json_bodies import load_json
+from pos.errors import MalformedJson
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -38,10 +39,6 @@ REFUND_STATUSES = {"refunded", "cancelled", "canceled", "deleted"}
 _CARD = re.compile(r"^[A-Za-z0-9]{4,32}$")
 _QR = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-class MalformedJson(DomainError):
-    code, status, message = "malformed_json", 400, gettext_lazy("The body is not valid JSON.")
 
 
 @dataclass(frozen=True)

@@ -14,18 +14,10 @@ from django.utils import timezone
 
 from accounts.access import ChainAccess
 from maxloyalty.encryption import decrypt_json, decrypt_text
-from maxloyalty.errors import NotFound
 from maxloyalty.local_cache import LocalTTLCache
+from pos.errors import ConnectionNotFound, ReceiptNotFound
 from pos.models import ConnectionStatus, PosConnection, Receipt, SyncRun
 from restaurants.models import Restaurant
-
-
-class ConnectionNotFound(NotFound):
-    code = "connection_not_found"
-
-
-class ReceiptNotFound(NotFound):
-    code = "receipt_not_found"
 
 
 @dataclass(frozen=True)

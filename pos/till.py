@@ -27,19 +27,11 @@ from guests.selectors import lookup_guest, search_guests
 from loyalty.models import AppliedCheck, LedgerEntry
 from loyalty.rights import may_reverse
 from loyalty.services import reverse_check
-from maxloyalty.errors import NotFound, PermissionDeniedError
+from pos.errors import OperationNotFound, UndoWindowClosed
 from restaurants.models import Restaurant, RestaurantStatus
 
 SESSION_RESTAURANT = "till_restaurant_id"
 SHIFT_HOURS = 14  # "this shift": operations of the last 14 hours at this till
-
-
-class OperationNotFound(NotFound):
-    code, message = "operation_not_found", _("Operation not found at this till.")
-
-
-class UndoWindowClosed(PermissionDeniedError):
-    code, message = "undo_window_closed", _("This operation can no longer be undone at the till. Ask a manager.")
 
 
 def till_restaurants(access: ChainAccess) -> QuerySet[Restaurant]:

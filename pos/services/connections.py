@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import changes_between, record_audit
 from maxloyalty.encryption import encrypt_json, encrypt_text
-from maxloyalty.errors import Conflict, ValidationFailed
+from maxloyalty.errors import ValidationFailed
 from maxloyalty.outbound import AddressNotAllowed, check_url
 from pos.adapters.iiko import IikoAdapter
+from pos.errors import ConnectionHasReceipts
 from pos.models import PosConnection, PosKind
 from pos.selectors import forget_inbound_auth
 from pos.services.sync import build_adapter
@@ -43,13 +44,6 @@ _AUDITED_FIELDS = (
     "api_base_url",
     "poll_interval_minutes",
 )
-
-
-class ConnectionHasReceipts(Conflict):
-    code, message = (
-        "connection_has_receipts",
-        _("This connection has received checks; pause it instead of deleting it."),
-    )
 
 
 @dataclass(frozen=True)
