@@ -3,13 +3,17 @@ the birthday bonus at once; guests who turned notifications off are skipped."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.utils import timezone
+
 from loyalty.models import EntryKind, NotificationKind, NotificationOutbox, NotificationStatus
 from loyalty.selectors import chain_today
-from loyalty.services import accrue_points, update_program_settings
-from loyalty.tasks import grant_birthday_bonuses_task
+from loyalty.services import accrue_points, create_level, update_program_settings
+from loyalty.tasks import grant_birthday_bonuses_task, reevaluate_levels_task
 from telegram_bot.models import TelegramChat
 from telegram_bot.tasks import telegram_chain_tick
-from tests.checks import committed_effects
+from tests.checks import CheckSpec, committed_effects, send_checks
 
 CHAT = 5620001
 
@@ -71,3 +75,18 @@ def test_birthday_bonus_granted_by_the_nightly_task_is_announced(alpha, alpha_bo
         assert grant_birthday_bonuses_task.apply().get() == 1
 
     assert telegram_api.texts(CHAT) == ["Happy birthday! We have added 700 points to your card."]
+
+
+def test_a_level_moved_by_the_nightly_job_reaches_the_guest(alpha, alpha_bot, telegram_api, linked_guest):
+    """Checks through the POS drain, then a lower threshold: the nightly job moves the guest up, and the next tick
+    sends the news (the level change is written with its outbox row in the job's transaction)."""
+    update_program_settings(actor=None, changes={"level_threshold_mode": "lifetime"})
+    guest = linked_guest("+79168880005", CHAT)
+    send_checks(alpha, [CheckSpec(total_amount="3000.00", guest=guest, closed_at=timezone.now())])
+    create_level(actor=None, name="Gold", threshold_amount=Decimal(2000), earn_rate_percent=Decimal(10))
+
+    with committed_effects():
+        assert reevaluate_levels_task.apply().get() == 1
+        telegram_chain_tick()
+
+    assert telegram_api.texts(CHAT)[-1] == "Congratulations! Your level is now Gold."
