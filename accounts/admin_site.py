@@ -10,7 +10,8 @@ from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest, HttpResponse
 
-from accounts.sign_in import InvalidCredentials, SignInLocked, prove_password
+from accounts.errors import InvalidCredentials, SignInLocked
+from accounts.sign_in import prove_password
 from maxloyalty.client_ip import client_ip
 
 

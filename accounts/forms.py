@@ -11,9 +11,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import resolve_access
+from accounts.errors import InvalidCredentials, SignInLocked
 from accounts.models import Role
 from accounts.roles import RESTAURANT_SCOPED_ROLES
-from accounts.sign_in import InvalidCredentials, SignInLocked, may_request_password_reset, prove_password
+from accounts.sign_in import may_request_password_reset, prove_password
 from maxloyalty.client_ip import client_ip
 from restaurants.models import Restaurant
 

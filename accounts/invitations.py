@@ -29,50 +29,22 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import (
+    AlreadyStaff,
+    InvitationClosed,
+    InvitationExpired,
+    InvitationInvalid,
+    InvitationNotOpen,
+    InvitationResendTooSoon,
+)
 from accounts.models import Membership, StaffInvitation, User
 from accounts.roles import RESTAURANT_SCOPED_ROLES
-from accounts.services import AlreadyStaff, _check_assignable, grant_membership, obtain_user
+from accounts.services import _check_assignable, grant_membership, obtain_user
 from audit.services import record_audit
 from billing.limits import Limit, require_allowed
-from maxloyalty.errors import Conflict, DomainError
+from maxloyalty.errors import Conflict
 from restaurants.models import Restaurant
 from tenants.models import Chain
-
-
-class InvitationInvalid(DomainError):
-    code, status, message = (
-        "invitation_invalid",
-        404,
-        _("This invitation link is not valid. If a newer invitation was sent, use the link in that one."),
-    )
-
-
-class InvitationExpired(DomainError):
-    code, status, message = (
-        "invitation_expired",
-        410,
-        _("This invitation has expired. Ask the chain's owner or administrator to invite you again."),
-    )
-
-
-class InvitationClosed(DomainError):
-    code, status, message = (
-        "invitation_closed",
-        410,
-        _("This invitation was withdrawn or has already been accepted."),
-    )
-
-
-class InvitationResendTooSoon(DomainError):
-    code, status, message = (
-        "resend_too_soon",
-        429,
-        _("The invitation was sent a moment ago. Please wait a minute before sending it again."),
-    )
-
-
-class InvitationNotOpen(Conflict):
-    code, message = "invitation_not_open", _("This invitation was already accepted or withdrawn.")
 
 
 def token_hash(token: str) -> str:

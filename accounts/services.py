@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.access import assigned_restaurant_ids
+from accounts.errors import CannotChangeYourself, InvalidCredentials, LastOwner, RoleNotAssignable
 from accounts.models import Membership, Role, User
 from accounts.roles import ASSIGNABLE_ROLES, RESTAURANT_PERMISSION, RESTAURANT_SCOPED_ROLES
-from accounts.sign_in import InvalidCredentials, prove_password
+from accounts.sign_in import prove_password
 from audit.services import changes_between, record_audit
-from maxloyalty.errors import Conflict, PermissionDeniedError, ValidationFailed
+from maxloyalty.errors import ValidationFailed
 from restaurants.models import Restaurant
 
 
@@ -67,22 +68,6 @@ def set_restaurants(*, user: User, restaurants: Iterable[Restaurant]) -> None:
             assign_perm(RESTAURANT_PERMISSION, user, restaurant)
         else:
             remove_perm(RESTAURANT_PERMISSION, user, restaurant)
-
-
-class RoleNotAssignable(PermissionDeniedError):
-    code, message = "role_not_assignable", _("You cannot give or change this role.")
-
-
-class AlreadyStaff(Conflict):
-    code, message = "already_staff", _("This person already works for the chain.")
-
-
-class LastOwner(Conflict):
-    code, message = "last_owner", _("The chain must keep at least one active owner.")
-
-
-class CannotChangeYourself(Conflict):
-    code, message = "cannot_change_yourself", _("You cannot change or deactivate your own access.")
 
 
 def _check_assignable(*, actor_role: str, role: str, current_role: str | None = None) -> None:

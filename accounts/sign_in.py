@@ -25,15 +25,13 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts import login_throttle
 from accounts.access import resolve_access
+from accounts.errors import InvalidCredentials, SignInLocked
 from accounts.models import User
 from accounts.tokens import refresh_token_for
 from maxloyalty import rate_limits
-from maxloyalty.errors import DomainError
 
 if TYPE_CHECKING:
     from rest_framework_simplejwt.tokens import RefreshToken
@@ -41,27 +39,6 @@ if TYPE_CHECKING:
     from tenants.models import Chain
 
 PLATFORM_SCOPE = "platform"
-
-
-class InvalidCredentials(DomainError):
-    code, status, message = "invalid_credentials", 401, _("Wrong email or password, or no access to this chain.")
-
-
-def lock_message(seconds: int) -> str:
-    minutes = max(1, (seconds + 59) // 60)
-    return ngettext(
-        "Too many failed attempts. Sign-in is locked for %(minutes)s minute.",
-        "Too many failed attempts. Sign-in is locked for %(minutes)s minutes.",
-        minutes,
-    ) % {"minutes": minutes}
-
-
-class SignInLocked(DomainError):
-    code, status, message = "login_locked", 429, _("Too many failed attempts. Sign-in is temporarily locked.")
-
-    def __init__(self, *, seconds: int) -> None:
-        super().__init__(lock_message(seconds), retry_after_seconds=seconds)
-        self.seconds = seconds
 
 
 def normalized_email(email: str) -> str:

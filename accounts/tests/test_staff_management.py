@@ -171,7 +171,8 @@ def test_the_last_owner_cannot_lose_the_owner_role(alpha):
     Membership.objects.filter(pk=first.pk).update(is_active=True, role="admin")  # the first is now an admin
     response = signed_in_client(alpha, "owner").post(f"/staff/{second.id}/active/", {"active": "0"}, follow=True)
     assert "cannot give or change this role" in response.content.decode()  # an admin may not touch an owner
-    from accounts.services import LastOwner, set_staff_active
+    from accounts.errors import LastOwner
+    from accounts.services import set_staff_active
 
     with pytest.raises(LastOwner):
         set_staff_active(membership=second, is_active=False, actor=alpha.user("admin"), actor_role="owner")

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.test import override_settings
 from django_tenants.utils import schema_context
 
+from accounts.errors import InvalidCredentials, SignInLocked
 from accounts.models import User
 from accounts.services import grant_membership, obtain_user
-from accounts.sign_in import InvalidCredentials, SignInLocked
 from tenants.models import PendingSignup
 from tests.fixtures import PASSWORD, api_on, client_on
 
