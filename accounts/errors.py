@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from maxloyalty.errors import Conflict, DomainError, PermissionDeniedError
+from maxloyalty.errors import Conflict, DomainError, NotFound, PermissionDeniedError
 
 # Sign-in
 
@@ -29,6 +29,10 @@ class SignInLocked(DomainError):
     def __init__(self, *, seconds: int) -> None:
         super().__init__(lock_message(seconds), retry_after_seconds=seconds)
         self.seconds = seconds
+
+
+class SessionNotFound(NotFound):
+    code = "session_not_found"
 
 
 # Staff management

@@ -11,10 +11,10 @@ from django.conf import settings
 from django.utils import timezone
 from qsessions.models import Session
 
+from accounts.errors import SessionNotFound
 from accounts.models import Role, User
 from audit.services import record_audit
 from maxloyalty.current_schema import current_schema_name
-from maxloyalty.errors import NotFound
 
 HOST_KEY = "_host"
 LAST_ACTIVITY_KEY = "_last_activity"
@@ -39,10 +39,6 @@ def idle_minutes(*, role: str | None, is_platform_staff: bool) -> int:
 
 def session_handle(session_key: str) -> str:
     return hashlib.sha256(session_key.encode()).hexdigest()[:24]
-
-
-class SessionNotFound(NotFound):
-    code = "session_not_found"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.user_sessions import SessionNotFound, end_other_sessions, end_session, sessions_of
+from accounts.errors import SessionNotFound
+from accounts.user_sessions import end_other_sessions, end_session, sessions_of
 
 
 @login_required
