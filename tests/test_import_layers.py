@@ -4,7 +4,8 @@ Every non-test, non-migration module of the project's packages is parsed with `a
 module, inside functions and under TYPE_CHECKING alike, relative ones resolved) and given an app (its top package)
 and a layer, lowest first:
 
-    core       maxloyalty's infrastructure (errors, db, Celery app, task queue, events, HTTP pieces)
+    core       every maxloyalty module but the project's wiring: errors, db, the Celery app, the task queue,
+               events, HTTP pieces; it imports no app
     base       models, rules, errors, events, adapters and providers, pure parsers and formats
     selectors  reads (selectors, access, filters, read-only reports)
     services   writes and orchestrations (services, other apps' services)
