@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from guests.models import Guest, Visit
 from guests.services import record_visit_times
@@ -41,13 +40,14 @@ from loyalty.services.check_writing import (
     check_rows,
     outcome_of,
     record_level_moves,
+    require_valid_check,
     settle_account,
 )
 from loyalty.services.checks import apply_check, quote_for_guest
-from loyalty.services.ledger import check_key, locked_accounts, require_active
+from loyalty.services.ledger import locked_accounts, require_active
 from loyalty.services.referrals import open_referrer_ids
 from maxloyalty.db.set_based_writes import insert_rows, update_rows
-from maxloyalty.errors import DomainError, ValidationFailed
+from maxloyalty.errors import DomainError
 
 if TYPE_CHECKING:
     from restaurants.models import Restaurant
@@ -126,9 +126,7 @@ def apply_checks(items: Sequence[CheckToApply]) -> list[CheckResult]:
 
 def _apply_one(batch: _Batch, item: CheckToApply, applied_before: dict[str, AppliedCheck]) -> CheckResult | None:
     """The outcome now (a replay, or a check apply_check handled), or None: planned, written by _write."""
-    check_key(item.idempotency_key)
-    if item.check.total_amount < 0:
-        raise ValidationFailed(fields={"total_amount": [str(_("Cannot be negative."))]})
+    require_valid_check(idempotency_key=item.idempotency_key, check=item.check)
     existing = applied_before.get(item.idempotency_key)
     if existing is not None:
         if existing.guest_id != item.guest.pk:

@@ -14,15 +14,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from guests.models import Guest, Visit
+from loyalty import rules
 from loyalty.check_plan import AccountState, CheckPlan
 from loyalty.events import checks_applied, level_changed
 from loyalty.models import AppliedCheck, LedgerEntry, LevelChange, LevelChangeReason, PointsAccount
 from loyalty.selectors import ProgramContext
-from loyalty.services.ledger import lot_entry
+from loyalty.services.ledger import check_key, lot_entry
 from loyalty.services.levels import record_level_change
 from maxloyalty.db.fast_instances import new_instance, set_related
+from maxloyalty.errors import ValidationFailed
 from maxloyalty.events import emit_after_commit
 
 if TYPE_CHECKING:
@@ -53,6 +56,13 @@ def outcome_of(applied: AppliedCheck, *, is_replay: bool) -> CheckOutcome:
         applied_check=applied,
         is_replay=is_replay,
     )
+
+
+def require_valid_check(*, idempotency_key: str, check: rules.Check) -> None:
+    """What both writers refuse before reading anything: a key of 1 to 200 characters, a total below zero."""
+    check_key(idempotency_key)
+    if check.total_amount < 0:
+        raise ValidationFailed(fields={"total_amount": [str(_("Cannot be negative."))]})
 
 
 def chain_time(at: datetime.datetime | None, context: ProgramContext) -> datetime.datetime:

@@ -41,11 +41,11 @@ from loyalty.services.check_writing import (
     check_rows,
     outcome_of,
     record_level_moves,
+    require_valid_check,
     settle_account,
 )
 from loyalty.services.ledger import (
     add_deduction,
-    check_key,
     locked_accounts,
     require_active,
     retry_on_key_race,
@@ -151,9 +151,7 @@ def apply_check(
     The check keeps its actor (the signed-in staff member; None for the POS), which the till's shift list and
     undo rule read. A retry with the same key returns the first outcome (is_replay=True) and changes nothing.
     """
-    check_key(idempotency_key)
-    if check.total_amount < 0:
-        raise ValidationFailed(fields={"total_amount": [str(_("Cannot be negative."))]})
+    require_valid_check(idempotency_key=idempotency_key, check=check)
     if check.points_to_spend:
         require_redeem_right(actor=actor, restaurant_id=restaurant.pk if restaurant is not None else None)
     context = program_context()
