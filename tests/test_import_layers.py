@@ -1,4 +1,4 @@
-"""Nothing imports upward, and no cycle ties two apps or two layers: the layering rule of STYLE.md, checked.
+"""Nothing imports upward, and no cycle ties two apps or two layers: the layering rule (README, Architecture), checked.
 
 Every non-test, non-migration module of the project's packages is parsed with `ast` (imports at the top of the
 module, inside functions and under TYPE_CHECKING alike, relative ones resolved) and given an app (its top package)
