@@ -3,6 +3,7 @@ of reaching for attributes Django's `HttpRequest` does not declare.
 
 `ChainRequest`: a request to a chain's host (django-tenants' middleware set `tenant`, django-htmx set `htmx`).
 `StaffRequest`: the same behind a sign-in guard (`permission_required_page`, `login_required`): `user` is a `User`.
+`SignedInRequest`: any host's request behind `login_required`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from tenants.models import Chain
 class ChainRequest(HttpRequest):
     tenant: Chain
     htmx: HtmxDetails
+
+
+class SignedInRequest(HttpRequest):
+    user: User  # narrowed: login_required refused anonymous requests
 
 
 class StaffRequest(ChainRequest):

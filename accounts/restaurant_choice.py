@@ -28,7 +28,7 @@ def choosable_restaurants(request: HttpRequest, access: ChainAccess) -> list[Res
     if cached is None:
         restaurants = Restaurant.objects.exclude(status=RestaurantStatus.CLOSED).order_by("name", "id")
         cached = list(access.limit_to_restaurants(restaurants, field="id").only("id", "name"))
-        request._choosable_restaurants = cached  # type: ignore[attr-defined]
+        request._choosable_restaurants = cached  # type: ignore[attr-defined]  # memo on the request
     return cached
 
 

@@ -168,7 +168,7 @@ def tables_as_xlsx(tables: Iterable[Table], period: Period) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)  # type: ignore[arg-type]  # a new book's active sheet exists
     for table in tables:
         sheet = book.create_sheet(title=table.title[:31].replace("/", "-"))
         append_xlsx_row(sheet, [_("Period"), period.start, period.end])

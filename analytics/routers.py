@@ -24,7 +24,7 @@ def analytics_connection() -> BaseDatabaseWrapper:
     alias = analytics_db_alias()
     target = connections[alias]
     if alias != "default" and getattr(connection, "tenant", None) is not None:
-        target.set_tenant(connection.tenant)  # type: ignore[attr-defined]
+        target.set_tenant(connection.tenant)  # type: ignore[attr-defined]  # django-tenants' wrappers
     return target
 
 
@@ -37,7 +37,7 @@ def fetch_rows(sql: str, params: list[Any], db: BaseDatabaseWrapper | None = Non
 
 class AnalyticsReplicaRouter:
     def db_for_read(self, model: type, **hints: Any) -> str | None:
-        if model._meta.app_label == "analytics" and REPLICA in settings.DATABASES:  # type: ignore[attr-defined]
+        if model._meta.app_label == "analytics" and REPLICA in settings.DATABASES:  # type: ignore[attr-defined]  # a model class
             return REPLICA
         return None
 

@@ -160,7 +160,7 @@ def _text_stream(binary: IO[bytes]) -> IO[str]:
         # A multi-byte character cut at the 64 KB boundary is still UTF-8.
         encoding = "utf-8-sig" if error.start >= len(head) - 3 else "cp1251"
     # A StreamReader is a text stream; typeshed's reader factory types neither that nor its `errors` argument.
-    return codecs.getreader(encoding)(binary, errors="strict")  # type: ignore[return-value, call-arg]
+    return codecs.getreader(encoding)(binary, errors="strict")  # type: ignore[return-value, call-arg]  # see above
 
 
 def _open(binary: IO[bytes]) -> tuple[csv.DictReader[str], list[str]]:

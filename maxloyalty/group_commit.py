@@ -54,7 +54,7 @@ class GroupCommit(Generic[Item, Result]):
             self._lead()
         if waiting.error is not None:
             raise waiting.error
-        return waiting.result  # type: ignore[return-value]
+        return waiting.result  # type: ignore[return-value]  # set by the write that finished without error
 
     def queued(self) -> int:
         """Items waiting for the next write (not counting the one in flight)."""

@@ -25,8 +25,7 @@ class _RateFromSettings:
     scope: str | None
 
     def get_rate(self) -> str | None:
-        # The stubs type the rates as numbers; DRF's are strings such as "100/min".
-        rates: dict[str | None, str | None] = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
+        rates: dict[str | None, str | None] = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]  # "100/min"
         return rates.get(self.scope)
 
 

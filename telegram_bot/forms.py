@@ -31,8 +31,8 @@ class BroadcastForm(forms.Form):
     send_at = forms.DateTimeField(label=_("Send at (empty: now)"), required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["level"].queryset = Level.objects.order_by("threshold_amount")  # type: ignore[attr-defined]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # passed through to Form
+        self.fields["level"].queryset = Level.objects.order_by("threshold_amount")  # type: ignore[attr-defined]  # a model choice
 
     def clean_tags(self) -> list[str]:
         return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]

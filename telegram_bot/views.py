@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access_for, permission_required_page
+from accounts.requests import StaffRequest
 from accounts.roles import Permission
 from maxloyalty.errors import domain_errors_into
 from maxloyalty.json_bodies import load_json
@@ -66,7 +67,7 @@ def broadcast_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required_page(Permission.MANAGE_PROGRAM)
 @require_http_methods(["GET", "POST"])
-def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
+def broadcast_detail(request: StaffRequest, broadcast_id: int) -> HttpResponse:
     access = access_for(request)
     assert access is not None
     broadcast = access_broadcast(broadcast_id)
@@ -74,7 +75,7 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         cancel_broadcast(broadcast=broadcast, actor=access.user)
         messages.success(request, _("The broadcast was cancelled."))
         return redirect("telegram-settings:broadcast-detail", broadcast_id=broadcast.pk)
-    template = "telegram_bot/_broadcast_progress.html" if request.htmx else "telegram_bot/broadcast_detail.html"  # type: ignore[attr-defined]
+    template = "telegram_bot/_broadcast_progress.html" if request.htmx else "telegram_bot/broadcast_detail.html"
     return render(request, template, {"broadcast": broadcast})
 
 
@@ -101,4 +102,4 @@ def webhook(request: HttpRequest) -> HttpResponse:
 def mini_app(request: HttpRequest) -> HttpResponse:
     """The Mini App shell: the data comes from the Mini App API, authenticated by Telegram's initData. Telegram's
     web client shows it in a frame: its origins, and only they, may frame this page."""
-    return render(request, "telegram_bot/mini_app.html", {"chain": request.tenant})  # type: ignore[attr-defined]
+    return render(request, "telegram_bot/mini_app.html", {"chain": request.tenant})  # type: ignore[attr-defined]  # csp_replace types the request plainly

@@ -61,7 +61,7 @@ def chain_for_host(hostname: str) -> Chain | None:
 
 
 class CachedTenantMiddleware(TenantMainMiddleware):
-    def get_tenant(self, domain_model: type[Domain], hostname: str) -> Chain:  # type: ignore[override]
+    def get_tenant(self, domain_model: type[Domain], hostname: str) -> Chain:  # type: ignore[override]  # our Domain
         chain = chain_for_host(hostname)
         if chain is None:
             raise domain_model.DoesNotExist(hostname)

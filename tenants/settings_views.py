@@ -4,12 +4,13 @@ are rotated on each restaurant's page), the Telegram bot, the bot's automatic me
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import access_for, permission_required_page
+from accounts.requests import StaffRequest
 from accounts.roles import Permission
 from maxloyalty.errors import domain_errors_into
 from pos.selectors import visible_connections
@@ -21,10 +22,10 @@ from tenants.services import PROFILE_FIELDS, update_chain_profile
 
 @permission_required_page(Permission.MANAGE_SETTINGS)
 @require_http_methods(["GET", "POST"])
-def chain_settings(request: HttpRequest) -> HttpResponse:
+def chain_settings(request: StaffRequest) -> HttpResponse:
     access = access_for(request)
     assert access is not None
-    chain = Chain.objects.get(pk=request.tenant.id)  # type: ignore[attr-defined]
+    chain = Chain.objects.get(pk=request.tenant.id)
     form = ChainProfileForm(request.POST or None, initial={field: getattr(chain, field) for field in PROFILE_FIELDS})
     if request.method == "POST" and form.is_valid():
         with domain_errors_into(form):

@@ -4,28 +4,29 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.errors import SessionNotFound
+from accounts.requests import SignedInRequest
 from accounts.user_sessions import end_other_sessions, end_session, sessions_of
 
 
 @login_required
 @require_GET
-def session_list(request: HttpRequest) -> HttpResponse:
-    rows = sessions_of(user=request.user, current_key=request.session.session_key)  # type: ignore[arg-type]
+def session_list(request: SignedInRequest) -> HttpResponse:
+    rows = sessions_of(user=request.user, current_key=request.session.session_key)
     return render(request, "accounts/sessions.html", {"sessions": rows, "has_others": len(rows) > 1})
 
 
 @login_required
 @require_POST
-def session_end(request: HttpRequest, handle: str) -> HttpResponse:
+def session_end(request: SignedInRequest, handle: str) -> HttpResponse:
     try:
-        end_session(user=request.user, handle=handle, current_key=request.session.session_key)  # type: ignore[arg-type]
+        end_session(user=request.user, handle=handle, current_key=request.session.session_key)
     except SessionNotFound:
         messages.error(request, _("That session has already ended."))
     else:
@@ -35,8 +36,8 @@ def session_end(request: HttpRequest, handle: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def sessions_end_others(request: HttpRequest) -> HttpResponse:
-    ended = end_other_sessions(user=request.user, current_key=request.session.session_key)  # type: ignore[arg-type]
+def sessions_end_others(request: SignedInRequest) -> HttpResponse:
+    ended = end_other_sessions(user=request.user, current_key=request.session.session_key)
     messages.success(
         request,
         ngettext("%(count)s other session has been ended.", "%(count)s other sessions have been ended.", ended)

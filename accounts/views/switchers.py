@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.access import access_for, home_path_for, permission_required_page
 from accounts.handoff import handoff_url
+from accounts.requests import StaffRequest
 from accounts.restaurant_choice import choose_restaurant
 from accounts.selectors import other_chains_of
 
@@ -22,25 +23,25 @@ RESTAURANT_FILTERS = ("restaurant", "home_restaurant", "page")
 
 @permission_required_page()
 @require_POST
-def switch_chain(request: HttpRequest) -> HttpResponse:
+def switch_chain(request: StaffRequest) -> HttpResponse:
     """Open another chain the user works for, signed in there through the hand-off (no second password)."""
-    chains = other_chains_of(request.user, current_chain_id=request.tenant.id)  # type: ignore[arg-type, attr-defined]
+    chains = other_chains_of(request.user, current_chain_id=request.tenant.id)
     target = next((chain for chain in chains if str(chain.pk) == request.POST.get("chain", "")), None)
     if target is None:
         raise Http404
-    return HttpResponseRedirect(handoff_url(request.user, target))  # type: ignore[arg-type]
+    return HttpResponseRedirect(handoff_url(request.user, target))
 
 
 @permission_required_page()
 @require_POST
-def switch_restaurant(request: HttpRequest) -> HttpResponse:
+def switch_restaurant(request: StaffRequest) -> HttpResponse:
     """Keep the chosen restaurant (or all) and reopen the page it was chosen on; a restaurant the user may not
     choose is a 403."""
     access = access_for(request)
     assert access is not None
     choose_restaurant(request, access, request.POST.get("restaurant", "").strip())
     back = _page_without_restaurant_filter(request, request.POST.get("next", "")) or home_path_for(access)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return HttpResponseClientRedirect(back)
     return redirect(back)
 

@@ -52,11 +52,10 @@ def bound_cursor(connection: BaseDatabaseWrapper, *, prepare: bool = False) -> I
             driver_connection.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
         raw = (PreparingCursor if prepare else psycopg.Cursor)(driver_connection)
         try:
-            # Django wraps the driver's cursor here; the stubs name the wrapper as the argument.
             yield (
-                connection.make_debug_cursor(raw)  # type: ignore[arg-type]
+                connection.make_debug_cursor(raw)  # type: ignore[arg-type]  # Django wraps the driver's cursor
                 if connection.queries_logged
-                else connection.make_cursor(raw)  # type: ignore[arg-type]
+                else connection.make_cursor(raw)  # type: ignore[arg-type]  # Django wraps the driver's cursor
             )
         finally:
             raw.close()

@@ -51,7 +51,7 @@ def restaurant_list(request: HttpRequest) -> HttpResponse:
         .order_by()
     )
     for restaurant in restaurants:
-        restaurant.failed_receipts = failed.get(restaurant.pk, 0)  # type: ignore[attr-defined]
+        restaurant.failed_receipts = failed.get(restaurant.pk, 0)  # type: ignore[attr-defined]  # for the template
     return render(request, "pos/restaurant_list.html", {"restaurants": restaurants})
 
 
