@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from analytics.models import DailyRestaurantStats
 from analytics.periods import chain_time_zone
 from analytics.rollups import refresh_dirty_days
+from guests.services import start_import_job
 from loyalty.services import expire_points, redeem_points, update_program_settings
 from tests.checks import CheckSpec, committed_effects, register_guest, send_checks
 
@@ -101,3 +103,20 @@ def test_a_redemption_and_the_nightly_expiry_count_at_the_next_refresh(alpha) ->
         expire_points(today=_today() + dt.timedelta(days=5))
     assert refresh_dirty_days() > 0
     assert _day_figures(_today(), None)["points_expired"] >= before["points_expired"] + 300
+
+
+def test_guests_imported_from_a_csv_count_at_the_next_refresh(alpha, settings, tmp_path) -> None:
+    """The import commits row by row; each new guest is announced (guest_registered) as its row commits."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    update_program_settings(actor=None, changes={"welcome_bonus_points": 0})  # nothing but the guests to announce
+    _settled()
+    before = _day_figures(_today(), None)
+    upload = SimpleUploadedFile(
+        "guests.csv", b"phone,first_name\n+79167770001,Vera\n+79167770002,Oleg\n", content_type="text/csv"
+    )
+
+    with committed_effects():
+        start_import_job(access=None, upload=upload)
+
+    assert refresh_dirty_days() > 0
+    assert _day_figures(_today(), None)["new_guests"] == before["new_guests"] + 2
