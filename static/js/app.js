@@ -46,6 +46,18 @@
     if (field) { field.focus(); }
   });
 
+  // The till ([data-swap-refusals]): a refused operation answers 4xx with the part that says why (a blocked
+  // guest, a right the role lacks, an expired form). htmx swaps only 2xx by default; here the refusal is shown.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    var target = event.detail.target;
+    if (status < 400 || status >= 500 || !target || !target.closest || !target.closest("[data-swap-refusals]")) {
+      return;
+    }
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { applyCssVariables(document); });
   } else {
