@@ -25,11 +25,11 @@ WEEKDAYS = [
 ]
 
 
-class ServiceModelForm(forms.ModelForm):
+class ServiceModelForm(forms.ModelForm[Any]):  # a base for the forms of every model here
     """A ModelForm that validates like the model but never saves: `changes()` goes to a service."""
 
     def changes(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}  # type: ignore[attr-defined]
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}  # type: ignore[attr-defined]  # each subclass's Meta
 
 
 class ProgramSettingsForm(ServiceModelForm):

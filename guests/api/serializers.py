@@ -129,15 +129,16 @@ class ImportJobOut(serializers.ModelSerializer[ImportJob]):
 
 
 # --- what the endpoints accept (shape and validation only; business checks are the services') ---------------------
+# An input serializer validates data and is never given an instance: Serializer[None].
 
 
-class ConsentsInput(serializers.Serializer):
+class ConsentsInput(serializers.Serializer[None]):
     sms = serializers.BooleanField(required=False)
     email = serializers.BooleanField(required=False)
     telegram = serializers.BooleanField(required=False)
 
 
-class GuestFieldsInput(serializers.Serializer):
+class GuestFieldsInput(serializers.Serializer[None]):
     """Fields a staff member may set on a guest; business checks (phone, duplicates, restaurants) are the service's."""
 
     phone = serializers.CharField(max_length=40)
@@ -155,24 +156,24 @@ class GuestFieldsInput(serializers.Serializer):
 
 
 class GuestCreateInput(GuestFieldsInput):
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # the guest's source, not DRF's Field.source
         choices=[GuestSource.CASHIER, GuestSource.API, GuestSource.SIGNUP], default=GuestSource.API
     )
 
 
-class GuestEraseInput(serializers.Serializer):
+class GuestEraseInput(serializers.Serializer[None]):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 
 
-class GuestStatusInput(serializers.Serializer):
+class GuestStatusInput(serializers.Serializer[None]):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class GuestLookupInput(serializers.Serializer):
+class GuestLookupInput(serializers.Serializer[None]):
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
     card = serializers.CharField(required=False, allow_blank=True, max_length=40)
     qr = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 
-class GuestImportInput(serializers.Serializer):
+class GuestImportInput(serializers.Serializer[None]):
     file = serializers.FileField()

@@ -6,7 +6,6 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +37,7 @@ from guests.filters import GuestFilter
 from guests.selectors import access_guest, access_import_job, guest_list, guest_visits, lookup_guest
 from guests.services import block_guest, create_guest, erase_guest, start_import_job, unblock_guest, update_guest
 from maxloyalty.api import StandardPagination, page_of, validated
+from maxloyalty.current_schema import current_schema_name
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid input: {error: {code, message, fields}}"),
@@ -88,7 +88,8 @@ class GuestListCreateApi(APIView):
         guests = guest_list(access=access, params=request.query_params)
         paginator = StandardPagination()
         page = paginator.paginate_queryset(guests, request, view=self)
-        return paginator.get_paginated_response(GuestOut(page, many=True, context={"access": access}).data)
+        listed = GuestOut(page, many=True, context={"access": access})  # type: ignore[arg-type]  # many=True: a list
+        return paginator.get_paginated_response(listed.data)
 
     @extend_schema(
         request=GuestCreateInput,
@@ -273,7 +274,7 @@ class GuestExportApi(APIView):
         params = {key: value for key, value in request.query_params.items() if key not in ("page", "page_size")}
         guests = guest_list(access=access, params=params)
         record_audit(action="guests.exported", actor=access.user, data={"filters": params})
-        schema_name, zone = connection.schema_name, timezone.get_current_timezone()
+        schema_name, zone = current_schema_name(), timezone.get_current_timezone()
 
         def lines() -> Iterator[str]:
             writer = csv.writer(_Echo())

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Field
 from django.utils import timezone
 
 from maxloyalty.db.set_based_writes import insert_new_values
@@ -40,7 +41,7 @@ class ReceiptState:
 
 def _outcome_before_processing() -> dict[str, Any]:
     """A new receipt's outcome columns (by attname): each field's default (status received, nothing earned, ...)."""
-    fields = [Receipt._meta.get_field(name) for name in RECEIPT_OUTCOME_FIELDS]
+    fields: list[Field[Any, Any]] = [Receipt._meta.get_field(name) for name in RECEIPT_OUTCOME_FIELDS]  # type: ignore[misc]  # columns
     if any(field.has_default() and callable(field.default) for field in fields):
         raise TypeError("An outcome field of Receipt has a callable default: receipt_values gives every new row one")
     return {field.attname: field.get_default() for field in fields}

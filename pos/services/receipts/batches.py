@@ -58,7 +58,7 @@ def process_pending_receipts(*, limit: int = BATCH_SIZE, now: datetime | None = 
             update_rows(Receipt, sales, RECEIPT_OUTCOME_FIELDS)
             make_waiting_refunds_due(sales, now)
         for receipt in refunds:
-            process_claimed(receipt, now, lambda receipt=receipt: refund_in_savepoint(receipt, locked_for_refunds))
+            process_claimed(receipt, now, lambda receipt=receipt: refund_in_savepoint(receipt, locked_for_refunds))  # type: ignore[misc]  # defaults bind this round
         if refunds:
             update_rows(Receipt, refunds, RECEIPT_OUTCOME_FIELDS)
         retry_times = [r.next_attempt_at for r in batch if r.status == ReceiptStatus.FAILED and r.next_attempt_at]
@@ -120,7 +120,7 @@ def _process_sales(
     for receipt in sales:
         if receipt.pk not in guests:
             reason = "guest_not_found" if receipt.guest_identifier else "no_guest"
-            process_claimed(receipt, now, lambda reason=reason: Outcome(reason=reason))
+            process_claimed(receipt, now, lambda reason=reason: Outcome(reason=reason))  # type: ignore[misc]  # defaults bind this round
     if not to_apply:
         return
     items = [_check_to_apply(receipt, guests[receipt.pk], restaurants[receipt.restaurant_id]) for receipt in to_apply]
@@ -129,10 +129,10 @@ def _process_sales(
     except Exception:
         logger.warning("POS batch of %s receipts failed together: one at a time", len(items), exc_info=True)
         for receipt, item in zip(to_apply, items, strict=True):
-            process_claimed(receipt, now, lambda item=item: _sale_outcome(item, apply_checks([item])[0]))
+            process_claimed(receipt, now, lambda item=item: _sale_outcome(item, apply_checks([item])[0]))  # type: ignore[misc]  # defaults bind this round
         return
     for receipt, item, result in zip(to_apply, items, results, strict=True):
-        process_claimed(receipt, now, lambda item=item, result=result: _sale_outcome(item, result))
+        process_claimed(receipt, now, lambda item=item, result=result: _sale_outcome(item, result))  # type: ignore[misc]  # defaults bind this round
 
 
 def loyalty_check_for(receipt: Receipt, restaurant: Restaurant) -> Check:

@@ -9,8 +9,9 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 
+from maxloyalty.current_schema import current_schema_name
 from maxloyalty.task_queue import enqueue, enqueue_after_commit
 
 DRAIN_TASK = "pos.tasks.drain_receipts"
@@ -41,7 +42,7 @@ _flag_seen_at: dict[str, float] = {}
 
 
 def _queue_drain() -> None:
-    schema, now = connection.schema_name, time.monotonic()
+    schema, now = current_schema_name(), time.monotonic()
     if now - _flag_seen_at.get(schema, -math.inf) < drain_linger_seconds() / 2:
         return
     # SET NX in Redis (tenant-aware key): a webhook costs one cheap Redis call instead of a task per check.
