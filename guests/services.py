@@ -37,6 +37,7 @@ from guests.events import guest_erased, guest_registered, guest_registering
 from guests.models import ConsentChannel, Guest, GuestSource, GuestStatus, ImportJob, ImportStatus, new_qr_token
 from guests.phones import normalize_phone
 from guests.selectors import remember_till_reach
+from maxloyalty.current_schema import current_tenant
 from maxloyalty.db.cursors import bound_cursor
 from maxloyalty.errors import DomainError, ValidationFailed
 from maxloyalty.events import emit_after_commit
@@ -132,7 +133,7 @@ def _clean_card_number(card_number: str | None, *, guest_id: int | None = None) 
         return None
     if not card.isalnum() or not 4 <= len(card) <= 32:
         raise ValidationFailed(fields={"card_number": [str(_("A card number is 4 to 32 letters or digits."))]})
-    holder = Guest.objects.filter(card_number=card).exclude(pk=guest_id).values_list("pk", flat=True).first()
+    holder = Guest.objects.filter(card_number=card).exclude(pk=guest_id).values_list("pk", flat=True).first()  # type: ignore[misc]  # None: excludes none
     if holder is not None:
         raise DuplicateCard(existing_guest_id=holder, fields={"card_number": [str(DuplicateCard.message)]})
     return card
@@ -146,7 +147,7 @@ def _unused_card_number() -> str:
 
 
 def _phone_not_taken(phone: str, *, guest_id: int | None = None) -> None:
-    holder = Guest.objects.filter(phone=phone).exclude(pk=guest_id).values_list("pk", flat=True).first()
+    holder = Guest.objects.filter(phone=phone).exclude(pk=guest_id).values_list("pk", flat=True).first()  # type: ignore[misc]  # None: excludes none
     if holder is not None:
         raise DuplicateGuest(existing_guest_id=holder, fields={"phone": [str(DuplicateGuest.message)]})
 
@@ -225,7 +226,7 @@ def create_guest(
         _phone_not_taken(e164)
     except DuplicateGuest as error:
         # The staff member typed the whole number: as an exact lookup at the till, they may now open that guest.
-        remember_till_reach(access=access, guest_id=int(error.details["existing_guest_id"]))  # type: ignore[call-overload]
+        remember_till_reach(access=access, guest_id=int(error.details["existing_guest_id"]))  # type: ignore[call-overload]  # an id
         raise
     guest = Guest(
         phone=e164,
@@ -243,9 +244,7 @@ def create_guest(
     if language:
         guest.language = language
     else:
-        from django.db import connection
-
-        guest.language = getattr(connection.tenant, "default_language", None) or guest.language
+        guest.language = getattr(current_tenant(), "default_language", None) or guest.language
     consent_changes = _consent_changes(guest, consents, timezone.now())
     _save_unique(guest)
     after = _snapshot(guest)
@@ -522,7 +521,9 @@ def import_guests_csv(
     return report
 
 
-def start_import_job(*, access: ChainAccess | None, upload: UploadedFile, actor: User | None = None) -> ImportJob:
+def start_import_job(
+    *, access: ChainAccess | None, upload: UploadedFile[bytes], actor: User | None = None
+) -> ImportJob:
     """Store the uploaded CSV and queue its import; the job's counters are polled while the worker runs."""
     job = ImportJob(created_by=_actor_of(access, actor), file_name=(upload.name or "")[:255])
     job.file.save(upload.name or "guests.csv", upload, save=False)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
@@ -34,6 +33,7 @@ from loyalty.errors import GrantLimitExceeded, GrantNotAllowed
 from loyalty.models import EARNING_KINDS, EntryKind
 from loyalty.rules import ProgramSnapshot
 from loyalty.selectors import chain_today, local_midnight, program_context
+from maxloyalty.current_schema import current_schema_name
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -57,9 +57,9 @@ def manual_grant_limit(role: str | None, program: ProgramSnapshot) -> int | None
 def role_in_chain(actor: User) -> str | None:
     """The actor's active role in the chain being served (the schema in use), or None."""
     if not actor.is_authenticated:
-        return None
+        return None  # type: ignore[unreachable]  # an anonymous user passed despite the type: no access
     role: str | None = (
-        Membership.objects.filter(user=actor, chain__schema_name=connection.schema_name, is_active=True)
+        Membership.objects.filter(user=actor, chain__schema_name=current_schema_name(), is_active=True)
         .values_list("role", flat=True)
         .first()
     )

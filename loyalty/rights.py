@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +19,7 @@ from accounts.roles import Permission
 from loyalty.errors import RedeemNotAllowed, RestaurantRequired, UndoWindowPassed
 from loyalty.models import LedgerEntry
 from loyalty.selectors import program_context
+from maxloyalty.current_schema import current_schema_name
 from maxloyalty.errors import ValidationFailed
 from restaurants.models import Restaurant
 
@@ -78,9 +78,9 @@ def require_reversal_right(*, access: ChainAccess, entry: LedgerEntry, now: date
 def staff_access(actor: User) -> ChainAccess | None:
     """The actor's access in the chain whose schema is in use; None without an active membership there."""
     if not actor.is_authenticated:
-        return None
+        return None  # type: ignore[unreachable]  # an anonymous user passed despite the type: no access
     chain_id = (
-        Membership.objects.filter(user=actor, chain__schema_name=connection.schema_name, is_active=True)
+        Membership.objects.filter(user=actor, chain__schema_name=current_schema_name(), is_active=True)
         .values_list("chain_id", flat=True)
         .first()
     )

@@ -107,7 +107,7 @@ def _move_level(
 ) -> int:
     """Move one account unless a check moved it meanwhile (compare-and-set on the level it had)."""
     now = timezone.now()
-    updated = PointsAccount.objects.filter(pk=account_id, level_id=current.id if current else None).update(
+    updated = PointsAccount.objects.filter(pk=account_id, level_id=current.id if current else None).update(  # type: ignore[misc]  # None: no level
         level_id=target.id if target else None, level_since=now, updated_at=now
     )
     if not updated:

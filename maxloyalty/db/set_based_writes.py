@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 
 from maxloyalty.db.cursors import bound_cursor
-from maxloyalty.db.fast_instances import fast_load
+from maxloyalty.db.fast_instances import ModelT, fast_load
 
 PrepareColumn = Callable[[list[Any]], list[Any]]
 AnyField: TypeAlias = models.Field[Any, Any]
@@ -116,7 +116,7 @@ def _copy_sql(model: type[models.Model]) -> str:
     return f"COPY {quote(meta.db_table)} ({', '.join(columns)}) FROM STDIN"
 
 
-def insert_default_rows(model: type[models.Model], key: str, values: Sequence[Any]) -> list[models.Model]:
+def insert_default_rows(model: type[ModelT], key: str, values: Sequence[Any]) -> list[ModelT]:
     """bulk_create(ignore_conflicts=True) of one row per value of the `key` field, every other field at its default
     (auto_now fields: now), in one INSERT ... SELECT FROM unnest(array) ... ON CONFLICT DO NOTHING RETURNING *: the
     rows that were new, as instances (a value clashing with a unique constraint is skipped). The rows go in in the
