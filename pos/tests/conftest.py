@@ -22,6 +22,7 @@ from pos.models import PosConnection, Receipt
 from pos.services import create_connection, drain_pending_receipts
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_header_for
 from pos.tests.fake_pos import FakeIikoState, FakeRkeeperState, fake_iiko, fake_rkeeper
+from tests.checks import register_guest
 from tests.fixtures import ChainWorld, api_on
 
 
@@ -105,12 +106,14 @@ _phone_counter = iter(range(1_000_000))
 
 @pytest.fixture
 def make_guest(alpha: ChainWorld) -> Callable[..., Guest]:
+    """Guests registered by the guest service (guests.services.create_guest), as the till or the bot would."""
+
     def make(**fields: Any) -> Guest:
         number = next(_phone_counter)
         fields.setdefault("phone", f"+7916{number:07d}")
         fields.setdefault("first_name", f"Guest{number}")
         fields.setdefault("card_number", f"7700{number:06d}")
-        return Guest.objects.create(**fields)
+        return register_guest(**fields)
 
     return make
 
