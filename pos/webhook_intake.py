@@ -13,7 +13,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
@@ -33,6 +33,9 @@ from pos.models import ReceiptSource, ReceiptStatus
 from pos.services.receipts.acknowledgement import CheckToAcknowledge, ReceiptState, acknowledge_checks
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tenants.routing import chain_for_host
+
+if TYPE_CHECKING:
+    from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +105,8 @@ def acknowledge(request: HttpRequest, *, connection_id: int, body: bytes) -> int
         hostname = remove_www(request.get_host().split(":")[0])
     except DisallowedHost:
         return None
-    database = connections[DEFAULT_DB_ALIAS]  # this thread's connection, looked up once (not per attribute)
+    # This thread's connection, looked up once (not per attribute): django-tenants' wrapper (settings.DATABASES).
+    database: TenantDatabaseWrapper = connections[DEFAULT_DB_ALIAS]  # type: ignore[assignment]  # see above
     _close_old_connection(database)
     previous = database.tenant
     try:
@@ -138,9 +142,9 @@ def _verified_check(
 
 def _write_acknowledgements(chain: Hashable, items: Sequence[CheckToAcknowledge]) -> list[int | None]:
     """The leading thread stores the checks of one chain that arrived together, on its own database connection."""
-    database = connections[DEFAULT_DB_ALIAS]
+    database: TenantDatabaseWrapper = connections[DEFAULT_DB_ALIAS]  # type: ignore[assignment]  # as in acknowledge
     previous = database.tenant
-    database.set_tenant(chain)
+    database.set_tenant(chain)  # type: ignore[arg-type]  # the group's key is the chain
     try:
         return acknowledge_checks(items)
     finally:
@@ -168,4 +172,5 @@ def _read_body(environ: dict[str, Any]) -> bytes | None:
     limit = settings.API_MAX_BODY_BYTES  # Django answers a larger body 413 (maxloyalty.api), unread
     if length <= 0 or length > limit or environ.get("wsgi.input") is None:
         return None
-    return environ["wsgi.input"].read(length)
+    body: bytes = environ["wsgi.input"].read(length)
+    return body
