@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import ChainAccess, access_for
+from accounts.requests import StaffApiRequest
 from accounts.roles import Permission
 from maxloyalty.api import StandardPagination, validated
 from restaurants.api.serializers import RestaurantInput, RestaurantOut
@@ -30,7 +31,7 @@ class RestaurantListApi(APIView):
         page: Any = paginator.paginate_queryset(visible_restaurants(_access(request)), request, view=self)
         return paginator.get_paginated_response(RestaurantOut(page, many=True, context={"request": request}).data)
 
-    def post(self, request: Request) -> Response:
+    def post(self, request: StaffApiRequest) -> Response:
         data = validated(RestaurantInput, request.data)
         restaurant = create_restaurant(actor=request.user, **data)
         return Response(RestaurantOut(restaurant).data, status=201)
@@ -48,19 +49,19 @@ class RestaurantDetailApi(APIView):
         restaurant = access_restaurant(access=_access(request), restaurant_id=restaurant_id)
         return Response(RestaurantOut(restaurant).data)
 
-    def put(self, request: Request, restaurant_id: int) -> Response:
+    def put(self, request: StaffApiRequest, restaurant_id: int) -> Response:
         return self._update(request, restaurant_id, partial=False)
 
-    def patch(self, request: Request, restaurant_id: int) -> Response:
+    def patch(self, request: StaffApiRequest, restaurant_id: int) -> Response:
         return self._update(request, restaurant_id, partial=True)
 
-    def _update(self, request: Request, restaurant_id: int, *, partial: bool) -> Response:
+    def _update(self, request: StaffApiRequest, restaurant_id: int, *, partial: bool) -> Response:
         restaurant = access_restaurant(access=_access(request), restaurant_id=restaurant_id)
         data = validated(RestaurantInput, request.data, partial=partial)
         restaurant = update_restaurant(actor=request.user, restaurant=restaurant, changes=data)
         return Response(RestaurantOut(restaurant).data)
 
-    def delete(self, request: Request, restaurant_id: int) -> Response:
+    def delete(self, request: StaffApiRequest, restaurant_id: int) -> Response:
         restaurant = access_restaurant(access=_access(request), restaurant_id=restaurant_id)
         delete_restaurant(actor=request.user, restaurant=restaurant)
         return Response(status=204)
