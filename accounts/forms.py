@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
@@ -89,10 +89,12 @@ class StaffForm(forms.Form):
 
     def __init__(self, *args: Any, assignable_roles: Iterable[str], editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [
+        cast(forms.ChoiceField, self.fields["role"]).choices = [
             (value, label) for value, label in Role.choices if value in set(assignable_roles)
         ]
-        self.fields["restaurants"].queryset = Restaurant.objects.all()
+        cast(
+            "forms.ModelMultipleChoiceField[Restaurant]", self.fields["restaurants"]
+        ).queryset = Restaurant.objects.all()
         if editing:
             for name in ("email", "full_name"):
                 self.fields[name].disabled = True

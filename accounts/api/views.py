@@ -82,7 +82,7 @@ class AuthLoginApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
-    class Input(serializers.Serializer):
+    class Input(serializers.Serializer[None]):
         email = serializers.EmailField()
         password = serializers.CharField(trim_whitespace=False)
 
@@ -112,7 +112,7 @@ class AuthRefreshApi(APIView):
         chain = _chain_of_host(request)
         raw = _raw_refresh_token(request)
         try:
-            current = RefreshToken(raw)
+            current = RefreshToken(raw)  # type: ignore[arg-type]  # the encoded token, as simplejwt takes it
         except TokenError as error:
             raise RefreshTokenInvalid from error
         user = User.objects.filter(pk=current.get("user_id")).first()
@@ -140,7 +140,7 @@ class AuthLogoutApi(APIView):
         _chain_of_host(request)
         raw = _raw_refresh_token(request)
         try:
-            RefreshToken(raw).blacklist()
+            RefreshToken(raw).blacklist()  # type: ignore[arg-type]  # the encoded token, as simplejwt takes it
         except TokenError as error:
             raise RefreshTokenInvalid from error
         response = Response(status=status.HTTP_204_NO_CONTENT)
@@ -169,7 +169,7 @@ class AuthMeApi(APIView):
     def get(self, request: Request) -> Response:
         access = access_for(request)
         assert access is not None  # IsAuthenticated + ChainJWTAuthentication guarantee it
-        chain = request._request.tenant
+        chain = request._request.tenant  # type: ignore[attr-defined]  # django-tenants' middleware sets it
         restaurants = access.limit_to_restaurants(Restaurant.objects.all(), field="id").values("id", "name")
         return Response(
             {

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -20,15 +19,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import access_for, forget_access, home_path_for
 from accounts.forms import ChainPasswordResetForm, SignInForm
 from accounts.handoff import handoff_url, redeem_handoff
+from accounts.requests import SignedInRequest
 from accounts.selectors import chains_of
 from accounts.sign_in import password_was_reset
 from accounts.user_sessions import end_other_sessions
 from audit.services import record_audit
 from maxloyalty.client_ip import client_ip
+from maxloyalty.current_schema import current_schema_name
 
 
 def _on_platform() -> bool:
-    return connection.schema_name == "public"
+    return current_schema_name() == "public"
 
 
 def _landing_after_login(request: HttpRequest) -> str:
@@ -69,7 +70,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def chain_chooser(request: HttpRequest) -> HttpResponse:
+def chain_chooser(request: SignedInRequest) -> HttpResponse:
     """Platform host: the chains this user works for, each opened through a one-time hand-off link."""
     chains = chains_of(request.user)
     if len(chains) == 1 and not request.GET.get("all"):
@@ -119,6 +120,7 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
 
 
 class PasswordChange(auth_views.PasswordChangeView):
+    request: SignedInRequest  # the view requires sign-in (login_required in Django's view)
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:password-change-done")
 
