@@ -218,7 +218,7 @@ def apply_check(
     applied = rows.applied
     if plan.records_code_use and code_row is not None:
         PromoCodeUse.objects.create(code=code_row, guest=guest, applied_check=applied, used_at=now)
-    settle_account(account, plan, now=now)
+    settle_account(account, plan, now=now)  # the plan's figures (add_deduction moved `available` to the same)
     if referrer_id is not None:
         pay_referral_on_purchase(guest=guest, applied=applied, accounts=accounts, context=context)
     level_changes = record_level_moves([(guest.pk, plan)], now=now)
