@@ -45,9 +45,9 @@ def _access(request: Request) -> ChainAccess:
     return access
 
 
-def _page(view: APIView, request: Request, queryset: Any, output: type[serializers.Serializer]) -> Response:
+def _page(view: APIView, request: Request, queryset: Any, output: type[serializers.Serializer[Any]]) -> Response:
     paginator = StandardPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(output(page, many=True, context={"request": request}).data)
 
 
@@ -55,11 +55,11 @@ def _page(view: APIView, request: Request, queryset: Any, output: type[serialize
 
 
 class InboundApi(APIView):
-    authentication_classes: ClassVar[list[Any]] = []
-    permission_classes: ClassVar[list[Any]] = []
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
     # Authenticity is the signature or token; POS servers send bursts from one address, so no per-address throttle
     # of accepted calls. Refused calls are counted per address (pos.inbound.InboundFloodGate answers a flood 429).
-    throttle_classes: ClassVar[list[Any]] = []
+    throttle_classes: list[Any] = []
     endpoint = ""
 
     def refuse(
@@ -165,7 +165,7 @@ class RkeeperNotificationReceiveApi(TokenInboundApi):
 # --- POS connections -------------------------------------------------------------------------------
 
 
-class PosConnectionOut(serializers.ModelSerializer):
+class PosConnectionOut(serializers.ModelSerializer[PosConnection]):
     restaurant_name = serializers.CharField(source="restaurant.name", read_only=True)
     has_credentials = serializers.SerializerMethodField()
     webhook_url = serializers.SerializerMethodField()
@@ -215,7 +215,7 @@ class PosConnectionOut(serializers.ModelSerializer):
         return self._absolute(reverse(name, kwargs={"connection_id": obj.pk})) if name else None
 
 
-class PosConnectionInput(serializers.Serializer):
+class PosConnectionInput(serializers.Serializer[None]):
     restaurant = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=PosKind.choices)
     name = serializers.CharField(max_length=120, required=False, allow_blank=True)
@@ -315,7 +315,7 @@ class PosConnectionRotateTokenApi(APIView):
 
     required_permission = Permission.MANAGE_POS
 
-    class Input(serializers.Serializer):
+    class Input(serializers.Serializer[None]):
         register_with_iiko = serializers.BooleanField(required=False, default=False)
 
     def post(self, request: Request, connection_id: int) -> Response:
@@ -346,7 +346,7 @@ class PosConnectionSyncApi(APIView):
         return Response({"queued": True}, status=202)
 
 
-class SyncRunOut(serializers.ModelSerializer):
+class SyncRunOut(serializers.ModelSerializer[SyncRun]):
     class Meta:
         model = SyncRun
         fields = [
@@ -375,7 +375,7 @@ class SyncRunListApi(APIView):
 # --- receipts --------------------------------------------------------------------------------------
 
 
-class ReceiptOut(serializers.ModelSerializer):
+class ReceiptOut(serializers.ModelSerializer[Receipt]):
     """Needs context={"request": ...}: guests' contacts in what the POS sent are masked by the one contact rule."""
 
     # What the POS sent and texts made from it may carry a guest's phone or email (guests.masking.contact_view).
@@ -435,7 +435,7 @@ class ReceiptListApi(APIView):
 
     required_permission = Permission.VIEW_DASHBOARD
 
-    class Filters(serializers.Serializer):
+    class Filters(serializers.Serializer[None]):
         status = serializers.ChoiceField(choices=ReceiptStatus.choices, required=False)
         failed = serializers.BooleanField(required=False, default=False)
         restaurant = serializers.IntegerField(required=False)
@@ -468,7 +468,7 @@ class ReceiptRerunApi(APIView):
         return Response(ReceiptOut(receipt, context={"request": request}).data, status=202)
 
 
-class RejectedAttemptOut(serializers.ModelSerializer):
+class RejectedAttemptOut(serializers.ModelSerializer[RejectedAttempt]):
     class Meta:
         model = RejectedAttempt
         fields = [

@@ -226,7 +226,7 @@ def register_guest(request: HttpRequest) -> HttpResponse:
                 consents={"sms": consent, "email": consent, "telegram": consent},
             )
         except DuplicateGuest as error:  # a double submit, or the guest already exists: open them
-            guest = access_guest(access=access, guest_id=int(error.details["existing_guest_id"]))
+            guest = access_guest(access=access, guest_id=int(error.details["existing_guest_id"]))  # type: ignore[call-overload]  # an id
         except DomainError as error:
             add_domain_error(form, error)
     if guest is None:

@@ -64,7 +64,7 @@ class MiniAppProfileApi(MiniAppApi):
     def patch(self, request: Request) -> Response:
         guest = mini_app_guest(request)
         data = validated(MiniAppProfileInput, request.data)
-        changes = {key: data[key] for key in ("first_name", "language") if key in data}
+        changes: dict[str, Any] = {key: data[key] for key in ("first_name", "language") if key in data}
         if changes:
             guest = update_guest(access=None, guest=guest, data=changes)
         if "notifications_enabled" in data:
