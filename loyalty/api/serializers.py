@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -10,6 +10,9 @@ from rest_framework import serializers
 from loyalty import rules
 from loyalty.models import LedgerEntry, Level, ProgramSettings, Promo, PromoCode
 from loyalty.selectors import Balance
+
+if TYPE_CHECKING:
+    from restaurants.models import Restaurant
 
 ErrorOut = inline_serializer(
     "Error",
@@ -31,12 +34,12 @@ def error_responses(**described: str) -> dict[int, OpenApiResponse]:
     return {int(code.lstrip("_")): OpenApiResponse(ErrorOut, description=text) for code, text in described.items()}
 
 
-class LevelBriefOut(serializers.Serializer):
+class LevelBriefOut(serializers.Serializer[rules.LevelSnapshot]):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class LedgerEntryOut(serializers.ModelSerializer):
+class LedgerEntryOut(serializers.ModelSerializer[LedgerEntry]):
     actor_name = serializers.SerializerMethodField()
     has_shortfall = serializers.BooleanField(read_only=True)
 
@@ -69,7 +72,7 @@ class LedgerEntryOut(serializers.ModelSerializer):
         return entry.actor.display_name if entry.actor is not None else ""
 
 
-class BalanceOut(serializers.Serializer):
+class BalanceOut(serializers.Serializer[Balance]):
     available = serializers.IntegerField()
     pending = serializers.IntegerField()
     lifetime_spend_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -81,15 +84,16 @@ class BalanceOut(serializers.Serializer):
 
 
 def balance_data(balance: Balance) -> dict[str, Any]:
-    return BalanceOut(balance).data  # type: ignore[return-value]
+    return BalanceOut(balance).data
 
 
-class OperationOut(serializers.Serializer):
+# Shapes of answers for the schema (the views build their dicts): never given an instance.
+class OperationOut(serializers.Serializer[None]):
     entry = LedgerEntryOut()
     balance = BalanceOut()
 
 
-class CheckOutcomeOut(serializers.Serializer):
+class CheckOutcomeOut(serializers.Serializer[None]):
     earned = serializers.IntegerField()
     spent = serializers.IntegerField()
     refused_reason = serializers.CharField(allow_blank=True)
@@ -98,19 +102,19 @@ class CheckOutcomeOut(serializers.Serializer):
     balance = BalanceOut()
 
 
-class AppliedPromoOut(serializers.Serializer):
+class AppliedPromoOut(serializers.Serializer[None]):
     promo_id = serializers.IntegerField()
     name = serializers.CharField()
     points = serializers.IntegerField()
 
 
-class RefusalOut(serializers.Serializer):
+class RefusalOut(serializers.Serializer[None]):
     code = serializers.CharField(help_text="insufficient_points | max_share | min_points | promo_code")
     message = serializers.CharField()
     limit = serializers.JSONField(allow_null=True)
 
 
-class QuoteOut(serializers.Serializer):
+class QuoteOut(serializers.Serializer[None]):
     earn_points = serializers.IntegerField()
     base_points = serializers.IntegerField()
     max_spend_points = serializers.IntegerField()
@@ -124,7 +128,9 @@ class QuoteOut(serializers.Serializer):
 
 
 def quote_data(quote: rules.Quote, code_refusal: str = "") -> dict[str, Any]:
-    refusals = [{"code": item.code, "message": item.message, "limit": item.limit} for item in quote.refusals]
+    refusals: list[dict[str, Any]] = [
+        {"code": item.code, "message": item.message, "limit": item.limit} for item in quote.refusals
+    ]
     if code_refusal:
         refusals.append({"code": "promo_code", "message": code_refusal, "limit": None})
     return {
@@ -141,7 +147,7 @@ def quote_data(quote: rules.Quote, code_refusal: str = "") -> dict[str, Any]:
     }
 
 
-class LevelOut(serializers.ModelSerializer):
+class LevelOut(serializers.ModelSerializer[Level]):
     class Meta:
         model = Level
         fields = [
@@ -159,7 +165,7 @@ class LevelOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PromoCodeOut(serializers.ModelSerializer):
+class PromoCodeOut(serializers.ModelSerializer[PromoCode]):
     uses = serializers.IntegerField(source="uses.count", read_only=True)
 
     class Meta:
@@ -168,9 +174,13 @@ class PromoCodeOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PromoOut(serializers.ModelSerializer):
-    restaurant_ids = serializers.PrimaryKeyRelatedField(source="restaurants", many=True, read_only=True)
-    level_ids = serializers.PrimaryKeyRelatedField(source="levels", many=True, read_only=True)
+class PromoOut(serializers.ModelSerializer[Promo]):
+    restaurant_ids: serializers.PrimaryKeyRelatedField[Restaurant] = serializers.PrimaryKeyRelatedField(
+        source="restaurants", many=True, read_only=True
+    )
+    level_ids: serializers.PrimaryKeyRelatedField[Level] = serializers.PrimaryKeyRelatedField(
+        source="levels", many=True, read_only=True
+    )
 
     class Meta:
         model = Promo
@@ -225,7 +235,7 @@ PROGRAM_FIELDS = [
 ]
 
 
-class ProgramOut(serializers.ModelSerializer):
+class ProgramOut(serializers.ModelSerializer[ProgramSettings]):
     class Meta:
         model = ProgramSettings
         fields = [*PROGRAM_FIELDS, "updated_at"]

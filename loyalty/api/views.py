@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
@@ -16,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import ChainAccess, access_for
+from accounts.requests import StaffApiRequest
 from accounts.roles import Permission
 from guests.models import Guest
 from guests.selectors import GuestReach, access_guest
@@ -40,6 +40,7 @@ from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, Level, Program
 from loyalty.rights import restaurant_for_operation
 from loyalty.selectors import guest_balance, guest_ledger, program_settings
 from maxloyalty.api import StandardPagination, page_of, validated
+from maxloyalty.current_schema import current_tenant
 from maxloyalty.errors import NotFound
 from tenants.models import DEFAULT_CURRENCY
 
@@ -96,7 +97,7 @@ class GuestAccrueApi(APIView):
     required_permission = Permission.ACCRUE_POINTS
 
     @extend_schema_serializer(component_name="GuestAccrueInput")
-    class Input(serializers.Serializer):
+    class Input(serializers.Serializer[None]):
         points = serializers.IntegerField(min_value=1, max_value=MAX_POINTS)
         kind = serializers.ChoiceField(choices=sorted(EARNING_KINDS), default=EntryKind.ACCRUAL)
         restaurant_id = serializers.IntegerField(required=False, allow_null=True)
@@ -123,7 +124,7 @@ class GuestAccrueApi(APIView):
             ),
         },
     )
-    def post(self, request: Request, guest_id: int) -> Response:
+    def post(self, request: StaffApiRequest, guest_id: int) -> Response:
         data = validated(self.Input, request.data)
         key = idempotency_key(request)
         guest = _guest(request, guest_id)
@@ -145,7 +146,7 @@ class GuestRedeemApi(APIView):
     required_permission = Permission.VIEW_GUESTS  # the redeem right itself: the service (loyalty.rights)
 
     @extend_schema_serializer(component_name="GuestRedeemInput")
-    class Input(serializers.Serializer):
+    class Input(serializers.Serializer[None]):
         points = serializers.IntegerField(min_value=1, max_value=MAX_POINTS)
         check_amount = serializers.DecimalField(
             max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
@@ -171,7 +172,7 @@ class GuestRedeemApi(APIView):
             ),
         },
     )
-    def post(self, request: Request, guest_id: int) -> Response:
+    def post(self, request: StaffApiRequest, guest_id: int) -> Response:
         data = validated(self.Input, request.data)
         key = idempotency_key(request)
         guest = _guest(request, guest_id)
@@ -193,7 +194,7 @@ class GuestAdjustApi(APIView):
     required_permission = Permission.ADJUST_POINTS
 
     @extend_schema_serializer(component_name="GuestAdjustInput")
-    class Input(serializers.Serializer):
+    class Input(serializers.Serializer[None]):
         points = serializers.IntegerField(min_value=-MAX_POINTS, max_value=MAX_POINTS)
         reason = serializers.CharField(max_length=500)
         restaurant_id = serializers.IntegerField(required=False, allow_null=True)
@@ -221,7 +222,7 @@ class GuestAdjustApi(APIView):
             ),
         },
     )
-    def post(self, request: Request, guest_id: int) -> Response:
+    def post(self, request: StaffApiRequest, guest_id: int) -> Response:
         data = validated(self.Input, request.data)
         key = idempotency_key(request)
         guest = _guest(request, guest_id)
@@ -237,7 +238,7 @@ class GuestAdjustApi(APIView):
         return _operation(entry, guest)
 
 
-class CheckLineInput(serializers.Serializer):
+class CheckLineInput(serializers.Serializer[None]):
     sku = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -248,7 +249,7 @@ class CheckLineInput(serializers.Serializer):
     )
 
 
-class CheckInput(serializers.Serializer):
+class CheckInput(serializers.Serializer[None]):
     total_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
     lines = CheckLineInput(many=True, required=False, default=list)
     points_to_spend = serializers.IntegerField(min_value=0, max_value=MAX_POINTS, required=False, default=0)
@@ -260,7 +261,7 @@ class CheckInput(serializers.Serializer):
 def _check_of(data: dict[str, Any], restaurant_id: int | None) -> rules.Check:
     return rules.Check(
         total_amount=data["total_amount"],
-        currency=getattr(connection.tenant, "currency", None) or DEFAULT_CURRENCY,
+        currency=getattr(current_tenant(), "currency", None) or DEFAULT_CURRENCY,
         lines=tuple(rules.CheckLine(**line) for line in data["lines"]),
         points_to_spend=data["points_to_spend"],
         at=data.get("at"),
@@ -293,7 +294,7 @@ class GuestCheckApi(APIView):
             ),
         },
     )
-    def post(self, request: Request, guest_id: int) -> Response:
+    def post(self, request: StaffApiRequest, guest_id: int) -> Response:
         data = validated(self.Input, request.data)
         key = idempotency_key(request)
         access = _access(request)
@@ -322,7 +323,7 @@ class TransactionReverseApi(APIView):
     required_permission = Permission.UNDO_OWN_OPERATION
 
     @extend_schema_serializer(component_name="TransactionReverseInput")
-    class Input(serializers.Serializer):
+    class Input(serializers.Serializer[None]):
         reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
     @extend_schema(
@@ -342,7 +343,7 @@ class TransactionReverseApi(APIView):
             ),
         },
     )
-    def post(self, request: Request, entry_id: int) -> Response:
+    def post(self, request: StaffApiRequest, entry_id: int) -> Response:
         data = validated(self.Input, request.data)
         key = idempotency_key(request)
         access = _access(request)
@@ -368,7 +369,7 @@ class QuoteApi(APIView):
         request=Input,
         responses={200: QuoteOut, **error_responses(_404=GUEST_404)},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: StaffApiRequest) -> Response:
         data = validated(self.Input, request.data)
         guest = _guest(request, data["guest_id"]) if data.get("guest_id") else None
         quote, _code_row, code_refusal = services.quote_for_guest(
@@ -377,7 +378,7 @@ class QuoteApi(APIView):
         return Response(quote_data(quote, code_refusal))
 
 
-class LevelInput(serializers.Serializer):
+class LevelInput(serializers.Serializer[None]):
     name = serializers.CharField(max_length=100)
     threshold_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
     earn_rate_percent = serializers.DecimalField(
@@ -410,7 +411,7 @@ class LevelListApi(APIView):
         request=LevelInput,
         responses={201: LevelOut, **error_responses(_400="Invalid input", _409="Name or threshold taken")},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: StaffApiRequest) -> Response:
         level = services.create_level(actor=request.user, **validated(LevelInput, request.data))
         return Response(LevelOut(level).data, status=status.HTTP_201_CREATED)
 
@@ -428,24 +429,24 @@ class LevelDetailApi(APIView):
         return Response(LevelOut(_level(level_id)).data)
 
     @extend_schema(summary="Replace a level", request=LevelInput, responses={200: LevelOut})
-    def put(self, request: Request, level_id: int) -> Response:
+    def put(self, request: StaffApiRequest, level_id: int) -> Response:
         level = _level(level_id)
         changes = validated(LevelInput, request.data)
         return Response(LevelOut(services.update_level(level=level, actor=request.user, changes=changes)).data)
 
     @extend_schema(summary="Change some fields of a level", request=LevelInput, responses={200: LevelOut})
-    def patch(self, request: Request, level_id: int) -> Response:
+    def patch(self, request: StaffApiRequest, level_id: int) -> Response:
         level = _level(level_id)
         changes = validated(LevelInput, request.data, partial=True)
         return Response(LevelOut(services.update_level(level=level, actor=request.user, changes=changes)).data)
 
     @extend_schema(summary="Delete a level", responses={204: None})
-    def delete(self, request: Request, level_id: int) -> Response:
+    def delete(self, request: StaffApiRequest, level_id: int) -> Response:
         services.delete_level(level=_level(level_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PromoInput(serializers.Serializer):
+class PromoInput(serializers.Serializer[None]):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
@@ -494,7 +495,7 @@ class PromoListApi(APIView):
         request=PromoInput,
         responses={201: PromoOut, **error_responses(_400="Invalid input", _422="No effect or dates out of order")},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: StaffApiRequest) -> Response:
         promo = services.create_promo(actor=request.user, **validated(PromoInput, request.data))
         return Response(PromoOut(_promo(promo.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -512,20 +513,20 @@ class PromoDetailApi(APIView):
         return Response(PromoOut(_promo(promo_id)).data)
 
     @extend_schema(summary="Replace a promo", request=PromoInput, responses={200: PromoOut})
-    def put(self, request: Request, promo_id: int) -> Response:
+    def put(self, request: StaffApiRequest, promo_id: int) -> Response:
         promo = _promo(promo_id)
         services.update_promo(promo=promo, actor=request.user, changes=validated(PromoInput, request.data))
         return Response(PromoOut(_promo(promo_id)).data)
 
     @extend_schema(summary="Change some fields of a promo", request=PromoInput, responses={200: PromoOut})
-    def patch(self, request: Request, promo_id: int) -> Response:
+    def patch(self, request: StaffApiRequest, promo_id: int) -> Response:
         promo = _promo(promo_id)
         changes = validated(PromoInput, request.data, partial=True)
         services.update_promo(promo=promo, actor=request.user, changes=changes)
         return Response(PromoOut(_promo(promo_id)).data)
 
     @extend_schema(summary="Delete a promo (one whose codes were used is deactivated instead)", responses={204: None})
-    def delete(self, request: Request, promo_id: int) -> Response:
+    def delete(self, request: StaffApiRequest, promo_id: int) -> Response:
         services.delete_promo(promo=_promo(promo_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -534,7 +535,7 @@ class PromoCodeListApi(APIView):
     required_permission = Permission.MANAGE_PROGRAM
 
     @extend_schema_serializer(component_name="PromoCodeListInput")
-    class Input(serializers.Serializer):
+    class Input(serializers.Serializer[None]):
         code = serializers.RegexField(r"^[A-Za-z0-9_-]{3,50}$")
         max_uses = serializers.IntegerField(min_value=1, required=False, allow_null=True)
         max_uses_per_guest = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=1)
@@ -548,7 +549,7 @@ class PromoCodeListApi(APIView):
         request=Input,
         responses={201: PromoCodeOut, **error_responses(_400="Invalid code", _409="The code exists")},
     )
-    def post(self, request: Request, promo_id: int) -> Response:
+    def post(self, request: StaffApiRequest, promo_id: int) -> Response:
         data = validated(self.Input, request.data)
         code = services.create_promo_code(promo=_promo(promo_id), actor=request.user, **data)
         return Response(PromoCodeOut(code).data, status=status.HTTP_201_CREATED)
@@ -558,7 +559,7 @@ class PromoCodeDetailApi(APIView):
     required_permission = Permission.MANAGE_PROGRAM
 
     @extend_schema(summary="Deactivate a promo code (its uses stay on record)", responses={204: None})
-    def delete(self, request: Request, promo_id: int, code_id: int) -> Response:
+    def delete(self, request: StaffApiRequest, promo_id: int, code_id: int) -> Response:
         code = PromoCode.objects.filter(pk=code_id, promo_id=promo_id).select_related("promo").first()
         if code is None:
             raise NotFound(code_id=code_id)
@@ -566,7 +567,7 @@ class PromoCodeDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProgramInput(serializers.ModelSerializer):
+class ProgramInput(serializers.ModelSerializer[ProgramSettings]):
     """Validation only (the service writes): every field optional, unknown fields ignored."""
 
     class Meta:
@@ -591,10 +592,10 @@ class ProgramApi(APIView):
         request=ProgramInput,
         responses={200: ProgramOut, **error_responses(_400="Invalid input")},
     )
-    def put(self, request: Request) -> Response:
+    def put(self, request: StaffApiRequest) -> Response:
         changes = validated(ProgramInput, request.data, partial=True)
         return Response(ProgramOut(services.update_program_settings(actor=request.user, changes=changes)).data)
 
     @extend_schema(summary="Change some program settings", request=ProgramInput, responses={200: ProgramOut})
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: StaffApiRequest) -> Response:
         return self.put(request)
