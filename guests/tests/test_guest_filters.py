@@ -5,7 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from guests.services import block_guest
 from guests.tests.factories import GuestFactory
+from tests.checks import CheckSpec, send_checks
 from tests.fixtures import api_as
 
 
@@ -16,7 +18,7 @@ def _ids(alpha, **params):
 
 
 def test_filter_by_status_and_tag(alpha):
-    blocked = GuestFactory(status="blocked", tags=["vip"])
+    blocked = block_guest(access=None, guest=GuestFactory(tags=["vip"]), reason="test")
     active_vip = GuestFactory(tags=["vip", "wine"])
     GuestFactory(tags=["wine"])
     assert _ids(alpha, status="blocked") == [blocked.id]
@@ -25,9 +27,15 @@ def test_filter_by_status_and_tag(alpha):
 
 def test_filter_by_last_visit_range_in_chain_days(alpha):
     now = timezone.now()
-    recent = GuestFactory(last_visit_at=now - datetime.timedelta(days=2))
-    old = GuestFactory(last_visit_at=now - datetime.timedelta(days=40))
-    GuestFactory(last_visit_at=None)
+    recent, old = GuestFactory(), GuestFactory()
+    send_checks(
+        alpha,
+        [
+            CheckSpec("500", guest=recent, closed_at=now - datetime.timedelta(days=2)),
+            CheckSpec("500", guest=old, closed_at=now - datetime.timedelta(days=40)),
+        ],
+    )
+    GuestFactory()  # never visited
     since = (timezone.localdate() - datetime.timedelta(days=7)).isoformat()
     until = (timezone.localdate() - datetime.timedelta(days=30)).isoformat()
     assert _ids(alpha, last_visit_from=since) == [recent.id]
