@@ -4,7 +4,8 @@ their restaurants read-only (adding, editing and deleting: restaurants/tests/tes
 import pytest
 
 from audit.models import AuditEntry
-from pos.models import PosConnection, Receipt, ReceiptStatus
+from pos.models import PosConnection, ReceiptStatus
+from tests.checks import CheckSpec, send_checks
 from tests.fixtures import signed_in_client
 
 NEW = {
@@ -78,20 +79,11 @@ def test_failed_check_is_listed_and_can_be_re_run(alpha):
     client.post(
         f"/restaurants/{restaurant.id}/connections/", {"kind": "webhook", "name": "Till 2", "poll_interval_minutes": 60}
     )
-    connection = PosConnection.objects.get(name="Till 2")
-    receipt = Receipt.objects.create(
-        connection=connection,
-        restaurant=restaurant,
-        external_id="X-1",
-        operation="sale",
-        status=ReceiptStatus.FAILED,
-        source="webhook",
-        total_amount="100.00",
-        currency="RUB",
-        last_error="guest service timed out",
-    )
+    # The POS sends the refund of a check it never sent: it fails, waiting for a sale that does not come.
+    (receipt,) = send_checks(alpha, [CheckSpec("100", restaurant=restaurant, external_id="X-1", is_refund=True)])
+    assert (receipt.connection.name, receipt.status) == ("Till 2", ReceiptStatus.FAILED)
     page = client.get(f"/restaurants/{restaurant.id}/").content.decode()
-    assert "guest service timed out" in page
+    assert "The sale this refund cancels has not been received." in page
     listed = client.get("/restaurants/").content.decode()
     assert f'href="/restaurants/{restaurant.id}/#failed">1</a>' in listed
     client.post(f"/restaurants/{restaurant.id}/receipts/{receipt.id}/rerun/")
