@@ -12,6 +12,7 @@ from guests.models import Guest
 from guests.services import create_guest
 from loyalty.models import AppliedCheck, LedgerEntry, PointsAccount
 from loyalty.services import create_level, update_program_settings
+from tests.checks import register_guest
 from tests.fixtures import client_on, signed_in_client
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -180,7 +181,8 @@ def test_guest_of_another_chain_is_not_found(till, beta):
     from django_tenants.utils import schema_context
 
     with schema_context(beta.chain.schema_name):
-        foreign = Guest.objects.create(pk=987_654, phone="+79167778899", first_name="Beta guest")
+        foreign = register_guest(phone="+79167778899", first_name="Beta guest")
+    assert not Guest.objects.filter(pk=foreign.id).exists()  # alpha has no guest of that id: only beta's could answer
     response = till.get(f"/cashier/guests/{foreign.id}/", **HTMX)
     assert response.status_code == 404
     assert "Guest not found" in response.content.decode()
