@@ -15,7 +15,7 @@ from billing.selectors import platform_figures
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(admin.ModelAdmin[Plan]):
     list_display = (
         "code",
         "name_en",
@@ -43,7 +43,7 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(admin.ModelAdmin[Subscription]):
     list_display = ("chain", "plan", "state", "provider", "current_period_end", "grace_ends_at", "cancel_at_period_end")
     list_filter = ("state", "provider", "plan")
     search_fields = ("chain__name", "chain__slug", "stripe_customer_id", "stripe_subscription_id")
@@ -67,14 +67,14 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(admin.ModelAdmin[Payment]):
     list_display = ("subscription", "provider", "purpose", "amount", "currency", "status", "created_at")
     list_filter = ("provider", "status", "purpose")
     readonly_fields = [field.name for field in Payment._meta.fields]
 
 
 @admin.register(BillingEvent)
-class BillingEventAdmin(admin.ModelAdmin):
+class BillingEventAdmin(admin.ModelAdmin[BillingEvent]):
     list_display = ("subscription", "kind", "from_state", "to_state", "created_at")
     list_filter = ("kind",)
     readonly_fields = [field.name for field in BillingEvent._meta.fields]

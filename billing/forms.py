@@ -1,5 +1,7 @@
 """Billing page forms: choose a plan (and provider for the first payment)."""
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +17,6 @@ class ChoosePlanForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["plan"].queryset = public_plans()  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast("forms.ModelChoiceField[Plan]", self.fields["plan"]).queryset = public_plans()

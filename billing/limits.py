@@ -6,11 +6,11 @@ exactly whenever the cached figure is near the limit, so the boundary itself is 
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.core.cache import caches
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ from django_tenants.utils import schema_context
 from billing.errors import PlanFeatureMissing, PlanLimitReached
 from billing.models import MessageUsage, Plan
 from billing.selectors import plan_of
+from maxloyalty.current_schema import current_schema_name, current_tenant
 from tenants.models import Chain
 
 GUEST_COUNT_TTL_SECONDS = 60
@@ -91,7 +92,7 @@ def count_usage(chain: Chain, limit: Limit, *, exact: bool = False) -> int:
     raise ValueError(f"{limit} is not counted")
 
 
-def _this_month():  # type: ignore[no-untyped-def]
+def _this_month() -> datetime.date:
     return timezone.now().date().replace(day=1)
 
 
@@ -181,8 +182,8 @@ def require_guest_allowed(*, source: str, adding: int = 1) -> None:
 
 def _current_chain() -> Chain | None:
     """The chain whose schema is active (schema_context leaves only a stand-in without an id)."""
-    tenant = getattr(connection, "tenant", None)
-    schema_name = getattr(tenant, "schema_name", None) or connection.schema_name
+    tenant = current_tenant()
+    schema_name = getattr(tenant, "schema_name", None) or current_schema_name()
     if not schema_name or schema_name == "public":
         return None
     if isinstance(tenant, Chain) and tenant.pk:

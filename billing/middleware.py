@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -18,6 +17,7 @@ from billing.models import READ_ONLY_STATES
 from billing.selectors import billing_snapshot
 from billing.services import ensure_subscription
 from maxloyalty.authorization import bearer_token
+from maxloyalty.current_schema import current_schema_name
 from maxloyalty.errors import error_body, is_api_request
 from tenants.models import Chain
 
@@ -44,7 +44,7 @@ class BillingMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         tenant = getattr(request, "tenant", None)
-        if tenant is None or connection.schema_name == "public":
+        if tenant is None or current_schema_name() == "public":
             return self.get_response(request)
         path = request.path
         # The same reading of the header as the API's authentication: a token it accepts is always gated.
@@ -63,7 +63,8 @@ class BillingMiddleware:
             return render(request, "billing/read_only.html", {"state": snapshot["state"]}, status=error.status)
         if needs_api_check and not snapshot["api_access"]:
             refusal = refusal_for(Limit.API_ACCESS, None)
-            return JsonResponse(error_body(refusal.code, refusal.message, **refusal.details), status=refusal.status)
+            body = error_body(refusal.code, refusal.message, **refusal.details)  # type: ignore[arg-type]  # no `fields` key
+            return JsonResponse(body, status=refusal.status)
         return self.get_response(request)
 
 

@@ -45,14 +45,14 @@ def billing_snapshot(chain: Chain) -> dict[str, object] | None:
     """
     cache = caches["platform"]
     key = snapshot_key(chain.pk)
-    snapshot = cache.get(key)
+    snapshot: dict[str, object] | None = cache.get(key)
     if snapshot is None:
         subscription = current_subscription(chain)
         if subscription is None:
             return None
         snapshot = {"state": subscription.state, "api_access": subscription.plan.api_access}
         cache.set(key, snapshot, SNAPSHOT_TTL_SECONDS)
-    return snapshot  # type: ignore[no-any-return]
+    return snapshot
 
 
 def owner_email(chain_id: int) -> str:

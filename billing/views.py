@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import access_for, permission_required_page
+from accounts.requests import StaffRequest
 from accounts.roles import Permission
 from billing import services
 from billing.forms import ChoosePlanForm
@@ -18,8 +19,8 @@ from billing.selectors import events_of, payments_of, public_plans
 from maxloyalty.errors import domain_errors_into
 
 
-def _context(request: HttpRequest, form: ChoosePlanForm | None = None) -> dict[str, object]:
-    chain = request.tenant  # type: ignore[attr-defined]
+def _context(request: StaffRequest, form: ChoosePlanForm | None = None) -> dict[str, object]:
+    chain = request.tenant
     subscription = services.ensure_subscription(chain=chain)
     access = access_for(request)
     return {
@@ -39,15 +40,15 @@ def _default_provider(chain: object) -> str:
 
 
 @permission_required_page(Permission.VIEW_BILLING)
-def billing_page(request: HttpRequest) -> HttpResponse:
+def billing_page(request: StaffRequest) -> HttpResponse:
     return render(request, "billing/overview.html", _context(request))
 
 
 @require_POST
 @permission_required_page(Permission.MANAGE_BILLING)
-def checkout_start(request: HttpRequest) -> HttpResponse:
+def checkout_start(request: StaffRequest) -> HttpResponse:
     """Start the first payment (or pay again after a failure) at the chosen provider's hosted page."""
-    chain = request.tenant  # type: ignore[attr-defined]
+    chain = request.tenant
     form = ChoosePlanForm(request.POST)
     if form.is_valid():
         provider = form.cleaned_data["provider"] or _default_provider(chain)
@@ -59,8 +60,8 @@ def checkout_start(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required_page(Permission.MANAGE_BILLING)
-def plan_change(request: HttpRequest) -> HttpResponse:
-    chain = request.tenant  # type: ignore[attr-defined]
+def plan_change(request: StaffRequest) -> HttpResponse:
+    chain = request.tenant
     form = ChoosePlanForm(request.POST)
     if form.is_valid():
         with domain_errors_into(form):
@@ -77,14 +78,14 @@ def plan_change(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required_page(Permission.MANAGE_BILLING)
-def subscription_cancel(request: HttpRequest) -> HttpResponse:
-    services.cancel_at_period_end(chain=request.tenant, actor=request.user)  # type: ignore[attr-defined]
+def subscription_cancel(request: StaffRequest) -> HttpResponse:
+    services.cancel_at_period_end(chain=request.tenant, actor=request.user)
     messages.info(request, _("The subscription ends at the end of the paid period."))
     return redirect("billing:overview")
 
 
 @require_POST
 @permission_required_page(Permission.MANAGE_BILLING)
-def stripe_portal(request: HttpRequest) -> HttpResponse:
-    chain = request.tenant  # type: ignore[attr-defined]
+def stripe_portal(request: StaffRequest) -> HttpResponse:
+    chain = request.tenant
     return redirect(services.portal_url(chain=chain))

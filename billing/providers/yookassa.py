@@ -101,7 +101,7 @@ def _outcome(remote: Any) -> PaymentSucceeded | PaymentFailed | None:
     return PaymentSucceeded(
         provider=Provider.YOOKASSA,
         provider_payment_id=remote.id,
-        saved_method_id=method.id if saved else "",
+        saved_method_id=method.id if saved and method is not None else "",
         receipt_url=f"{settings.YOOKASSA_RECEIPT_URL}{remote.id}" if settings.YOOKASSA_RECEIPT_URL else "",
     )
 

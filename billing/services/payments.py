@@ -203,7 +203,7 @@ def _record_payment_outcome(outcome: PaymentSucceeded | PaymentFailed) -> bool:
 def _due_renewal(subscription: Subscription) -> Payment | None:
     """The renewal Payment row for the current period, created (and committed) once with its idempotence key."""
     adapter = provider_for(Provider.YOOKASSA)  # the saved card is a YooKassa card
-    period_key = f"renewal:{subscription.current_period_end.isoformat()}"  # type: ignore[union-attr]
+    period_key = f"renewal:{subscription.current_period_end.isoformat()}"  # type: ignore[union-attr]  # a renewal has one
     plan = subscription.pending_plan or subscription.plan
     price = adapter.price(plan)
     if price is None:

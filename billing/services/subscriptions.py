@@ -80,7 +80,7 @@ def _note(
 
 # What the chain's own status says for each subscription state (a closed chain stays closed: closing is the
 # platform's decision, not billing's). Payment overdue still works during the grace period.
-CHAIN_STATUS_BY_STATE = {
+CHAIN_STATUS_BY_STATE: dict[str, ChainStatus] = {
     State.TRIALING: ChainStatus.TRIAL,
     State.ACTIVE: ChainStatus.ACTIVE,
     State.PAST_DUE: ChainStatus.ACTIVE,

@@ -210,8 +210,11 @@ class PosConnectionOut(serializers.ModelSerializer[PosConnection]):
         return self._absolute(reverse("pos-api:webhook-receive", kwargs={"connection_id": obj.pk}))
 
     def get_notification_url(self, obj: PosConnection) -> str | None:
-        names = {PosKind.IIKO: "pos-api:iiko-webhook-receive", PosKind.RKEEPER: "pos-api:rkeeper-notification-receive"}
-        name = names.get(obj.kind)  # type: ignore[call-overload]
+        names: dict[str, str] = {
+            PosKind.IIKO: "pos-api:iiko-webhook-receive",
+            PosKind.RKEEPER: "pos-api:rkeeper-notification-receive",
+        }
+        name = names.get(obj.kind)
         return self._absolute(reverse(name, kwargs={"connection_id": obj.pk})) if name else None
 
 

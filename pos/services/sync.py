@@ -9,7 +9,7 @@ retried by the task with backoff.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -47,7 +47,7 @@ def build_adapter(pos_connection: PosConnection, *, client: httpx.Client | None 
     )
 
 
-def _known(pos_connection: PosConnection):  # type: ignore[no-untyped-def]
+def _known(pos_connection: PosConnection) -> Callable[[Sequence[str]], set[str]]:
     def known(external_ids: Sequence[str]) -> set[str]:
         return set(
             Receipt.objects.filter(

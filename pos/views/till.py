@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import ChainAccess, access_for, permission_required_page
+from accounts.requests import StaffRequest
 from accounts.roles import Permission
 from guests.errors import DuplicateGuest
 from guests.masking import mask_contact
@@ -30,7 +31,7 @@ from pos.forms import CheckForm, NewGuestForm
 from restaurants.models import Restaurant
 
 
-def _till(request: HttpRequest) -> tuple[ChainAccess, Restaurant | None]:
+def _till(request: StaffRequest) -> tuple[ChainAccess, Restaurant | None]:
     access = access_for(request)
     assert access is not None
     return access, till.current_restaurant(request, access)
@@ -51,7 +52,7 @@ def _guest_context(access: ChainAccess, restaurant: Restaurant, guest: Guest, **
 
 
 def _page(
-    request: HttpRequest,
+    request: StaffRequest,
     access: ChainAccess,
     restaurant: Restaurant | None,
     partial: str,
@@ -61,7 +62,7 @@ def _page(
     """The htmx partial for htmx requests; the whole till page (with that part in it) otherwise."""
     if restaurant is not None:
         context.setdefault("shift", _shift_rows(access, restaurant))
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, partial, context, status=status)
     full = {
         "restaurant": restaurant,
@@ -82,14 +83,14 @@ def _shift_rows(access: ChainAccess, restaurant: Restaurant) -> list[dict[str, A
 
 @permission_required_page(Permission.USE_CASHIER_PAGE)
 @require_GET
-def cashier_home(request: HttpRequest) -> HttpResponse:
+def cashier_home(request: StaffRequest) -> HttpResponse:
     access, restaurant = _till(request)
     return _page(request, access, restaurant, "pos/_welcome.html", {})
 
 
 @permission_required_page(Permission.USE_CASHIER_PAGE)
 @require_POST
-def choose_restaurant(request: HttpRequest) -> HttpResponse:
+def choose_restaurant(request: StaffRequest) -> HttpResponse:
     access = access_for(request)
     assert access is not None
     chosen = till.till_restaurants(access).filter(pk=request.POST.get("restaurant") or 0).first()
@@ -102,7 +103,7 @@ def choose_restaurant(request: HttpRequest) -> HttpResponse:
 
 @permission_required_page(Permission.USE_CASHIER_PAGE)
 @require_GET
-def find_guest(request: HttpRequest) -> HttpResponse:
+def find_guest(request: StaffRequest) -> HttpResponse:
     access, restaurant = _till(request)
     if restaurant is None:
         return redirect("pos:cashier")
@@ -122,7 +123,7 @@ def find_guest(request: HttpRequest) -> HttpResponse:
 
 @permission_required_page(Permission.USE_CASHIER_PAGE)
 @require_GET
-def guest_panel(request: HttpRequest, guest_id: int) -> HttpResponse:
+def guest_panel(request: StaffRequest, guest_id: int) -> HttpResponse:
     access, restaurant = _till(request)
     if restaurant is None:
         return redirect("pos:cashier")
@@ -143,7 +144,7 @@ def _check_from(form: CheckForm, restaurant: Restaurant, currency: str) -> rules
 
 @permission_required_page(Permission.ACCRUE_POINTS)
 @require_POST
-def quote(request: HttpRequest, guest_id: int) -> HttpResponse:
+def quote(request: StaffRequest, guest_id: int) -> HttpResponse:
     access, restaurant = _till(request)
     if restaurant is None:
         return redirect("pos:cashier")
@@ -151,7 +152,7 @@ def quote(request: HttpRequest, guest_id: int) -> HttpResponse:
     form = CheckForm(request.POST)
     context = _guest_context(access, restaurant, guest, form=form)
     if form.is_valid():
-        check = _check_from(form, restaurant, request.tenant.currency)  # type: ignore[attr-defined]
+        check = _check_from(form, restaurant, request.tenant.currency)
         quoted, _code, code_refusal = quote_for_guest(guest=guest, check=check)
         context["quote"] = quoted
         context["code_refusal"] = code_refusal
@@ -160,7 +161,7 @@ def quote(request: HttpRequest, guest_id: int) -> HttpResponse:
 
 @permission_required_page(Permission.ACCRUE_POINTS)
 @require_POST
-def apply(request: HttpRequest, guest_id: int) -> HttpResponse:
+def apply(request: StaffRequest, guest_id: int) -> HttpResponse:
     access, restaurant = _till(request)
     if restaurant is None:
         return redirect("pos:cashier")
@@ -179,7 +180,7 @@ def apply(request: HttpRequest, guest_id: int) -> HttpResponse:
             _guest_context(access, restaurant, guest, form=form),
             status=422,
         )
-    check = _check_from(form, restaurant, request.tenant.currency)  # type: ignore[attr-defined]
+    check = _check_from(form, restaurant, request.tenant.currency)
     try:  # the service decides what this cashier may do (spending points: loyalty.rights.require_redeem_right)
         outcome = apply_check(
             guest=guest,
@@ -206,7 +207,7 @@ def apply(request: HttpRequest, guest_id: int) -> HttpResponse:
 
 @permission_required_page(Permission.CREATE_GUEST)
 @require_POST
-def register_guest(request: HttpRequest) -> HttpResponse:
+def register_guest(request: StaffRequest) -> HttpResponse:
     access, restaurant = _till(request)
     if restaurant is None:
         return redirect("pos:cashier")
@@ -240,7 +241,7 @@ def register_guest(request: HttpRequest) -> HttpResponse:
 
 @permission_required_page(Permission.USE_CASHIER_PAGE)
 @require_POST
-def undo(request: HttpRequest, applied_check_id: int) -> HttpResponse:
+def undo(request: StaffRequest, applied_check_id: int) -> HttpResponse:
     access, restaurant = _till(request)
     if restaurant is None:
         return redirect("pos:cashier")
@@ -257,7 +258,7 @@ def undo(request: HttpRequest, applied_check_id: int) -> HttpResponse:
 
 @permission_required_page(Permission.USE_CASHIER_PAGE)
 @require_GET
-def shift(request: HttpRequest) -> HttpResponse:
+def shift(request: StaffRequest) -> HttpResponse:
     access, restaurant = _till(request)
     if restaurant is None:
         return redirect("pos:cashier")
