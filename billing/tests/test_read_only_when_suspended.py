@@ -6,9 +6,9 @@ import pytest
 
 from billing.models import State
 from billing.tests.conftest import put_on_plan
-from guests.models import Guest
 from pos.services import create_connection
 from pos.tests.conftest import SignedWebhook, balance, check_payload, process_everything
+from tests.checks import register_guest
 from tests.fixtures import api_as, api_on, signed_in_client
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_pos_webhook_still_earns_points_while_suspended(alpha):  # type: ignore[
     connection, issued = create_connection(
         actor=alpha.user("owner"), restaurant=alpha.restaurants[0], kind="webhook", name="Till 1"
     )
-    guest = Guest.objects.create(phone="+79165550001", first_name="Vera", card_number="7700555001")
+    guest = register_guest(phone="+79165550001", first_name="Vera")
     put_on_plan(alpha, "business", state=State.SUSPENDED)
     webhook = SignedWebhook(connection=connection, secret=issued.signing_secret, client=api_on(alpha.host))
     response = webhook.post(check_payload("suspended-1", guest=guest))
