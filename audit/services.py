@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +13,9 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from maxloyalty.request_context import current_client_ip, current_request_id
+
+if TYPE_CHECKING:
+    from accounts.actors import Actor
 
 
 def _jsonable(value: Any) -> Any:
@@ -44,7 +47,7 @@ def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, 
 def record_audit(
     *,
     action: str,
-    actor: Any | None,
+    actor: Actor,
     target: models.Model | None = None,
     changes: dict[str, list[Any]] | None = None,
     data: dict[str, Any] | None = None,

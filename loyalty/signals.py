@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from accounts.actors import Actor
 from guests.events import guest_registering
 from loyalty.models import Level, ProgramSettings, Promo, PromoCode
 from loyalty.selectors import forget_program_cache
@@ -29,7 +30,7 @@ for _through in (Promo.restaurants.through, Promo.levels.through):
 
 
 @receiver(guest_registering, dispatch_uid="loyalty-welcome-bonus")
-def give_welcome_bonus(sender: Any, guest: Any, actor: Any = None, **_kwargs: Any) -> None:
+def give_welcome_bonus(sender: Any, guest: Any, actor: Actor = None, **_kwargs: Any) -> None:
     from loyalty.services import grant_welcome_bonus
 
     grant_welcome_bonus(guest=guest, actor=actor)

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import ChainAccess, access_for
+from accounts.requests import StaffApiRequest
 from accounts.roles import Permission
 from guests.masking import contact_view
 from maxloyalty.api import StandardPagination, validated
@@ -240,7 +241,7 @@ class PosConnectionListApi(APIView):
     def get(self, request: Request) -> Response:
         return _page(self, request, selectors.visible_connections(_access(request)), PosConnectionOut)
 
-    def post(self, request: Request) -> Response:
+    def post(self, request: StaffApiRequest) -> Response:
         access = _access(request)
         data = validated(PosConnectionInput, request.data)
         restaurant = access_restaurant(access=access, restaurant_id=data.pop("restaurant"))
@@ -269,13 +270,13 @@ class PosConnectionDetailApi(APIView):
         pos_connection = selectors.access_connection(access=_access(request), connection_id=connection_id)
         return Response(PosConnectionOut(pos_connection, context={"request": request}).data)
 
-    def put(self, request: Request, connection_id: int) -> Response:
+    def put(self, request: StaffApiRequest, connection_id: int) -> Response:
         return self._update(request, connection_id, partial=False)
 
-    def patch(self, request: Request, connection_id: int) -> Response:
+    def patch(self, request: StaffApiRequest, connection_id: int) -> Response:
         return self._update(request, connection_id, partial=True)
 
-    def _update(self, request: Request, connection_id: int, *, partial: bool) -> Response:
+    def _update(self, request: StaffApiRequest, connection_id: int, *, partial: bool) -> Response:
         access = _access(request)
         pos_connection = selectors.access_connection(access=access, connection_id=connection_id)
         data = validated(PosConnectionInput, request.data, partial=partial)
@@ -290,7 +291,7 @@ class PosConnectionDetailApi(APIView):
         )
         return Response(PosConnectionOut(pos_connection, context={"request": request}).data)
 
-    def delete(self, request: Request, connection_id: int) -> Response:
+    def delete(self, request: StaffApiRequest, connection_id: int) -> Response:
         pos_connection = selectors.access_connection(access=_access(request), connection_id=connection_id)
         services.delete_connection(actor=request.user, pos_connection=pos_connection)
         return Response(status=204)
@@ -301,7 +302,7 @@ class PosConnectionRotateSecretApi(APIView):
 
     required_permission = Permission.MANAGE_POS
 
-    def post(self, request: Request, connection_id: int) -> Response:
+    def post(self, request: StaffApiRequest, connection_id: int) -> Response:
         pos_connection = selectors.access_connection(access=_access(request), connection_id=connection_id)
         pos_connection, secret = services.rotate_signing_secret(actor=request.user, pos_connection=pos_connection)
         return Response(
@@ -321,7 +322,7 @@ class PosConnectionRotateTokenApi(APIView):
     class Input(serializers.Serializer[None]):
         register_with_iiko = serializers.BooleanField(required=False, default=False)
 
-    def post(self, request: Request, connection_id: int) -> Response:
+    def post(self, request: StaffApiRequest, connection_id: int) -> Response:
         pos_connection = selectors.access_connection(access=_access(request), connection_id=connection_id)
         data = validated(self.Input, request.data)
         if data["register_with_iiko"]:
@@ -465,7 +466,7 @@ class ReceiptRerunApi(APIView):
 
     required_permission = Permission.MANAGE_POS
 
-    def post(self, request: Request, receipt_id: int) -> Response:
+    def post(self, request: StaffApiRequest, receipt_id: int) -> Response:
         receipt = selectors.access_receipt(access=_access(request), receipt_id=receipt_id)
         receipt = services.rerun_receipt(receipt=receipt, actor=request.user)
         return Response(ReceiptOut(receipt, context={"request": request}).data, status=202)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from audit.services import changes_between, record_audit
 from maxloyalty.encryption import encrypt_json, encrypt_text
 from maxloyalty.errors import ValidationFailed
@@ -95,7 +96,7 @@ def _check_external_ids(kind: str, organization_id: str, base_url: str) -> None:
 @transaction.atomic
 def create_connection(
     *,
-    actor: Any,
+    actor: Actor,
     restaurant: Restaurant,
     kind: str,
     name: str = "",
@@ -139,7 +140,7 @@ def create_connection(
 
 @transaction.atomic
 def update_connection(
-    *, actor: Any, pos_connection: PosConnection, changes: dict[str, Any], credentials: dict[str, Any] | None = None
+    *, actor: Actor, pos_connection: PosConnection, changes: dict[str, Any], credentials: dict[str, Any] | None = None
 ) -> PosConnection:
     """Change settings; credentials, when given, replace the stored ones (they are never read back)."""
     pos_connection = PosConnection.objects.select_for_update().get(pk=pos_connection.pk)
@@ -172,7 +173,7 @@ def update_connection(
 
 
 @transaction.atomic
-def rotate_signing_secret(*, actor: Any, pos_connection: PosConnection) -> tuple[PosConnection, str]:
+def rotate_signing_secret(*, actor: Actor, pos_connection: PosConnection) -> tuple[PosConnection, str]:
     """A new signing secret; the old one stays valid for POS_SECRET_GRACE_HOURS so senders can switch over.
 
     Rotating again within the grace period ends the older secret at once (only one previous secret is kept).
@@ -206,7 +207,7 @@ def rotate_signing_secret(*, actor: Any, pos_connection: PosConnection) -> tuple
 
 
 @transaction.atomic
-def rotate_inbound_token(*, actor: Any, pos_connection: PosConnection) -> tuple[PosConnection, str]:
+def rotate_inbound_token(*, actor: Actor, pos_connection: PosConnection) -> tuple[PosConnection, str]:
     """A new token for the POS to echo (iiko webhook settings, R-Keeper notifications); the old one stops at once."""
     pos_connection = PosConnection.objects.select_for_update().get(pk=pos_connection.pk)
     token = new_inbound_token()
@@ -223,7 +224,7 @@ def rotate_inbound_token(*, actor: Any, pos_connection: PosConnection) -> tuple[
 
 
 @transaction.atomic
-def delete_connection(*, actor: Any, pos_connection: PosConnection) -> None:
+def delete_connection(*, actor: Actor, pos_connection: PosConnection) -> None:
     if pos_connection.receipts.exists():
         raise ConnectionHasReceipts(connection_id=pos_connection.pk)
     record_audit(
@@ -238,7 +239,7 @@ def delete_connection(*, actor: Any, pos_connection: PosConnection) -> None:
     forget_inbound_auth(connection_id)
 
 
-def register_iiko_webhook(*, actor: Any, pos_connection: PosConnection, webhook_url: str, client: Any = None) -> str:
+def register_iiko_webhook(*, actor: Actor, pos_connection: PosConnection, webhook_url: str, client: Any = None) -> str:
     """Give iiko our webhook address and a fresh token (update_settings), then keep the token's digest.
 
     iiko is told first: if it refuses, the token in force stays the old one.

@@ -3,10 +3,9 @@ guest may have registered since). The drain that processes it announces it as an
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
+from accounts.actors import Actor
 from audit.services import record_audit
 from pos.errors import ReceiptNotRerunnable
 from pos.models import Receipt, ReceiptStatus
@@ -17,7 +16,7 @@ RERUNNABLE_REASONS = {"guest_not_found"}
 
 
 @transaction.atomic
-def rerun_receipt(*, receipt: Receipt, actor: Any) -> Receipt:
+def rerun_receipt(*, receipt: Receipt, actor: Actor) -> Receipt:
     """Send a failed receipt (or one whose guest was not found) through processing again."""
     receipt = Receipt.objects.select_for_update(of=("self",)).get(pk=receipt.pk)
     rerunnable = receipt.status == ReceiptStatus.FAILED or (
