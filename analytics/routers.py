@@ -32,7 +32,8 @@ def fetch_rows(sql: str, params: list[Any], db: BaseDatabaseWrapper | None = Non
     """The rows of a raw query on `db`: the default connection unless told (roll-ups read what they just wrote)."""
     with (connection if db is None else db).cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 class AnalyticsReplicaRouter:

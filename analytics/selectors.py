@@ -83,7 +83,8 @@ def dashboard_data(period: Period, fingerprint: str | None = None) -> dict[str, 
             "restaurants": metrics.restaurant_comparison(period),
         }
 
-    return _cached("dashboard", period, compute, fingerprint)
+    data: dict[str, Any] = _cached("dashboard", period, compute, fingerprint)
+    return data
 
 
 def analytics_data(period: Period) -> dict[str, Any]:

@@ -7,13 +7,13 @@ from rest_framework import serializers
 from restaurants.models import Restaurant, RestaurantStatus
 
 
-class RestaurantOut(serializers.ModelSerializer):
+class RestaurantOut(serializers.ModelSerializer[Restaurant]):
     class Meta:
         model = Restaurant
         fields = ["id", "name", "address", "phone", "time_zone", "opening_hours", "status", "created_at", "updated_at"]
 
 
-class RestaurantInput(serializers.Serializer):
+class RestaurantInput(serializers.Serializer[None]):
     name = serializers.CharField(max_length=200)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)

@@ -6,7 +6,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 
-class MiniAppProfileInput(serializers.Serializer):
+class MiniAppProfileInput(serializers.Serializer[None]):
     first_name = serializers.CharField(max_length=100, required=False)
     language = serializers.ChoiceField(choices=[code for code, _name in settings.LANGUAGES], required=False)
     notifications_enabled = serializers.BooleanField(required=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,7 +151,7 @@ def message_samples() -> list[MessageSample]:
     expiring = NotificationOutbox(
         kind=NotificationKind.POINTS_EXPIRING, payload={"points": 120, "last_day": "2026-12-01"}
     )
-    writers = [
+    writers: list[tuple[str, Callable[[], object]]] = [
         (MessageKind.RECEIPT, lambda: receipt_text(earned=120, spent=0, available=1540)),
         (MessageKind.LEVEL_CHANGED, lambda: _outbox_text(level_up)[1]),
         (MessageKind.BIRTHDAY, lambda: birthday_text(300)),
