@@ -1,17 +1,19 @@
-"""Guests and visits for tests: guests registered by the guest service (valid Russian mobile numbers, a fresh card
-each unless given)."""
+"""Guests and visits for tests, through the production write paths: guests registered by the guest service (valid
+Russian mobile numbers, a fresh card each unless given), visits made by checks a POS sends (tests.checks)."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 import factory
-from django.utils import timezone
 
 from guests.models import Guest, Visit
-from tests.checks import register_guest
+from restaurants.models import Restaurant
+from tests.checks import CheckSpec, register_guest, send_checks
+from tests.fixtures import ChainWorld
 
 
 class GuestFactory(factory.django.DjangoModelFactory):
@@ -34,11 +36,21 @@ class GuestFactory(factory.django.DjangoModelFactory):
         return register_guest(**fields)
 
 
-class VisitFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Visit
+def visits(world: ChainWorld, checks: Sequence[CheckSpec]) -> list[Visit]:
+    """The visits of guests' checks sent by the POS and processed by the drain (one batch), in the order given."""
+    receipts = send_checks(world, checks)
+    by_id = Visit.objects.in_bulk([receipt.visit_id for receipt in receipts])
+    return [by_id[receipt.visit_id] for receipt in receipts]  # type: ignore[index]  # every check had a guest
 
-    guest = factory.SubFactory(GuestFactory)
-    visited_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
-    check_amount = Decimal("1500.00")
-    points_earned = 75
+
+def visit(
+    world: ChainWorld,
+    *,
+    guest: Guest | None = None,
+    restaurant: Restaurant | None = None,
+    amount: Decimal | str = Decimal("1500.00"),
+    at: datetime.datetime | None = None,
+) -> Visit:
+    """One visit: `guest`'s (a new guest's) check of `amount` at `restaurant` (the world's first), closed `at` (now)."""
+    (made,) = visits(world, [CheckSpec(amount, guest=guest or GuestFactory(), restaurant=restaurant, closed_at=at)])
+    return made

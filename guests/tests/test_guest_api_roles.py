@@ -3,7 +3,7 @@
 import pytest
 
 from guests.models import Guest
-from guests.tests.factories import GuestFactory, VisitFactory
+from guests.tests.factories import GuestFactory, visit
 from tests.fixtures import api_as
 
 
@@ -11,12 +11,12 @@ from tests.fixtures import api_as
 def guests_by_place(alpha):
     own, other = alpha.restaurants
     visited_other = GuestFactory(home_restaurant=other)
-    VisitFactory(guest=visited_other, restaurant=own)
+    visit(alpha, guest=visited_other, restaurant=own)
     return {
         "home_own": GuestFactory(home_restaurant=own),
         "home_other": GuestFactory(home_restaurant=other),
         "visited_own": visited_other,
-        "visited_only_other": VisitFactory(restaurant=other).guest,
+        "visited_only_other": visit(alpha, restaurant=other).guest,
         "walk_in": GuestFactory(home_restaurant=None),
     }
 
@@ -120,8 +120,8 @@ def test_visits_of_a_guest_newest_first(alpha, guests_by_place):
 
     from django.utils import timezone
 
-    older = VisitFactory(guest=guest, restaurant=alpha.restaurants[0], visited_at=timezone.now() - timedelta(days=9))
-    newer = VisitFactory(guest=guest, restaurant=alpha.restaurants[1], visited_at=timezone.now() - timedelta(days=1))
+    older = visit(alpha, guest=guest, restaurant=alpha.restaurants[0], at=timezone.now() - timedelta(days=9))
+    newer = visit(alpha, guest=guest, restaurant=alpha.restaurants[1], at=timezone.now() - timedelta(days=1))
     body = api_as(alpha, "manager").get(f"/api/v1/guests/{guest.id}/visits").json()
     assert [visit["id"] for visit in body["results"]] == [newer.id, older.id]
     assert body["results"][0]["restaurant_name"] == alpha.restaurants[1].name

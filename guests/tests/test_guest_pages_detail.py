@@ -4,17 +4,16 @@ import pytest
 
 from audit.models import AuditEntry
 from guests.models import Guest, GuestStatus
-from guests.tests.factories import GuestFactory, VisitFactory
-from loyalty.models import LedgerEntry, Level
+from guests.tests.factories import GuestFactory, visits
+from loyalty.models import LedgerEntry, Level, PointsAccount
 from loyalty.services import adjust_points, create_level, update_program_settings
+from tests.checks import CheckSpec
 from tests.fixtures import signed_in_client
 
 
 @pytest.fixture
 def guest(alpha):
-    guest = GuestFactory(first_name="Vera", phone="+79161110000", home_restaurant=alpha.restaurants[0])
-    VisitFactory(guest=guest, restaurant=alpha.restaurants[0])
-    return guest
+    return GuestFactory(first_name="Vera", phone="+79161110000", home_restaurant=alpha.restaurants[0])
 
 
 @pytest.fixture
@@ -31,14 +30,14 @@ def _adjust(client, guest, points, reason="Compensation", key="k-1", **headers):
 def test_detail_shows_profile_balance_visits_and_level_progress(alpha, guest):
     create_level(actor=None, name="Silver", threshold_amount=0, earn_rate_percent=5)
     create_level(actor=None, name="Gold", threshold_amount=10000, earn_rate_percent=10)
+    # Two visits (the POS's checks): 2500.00 spent in all, so Silver, and 5 % of each earned (50 + 75).
+    visits(alpha, [CheckSpec("1000.00", guest=guest), CheckSpec("1500.00", guest=guest)])
     adjust_points(guest=guest, points=120, reason="Welcome", actor=None, idempotency_key="t-1")
-    from loyalty.models import PointsAccount
-
-    PointsAccount.objects.filter(guest=guest).update(lifetime_spend_amount=2500, level=Level.objects.get(name="Silver"))
     page = signed_in_client(alpha, "admin").get(f"/guests/{guest.pk}/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'data-testid="available">120<' in html
+    assert PointsAccount.objects.get(guest=guest).level == Level.objects.get(name="Silver")
+    assert 'data-testid="available">245<' in html
     assert "7500.00 RUB more to Gold" in html
     assert page.context["level_progress"] == 25
     assert "1500.00" in html  # the visit's check

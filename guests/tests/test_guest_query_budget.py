@@ -3,7 +3,8 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from guests.tests.factories import GuestFactory, VisitFactory
+from guests.tests.factories import GuestFactory, visits
+from tests.checks import CheckSpec
 from tests.fixtures import api_as
 
 
@@ -24,9 +25,14 @@ def test_lookup_by_phone_costs_a_fixed_number_of_queries(alpha):
 
 def test_a_page_of_guests_costs_the_same_for_5_and_50_guests(alpha):
     api = api_as(alpha, "manager")
-    for _ in range(5):
-        VisitFactory(guest=GuestFactory(home_restaurant=alpha.restaurants[0]), restaurant=alpha.restaurants[0])
+
+    def visiting_guests(count):
+        visits(
+            alpha,
+            [CheckSpec("1500.00", guest=GuestFactory(home_restaurant=alpha.restaurants[0])) for _ in range(count)],
+        )
+
+    visiting_guests(5)
     few = _queries(api, "/api/v1/guests")
-    for _ in range(45):
-        VisitFactory(guest=GuestFactory(home_restaurant=alpha.restaurants[0]), restaurant=alpha.restaurants[0])
+    visiting_guests(45)
     assert _queries(api, "/api/v1/guests") == few
