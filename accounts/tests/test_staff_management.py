@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.access import resolve_access
 from accounts.models import Membership, StaffInvitation, User
+from accounts.services import grant_membership, obtain_user
 from audit.models import AuditEntry
 from tests.fixtures import PASSWORD, client_on, signed_in_client
 
@@ -160,15 +161,15 @@ def test_removing_access_signs_the_person_out_of_the_chain(alpha):
 
 
 def test_the_last_owner_cannot_lose_the_owner_role(alpha):
-    second_owner = User.objects.create_user("co@alpha.test", "co-owner-Passw0rd")
-    Membership.objects.create(user=second_owner, chain=alpha.chain, role="owner")
+    second_owner = obtain_user(email="co@alpha.test", password="co-owner-Passw0rd", client_address="127.0.0.1")
+    grant_membership(user=second_owner, chain_id=alpha.chain.id, role="owner", actor=alpha.user("owner"))
     first = Membership.objects.get(user=alpha.user("owner"), chain=alpha.chain)
     second = Membership.objects.get(user=second_owner)
     co_owner_browser = client_on(alpha.host)
     co_owner_browser.force_login(second_owner, backend="django.contrib.auth.backends.ModelBackend")
     co_owner_browser.post(f"/staff/{first.id}/active/", {"active": "0"})  # allowed: another owner remains
     assert not Membership.objects.get(pk=first.pk).is_active
-    Membership.objects.filter(pk=first.pk).update(is_active=True, role="admin")  # the first is now an admin
+    grant_membership(user=alpha.user("owner"), chain_id=alpha.chain.id, role="admin")  # the first: an active admin
     response = signed_in_client(alpha, "owner").post(f"/staff/{second.id}/active/", {"active": "0"}, follow=True)
     assert "cannot give or change this role" in response.content.decode()  # an admin may not touch an owner
     from accounts.errors import LastOwner
