@@ -108,17 +108,19 @@ def send_update(alpha: ChainWorld, alpha_bot: Any, django_capture_on_commit_call
 
 @pytest.fixture
 def linked_guest(alpha: ChainWorld) -> Any:
-    """linked_guest(phone, chat_id, consent=True, **guest fields): a guest who joined through the bot."""
+    """linked_guest(phone, chat_id, consent=True, **guest fields): a registered guest who then shared their phone
+    in the bot's chat and was linked by the bot's service (telegram_bot.services.updates.link_or_register)."""
     from guests.models import Guest
     from guests.services import create_guest
-    from telegram_bot.models import ChatState, TelegramChat
+    from telegram_bot.models import TelegramChat
+    from telegram_bot.services.updates import link_or_register
 
     def make(phone: str, chat_id: int, consent: bool = True, **fields: Any) -> Guest:
         guest = create_guest(access=None, phone=phone, consents={"telegram": consent}, language="en", **fields)
-        Guest.objects.filter(pk=guest.pk).update(telegram_chat_id=chat_id)
-        TelegramChat.objects.create(
-            chat_id=chat_id, user_id=chat_id, guest=guest, state=ChatState.LINKED, language="en"
-        )
+        # The chat as the bot records it from the user's first message and shared contact.
+        chat = TelegramChat.objects.create(chat_id=chat_id, user_id=chat_id, language="en", shared_phone=guest.phone)
+        linked, _created = link_or_register(chat=chat, consent=consent)
+        assert linked is not None and linked.pk == guest.pk
         guest.refresh_from_db()
         return guest
 
