@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -239,7 +240,9 @@ def delete_connection(*, actor: Actor, pos_connection: PosConnection) -> None:
     forget_inbound_auth(connection_id)
 
 
-def register_iiko_webhook(*, actor: Actor, pos_connection: PosConnection, webhook_url: str, client: Any = None) -> str:
+def register_iiko_webhook(
+    *, actor: Actor, pos_connection: PosConnection, webhook_url: str, client: httpx.Client | None = None
+) -> str:
     """Give iiko our webhook address and a fresh token (update_settings), then keep the token's digest.
 
     iiko is told first: if it refuses, the token in force stays the old one.
