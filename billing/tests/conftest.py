@@ -11,8 +11,8 @@ from django.test import Client
 
 from billing.models import Plan, State, Subscription
 from billing.services import forget_cached_state
-from billing.tests.fake_providers import FakeStripe, FakeYooKassa, serving, stripe_signature
-from tests.fixtures import ChainWorld, client_on
+from billing.tests.fake_providers import FakeStripe, FakeYooKassa, serving, stripe_signature, yookassa_notification
+from tests.fixtures import ChainWorld, client_on, signed_in_client
 
 WEBHOOK_SECRET = "whsec_test_" + "k" * 24
 
@@ -71,6 +71,17 @@ def post_yookassa(platform: Client, payload: bytes, *, address: str = "127.0.0.1
     return platform.post(
         "/billing/webhooks/yookassa", data=payload, content_type="application/json", REMOTE_ADDR=address
     )
+
+
+def pay_first(world: ChainWorld, fake_yookassa: FakeYooKassa, platform: Client, plan: str = "business") -> str:
+    """The owner checks out `plan` with YooKassa, the customer pays, YooKassa notifies: the payment's id."""
+    response = signed_in_client(world, "owner").post("/billing/checkout", {"plan": plan, "provider": "yookassa"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{fake_yookassa.base_url}/checkout/payments/v2/contract?orderId=")
+    payment_id = str(response["Location"].rsplit("=", 1)[1])
+    fake_yookassa.customer_pays(payment_id)
+    assert post_yookassa(platform, yookassa_notification(payment_id)).status_code == 200
+    return payment_id
 
 
 def subscription_of(world: ChainWorld) -> Subscription:

@@ -9,31 +9,21 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
-from billing.models import Payment, PaymentStatus, State, Subscription
+from billing.models import State, Subscription
 from billing.selectors import platform_figures
-from billing.tests.conftest import put_on_plan, subscription_of
+from billing.tests.conftest import pay_first, put_on_plan, subscription_of
 from tests.fixtures import client_on, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
 
-def test_owner_sees_plan_usage_bars_and_invoices(alpha):  # type: ignore[no-untyped-def]
-    subscription = put_on_plan(alpha, "business")
-    Payment.objects.create(
-        subscription=subscription,
-        provider="yookassa",
-        provider_payment_id="pay-1",
-        plan=subscription.plan,
-        amount=Decimal("7990.00"),
-        currency="RUB",
-        status=PaymentStatus.SUCCEEDED,
-        receipt_url="https://yookassa.ru/my/receipts/pay-1",
-    )
+def test_owner_sees_plan_usage_bars_and_invoices(alpha, fake_yookassa, platform):  # type: ignore[no-untyped-def]
+    payment_id = pay_first(alpha, fake_yookassa, platform, plan="business")
     page = signed_in_client(alpha, "owner").get("/billing/").content.decode()
     assert "Business" in page
     assert "Restaurants: 2 / 5" in page
     assert '<progress max="100" value="40"' in page
-    assert "7990.00 RUB" in page and "https://yookassa.ru/my/receipts/pay-1" in page
+    assert "7990.00 RUB" in page and f"https://yookassa.ru/my/receipts/{payment_id}" in page
     assert "Cancel subscription" in page
 
 

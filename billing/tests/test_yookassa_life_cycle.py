@@ -12,21 +12,10 @@ from django.utils import timezone
 from billing.models import Payment, PaymentStatus, State, Subscription
 from billing.services import advance_subscriptions
 from billing.tasks import charge_yookassa_renewals
-from billing.tests.conftest import post_yookassa, subscription_of
-from billing.tests.fake_providers import yookassa_notification
+from billing.tests.conftest import pay_first, subscription_of
 from tests.fixtures import signed_in_client
 
 pytestmark = pytest.mark.django_db
-
-
-def pay_first(alpha, fake_yookassa, platform, plan: str = "business") -> str:  # type: ignore[no-untyped-def]
-    response = signed_in_client(alpha, "owner").post("/billing/checkout", {"plan": plan, "provider": "yookassa"})
-    assert response.status_code == 302
-    assert response["Location"].startswith(f"{fake_yookassa.base_url}/checkout/payments/v2/contract?orderId=")
-    payment_id = response["Location"].rsplit("=", 1)[1]
-    fake_yookassa.customer_pays(payment_id)
-    assert post_yookassa(platform, yookassa_notification(payment_id)).status_code == 200
-    return payment_id
 
 
 def period_over(alpha) -> None:  # type: ignore[no-untyped-def]
