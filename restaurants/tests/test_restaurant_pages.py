@@ -2,6 +2,7 @@
 
 from audit.models import AuditEntry
 from restaurants.models import Restaurant
+from restaurants.services import create_restaurant
 from tests.fixtures import signed_in_client
 
 NEW = {
@@ -29,7 +30,7 @@ def test_invalid_restaurant_form_keeps_the_input(alpha):
 
 
 def test_delete_needs_confirmation_and_a_restaurant_without_history_goes(alpha):
-    restaurant = Restaurant.objects.create(name="Pop-up")
+    restaurant = create_restaurant(actor=alpha.user("owner"), name="Pop-up")
     client = signed_in_client(alpha, "owner")
     confirmation = client.get(f"/restaurants/{restaurant.id}/delete/")
     assert "Delete “Pop-up”?" in confirmation.content.decode()
