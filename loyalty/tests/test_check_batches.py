@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from django.db.models import Sum
 
-from guests.models import GuestStatus
+from guests.services import block_guest
 from loyalty.errors import GuestNotActive
 from loyalty.events import checks_applied, level_changed
 from loyalty.models import AppliedCheck, LedgerEntry, LevelChange, PointsAccount, PromoCodeUse, Referral
@@ -305,8 +305,7 @@ def test_a_batch_leaves_what_one_check_after_another_leaves(
     one_by_one = [GuestFactory() for _ in range(GUESTS)]
     batched = [GuestFactory() for _ in range(GUESTS)]
     for group in (one_by_one, batched):
-        group[3].status = GuestStatus.BLOCKED
-        group[3].save(update_fields=["status"])
+        group[3] = block_guest(access=None, guest=group[3], reason="test")
         record_referral(guest=group[1], referrer=group[0])
         record_referral(guest=group[2], referrer=group[0])
     steps = _script(seed)

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from guests.models import GuestStatus
+from guests.services import block_guest
 from loyalty.models import EntryKind, LedgerEntry, Referral
 from loyalty.rules import Check
 from loyalty.services import CheckToApply, apply_check, apply_checks, record_referral, reverse_check
@@ -124,8 +124,7 @@ def test_a_guest_keeps_the_first_referrer_and_cannot_refer_themselves(alpha, ref
 def test_a_referrer_blocked_before_the_purchase_is_not_paid(alpha, referral_program):
     referrer, newcomer = GuestFactory(), GuestFactory()
     record_referral(guest=newcomer, referrer=referrer)
-    referrer.status = GuestStatus.BLOCKED
-    referrer.save(update_fields=["status"])
+    referrer = block_guest(access=None, guest=referrer, reason="test")
     _buy(newcomer, 1000, "first")
     assert (_referral_points(referrer), _referral_points(newcomer)) == ([], [])
     assert Referral.objects.get(guest=newcomer).is_over_cap  # closed unpaid

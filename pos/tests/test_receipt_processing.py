@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from guests.models import GuestStatus, Visit
+from guests.models import Visit
+from guests.services import block_guest
 from loyalty.models import AppliedCheck, LedgerEntry
 from loyalty.services import adjust_points
 from pos.models import Receipt, ReceiptStatus
@@ -101,8 +102,7 @@ def test_redemption_beyond_the_allowed_share_spends_the_allowed_part_and_says_wh
 
 
 def test_blocked_guest_gets_nothing_and_the_receipt_says_so(webhook, guest):
-    guest.status = GuestStatus.BLOCKED
-    guest.save(update_fields=["status"])
+    guest = block_guest(access=None, guest=guest, reason="test")
     webhook.post(check_payload("P-7", guest=guest))
     process_everything()
     stored = receipt("P-7")
