@@ -19,8 +19,9 @@ from guests.services import create_guest
 from pos.models import Receipt, RejectedAttempt
 from pos.services import create_connection, drain_pending_receipts
 from pos.tests.conftest import SignedWebhook, check_payload
-from telegram_bot.models import ChatState, Delivery, MessageKind, TelegramChat
+from telegram_bot.models import Delivery, MessageKind, TelegramChat
 from telegram_bot.services.notifications import queue_message
+from telegram_bot.services.updates import link_or_register
 from tests.fixtures import api_as, api_on
 
 PHONE, EMAIL, CARD = "+79161234567", "olga.petrova@mail.ru", "7700123456"
@@ -47,13 +48,15 @@ def olga(alpha):
         card_number=CARD,
         home_restaurant_id=alpha.restaurants[0].pk,
     )
-    # Linked to the bot (the bot's registration conversation writes these).
-    Guest.objects.filter(pk=guest.pk).update(telegram_chat_id=CHAT_ID, telegram_username=USERNAME)
-    TelegramChat.objects.create(
-        chat_id=CHAT_ID, user_id=CHAT_ID, username=USERNAME, first_name="Olga", guest=guest,
-        state=ChatState.LINKED, shared_phone=PHONE,
-    )  # fmt: skip
+    # Linked to the bot: the chat as the bot records it (her first message, her shared contact), then the bot's
+    # linking service.
+    chat = TelegramChat.objects.create(
+        chat_id=CHAT_ID, user_id=CHAT_ID, username=USERNAME, first_name="Olga", shared_phone=PHONE
+    )
+    linked, _created = link_or_register(chat=chat, consent=False)  # as before: no Telegram consent given
+    assert linked is not None and linked.pk == guest.pk
     guest.refresh_from_db()
+    assert (guest.telegram_chat_id, guest.telegram_username) == (CHAT_ID, USERNAME)
     return guest
 
 
