@@ -10,6 +10,8 @@ from audit.models import AuditEntry
 from guests.models import Guest, GuestStatus, Visit
 from guests.services import create_guest, erase_guest, update_guest
 from guests.tests.factories import visits
+from telegram_bot.models import TelegramChat
+from telegram_bot.services.updates import link_or_register
 from tests.checks import CheckSpec
 from tests.fixtures import api_as
 
@@ -26,8 +28,11 @@ def known_guest(alpha, access_of):
         note="allergic to nuts",
         consents={"sms": True},
     )
-    Guest.objects.filter(pk=guest.pk).update(telegram_chat_id=424242, telegram_username="ivanp")
+    # Linked to the bot: the chat as the bot records it (his shared contact), linked by the bot's service.
+    chat = TelegramChat.objects.create(chat_id=424242, user_id=424242, username="ivanp", shared_phone=guest.phone)
+    link_or_register(chat=chat, consent=False)
     guest.refresh_from_db()
+    assert (guest.telegram_chat_id, guest.telegram_username) == (424242, "ivanp")
     visits(alpha, [CheckSpec(amount, guest=guest) for amount in ("1000.00", "2500.50")])
     return guest
 
