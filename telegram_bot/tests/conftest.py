@@ -116,7 +116,8 @@ def linked_guest(alpha: ChainWorld) -> Any:
     from telegram_bot.services.updates import link_or_register
 
     def make(phone: str, chat_id: int, consent: bool = True, **fields: Any) -> Guest:
-        guest = create_guest(access=None, phone=phone, consents={"telegram": consent}, language="en", **fields)
+        fields.setdefault("language", "en")
+        guest = create_guest(access=None, phone=phone, consents={"telegram": consent}, **fields)
         # The chat as the bot records it from the user's first message and shared contact.
         chat = TelegramChat.objects.create(chat_id=chat_id, user_id=chat_id, language="en", shared_phone=guest.phone)
         linked, _created = link_or_register(chat=chat, consent=consent)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from guests.models import Guest
 from loyalty.models import EntryKind, NotificationKind, NotificationOutbox
 from loyalty.services import accrue_points, update_program_settings
 from telegram_bot.models import TelegramChat
@@ -64,9 +63,8 @@ def test_balance_in_the_bot_in_russian_agrees_with_the_number(
 def test_expiry_warning_in_russian_agrees_with_the_number(
     alpha, alpha_bot, telegram_api, linked_guest, django_capture_on_commit_callbacks
 ):
-    guest = linked_guest("+79163339001", 5579001)
-    other = linked_guest("+79163339002", 5579002)
-    Guest.objects.filter(pk__in=[guest.pk, other.pk]).update(language="ru")
+    guest = linked_guest("+79163339001", 5579001, language="ru")
+    other = linked_guest("+79163339002", 5579002, language="ru")
     NotificationOutbox.objects.create(
         guest=guest, kind=NotificationKind.POINTS_EXPIRING, payload={"points": 21, "last_day": "2026-12-01"}
     )
