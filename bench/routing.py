@@ -36,12 +36,11 @@ from bench.results import (
     append_results,
     entry,
     percentile,
-    postgres_connection_args,
-    postgres_program,
     print_table,
     scale_name,
     setup_django,
 )
+from maxloyalty.postgres_programs import postgres_connection_args, postgres_program
 from tests.process_harness import (
     delete_redis_keys,
     free_port,
