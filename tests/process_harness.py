@@ -42,26 +42,23 @@ class WebhookChain:
 
 
 def create_webhook_chain(*, slug: str, guests: int) -> WebhookChain:
-    """A committed chain with one restaurant, one signed-webhook connection and `guests` guests."""
+    """A committed chain with one restaurant, one signed-webhook connection and `guests` guests, each made by its
+    service (create_restaurant, create_connection, create_guest: a couple of thousand guests take seconds)."""
     from accounts.models import User
-    from guests.models import Guest
+    from guests.services import create_guest
     from pos.services import create_connection
-    from restaurants.models import Restaurant
+    from restaurants.services import create_restaurant
     from tenants.services import create_chain
 
     chain, owner = create_chain(
         name=f"Pipeline {slug}", slug=slug, owner_email=f"owner@{slug}.test", owner_password=secrets.token_urlsafe(16)
     )
     with schema_context(chain.schema_name):
-        restaurant = Restaurant.objects.create(name="Pipeline Center", time_zone="Europe/Moscow")
+        restaurant = create_restaurant(actor=owner, name="Pipeline Center", time_zone="Europe/Moscow")
         pos_connection, issued = create_connection(actor=owner, restaurant=restaurant, kind="webhook", name="bench")
         phones = [f"+7916{index:07d}" for index in range(guests)]
-        Guest.objects.bulk_create(
-            [
-                Guest(phone=phone, first_name=f"Guest{index}", card_number=f"55{index:08d}")
-                for index, phone in enumerate(phones)
-            ]
-        )
+        for index, phone in enumerate(phones):
+            create_guest(access=None, phone=phone, first_name=f"Guest{index}", card_number=f"55{index:08d}")
     connection.set_schema_to_public()
     assert isinstance(owner, User) and issued.signing_secret
     return WebhookChain(
