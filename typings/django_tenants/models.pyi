@@ -1,11 +1,11 @@
 # The parts of django-tenants 4.0 this project uses (the package ships no types). See typings/README.md.
-from typing import Any, ClassVar
+from typing import Any
 
 from django.db import models
 
 class TenantMixin(models.Model):
-    auto_drop_schema: ClassVar[bool]
-    auto_create_schema: ClassVar[bool]
+    auto_drop_schema: bool
+    auto_create_schema: bool
     schema_name = models.CharField(max_length=63, unique=True)
     def save(self, verbosity: int = 1, *args: Any, **kwargs: Any) -> None: ...
     def activate(self) -> None: ...
