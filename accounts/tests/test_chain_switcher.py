@@ -4,7 +4,7 @@ hand-off, signed in there without a password; chains they do not work for are ne
 from django_tenants.utils import schema_context
 
 from accounts.models import Membership
-from accounts.services import grant_membership
+from accounts.services import grant_membership, set_staff_active
 from tenants.models import ChainStatus
 from tests.fixtures import client_on, signed_in_client
 
@@ -12,6 +12,13 @@ from tests.fixtures import client_on, signed_in_client
 def _also_in_beta(user, beta, role):
     with schema_context(beta.chain.schema_name):
         grant_membership(user=user, chain_id=beta.chain.id, role=role, restaurants=beta.restaurants[:1])
+
+
+def _set_active_in_beta(user, beta, active):
+    """Beta's owner deactivates or reactivates the user's membership there, as on beta's staff page."""
+    with schema_context(beta.chain.schema_name):
+        membership = Membership.objects.get(user=user, chain=beta.chain)
+        set_staff_active(membership=membership, is_active=active, actor=beta.user("owner"), actor_role="owner")
 
 
 def _path_on(url, host):
@@ -41,10 +48,10 @@ def test_deactivated_membership_or_closed_chain_is_not_listed(worlds, db):
     alpha, beta = worlds["alpha"], worlds["beta"]
     user = alpha.user("owner")
     _also_in_beta(user, beta, "admin")
-    Membership.objects.filter(user=user, chain=beta.chain).update(is_active=False)
+    _set_active_in_beta(user, beta, False)
     assert ">Beta</button>" not in signed_in_client(alpha, "owner").get("/dashboard/").content.decode()
 
-    Membership.objects.filter(user=user, chain=beta.chain).update(is_active=True)
+    _set_active_in_beta(user, beta, True)
     type(beta.chain).objects.filter(pk=beta.chain.pk).update(status=ChainStatus.CLOSED)
     assert ">Beta</button>" not in signed_in_client(alpha, "owner").get("/dashboard/").content.decode()
 
