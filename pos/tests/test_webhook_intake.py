@@ -17,6 +17,7 @@ from django.db import close_old_connections
 from django_tenants.utils import schema_context
 
 from pos.models import ConnectionStatus, Receipt, ReceiptStatus, RejectedAttempt
+from pos.services import update_connection
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_header_for
 from pos.tests.conftest import SignedWebhook, check_payload, wsgi_environ
 from pos.webhook_intake import WebhookIntake
@@ -155,7 +156,7 @@ def test_a_repeat_is_answered_by_django_with_the_stored_receipt(hooked, guest):
         ("paused", 403, "connection_paused"),
     ],
 )
-def test_refusals_are_answered_by_django_in_the_uniform_format_and_logged(hooked, guest, case, status, code):
+def test_refusals_are_answered_by_django_in_the_uniform_format_and_logged(hooked, guest, alpha, case, status, code):
     body = _body(check_payload(f"I-{case}", guest=guest))
     headers = None
     path = None
@@ -174,8 +175,9 @@ def test_refusals_are_answered_by_django_in_the_uniform_format_and_logged(hooked
     elif case == "unknown_connection":
         path = "/api/v1/pos/webhooks/999999"
     elif case == "paused":
-        hooked.connection.status = ConnectionStatus.PAUSED
-        hooked.connection.save(update_fields=["status"])
+        update_connection(
+            actor=alpha.user("owner"), pos_connection=hooked.connection, changes={"status": ConnectionStatus.PAUSED}
+        )
     answer = send(hooked, body, headers=headers, path=path)
     assert (answer.status, answer.by_django) == (status, True)
     assert answer.json()["error"]["code"] == code
