@@ -4,6 +4,7 @@ import pytest
 
 from accounts.access import resolve_access
 from accounts.roles import Permission
+from accounts.services import set_staff_active
 from tests.fixtures import signed_in_client
 
 P = Permission
@@ -82,7 +83,6 @@ def test_cashier_lands_on_the_till_and_others_on_the_dashboard(alpha):
 
 def test_deactivated_membership_loses_access(alpha):
     membership = alpha.user("admin").memberships.get(chain=alpha.chain)
-    membership.is_active = False
-    membership.save()
+    set_staff_active(membership=membership, is_active=False, actor=alpha.user("owner"), actor_role="owner")
     assert resolve_access(alpha.user("admin"), alpha.chain.id) is None
     assert signed_in_client(alpha, "admin").get("/dashboard/").status_code == 302

@@ -3,7 +3,7 @@
 import pytest
 
 from audit.models import AuditEntry
-from guests.models import GuestStatus
+from guests.services import block_guest
 from loyalty.errors import GuestNotActive, IdempotencyKeyReused, InsufficientPoints, RedemptionLimitExceeded
 from loyalty.models import EntryKind, LedgerEntry
 from loyalty.services import accrue_points, redeem_points
@@ -73,8 +73,7 @@ def test_maximum_share_of_check_names_the_limit(guest, program):
 
 def test_blocked_guest_can_neither_earn_nor_spend(guest):
     accrue_points(guest=guest, points=50, kind=EntryKind.ACCRUAL, idempotency_key="a-1")
-    guest.status = GuestStatus.BLOCKED
-    guest.save()
+    guest = block_guest(access=None, guest=guest, reason="test")
     with pytest.raises(GuestNotActive):
         accrue_points(guest=guest, points=50, kind=EntryKind.ACCRUAL, idempotency_key="a-2")
     with pytest.raises(GuestNotActive):
