@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+# The Kubernetes version the manifests (deploy/kubernetes) are validated against by `make lint`.
+KUBERNETES_VERSION := 1.34.0
 
 .PHONY: run stop-db test lint bench bench-stages install install-dev browser migrate demo messages clean
 
@@ -53,12 +55,22 @@ test: install-dev browser
 ## pip-audit of the pinned requirements with their dependencies, which fails on any known vulnerability. A
 ## vulnerability without a fixed version would be ignored here, with `--ignore-vuln ID` and a comment saying why;
 ## none is. Packages the index has no record of are listed as skipped, not failed.
+## Then actionlint checks the GitHub Actions workflow, and each Kubernetes overlay, rendered by kubectl's kustomize,
+## is validated by kubernetes-validate against the schemas of KUBERNETES_VERSION (strict: unknown fields fail; KEDA's
+## ScaledObjects have no schema there: tests/test_kubernetes_manifests.py checks them).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DATABASE_URL=postgres://mypy@127.0.0.1:1/never_connected $(BIN)/mypy
 	$(BIN)/bandit -q -c pyproject.toml -r .
 	$(BIN)/pip-audit --progress-spinner off -s pypi -r requirements.txt -r requirements-dev.txt
+	$(BIN)/actionlint
+	@command -v kubectl >/dev/null 2>&1 || { echo "make lint: kubectl is missing; its kustomize renders deploy/kubernetes (README, Operations)"; exit 1; }
+	@for overlay in deploy/kubernetes/overlays/*/; do \
+	  echo "kubernetes-validate $$overlay (Kubernetes $(KUBERNETES_VERSION))"; \
+	  rendered=$$(kubectl kustomize $$overlay) || exit 1; \
+	  printf '%s\n' "$$rendered" | $(BIN)/kubernetes-validate -k $(KUBERNETES_VERSION) --strict --quiet --no-warn - || exit 1; \
+	done
 
 bench: install-dev
 	DJANGO_SETTINGS_MODULE=maxloyalty.settings.processes $(BIN)/python -m bench

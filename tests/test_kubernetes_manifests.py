@@ -251,3 +251,36 @@ def test_production_settings_start_from_what_the_pods_get(tmp_path: Path) -> Non
     assert result.stdout.strip().splitlines()[-1] == (
         "('HTTP_X_FORWARDED_PROTO', 'https') maxloyalty-prod maxloyalty-prod-tasks False"
     )
+
+
+WORKLOAD_COMPONENTS = ("web", "worker-pos", "worker-messaging", "beat")
+
+
+def test_the_deploy_job_migrates_before_it_rolls_out_the_workloads() -> None:
+    """.github/workflows/ci.yml applies the release in two steps by label: first everything but the workloads (the
+    migration Job among them) and waits for the Job, then the workloads. The labels split the release that way."""
+    workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+    components = ",".join(WORKLOAD_COMPONENTS)
+    first = workflow.index(f"-l 'app.kubernetes.io/component notin ({components})'")
+    assert first < workflow.index("get job maxloyalty-migrate") < workflow.index(f"component in ({components})'")
+
+    def component(doc: Doc) -> str | None:
+        return doc["metadata"].get("labels", {}).get("app.kubernetes.io/component")
+
+    docs = rendered("production")
+    assert {doc["kind"] for doc in docs if component(doc) not in WORKLOAD_COMPONENTS} == {
+        "Namespace",
+        "ConfigMap",
+        "PersistentVolumeClaim",
+        "TriggerAuthentication",
+        "Job",
+    }
+    assert {doc["kind"] for doc in docs if component(doc) in WORKLOAD_COMPONENTS} == {
+        "Deployment",
+        "Service",
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+        "Ingress",
+        "ScaledObject",
+    }
+    assert all(component(doc) for doc in docs if doc["kind"] == "Deployment")
