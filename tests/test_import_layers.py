@@ -109,6 +109,8 @@ MODULES: dict[str, str] = {
     "loyalty.demo": "services",
     "loyalty.grants": "selectors",
     "loyalty.rights": "selectors",
+    # observability
+    "observability.metrics": "base",
     # pos
     "pos.check_format": "base",
     "pos.inbound": "selectors",
@@ -120,6 +122,7 @@ MODULES: dict[str, str] = {
     "telegram_bot.init_data": "base",
     "telegram_bot.start_links": "base",
     # tenants
+    "tenants.chain_transfer": "services",
     "tenants.demo": "services",
     "tenants.routing": "selectors",
     "tenants.signup": "services",
