@@ -6,7 +6,10 @@ then hands them to one service that applies them once.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
+from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -18,11 +21,41 @@ from billing.providers import stripe, yookassa
 from billing.providers.base import NoticeRefused
 from maxloyalty.client_ip import client_ip
 from maxloyalty.json_bodies import load_json
+from observability.metrics import BILLING_WEBHOOKS
 
 logger = logging.getLogger(__name__)
 
+WebhookView = Callable[[HttpRequest], HttpResponse]
+
+
+def _outcome(response: HttpResponse) -> str:
+    """processed, ignored (received, nothing to apply), or the refusal's error code."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return f"http_{response.status_code}"
+    if response.status_code == 200:
+        return "processed" if body.get("processed") else "ignored"
+    return str(body.get("error", {}).get("code") or f"http_{response.status_code}")
+
+
+def counted(provider: str) -> Callable[[WebhookView], WebhookView]:
+    """The billing webhook outcomes metric: one count per notification, by provider and outcome."""
+
+    def decorate(view: WebhookView) -> WebhookView:
+        @wraps(view)
+        def counted_view(request: HttpRequest) -> HttpResponse:
+            response = view(request)
+            BILLING_WEBHOOKS.labels(provider=provider, outcome=_outcome(response)).inc()
+            return response
+
+        return counted_view
+
+    return decorate
+
 
 @csrf_exempt
+@counted("stripe")
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
     try:
@@ -35,6 +68,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
+@counted("yookassa")
 @require_POST
 def yookassa_webhook(request: HttpRequest) -> HttpResponse:
     address = client_ip(request)

@@ -55,6 +55,7 @@ SHARED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "django.contrib.postgres",
+    "observability",  # /healthz, /readyz, /metrics and the Prometheus metrics (no tables)
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -83,6 +84,9 @@ TENANT_ROUTING_LOCAL_TTL = env.int("TENANT_ROUTING_LOCAL_TTL", default=10)
 
 MIDDLEWARE = [
     "maxloyalty.request_context.RequestIdMiddleware",
+    # Probes and /metrics on every host, before the chain, a session or a throttle is looked at; then request timing.
+    "observability.middleware.ProbeMiddleware",
+    "observability.middleware.RequestMetricsMiddleware",
     # Before the chain or anything else is looked up: oversized API bodies (413), flooding POS senders (429).
     "maxloyalty.api.RequestBodyLimitMiddleware",
     "pos.inbound.InboundFloodGate",
@@ -153,6 +157,13 @@ if env("ANALYTICS_DATABASE_URL", default=""):  # a read replica for heavy analyt
     DATABASES["replica"] = {**DATABASES["default"], **env.db_url_config(env("ANALYTICS_DATABASE_URL"))}
     DATABASES["replica"]["ENGINE"] = "maxloyalty.postgresql_backend"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Health and metrics (observability) ----------------------------------------------------
+# Each dependency /readyz asks (database, cache, Celery broker) gets at most this long.
+READINESS_CHECK_TIMEOUT_SECONDS = env.float("READINESS_CHECK_TIMEOUT_SECONDS", default=2.0)
+# Who may read /metrics (addresses or networks, comma-separated); everyone else gets 404. Prometheus on the same
+# host by default; in a cluster, the pods' network.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 
 # --- Cache, Redis, Celery ------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

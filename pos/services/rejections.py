@@ -18,6 +18,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from maxloyalty.request_context import current_client_ip, current_request_id
+from observability.metrics import POS_REJECTED_ATTEMPTS
 from pos.inbound import refused_addresses
 from pos.models import RejectedAttempt
 
@@ -71,6 +72,7 @@ def record_rejected_attempt(
     field_errors: dict[str, Any] | None = None,
 ) -> None:
     """Count a refused push in its minute's row: who, why, a fingerprint of the body. Never a header or a secret."""
+    POS_REJECTED_ATTEMPTS.labels(endpoint=endpoint[:32], reason=reason[:64]).inc()
     address = _valid_ip(current_client_ip.get())
     refused_addresses.count(address)
     now = timezone.now()

@@ -26,6 +26,7 @@ from guests.models import Guest, GuestStatus
 from loyalty.models import AppliedCheck, NotificationKind, NotificationOutbox, NotificationStatus
 from loyalty.selectors import guest_balance
 from maxloyalty.task_queue import enqueue_after_commit
+from observability.metrics import TELEGRAM_MESSAGES
 from telegram_bot.client import Forbidden, RetryAfter, TelegramError, call_bot, retry_after_seconds
 from telegram_bot.models import (
     MARKETING_KINDS,
@@ -243,6 +244,7 @@ def _finish(delivery: Delivery, status: str, reason: str = "") -> DeliveryOutcom
     delivery.status, delivery.reason = status, reason[:300]
     delivery.sent_at = timezone.now() if status == DeliveryStatus.SENT else None
     delivery.save(update_fields=["status", "reason", "sent_at", "attempts"])
+    TELEGRAM_MESSAGES.labels(outcome=str(status)).inc()  # sent or failed: every delivery ends here once
     return DeliveryOutcome(status, broadcast_id=delivery.broadcast_id)
 
 

@@ -13,6 +13,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from maxloyalty.db.set_based_writes import insert_new_values
+from observability.metrics import POS_CHECKS_RECEIVED
 from pos.check_format import PosCheck
 from pos.errors import ExternalIdReused
 from pos.models import RECEIPT_OUTCOME_FIELDS, Receipt, ReceiptStatus
@@ -124,6 +125,9 @@ def acknowledge_checks(checks: Sequence[CheckToAcknowledge]) -> list[int | None]
     inserted = {tuple(row[1:]): row[0] for row in insert_new_values(Receipt, rows, _RECEIPT_KEY)}
     if inserted:
         request_processing()
+        sources = {tuple(row[column] for column in _RECEIPT_KEY): row["source"] for row in rows}
+        for key in inserted:  # the metric of new checks (a repeated delivery is not one), counted where they are stored
+            POS_CHECKS_RECEIVED.labels(source=sources[key]).inc()
     return [inserted.pop(tuple(row[column] for column in _RECEIPT_KEY), None) for row in rows]
 
 

@@ -1,0 +1,66 @@
+"""/metrics shows what the business did, counted once where it happened: a webhook check received and processed
+(by POS kind), the points it issued, a refused webhook by reason; the receipt backlog and its age."""
+
+from __future__ import annotations
+
+from django.test import Client
+from prometheus_client.parser import text_string_to_metric_families
+
+from pos.tests.conftest import check_payload, guest, make_guest, process_everything, receipt, webhook  # noqa: F401
+
+Labels = dict[str, str]
+
+
+def scrape() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = Client(HTTP_HOST="10.0.0.7").get("/metrics", REMOTE_ADDR="127.0.0.1")
+    assert response.status_code == 200
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for sample in family.samples
+    }
+
+
+def value(samples: dict, name: str, **labels: str) -> float:  # type: ignore[type-arg]
+    return float(samples.get((name, tuple(sorted(labels.items()))), 0.0))
+
+
+def test_a_processed_webhook_check_counts_once_and_issues_its_points(
+    webhook,  # noqa: F811
+    guest,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    before = scrape()
+    with django_capture_on_commit_callbacks(execute=False):  # no drain queued: the check waits in the backlog
+        assert webhook.post(check_payload("M-1", guest=guest)).status_code == 202
+    waiting = scrape()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert process_everything() == 1
+    after = scrape()
+
+    earned = receipt("M-1").points_earned
+    assert earned > 0
+    received = "maxloyalty_pos_checks_received_total"
+    assert value(after, received, source="webhook") - value(before, received, source="webhook") == 1
+    assert value(waiting, "maxloyalty_pos_receipt_backlog") >= 1
+    finished = "maxloyalty_pos_checks_total"
+    labels = {"pos_kind": "webhook", "status": "processed"}
+    assert value(after, finished, **labels) - value(before, finished, **labels) == 1
+    points = "maxloyalty_ledger_points_total"
+    issued = {"direction": "issued", "kind": "accrual"}
+    assert value(after, points, **issued) - value(before, points, **issued) == earned
+    requests = "maxloyalty_http_request_duration_seconds_count"
+    webhook_view = {"view": "pos-api:webhook-receive", "method": "POST", "status": "202"}
+    assert value(after, requests, **webhook_view) - value(before, requests, **webhook_view) == 1
+    assert value(after, "maxloyalty_db_query_duration_seconds_count", alias="default") > value(
+        before, "maxloyalty_db_query_duration_seconds_count", alias="default"
+    )
+
+
+def test_a_refused_webhook_counts_by_reason(webhook):  # noqa: F811
+    name = "maxloyalty_pos_rejected_attempts_total"
+    before = value(scrape(), name, endpoint="webhook", reason="signature_invalid")
+
+    assert webhook.post(check_payload("M-2"), secret="whsec_not-the-right-one").status_code == 401
+
+    assert value(scrape(), name, endpoint="webhook", reason="signature_invalid") - before == 1
