@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.models import Role, User
-from accounts.services import grant_membership
+from accounts.models import Role
+from accounts.services import grant_membership, obtain_user
 from loyalty.models import AppliedCheck
 from loyalty.rules import Check
 from loyalty.services import apply_check, update_program_settings
@@ -27,7 +27,9 @@ def program(alpha):
 
 @pytest.fixture
 def second_cashier(alpha):
-    user = User.objects.create_user("cashier2@alpha.test", PASSWORD, full_name="Second Cashier")
+    user = obtain_user(
+        email="cashier2@alpha.test", password=PASSWORD, client_address="127.0.0.1", full_name="Second Cashier"
+    )
     grant_membership(user=user, chain_id=alpha.chain.id, role=Role.CASHIER, restaurants=alpha.restaurants[:1])
     return user
 

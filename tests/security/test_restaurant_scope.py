@@ -11,8 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import User
-from accounts.services import grant_membership
+from accounts.services import grant_membership, obtain_user
 from guests.models import Guest
 from guests.services import create_guest
 from loyalty import rules
@@ -122,7 +121,9 @@ def test_owner_and_admin_reach_every_guest(alpha, boris):
 
 
 def test_staff_of_several_restaurants_must_give_a_new_guest_one_of_theirs(alpha):
-    user = User.objects.create_user("two-places@alpha.test", PASSWORD, full_name="Two Places")
+    user = obtain_user(
+        email="two-places@alpha.test", password=PASSWORD, client_address="127.0.0.1", full_name="Two Places"
+    )
     grant_membership(user=user, chain_id=alpha.chain.id, role="manager", restaurants=alpha.restaurants)
     api = api_on(alpha.host)
     token = api.post("/api/v1/auth/login", {"email": user.email, "password": PASSWORD}, format="json").json()
