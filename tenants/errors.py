@@ -57,3 +57,9 @@ class ChainSchemaNotCreated(Conflict):
 
 class DemoDataNotAllowed(Exception):
     """Demo data (with its well-known password) is refused outside development; the command prints why."""
+
+
+class ChainTransferRefused(Conflict):
+    """A chain export or import that cannot be done (the slug exists here, not an export file, pg_dump failed)."""
+
+    code, message = "chain_transfer_refused", _("The chain cannot be exported or imported.")
