@@ -201,7 +201,13 @@ def test_workers_scale_on_this_deployments_queue(overlay: str) -> None:
     for worker in ("maxloyalty-worker-pos", "maxloyalty-worker-messaging"):
         deployment = named(docs, "Deployment", worker)
         assert "replicas" not in deployment["spec"]  # KEDA owns it
-        assert pod_spec(deployment)["containers"][0]["command"][:4] == ["celery", "-A", "maxloyalty", "worker"]
+        container = pod_spec(deployment)["containers"][0]
+        assert container["command"][:4] == ["celery", "-A", "maxloyalty", "worker"]
+        # Its metrics (observability.signals): served by the worker on the port Prometheus is told to scrape.
+        env = {variable["name"]: variable.get("value") for variable in container["env"]}
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert env["CELERY_METRICS_PORT"] == annotations["prometheus.io/port"] == "9100"
+        assert env["CELERY_METRICS_ADDRESS"] == "0.0.0.0"  # noqa: S104  the pod's own address, inside the cluster
         scaled = named(docs, "ScaledObject", worker)
         assert scaled["spec"]["scaleTargetRef"]["name"] == worker
         assert [trigger["metadata"]["listName"] for trigger in scaled["spec"]["triggers"]] == [queue]
