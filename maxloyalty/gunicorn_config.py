@@ -8,6 +8,7 @@ a thread waiting for PostgreSQL releases the GIL to the others.
 """
 
 import os
+from pathlib import Path
 from typing import Any
 
 from gunicorn import glogging
@@ -34,3 +35,21 @@ class RedactingLogger(glogging.Logger):  # type: ignore[misc]  # gunicorn ships 
 
 
 logger_class = RedactingLogger
+
+
+# Prometheus metrics in multiprocess mode (observability.metrics): each worker writes its values to files in
+# PROMETHEUS_MULTIPROC_DIR and a scrape of any worker adds them up. The files of an earlier run are removed when the
+# server starts; a worker that exits is marked dead, so its gauges stop counting (its counters are kept).
+def on_starting(server: Any) -> None:
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for stale in Path(directory).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]  # unannotated in the library

@@ -8,6 +8,7 @@ it is: the cache through Django's cache API, the broker with a `SELECT 1` on its
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,8 @@ def run_check(name: str, timeout: float) -> CheckResult:
     started = time.monotonic()
     try:
         problem = CHECKS[name](timeout)
-    except Exception as error:  # any failure means not ready; its class says which kind
+    except Exception as error:  # any failure means not ready; its class says which kind, the log says the rest
+        logger.warning("readiness: the %s check failed", name, exc_info=True)
         problem = type(error).__name__
     return CheckResult(name=name, is_ok=not problem, detail=problem or "ok", seconds=time.monotonic() - started)
 

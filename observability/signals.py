@@ -3,11 +3,13 @@ new database connection (its queries are timed). Each business event is counted 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any
 
-from celery.signals import task_failure, task_postrun, task_prerun, task_retry
+from celery.signals import task_failure, task_postrun, task_prerun, task_retry, worker_process_shutdown, worker_ready
+from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -95,3 +97,28 @@ def _task_fails(sender: Any = None, **kwargs: Any) -> None:
 @task_retry.connect
 def _task_retries(sender: Any = None, **kwargs: Any) -> None:
     metrics.CELERY_TASKS.labels(task=getattr(sender, "name", "unknown"), state="retried").inc()
+
+
+@worker_ready.connect
+def _serve_worker_metrics(**kwargs: Any) -> None:
+    """A Celery worker has no web server: with CELERY_METRICS_PORT set, its main process serves /metrics (every
+    child's values, in multiprocess mode) on that port, for Prometheus inside the cluster, never a public one."""
+    port: int = settings.CELERY_METRICS_PORT
+    if port:
+        from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+
+        registry = REGISTRY
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated library
+        start_http_server(port, addr=settings.CELERY_METRICS_ADDRESS, registry=registry)
+
+
+@worker_process_shutdown.connect
+def _forget_worker_process(pid: int | None = None, **kwargs: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid or os.getpid())  # type: ignore[no-untyped-call]  # unannotated library
