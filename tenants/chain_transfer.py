@@ -14,7 +14,8 @@ Import runs in one transaction on the default connection: the chain row, the sch
 schema's name changed when the slug is, its data loaded with COPY), user ids mapped to this server's users (matched
 by email, created when missing) before the foreign keys are added, the public rows, and an audit entry in the
 chain's schema. Any failure rolls all of it back: no partial chain is left. A slug, schema or domain that already
-exists here is refused before anything is written.
+exists here is refused before anything is written, and so is a file whose schema records migrations this code does
+not have (made by a newer release). pg_restore's script is streamed, never held in memory whole.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import datetime as dt
 import io
 import json
 import re
+import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -30,11 +32,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 from psycopg import sql
@@ -201,7 +204,15 @@ def import_chain(*, source: Path, slug: str = "", domains: Iterable[str] = ()) -
     Domains: `domains` when given (the first is primary), else the exported ones when the slug is kept, else
     `{slug}.PLATFORM_DOMAIN`. Refused (ChainTransferRefused, nothing written) when the slug, schema or a domain exists.
     """
-    manifest, public, dump = _read_archive(source)
+    with tempfile.TemporaryDirectory() as scratch:
+        dump = Path(scratch) / SCHEMA_DUMP
+        manifest, public = _read_archive(source, dump=dump)
+        return _import(source=source, manifest=manifest, public=public, dump=dump, slug=slug, domains=domains)
+
+
+def _import(
+    *, source: Path, manifest: dict[str, Any], public: dict[str, Any], dump: Path, slug: str, domains: Iterable[str]
+) -> ImportedChain:
     original_schema = manifest["schema_name"]
     slug = slug or manifest["slug"]
     schema = schema_name_for(slug)
@@ -212,13 +223,15 @@ def import_chain(*, source: Path, slug: str = "", domains: Iterable[str] = ()) -
     )
     _refuse_existing(slug=slug, schema=schema, hosts=hosts)
     plans = _plans_for(public["billing"])
-    script = _restore_script(dump)
+    pg_restore = _pg_restore()
     with transaction.atomic():
         chain = _create(Chain, public["chain"], slug=slug, schema_name=schema)
         for position, host in enumerate(hosts):
             Domain.objects.create(domain=host, tenant=chain, is_primary=position == 0)
         user_ids, users_created = _users(public["users"])
-        tables = _restore_schema(script, original=original_schema, schema=schema, user_ids=user_ids, public=public)
+        tables = _restore_schema(
+            pg_restore, dump, original=original_schema, schema=schema, user_ids=user_ids, public=public
+        )
         for row in public["memberships"]:
             _create(Membership, {**row, "user_id": user_ids[row["user_id"]]}, chain=chain)
         _billing(public["billing"], chain=chain, plans=plans)
@@ -238,23 +251,25 @@ def import_chain(*, source: Path, slug: str = "", domains: Iterable[str] = ()) -
     return ImportedChain(chain=chain, users_created=users_created, tables=tables)
 
 
-def _read_archive(source: Path) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+def _read_archive(source: Path, *, dump: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The manifest and the public rows; the schema's dump copied to `dump`."""
     try:
         with tarfile.open(source, "r") as archive:
-            manifest, public = (json.loads(_member(archive, name)) for name in (MANIFEST, PUBLIC_ROWS))
-            dump = _member(archive, SCHEMA_DUMP)
+            manifest, public = (json.loads(_member(archive, name).read()) for name in (MANIFEST, PUBLIC_ROWS))
+            with dump.open("wb") as copy:
+                shutil.copyfileobj(_member(archive, SCHEMA_DUMP), copy)
     except (OSError, tarfile.TarError, KeyError, ValueError) as error:
         raise ChainTransferRefused(f"{source} is not a chain export: {error}") from error
     if manifest.get("format") != FORMAT:
         raise ChainTransferRefused(f"{source} is a {manifest.get('format')!r} file; this server reads {FORMAT!r}.")
-    return manifest, public, dump
+    return manifest, public
 
 
-def _member(archive: tarfile.TarFile, name: str) -> bytes:
+def _member(archive: tarfile.TarFile, name: str) -> IO[bytes]:
     member = archive.extractfile(name)  # KeyError when missing
     if member is None:
         raise KeyError(f"{name} is not a file")
-    return member.read()
+    return member
 
 
 def _refuse_existing(*, slug: str, schema: str, hosts: list[str]) -> None:
@@ -279,55 +294,85 @@ def _plans_for(billing: dict[str, Any]) -> dict[str, Plan]:
     return plans
 
 
-def _restore_script(dump: bytes) -> tuple[str, str]:
-    """pg_restore's SQL for the dump (no server needed): tables with their rows, then indexes and constraints."""
-    major = _server_version() // 10000
+def _pg_restore() -> str:
     try:
-        pg_restore = postgres_program("pg_restore", major=major)
+        return postgres_program("pg_restore", major=_server_version() // 10000)
     except RuntimeError:
-        pg_restore = postgres_program("pg_restore")  # the newest here reads every older archive
-    with tempfile.NamedTemporaryFile(suffix=".dump") as file:
-        file.write(dump)
-        file.flush()
-        base = [pg_restore, "--no-owner", "--no-privileges", "--file=-"]
-        tables = _run([*base, "--section=pre-data", "--section=data", file.name])
-        constraints = _run([*base, "--section=post-data", file.name])
-    return tables, constraints
+        return postgres_program("pg_restore")  # the newest here reads every older archive
+
+
+@contextmanager
+def _script(pg_restore: str, dump: Path, *sections: str) -> Iterator[Iterator[str]]:
+    """pg_restore's SQL for `sections` of the dump (no server needed), line by line as it is written."""
+    argv = [pg_restore, "--no-owner", "--no-privileges", "--file=-", *(f"--section={name}" for name in sections)]
+    with tempfile.TemporaryFile() as errors:
+        with subprocess.Popen([*argv, str(dump)], stdout=subprocess.PIPE, stderr=errors) as program:  # noqa: S603
+            if program.stdout is None:
+                raise RuntimeError("pg_restore without its output pipe")
+            text = io.TextIOWrapper(program.stdout, encoding="utf-8", newline="\n")  # the dump's UTF8, rows as sent
+            yield (line.removesuffix("\n") for line in text)
+            text.read()  # what the caller did not consume
+        if program.returncode != 0:
+            errors.seek(0)
+            raise ChainTransferRefused(f"pg_restore failed: {errors.read().decode(errors='replace').strip()}")
 
 
 def _restore_schema(
-    script: tuple[str, str], *, original: str, schema: str, user_ids: dict[int, int], public: dict[str, Any]
+    pg_restore: str,
+    dump: Path,
+    *,
+    original: str,
+    schema: str,
+    user_ids: dict[int, int],
+    public: dict[str, Any],
 ) -> int:
-    """Run pg_restore's script in this transaction under `schema`; user ids mapped before the foreign keys exist.
-    Returns how many tables were loaded."""
-    tables_sql, constraints_sql = script
+    """Run pg_restore's script in this transaction under `schema`: tables and rows, then user ids mapped to this
+    server's users, then indexes and constraints (foreign keys check the mapped ids). Returns the tables loaded."""
     with connection.cursor() as cursor:
         cursor.execute("SHOW search_path")
         (search_path,) = cursor.fetchone()
     raw = connection.connection
-    tables = _run_script(raw, tables_sql, original=original, schema=schema)
+    with _script(pg_restore, dump, "pre-data", "data") as lines:
+        tables = _run_script(raw, lines, original=original, schema=schema)
+    _refuse_unknown_migrations(raw, schema)
+    changed = [(old, new) for old, new in user_ids.items() if old != new]
     with raw.cursor() as cursor:
-        for table, column in public["user_columns"]:
-            changed = [(old, new) for old, new in user_ids.items() if old != new]
-            if changed:
-                update = sql.SQL(
-                    "UPDATE {table} AS t SET {column} = m.new FROM (VALUES {pairs}) AS m(old, new) WHERE t.{column} = m.old"
-                ).format(
-                    table=sql.Identifier(schema, table),
-                    column=sql.Identifier(column),
-                    pairs=sql.SQL(", ").join([sql.SQL("(%s::bigint, %s::bigint)")] * len(changed)),
-                )
-                cursor.execute(update, [number for pair in changed for number in pair])
-    _run_script(raw, constraints_sql, original=original, schema=schema)
+        for table, column in public["user_columns"] if changed else []:
+            update = sql.SQL(
+                "UPDATE {table} AS t SET {column} = m.new FROM (VALUES {pairs}) AS m(old, new) WHERE t.{column} = m.old"
+            ).format(
+                table=sql.Identifier(schema, table),
+                column=sql.Identifier(column),
+                pairs=sql.SQL(", ").join([sql.SQL("(%s::bigint, %s::bigint)")] * len(changed)),
+            )
+            cursor.execute(update, [number for pair in changed for number in pair])
+    with _script(pg_restore, dump, "post-data") as lines:
+        _run_script(raw, lines, original=original, schema=schema)
     with raw.cursor() as cursor:
         cursor.execute("SELECT set_config('search_path', %s, true)", [search_path])  # pg_restore's script emptied it
     return tables
 
 
+def _refuse_unknown_migrations(raw: Any, schema: str) -> None:
+    """A file from a newer release (migrations this code does not have) is refused: upgrade this server first."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    known = set(loader.disk_migrations)
+    for migration in loader.disk_migrations.values():
+        known.update(migration.replaces)
+    with raw.cursor() as cursor:
+        cursor.execute(sql.SQL("SELECT app, name FROM {}").format(sql.Identifier(schema, "django_migrations")))
+        unknown = sorted(f"{app}.{name}" for app, name in cursor.fetchall() if (app, name) not in known)
+    if unknown:
+        raise ChainTransferRefused(
+            f"The file's schema has migrations this release does not know ({', '.join(unknown[:5])}): "
+            "import it with the release that exported it, or a newer one."
+        )
+
+
 COPY_HEADER = re.compile(r"^COPY (\S+) \((.*)\) FROM stdin;$")
 
 
-def _run_script(raw: Any, sql: str, *, original: str, schema: str) -> int:
+def _run_script(raw: Any, script: Iterator[str], *, original: str, schema: str) -> int:
     """Execute a pg_restore script: its statements as they are but for the schema's name, its COPY blocks through
     COPY FROM STDIN (their rows untouched); its settings made local to this transaction. Returns COPY blocks run."""
     qualified = re.compile(rf'(?<![\w"$]){re.escape(original)}(?=\.)')
@@ -341,7 +386,7 @@ def _run_script(raw: Any, sql: str, *, original: str, schema: str) -> int:
         if any(line.strip() and not line.startswith("--") for line in statements.splitlines()):
             cursor.execute(statements)
 
-    lines = iter(sql.splitlines())
+    lines = iter(script)
     with raw.cursor() as cursor:
         for line in lines:
             if line.startswith("\\"):  # psql's meta-commands (\restrict and \unrestrict of newer pg_restore)

@@ -212,6 +212,25 @@ def test_import_failing_at_its_last_step_leaves_no_chain(alpha_file: Path, monke
     assert not schema_exists("xfer_half")
 
 
+def test_file_from_a_newer_release_is_refused(committed: None, worlds: dict[str, ChainWorld], tmp_path: Path) -> None:
+    schema = worlds["alpha"].chain.schema_name
+    future = "INSERT INTO django_migrations (app, name, applied) VALUES ('loyalty', '9999_from_the_future', now())"
+    with schema_context(schema), connection.cursor() as cursor:
+        cursor.execute(future)
+    try:
+        call_command("export_chain", "alpha", output=tmp_path / "future.tar")
+    finally:
+        with schema_context(schema), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM django_migrations WHERE name = '9999_from_the_future'")
+    before = public_rows()
+
+    with pytest.raises(CommandError, match=r"loyalty\.9999_from_the_future"):
+        call_command("import_chain", str(tmp_path / "future.tar"), slug="xfer-future")
+
+    assert public_rows() == before
+    assert not schema_exists("xfer_future")
+
+
 def test_export_of_an_unknown_chain_is_refused(db: None, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="no chain 'nowhere'"):
         call_command("export_chain", "nowhere", output=tmp_path / "nowhere.tar")
