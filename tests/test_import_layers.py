@@ -110,6 +110,7 @@ MODULES: dict[str, str] = {
     "loyalty.grants": "selectors",
     "loyalty.rights": "selectors",
     # observability
+    "observability.cache_client": "base",
     "observability.metrics": "base",
     # pos
     "pos.check_format": "base",

@@ -205,7 +205,9 @@ def _cache(location_suffix: str, tenant_aware: bool) -> dict[str, object]:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{DEPLOYMENT_NAME}:ml-{location_suffix}",
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient", "SOCKET_CONNECT_TIMEOUT": 2},
+            # django-redis' client, counting hits and misses for the metrics (observability.cache_client).
+            "OPTIONS": {"CLIENT_CLASS": "observability.cache_client.CountingClient", "SOCKET_CONNECT_TIMEOUT": 2},
+            "METRICS_NAME": location_suffix,
         }
     if tenant_aware:
         # Every key carries the current chain's schema, so chains never share an entry.

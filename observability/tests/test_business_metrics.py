@@ -64,3 +64,22 @@ def test_a_refused_webhook_counts_by_reason(webhook):  # noqa: F811
     assert webhook.post(check_payload("M-2"), secret="whsec_not-the-right-one").status_code == 401
 
     assert value(scrape(), name, endpoint="webhook", reason="signature_invalid") - before == 1
+
+
+def test_cache_reads_count_as_hits_and_misses(db):
+    from django.core.cache import caches
+
+    cache = caches["platform"]
+    name = "maxloyalty_cache_reads_total"
+    before = scrape()
+
+    cache.get("metrics-test-absent")
+    cache.set("metrics-test-present", 1)
+    cache.get("metrics-test-present")
+    cache.get_many(["metrics-test-present", "metrics-test-absent"])
+    after = scrape()
+
+    assert value(after, name, cache="platform", result="hit") - value(before, name, cache="platform", result="hit") == 2
+    assert (
+        value(after, name, cache="platform", result="miss") - value(before, name, cache="platform", result="miss") == 2
+    )
