@@ -1,14 +1,17 @@
-"""Shapes of the loyalty API's answers (output only; inputs are nested in their views)."""
+"""Shapes of the loyalty API: what it answers (points, quotes, the program) and what its endpoints accept (shape and
+validation only; the services decide the rest)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 from loyalty import rules
-from loyalty.models import LedgerEntry, Level, ProgramSettings, Promo, PromoCode
+from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, Level, ProgramSettings, Promo, PromoCode
 from loyalty.selectors import Balance
 
 if TYPE_CHECKING:
@@ -240,3 +243,119 @@ class ProgramOut(serializers.ModelSerializer[ProgramSettings]):
         model = ProgramSettings
         fields = [*PROGRAM_FIELDS, "updated_at"]
         read_only_fields = fields
+
+
+# What the endpoints accept (shape and validation only; business rules are the services').
+
+MAX_POINTS = 10_000_000
+
+
+class GuestAccrueInput(serializers.Serializer[None]):
+    points = serializers.IntegerField(min_value=1, max_value=MAX_POINTS)
+    kind = serializers.ChoiceField(choices=sorted(EARNING_KINDS), default=EntryKind.ACCRUAL)
+    restaurant_id = serializers.IntegerField(required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    receipt_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+class GuestRedeemInput(serializers.Serializer[None]):
+    points = serializers.IntegerField(min_value=1, max_value=MAX_POINTS)
+    check_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
+    )
+    restaurant_id = serializers.IntegerField(required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    receipt_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+class GuestAdjustInput(serializers.Serializer[None]):
+    points = serializers.IntegerField(min_value=-MAX_POINTS, max_value=MAX_POINTS)
+    reason = serializers.CharField(max_length=500)
+    restaurant_id = serializers.IntegerField(required=False, allow_null=True)
+
+    def validate_points(self, value: int) -> int:
+        if value == 0:
+            raise serializers.ValidationError(_("A non-zero whole number."))
+        return value
+
+
+class CheckLineInput(serializers.Serializer[None]):
+    sku = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=10, decimal_places=3, min_value=Decimal(0))
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
+    discount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, default=Decimal(0)
+    )
+
+
+class CheckInput(serializers.Serializer[None]):
+    total_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
+    lines = CheckLineInput(many=True, required=False, default=list)
+    points_to_spend = serializers.IntegerField(min_value=0, max_value=MAX_POINTS, required=False, default=0)
+    promo_code = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    at = serializers.DateTimeField(required=False, allow_null=True, help_text="Check time; empty: now")
+    restaurant_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+class GuestCheckInput(CheckInput):
+    receipt_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+class TransactionReverseInput(serializers.Serializer[None]):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class QuoteInput(CheckInput):
+    guest_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+class LevelInput(serializers.Serializer[None]):
+    name = serializers.CharField(max_length=100)
+    threshold_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
+    earn_rate_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100)
+    )
+    redemption_cap_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100), required=False, allow_null=True
+    )
+    colour = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+
+
+class PromoInput(serializers.Serializer[None]):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+    starts_on = serializers.DateField(required=False, allow_null=True)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    weekdays = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=7), required=False)
+    starts_at_time = serializers.TimeField(required=False, allow_null=True)
+    ends_at_time = serializers.TimeField(required=False, allow_null=True)
+    restaurant_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    level_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    guest_tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    categories = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    multiplier = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal(1), required=False, allow_null=True
+    )
+    bonus_points = serializers.IntegerField(min_value=0, max_value=MAX_POINTS, required=False)
+    combination = serializers.ChoiceField(choices=["best_of", "stackable"], required=False)
+    requires_code = serializers.BooleanField(required=False)
+
+
+class PromoCodeListInput(serializers.Serializer[None]):
+    code = serializers.RegexField(r"^[A-Za-z0-9_-]{3,50}$")
+    max_uses = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    max_uses_per_guest = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=1)
+
+
+class ProgramInput(serializers.ModelSerializer[ProgramSettings]):
+    """Validation only (the service writes): every field optional, unknown fields ignored."""
+
+    class Meta:
+        model = ProgramSettings
+        fields = PROGRAM_FIELDS
+        extra_kwargs = {field: {"required": False} for field in PROGRAM_FIELDS}

@@ -3,13 +3,11 @@ and the program (settings, levels, promos, promo codes). Thin views: parse, chec
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,21 +20,30 @@ from guests.selectors import GuestReach, access_guest
 from loyalty import rules, services
 from loyalty.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key, idempotent_response
 from loyalty.api.serializers import (
-    PROGRAM_FIELDS,
     BalanceOut,
     CheckOutcomeOut,
+    GuestAccrueInput,
+    GuestAdjustInput,
+    GuestCheckInput,
+    GuestRedeemInput,
     LedgerEntryOut,
+    LevelInput,
     LevelOut,
     OperationOut,
+    ProgramInput,
     ProgramOut,
+    PromoCodeListInput,
     PromoCodeOut,
+    PromoInput,
     PromoOut,
+    QuoteInput,
     QuoteOut,
+    TransactionReverseInput,
     balance_data,
     error_responses,
     quote_data,
 )
-from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, Level, ProgramSettings, Promo, PromoCode
+from loyalty.models import LedgerEntry, Level, Promo, PromoCode
 from loyalty.rights import restaurant_for_operation
 from loyalty.selectors import guest_balance, guest_ledger, program_settings
 from maxloyalty.api import StandardPagination, page_of, validated
@@ -44,7 +51,6 @@ from maxloyalty.current_schema import current_tenant
 from maxloyalty.errors import NotFound
 from tenants.models import DEFAULT_CURRENCY
 
-MAX_POINTS = 10_000_000
 GUEST_404 = "No such guest in this chain (or not one you may see)"
 PAGE_PARAMETERS = [
     OpenApiParameter("page", OpenApiTypes.INT, description="Page number (from 1)"),
@@ -96,14 +102,6 @@ class GuestBalanceApi(APIView):
 class GuestAccrueApi(APIView):
     required_permission = Permission.ACCRUE_POINTS
 
-    @extend_schema_serializer(component_name="GuestAccrueInput")
-    class Input(serializers.Serializer[None]):
-        points = serializers.IntegerField(min_value=1, max_value=MAX_POINTS)
-        kind = serializers.ChoiceField(choices=sorted(EARNING_KINDS), default=EntryKind.ACCRUAL)
-        restaurant_id = serializers.IntegerField(required=False, allow_null=True)
-        reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
-        receipt_id = serializers.IntegerField(required=False, allow_null=True)
-
     @extend_schema(
         summary="Give a guest points by hand (a manual grant of any earning kind)",
         description="A manual grant, held to your role's limit per grant: managers the program's "
@@ -111,7 +109,7 @@ class GuestAccrueApi(APIView):
         "guest only through a check, `POST /guests/{id}/check`), owners and admins none. Refusals are 403 "
         "`grant_not_allowed` or `grant_limit_exceeded` (with `limit`), and write nothing.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        request=Input,
+        request=GuestAccrueInput,
         responses={
             201: OperationOut,
             200: OpenApiResponse(OperationOut, description="A retry: the first result, nothing changed"),
@@ -125,7 +123,7 @@ class GuestAccrueApi(APIView):
         },
     )
     def post(self, request: StaffApiRequest, guest_id: int) -> Response:
-        data = validated(self.Input, request.data)
+        data = validated(GuestAccrueInput, request.data)
         key = idempotency_key(request)
         guest = _guest(request, guest_id)
         restaurant = restaurant_for_operation(access=_access(request), restaurant_id=data.get("restaurant_id"))
@@ -145,21 +143,11 @@ class GuestAccrueApi(APIView):
 class GuestRedeemApi(APIView):
     required_permission = Permission.VIEW_GUESTS  # the redeem right itself: the service (loyalty.rights)
 
-    @extend_schema_serializer(component_name="GuestRedeemInput")
-    class Input(serializers.Serializer[None]):
-        points = serializers.IntegerField(min_value=1, max_value=MAX_POINTS)
-        check_amount = serializers.DecimalField(
-            max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
-        )
-        restaurant_id = serializers.IntegerField(required=False, allow_null=True)
-        reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
-        receipt_id = serializers.IntegerField(required=False, allow_null=True)
-
     @extend_schema(
         summary="Spend a guest's points",
         description="With `check_amount`, the program's maximum share of a check payable with points applies.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        request=Input,
+        request=GuestRedeemInput,
         responses={
             201: OperationOut,
             200: OpenApiResponse(OperationOut, description="A retry: the first result, nothing changed"),
@@ -173,7 +161,7 @@ class GuestRedeemApi(APIView):
         },
     )
     def post(self, request: StaffApiRequest, guest_id: int) -> Response:
-        data = validated(self.Input, request.data)
+        data = validated(GuestRedeemInput, request.data)
         key = idempotency_key(request)
         guest = _guest(request, guest_id)
         restaurant = restaurant_for_operation(access=_access(request), restaurant_id=data.get("restaurant_id"))
@@ -193,23 +181,12 @@ class GuestRedeemApi(APIView):
 class GuestAdjustApi(APIView):
     required_permission = Permission.ADJUST_POINTS
 
-    @extend_schema_serializer(component_name="GuestAdjustInput")
-    class Input(serializers.Serializer[None]):
-        points = serializers.IntegerField(min_value=-MAX_POINTS, max_value=MAX_POINTS)
-        reason = serializers.CharField(max_length=500)
-        restaurant_id = serializers.IntegerField(required=False, allow_null=True)
-
-        def validate_points(self, value: int) -> int:
-            if value == 0:
-                raise serializers.ValidationError(_("A non-zero whole number."))
-            return value
-
     @extend_schema(
         summary="Correct a guest's points by hand (+/-), with a reason",
         description="Managers may move at most the program's `manager_adjustment_limit` points per adjustment "
         "(either way); above it 403 `grant_limit_exceeded` (with `limit`): only owners and admins have no limit.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        request=Input,
+        request=GuestAdjustInput,
         responses={
             201: OperationOut,
             200: OpenApiResponse(OperationOut, description="A retry: the first result, nothing changed"),
@@ -223,7 +200,7 @@ class GuestAdjustApi(APIView):
         },
     )
     def post(self, request: StaffApiRequest, guest_id: int) -> Response:
-        data = validated(self.Input, request.data)
+        data = validated(GuestAdjustInput, request.data)
         key = idempotency_key(request)
         guest = _guest(request, guest_id)
         restaurant = restaurant_for_operation(access=_access(request), restaurant_id=data.get("restaurant_id"))
@@ -236,26 +213,6 @@ class GuestAdjustApi(APIView):
             restaurant=restaurant,
         )
         return _operation(entry, guest)
-
-
-class CheckLineInput(serializers.Serializer[None]):
-    sku = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    quantity = serializers.DecimalField(max_digits=10, decimal_places=3, min_value=Decimal(0))
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
-    discount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, default=Decimal(0)
-    )
-
-
-class CheckInput(serializers.Serializer[None]):
-    total_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
-    lines = CheckLineInput(many=True, required=False, default=list)
-    points_to_spend = serializers.IntegerField(min_value=0, max_value=MAX_POINTS, required=False, default=0)
-    promo_code = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    at = serializers.DateTimeField(required=False, allow_null=True, help_text="Check time; empty: now")
-    restaurant_id = serializers.IntegerField(required=False, allow_null=True)
 
 
 def _check_of(data: dict[str, Any], restaurant_id: int | None) -> rules.Check:
@@ -273,16 +230,12 @@ def _check_of(data: dict[str, Any], restaurant_id: int | None) -> rules.Check:
 class GuestCheckApi(APIView):
     required_permission = Permission.ACCRUE_POINTS
 
-    @extend_schema_serializer(component_name="GuestCheckInput")
-    class Input(CheckInput):
-        receipt_id = serializers.IntegerField(required=False, allow_null=True)
-
     @extend_schema(
         summary="Apply a check to a guest: spend what the rules allow, earn points, record the visit",
         description="Spends up to `points_to_spend` (the answer says why when less), earns base and promo points, "
         "records the visit and moves the guest up a level at once when a threshold is crossed.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        request=Input,
+        request=GuestCheckInput,
         responses={
             201: CheckOutcomeOut,
             200: OpenApiResponse(CheckOutcomeOut, description="A retry: the first result, nothing changed"),
@@ -295,7 +248,7 @@ class GuestCheckApi(APIView):
         },
     )
     def post(self, request: StaffApiRequest, guest_id: int) -> Response:
-        data = validated(self.Input, request.data)
+        data = validated(GuestCheckInput, request.data)
         key = idempotency_key(request)
         access = _access(request)
         guest = _guest(request, guest_id)
@@ -322,16 +275,12 @@ class GuestCheckApi(APIView):
 class TransactionReverseApi(APIView):
     required_permission = Permission.UNDO_OWN_OPERATION
 
-    @extend_schema_serializer(component_name="TransactionReverseInput")
-    class Input(serializers.Serializer[None]):
-        reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
-
     @extend_schema(
         summary="Reverse (undo or refund) one ledger entry",
         description="Cashiers undo their own operations within the program's undo window; managers any operation "
         "of their restaurants; admins and owners any. Earned points already spent are recorded as a shortfall.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        request=Input,
+        request=TransactionReverseInput,
         responses={
             201: OperationOut,
             200: OpenApiResponse(OperationOut, description="A retry: the first result, nothing changed"),
@@ -344,7 +293,7 @@ class TransactionReverseApi(APIView):
         },
     )
     def post(self, request: StaffApiRequest, entry_id: int) -> Response:
-        data = validated(self.Input, request.data)
+        data = validated(TransactionReverseInput, request.data)
         key = idempotency_key(request)
         access = _access(request)
         entry = LedgerEntry.objects.filter(pk=entry_id).first()
@@ -360,36 +309,18 @@ class TransactionReverseApi(APIView):
 class QuoteApi(APIView):
     required_permission = Permission.VIEW_GUESTS
 
-    @extend_schema_serializer(component_name="QuoteInput")
-    class Input(CheckInput):
-        guest_id = serializers.IntegerField(required=False, allow_null=True)
-
     @extend_schema(
         summary="What a check would earn and the most that can be spent on it (changes nothing)",
-        request=Input,
+        request=QuoteInput,
         responses={200: QuoteOut, **error_responses(_404=GUEST_404)},
     )
     def post(self, request: StaffApiRequest) -> Response:
-        data = validated(self.Input, request.data)
+        data = validated(QuoteInput, request.data)
         guest = _guest(request, data["guest_id"]) if data.get("guest_id") else None
         quote, _code_row, code_refusal = services.quote_for_guest(
             guest=guest, check=_check_of(data, data.get("restaurant_id"))
         )
         return Response(quote_data(quote, code_refusal))
-
-
-class LevelInput(serializers.Serializer[None]):
-    name = serializers.CharField(max_length=100)
-    threshold_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
-    earn_rate_percent = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100)
-    )
-    redemption_cap_percent = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100), required=False, allow_null=True
-    )
-    colour = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
-    position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
 
 
 def _level(level_id: int) -> Level:
@@ -444,27 +375,6 @@ class LevelDetailApi(APIView):
     def delete(self, request: StaffApiRequest, level_id: int) -> Response:
         services.delete_level(level=_level(level_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class PromoInput(serializers.Serializer[None]):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
-    is_active = serializers.BooleanField(required=False)
-    starts_on = serializers.DateField(required=False, allow_null=True)
-    ends_on = serializers.DateField(required=False, allow_null=True)
-    weekdays = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=7), required=False)
-    starts_at_time = serializers.TimeField(required=False, allow_null=True)
-    ends_at_time = serializers.TimeField(required=False, allow_null=True)
-    restaurant_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
-    level_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
-    guest_tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
-    categories = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
-    multiplier = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal(1), required=False, allow_null=True
-    )
-    bonus_points = serializers.IntegerField(min_value=0, max_value=MAX_POINTS, required=False)
-    combination = serializers.ChoiceField(choices=["best_of", "stackable"], required=False)
-    requires_code = serializers.BooleanField(required=False)
 
 
 def _promo(promo_id: int) -> Promo:
@@ -534,23 +444,17 @@ class PromoDetailApi(APIView):
 class PromoCodeListApi(APIView):
     required_permission = Permission.MANAGE_PROGRAM
 
-    @extend_schema_serializer(component_name="PromoCodeListInput")
-    class Input(serializers.Serializer[None]):
-        code = serializers.RegexField(r"^[A-Za-z0-9_-]{3,50}$")
-        max_uses = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-        max_uses_per_guest = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=1)
-
     @extend_schema(summary="A promo's codes", responses={200: PromoCodeOut(many=True)})
     def get(self, request: Request, promo_id: int) -> Response:
         return Response(PromoCodeOut(PromoCode.objects.filter(promo=_promo(promo_id)), many=True).data)
 
     @extend_schema(
         summary="Add a promo code (the promo then applies only with one of its codes)",
-        request=Input,
+        request=PromoCodeListInput,
         responses={201: PromoCodeOut, **error_responses(_400="Invalid code", _409="The code exists")},
     )
     def post(self, request: StaffApiRequest, promo_id: int) -> Response:
-        data = validated(self.Input, request.data)
+        data = validated(PromoCodeListInput, request.data)
         code = services.create_promo_code(promo=_promo(promo_id), actor=request.user, **data)
         return Response(PromoCodeOut(code).data, status=status.HTTP_201_CREATED)
 
@@ -565,15 +469,6 @@ class PromoCodeDetailApi(APIView):
             raise NotFound(code_id=code_id)
         services.deactivate_promo_code(code=code, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class ProgramInput(serializers.ModelSerializer[ProgramSettings]):
-    """Validation only (the service writes): every field optional, unknown fields ignored."""
-
-    class Meta:
-        model = ProgramSettings
-        fields = PROGRAM_FIELDS
-        extra_kwargs = {field: {"required": False} for field in PROGRAM_FIELDS}
 
 
 class ProgramApi(APIView):
