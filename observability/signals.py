@@ -6,9 +6,18 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from celery.signals import task_failure, task_postrun, task_prerun, task_retry, worker_process_shutdown, worker_ready
+from celery.signals import (
+    task_failure,
+    task_postrun,
+    task_prerun,
+    task_retry,
+    worker_init,
+    worker_process_shutdown,
+    worker_ready,
+)
 from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
@@ -97,6 +106,16 @@ def _task_fails(sender: Any = None, **kwargs: Any) -> None:
 @task_retry.connect
 def _task_retries(sender: Any = None, **kwargs: Any) -> None:
     metrics.CELERY_TASKS.labels(task=getattr(sender, "name", "unknown"), state="retried").inc()
+
+
+@worker_init.connect
+def _forget_earlier_runs(**kwargs: Any) -> None:
+    """As gunicorn's on_starting: a worker starts with an empty PROMETHEUS_MULTIPROC_DIR (its own, never the web's)."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for stale in Path(directory).glob("*.db"):
+            stale.unlink()
 
 
 @worker_ready.connect

@@ -164,8 +164,8 @@ READINESS_CHECK_TIMEOUT_SECONDS = env.float("READINESS_CHECK_TIMEOUT_SECONDS", d
 # Who may read /metrics (addresses or networks, comma-separated); everyone else gets 404. Prometheus on the same
 # host by default; in a cluster, the pods' network.
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
-# A Celery worker serves its metrics on this port (0: not at all; with a shared PROMETHEUS_MULTIPROC_DIR the web's
-# /metrics shows them too), listening on CELERY_METRICS_ADDRESS.
+# A Celery worker serves its processes' metrics on this port (0: not at all), listening on CELERY_METRICS_ADDRESS.
+# The worker and gunicorn each empty their PROMETHEUS_MULTIPROC_DIR at start: give each its own.
 CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 CELERY_METRICS_ADDRESS = env("CELERY_METRICS_ADDRESS", default="127.0.0.1")
 
