@@ -31,6 +31,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -48,6 +49,7 @@ from billing.models import BillingEvent, MessageUsage, Payment, Plan, Subscripti
 from maxloyalty.postgres_programs import postgres_connection_args, postgres_program
 from tenants.errors import ChainTransferRefused
 from tenants.models import Chain, Domain
+from tenants.routing import forget_host
 from tenants.services import chain_slug_errors
 from tenants.validators import schema_name_for
 
@@ -228,6 +230,8 @@ def _import(
         chain = _create(Chain, public["chain"], slug=slug, schema_name=schema)
         for position, host in enumerate(hosts):
             Domain.objects.create(domain=host, tenant=chain, is_primary=position == 0)
+        # A request to a host during the import cached "no such chain" for a while: forget it once the chain is seen.
+        transaction.on_commit(partial(_forget_hosts, hosts))
         user_ids, users_created = _users(public["users"])
         tables = _restore_schema(
             pg_restore, dump, original=original_schema, schema=schema, user_ids=user_ids, public=public
@@ -270,6 +274,11 @@ def _member(archive: tarfile.TarFile, name: str) -> IO[bytes]:
     if member is None:
         raise KeyError(f"{name} is not a file")
     return member
+
+
+def _forget_hosts(hosts: list[str]) -> None:
+    for host in hosts:
+        forget_host(host)
 
 
 def _refuse_existing(*, slug: str, schema: str, hosts: list[str]) -> None:

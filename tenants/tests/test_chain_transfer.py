@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -23,11 +24,13 @@ from guardian.models import UserObjectPermission
 
 from accounts.models import Membership, User
 from audit.models import AuditEntry
+from audit.services import record_audit
 from billing.models import Subscription
 from guests.models import Guest
 from loyalty.models import LedgerEntry, PointsAccount
 from tenants import chain_transfer
 from tenants.models import Chain, Domain
+from tenants.routing import chain_for_host
 from tests.checks import CheckSpec, register_guest, send_checks
 from tests.fixtures import ChainWorld, _build_world
 
@@ -91,7 +94,9 @@ def memberships(chain: Chain) -> dict[str, tuple[str, bool]]:
     return {row.user.email: (row.role, row.is_active) for row in Membership.objects.filter(chain=chain)}
 
 
-def test_exported_chain_dropped_and_imported_has_every_row_and_balance(source: ChainWorld, tmp_path: Path) -> None:
+def test_exported_chain_dropped_and_imported_has_every_row_and_balance(
+    source: ChainWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     schema = source.chain.schema_name
     cashier_email = source.user("cashier").email
     before = {
@@ -111,6 +116,20 @@ def test_exported_chain_dropped_and_imported_has_every_row_and_balance(source: C
     with connection.cursor() as cursor:  # and its cashier, who worked nowhere else (gets a new id on import)
         cursor.execute("DELETE FROM accounts_user WHERE email = %s", [cashier_email])
     assert not schema_exists(schema)
+    seen_during_import = []
+
+    def audit_after_a_request_meanwhile(**kwargs: Any) -> AuditEntry:
+        # A POS pushes to the chain's host while the import is not committed yet: its host is cached as unknown.
+        def request() -> None:
+            seen_during_import.append(chain_for_host(source.chain.host))
+            connections.close_all()
+
+        pushing = threading.Thread(target=request)
+        pushing.start()
+        pushing.join()
+        return record_audit(**kwargs)
+
+    monkeypatch.setattr(chain_transfer, "record_audit", audit_after_a_request_meanwhile)
     call_command("import_chain", str(file))
 
     chain = Chain.objects.get(slug=SLUG)
@@ -125,6 +144,8 @@ def test_exported_chain_dropped_and_imported_has_every_row_and_balance(source: C
     assert memberships(chain) == before["memberships"]
     assert Subscription.objects.filter(chain=chain).values("state", "plan__code").get() == before["subscription"]
     assert list(Domain.objects.filter(tenant=chain).values_list("domain", flat=True)) == [source.chain.host]
+    assert seen_during_import == [None]
+    assert chain_for_host(source.chain.host).slug == SLUG  # and routes once the import is committed
     new_cashier = User.objects.get(email=cashier_email)
     assert new_cashier.pk != source.user("cashier").pk
     assert new_cashier.check_password("correct-horse-battery-9")
