@@ -44,3 +44,41 @@ class OperationNotFound(NotFound):
 
 class UndoWindowClosed(PermissionDeniedError):
     code, message = "undo_window_closed", _("This operation can no longer be undone at the till. Ask a manager.")
+
+
+# Refused pushes from POS systems (pos.inbound): each is recorded as a RejectedAttempt.
+
+SIGNATURE_MESSAGES = {
+    "signature_missing": _("The request is not signed: send X-MaxLoyalty-Timestamp and X-MaxLoyalty-Signature."),
+    "timestamp_invalid": _("X-MaxLoyalty-Timestamp must be Unix seconds."),
+    "timestamp_stale": _("The timestamp is outside the 5-minute window: check the sender's clock, sign again."),
+    "signature_invalid": _("The signature does not match the body."),
+    "token_invalid": _("The token in Authorization is missing or wrong."),
+}
+
+
+class Unauthenticated(DomainError):
+    """A push that did not prove itself; its code says how (SIGNATURE_MESSAGES)."""
+
+    status = 401
+
+    def __init__(self, code: str) -> None:
+        super().__init__(SIGNATURE_MESSAGES[code])
+        self.code = code
+
+
+class ConnectionPaused(DomainError):
+    code, status, message = "connection_paused", 403, _("This POS connection is paused.")
+
+
+class UnknownConnection(DomainError):
+    code, status, message = "connection_not_found", 404, _("No such POS connection.")
+
+
+class ConnectionOfAnotherKind(UnknownConnection):
+    """A push to a connection of another POS kind: answered as an unknown connection (the sender learns nothing),
+    recorded against the connection it named."""
+
+
+class MalformedNotification(DomainError):
+    code, status, message = "malformed_notification", 400, _("The notification cannot be read.")

@@ -24,6 +24,13 @@ from pos import selectors
 from pos.adapters.base import PosResponseInvalid
 from pos.adapters.registry import adapter_class
 from pos.check_format import PosCheck, load_json_body, parse_webhook_check
+from pos.errors import (
+    ConnectionOfAnotherKind,
+    ConnectionPaused,
+    MalformedNotification,
+    Unauthenticated,
+    UnknownConnection,
+)
 from pos.signatures import SignatureRefused, token_matches, verify_signature
 from tenants.models import DEFAULT_CURRENCY
 
@@ -58,45 +65,9 @@ class InboundFloodGate:
         return self.get_response(request)
 
 
-class Unauthenticated(DomainError):
-    """A push that did not prove itself; its code says how (SIGNATURE_MESSAGES)."""
-
-    status = 401
-
-    def __init__(self, code: str) -> None:
-        super().__init__(SIGNATURE_MESSAGES[code])
-        self.code = code
-
-
-class ConnectionPaused(DomainError):
-    code, status, message = "connection_paused", 403, _("This POS connection is paused.")
-
-
-class UnknownConnection(DomainError):
-    code, status, message = "connection_not_found", 404, _("No such POS connection.")
-
-
-class ConnectionOfAnotherKind(UnknownConnection):
-    """A push to a connection of another POS kind: answered as an unknown connection (the sender learns nothing),
-    recorded against the connection it named."""
-
-
-class MalformedNotification(DomainError):
-    code, status, message = "malformed_notification", 400, _("The notification cannot be read.")
-
-
 def refused_connection_id(error: DomainError, connection_id: int) -> int | None:
     """The connection a refused push is recorded against: none when no such connection exists."""
     return None if type(error) is UnknownConnection else connection_id
-
-
-SIGNATURE_MESSAGES = {
-    "signature_missing": _("The request is not signed: send X-MaxLoyalty-Timestamp and X-MaxLoyalty-Signature."),
-    "timestamp_invalid": _("X-MaxLoyalty-Timestamp must be Unix seconds."),
-    "timestamp_stale": _("The timestamp is outside the 5-minute window: check the sender's clock, sign again."),
-    "signature_invalid": _("The signature does not match the body."),
-    "token_invalid": _("The token in Authorization is missing or wrong."),
-}
 
 
 def verified_webhook_check(
