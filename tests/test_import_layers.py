@@ -94,8 +94,6 @@ MODULES: dict[str, str] = {
     "analytics.routers": "base",
     # billing
     "billing.limits": "services",
-    "billing.stripe_gateway": "base",  # payment providers' adapters (becoming billing/providers/)
-    "billing.yookassa_gateway": "base",
     # guests
     "guests.cards": "base",
     "guests.conditions": "base",
