@@ -35,6 +35,22 @@ class SessionNotFound(NotFound):
     code = "session_not_found"
 
 
+class OnChainHostOnly(DomainError):
+    code, status, message = "chain_host_required", 404, _("Sign in on your chain's address.")
+
+
+class RefreshTokenMissing(DomainError):
+    code, status, message = (
+        "refresh_token_missing",
+        400,
+        _("Send the refresh token in the X-Refresh-Token header or the refresh cookie."),
+    )
+
+
+class RefreshTokenInvalid(DomainError):
+    code, status, message = "token_not_valid", 401, _("The refresh token is invalid, expired or revoked.")
+
+
 # Staff management
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -17,37 +16,16 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.access import access_for, resolve_access
+from accounts.api.serializers import AuthLoginInput, MeOut, TokenPairOut
+from accounts.errors import OnChainHostOnly, RefreshTokenInvalid, RefreshTokenMissing
 from accounts.models import User
 from accounts.sign_in import sign_in_for_api
 from accounts.tokens import CHAIN_CLAIM
 from maxloyalty.api import validated
 from maxloyalty.client_ip import client_ip
-from maxloyalty.errors import DomainError
 from restaurants.models import Restaurant
 
 REFRESH_HEADER = "X-Refresh-Token"
-
-
-class RefreshTokenMissing(DomainError):
-    code, status, message = (
-        "refresh_token_missing",
-        400,
-        _("Send the refresh token in the X-Refresh-Token header or the refresh cookie."),
-    )
-
-
-class RefreshTokenInvalid(DomainError):
-    code, status, message = "token_not_valid", 401, _("The refresh token is invalid, expired or revoked.")
-
-
-class OnChainHostOnly(DomainError):
-    code, status, message = "chain_host_required", 404, _("Sign in on your chain's address.")
-
-
-TokenPairOut = inline_serializer(
-    "TokenPair",
-    {"access": serializers.CharField(), "refresh": serializers.CharField(), "token_type": serializers.CharField()},
-)
 
 
 def _set_refresh_cookie(response: Response, refresh: str) -> None:
@@ -82,14 +60,10 @@ class AuthLoginApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
-    class Input(serializers.Serializer[None]):
-        email = serializers.EmailField()
-        password = serializers.CharField(trim_whitespace=False)
-
-    @extend_schema(request=Input, responses={200: TokenPairOut}, summary="Sign in: email + password → tokens")
+    @extend_schema(request=AuthLoginInput, responses={200: TokenPairOut}, summary="Sign in: email + password → tokens")
     def post(self, request: Request) -> Response:
         chain = _chain_of_host(request)
-        data = validated(self.Input, request.data)
+        data = validated(AuthLoginInput, request.data)
         refresh = sign_in_for_api(
             email=data["email"], password=data["password"], client_address=client_ip(request), chain=chain
         )
@@ -150,20 +124,7 @@ class AuthLogoutApi(APIView):
 
 class AuthMeApi(APIView):
     @extend_schema(
-        responses={
-            200: inline_serializer(
-                "Me",
-                {
-                    "id": serializers.IntegerField(),
-                    "email": serializers.EmailField(),
-                    "full_name": serializers.CharField(),
-                    "chain": serializers.DictField(),
-                    "role": serializers.CharField(),
-                    "permissions": serializers.ListField(child=serializers.CharField()),
-                    "restaurants": serializers.ListField(child=serializers.DictField()),
-                },
-            )
-        },
+        responses={200: MeOut},
         summary="The signed-in user, their chain, role, permissions and restaurants",
     )
     def get(self, request: Request) -> Response:
