@@ -1,4 +1,4 @@
-"""What an inbound POS push must prove before anything is stored, and the refusals it gets otherwise.
+"""What an inbound POS push must prove before anything is stored (its refusals are in pos.errors).
 
 One definition per kind of push: a signed webhook (`verified_webhook_check`, called by the webhook's API view and
 the WSGI intake in front of Django, pos.webhook_intake) and a push proved by our token (`verified_token_push`, the
