@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -15,15 +16,7 @@ def postgres_program(name: str, *, major: int | None = None) -> str:
     """A PostgreSQL client program (pgbench, pg_dump): the machine's packages' (newest first), the embedded server's
     own (pgserver), or the one on PATH; with `major`, only one that prints that major version (pg_dump refuses an
     older server and may write what an older one cannot read)."""
-    versioned = [path for path in Path("/usr/lib/postgresql").glob(f"*/bin/{name}") if path.parts[-3].isdigit()]
-    candidates = sorted(versioned, key=lambda path: int(path.parts[-3]), reverse=True)
-    if importlib.util.find_spec("pgserver") is not None:
-        import pgserver
-
-        candidates.append(Path(pgserver.__file__).parent / "pginstall" / "bin" / name)
-    if found := shutil.which(name):
-        candidates.append(Path(found))
-    for candidate in candidates:
+    for candidate in _candidates(name):
         if not candidate.exists():
             continue
         if major is None:
@@ -34,6 +27,17 @@ def postgres_program(name: str, *, major: int | None = None) -> str:
             return str(candidate)
     version = f" of PostgreSQL {major}" if major else ""
     raise RuntimeError(f"no {name}{version} here: it comes with the PostgreSQL packages")
+
+
+def _candidates(name: str) -> Iterator[Path]:
+    """Where `name` may be, in order of preference."""
+    versioned = [path for path in Path("/usr/lib/postgresql").glob(f"*/bin/{name}") if path.parts[-3].isdigit()]
+    yield from sorted(versioned, key=lambda path: int(path.parts[-3]), reverse=True)
+    embedded = importlib.util.find_spec("pgserver")  # found, not imported: its import warns without XDG_RUNTIME_DIR
+    if embedded is not None and embedded.origin:
+        yield Path(embedded.origin).parent / "pginstall" / "bin" / name
+    if found := shutil.which(name):
+        yield Path(found)
 
 
 def postgres_connection_args() -> tuple[list[str], dict[str, str]]:
