@@ -23,9 +23,9 @@ from django.http import HttpRequest, HttpResponse
 from maxloyalty.client_ip import client_ip
 from maxloyalty.readiness import readiness
 from observability import metrics
-from observability.selectors import ReceiptBacklogCollector
+from observability.selectors import CeleryQueueCollector, ReceiptBacklogCollector
 
-_BACKLOG = ReceiptBacklogCollector()
+_SCRAPE_TIME = (ReceiptBacklogCollector(), CeleryQueueCollector())
 
 
 @cache
@@ -44,7 +44,7 @@ def may_scrape(address: str) -> bool:
 def _metrics(request: HttpRequest) -> HttpResponse:
     if not may_scrape(client_ip(request)):
         return HttpResponse("Not found", status=404, content_type="text/plain")
-    return HttpResponse(metrics.exposition([_BACKLOG]), content_type="text/plain; version=0.0.4; charset=utf-8")
+    return HttpResponse(metrics.exposition(_SCRAPE_TIME), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 def _health(request: HttpRequest) -> HttpResponse:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
@@ -12,6 +14,8 @@ from prometheus_client.registry import Collector
 
 from pos.models import PosConnection, Receipt, ReceiptStatus
 from tenants.selectors import served_chains
+
+logger = logging.getLogger(__name__)
 
 
 def receipt_backlog() -> tuple[int, float]:
@@ -46,7 +50,11 @@ class ReceiptBacklogCollector(Collector):
     """The backlog gauges, computed when scraped (one bounded statement per scrape)."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        waiting, age = receipt_backlog()
+        try:
+            waiting, age = receipt_backlog()
+        except Exception:  # the database is away: the other series are still served (readiness says why)
+            logger.warning("metrics: the receipt backlog could not be read", exc_info=True)
+            return
         yield GaugeMetricFamily(
             "maxloyalty_pos_receipt_backlog", "Receipts received and waiting for processing, all chains.", value=waiting
         )
@@ -55,3 +63,47 @@ class ReceiptBacklogCollector(Collector):
             "How long the oldest waiting receipt has waited (the drain's lag), all chains.",
             value=age,
         )
+
+
+def celery_queue_names() -> list[str]:
+    """The queues tasks go to: the default one and every queue CELERY_TASK_ROUTES names (bounded by the settings)."""
+    names = {settings.CELERY_TASK_DEFAULT_QUEUE}
+    routes = getattr(settings, "CELERY_TASK_ROUTES", None) or {}
+    if isinstance(routes, dict):
+        names.update(str(route["queue"]) for route in routes.values() if isinstance(route, dict) and "queue" in route)
+    return sorted(names)
+
+
+def celery_queue_lengths(timeout: float = 1.0) -> dict[str, int]:
+    """Messages waiting in each Celery queue, when the broker is Redis (a list per queue); empty otherwise."""
+    url: str = settings.CELERY_BROKER_URL
+    if not url.startswith(("redis://", "rediss://")):
+        return {}
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        names = celery_queue_names()
+        with client.pipeline(transaction=False) as pipeline:
+            for name in names:
+                pipeline.llen(name)
+            return dict(zip(names, (int(length) for length in pipeline.execute()), strict=True))
+    finally:
+        client.close()
+
+
+class CeleryQueueCollector(Collector):
+    """maxloyalty_celery_queue_length{queue}, read from the broker when scraped."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "maxloyalty_celery_queue_length", "Tasks waiting in each Celery queue (Redis broker).", labels=["queue"]
+        )
+        try:
+            lengths = celery_queue_lengths()
+        except Exception:  # the broker is away: the other series are still served (readiness says why)
+            logger.warning("metrics: the Celery queue lengths could not be read", exc_info=True)
+            return
+        for name, length in lengths.items():
+            family.add_metric([name], length)
+        yield family

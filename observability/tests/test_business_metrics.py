@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -83,3 +84,17 @@ def test_cache_reads_count_as_hits_and_misses(db):
     assert (
         value(after, name, cache="platform", result="miss") - value(before, name, cache="platform", result="miss") == 2
     )
+
+
+@pytest.mark.filterwarnings("ignore:task_always_eager has no effect on send_task")
+def test_the_celery_queue_length_is_read_from_the_broker_when_scraped(db, settings):
+    from maxloyalty.celery import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    before = value(scrape(), "maxloyalty_celery_queue_length", queue=queue)
+    app.send_task("tenants.tasks.purge_expired_signups", queue=queue)  # not eager: it waits in Redis
+    waiting = value(scrape(), "maxloyalty_celery_queue_length", queue=queue)
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
+
+    assert waiting - before == 1

@@ -66,6 +66,7 @@ def _metrics_when(url: str, ready: str, *, within: float = 60.0) -> str:
 
 
 @pytest.mark.processes
+@pytest.mark.filterwarnings("ignore:task_always_eager has no effect on send_task")
 def test_a_worker_serves_its_processes_task_metrics_on_its_port(worker):
     app.send_task(TASK, queue=worker["queue"])
     app.send_task(FANOUT, args=["no.such.task"], queue=worker["queue"])
