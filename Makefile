@@ -38,11 +38,12 @@ migrate: install
 demo: install
 	$(BIN)/python manage.py seed_demo
 
-## Browser tests drive Debian's Chromium through Playwright (no browser download is possible here).
+## Browser tests drive Debian's Chromium through Playwright (no browser download is possible here). The same apt step
+## brings Debian's prometheus for its promtool, which checks the alert rules (deploy/monitoring) in make lint.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+	@{ command -v chromium && command -v promtool; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium prometheus >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium prometheus >/dev/null; fi; }
 
 ## make test: everything the tests need, then lint and the whole suite against real PostgreSQL and Redis
 test: install-dev browser
@@ -57,7 +58,8 @@ test: install-dev browser
 ## none is. Packages the index has no record of are listed as skipped, not failed.
 ## Then actionlint checks the GitHub Actions workflow, and each Kubernetes overlay, rendered by kubectl's kustomize,
 ## is validated by kubernetes-validate against the schemas of KUBERNETES_VERSION (strict: unknown fields fail; KEDA's
-## ScaledObjects have no schema there: tests/test_kubernetes_manifests.py checks them).
+## ScaledObjects have no schema there: tests/test_kubernetes_manifests.py checks them). Last, promtool checks the
+## Prometheus alert rules and runs their unit tests (deploy/monitoring/alerts_test.yml).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -71,6 +73,9 @@ lint: install-dev
 	  rendered=$$(kubectl kustomize $$overlay) || exit 1; \
 	  printf '%s\n' "$$rendered" | $(BIN)/kubernetes-validate -k $(KUBERNETES_VERSION) --strict --quiet --no-warn - || exit 1; \
 	done
+	@command -v promtool >/dev/null 2>&1 || { echo "make lint: promtool is missing; make browser installs it (Debian's prometheus)"; exit 1; }
+	promtool check rules deploy/monitoring/alerts.yml
+	promtool test rules deploy/monitoring/alerts_test.yml
 
 bench: install-dev
 	DJANGO_SETTINGS_MODULE=maxloyalty.settings.processes $(BIN)/python -m bench
