@@ -66,10 +66,6 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def health(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
-
 class DomainErrorMiddleware:
     """Pages: a refusal raised by a service (DomainError) becomes a readable page with its status, never a 500.
     (The API renders the same errors through maxloyalty.errors.api_exception_handler.)"""

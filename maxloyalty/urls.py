@@ -12,7 +12,6 @@ urlpatterns = [
     # First: the POS webhooks are the hottest path (URLs are tried in order; these share no prefix with pages).
     path("api/v1/", include("pos.api.urls")),
     path("", chain_home, name="home"),
-    path("healthz", error_pages.health, name="health"),
     path("accounts/", include("accounts.urls")),
     path("", include("analytics.urls")),
     path("cashier/", include("pos.urls")),

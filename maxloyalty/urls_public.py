@@ -9,7 +9,6 @@ from tenants import views as tenant_views
 
 urlpatterns = [
     path("", tenant_views.landing, name="landing"),
-    path("healthz", error_pages.health, name="health"),
     path("signup/", tenant_views.signup, name="signup"),
     path("signup/sent/", tenant_views.signup_sent, name="signup-sent"),
     path("signup/sent/resend/", tenant_views.signup_resend, name="signup-resend"),

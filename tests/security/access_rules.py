@@ -30,7 +30,6 @@ Rule = Permission | str
 # Doors without a role-map guard, by URL name (or route when unnamed): the only table of rules.
 SPECIAL_DOORS: dict[str, Rule] = {
     "home": PUBLIC,  # redirects members to their page and everyone else to sign-in
-    "health": PUBLIC,
     "landing": PUBLIC,
     "signup": PUBLIC,
     "signup-sent": PUBLIC,
