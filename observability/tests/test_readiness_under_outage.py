@@ -22,8 +22,11 @@ LOGS = Path(__file__).resolve().parents[2] / "test-artifacts" / "readiness"
 UNKNOWN_HOST = "10.0.0.7"  # a load balancer probes by address
 
 
-@pytest.fixture
-def served(django_db_setup: None, django_db_blocker: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
+@pytest.fixture(scope="module")  # one server for the module: each test restores what it cuts
+def served(
+    django_db_setup: None, django_db_blocker: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict]:
+    tmp_path = tmp_path_factory.mktemp("readiness")
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         env = process_env(database_name=connection.settings_dict["NAME"], queue="q-readiness", cache_prefix="readiness")
     proxies = {
