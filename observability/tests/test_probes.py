@@ -3,7 +3,16 @@ address) without a session; /metrics answers only the allowed addresses, 404 for
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
+from django.conf import settings
+from django.db import connection
 from django.test import Client, override_settings
 
 from tests.fixtures import client_on
@@ -73,3 +82,40 @@ def test_a_forwarded_address_is_believed_only_through_trusted_proxies(db, settin
 
     assert spoofed.status_code == 404
     assert through_the_proxy.status_code == 200
+
+
+FALLBACK_PROBE = (
+    "import django, json; django.setup(); from django.core.management import call_command; "
+    "call_command('create_fallback_cache_table'); from maxloyalty.readiness import readiness; "
+    "print(json.dumps(readiness()[1]))"
+)
+
+
+def test_the_redis_less_development_fallback_reads_as_ready(db):
+    """make run without Redis: the cache and the broker live in PostgreSQL, and readiness asks them there."""
+    database_url = urlunsplit(urlsplit(settings.DATABASE_URL)._replace(path=f"/{connection.settings_dict['NAME']}"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "maxloyalty.settings.dev",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing listens there
+        "REDIS_FALLBACK_ALLOWED": "true",
+    }
+    env.pop("CELERY_BROKER_URL", None)
+    result = subprocess.run(  # this interpreter, our own probe
+        [sys.executable, "-c", FALLBACK_PROBE],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+    body = json.loads(result.stdout.splitlines()[-1])
+    assert body["status"] == "ready", body
+    assert {name: check["status"] for name, check in body["checks"].items()} == {
+        "database": "ok",
+        "cache": "ok",
+        "broker": "ok",
+    }
