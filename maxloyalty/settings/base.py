@@ -159,8 +159,9 @@ if env("ANALYTICS_DATABASE_URL", default=""):  # a read replica for heavy analyt
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Health and metrics (observability) ----------------------------------------------------
-# Each dependency /readyz asks (database, cache, Celery broker) gets at most this long.
-READINESS_CHECK_TIMEOUT_SECONDS = env.float("READINESS_CHECK_TIMEOUT_SECONDS", default=2.0)
+# Each dependency /readyz asks (database, cache, Celery broker, one after another) gets at most this long: the three
+# together stay inside a probe's timeout (Kubernetes' readinessProbe: 5 s).
+READINESS_CHECK_TIMEOUT_SECONDS = env.float("READINESS_CHECK_TIMEOUT_SECONDS", default=1.0)
 # Who may read /metrics (addresses or networks, comma-separated); everyone else gets 404. Prometheus on the same
 # host by default; in a cluster, the pods' network.
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
