@@ -208,8 +208,8 @@ def _on_contact(chat: TelegramChat, message: Message, talk: Conversation) -> Non
 @transaction.atomic
 def link_or_register(*, chat: TelegramChat, consent: bool) -> tuple[Guest | None, bool]:
     """The guest with the shared phone linked to this chat, or a new guest (source Telegram) with the welcome
-    bonus (loyalty's guest_created receiver) and its referral recorded (paid on the first purchase). (None, False):
-    refused."""
+    bonus (loyalty's guest_registering receiver, inside the registration) and its referral recorded (paid on the
+    first purchase). (None, False): refused."""
     try:
         guest: Guest | None = lookup_guest(access=None, phone=chat.shared_phone)
     except GuestNotFound:
