@@ -1,20 +1,24 @@
 """Capacity benchmark: how many chains × active guests × checks/s one PostgreSQL server takes before the POS
 path's targets break (the numbers behind docs/scaling.md). Not part of `make bench`: `python -m bench capacity`.
 
-Stack as in bench.webhook: gunicorn (BENCH_GUNICORN_WORKERS × BENCH_GUNICORN_THREADS), one Celery worker
-(BENCH_CELERY_CONCURRENCY), PostgreSQL. Chains: one made as sign-up makes it, with a signed-webhook connection and
+Stack as in bench.webhook: gunicorn (BENCH_GUNICORN_WORKERS × BENCH_GUNICORN_THREADS), a Celery worker
+(BENCH_CELERY_CONCURRENCY processes), PostgreSQL; the application's settings (POS_DRAIN_LINGER_SECONDS, ...) come
+from the environment. Chains: one made as sign-up makes it, with a signed-webhook connection and
 BENCH_CAPACITY_GUESTS guests (the active guests of a chain), the others copies of its schema taken before any check
-(as bench.routing copies), grown to each count of BENCH_CAPACITY_CHAINS in turn. At each count, an open-loop load
+(as bench.routing copies), grown to each count of BENCH_CAPACITY_CHAINS in turn. At each count: a warm-up check to
+every chain, the trivial view's rate (the framework's ceiling at that moment, the baseline), then an open-loop load
 (checks due at a fixed rate, up to 16 in flight: the target's 16 concurrent senders; a latency counts from when its
-check was due, so a server that falls behind shows it) offers each rate of BENCH_CAPACITY_RATES for
-BENCH_CAPACITY_SECONDS, every check to a random chain and one of its guests, until a step breaks:
-- ack: the acknowledgement p99 reaches 50 ms (README, Benchmarks), or a check is not acknowledged with 202;
-- drain: the last check is processed (points in the ledger) more than max(2 s, 20 % of the step) after the step's
-  last send, i.e. processing does not keep up with the offered rate.
-Per step: acknowledged and processed rates, ack p50/p99, CPU of the web server, the Celery worker, PostgreSQL and
-the load generator as a share of the machine, server connections; per count: relations per chain schema, pg_class
-rows, the catalogs' size and the PostgreSQL backends' private memory. The highest unbroken rate per count goes to
-bench/out/results.json (capacity_checks_per_s_<N>_chains against the smallest count's).
+check was due, so a server that falls behind shows it) at each rate of BENCH_CAPACITY_RATES for
+BENCH_CAPACITY_SECONDS, every check to a random chain and one of its guests, until a step saturates:
+acknowledgements below 95 % of the offered rate, or the last check processed (points in the ledger) more than
+max(2 s, 20 % of the step) after the last send. A step also misses the target when its acknowledgement p99 reaches
+50 ms (README, Benchmarks) or a check is not acknowledged with 202.
+Per step: acknowledged and processed rates, ack p50/p99, drain lag, CPU of the web server, the Celery worker,
+PostgreSQL, the load generator and every other process (a shared host) as a share of the machine, the app's and
+PostgreSQL's CPU milliseconds per check, server connections; per count: relations per chain schema, pg_class rows,
+the catalogs' size, the database's size and the PostgreSQL processes' private memory. To bench/out/results.json,
+per count, beside the trivial view's rate: capacity_checks_per_s_<N>_chains (the highest rate taken whole) and
+capacity_checks_per_s_targets_met_<N>_chains (the highest with the p99 target met too).
 """
 
 from __future__ import annotations
@@ -428,6 +432,13 @@ class Step:
         found = [reason for reason in (self.ack_broken(), self.saturated(seconds)) if reason]
         return "; ".join(found) or None
 
+    def cpu_ms_per_check(self, kinds: tuple[str, ...]) -> float:
+        """CPU milliseconds per acknowledged check of these processes during the step: what a dedicated server
+        would spend on one check, whatever else ran on this host (the drain's work after the last send excluded)."""
+        cores = os.cpu_count() or 1
+        share = sum(self.cpu_share[kind] for kind in kinds)
+        return share * cores * 1000 / self.ack_per_s if self.ack_per_s else 0.0
+
     def row(self, seconds: float) -> tuple[str, ...]:
         return (
             f"{self.chains:,}",
@@ -439,6 +450,7 @@ class Step:
             *(f"{self.cpu_share[kind] * 100:.0f}" for kind in KINDS),
             f"{self.others_share * 100:.0f}",
             f"{self.idle_share * 100:.0f}",
+            *(f"{self.cpu_ms_per_check(kinds):.2f}" for kinds in (("web server", "Celery worker"), ("PostgreSQL",))),
             str(self.connections),
             self.broken_by(seconds) or "ok",
         )
@@ -617,7 +629,8 @@ def _report(
         [step.row(scale.seconds) for step in steps],
         header=(
             "chains", "offered", "acked", "processed", "ack p50 / p99 ms", "drain lag s",
-            *("web", "Celery", "PostgreSQL", "load gen"), "others", "idle", "conns", "verdict",
+            *("web", "Celery", "PostgreSQL", "load gen"), "others", "idle", "app ms/check", "PG ms/check", "conns",
+            "verdict",
         ),
     )  # fmt: skip
     met: dict[int, int] = {}  # highest rate with every target met
