@@ -58,6 +58,11 @@ LEDGER_POINTS = Counter(
     ["direction", "kind"],
 )
 TELEGRAM_MESSAGES = Counter("maxloyalty_telegram_messages_total", "Telegram deliveries by outcome.", ["outcome"])
+ANALYTICS_REPLICA_SKIPS = Counter(
+    "maxloyalty_analytics_replica_skips_total",
+    "Checks of the analytics read replica that sent analytics reads to the primary, by reason (lag, unreachable).",
+    ["reason"],
+)
 BILLING_WEBHOOKS = Counter(
     "maxloyalty_billing_webhooks_total", "Payment providers' webhooks by provider and outcome.", ["provider", "outcome"]
 )

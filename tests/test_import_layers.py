@@ -89,6 +89,7 @@ MODULES: dict[str, str] = {
     # analytics
     "analytics.metrics": "selectors",
     "analytics.periods": "base",
+    "analytics.replica_lag": "base",
     "analytics.reports": "selectors",
     "analytics.rollups": "services",
     "analytics.routers": "base",

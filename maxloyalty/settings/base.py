@@ -156,6 +156,11 @@ DATABASE_ROUTERS = ["analytics.routers.AnalyticsReplicaRouter", "django_tenants.
 if env("ANALYTICS_DATABASE_URL", default=""):  # a read replica for heavy analytics reads (analytics.routers)
     DATABASES["replica"] = {**DATABASES["default"], **env.db_url_config(env("ANALYTICS_DATABASE_URL"))}
     DATABASES["replica"]["ENGINE"] = "maxloyalty.postgresql_backend"
+# The replica is read only while its replay lag is at most this many seconds; each process asks it at most once per
+# ANALYTICS_REPLICA_CHECK_SECONDS and reads the primary meanwhile when it was behind or unreachable
+# (analytics.replica_lag).
+ANALYTICS_REPLICA_MAX_LAG_SECONDS = env.float("ANALYTICS_REPLICA_MAX_LAG_SECONDS", default=30.0)
+ANALYTICS_REPLICA_CHECK_SECONDS = env.float("ANALYTICS_REPLICA_CHECK_SECONDS", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Health and metrics (observability) ----------------------------------------------------
