@@ -19,7 +19,7 @@ REPLICA = "replica"
 
 
 def analytics_db_alias() -> str:
-    """"replica" when one is configured and its last check found it fresh, else "default"."""
+    """The alias "replica" when one is configured and its last check found it fresh, else "default"."""
     return REPLICA if REPLICA in settings.DATABASES and replica_is_usable(REPLICA) else "default"
 
 

@@ -71,9 +71,9 @@ def _copy_test_database(primary: PrivateServer) -> None:
     options, environment = postgres_connection_args()  # the test database on the machine's server
     dump = [postgres_program("pg_dump"), *options, "--no-owner", "--no-privileges", connection.settings_dict["NAME"]]
     load = [postgres_program("psql"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-d", COPY]
-    dumped = subprocess.run(dump, env=environment, capture_output=True, check=True, timeout=120)  # noqa: S603
+    dumped = subprocess.run(dump, env=environment, capture_output=True, check=True, timeout=120)
     load += ["-q", "-v", "ON_ERROR_STOP=1"]
-    subprocess.run(load, input=dumped.stdout, capture_output=True, check=True, timeout=120)  # noqa: S603
+    subprocess.run(load, input=dumped.stdout, capture_output=True, check=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
