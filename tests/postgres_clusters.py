@@ -1,6 +1,6 @@
-"""Private PostgreSQL servers for tests, made with the machine's own programs (maxloyalty.postgres_programs): a
-primary (initdb) and its streaming replica (pg_basebackup -R), each on its own port, with its data and its unix
-socket under one short temporary folder that `stopped_and_removed` deletes."""
+"""Private PostgreSQL servers for tests, made with the machine's own programs (maxloyalty.postgres_programs) of one
+major version: a primary (initdb) and its streaming replica (pg_basebackup -R), each on its own port, with its data
+and its unix socket under one short temporary folder that `stopped_and_removed` deletes."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ from maxloyalty.postgres_programs import as_cluster_owner, postgres_program
 from tests.process_harness import free_port
 
 OWNER = "postgres"  # the operating-system user the servers run as under root (they refuse root)
-# Durability is not what these servers are for: no fsync makes initdb, the base backup and every commit fast.
-# No autovacuum: no transaction the test did not write (the idle-primary case needs a primary that writes nothing).
-FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c autovacuum=off"
+# Durability is not what these servers are for: no fsync makes initdb, the base backup and every commit fast (commits
+# stay synchronous: a commit has been written, so pg_current_wal_lsn() covers it, when it returns). No autovacuum: no
+# transaction the test did not write (the idle-primary case needs a primary that writes nothing).
+FAST = "-c fsync=off -c full_page_writes=off -c autovacuum=off"
 
 
 def _run(*argv: str) -> None:
@@ -36,22 +37,27 @@ def _own(path: Path) -> None:
 
 
 class PrivateServer:
-    """One PostgreSQL server: data in `home/name`, listening on 127.0.0.1:`port` and on a socket in `home`."""
+    """One PostgreSQL server of version `major`: data in `home/name`, listening on 127.0.0.1:`port` and on a socket
+    in `home`."""
 
-    def __init__(self, home: Path, name: str) -> None:
+    def __init__(self, home: Path, name: str, major: int) -> None:
         self.home = home
+        self.major = major
         self.data = home / name
         self.port = free_port()
         self.data.mkdir(mode=0o700)
         _own(self.data)
 
+    def program(self, name: str) -> str:
+        return postgres_program(name, major=self.major)
+
     def start(self) -> None:
         options = f"-p {self.port} -k {self.home} -c listen_addresses=127.0.0.1 {FAST}"
         log = str(self.home / f"{self.data.name}.log")
-        _run(postgres_program("pg_ctl"), "-D", str(self.data), "-l", log, "-w", "-t", "60", "-o", options, "start")
+        _run(self.program("pg_ctl"), "-D", str(self.data), "-l", log, "-w", "-t", "60", "-o", options, "start")
 
     def stop(self) -> None:
-        _run(postgres_program("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        _run(self.program("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
     def connect(self, dbname: str = "postgres", **options: Any) -> psycopg.Connection[tuple[Any, ...]]:
         return psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=dbname, **options)
@@ -64,19 +70,20 @@ class PrivateServer:
             return row[0] if row else None
 
 
-def make_primary(home: Path) -> PrivateServer:
-    """A new cluster (trust authentication: its initdb allows replication connections from 127.0.0.1), started."""
-    primary = PrivateServer(home, "primary")
-    _run(postgres_program("initdb"), "-D", str(primary.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+def make_primary(home: Path, major: int) -> PrivateServer:
+    """A new cluster (trust authentication: its initdb allows replication connections from 127.0.0.1), started;
+    RuntimeError when this machine has no server programs of that major version."""
+    primary = PrivateServer(home, "primary", major)
+    _run(primary.program("initdb"), "-D", str(primary.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
     primary.start()
     return primary
 
 
 def make_standby(home: Path, primary: PrivateServer) -> PrivateServer:
     """A streaming replica of `primary`: pg_basebackup -R writes standby.signal and primary_conninfo; started."""
-    standby = PrivateServer(home, "standby")
+    standby = PrivateServer(home, "standby", primary.major)
     _run(
-        postgres_program("pg_basebackup"),
+        standby.program("pg_basebackup"),
         *("-D", str(standby.data), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"),
         *("-R", "-X", "stream", "--checkpoint=fast"),
     )
