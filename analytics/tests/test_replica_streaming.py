@@ -48,6 +48,7 @@ pytestmark = [pytest.mark.processes, pytest.mark.django_db(databases=["default",
 
 COPY = "maxloyalty"  # the test database's copy in the private primary
 STATS_TABLE = DailyRestaurantStats._meta.db_table
+SKIPS = "maxloyalty_analytics_replica_skips_total"
 
 
 @dataclass
@@ -177,6 +178,7 @@ def test_a_standby_behind_by_more_than_the_limit_is_skipped_until_it_catches_up(
     day = dt.date(2026, 2, 12)
     standby = on_replica.standby
     assert analytics_db_alias() == REPLICA
+    lag_skips = REGISTRY.get_sample_value(SKIPS, {"reason": "lag"}) or 0.0
 
     standby.one("SELECT pg_wal_replay_pause()")
     try:
@@ -184,6 +186,7 @@ def test_a_standby_behind_by_more_than_the_limit_is_skipped_until_it_catches_up(
         _eventually(lambda: analytics_db_alias() == "default")
         lag = replica_lag_seconds(REPLICA)
         assert lag is not None and lag > 1.0
+        assert (REGISTRY.get_sample_value(SKIPS, {"reason": "lag"}) or 0.0) > lag_skips
         assert router.db_for_read(DailyRestaurantStats) == "default"
         assert analytics_connection().alias == "default"
     finally:
@@ -208,7 +211,7 @@ def test_an_unreachable_replica_sends_analytics_reads_to_the_primary_with_one_wa
     replica_settings = settings.DATABASES[REPLICA]  # what the check connects with (Django's wrapper shares it)
     standby_port, replica_settings["PORT"] = replica_settings["PORT"], free_port()  # nothing listens there
     skips = {"reason": "unreachable"}
-    before = REGISTRY.get_sample_value("maxloyalty_analytics_replica_skips_total", skips) or 0.0
+    before = REGISTRY.get_sample_value(SKIPS, skips) or 0.0
     try:
         with caplog.at_level(logging.WARNING, logger="analytics.replica_lag"):
             aliases = [analytics_db_alias() for _ in range(3)]  # one check serves the interval (5 s), not each read
@@ -218,4 +221,4 @@ def test_an_unreachable_replica_sends_analytics_reads_to_the_primary_with_one_wa
     assert aliases == ["default"] * 3
     assert router.db_for_read(DailyRestaurantStats) == "default"
     assert len([record for record in caplog.records if "unreachable" in record.getMessage()]) == 1
-    assert REGISTRY.get_sample_value("maxloyalty_analytics_replica_skips_total", skips) == before + 1
+    assert REGISTRY.get_sample_value(SKIPS, skips) == before + 1
