@@ -21,6 +21,7 @@ import ssl
 import string
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -255,7 +256,6 @@ def run_smoke(*, chain: SmokeChain, env: dict[str, str], workdir: Path, logs: Pa
     deadline = started_at + BUDGET_SECONDS
     report = SmokeReport()
     ports = Ports()
-    workdir.chmod(0o755)  # nginx's workers (an unprivileged user when the master is root) read under it
     certificate, key = (
         Path(line)
         for line in subprocess.run(
@@ -288,6 +288,11 @@ def run_smoke(*, chain: SmokeChain, env: dict[str, str], workdir: Path, logs: Pa
     origin = f"https://{chain.host}:{ports.https}"
     groups: list[int] = []
     with ExitStack() as stack:
+        # nginx's own folder, reachable by its workers: started by root, nginx runs them as an unprivileged user,
+        # who could not pass through pytest's private temporary folders to the files it buffers.
+        nginx_directory = Path(tempfile.mkdtemp(prefix="maxloyalty-prod-smoke-nginx-"))
+        nginx_directory.chmod(0o755)
+        stack.callback(shutil.rmtree, nginx_directory, ignore_errors=True)
         started: dict[str, subprocess.Popen[bytes]] = {}
 
         def start(command: list[str], *, env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
@@ -301,7 +306,7 @@ def run_smoke(*, chain: SmokeChain, env: dict[str, str], workdir: Path, logs: Pa
         start(entrypoint_command("worker", *worker_flags), env=worker_env, log="worker.log")
         beat = start(entrypoint_command("beat"), env=beat_env, log="beat.log")
         start(
-            nginx_command(nginx_config(directory=workdir, ports=ports, certificate=certificate, key=key)),
+            nginx_command(nginx_config(directory=nginx_directory, ports=ports, certificate=certificate, key=key)),
             env=env,
             log="nginx.log",
         )
@@ -317,6 +322,7 @@ def run_smoke(*, chain: SmokeChain, env: dict[str, str], workdir: Path, logs: Pa
                 "the web process answering through the proxy",
                 lambda: client.get("/healthz").status_code == 200,
                 deadline=deadline,
+                started=started,
             )
 
             plain = httpx.get(f"http://127.0.0.1:{ports.http}/accounts/login/", headers={"Host": chain.host}, timeout=5)
