@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 
 from maxloyalty.request_context import RequestContextFilter, RequestIdMiddleware
-from tests.fixtures import client_on, signed_in_client
+from tests.fixtures import api_as, client_on, signed_in_client
 
 
 def test_response_has_a_generated_request_id(alpha):
@@ -63,6 +63,14 @@ def test_a_signed_in_staff_users_id_is_on_json_and_text_lines(alpha):
     owner_id = str(alpha.user("owner").pk)
     assert json.loads(json_lines[-1])["user_id"] == owner_id
     assert f"[trace-0002-abcd alpha user={owner_id} task=-]" in text_lines[-1]
+
+
+def test_an_api_requests_line_carries_the_user_of_its_token(alpha):
+    client = api_as(alpha, "manager")
+    with lines_of("django.request") as lines:
+        assert client.get("/api/v1/guests/987654321", HTTP_X_REQUEST_ID="trace-0004-abcd").status_code == 404
+
+    assert json.loads(lines[-1])["user_id"] == str(alpha.user("manager").pk)
 
 
 def _context_of_a_line_now() -> dict[str, str]:
