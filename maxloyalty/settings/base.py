@@ -544,10 +544,16 @@ LOGGING: dict[str, Any] = {  # the test settings lower the root level
         "redact_secrets": {"()": "maxloyalty.log_redaction.SecretRedactingFilter"},
     },
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)-7s [%(request_id)s %(chain)s] %(name)s: %(message)s"},
+        # Each line: the request id (the same in the tasks a request queued), the chain's schema, the signed-in
+        # staff user's id, in a worker the task's name (and id, in JSON); "-" where one does not apply.
+        "text": {
+            "format": "%(asctime)s %(levelname)-7s [%(request_id)s %(chain)s user=%(user_id)s task=%(task_name)s] "
+            "%(name)s: %(message)s"
+        },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(chain)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(chain)s %(user_id)s %(task_name)s "
+            "%(task_id)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
