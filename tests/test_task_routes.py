@@ -105,3 +105,8 @@ def test_the_queue_length_gauge_reports_every_workload_queue(db: None) -> None:
     name = "maxloyalty_celery_queue_length"
     assert {labels for sample, labels in after if sample == name} >= {(("queue", q),) for q in settings.TASK_QUEUES}
     assert value(after, name, queue=queue) - value(before, name, queue=queue) == 1
+
+
+def test_a_worker_started_without_queues_consumes_every_queue() -> None:
+    """A plain `celery -A maxloyalty worker` (an old compose file, a quick manual run) leaves no task unconsumed."""
+    assert sorted(app.amqp.queues.consume_from) == sorted(settings.TASK_QUEUES)

@@ -14,6 +14,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from maxloyalty.deployment import deployment_name_for
 from maxloyalty.redis_probe import redis_is_reachable
@@ -234,8 +235,13 @@ TASK_QUEUE_BASE = env("CELERY_QUEUE", default=f"{DEPLOYMENT_NAME}-tasks")
 TASK_QUEUES = queue_names(TASK_QUEUE_BASE)  # most urgent first, as `make run`'s single worker consumes them
 CELERY_TASK_DEFAULT_QUEUE = queue_names(TASK_QUEUE_BASE, (MAINTENANCE,))[0]
 CELERY_TASK_ROUTES = task_routes(TASK_QUEUE_BASE)
-# A worker consuming several queues takes from them in the order given (-Q pos first), not round robin (Redis).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"queue_order_strategy": "priority"}
+# Declared as Celery would create them, so a worker started without --queues consumes every one (nothing routed is
+# left unconsumed); production workers each name theirs (README, Operations).
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in TASK_QUEUES]
+# On Redis, a worker consuming several queues takes from them in the order given (-Q pos first), not round robin.
+# (The PostgreSQL fallback broker's transport hands its options to SQLAlchemy's create_engine: none there.)
+_REDIS_BROKER = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"queue_order_strategy": "priority"} if _REDIS_BROKER else {}
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
