@@ -255,3 +255,8 @@ def access_import_job(*, access: ChainAccess | None, job_id: int) -> ImportJob:
     if job is None:
         raise NotFound(job_id=job_id)
     return job
+
+
+def has_sample_guests() -> bool:
+    """Whether the chain's sample data is on (tenants/sample_data.py): any sample guest (a partial index of them)."""
+    return Guest.objects.filter(is_sample=True).exists()
