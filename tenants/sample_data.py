@@ -36,7 +36,7 @@ from analytics.rollups import recompute_days
 from audit.services import record_audit
 from guests.errors import DuplicateGuest
 from guests.models import Guest, GuestSource, Visit
-from guests.selectors import has_sample_guests
+from guests.selectors import sample_guests_changed
 from guests.services import create_guest
 from loyalty import rules
 from loyalty.models import (
@@ -85,10 +85,11 @@ def _chain_has_real_checks() -> bool:
 def turn_sample_data_on(*, actor: Actor, guests: int = SAMPLE_GUESTS) -> SampleCounts:
     """Create the sample guests with their history; SampleDataRefused (409) when the chain has real checks,
     SampleDataAlreadyOn (409) when samples are on already."""
-    if has_sample_guests():
+    if Guest.objects.filter(is_sample=True).exists():  # the database's answer, not the layout's cached one
         raise SampleDataAlreadyOn()
     if _chain_has_real_checks():
         raise SampleDataRefused()
+    sample_guests_changed()
     restaurants: list[Restaurant | None] = list(Restaurant.objects.order_by("id")) or [None]
     rng = random.Random(20261207)  # noqa: S311  (sample data: repeatable, not secret)
     context = program_context()
@@ -196,6 +197,7 @@ def remove_sample_data(*, actor: Actor) -> SampleCounts:
     """Delete every sample guest and all they own (ledger entries included), recompute the roll-ups of the days they
     touched and audit it; returns what was removed (zeros when samples were off: nothing to do, nothing audited)."""
     ids = list(Guest.objects.select_for_update().filter(is_sample=True).values_list("id", flat=True))
+    sample_guests_changed()  # even with none left (a stale cached "on"), the banner goes
     if not ids:
         return SampleCounts(guests=0, checks=0, ledger_entries=0)
     oldest = min(

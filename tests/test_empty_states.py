@@ -9,7 +9,7 @@ import pytest
 
 from accounts.models import Membership, Role
 from restaurants.models import Restaurant
-from tests.fixtures import ChainWorld, signed_in_client
+from tests.fixtures import ChainWorld, client_on, signed_in_client
 
 EMPTY = re.compile(r'<section class="empty card[^"]*" data-testid="(?P<testid>[^"]+)".*?</section>', re.S)
 
@@ -114,3 +114,17 @@ def test_guest_without_visits_links_to_the_till(alpha, role, action):
     state = _empty_state(alpha, role, f"/guests/{guest.pk}/")
     assert "No visits yet" in state
     assert _action(state) == action
+
+
+def test_empty_states_speak_russian_by_default(alpha):
+    client = client_on(alpha.host, language="ru")
+    client.force_login(alpha.user("owner"), backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get("/guests/").content.decode()
+    assert "Гостей пока нет" in page
+    assert 'data-testid="empty-action">Импорт гостей из CSV<' in page
+
+
+def test_settings_without_a_pos_link_to_the_restaurants_to_connect_one(alpha):
+    state = _empty_state(alpha, "admin", "/settings/", testid="empty-pos")
+    assert "No POS is connected yet" in state
+    assert _action(state) == "/restaurants/"

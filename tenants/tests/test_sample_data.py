@@ -19,7 +19,7 @@ from guests.models import Guest, Visit
 from loyalty import rules
 from loyalty.models import AppliedCheck, LedgerEntry, PointsAccount
 from loyalty.services import apply_check
-from tenants.errors import SampleDataRefused
+from tenants.errors import SampleDataAlreadyOn, SampleDataRefused
 from tenants.sample_data import SAMPLE_GUESTS, turn_sample_data_on
 from tests.checks import register_guest
 from tests.fixtures import signed_in_client
@@ -123,3 +123,10 @@ def test_only_the_owner_may_switch_samples(alpha, role):
     assert client.post("/settings/sample-data/on").status_code == 403
     assert client.post("/settings/sample-data/off").status_code == 403
     assert not Guest.objects.filter(is_sample=True).exists()
+
+
+def test_turning_samples_on_twice_is_refused_and_adds_nothing(alpha):
+    turn_sample_data_on(actor=alpha.user("owner"))
+    with pytest.raises(SampleDataAlreadyOn):
+        turn_sample_data_on(actor=alpha.user("owner"))
+    assert Guest.objects.filter(is_sample=True).count() == SAMPLE_GUESTS
