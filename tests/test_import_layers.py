@@ -124,6 +124,7 @@ MODULES: dict[str, str] = {
     # tenants
     "tenants.chain_transfer": "services",
     "tenants.demo": "services",
+    "tenants.sample_data": "services",
     "tenants.routing": "selectors",
     "tenants.signup": "services",
     "tenants.validators": "base",
