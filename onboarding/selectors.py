@@ -32,8 +32,14 @@ from restaurants.models import Restaurant
 from telegram_bot.models import TelegramBot
 from tenants.models import Chain
 
-# Audit actions that mean the owner looked at the program and saved a choice (loyalty.services.program).
-PROGRAM_REVIEWED_ACTIONS = ("loyalty.program_updated", "loyalty.level_created", "loyalty.level_updated")
+# Audit actions that mean the owner looked at the program and saved a choice, a change or the settings as they are
+# (loyalty.services.program).
+PROGRAM_REVIEWED_ACTIONS = (
+    "loyalty.program_updated",
+    "loyalty.program_reviewed",
+    "loyalty.level_created",
+    "loyalty.level_updated",
+)
 
 
 class StepState(StrEnum):
