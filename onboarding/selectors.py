@@ -26,6 +26,7 @@ from accounts.models import Membership, Role, StaffInvitation
 from accounts.roles import Permission
 from audit.models import AuditEntry
 from billing.models import State, Subscription
+from guests.models import Guest
 from onboarding.models import ChecklistDismissal
 from pos.models import TEST_CHECK_PREFIX, PosConnection, Receipt
 from restaurants.models import Restaurant
@@ -92,7 +93,9 @@ def _facts(chain_id: int) -> dict[str, object]:
     """Everything the steps read, in one query over the chain's row."""
     first_restaurant = Restaurant.objects.order_by("id").values("id")[:1]
     first_connection = PosConnection.objects.order_by("id").values("id", "restaurant_id")
+    # Any check but a test one: in a chain with checks the first row read is one.
     real_checks = Receipt.objects.exclude(external_id__startswith=TEST_CHECK_PREFIX)
+    test_guest = Guest.objects.filter(is_test=True)
     row = (
         Chain.objects.filter(pk=chain_id)
         .annotate(
@@ -100,7 +103,8 @@ def _facts(chain_id: int) -> dict[str, object]:
             connection_id=Subquery(first_connection.values("id")[:1]),
             connection_restaurant_id=Subquery(first_connection.values("restaurant_id")[:1]),
             has_real_check=Exists(real_checks),
-            has_test_check=Exists(Receipt.objects.filter(external_id__startswith=TEST_CHECK_PREFIX)),
+            # By the test guest's receipts (their guest index), not by the check id's prefix, which no index serves.
+            has_test_check=Exists(Receipt.objects.filter(guest_id=Subquery(test_guest.values("id")[:1]))),
             has_program_review=Exists(AuditEntry.objects.filter(action__in=PROGRAM_REVIEWED_ACTIONS)),
             has_member=Exists(Membership.objects.filter(chain_id=OuterRef("pk")).exclude(role=Role.OWNER)),
             has_invitation=Exists(StaffInvitation.objects.filter(chain_id=OuterRef("pk"), revoked_at__isnull=True)),

@@ -78,7 +78,7 @@ def test_each_step_is_done_by_its_own_action(new_chain, telegram):
     connection, _secrets = create_connection(actor=owner, restaurant=restaurant, kind="webhook", name="Till")
     assert _states(new_chain)["pos"] == "waiting"
     with committed_effects():
-        send_test_check(actor=owner, pos_connection=connection, currency="RUB")
+        send_test_check(actor=owner, pos_connection=connection)
     assert _states(new_chain)["pos"] == "waiting"  # our own check proves our side, not the POS
     send_checks(new_chain, [CheckSpec(total_amount="300.00", guest=register_guest())])
     assert _states(new_chain)["pos"] == "done"

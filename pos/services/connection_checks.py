@@ -35,7 +35,7 @@ from pos.errors import NoSigningSecret
 from pos.inbound import verified_webhook_check
 from pos.models import TEST_CHECK_PREFIX, PosConnection, PosKind, ReceiptSource
 from pos.services.receipts import receive_check
-from pos.services.sync import build_adapter
+from pos.services.sync import build_adapter, chain_currency
 from pos.signatures import signature_header_for
 
 TEST_CHECK_AMOUNT = Decimal("1000.00")
@@ -65,12 +65,13 @@ def build_test_check_body(*, guest: Guest, currency: str) -> bytes:
 
 
 @transaction.atomic
-def send_test_check(*, actor: Actor, pos_connection: PosConnection, currency: str) -> SentTestCheck:
+def send_test_check(*, actor: Actor, pos_connection: PosConnection) -> SentTestCheck:
     """Sign a test check with the connection's secret and pass it through the webhook's verification and intake;
     the drain earns its points after commit. Refused as the webhook would refuse it (a paused connection: 403)."""
     if not pos_connection.signing_secret_encrypted:
         raise NoSigningSecret()
     guest = find_or_create_test_guest(actor=actor)
+    currency = chain_currency()
     body = build_test_check_body(guest=guest, currency=currency)
     timestamp = str(int(time.time()))
     secret = decrypt_text(pos_connection.signing_secret_encrypted)

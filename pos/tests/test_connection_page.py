@@ -40,7 +40,7 @@ def test_a_new_webhook_connection_lands_on_its_page_with_examples_carrying_url_a
 def test_the_live_view_shows_a_test_check_with_its_points(alpha):
     connection = pos_connection(alpha, alpha.restaurants[0])
     with committed_effects():
-        sent = send_test_check(actor=alpha.user("owner"), pos_connection=connection, currency="RUB")
+        sent = send_test_check(actor=alpha.user("owner"), pos_connection=connection)
     partial = signed_in_client(alpha, "manager").get(_page_url(alpha, connection) + "checks/")
     html = partial.content.decode()
     assert partial.status_code == 200

@@ -23,7 +23,7 @@ from tests.fixtures import signed_in_client
 
 def _send(world, connection):
     with committed_effects():
-        return send_test_check(actor=world.user("owner"), pos_connection=connection, currency="RUB")
+        return send_test_check(actor=world.user("owner"), pos_connection=connection)
 
 
 def test_test_check_earns_points_for_the_one_test_guest(alpha):

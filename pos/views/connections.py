@@ -35,10 +35,6 @@ def _webhook_url(request: HttpRequest, pos_connection: PosConnection) -> str:
     return request.build_absolute_uri(f"/api/v1/pos/webhooks/{pos_connection.pk}")
 
 
-def _chain_currency(request: HttpRequest) -> str:
-    return str(getattr(getattr(request, "tenant", None), "currency", "") or "")  # "": the default currency
-
-
 def _page(request: HttpRequest, restaurant: Restaurant, pos_connection: PosConnection, **extra: Any) -> HttpResponse:
     issued = take_issued_secrets(request, restaurant, pos_connection.pk)
     signed_url = request.build_absolute_uri(f"/api/v1/pos/webhooks/{pos_connection.pk}")
@@ -77,7 +73,7 @@ def connection_receipts(request: HttpRequest, restaurant_id: int, connection_id:
 def connection_test_check(request: HttpRequest, restaurant_id: int, connection_id: int) -> HttpResponse:
     restaurant, pos_connection = _connection(request, restaurant_id, connection_id)
     try:
-        send_test_check(actor=access_of(request).user, pos_connection=pos_connection, currency=_chain_currency(request))
+        send_test_check(actor=access_of(request).user, pos_connection=pos_connection)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
