@@ -32,9 +32,12 @@ DEV_WEB_THREADS = "4"
 
 
 def _worker_command() -> list[str]:
+    """One light worker for every workload's queue, POS first (production runs a worker per workload: README)."""
+    from django.conf import settings
+
     schedule = os.path.join(".data", "celerybeat-schedule")
-    celery = [sys.executable, "-m", "celery", "-A", "maxloyalty"]
-    return [*celery, "worker", "--beat", "--loglevel", "WARNING", "--concurrency", "2", "--schedule", schedule]
+    celery = [sys.executable, "-m", "celery", "-A", "maxloyalty", "worker", "--queues", ",".join(settings.TASK_QUEUES)]
+    return [*celery, "--beat", "--loglevel", "WARNING", "--concurrency", "2", "--schedule", schedule]
 
 
 def _web_command(port: str) -> list[str]:

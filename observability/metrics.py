@@ -41,8 +41,9 @@ CELERY_TASK_SECONDS = Histogram(
 )
 POS_CHECKS_RECEIVED = Counter(
     "maxloyalty_pos_checks_received_total",
-    "New POS checks stored (a repeated delivery is not counted), by how they came: webhook, notification, pull.",
-    ["source"],
+    "New POS checks stored (a repeated delivery is not counted), by POS kind (iiko, rkeeper, webhook) and how they"
+    " came (webhook, notification, pull).",
+    ["pos_kind", "source"],
 )
 POS_CHECKS_FINISHED = Counter(
     "maxloyalty_pos_checks_total",
