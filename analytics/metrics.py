@@ -452,7 +452,7 @@ def _display_name(guest: Guest | None) -> str:
 
 
 def _guests_of(period: Period) -> QuerySet[Guest]:
-    guests = Guest.objects.using(_db()).exclude(status=GuestStatus.ERASED)
+    guests = Guest.objects.using(_db()).exclude(status=GuestStatus.ERASED).exclude(is_test=True)
     if period.restaurant_ids is not None:
         guests = guests.filter(home_restaurant_id__in=period.restaurant_ids)
     return guests
@@ -460,8 +460,8 @@ def _guests_of(period: Period) -> QuerySet[Guest]:
 
 def level_distribution(period: Period) -> list[dict[str, Any]]:
     """Guests per current level (a manager sees guests whose home restaurant is theirs)."""
-    erased = Guest.objects.filter(id=OuterRef("guest_id"), status=GuestStatus.ERASED)
-    accounts = PointsAccount.objects.using(_db()).exclude(Exists(erased))  # few erased guests: an anti-join
+    left_out = Guest.objects.filter(Q(status=GuestStatus.ERASED) | Q(is_test=True), id=OuterRef("guest_id"))
+    accounts = PointsAccount.objects.using(_db()).exclude(Exists(left_out))  # few erased and test guests: an anti-join
     if period.restaurant_ids is not None:
         accounts = accounts.filter(guest__home_restaurant_id__in=period.restaurant_ids)
     counts = {row["level_id"]: row["guests"] for row in accounts.values("level_id").annotate(guests=Count("id"))}

@@ -7,6 +7,9 @@ recomputes today and yesterday, which catches writes that bypass the services (b
 
 Recomputing days also recomputes the guest × month activity (analytics.models.GuestMonthActivity) of the guests whose
 visits fall on those days, before or after the change, for the months of those days.
+
+The chain's test guest (guests.models.Guest.is_test: the guest of "Send a test check") is left out of every roll-up:
+its registration, visits and points are a proof that a POS connection works, not the chain's business.
 """
 
 from __future__ import annotations
@@ -103,6 +106,11 @@ def _lock_rollups() -> None:
 _EARNING = tuple(sorted(str(kind) for kind in EARNING_KINDS))
 
 
+def ids_of_test_guests() -> list[int]:
+    """The test guests' ids (one at most; read from its partial unique index), to leave out of the roll-ups."""
+    return [row[0] for row in fetch_rows(f"SELECT id FROM {Guest._meta.db_table} WHERE is_test", [])]  # noqa: S608
+
+
 @transaction.atomic
 def recompute_days(
     first_day: dt.date, last_day: dt.date, zone: ZoneInfo | None = None, *, guest_months: bool = True
@@ -111,22 +119,24 @@ def recompute_days(
     unless told not to, the guest × month rows those days touch)."""
     zone = zone or chain_time_zone()
     _lock_rollups()
+    test_guests = ids_of_test_guests()
     if guest_months:
-        recompute_guest_months(first_day, last_day, zone)
+        recompute_guest_months(first_day, last_day, zone, test_guests=test_guests)
     start, end = day_bounds(first_day, last_day, zone)
     tz = zone.key
     rows: dict[tuple[dt.date, int | None], dict[str, Any]] = defaultdict(dict)
 
     for day, restaurant_id, count in fetch_rows(
         f"SELECT (created_at AT TIME ZONE %s)::date, home_restaurant_id, count(*) FROM {Guest._meta.db_table} "  # noqa: S608
-        "WHERE created_at >= %s AND created_at < %s GROUP BY 1, 2",
+        "WHERE created_at >= %s AND created_at < %s AND NOT is_test GROUP BY 1, 2",
         [tz, start, end],
     ):
         rows[day, restaurant_id]["new_guests"] = count
     for day, restaurant_id, count, amount in fetch_rows(
         f"SELECT (visited_at AT TIME ZONE %s)::date, restaurant_id, count(*), sum(check_amount) "  # noqa: S608
-        f"FROM {Visit._meta.db_table} WHERE visited_at >= %s AND visited_at < %s GROUP BY 1, 2",
-        [tz, start, end],
+        f"FROM {Visit._meta.db_table} WHERE visited_at >= %s AND visited_at < %s AND guest_id <> ALL(%s::bigint[]) "
+        "GROUP BY 1, 2",
+        [tz, start, end, test_guests],
     ):
         rows[day, restaurant_id].update(visits=count, loyalty_revenue_amount=amount)
     for day, restaurant_id, count, amount in fetch_rows(
@@ -141,8 +151,9 @@ def recompute_days(
         "coalesce(sum(points) FILTER (WHERE kind = ANY(%s) AND points > 0), 0), "
         "coalesce(-sum(points) FILTER (WHERE kind = %s), 0), "
         "coalesce(-sum(points) FILTER (WHERE kind = %s), 0), sum(points) "
-        f"FROM {LedgerEntry._meta.db_table} WHERE created_at >= %s AND created_at < %s GROUP BY 1, 2",
-        [tz, list(_EARNING), EntryKind.REDEMPTION.value, EntryKind.EXPIRY.value, start, end],
+        f"FROM {LedgerEntry._meta.db_table} WHERE created_at >= %s AND created_at < %s AND guest_id <> ALL(%s::bigint[]) "
+        "GROUP BY 1, 2",
+        [tz, list(_EARNING), EntryKind.REDEMPTION.value, EntryKind.EXPIRY.value, start, end, test_guests],
     ):
         rows[day, restaurant_id].update(
             points_issued=issued, points_redeemed=redeemed, points_expired=expired, points_net=net
@@ -170,17 +181,19 @@ _INSERT_ACTIVITY = (
 )
 
 
-def _recompute_guest_month(month: dt.date, first_day: dt.date, last_day: dt.date, zone: ZoneInfo) -> list[int]:
+def _recompute_guest_month(
+    month: dt.date, first_day: dt.date, last_day: dt.date, zone: ZoneInfo, test_guests: list[int]
+) -> list[int]:
     """Rebuild the month's rows of every guest with a visit on first_day..last_day (days of that month) now, or
     before the change (their row's first..last visit spans one of those days); returns those guests."""
     month_start, month_end = month_bounds(month, zone)
     start, end = day_bounds(first_day, last_day, zone)
     ((guest_ids,),) = fetch_rows(
         "SELECT coalesce(array_agg(DISTINCT guest_id), '{}') FROM ("  # noqa: S608
-        f"  SELECT guest_id FROM {_VISITS} WHERE visited_at >= %s AND visited_at < %s "
+        f"  SELECT guest_id FROM {_VISITS} WHERE visited_at >= %s AND visited_at < %s AND guest_id <> ALL(%s::bigint[]) "
         f"  UNION ALL SELECT guest_id FROM {_ACTIVITY} WHERE month = %s AND last_visited_at >= %s "
         "   AND last_visited_at < %s AND first_visited_at < %s) touched",
-        [start, end, month, start, month_end, end],
+        [start, end, test_guests, month, start, month_end, end],
     )
     if not guest_ids:
         return []
@@ -207,15 +220,18 @@ def _renumber_first_months(guest_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def recompute_guest_months(first_day: dt.date, last_day: dt.date, zone: ZoneInfo | None = None) -> int:
+def recompute_guest_months(
+    first_day: dt.date, last_day: dt.date, zone: ZoneInfo | None = None, *, test_guests: list[int] | None = None
+) -> int:
     """Recompute the guest × month rows that visits on local days first_day..last_day feed; returns how many guests."""
     zone = zone or chain_time_zone()
     _lock_rollups()
+    test_guests = ids_of_test_guests() if test_guests is None else test_guests
     touched: set[int] = set()
     month = month_of(first_day)
     while month <= last_day:
         days_end = min(next_month(month) - dt.timedelta(days=1), last_day)
-        touched.update(_recompute_guest_month(month, max(first_day, month), days_end, zone))
+        touched.update(_recompute_guest_month(month, max(first_day, month), days_end, zone, test_guests))
         month = next_month(month)
     _renumber_first_months(sorted(touched))
     return len(touched)
@@ -229,6 +245,7 @@ def rebuild_guest_months(zone: ZoneInfo | None = None) -> int:
     zone = zone or chain_time_zone()
     tz = zone.key
     rows = 0
+    test_guests = ids_of_test_guests()
     last_id = Guest.objects.order_by("-id").values_list("id", flat=True).first() or 0
     for first_id in range(0, last_id + 1, GUEST_BATCH):
         with transaction.atomic(), connection.cursor() as cursor:
@@ -244,10 +261,10 @@ def rebuild_guest_months(zone: ZoneInfo | None = None) -> int:
                 "  min(visited_at) AS first_at, max(visited_at) AS last_at FROM ("
                 "    SELECT guest_id, restaurant_id, visited_at, check_amount, "
                 "    date_trunc('month', visited_at AT TIME ZONE %s)::date AS month "
-                f"    FROM {_VISITS} WHERE guest_id >= %s AND guest_id < %s) visit "
+                f"    FROM {_VISITS} WHERE guest_id >= %s AND guest_id < %s AND guest_id <> ALL(%s::bigint[])) visit "
                 "  GROUP BY GROUPING SETS ((guest_id, restaurant_id, month), (guest_id, month)) "
                 "  HAVING GROUPING(restaurant_id) = 1 OR restaurant_id IS NOT NULL) activity",
-                [tz, *bounds],
+                [tz, *bounds, test_guests],
             )
             rows += cursor.rowcount
     return rows

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.access import ChainAccess, access_for, permission_required_page
+from accounts.requests import StaffRequest
 from accounts.restaurant_choice import with_chosen_restaurant
 from accounts.roles import Permission
 from analytics.forms import AnalyticsFilterForm
@@ -17,6 +18,7 @@ from analytics.metrics import Period
 from analytics.reports import report_tables, table_by_slug, tables_as_csv, tables_as_xlsx
 from analytics.rollups import refresh_dirty_days
 from analytics.selectors import analytics_data, dashboard_data, scoped_period, visible_restaurants
+from onboarding.selectors import setup_checklist
 from restaurants.models import Restaurant, RestaurantStatus
 
 
@@ -106,7 +108,7 @@ def _charts_with_data(chart_data: dict[str, Any]) -> dict[str, bool]:
 
 
 @permission_required_page(Permission.VIEW_DASHBOARD)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: StaffRequest) -> HttpResponse:
     access = _access(request)
     restaurants = visible_restaurants(access)
     restaurant_id = _dashboard_restaurant(request, access, restaurants)
@@ -126,6 +128,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "can_analyse": access.can(Permission.VIEW_ANALYTICS),
             "restaurants_total": len(restaurants),
             "restaurants_open": sum(1 for restaurant in restaurants if restaurant.status == RestaurantStatus.ACTIVE),
+            "checklist": setup_checklist(chain_id=request.tenant.pk, access=access),
         },
     )
 

@@ -81,6 +81,9 @@ class Guest(models.Model):
     # Sample data (tenants/sample_data.py): shown with a "sample" badge, left out of billing counts, and removed with
     # everything it owns (visits, checks, ledger entries) when the owner turns samples off.
     is_sample = models.BooleanField(_("sample guest"), default=False)
+    # The chain's one test guest (pos.services.test_checks): its checks prove a POS connection works and are left
+    # out of analytics and billing counts.
+    is_test = models.BooleanField(_("test guest"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -92,6 +95,10 @@ class Guest(models.Model):
             models.UniqueConstraint(fields=["card_number"], name="guests_guest_card_unique"),
             models.UniqueConstraint(fields=["qr_token"], name="guests_guest_qr_unique"),
             models.UniqueConstraint(fields=["telegram_chat_id"], name="guests_guest_telegram_unique"),
+            # Also the index the roll-ups and billing read the test guest by: a handful of rows at most.
+            models.UniqueConstraint(
+                fields=["is_test"], condition=models.Q(is_test=True), name="guests_guest_one_test_guest"
+            ),
         ]
         indexes = [
             models.Index(fields=["email"], name="guests_guest_email_idx"),

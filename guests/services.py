@@ -268,6 +268,32 @@ def create_guest(
     return guest
 
 
+TEST_GUEST_NAME = "Test guest"  # kept in English in the data; pages show the translated mark beside it
+
+
+@transaction.atomic
+def find_or_create_test_guest(*, actor: User | None) -> Guest:
+    """The chain's one test guest, created on first use: the guest of the checks "Send a test check" sends. It has
+    no phone (no contact, no messages), earns no welcome bonus (it is no registration: guest_registering is not
+    sent), is not held to the plan's guest limit, and is left out of analytics and billing counts (`is_test`)."""
+    found = Guest.objects.filter(is_test=True).first()
+    if found is not None:
+        return found
+    guest = Guest(
+        first_name=TEST_GUEST_NAME,
+        card_number=_unused_card_number(),
+        source=GuestSource.POS,
+        is_test=True,
+    )
+    try:
+        with transaction.atomic():
+            guest.save()
+    except IntegrityError:  # created by a concurrent first test check: the partial unique index let one in
+        return Guest.objects.get(is_test=True)
+    record_audit(action="guest.test_created", actor=actor, target=guest, data={"source": GuestSource.POS})
+    return guest
+
+
 def _locked(guest: Guest) -> Guest:
     locked = Guest.objects.select_for_update().get(pk=guest.pk)
     if locked.is_erased:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("telegram/", include("telegram_bot.guest_urls")),
     path("audit/", include("audit.urls")),
     path("billing/", include("billing.urls")),
+    path("setup/", include("onboarding.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/auth/", include("accounts.api.urls")),
     path("api/v1/", include("guests.api.urls")),

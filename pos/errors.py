@@ -82,3 +82,10 @@ class ConnectionOfAnotherKind(UnknownConnection):
 
 class MalformedNotification(DomainError):
     code, status, message = "malformed_notification", 400, _("The notification cannot be read.")
+
+
+class NoSigningSecret(Conflict):
+    code, message = (
+        "no_signing_secret",
+        _("This connection has no signing secret: rotate the secret first, then send the test check."),
+    )

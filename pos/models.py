@@ -92,6 +92,10 @@ class ReceiptSource(models.TextChoices):
     NOTIFICATION = "notification", _("POS notification")
 
 
+# POS check ids of the checks "Send a test check" sends (pos.services.connection_checks), for the chain's test guest.
+TEST_CHECK_PREFIX = "maxloyalty-test-"
+
+
 class Receipt(models.Model):
     """One check (or its refund) as the POS reported it, and what the loyalty program made of it."""
 
@@ -171,6 +175,10 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id} ({self.get_operation_display()})"
+
+    @property
+    def is_test_check(self) -> bool:
+        return self.external_id.startswith(TEST_CHECK_PREFIX)
 
     @property
     def idempotency_key(self) -> str:

@@ -169,3 +169,30 @@ def due_connections(now: datetime | None = None) -> list[PosConnection]:
 
 def latest_sync_runs(pos_connection: PosConnection, limit: int = 20) -> QuerySet[SyncRun]:
     return pos_connection.sync_runs.order_by("-started_at", "-id")[:limit]
+
+
+def latest_receipts(pos_connection: PosConnection, limit: int = 10) -> list[Receipt]:
+    """The connection's last checks with their outcome and guest, newest first (its (connection, -received_at)
+    index): the live view of the connection's page."""
+    return list(
+        Receipt.objects.filter(connection=pos_connection)
+        .select_related("guest")
+        .only(
+            "external_id",
+            "operation",
+            "status",
+            "total_amount",
+            "currency",
+            "points_earned",
+            "points_spent",
+            "outcome_reason",
+            "last_error",
+            "received_at",
+            "processed_at",
+            "guest__first_name",
+            "guest__last_name",
+            "guest__is_test",
+            "guest__status",
+        )
+        .order_by("-received_at", "-id")[:limit]
+    )

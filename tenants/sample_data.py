@@ -78,7 +78,8 @@ class SampleCounts:
 
 
 def _chain_has_real_checks() -> bool:
-    return AppliedCheck.objects.filter(guest__is_sample=False).exists()
+    """Checks of real guests: the samples' own and the test guest's ("Send a test check") do not count."""
+    return AppliedCheck.objects.filter(guest__is_sample=False, guest__is_test=False).exists()
 
 
 @transaction.atomic

@@ -15,7 +15,18 @@ from django.db.models import CheckConstraint, F, Q
 
 from maxloyalty.constraints import _holds, _Undecided
 
-PROJECT_APPS = {"tenants", "accounts", "billing", "audit", "pos", "guests", "loyalty", "analytics", "telegram_bot"}
+PROJECT_APPS = {
+    "tenants",
+    "accounts",
+    "billing",
+    "audit",
+    "pos",
+    "guests",
+    "loyalty",
+    "analytics",
+    "telegram_bot",
+    "onboarding",
+}
 
 
 def _fields_of(condition: Q) -> set[str]:

@@ -116,6 +116,7 @@ MODULES: dict[str, str] = {
     "pos.inbound": "selectors",
     "pos.signatures": "base",
     "pos.till": "services",
+    "pos.webhook_examples": "base",
     "pos.webhook_intake": "entry",
     # telegram_bot
     "telegram_bot.client": "base",

@@ -20,7 +20,18 @@ from rest_framework.test import APIClient
 from pos.services import create_connection
 from tests.fixtures import ChainWorld, api_as, api_on
 
-PROJECT_APPS = {"tenants", "accounts", "billing", "audit", "pos", "guests", "loyalty", "analytics", "telegram_bot"}
+PROJECT_APPS = {
+    "tenants",
+    "accounts",
+    "billing",
+    "audit",
+    "pos",
+    "guests",
+    "loyalty",
+    "analytics",
+    "telegram_bot",
+    "onboarding",
+}
 
 # Written only by services from values they compute, or by a provider's signed payload that is deduplicated first.
 INTERNAL = {
@@ -44,6 +55,8 @@ INTERNAL = {
     "pos_rejected_one_row_per_minute": "aggregated by INSERT ... ON CONFLICT DO UPDATE",
     "guests_guest_qr_unique": "QR tokens are random, made by the guest service",
     "guests_guest_telegram_unique": "set by the bot from Telegram's user id, looked up first",
+    "onboarding_dismissal_one_per_chain": "the dismissal service looks for the row first; a race keeps the first",
+    "guests_guest_one_test_guest": "the test guest is found before it is made (find_or_create_test_guest); no input sets is_test",
     "loyalty_programsettings_single_row": "the one settings row (id 1) is made by the program service",
     "loyalty.PointsAccount.guest": "one account per guest, got or created by the ledger service",
     "loyalty_pointsaccount_available_not_negative": "the ledger refuses a debit beyond the balance (409)",

@@ -53,6 +53,8 @@ def update_program_settings(*, actor: User | None, changes: Mapping[str, Any]) -
     settings_row.save()
     if diff:
         record_audit(action="loyalty.program_updated", actor=actor, target=settings_row, changes=diff)
+    else:  # saved as it is: the program was reviewed and kept (the setup checklist's step counts it)
+        record_audit(action="loyalty.program_reviewed", actor=actor, target=settings_row)
     return settings_row
 
 

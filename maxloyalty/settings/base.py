@@ -70,6 +70,7 @@ TENANT_APPS = [
     "loyalty",
     "analytics",
     "telegram_bot",
+    "onboarding",  # the setup checklist of a new chain (issue #28)
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

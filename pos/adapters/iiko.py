@@ -254,6 +254,17 @@ class IikoAdapter(PosAdapter):
             },
         )
 
+    def organizations(self) -> list[tuple[str, str]]:
+        """The organisations these credentials reach, as (id, name): iiko's answer to "do the credentials work?"
+        (https://api-ru.iiko.services/#tag/Organizations). A fresh token is asked for, so a cached one cannot hide
+        credentials changed since."""
+        cache.delete(self._token_cache_key())
+        data = self.call("/api/1/organizations", {"returnAdditionalInfo": False, "includeDisabled": False})
+        found = data.get("organizations")
+        if not isinstance(found, list):
+            raise PosResponseInvalid("iiko: /api/1/organizations answered without a list of organisations")
+        return [(str(item.get("id", "")), str(item.get("name", ""))) for item in found if isinstance(item, dict)]
+
     # --- mapping ----------------------------------------------------------------------------
     def check_from_order(self, info: dict[str, Any], *, prefix: str) -> PosCheck | None:
         """iiko's order info → our check; None for orders not (yet) closed or cancelled."""

@@ -66,6 +66,7 @@ class FakeServerState:
 class FakeIikoState(FakeServerState):
     organization_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     terminal_group_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    organization_name: str = "Fake Bistro LLC"
     api_logins: set[str] = field(default_factory=lambda: {"good-login"})
     api_keys: set[tuple[str, str, str]] = field(default_factory=set)
     valid_tokens: set[str] = field(default_factory=set)
@@ -275,6 +276,15 @@ class _IikoHandler(_Handler):
             by_id = {info["id"]: info for info in state.deliveries}
             orders = [by_id[order_id] for order_id in body.get("orderIds", []) if order_id in by_id]
             self._json(200, {"correlationId": correlation, "orders": orders})
+            return
+        if self.path == "/api/1/organizations":
+            self._json(
+                200,
+                {
+                    "correlationId": correlation,
+                    "organizations": [{"id": state.organization_id, "name": state.organization_name}],
+                },
+            )
             return
         if self.path == "/api/1/webhooks/update_settings":
             state.webhook_settings = body

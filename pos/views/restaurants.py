@@ -1,5 +1,5 @@
 """The restaurants' POS pages: the list with POS connection health, the detail page with connections (secrets
-shown once, rotation) and re-running receipts that failed. Managers see their restaurants read-only. Adding,
+shown once, rotation) and re-running receipts that failed (a connection's own page: pos.views.connections). Managers see their restaurants read-only. Adding,
 editing and deleting a restaurant are the restaurants app's pages (restaurants.views)."""
 
 from __future__ import annotations
@@ -25,19 +25,19 @@ from restaurants.models import Restaurant
 from restaurants.selectors import visible_restaurants
 
 
-def _access(request: HttpRequest) -> ChainAccess:
+def access_of(request: HttpRequest) -> ChainAccess:
     access = access_for(request)
     assert access is not None
     return access
 
 
-def _restaurant(access: ChainAccess, restaurant_id: int) -> Restaurant:
+def visible_restaurant(access: ChainAccess, restaurant_id: int) -> Restaurant:
     return get_object_or_404(visible_restaurants(access), pk=restaurant_id)
 
 
 @permission_required_page(Permission.VIEW_DASHBOARD)
 def restaurant_list(request: HttpRequest) -> HttpResponse:
-    access = _access(request)
+    access = access_of(request)
     restaurants = list(
         visible_restaurants(access).prefetch_related(
             Prefetch("pos_connections", queryset=PosConnection.objects.order_by("id"))
@@ -57,10 +57,10 @@ def restaurant_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required_page(Permission.VIEW_DASHBOARD)
 def restaurant_detail(request: HttpRequest, restaurant_id: int) -> HttpResponse:
-    access = _access(request)
-    restaurant = _restaurant(access, restaurant_id)
+    access = access_of(request)
+    restaurant = visible_restaurant(access, restaurant_id)
     context = _detail_context(restaurant, ConnectionForm())
-    context["issued"] = _take_issued_secrets(request, restaurant)
+    context["issued"] = take_issued_secrets(request, restaurant)
     return render(request, "pos/restaurant_detail.html", context)
 
 
@@ -94,9 +94,14 @@ def _keep_issued_secrets(
     }
 
 
-def _take_issued_secrets(request: HttpRequest, restaurant: Restaurant) -> dict[str, Any] | None:
+def take_issued_secrets(
+    request: HttpRequest, restaurant: Restaurant, connection_id: int | None = None
+) -> dict[str, Any] | None:
+    """The secrets just issued for the restaurant (for one of its connections when `connection_id` is given), once."""
     issued = request.session.get(ISSUED_SECRETS)
     if not isinstance(issued, dict) or issued.get("restaurant_id") != restaurant.pk:
+        return None
+    if connection_id is not None and issued.get("connection_id") != connection_id:
         return None
     del request.session[ISSUED_SECRETS]
     return {
@@ -109,8 +114,8 @@ def _take_issued_secrets(request: HttpRequest, restaurant: Restaurant) -> dict[s
 @permission_required_page(Permission.MANAGE_POS)
 @require_POST
 def connection_create(request: HttpRequest, restaurant_id: int) -> HttpResponse:
-    access = _access(request)
-    restaurant = _restaurant(access, restaurant_id)
+    access = access_of(request)
+    restaurant = visible_restaurant(access, restaurant_id)
     form = ConnectionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -132,27 +137,29 @@ def connection_create(request: HttpRequest, restaurant_id: int) -> HttpResponse:
             connection, issued = created
             _keep_issued_secrets(request, restaurant, connection.pk, issued.signing_secret, issued.inbound_token)
             messages.success(request, _("Connection added. Copy the secret now: it is shown only once."))
-            return redirect("restaurants:detail", restaurant_id=restaurant.pk)
+            return redirect("restaurants:connection-detail", restaurant_id=restaurant.pk, connection_id=connection.pk)
     return render(request, "pos/restaurant_detail.html", _detail_context(restaurant, form), status=422)
 
 
 @permission_required_page(Permission.MANAGE_POS)
 @require_POST
 def connection_rotate_secret(request: HttpRequest, restaurant_id: int, connection_id: int) -> HttpResponse:
-    access = _access(request)
-    restaurant = _restaurant(access, restaurant_id)
+    access = access_of(request)
+    restaurant = visible_restaurant(access, restaurant_id)
     connection = get_object_or_404(PosConnection, pk=connection_id, restaurant=restaurant)
     connection, secret = rotate_signing_secret(actor=access.user, pos_connection=connection)
     _keep_issued_secrets(request, restaurant, connection.pk, secret, None)
     messages.success(request, _("New signing secret issued; the old one keeps working for a grace period."))
+    if request.POST.get("next") == "connection":
+        return redirect("restaurants:connection-detail", restaurant_id=restaurant.pk, connection_id=connection.pk)
     return redirect("restaurants:detail", restaurant_id=restaurant.pk)
 
 
 @permission_required_page(Permission.MANAGE_POS)
 @require_POST
 def receipt_rerun(request: HttpRequest, restaurant_id: int, receipt_id: int) -> HttpResponse:
-    access = _access(request)
-    restaurant = _restaurant(access, restaurant_id)
+    access = access_of(request)
+    restaurant = visible_restaurant(access, restaurant_id)
     receipt = get_object_or_404(Receipt, pk=receipt_id, restaurant=restaurant)
     try:
         rerun_receipt(receipt=receipt, actor=access.user)

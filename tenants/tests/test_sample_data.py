@@ -116,6 +116,21 @@ def test_samples_are_refused_once_the_chain_has_real_checks(alpha):
     assert not AuditEntry.objects.filter(action="sample_data.created").exists()
 
 
+def test_checks_of_the_test_guest_do_not_count_as_real(alpha):
+    """'Send a test check' before exploring with samples: the test guest's check is ours, not the chain's."""
+    from guests.services import find_or_create_test_guest
+
+    test_guest = find_or_create_test_guest(actor=alpha.user("owner"))
+    apply_check(
+        guest=test_guest,
+        check=rules.Check(total_amount=Decimal(1000), lines=(), points_to_spend=0, at=timezone.now()),
+        restaurant=alpha.restaurants[0],
+        idempotency_key="test-check:1",
+    )
+    counts = turn_sample_data_on(actor=alpha.user("owner"))
+    assert counts.guests == SAMPLE_GUESTS
+
+
 @pytest.mark.parametrize("role", ["admin", "manager", "cashier"])
 def test_only_the_owner_may_switch_samples(alpha, role):
     client = signed_in_client(alpha, role)
