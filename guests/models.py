@@ -11,7 +11,7 @@ from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from maxloyalty.current_schema import current_schema_name
+from maxloyalty.chain_files import FileKind, new_file_name
 from tenants.models import DEFAULT_CURRENCY
 
 
@@ -167,7 +167,8 @@ class ImportStatus(models.TextChoices):
 
 
 def import_upload_path(job: ImportJob, filename: str) -> str:
-    return f"guest-imports/{current_schema_name()}/{secrets.token_hex(8)}.csv"
+    """Under the chain's own prefix (maxloyalty.chain_files): "chains/<schema>/guest-imports/<random>.csv"."""
+    return new_file_name(kind=FileKind.GUEST_IMPORT, original_name=filename)
 
 
 class ImportJob(models.Model):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("export.xlsx", views.export_xlsx, name="guest-export-xlsx"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:job_id>/", views.import_job, name="import-job"),
+    path("import/<int:job_id>/file", views.import_file, name="import-file"),
     path("<int:guest_id>/", views.guest_detail, name="guest-detail"),
     path("<int:guest_id>/adjust/", views.adjust, name="guest-adjust"),
     path("<int:guest_id>/edit/", views.guest_edit, name="guest-edit"),

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +45,7 @@ from guests.selectors import access_guest, access_import_job, guest_list, guest_
 from guests.services import block_guest, erase_guest, start_import_job, unblock_guest, update_guest
 from loyalty.selectors import Balance, guest_balance, guest_ledger
 from loyalty.services import adjust_points
+from maxloyalty.chain_files import file_response
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.errors import DomainError, ValidationFailed, domain_errors_into
 from telegram_bot.selectors import guest_deliveries
@@ -232,6 +234,16 @@ def import_job(request: StaffRequest, job_id: int) -> HttpResponse:
     job = access_import_job(access=_access(request), job_id=job_id)
     template = "guests/_import_progress.html" if request.htmx else "guests/import_job.html"
     return render(request, template, _job_context(job))
+
+
+@permission_required_page(Permission.IMPORT_GUESTS)
+@require_GET
+def import_file(request: StaffRequest, job_id: int) -> HttpResponseBase:
+    """The uploaded file of an import, while it is kept (it is deleted once imported): for who may see the job."""
+    job = access_import_job(access=_access(request), job_id=job_id)
+    if not job.file:
+        raise Http404("the import's file is no longer kept")
+    return file_response(name=job.file.name or "", download_name=job.file_name or "guests.csv")
 
 
 def _level_progress(balance: Balance) -> int | None:

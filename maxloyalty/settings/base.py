@@ -448,11 +448,50 @@ DEFAULT_CHAIN_TIME_ZONE = "Europe/Moscow"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(DATA_DIR / "media"))
+# Chains' files (guest imports, exports, logos; maxloyalty/chain_files.py): an S3 bucket when S3_BUCKET is set (MinIO
+# in docker/compose.yaml, any S3 in production), else MEDIA_ROOT. Never served by a plain URL either way: downloads
+# go through a rights-checked door, which redirects to a signed URL (S3) or streams the file (file system).
+S3_BUCKET = env("S3_BUCKET", default="")
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", default="")  # empty: AWS itself
+# The endpoint as a browser reaches it, when that differs from the app's (compose: http://minio:9000 inside,
+# http://localhost:9000 outside); signed URLs are made for that host (the signature covers it).
+S3_PUBLIC_ENDPOINT_URL = env("S3_PUBLIC_ENDPOINT_URL", default="")
+S3_REGION = env("S3_REGION", default="us-east-1")
+# Empty: boto3 finds credentials itself (instance or pod role, AWS_* variables, ~/.aws).
+S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID", default="")
+S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY", default="")
+# MinIO and most S3 look-alikes want path-style addresses (http://host/bucket/key); AWS prefers virtual hosts.
+S3_ADDRESSING_STYLE = env("S3_ADDRESSING_STYLE", default="path" if S3_ENDPOINT_URL else "virtual")
+# Seconds a signed download link works; the link is made when a permitted user clicks, so it can be short.
+FILE_URL_LIFETIME_SECONDS = env.int("FILE_URL_LIFETIME_SECONDS", default=300)
+
+
+def s3_storage_options(*, endpoint_url: str) -> dict[str, Any]:
+    """django-storages' S3Storage options for the bucket above: private objects, signed URLs, no overwrites."""
+    return {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": endpoint_url or None,
+        "region_name": S3_REGION,
+        "access_key": S3_ACCESS_KEY_ID or None,
+        "secret_key": S3_SECRET_ACCESS_KEY or None,
+        "addressing_style": S3_ADDRESSING_STYLE,
+        "signature_version": "s3v4",
+        "default_acl": None,  # the bucket's own (private): nothing is readable without a signature
+        "querystring_auth": True,
+        "querystring_expire": FILE_URL_LIFETIME_SECONDS,
+        "file_overwrite": False,
+    }
+
+
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": (
+        {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_storage_options(endpoint_url=S3_ENDPOINT_URL)}
+        if S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-MEDIA_ROOT = env("MEDIA_ROOT", default=str(DATA_DIR / "media"))
 # The demo chain's guests (manage.py seed_demo, make run).
 DEMO_GUESTS = env.int("DEMO_GUESTS", default=300)
 MEDIA_URL = "/media/"
