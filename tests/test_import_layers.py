@@ -103,6 +103,7 @@ MODULES: dict[str, str] = {
     "guests.csv_import": "base",
     "guests.erasure": "base",
     "guests.export": "selectors",
+    "guests.export_jobs": "services",
     "guests.masking": "selectors",
     "guests.phones": "base",
     # loyalty

@@ -465,6 +465,9 @@ S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY", default="")
 S3_ADDRESSING_STYLE = env("S3_ADDRESSING_STYLE", default="path" if S3_ENDPOINT_URL else "virtual")
 # Seconds a signed download link works; the link is made when a permitted user clicks, so it can be short.
 FILE_URL_LIFETIME_SECONDS = env.int("FILE_URL_LIFETIME_SECONDS", default=300)
+# Guest exports of more guests than this are written by a Celery task into the chain's files and downloaded from
+# there; smaller ones stream straight to the browser.
+GUEST_EXPORT_STREAM_LIMIT = env.int("GUEST_EXPORT_STREAM_LIMIT", default=20000)
 
 
 def s3_storage_options(*, endpoint_url: str) -> dict[str, Any]:
