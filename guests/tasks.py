@@ -17,3 +17,10 @@ def export_guests_job(export_id: int) -> None:
     from guests.export_jobs import run_guest_export
 
     run_guest_export(export_id=export_id)
+
+
+@app.task
+def purge_old_guest_exports() -> None:
+    from guests.export_jobs import purge_old_guest_exports as purge
+
+    purge()

@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=20),
         "args": ["pos.tasks.purge_pos_history"],
     },
+    "guest-exports-purge": {
+        "task": "tenants.tasks.run_in_every_chain",
+        "schedule": crontab(hour=3, minute=30),
+        "args": ["guests.tasks.purge_old_guest_exports"],
+    },
     "telegram-updates-purge": {
         "task": "tenants.tasks.run_in_every_chain",
         "schedule": crontab(hour=3, minute=25),
@@ -468,6 +473,8 @@ FILE_URL_LIFETIME_SECONDS = env.int("FILE_URL_LIFETIME_SECONDS", default=300)
 # Guest exports of more guests than this are written by a Celery task into the chain's files and downloaded from
 # there; smaller ones stream straight to the browser.
 GUEST_EXPORT_STREAM_LIMIT = env.int("GUEST_EXPORT_STREAM_LIMIT", default=20000)
+# Written exports hold personal data: their files are deleted this long after they were written (nightly).
+GUEST_EXPORT_RETENTION_HOURS = env.int("GUEST_EXPORT_RETENTION_HOURS", default=24)
 
 
 def s3_storage_options(*, endpoint_url: str) -> dict[str, Any]:
