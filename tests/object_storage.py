@@ -45,7 +45,8 @@ def s3_endpoint() -> Iterator[str]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    server._server.app = RefuseExpiredSignatures(server._server.app)  # type: ignore[union-attr]
+    # moto builds its WSGI server in start(); wrapping its app there is the one way in (moto has no hook for it).
+    server._server.app = RefuseExpiredSignatures(server._server.app)  # type: ignore[union-attr]  # set by start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
