@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 # The Kubernetes version the manifests (deploy/kubernetes) are validated against by `make lint`.
 KUBERNETES_VERSION := 1.34.0
 
-.PHONY: run stop-db test lint bench bench-stages install install-dev browser migrate demo messages clean
+.PHONY: run stop-db test lint prod-smoke bench bench-stages install install-dev browser migrate demo messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,11 +39,12 @@ demo: install
 	$(BIN)/python manage.py seed_demo
 
 ## Browser tests drive Debian's Chromium through Playwright (no browser download is possible here). The same apt step
-## brings Debian's prometheus for its promtool, which checks the alert rules (deploy/monitoring) in make lint.
+## brings Debian's prometheus for its promtool, which checks the alert rules (deploy/monitoring) in make lint, and
+## nginx-light, the TLS proxy of the production smoke (make prod-smoke; nginx lives in /usr/sbin).
 browser:
-	@{ command -v chromium && command -v promtool; } >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium prometheus >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium prometheus >/dev/null; fi; }
+	@{ command -v chromium && command -v promtool && { command -v nginx || test -x /usr/sbin/nginx; }; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium prometheus nginx-light >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium prometheus nginx-light >/dev/null; fi; }
 
 ## make test: everything the tests need, then lint and the whole suite against real PostgreSQL and Redis
 test: install-dev browser
@@ -76,6 +77,14 @@ lint: install-dev
 	@command -v promtool >/dev/null 2>&1 || { echo "make lint: promtool is missing; make browser installs it (Debian's prometheus)"; exit 1; }
 	promtool check rules deploy/monitoring/alerts.yml
 	promtool test rules deploy/monitoring/alerts_test.yml
+
+## make prod-smoke: the production processes without containers (tests/prod_smoke.py): gunicorn with the production
+## settings behind nginx over TLS (a self-signed certificate), a Celery worker and beat, started by the image's entry
+## point against this machine's PostgreSQL and Redis; a sign-in over HTTPS, a signed POS check that becomes points,
+## /readyz and the metrics; everything it started is stopped. On a database of its own, created and dropped (its
+## migration takes a minute or two); `make test` runs the same test on the suite's database.
+prod-smoke: install-dev browser
+	DJANGO_SETTINGS_MODULE=maxloyalty.settings.test $(BIN)/python -m tests.prod_smoke
 
 bench: install-dev
 	DJANGO_SETTINGS_MODULE=maxloyalty.settings.processes $(BIN)/python -m bench

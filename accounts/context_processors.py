@@ -1,5 +1,5 @@
 """Template context for every page: the chain being served, what the signed-in user may do there, and the layout's
-switchers (the user's other chains, the restaurant the pages are filtered to)."""
+switchers (the user's other chains, the restaurant the pages are filtered to) and whether sample data is on."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from accounts.access import access_for
 from accounts.restaurant_choice import choosable_restaurants, chosen_restaurant_id, offers_restaurant_choice
 from accounts.roles import Permission
 from accounts.selectors import other_chains_of
+from guests.selectors import has_sample_guests
 
 
 def chain_context(request: HttpRequest) -> dict[str, Any]:
@@ -25,6 +26,7 @@ def chain_context(request: HttpRequest) -> dict[str, Any]:
         "can": {permission.name.lower(): permission in allowed for permission in Permission},
         "other_chains": [],
         "restaurant_switcher": None,
+        "sample_data_on": False,
     }
     if access is None:
         return context
@@ -32,6 +34,8 @@ def chain_context(request: HttpRequest) -> dict[str, Any]:
     context["other_chains"] = SimpleLazyObject(
         lambda: other_chains_of(access.user, current_chain_id=access.membership.chain_id)
     )
+    if Permission.VIEW_DASHBOARD in allowed:  # the sample-data banner, for staff who see the figures it changes
+        context["sample_data_on"] = SimpleLazyObject(has_sample_guests)
     if offers_restaurant_choice(access):
         context["restaurant_switcher"] = SimpleLazyObject(
             lambda: {

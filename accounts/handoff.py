@@ -1,8 +1,8 @@
 """The one-time hand-off from the platform host to a chain's host: a signed link that signs its user in there once.
 
 The platform host (chain chooser, chain switcher, sign-up confirmation) mints the link with handoff_url; the chain's
-host redeems it with redeem_handoff: a token that is forged, older than HANDOFF_MAX_AGE_SECONDS, used before or made
-for another chain gives no user.
+host redeems it with redeem_handoff: a token that is forged, older than HANDOFF_MAX_AGE_SECONDS, used before, made
+for another chain or naming someone who no longer works there gives no user, so the door never signs them in.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import secrets
 from django.core import signing
 from django.core.cache import caches
 
+from accounts.access import resolve_access
 from accounts.models import User
 from tenants.models import Chain
 
@@ -25,7 +26,8 @@ def handoff_url(user: User, chain: Chain) -> str:
 
 
 def redeem_handoff(token: str, *, chain_id: int | None) -> User | None:
-    """The active user a fresh, unused token made for this chain names; None otherwise. The token is spent."""
+    """The active staff member of this chain a fresh, unused token made for it names; None otherwise. The token is
+    spent either way."""
     try:
         payload = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE_SECONDS)
     except signing.BadSignature:
@@ -34,4 +36,4 @@ def redeem_handoff(token: str, *, chain_id: int | None) -> User | None:
     user = User.objects.filter(pk=payload["user"], is_active=True).first() if fresh else None
     if user is None or chain_id is None or payload["chain"] != chain_id:
         return None
-    return user
+    return user if resolve_access(user, chain_id) is not None else None

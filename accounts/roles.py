@@ -33,6 +33,7 @@ class Permission(StrEnum):
     MANAGE_SETTINGS = "settings.manage"
     VIEW_AUDIT = "audit.view"
     USE_CASHIER_PAGE = "cashier.use"
+    MANAGE_SAMPLE_DATA = "sample_data.manage"  # turn the sample data of a new chain on and off (#28): owner only
 
 
 _CASHIER = {

@@ -1,7 +1,8 @@
-"""Heavy analytics reads go to a read replica when ANALYTICS_DATABASE_URL configures one (alias "replica"), and
-raw rows are read from the connection a caller names.
+"""Heavy analytics reads go to a read replica when ANALYTICS_DATABASE_URL configures one (alias "replica") and it is
+fresh (analytics.replica_lag: reachable, not lagging), and raw rows are read from the connection a caller names.
 
-Without a replica (the default) everything uses "default". Writes and migrations never go to the replica.
+Without a replica (the default), or while it lags, everything uses "default". Writes and migrations never go to the
+replica.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from django.conf import settings
 from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from analytics.replica_lag import replica_is_usable
+
 REPLICA = "replica"
 
 
 def analytics_db_alias() -> str:
-    return REPLICA if REPLICA in settings.DATABASES else "default"
+    """The alias "replica" when one is configured and its last check found it fresh, else "default"."""
+    return REPLICA if REPLICA in settings.DATABASES and replica_is_usable(REPLICA) else "default"
 
 
 def analytics_connection() -> BaseDatabaseWrapper:
@@ -38,7 +42,7 @@ def fetch_rows(sql: str, params: list[Any], db: BaseDatabaseWrapper | None = Non
 
 class AnalyticsReplicaRouter:
     def db_for_read(self, model: type, **hints: Any) -> str | None:
-        if model._meta.app_label == "analytics" and REPLICA in settings.DATABASES:  # type: ignore[attr-defined]  # a model class
+        if model._meta.app_label == "analytics" and analytics_db_alias() == REPLICA:  # type: ignore[attr-defined]  # a model class
             return REPLICA
         return None
 

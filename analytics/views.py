@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -86,6 +87,24 @@ def _chart_data(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _charts_with_data(chart_data: dict[str, Any]) -> dict[str, bool]:
+    """Which charts have something to draw: a chart whose every value is zero (a new chain) shows the empty state
+    (templates/_empty_state.html) instead of a canvas, so no empty axes from -1 to 1 are drawn."""
+
+    def any_value(*names: str) -> bool:
+        return any(Decimal(str(value)) != 0 for name in names for value in chart_data[name])
+
+    return {
+        "revenue": any_value("loyalty_revenue", "other_revenue"),
+        "guests": any_value("new_guests", "visits"),
+        "points": any_value("points_issued", "points_redeemed", "points_expired"),
+        "liability": any_value("liability"),
+        "restaurants": any_value("restaurant_revenue", "restaurant_other_revenue", "restaurant_visits"),
+        "levels": any_value("level_guests"),
+        "segments": any_value("segment_guests"),
+    }
+
+
 @permission_required_page(Permission.VIEW_DASHBOARD)
 def dashboard(request: HttpRequest) -> HttpResponse:
     access = _access(request)
@@ -94,6 +113,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period = scoped_period(access=access, restaurant_id=restaurant_id)
     refresh_dirty_days()  # the days changed since the last read are rolled up first
     data = dashboard_data(period)
+    chart_data = _chart_data(data)
     return render(
         request,
         "analytics/dashboard.html",
@@ -101,7 +121,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "period": period,
             "restaurant": next((restaurant for restaurant in restaurants if restaurant.pk == restaurant_id), None),
             "data": data,
-            "chart_data": _chart_data(data),
+            "chart_data": chart_data,
+            "charts": _charts_with_data(chart_data),
             "can_analyse": access.can(Permission.VIEW_ANALYTICS),
             "restaurants_total": len(restaurants),
             "restaurants_open": sum(1 for restaurant in restaurants if restaurant.status == RestaurantStatus.ACTIVE),
@@ -114,6 +135,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
     form, period = _filtered(request)
     refresh_dirty_days()
     data = analytics_data(period)
+    chart_data = _chart_data(data)
     return render(
         request,
         "analytics/analytics.html",
@@ -121,7 +143,8 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "period": period,
             "data": data,
-            "chart_data": _chart_data(data),
+            "chart_data": chart_data,
+            "charts": _charts_with_data(chart_data),
             "tables": {table.slug: table for table in report_tables(data)},
             "query": request.GET.urlencode(),
         },

@@ -86,7 +86,7 @@ def count_usage(chain: Chain, limit: Limit, *, exact: bool = False) -> int:
         from guests.models import Guest
 
         with _in_chain(chain):
-            figure = Guest.objects.count()
+            figure = Guest.objects.filter(is_sample=False).count()  # sample guests (#28) are not billed
         cache.set(_guest_cache_key(chain), figure, GUEST_COUNT_TTL_SECONDS)
         return figure
     raise ValueError(f"{limit} is not counted")

@@ -79,6 +79,9 @@ class Guest(models.Model):
         verbose_name=_("home restaurant"),
     )
     erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
+    # Sample data (tenants/sample_data.py): shown with a "sample" badge, left out of billing counts, and removed with
+    # everything it owns (visits, checks, ledger entries) when the owner turns samples off.
+    is_sample = models.BooleanField(_("sample guest"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -99,6 +102,8 @@ class Guest(models.Model):
             models.Index(fields=["last_visit_at"], name="guests_guest_last_visit_idx"),
             # The cashier's "last 4 digits" search: selectors filter on the same expression.
             models.Index(Right("phone", 4), name="guests_guest_phone_tail_idx"),
+            # "Are samples on?" (the banner on every page) and their removal read only the few sample rows.
+            models.Index(fields=["id"], condition=models.Q(is_sample=True), name="guests_guest_sample_idx"),
         ]
 
     def __str__(self) -> str:

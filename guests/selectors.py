@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from django.core.cache import caches
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
@@ -264,3 +265,27 @@ def access_import_job(*, access: ChainAccess | None, job_id: int) -> ImportJob:
     if job is None:
         raise NotFound(job_id=job_id)
     return job
+
+
+# The layout asks on every page whether sample data is on (its banner): the answer is kept in the shared cache (the
+# key is per chain: django-tenants' key function) so a page costs no query for it; turning samples on or off
+# forgets it (sample_guests_changed).
+SAMPLE_STATE_KEY = "guests:has-sample-guests"
+SAMPLE_STATE_SECONDS = 600
+
+
+def has_sample_guests() -> bool:
+    """Whether the chain's sample data is on (tenants/sample_data.py): any sample guest (a partial index of them)."""
+    cache = caches["default"]
+    known = cache.get(SAMPLE_STATE_KEY)
+    if known is None:
+        known = Guest.objects.filter(is_sample=True).exists()
+        cache.set(SAMPLE_STATE_KEY, known, SAMPLE_STATE_SECONDS)
+    return bool(known)
+
+
+def sample_guests_changed() -> None:
+    """Forget the cached answer of has_sample_guests: now, and again when the transaction that changed them commits
+    (a page read in between cannot keep the old answer)."""
+    caches["default"].delete(SAMPLE_STATE_KEY)
+    transaction.on_commit(lambda: caches["default"].delete(SAMPLE_STATE_KEY))

@@ -218,9 +218,12 @@ def create_guest(
     source: str = GuestSource.CASHIER,
     consents: Mapping[str, bool] | None = None,
     actor: User | None = None,
+    is_sample: bool = False,
 ) -> Guest:
-    """A new guest with a normalised phone and a fresh card; DuplicateGuest (409, existing_guest_id) if the phone is taken."""
-    require_guest_allowed(source=source)
+    """A new guest with a normalised phone and a fresh card; DuplicateGuest (409, existing_guest_id) if the phone is taken.
+    is_sample: a sample guest of tenants.sample_data (badged, not billed, removable with all it owns)."""
+    if not is_sample:  # samples are not billed, so the plan's guest limit does not refuse them either
+        require_guest_allowed(source=source)
     e164 = normalize_phone(phone)
     try:
         _phone_not_taken(e164)
@@ -240,6 +243,7 @@ def create_guest(
         card_number=_clean_card_number(card_number) or _unused_card_number(),
         home_restaurant_id=_home_restaurant_id(access, home_restaurant_id),
         source=source,
+        is_sample=is_sample,
     )
     if language:
         guest.language = language
@@ -256,7 +260,7 @@ def create_guest(
         actor=actor,
         target=guest,
         changes=changes,
-        data={"source": source},
+        data={"source": source, **({"sample": True} if is_sample else {})},
         restaurant_id=guest.home_restaurant_id,
     )
     guest_registering.send(sender=Guest, guest=guest, actor=actor)  # the welcome bonus, in this transaction

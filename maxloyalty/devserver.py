@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+
 from maxloyalty.embedded_postgres import (
     CONNECTIONS_NEEDED,
     EmbeddedServer,
@@ -30,9 +32,12 @@ DEV_WEB_THREADS = "4"
 
 
 def _worker_command() -> list[str]:
+    """One light worker for every workload's queue, POS first (production runs a worker per workload: README)."""
+    from django.conf import settings
+
     schedule = os.path.join(".data", "celerybeat-schedule")
-    celery = [sys.executable, "-m", "celery", "-A", "maxloyalty"]
-    return [*celery, "worker", "--beat", "--loglevel", "WARNING", "--concurrency", "2", "--schedule", schedule]
+    celery = [sys.executable, "-m", "celery", "-A", "maxloyalty", "worker", "--queues", ",".join(settings.TASK_QUEUES)]
+    return [*celery, "--beat", "--loglevel", "WARNING", "--concurrency", "2", "--schedule", schedule]
 
 
 def _web_command(port: str) -> list[str]:
@@ -55,7 +60,25 @@ def _web_command(port: str) -> list[str]:
     ]
 
 
+def _descendants(processes: list[subprocess.Popen[bytes]]) -> list[psutil.Process]:
+    """Every process below the children (gunicorn's workers, Celery's pool and beat), found while they still run."""
+    found: list[psutil.Process] = []
+    for process in processes:
+        try:
+            found.extend(psutil.Process(process.pid).children(recursive=True))
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the children gracefully, then make sure nothing they started outlives this run.
+
+    A parent that exits before its own children (or is killed after the grace period) would leave them running,
+    so the whole family is noted first and whatever is still there after the parents are gone is waited for, then
+    killed.
+    """
+    family = _descendants(processes)
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -64,6 +87,14 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+    _, alive = psutil.wait_procs(family, timeout=10)
+    for leftover in alive:
+        try:
+            leftover.kill()
+        except psutil.NoSuchProcess:
+            continue
+    psutil.wait_procs(alive, timeout=5)
 
 
 def main() -> None:

@@ -21,6 +21,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 2)))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 backlog = 2048
 keepalive = 5  # seconds a POS's (or the proxy's) idle connection stays open for its next request
+# Whether a request came over HTTPS is Django's decision alone (TRUSTED_PROXY_SSL_HEADER, maxloyalty/settings): by
+# default gunicorn believes X-Forwarded-Proto from 127.0.0.1, so a proxy (or anyone) on the same host would make a
+# request HTTPS whatever the settings say. tests/test_prod_smoke.py's proxy is on the same host.
+secure_scheme_headers: dict[str, str] = {}
 
 
 class RedactingLogger(glogging.Logger):  # type: ignore[misc]  # gunicorn ships no types: its Logger is Any

@@ -131,11 +131,3 @@ class SecretRedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         redact_record(record)
         return True
-
-
-def redact_on_handlers_of(logger: logging.Logger) -> None:
-    """Put the filter on each of a logger's handlers (those another library installed: Celery's worker replaces
-    the root's handlers with its own)."""
-    for handler in logger.handlers:
-        if not any(isinstance(existing, SecretRedactingFilter) for existing in handler.filters):
-            handler.addFilter(SecretRedactingFilter())

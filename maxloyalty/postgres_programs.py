@@ -1,5 +1,6 @@
-"""PostgreSQL's own client programs (pg_dump, pg_restore, pgbench) and the options that point them where Django
-connects: the chain export/import (tenants.chain_transfer) and the benchmarks run them."""
+"""PostgreSQL's own programs (pg_dump, pg_restore, pgbench; initdb, pg_ctl, pg_basebackup) and the options that point
+them where Django connects: the chain export/import (tenants.chain_transfer), the benchmarks and the tests' private
+clusters (a primary and its streaming replica) run them."""
 
 from __future__ import annotations
 
@@ -27,6 +28,16 @@ def postgres_program(name: str, *, major: int | None = None) -> str:
             return str(candidate)
     version = f" of PostgreSQL {major}" if major else ""
     raise RuntimeError(f"no {name}{version} here: it comes with the PostgreSQL packages")
+
+
+def as_cluster_owner(argv: list[str], owner: str = "postgres") -> list[str]:
+    """`argv` run as the cluster's owner when this process is root: initdb, pg_ctl and postgres refuse root."""
+    if os.geteuid() != 0:
+        return argv
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        raise RuntimeError("running PostgreSQL's server programs as root needs runuser (util-linux)")
+    return [runuser, "-u", owner, "--", *argv]
 
 
 def _candidates(name: str) -> Iterator[Path]:

@@ -41,8 +41,9 @@ CELERY_TASK_SECONDS = Histogram(
 )
 POS_CHECKS_RECEIVED = Counter(
     "maxloyalty_pos_checks_received_total",
-    "New POS checks stored (a repeated delivery is not counted), by how they came: webhook, notification, pull.",
-    ["source"],
+    "New POS checks stored (a repeated delivery is not counted), by POS kind (iiko, rkeeper, webhook) and how they"
+    " came (webhook, notification, pull).",
+    ["pos_kind", "source"],
 )
 POS_CHECKS_FINISHED = Counter(
     "maxloyalty_pos_checks_total",
@@ -58,6 +59,11 @@ LEDGER_POINTS = Counter(
     ["direction", "kind"],
 )
 TELEGRAM_MESSAGES = Counter("maxloyalty_telegram_messages_total", "Telegram deliveries by outcome.", ["outcome"])
+ANALYTICS_REPLICA_SKIPS = Counter(
+    "maxloyalty_analytics_replica_skips_total",
+    "Checks of the analytics read replica that sent analytics reads to the primary, by reason (lag, unreachable).",
+    ["reason"],
+)
 BILLING_WEBHOOKS = Counter(
     "maxloyalty_billing_webhooks_total", "Payment providers' webhooks by provider and outcome.", ["provider", "outcome"]
 )

@@ -66,8 +66,9 @@ class ReceiptBacklogCollector(Collector):
 
 
 def celery_queue_names() -> list[str]:
-    """The queues tasks go to: the default one and every queue CELERY_TASK_ROUTES names (bounded by the settings)."""
-    names = {settings.CELERY_TASK_DEFAULT_QUEUE}
+    """The queues tasks go to: every workload's (maxloyalty.task_routes), the default one and any other queue
+    CELERY_TASK_ROUTES names (bounded by the settings)."""
+    names = {settings.CELERY_TASK_DEFAULT_QUEUE, *settings.TASK_QUEUES}
     routes = getattr(settings, "CELERY_TASK_ROUTES", None) or {}
     if isinstance(routes, dict):
         names.update(str(route["queue"]) for route in routes.values() if isinstance(route, dict) and "queue" in route)

@@ -312,3 +312,18 @@ class RejectedAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.http_status} {self.reason} ×{self.count}"
+
+
+class TillTipDismissal(models.Model):
+    """A staff member closed the till's first-shift tip (templates/pos/_till_tip.html): it is not shown to them again
+    in this chain. One row per user; users live in the public schema, so the id is kept without a foreign key."""
+
+    user_id = models.BigIntegerField(_("user"), unique=True)
+    dismissed_at = models.DateTimeField(_("dismissed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dismissed till tip")
+        verbose_name_plural = _("dismissed till tips")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.dismissed_at:%Y-%m-%d}"

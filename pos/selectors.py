@@ -94,6 +94,13 @@ def inbound_auth(connection_id: int) -> InboundAuth | None:
     return auth
 
 
+def connection_kind(connection_id: int) -> str:
+    """The POS kind of a connection of the current chain (iiko, rkeeper, webhook: the metrics' bounded label), from
+    the process cache inbound_auth keeps (warm on the webhook path); "unknown" for a connection that is gone."""
+    auth = inbound_auth(connection_id)
+    return auth.kind if auth is not None else "unknown"
+
+
 def connection_credentials(pos_connection: PosConnection) -> dict[str, Any]:
     return decrypt_json(pos_connection.credentials_encrypted)
 

@@ -1,5 +1,5 @@
 """The cashier page (the till): which restaurant the cashier works at, finding a guest from whatever was typed
-or scanned, this shift's operations, and who may undo which one.
+or scanned, this shift's operations, who may undo which one, and the first-shift tip (shown until dismissed).
 
 Operations made at the till carry idempotency keys `till:<restaurant>:<user>:<token>`; the token is issued with
 the form, so a double click or a resubmitted form applies the check once. Whose operation a check is comes from
@@ -28,6 +28,7 @@ from loyalty.models import AppliedCheck, LedgerEntry
 from loyalty.rights import may_reverse
 from loyalty.services import reverse_check
 from pos.errors import OperationNotFound, UndoWindowClosed
+from pos.models import TillTipDismissal
 from restaurants.models import Restaurant, RestaurantStatus
 
 SESSION_RESTAURANT = "till_restaurant_id"
@@ -120,3 +121,13 @@ def undo_at_till(*, access: ChainAccess, restaurant: Restaurant, applied_check_i
     return reverse_check(
         idempotency_key=applied.idempotency_key, actor=access.user, reason=str(_("Undone at the till"))
     )
+
+
+def till_tip_is_due(*, access: ChainAccess) -> bool:
+    """The first-shift tip shows until this staff member dismisses it (once per user, in this chain)."""
+    return not TillTipDismissal.objects.filter(user_id=access.user.pk).exists()
+
+
+def dismiss_till_tip(*, access: ChainAccess) -> None:
+    """Remember that this staff member closed the tip; a second dismissal changes nothing."""
+    TillTipDismissal.objects.get_or_create(user_id=access.user.pk)

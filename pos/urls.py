@@ -9,6 +9,7 @@ urlpatterns = [
     path("find/", views.find_guest, name="cashier-find"),
     path("register/", views.register_guest, name="cashier-register"),
     path("shift/", views.shift, name="cashier-shift"),
+    path("tip/dismiss/", views.dismiss_tip, name="cashier-tip-dismiss"),
     path("guests/<int:guest_id>/", views.guest_panel, name="cashier-guest"),
     path("guests/<int:guest_id>/quote/", views.quote, name="cashier-quote"),
     path("guests/<int:guest_id>/apply/", views.apply, name="cashier-apply"),

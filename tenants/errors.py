@@ -63,3 +63,15 @@ class ChainTransferRefused(Conflict):
     """A chain export or import that cannot be done (the slug exists here, not an export file, pg_dump failed)."""
 
     code, message = "chain_transfer_refused", _("The chain cannot be exported or imported.")
+
+
+class SampleDataRefused(Conflict):
+    code, status, message = (
+        "sample_data_refused",
+        409,
+        _("Your chain already has real checks: sample data is only for exploring a chain before they arrive."),
+    )
+
+
+class SampleDataAlreadyOn(Conflict):
+    code, status, message = ("sample_data_on", 409, _("Sample data is already on."))

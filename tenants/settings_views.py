@@ -1,6 +1,7 @@
 """The chain's settings page: profile (name, time zone, language, currency), logo, the POS connections (their
 secrets are rotated on each restaurant's page), the Telegram bot, the bot's automatic messages and the audit log;
-and the logo's public address (/logo/<random>.<ext>, for the pages, the Mini App and the bot)."""
+the owner's sample-data switch of a new chain; and the logo's public address (/logo/<random>.<ext>, for the pages,
+the Mini App and the bot)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import ChainAccess, access_for, permission_required_page
 from accounts.requests import ChainRequest, StaffRequest
 from accounts.roles import Permission
+from guests.selectors import has_sample_guests
 from maxloyalty.chain_files import file_response
-from maxloyalty.errors import domain_errors_into
+from maxloyalty.errors import DomainError, domain_errors_into
 from pos.selectors import visible_connections
 from telegram_bot.services.notifications import message_samples
 from tenants.forms import ChainLogoForm, ChainProfileForm
 from tenants.models import Chain
+from tenants.sample_data import remove_sample_data, turn_sample_data_on
 from tenants.services import PROFILE_FIELDS, remove_chain_logo, set_chain_logo, update_chain_profile
 
 
@@ -96,3 +99,42 @@ def chain_logo_file(request: ChainRequest, file_name: str) -> HttpResponseBase:
     response = file_response(name=chain.logo, download_name=file_name, inline=True, redirect=False)
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+@permission_required_page(Permission.MANAGE_SAMPLE_DATA)
+@require_GET
+def sample_data(request: StaffRequest) -> HttpResponse:
+    """The owner's sample-data switch (tenants/sample_data.py): what it does, and the button that does it."""
+    return render(request, "tenants/sample_data.html", {"is_on": has_sample_guests()})
+
+
+@permission_required_page(Permission.MANAGE_SAMPLE_DATA)
+@require_POST
+def sample_data_on(request: StaffRequest) -> HttpResponse:
+    access = access_for(request)
+    assert access is not None
+    try:
+        counts = turn_sample_data_on(actor=access.user)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("settings:sample-data")
+    messages.success(
+        request,
+        _("Sample data is on: %(guests)s sample guests with %(checks)s checks. Explore the dashboard and analytics.")
+        % {"guests": counts.guests, "checks": counts.checks},
+    )
+    return redirect("analytics:dashboard")
+
+
+@permission_required_page(Permission.MANAGE_SAMPLE_DATA)
+@require_POST
+def sample_data_off(request: StaffRequest) -> HttpResponse:
+    access = access_for(request)
+    assert access is not None
+    counts = remove_sample_data(actor=access.user)
+    messages.success(
+        request,
+        _("Sample data removed: %(guests)s guests, %(checks)s checks and %(entries)s ledger entries.")
+        % {"guests": counts.guests, "checks": counts.checks, "entries": counts.ledger_entries},
+    )
+    return redirect("settings:sample-data")

@@ -26,6 +26,8 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from maxloyalty.task_routes import WORKLOADS, queue_names
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -150,8 +152,11 @@ def gunicorn_command(*, port: int, workers: int, threads: int) -> list[str]:
     ]
 
 
-def celery_worker_command(*, queue: str, concurrency: int, name: str, nice: int = 0) -> list[str]:
-    """A Celery worker on `queue`; `nice` > 0 runs it below the web server's CPU priority."""
+def celery_worker_command(
+    *, queue: str, concurrency: int, name: str, nice: int = 0, workloads: tuple[str, ...] = WORKLOADS
+) -> list[str]:
+    """A Celery worker on the queues of `workloads` (all of them by default, most urgent first) under the base
+    name `queue` (the processes' CELERY_QUEUE); `nice` > 0 runs it below the web server's CPU priority."""
     return [
         *(["nice", "-n", str(nice)] if nice else []),
         str(BIN / "celery"),
@@ -159,7 +164,7 @@ def celery_worker_command(*, queue: str, concurrency: int, name: str, nice: int 
         "maxloyalty",
         "worker",
         "--queues",
-        queue,
+        ",".join(queue_names(queue, workloads)),
         "--concurrency",
         str(concurrency),
         "--pool",
@@ -231,6 +236,7 @@ def delete_redis_keys(prefix: str) -> None:
 
 
 def purge_queue(queue: str) -> None:
+    """Drop what is left in the queues under the base name `queue` (every workload's)."""
     from django_redis import get_redis_connection
 
-    get_redis_connection("platform").delete(queue)
+    get_redis_connection("platform").delete(*queue_names(queue))

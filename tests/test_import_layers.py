@@ -92,6 +92,7 @@ MODULES: dict[str, str] = {
     # analytics
     "analytics.metrics": "selectors",
     "analytics.periods": "base",
+    "analytics.replica_lag": "base",
     "analytics.reports": "selectors",
     "analytics.rollups": "services",
     "analytics.routers": "base",
@@ -127,6 +128,7 @@ MODULES: dict[str, str] = {
     # tenants
     "tenants.chain_transfer": "services",
     "tenants.demo": "services",
+    "tenants.sample_data": "services",
     "tenants.routing": "selectors",
     "tenants.signup": "services",
     "tenants.validators": "base",

@@ -3,14 +3,15 @@
 Each overlay is rendered by `kubectl kustomize` (the same rendering `make lint` validates against the pinned
 Kubernetes schemas) and checked: every container has a liveness and a readiness probe, CPU and memory requests and
 limits, runs as non-root with a read-only root file system; beat has one replica and the Recreate strategy; the
-migration Job runs migrate_schemas; no secret value is written in a manifest; the workers' autoscalers watch the
-deployment's own Celery queue; and the production settings start from the environment the pods get.
+migration Job runs migrate_schemas; no secret value is written in a manifest; each workload's worker consumes and
+is scaled on its own Celery queues; and the production settings start from the environment the pods get.
 """
 
 from __future__ import annotations
 
 import copy
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from maxloyalty.task_routes import ANALYTICS, BILLING, MAINTENANCE, MESSAGING, POS, queue_names
 
 ROOT = Path(__file__).resolve().parent.parent
 KUBERNETES = ROOT / "deploy" / "kubernetes"
@@ -135,7 +138,7 @@ def secret_problems(docs: tuple[Doc, ...] | list[Doc]) -> list[str]:
 def test_every_container_has_probes_limits_and_runs_unprivileged(overlay: str) -> None:
     docs = rendered(overlay)
     containers = [c["name"] for doc in docs if doc["kind"] in WORKLOADS for c in pod_spec(doc)["containers"]]
-    assert sorted(containers) == ["beat", "migrate", "web", "worker", "worker"]
+    assert sorted(containers) == ["beat", "migrate", "web", "worker", "worker", "worker"]
     assert container_problems(docs) == []
 
 
@@ -194,23 +197,49 @@ def config_of(docs: tuple[Doc, ...]) -> dict[str, str]:
     return next(doc for doc in docs if doc["kind"] == "ConfigMap")["data"]
 
 
+WORKERS = {  # Deployment → the workloads it serves (maxloyalty/task_routes.py), most urgent first
+    "maxloyalty-worker-pos": (POS,),
+    "maxloyalty-worker-messaging": (MESSAGING,),
+    "maxloyalty-worker-background": (BILLING, ANALYTICS, MAINTENANCE),
+}
+
+
+def expanded(argument: str, environment: dict[str, str]) -> str:
+    """A command argument as the kubelet runs it: $(NAME) replaced by the container's variable."""
+    return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda match: environment[match.group(1)], argument)
+
+
+def consumed_queues(command: list[str], environment: dict[str, str]) -> list[str]:
+    """The queues a `celery worker` command consumes (its --queues), expanded."""
+    return expanded(command[command.index("--queues") + 1], environment).split(",")
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_workers_scale_on_this_deployments_queue(overlay: str) -> None:
+def test_each_workload_has_its_worker_scaled_on_its_own_queues(overlay: str) -> None:
     docs = rendered(overlay)
-    queue = f"{config_of(docs)['DEPLOYMENT_NAME']}-tasks"  # CELERY_QUEUE's default (maxloyalty/settings/base.py)
-    for worker in ("maxloyalty-worker-pos", "maxloyalty-worker-messaging"):
+    config = config_of(docs)
+    assert "CELERY_QUEUE" not in config  # queues are named from DEPLOYMENT_NAME in the workers' commands
+    base = f"{config['DEPLOYMENT_NAME']}-tasks"  # CELERY_QUEUE's default (maxloyalty/settings/base.py)
+    served: list[str] = []
+    for worker, workloads in WORKERS.items():
         deployment = named(docs, "Deployment", worker)
         assert "replicas" not in deployment["spec"]  # KEDA owns it
         container = pod_spec(deployment)["containers"][0]
         assert container["command"][:4] == ["celery", "-A", "maxloyalty", "worker"]
+        queues = consumed_queues(container["command"], config)
+        assert queues == queue_names(base, workloads)
+        served += queues
         # Its metrics (observability.signals): served by the worker on the port Prometheus is told to scrape.
         env = {variable["name"]: variable.get("value") for variable in container["env"]}
+        assert "CELERY_QUEUE" not in env
         annotations = deployment["spec"]["template"]["metadata"]["annotations"]
         assert env["CELERY_METRICS_PORT"] == annotations["prometheus.io/port"] == "9100"
         assert env["CELERY_METRICS_ADDRESS"] == "0.0.0.0"  # noqa: S104  the pod's own address, inside the cluster
         scaled = named(docs, "ScaledObject", worker)
         assert scaled["spec"]["scaleTargetRef"]["name"] == worker
-        assert [trigger["metadata"]["listName"] for trigger in scaled["spec"]["triggers"]] == [queue]
+        assert [trigger["metadata"]["listName"] for trigger in scaled["spec"]["triggers"]] == queues
+    # Every queue tasks are routed to has exactly one worker Deployment.
+    assert sorted(served) == sorted(queue_names(base))
 
 
 def test_the_checks_catch_what_they_guard() -> None:
@@ -259,7 +288,7 @@ def test_production_settings_start_from_what_the_pods_get(tmp_path: Path) -> Non
     )
 
 
-WORKLOAD_COMPONENTS = ("web", "worker-pos", "worker-messaging", "beat")
+WORKLOAD_COMPONENTS = ("web", "worker-pos", "worker-messaging", "worker-background", "beat")
 
 
 def test_the_deploy_job_migrates_before_it_rolls_out_the_workloads() -> None:

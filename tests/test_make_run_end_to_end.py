@@ -65,7 +65,7 @@ def test_make_run_serves_the_demo_on_its_own_database_and_ctrl_c_stops_it_all(cl
                 assert time.monotonic() < deadline, output.read_text()[-2000:]
                 time.sleep(0.5)
         printed = output.read_text()
-        started = [child.pid for child in psutil.Process(devserver.pid).children(recursive=True)]
+        started = psutil.Process(devserver.pid).children(recursive=True)
     finally:
         os.killpg(devserver.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends to the whole group
         devserver.wait(timeout=90)
@@ -74,4 +74,13 @@ def test_make_run_serves_the_demo_on_its_own_database_and_ctrl_c_stops_it_all(cl
     assert f"http://demo.localhost:{port}/" in printed  # the links follow the port it serves on
     assert "Stopped the embedded PostgreSQL." in output.read_text()
     assert not (data_dir / "postmaster.pid").exists()
-    assert [pid for pid in started if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"] == []
+    left = [process for process in started if _still_running(process)]
+    assert left == [], [(process.pid, process.cmdline()) for process in left]
+
+
+def _still_running(process: psutil.Process) -> bool:
+    """Alive and not a zombie; is_running() compares creation times, so a reused pid is not taken for it."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -57,3 +57,24 @@ def test_handoff_link_works_once_and_only_on_its_chain(worlds, db, platform_host
 def test_forged_handoff_token_is_refused(worlds, db):
     response = client_on(worlds["alpha"].host).get("/accounts/handoff/?token=forged")
     assert response["Location"] == "/accounts/login/"
+
+
+def test_handoff_link_of_someone_deactivated_meanwhile_never_signs_them_in(worlds, db, platform_host):
+    from django_tenants.utils import schema_context
+
+    from accounts.models import Membership
+    from accounts.services import set_staff_active
+
+    client = _platform_sign_in(platform_host, "cashier@alpha.test")
+    path = _path_on(client.get("/accounts/chains/")["Location"], worlds["alpha"].host)
+    cashier = Membership.objects.get(user__email="cashier@alpha.test", chain=worlds["alpha"].chain)
+    owner = User.objects.get(email="owner@alpha.test")
+    with schema_context("alpha"):
+        set_staff_active(membership=cashier, is_active=False, actor=owner, actor_role="owner")
+    signed_in_at = User.objects.get(email="cashier@alpha.test").last_login
+    browser = client_on(worlds["alpha"].host)
+    landing = browser.get(path)
+    assert landing["Location"] == "/accounts/login/"
+    assert "_auth_user_id" not in browser.session
+    # Refused before any sign-in, not signed in and then out: a sign-in would have moved last_login.
+    assert User.objects.get(email="cashier@alpha.test").last_login == signed_in_at

@@ -69,7 +69,7 @@ def test_list_pages_through_many_guests(alpha):
 def test_empty_list_tells_what_to_do_next(alpha):
     page = signed_in_client(alpha, "owner").get("/guests/").content.decode()
     assert "No guests yet" in page
-    assert "Import your existing guests from a CSV file." in page
+    assert 'href="/guests/import/" data-testid="empty-action">Import guests from CSV<' in page
     filtered = signed_in_client(alpha, "owner").get("/guests/", {"q": "nobody-like-this"}).content.decode()
     assert "No guest matches these filters." in filtered
 

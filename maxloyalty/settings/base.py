@@ -14,9 +14,11 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from maxloyalty.deployment import deployment_name_for
 from maxloyalty.redis_probe import redis_is_reachable
+from maxloyalty.task_routes import MAINTENANCE, queue_names, queue_of, task_routes
 
 # Django's generic classes take type arguments at run time too (`admin.ModelAdmin[Chain]`, `forms.ModelForm[Guest]`),
 # as mypy requires them (pyproject.toml [tool.mypy]).
@@ -156,6 +158,11 @@ DATABASE_ROUTERS = ["analytics.routers.AnalyticsReplicaRouter", "django_tenants.
 if env("ANALYTICS_DATABASE_URL", default=""):  # a read replica for heavy analytics reads (analytics.routers)
     DATABASES["replica"] = {**DATABASES["default"], **env.db_url_config(env("ANALYTICS_DATABASE_URL"))}
     DATABASES["replica"]["ENGINE"] = "maxloyalty.postgresql_backend"
+# The replica is read only while its replay lag is at most this many seconds; each process asks it at most once per
+# ANALYTICS_REPLICA_CHECK_SECONDS and reads the primary meanwhile when it was behind or unreachable
+# (analytics.replica_lag).
+ANALYTICS_REPLICA_MAX_LAG_SECONDS = env.float("ANALYTICS_REPLICA_MAX_LAG_SECONDS", default=30.0)
+ANALYTICS_REPLICA_CHECK_SECONDS = env.float("ANALYTICS_REPLICA_CHECK_SECONDS", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Health and metrics (observability) ----------------------------------------------------
@@ -226,7 +233,20 @@ SESSION_ENGINE = "qsessions.backends.cached_db"
 
 _DATABASE_BROKER_URL = "sqla+" + re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", DATABASE_URL)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_DATABASE_BROKER_URL if REDIS_FALLBACK else REDIS_URL)
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default=f"{DEPLOYMENT_NAME}-tasks")
+# One queue per workload (maxloyalty.task_routes: the table of task → workload), each named from this base, so a
+# run's or a deployment's CELERY_QUEUE keeps all its queues to itself: BASE.pos, BASE.messaging, BASE.analytics,
+# BASE.billing, and BASE for maintenance (and any task Celery itself sends).
+TASK_QUEUE_BASE = env("CELERY_QUEUE", default=f"{DEPLOYMENT_NAME}-tasks")
+TASK_QUEUES = queue_names(TASK_QUEUE_BASE)  # most urgent first, as `make run`'s single worker consumes them
+CELERY_TASK_DEFAULT_QUEUE = queue_names(TASK_QUEUE_BASE, (MAINTENANCE,))[0]
+CELERY_TASK_ROUTES = task_routes(TASK_QUEUE_BASE)
+# Declared as Celery would create them, so a worker started without --queues consumes every one (nothing routed is
+# left unconsumed); production workers each name theirs (README, Operations).
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in TASK_QUEUES]
+# On Redis, a worker consuming several queues takes from them in the order given (-Q pos first), not round robin.
+# (The PostgreSQL fallback broker's transport hands its options to SQLAlchemy's create_engine: none there.)
+_REDIS_BROKER = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"queue_order_strategy": "priority"} if _REDIS_BROKER else {}
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -236,61 +256,41 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 # A task finds its chain by schema name; keep the answer in the worker this long instead of one query per task.
 CELERY_TASK_TENANT_CACHE_SECONDS = env.int("CELERY_TASK_TENANT_CACHE_SECONDS", default=60)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+
+def _in_every_chain(task_name: str, schedule: float | crontab) -> dict[str, Any]:
+    """A beat entry sending `task_name` into every chain through the one fan-out (tenants.tasks.run_in_every_chain),
+    the fan-out itself on its target's queue: a busy maintenance worker never holds up the POS tick."""
+    return {
+        "task": "tenants.tasks.run_in_every_chain",
+        "schedule": schedule,
+        "args": [task_name],
+        "options": {"queue": queue_of(task_name, TASK_QUEUE_BASE)},
+    }
+
+
 CELERY_BEAT_SCHEDULE = {
-    # Per-chain scheduled work goes through tenants.tasks.run_in_every_chain (one fan-out for all jobs).
     # Every 10 minutes per chain: daily analytics roll-ups of changed days, today and yesterday.
-    "analytics-rollups": {
-        "task": "tenants.tasks.run_in_every_chain",
-        "schedule": 600.0,
-        "args": ["analytics.tasks.roll_up_daily_stats"],
-    },
-    "audit-purge": {
-        "task": "tenants.tasks.run_in_every_chain",
-        "schedule": crontab(hour=3, minute=10),
-        "args": ["audit.tasks.purge_expired_audit_entries"],
-    },
+    "analytics-rollups": _in_every_chain("analytics.tasks.roll_up_daily_stats", 600.0),
+    "audit-purge": _in_every_chain("audit.tasks.purge_expired_audit_entries", crontab(hour=3, minute=10)),
     # Nightly per chain: POS rejected attempts and sync runs past the retention; Telegram update ids past the
     # redelivery window.
-    "pos-history-purge": {
-        "task": "tenants.tasks.run_in_every_chain",
-        "schedule": crontab(hour=3, minute=20),
-        "args": ["pos.tasks.purge_pos_history"],
-    },
-    "guest-exports-purge": {
-        "task": "tenants.tasks.run_in_every_chain",
-        "schedule": crontab(hour=3, minute=30),
-        "args": ["guests.tasks.purge_old_guest_exports"],
-    },
-    "telegram-updates-purge": {
-        "task": "tenants.tasks.run_in_every_chain",
-        "schedule": crontab(hour=3, minute=25),
-        "args": ["telegram_bot.tasks.forget_old_updates"],
-    },
+    "pos-history-purge": _in_every_chain("pos.tasks.purge_pos_history", crontab(hour=3, minute=20)),
+    "guest-exports-purge": _in_every_chain("guests.tasks.purge_old_guest_exports", crontab(hour=3, minute=30)),
+    "telegram-updates-purge": _in_every_chain("telegram_bot.tasks.forget_old_updates", crontab(hour=3, minute=25)),
     # Every minute per chain: POS receipts left pending or due for a retry, and POS polls whose time has come.
-    "pos-tick": {"task": "tenants.tasks.run_in_every_chain", "schedule": 60.0, "args": ["pos.tasks.pos_chain_tick"]},
+    "pos-tick": _in_every_chain("pos.tasks.pos_chain_tick", 60.0),
     # Platform level, hourly: unconfirmed sign-ups past their link's lifetime are deleted (their addresses freed).
     "signups-purge": {"task": "tenants.tasks.purge_expired_signups", "schedule": crontab(minute=40)},
     # Billing (platform level): ended trials and grace periods, reminders, period ends; YooKassa renewals.
     "billing-advance": {"task": "billing.tasks.advance_subscriptions", "schedule": crontab(minute=5)},
     "billing-renewals": {"task": "billing.tasks.charge_yookassa_renewals", "schedule": crontab(minute=20)},
     # Every minute per chain: queued guest notifications (expiry warnings, level changes) and due broadcasts.
-    "telegram-tick": {
-        "task": "tenants.tasks.run_in_every_chain",
-        "schedule": 60.0,
-        "args": ["telegram_bot.tasks.telegram_chain_tick"],
-    },
+    "telegram-tick": _in_every_chain("telegram_bot.tasks.telegram_chain_tick", 60.0),
     # Loyalty, per chain: pending points become spendable; hourly, the night's jobs start in each chain's 3 a.m.
     # (expiry, expiry warnings, birthday bonuses, level re-evaluation: loyalty.tasks.loyalty_night).
-    "loyalty-activate-pending": {
-        "task": "tenants.tasks.run_in_every_chain",
-        "schedule": 300.0,
-        "args": ["loyalty.tasks.activate_pending_points_task"],
-    },
-    "loyalty-night": {
-        "task": "tenants.tasks.run_in_every_chain",
-        "schedule": crontab(minute=15),
-        "args": ["loyalty.tasks.loyalty_night"],
-    },
+    "loyalty-activate-pending": _in_every_chain("loyalty.tasks.activate_pending_points_task", 300.0),
+    "loyalty-night": _in_every_chain("loyalty.tasks.loyalty_night", crontab(minute=15)),
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -593,10 +593,16 @@ LOGGING: dict[str, Any] = {  # the test settings lower the root level
         "redact_secrets": {"()": "maxloyalty.log_redaction.SecretRedactingFilter"},
     },
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)-7s [%(request_id)s %(chain)s] %(name)s: %(message)s"},
+        # Each line: the request id (the same in the tasks a request queued), the chain's schema, the signed-in
+        # staff user's id, in a worker the task's name (and id, in JSON); "-" where one does not apply.
+        "text": {
+            "format": "%(asctime)s %(levelname)-7s [%(request_id)s %(chain)s user=%(user_id)s task=%(task_name)s] "
+            "%(name)s: %(message)s"
+        },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(chain)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(chain)s %(user_id)s %(task_name)s "
+            "%(task_id)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },

@@ -1,5 +1,6 @@
-"""/metrics shows what the business did, counted once where it happened: a webhook check received and processed
-(by POS kind), the points it issued, a refused webhook by reason; the receipt backlog and its age."""
+"""/metrics shows what the business did, counted once where it happened: a check received (by POS kind and how it
+came: a webhook, an iiko poll) and processed (by POS kind), the points it issued, a refused webhook by reason; the
+receipt backlog and its age."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
-from pos.tests.conftest import check_payload, guest, make_guest, process_everything, receipt, webhook  # noqa: F401
+from pos.tests.conftest import (  # noqa: F401
+    check_payload,
+    guest,
+    iiko_server,
+    make_guest,
+    process_everything,
+    receipt,
+    webhook,
+)
 
 Labels = dict[str, str]
 
@@ -42,7 +51,8 @@ def test_a_processed_webhook_check_counts_once_and_issues_its_points(
     earned = receipt("M-1").points_earned
     assert earned > 0
     received = "maxloyalty_pos_checks_received_total"
-    assert value(after, received, source="webhook") - value(before, received, source="webhook") == 1
+    by_kind = {"pos_kind": "webhook", "source": "webhook"}
+    assert value(after, received, **by_kind) - value(before, received, **by_kind) == 1
     assert value(waiting, "maxloyalty_pos_receipt_backlog") >= 1
     finished = "maxloyalty_pos_checks_total"
     labels = {"pos_kind": "webhook", "status": "processed"}
@@ -56,6 +66,33 @@ def test_a_processed_webhook_check_counts_once_and_issues_its_points(
     assert value(after, "maxloyalty_db_query_duration_seconds_count", alias="default") > value(
         before, "maxloyalty_db_query_duration_seconds_count", alias="default"
     )
+
+
+def test_a_polled_iiko_check_counts_as_received_by_kind_and_source(alpha, iiko_server):  # noqa: F811
+    from pos.services import create_connection, sync_connection
+    from pos.tests.test_iiko_polling import _delivery
+
+    url, state = iiko_server
+    pos_connection, _issued = create_connection(
+        actor=alpha.user("owner"),
+        restaurant=alpha.restaurants[0],
+        kind="iiko",
+        external_organization_id=state.organization_id,
+        api_base_url=url,
+        credentials={"api_login": "good-login"},
+    )
+    _delivery(state, hours_ago=2)
+    _delivery(state, hours_ago=1)
+    name = "maxloyalty_pos_checks_received_total"
+    before = scrape()
+
+    sync_connection(connection_id=pos_connection.pk)
+    sync_connection(connection_id=pos_connection.pk)  # nothing new: nothing counted again
+    after = scrape()
+
+    polled, not_webhook = {"pos_kind": "iiko", "source": "pull"}, {"pos_kind": "webhook", "source": "pull"}
+    assert value(after, name, **polled) - value(before, name, **polled) == 2
+    assert value(after, name, **not_webhook) == value(before, name, **not_webhook)
 
 
 def test_a_refused_webhook_counts_by_reason(webhook):  # noqa: F811

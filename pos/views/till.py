@@ -85,7 +85,19 @@ def _shift_rows(access: ChainAccess, restaurant: Restaurant) -> list[dict[str, A
 @require_GET
 def cashier_home(request: StaffRequest) -> HttpResponse:
     access, restaurant = _till(request)
-    return _page(request, access, restaurant, "pos/_welcome.html", {})
+    return _page(request, access, restaurant, "pos/_welcome.html", {"show_tip": till.till_tip_is_due(access=access)})
+
+
+@permission_required_page(Permission.USE_CASHIER_PAGE)
+@require_POST
+def dismiss_tip(request: StaffRequest) -> HttpResponse:
+    """Close the first-shift tip for good (htmx: swaps it for nothing; a plain form: back to the till)."""
+    access = access_for(request)
+    assert access is not None
+    till.dismiss_till_tip(access=access)
+    if request.htmx:
+        return HttpResponse("")
+    return redirect("pos:cashier")
 
 
 @permission_required_page(Permission.USE_CASHIER_PAGE)

@@ -134,8 +134,8 @@ def test_gunicorn_access_log_redacts_tokens_in_query_strings(alpha, django_db_bl
     assert pos_token not in written and handoff_token not in written
 
 
-def test_a_celery_worker_redacts_on_the_handlers_it_installs():
-    """A worker replaces the root's handlers with its own (worker_hijack_root_logger): they redact too."""
+def test_a_celery_worker_redacts_on_its_log_handlers():
+    """A worker logs through settings.LOGGING's handlers (maxloyalty.celery's setup_logging receiver): they redact."""
     program = textwrap.dedent(
         """
         import django, logging

@@ -17,6 +17,7 @@ from observability.metrics import POS_CHECKS_RECEIVED
 from pos.check_format import PosCheck
 from pos.errors import ExternalIdReused
 from pos.models import RECEIPT_OUTCOME_FIELDS, Receipt, ReceiptStatus
+from pos.selectors import connection_kind
 from pos.services.receipts.scheduling import request_processing
 
 
@@ -127,7 +128,7 @@ def acknowledge_checks(checks: Sequence[CheckToAcknowledge]) -> list[int | None]
         request_processing()
         sources = {tuple(row[column] for column in _RECEIPT_KEY): row["source"] for row in rows}
         for key in inserted:  # the metric of new checks (a repeated delivery is not one), counted where they are stored
-            POS_CHECKS_RECEIVED.labels(source=sources[key]).inc()
+            POS_CHECKS_RECEIVED.labels(pos_kind=connection_kind(key[0]), source=sources[key]).inc()
     return [inserted.pop(tuple(row[column] for column in _RECEIPT_KEY), None) for row in rows]
 
 

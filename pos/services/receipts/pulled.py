@@ -9,8 +9,10 @@ from django.db import transaction
 
 from guests.phones import normalize_phone
 from maxloyalty.errors import DomainError
+from observability.metrics import POS_CHECKS_RECEIVED
 from pos.check_format import PosCheck, without_nul
 from pos.models import Receipt, ReceiptOperation
+from pos.selectors import connection_kind
 from pos.services.receipts.acknowledgement import insert_new_receipts, receipt_values
 from pos.services.receipts.scheduling import request_processing
 
@@ -47,6 +49,8 @@ def store_checks(*, connection_id: int, restaurant_id: int, checks: list[PosChec
         new_ids = insert_new_receipts(receipts)
         if new_ids:
             request_processing()
+    if new_ids:  # the metric of new checks, as for pushed ones (pos.services.receipts.acknowledgement)
+        POS_CHECKS_RECEIVED.labels(pos_kind=connection_kind(connection_id), source=str(source)).inc(len(new_ids))
     return new_ids
 
 

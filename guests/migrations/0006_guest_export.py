@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('guests', '0004_restaurant_moved'),
+        ('guests', '0005_sample_guests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

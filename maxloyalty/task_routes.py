@@ -1,0 +1,68 @@
+"""Which Celery queue each task goes to: the one table of task → workload, and the queue names derived from a base.
+
+Each workload has its own queue and its own workers, so a broadcast to 100,000 guests never delays the points of a
+check: pos (checks, POS polling and sync), messaging (Telegram sends, broadcasts, bot updates, notifications),
+analytics (roll-ups), billing (subscriptions, payments, reminders) and maintenance (purges, imports, the nightly
+loyalty jobs, the per-chain fan-out), the last on the base queue itself. Every queue's name starts with the base
+(CELERY_QUEUE, by default DEPLOYMENT_NAME-tasks): two deployments, or two test runs, on one Redis never share one.
+A task missing from TASK_WORKLOADS fails tests/test_task_routes.py. Settings build CELERY_TASK_ROUTES from this;
+workers consume `queue_names(base)` for the workloads they serve (README, Operations).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+POS: Final = "pos"
+MESSAGING: Final = "messaging"
+ANALYTICS: Final = "analytics"
+BILLING: Final = "billing"
+MAINTENANCE: Final = "maintenance"
+# Most urgent first: a worker consuming several queues (`make run`'s) takes from the first that has work.
+WORKLOADS: Final = (POS, MESSAGING, BILLING, ANALYTICS, MAINTENANCE)
+
+TASK_WORKLOADS: Final[dict[str, str]] = {
+    "pos.tasks.drain_receipts": POS,
+    "pos.tasks.sync_pos_connection": POS,
+    "pos.tasks.fetch_pos_orders": POS,
+    "pos.tasks.pos_chain_tick": POS,
+    "telegram_bot.tasks.process_update": MESSAGING,
+    "telegram_bot.tasks.send_delivery": MESSAGING,
+    "telegram_bot.tasks.send_check_receipts": MESSAGING,
+    "telegram_bot.tasks.start_broadcast": MESSAGING,
+    "telegram_bot.tasks.telegram_chain_tick": MESSAGING,
+    "analytics.tasks.roll_up_daily_stats": ANALYTICS,
+    "billing.tasks.advance_subscriptions": BILLING,
+    "billing.tasks.charge_yookassa_renewals": BILLING,
+    "billing.tasks.charge_yookassa_renewal": BILLING,
+    "billing.tasks.send_payment_reminder_email": BILLING,
+    "tenants.tasks.run_in_every_chain": MAINTENANCE,  # beat's fan-out: sent to its target's queue (settings)
+    "tenants.tasks.purge_expired_signups": MAINTENANCE,
+    "audit.tasks.purge_expired_audit_entries": MAINTENANCE,
+    "pos.tasks.purge_pos_history": MAINTENANCE,
+    "telegram_bot.tasks.forget_old_updates": MAINTENANCE,
+    "guests.tasks.import_guests_job": MAINTENANCE,
+    "guests.tasks.export_guests_job": MAINTENANCE,  # large guest exports written into the chain's files
+    "guests.tasks.purge_old_guest_exports": MAINTENANCE,
+    "loyalty.tasks.activate_pending_points_task": MAINTENANCE,
+    "loyalty.tasks.loyalty_night": MAINTENANCE,
+    "loyalty.tasks.expire_points_task": MAINTENANCE,
+    "loyalty.tasks.warn_expiring_points_task": MAINTENANCE,
+    "loyalty.tasks.grant_birthday_bonuses_task": MAINTENANCE,
+    "loyalty.tasks.reevaluate_levels_task": MAINTENANCE,
+}
+
+
+def queue_names(base: str, workloads: tuple[str, ...] = WORKLOADS) -> list[str]:
+    """The queues of `workloads` (in that order) under the base name: `base.pos`, ..., and `base` for maintenance."""
+    return [base if workload == MAINTENANCE else f"{base}.{workload}" for workload in workloads]
+
+
+def queue_of(task_name: str, base: str) -> str:
+    """The queue `task_name` goes to; KeyError for a task the table does not name."""
+    return queue_names(base, (TASK_WORKLOADS[task_name],))[0]
+
+
+def task_routes(base: str) -> dict[str, dict[str, str]]:
+    """CELERY_TASK_ROUTES: every task of the table to its workload's queue."""
+    return {task_name: {"queue": queue_of(task_name, base)} for task_name in TASK_WORKLOADS}
