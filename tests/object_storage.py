@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import boto3
 import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 
 KEY_ID, SECRET = "testing-key", "testing-secret"  # moto accepts any; real S3 would check them
 
@@ -42,6 +40,8 @@ class RefuseExpiredSignatures:
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """A local S3 server for the session: its URL."""
+    from moto.server import ThreadedMotoServer  # half a second to import: only for sessions that use it
+
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -69,6 +69,8 @@ class ChainStorage:
         return sorted(str(path.relative_to(self.media_root)) for path in self.media_root.rglob("*") if path.is_file())
 
     def client(self) -> Any:
+        import boto3
+
         return boto3.client(
             "s3",
             endpoint_url=self.endpoint,
