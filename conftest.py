@@ -2,8 +2,9 @@
 
 import pytest
 
-# tests.log_secrets: no secret in any log record of the bot, POS, billing and auth suites.
-pytest_plugins = ["tests.fixtures", "tests.browser", "tests.log_secrets", "pytester"]
+# tests.log_secrets: no secret in any log record of the bot, POS, billing and auth suites; tests.object_storage: a
+# local S3 server and the chain_storage fixture (each file test once on S3, once on the file system).
+pytest_plugins = ["tests.fixtures", "tests.browser", "tests.log_secrets", "tests.object_storage", "pytester"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -247,6 +247,19 @@ def delete_import_uploads() -> int:
     return deleted
 
 
+def _exports(traces: GuestTraces) -> int:
+    """Written guest exports were made before the erasure and may hold the person: their files are deleted."""
+    export_model = apps.get_model("guests", "GuestExport")
+    deleted = 0
+    for export in export_model.objects.exclude(file="").order_by("pk"):
+        export.file.delete(save=False)
+        export.file = ""
+        export.failure = gettext("The file was deleted when a guest's personal data was erased. Export again.")
+        export.save(update_fields=["file", "failure"])
+        deleted += 1
+    return deleted
+
+
 def _has_field(model: type[Model], name: str) -> bool:
     return any(item.name == name for item in model._meta.get_fields())
 
@@ -258,6 +271,7 @@ COPIES: dict[str, Callable[[GuestTraces], int]] = {
     "loyalty": _loyalty,
     "audit.auditentry": _audit,
     "guests.importjob": _imports,
+    "guests.guestexport": _exports,
 }
 
 

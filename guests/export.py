@@ -1,10 +1,13 @@
-"""Guests as CSV rows for the streaming export: same columns as the import, contacts masked per role, every cell
-through maxloyalty.spreadsheets (never run as a formula)."""
+"""Guests as CSV rows for the streaming export, and as a whole CSV or XLSX file for the one written into the chain's
+files: same columns as the import, contacts masked per role, every cell through maxloyalty.spreadsheets (never run
+as a formula)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -81,3 +84,29 @@ def export_rows(*, access: ChainAccess | None, guests: QuerySet[Guest], chunk_si
                 _local(guest.created_at),
             ]
         )
+
+
+def write_guest_file(
+    *, access: ChainAccess | None, guests: QuerySet[Guest], file_format: str, target: IO[bytes], sheet_title: str
+) -> int:
+    """The export's rows written to `target` as CSV (UTF-8 with a BOM, as the streamed one) or XLSX (write-only
+    workbook); returns how many guests it holds."""
+    count = -1  # the header is not a guest
+    if file_format == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=sheet_title[:31])
+        for row in export_rows(access=access, guests=guests):
+            sheet.append(row)
+            count += 1
+        workbook.save(target)
+        return count
+    text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
+    text.write("\ufeff")  # BOM: spreadsheets then read the file as UTF-8
+    writer = csv.writer(text)
+    for row in export_rows(access=access, guests=guests):
+        writer.writerow(row)
+        count += 1
+    text.detach()  # leave `target` open for the caller
+    return count

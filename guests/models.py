@@ -8,10 +8,11 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Right
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from maxloyalty.current_schema import current_schema_name
+from maxloyalty.chain_files import FileKind, new_file_name
 from tenants.models import DEFAULT_CURRENCY
 
 
@@ -179,7 +180,8 @@ class ImportStatus(models.TextChoices):
 
 
 def import_upload_path(job: ImportJob, filename: str) -> str:
-    return f"guest-imports/{current_schema_name()}/{secrets.token_hex(8)}.csv"
+    """Under the chain's own prefix (maxloyalty.chain_files): "chains/<schema>/guest-imports/<random>.csv"."""
+    return new_file_name(kind=FileKind.GUEST_IMPORT, original_name=filename)
 
 
 class ImportJob(models.Model):
@@ -211,3 +213,40 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name or self.pk} ({self.status})"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+def export_file_path(export: GuestExport, filename: str) -> str:
+    """Under the chain's own prefix (maxloyalty.chain_files): "chains/<schema>/guest-exports/<random>.csv"."""
+    return new_file_name(kind=FileKind.GUEST_EXPORT, original_name=filename)
+
+
+class GuestExport(models.Model):
+    """A guest export too large to stream while the browser waits: written by a Celery task into the chain's files,
+    then downloaded by the staff member who asked for it (the filters and contact masking were theirs)."""
+
+    status = models.CharField(_("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    file_format = models.CharField(_("format"), max_length=8, choices=ExportFormat.choices)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    file = models.FileField(_("file"), upload_to=export_file_path, blank=True)
+    rows = models.PositiveIntegerField(_("guests exported"), default=0)
+    failure = models.TextField(_("why the export failed"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("guest export")
+        verbose_name_plural = _("guest exports")
+        indexes = [models.Index(fields=["-created_at"], name="guests_export_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.file_format} export {self.pk} ({self.status})"
+
+    @property
+    def download_name(self) -> str:
+        return f"guests-{timezone.localtime(self.created_at):%Y%m%d-%H%M}.{self.file_format}"

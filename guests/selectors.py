@@ -32,7 +32,7 @@ from guests.conditions import loyalty_relations, search_condition
 from guests.errors import GuestNotFound, TooManyPhoneProbes
 from guests.filters import GuestFilter
 from guests.masking import contact_view
-from guests.models import Guest, GuestStatus, ImportJob, Visit
+from guests.models import Guest, GuestExport, GuestStatus, ImportJob, Visit
 from guests.phones import looks_like_phone, normalize_phone
 from maxloyalty.db.fast_instances import fast_load
 from maxloyalty.errors import NotFound, ValidationFailed
@@ -245,6 +245,15 @@ def guest_list(*, access: ChainAccess | None, params: Mapping[str, Any] | None =
 
 def guest_visits(*, guest: Guest) -> QuerySet[Visit]:
     return guest.visits.select_related("restaurant").order_by("-visited_at", "-id")
+
+
+def access_guest_export(*, access: ChainAccess, export_id: int) -> GuestExport:
+    """An export of the staff member who asked for it, and only theirs: its filters, restaurant scope and contact
+    masking were their own, so the file is not another's to read (another's or another chain's: not found)."""
+    export = GuestExport.objects.filter(pk=export_id, created_by=access.user).first()
+    if export is None:
+        raise NotFound(export_id=export_id)
+    return export
 
 
 def access_import_job(*, access: ChainAccess | None, job_id: int) -> ImportJob:

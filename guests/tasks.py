@@ -10,3 +10,17 @@ def import_guests_job(job_id: int) -> None:
     from guests.services import run_import_job
 
     run_import_job(job_id=job_id)
+
+
+@app.task(acks_late=True)
+def export_guests_job(export_id: int) -> None:
+    from guests.export_jobs import run_guest_export
+
+    run_guest_export(export_id=export_id)
+
+
+@app.task
+def purge_old_guest_exports() -> None:
+    from guests.export_jobs import purge_old_guest_exports as purge
+
+    purge()

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from accounts.restaurant_choice import with_chosen_restaurant
 from accounts.roles import Permission
 from audit.services import record_audit
 from guests.export import export_rows
+from guests.export_jobs import start_guest_export, stream_limit
 from guests.forms import (
     AdjustPointsForm,
     BulkTagForm,
@@ -40,10 +42,18 @@ from guests.forms import (
 )
 from guests.masking import mask_contact
 from guests.models import ConsentChannel, Guest, ImportStatus
-from guests.selectors import access_guest, access_import_job, guest_list, guest_visits, loyalty_figures
+from guests.selectors import (
+    access_guest,
+    access_guest_export,
+    access_import_job,
+    guest_list,
+    guest_visits,
+    loyalty_figures,
+)
 from guests.services import block_guest, erase_guest, start_import_job, unblock_guest, update_guest
 from loyalty.selectors import Balance, guest_balance, guest_ledger
 from loyalty.services import adjust_points
+from maxloyalty.chain_files import file_response
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.errors import DomainError, ValidationFailed, domain_errors_into
 from telegram_bot.selectors import guest_deliveries
@@ -162,11 +172,23 @@ class _Echo:
         return value
 
 
+def _export_in_storage(
+    access: ChainAccess, params: dict[str, Any], guests: Any, file_format: str
+) -> HttpResponse | None:
+    """A large export is written by a worker into the chain's files: the asker waits on its page instead."""
+    if guests.count() <= stream_limit():
+        return None
+    export = start_guest_export(access=access, params=params, file_format=file_format)
+    return redirect("guests:export-job", export_id=export.pk)
+
+
 @permission_required_page(Permission.EXPORT_GUESTS)
 @require_GET
-def export_csv(request: StaffRequest) -> StreamingHttpResponse:
+def export_csv(request: StaffRequest) -> HttpResponseBase:
     access = _access(request)
     params, guests = _export_params(request, access)
+    if (deferred := _export_in_storage(access, params, guests, "csv")) is not None:
+        return deferred
     record_audit(action="guests.exported", actor=access.user, data={"filters": params, "format": "csv"})
     schema_name, zone = current_schema_name(), timezone.get_current_timezone()
 
@@ -185,12 +207,14 @@ def export_csv(request: StaffRequest) -> StreamingHttpResponse:
 
 @permission_required_page(Permission.EXPORT_GUESTS)
 @require_GET
-def export_xlsx(request: StaffRequest) -> HttpResponse:
+def export_xlsx(request: StaffRequest) -> HttpResponseBase:
     """The same rows as the CSV in a workbook built in write-only mode (rows are not kept in memory as cells)."""
     from openpyxl import Workbook
 
     access = _access(request)
     params, guests = _export_params(request, access)
+    if (deferred := _export_in_storage(access, params, guests, "xlsx")) is not None:
+        return deferred
     record_audit(action="guests.exported", actor=access.user, data={"filters": params, "format": "xlsx"})
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Guests")[:31])
@@ -203,6 +227,25 @@ def export_xlsx(request: StaffRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="guests-{_stamp()}.xlsx"'
     return response
+
+
+@permission_required_page(Permission.EXPORT_GUESTS)
+@require_GET
+def export_job(request: StaffRequest, export_id: int) -> HttpResponse:
+    export = access_guest_export(access=_access(request), export_id=export_id)
+    template = "guests/_export_progress.html" if request.htmx else "guests/export_job.html"
+    is_finished = export.status in (ImportStatus.DONE, ImportStatus.FAILED)
+    return render(request, template, {"export": export, "is_finished": is_finished})
+
+
+@permission_required_page(Permission.EXPORT_GUESTS)
+@require_GET
+def export_file(request: StaffRequest, export_id: int) -> HttpResponseBase:
+    """The written export, for the one who asked for it: a signed link (S3) or the file."""
+    export = access_guest_export(access=_access(request), export_id=export_id)
+    if not export.file:
+        raise Http404("the export is not written yet")
+    return file_response(name=export.file.name or "", download_name=export.download_name)
 
 
 @permission_required_page(Permission.IMPORT_GUESTS)
@@ -232,6 +275,16 @@ def import_job(request: StaffRequest, job_id: int) -> HttpResponse:
     job = access_import_job(access=_access(request), job_id=job_id)
     template = "guests/_import_progress.html" if request.htmx else "guests/import_job.html"
     return render(request, template, _job_context(job))
+
+
+@permission_required_page(Permission.IMPORT_GUESTS)
+@require_GET
+def import_file(request: StaffRequest, job_id: int) -> HttpResponseBase:
+    """The uploaded file of an import, while it is kept (it is deleted once imported): for who may see the job."""
+    job = access_import_job(access=_access(request), job_id=job_id)
+    if not job.file:
+        raise Http404("the import's file is no longer kept")
+    return file_response(name=job.file.name or "", download_name=job.file_name or "guests.csv")
 
 
 def _level_progress(balance: Balance) -> int | None:

@@ -42,6 +42,8 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "pos.tasks.purge_pos_history": MAINTENANCE,
     "telegram_bot.tasks.forget_old_updates": MAINTENANCE,
     "guests.tasks.import_guests_job": MAINTENANCE,
+    "guests.tasks.export_guests_job": MAINTENANCE,  # large guest exports written into the chain's files
+    "guests.tasks.purge_old_guest_exports": MAINTENANCE,
     "loyalty.tasks.activate_pending_points_task": MAINTENANCE,
     "loyalty.tasks.loyalty_night": MAINTENANCE,
     "loyalty.tasks.expire_points_task": MAINTENANCE,

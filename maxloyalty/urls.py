@@ -7,6 +7,7 @@ from accounts.views.auth import chain_home
 from maxloyalty import api_docs, error_pages
 from pos import restaurant_urls as restaurant_pos_urls
 from restaurants import urls as restaurant_urls
+from tenants import settings_views
 
 urlpatterns = [
     # First: the POS webhooks are the hottest path (URLs are tried in order; these share no prefix with pages).
@@ -22,6 +23,7 @@ urlpatterns = [
     path("staff/", include("accounts.staff_urls")),
     path("settings/telegram/", include("telegram_bot.urls")),
     path("settings/", include("tenants.settings_urls")),
+    path("logo/<str:file_name>", settings_views.chain_logo_file, name="chain-logo"),  # public: Mini App, bot
     path("telegram/", include("telegram_bot.guest_urls")),
     path("audit/", include("audit.urls")),
     path("billing/", include("billing.urls")),

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import TIME_ZONE_CHOICES, Currency
+from tenants.validators import LOGO_MAX_BYTES
 
 
 class ChainSignupForm(forms.Form):
@@ -35,6 +36,15 @@ class ChainProfileForm(forms.Form):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
     default_language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+
+
+class ChainLogoForm(forms.Form):
+    logo = forms.FileField(
+        label=_("Logo"),
+        help_text=_("PNG, JPEG or WebP, up to %(limit)s KB. Shown in the menu and in the Telegram Mini App.")
+        % {"limit": LOGO_MAX_BYTES // 1024},
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
 
 
 class SignupConfirmForm(forms.Form):

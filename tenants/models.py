@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import zoneinfo
 
 from django.conf import settings
@@ -39,6 +40,9 @@ class Chain(TenantMixin):
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=DEFAULT_CURRENCY)
     default_language = models.CharField(_("default language"), max_length=5, choices=settings.LANGUAGES, default="ru")
     status = models.CharField(_("status"), max_length=16, choices=ChainStatus.choices, default=ChainStatus.TRIAL)
+    # The logo's stored name in the chain's files ("chains/<schema>/logo/<random>.png", maxloyalty.chain_files);
+    # empty: none. Served publicly at /logo/<random>.png: the random part changes with every upload.
+    logo = models.CharField(_("logo"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -64,6 +68,16 @@ class Chain(TenantMixin):
     @property
     def base_url(self) -> str:
         return site_url(self.host)
+
+    @property
+    def logo_file_name(self) -> str:
+        """The last part of the logo's stored name: what its public address ends with ("" without a logo)."""
+        return posixpath.basename(self.logo)
+
+    @property
+    def logo_url(self) -> str:
+        """The logo's absolute public address, for the Mini App and the bot ("" without a logo)."""
+        return f"{self.base_url}/logo/{self.logo_file_name}" if self.logo else ""
 
 
 class Domain(DomainMixin):

@@ -1,4 +1,5 @@
-"""Creating a restaurant chain: tenant, schema, domain and owner in one step, all or nothing."""
+"""Creating a restaurant chain (tenant, schema, domain and owner in one step, all or nothing) and changing its
+profile and logo."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -17,10 +19,11 @@ from accounts.models import Role, User
 from accounts.services import grant_membership, obtain_user
 from audit.services import changes_between, record_audit
 from billing.services import start_trial
+from maxloyalty.chain_files import FileKind, delete_chain_file, save_chain_file
 from maxloyalty.errors import ValidationFailed
 from tenants.errors import ChainSchemaNotCreated
 from tenants.models import Chain, ChainStatus, Domain, PendingSignup
-from tenants.validators import schema_name_for, validate_chain_slug
+from tenants.validators import LOGO_MAX_BYTES, logo_format, schema_name_for, validate_chain_slug
 
 logger = logging.getLogger(__name__)
 
@@ -153,4 +156,49 @@ def update_chain_profile(*, chain: Chain, actor: User, **values: str) -> Chain:
     changes = changes_between(before, {field: getattr(locked, field) for field in PROFILE_FIELDS})
     if changes:
         record_audit(action="chain.profile_changed", actor=actor, target=locked, changes=changes)
+    return locked
+
+
+def set_chain_logo(*, chain: Chain, actor: User, upload: File[bytes]) -> Chain:
+    """Store a new logo for the chain (PNG, JPEG or WebP up to LOGO_MAX_BYTES, checked by its bytes); audited.
+
+    The file gets a new random name each time, so its public address changes and caches never show the old one;
+    the old file is deleted once the change is committed.
+    """
+    size = upload.size or 0
+    head = upload.read(12)
+    upload.seek(0)
+    extension = logo_format(head)
+    if extension is None:
+        raise ValidationFailed(fields={"logo": [str(_("The logo must be a PNG, JPEG or WebP image."))]})
+    if size > LOGO_MAX_BYTES:
+        limit = LOGO_MAX_BYTES // 1024
+        raise ValidationFailed(fields={"logo": [str(_("The logo must be at most %(limit)s KB.") % {"limit": limit})]})
+    with schema_context(chain.schema_name):
+        stored = save_chain_file(kind=FileKind.LOGO, name=f"logo.{extension}", content=upload)
+    return _replace_logo(chain=chain, actor=actor, logo=stored)
+
+
+def remove_chain_logo(*, chain: Chain, actor: User) -> Chain:
+    """The chain goes back to its name alone in the header and the Mini App; audited."""
+    return _replace_logo(chain=chain, actor=actor, logo="")
+
+
+@transaction.atomic
+def _replace_logo(*, chain: Chain, actor: User, logo: str) -> Chain:
+    locked = Chain.objects.select_for_update().get(pk=chain.pk)
+    old = locked.logo
+    if old == logo:
+        return locked
+    locked.logo = logo
+    locked.save(update_fields=["logo", "updated_at"])  # also drops the routing cache entry of its hosts
+    record_audit(action="chain.logo_changed", actor=actor, target=locked, changes={"logo": [old, logo]})
+    if old:
+        schema = locked.schema_name
+
+        def delete_old() -> None:
+            with schema_context(schema):
+                delete_chain_file(old)
+
+        transaction.on_commit(delete_old)
     return locked

@@ -1,4 +1,4 @@
-"""What a chain's slug may be: it becomes a host name label and a PostgreSQL schema name."""
+"""What a chain's slug may be (it becomes a host name label and a PostgreSQL schema name) and what its logo may be."""
 
 from __future__ import annotations
 
@@ -68,3 +68,22 @@ def validate_chain_slug(value: str) -> None:
 
 def schema_name_for(slug: str) -> str:
     return slug.replace("-", "_")
+
+
+# A chain's logo: a raster image, recognised by its first bytes (the signature each format's specification fixes),
+# not by its name or the browser's content type. SVG is refused whatever it is called: it may carry script.
+LOGO_MAX_BYTES = 512 * 1024
+_LOGO_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpg"),
+)
+
+
+def logo_format(head: bytes) -> str | None:
+    """ "png", "jpg" or "webp" from a file's first 12 bytes; None for anything else (SVG, GIF, text, ...)."""
+    for signature, extension in _LOGO_SIGNATURES:
+        if head.startswith(signature):
+            return extension
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return None

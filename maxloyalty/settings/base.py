@@ -277,6 +277,7 @@ CELERY_BEAT_SCHEDULE = {
     # Nightly per chain: POS rejected attempts and sync runs past the retention; Telegram update ids past the
     # redelivery window.
     "pos-history-purge": _in_every_chain("pos.tasks.purge_pos_history", crontab(hour=3, minute=20)),
+    "guest-exports-purge": _in_every_chain("guests.tasks.purge_old_guest_exports", crontab(hour=3, minute=30)),
     "telegram-updates-purge": _in_every_chain("telegram_bot.tasks.forget_old_updates", crontab(hour=3, minute=25)),
     # Every minute per chain: POS receipts left pending or due for a retry, and POS polls whose time has come.
     "pos-tick": _in_every_chain("pos.tasks.pos_chain_tick", 60.0),
@@ -453,11 +454,55 @@ DEFAULT_CHAIN_TIME_ZONE = "Europe/Moscow"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(DATA_DIR / "media"))
+# Chains' files (guest imports, exports, logos; maxloyalty/chain_files.py): an S3 bucket when S3_BUCKET is set (MinIO
+# in docker/compose.yaml, any S3 in production), else MEDIA_ROOT. Never served by a plain URL either way: downloads
+# go through a rights-checked door, which redirects to a signed URL (S3) or streams the file (file system).
+S3_BUCKET = env("S3_BUCKET", default="")
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", default="")  # empty: AWS itself
+# The endpoint as a browser reaches it, when that differs from the app's (compose: http://minio:9000 inside,
+# http://localhost:9000 outside); signed URLs are made for that host (the signature covers it).
+S3_PUBLIC_ENDPOINT_URL = env("S3_PUBLIC_ENDPOINT_URL", default="")
+S3_REGION = env("S3_REGION", default="us-east-1")
+# Empty: boto3 finds credentials itself (instance or pod role, AWS_* variables, ~/.aws).
+S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID", default="")
+S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY", default="")
+# MinIO and most S3 look-alikes want path-style addresses (http://host/bucket/key); AWS prefers virtual hosts.
+S3_ADDRESSING_STYLE = env("S3_ADDRESSING_STYLE", default="path" if S3_ENDPOINT_URL else "virtual")
+# Seconds a signed download link works; the link is made when a permitted user clicks, so it can be short.
+FILE_URL_LIFETIME_SECONDS = env.int("FILE_URL_LIFETIME_SECONDS", default=300)
+# Guest exports of more guests than this are written by a Celery task into the chain's files and downloaded from
+# there; smaller ones stream straight to the browser.
+GUEST_EXPORT_STREAM_LIMIT = env.int("GUEST_EXPORT_STREAM_LIMIT", default=20000)
+# Written exports hold personal data: their files are deleted this long after they were written (nightly).
+GUEST_EXPORT_RETENTION_HOURS = env.int("GUEST_EXPORT_RETENTION_HOURS", default=24)
+
+
+def s3_storage_options(*, endpoint_url: str) -> dict[str, Any]:
+    """django-storages' S3Storage options for the bucket above: private objects, signed URLs, no overwrites."""
+    return {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": endpoint_url or None,
+        "region_name": S3_REGION,
+        "access_key": S3_ACCESS_KEY_ID or None,
+        "secret_key": S3_SECRET_ACCESS_KEY or None,
+        "addressing_style": S3_ADDRESSING_STYLE,
+        "signature_version": "s3v4",
+        "default_acl": None,  # the bucket's own (private): nothing is readable without a signature
+        "querystring_auth": True,
+        "querystring_expire": FILE_URL_LIFETIME_SECONDS,
+        "file_overwrite": False,
+    }
+
+
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": (
+        {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_storage_options(endpoint_url=S3_ENDPOINT_URL)}
+        if S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-MEDIA_ROOT = env("MEDIA_ROOT", default=str(DATA_DIR / "media"))
 # The demo chain's guests (manage.py seed_demo, make run).
 DEMO_GUESTS = env.int("DEMO_GUESTS", default=300)
 MEDIA_URL = "/media/"

@@ -22,6 +22,7 @@ for cache in CACHES.values():
     cache["KEY_PREFIX"] = f"test-{os.getpid()}-{cache.get('KEY_PREFIX', '')}"
 # Suites make many calls per minute; tests of the throttle lower it explicitly.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "1000/min", "anon": "1000/min"}}
+# Chains' files on the file system unless a test points them at its own S3 server (tests/object_storage.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

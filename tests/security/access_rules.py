@@ -56,6 +56,7 @@ SPECIAL_DOORS: dict[str, Rule] = {
     "api-docs": PUBLIC,
     "^api/": PUBLIC,  # unknown API paths: the JSON 404
     "telegram:mini-app": PUBLIC,  # the Mini App's shell; its data comes from the guest-token API below
+    "chain-logo": PUBLIC,  # the chain's current logo (its random name in the address), for the Mini App and the bot
     "telegram:webhook": WEBHOOK_SIGNATURE,
     "telegram_bot-api:mini-app-profile": GUEST_TOKEN,
     "telegram_bot-api:mini-app-history": GUEST_TOKEN,

@@ -30,6 +30,7 @@ from accounts.invitations import invite_staff
 from accounts.models import Role
 from accounts.roles import role_allows
 from accounts.tokens import refresh_token_for
+from guests.models import GuestExport
 from guests.services import create_guest, start_import_job
 from loyalty import rules
 from loyalty.models import EntryKind
@@ -119,6 +120,7 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
         actor_role=Role.OWNER,
     )
     job = start_import_job(access=None, upload=SimpleUploadedFile(f"{mark}.csv", b"phone\n+79161234567\n"))
+    export = GuestExport.objects.create(created_by=owner, file_format="csv")
     return {
         "restaurant_id": restaurant.id,
         "connection_id": pos_connection.id,
@@ -131,6 +133,8 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
         "entry_id": entry.id,
         "broadcast_id": broadcast.id,
         "job_id": job.id,
+        "export_id": export.id,
+        "file_name": "no-logo.png",
         "membership_id": world.user(Role.CASHIER).memberships.get(chain=world.chain).id,
         "invitation_id": invitation.id,
         "slug": "summary",
