@@ -225,3 +225,22 @@ def test_grafana_is_provisioned_with_the_dashboard_and_prometheus():
     (source,) = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())["datasources"]
     assert (source["type"], source["url"], source["isDefault"]) == ("prometheus", "http://prometheus:9090", True)
     assert mounts["../deploy/monitoring/grafana-provisioning"] == "/etc/grafana/provisioning"
+
+
+def test_the_apps_keep_chain_files_in_minios_bucket_made_before_they_start():
+    services = _services()
+    bucket_maker = services["minio-bucket"]
+    made = bucket_maker["environment"]["S3_BUCKET"]
+    assert "mc mb --ignore-existing" in " ".join(bucket_maker["command"])
+    assert bucket_maker["depends_on"]["minio"]["condition"] == "service_healthy"
+    for name, service in _of_the_image(services).items():
+        environment = service["environment"]
+        assert environment["S3_BUCKET"] == made, name
+        assert environment["S3_ENDPOINT_URL"] == "http://minio:9000", name
+        assert environment["S3_ACCESS_KEY_ID"] == services["minio"]["environment"]["MINIO_ROOT_USER"], name
+        if name != "migrate":
+            assert service["depends_on"]["minio-bucket"]["condition"] == "service_completed_successfully", name
+        assert not any("media" in str(volume) for volume in service.get("volumes", [])), name
+    # Signed links name the address a browser reaches MinIO at: its API is published there (on loopback).
+    public = services["web"]["environment"]["S3_PUBLIC_ENDPOINT_URL"]
+    assert public.rsplit(":", 1)[1] in [str(port).split(":")[-1] for port in services["minio"]["ports"]]

@@ -306,7 +306,6 @@ def test_the_deploy_job_migrates_before_it_rolls_out_the_workloads() -> None:
     assert {doc["kind"] for doc in docs if component(doc) not in WORKLOAD_COMPONENTS} == {
         "Namespace",
         "ConfigMap",
-        "PersistentVolumeClaim",
         "TriggerAuthentication",
         "Job",
     }
@@ -319,3 +318,21 @@ def test_the_deploy_job_migrates_before_it_rolls_out_the_workloads() -> None:
         "ScaledObject",
     }
     assert all(component(doc) for doc in docs if doc["kind"] == "Deployment")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_pod_keeps_chain_files_in_the_overlays_bucket_not_on_a_shared_volume(overlay: str) -> None:
+    docs = rendered(overlay)
+    config = config_of(docs)
+    assert config["S3_BUCKET"] == f"maxloyalty-{'prod' if overlay == 'production' else overlay}-files"
+    assert "MEDIA_ROOT" not in config
+    assert [doc for doc in docs if doc["kind"] == "PersistentVolumeClaim"] == []
+    with_pods = [doc for doc in docs if doc["kind"] in {"Deployment", "Job", "CronJob"}]
+    assert with_pods
+    for doc in with_pods:
+        spec = pod_spec(doc)
+        assert not [volume for volume in spec.get("volumes", []) if "persistentVolumeClaim" in volume]
+        for container in spec["containers"]:
+            keys = {item["name"]: item for item in container.get("env", [])}
+            for name in ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):  # or the pod's cloud role: optional
+                assert keys[name]["valueFrom"]["secretKeyRef"]["optional"] is True, doc["metadata"]["name"]
