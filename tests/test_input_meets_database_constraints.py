@@ -35,6 +35,7 @@ PROJECT_APPS = {
 
 # Written only by services from values they compute, or by a provider's signed payload that is deduplicated first.
 INTERNAL = {
+    "pos.TillTipDismissal.user_id": "pos.till.dismiss_till_tip gets or creates the signed-in user's row",
     "tenants.Chain.schema_name": "derived from the slug by create_chain",
     "tenants.Chain.slug": "sign-up and create_chain check it first (tenants/tests)",
     "tenants.Domain.domain": "made by create_chain from the slug",
