@@ -1,7 +1,7 @@
 """Chaos: PostgreSQL itself restarts under a burst. The test makes a private cluster with the machine's initdb, runs
 the stack (gunicorn, a Celery worker, beat) on it, restarts the server in the middle of a burst of signed checks with
 duplicates, and afterwards finds every acknowledged check processed exactly once and every balance equal to its
-ledger; the only 5xx answers were 503s while the server was away."""
+ledger; the only 5xx answers (when a sender met a dropped connection) were 503s while the server was away."""
 
 from __future__ import annotations
 
@@ -133,13 +133,20 @@ def test_a_postgresql_restart_under_a_burst_loses_and_doubles_nothing(stack):
         finals = pool.map(send, enumerate(plan))
         time.sleep(max(0.0, started + 6 - time.monotonic()))
         with faults.window("PostgreSQL restarted", grace_seconds=3):
+            restart_asked_at = time.time()
             cluster.pg_ctl("-m", "fast", "restart")
+            restarted = time.monotonic()
         statuses = list(finals)
 
+    # The restart happened in the middle of the burst: the server answering now started after it was asked to, and
+    # checks kept arriving once it was back. Whether a sender met a dropped connection (a 503) depends on timing:
+    # when none did, the server's connection checks had reconnected first, which is the better outcome.
+    ((server_started,),) = cluster.query("SELECT extract(epoch FROM pg_postmaster_start_time())")
+    assert float(server_started) >= restart_asked_at
+    assert any(answer.at > restarted for answer in senders.answers)
     assert set(statuses) <= {200, 202}, Counter(statuses)
     broken = [answer for answer in senders.answers if answer.status >= 500 or answer.status == 0]
     assert all(answer.status in {0, 503} for answer in broken), Counter(answer.status for answer in broken)
-    assert broken  # the restart was felt: connections the server dropped answered 503 once
     assert [answer for answer in broken if not faults.covers(answer.at)] == []
     schema = chain.schema_name
     settle_by = time.monotonic() + 150
