@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import TIME_ZONE_CHOICES, Currency
@@ -38,11 +39,17 @@ class ChainProfileForm(forms.Form):
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
 
 
+def _logo_help_text() -> str:
+    # `%` on a lazy text would format it once, at import, in the default language.
+    return _("PNG, JPEG or WebP, up to %(limit)s KB. Shown in the menu and in the Telegram Mini App.") % {
+        "limit": LOGO_MAX_BYTES // 1024
+    }
+
+
 class ChainLogoForm(forms.Form):
     logo = forms.FileField(
         label=_("Logo"),
-        help_text=_("PNG, JPEG or WebP, up to %(limit)s KB. Shown in the menu and in the Telegram Mini App.")
-        % {"limit": LOGO_MAX_BYTES // 1024},
+        help_text=lazy(_logo_help_text, str)(),  # formatted when shown, in the viewer's language
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
 
