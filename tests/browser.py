@@ -153,3 +153,18 @@ def committed(action: Any) -> Any:
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+def drop_signed_up_chain(slug: str) -> None:
+    """Remove the chain a browser test signed up for through the live server (committed there), with its pending
+    sign-up, so later tests never see it. The owner's account stays (other chains' audit entries may name it);
+    signing up again with its password works."""
+
+    def drop() -> None:
+        from tenants.models import Chain, PendingSignup
+
+        for chain in Chain.objects.filter(slug=slug):
+            chain.delete(force_drop=True)
+        PendingSignup.objects.filter(slug=slug).delete()
+
+    committed(drop)

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from tests.browser import chain_url, committed, screenshot, wait_until
+from tests.browser import chain_url, drop_signed_up_chain, screenshot, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -30,15 +30,7 @@ PASSWORD = "strong-Passw0rd-28"
 def links_on_the_live_port(live_site: Any, settings: Any) -> Iterator[None]:
     settings.SITE_PORT = str(live_site.port)
     yield
-    committed(_drop_the_new_chain)  # the live server committed it; later tests must not see it
-
-
-def _drop_the_new_chain() -> None:
-    from tenants.models import Chain, PendingSignup
-
-    for chain in Chain.objects.filter(slug=SLUG):
-        chain.delete(force_drop=True)
-    PendingSignup.objects.filter(slug=SLUG).delete()
+    drop_signed_up_chain(SLUG)
 
 
 def _state(page: Any, step: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from tests.browser import chain_url, committed, screenshot
+from tests.browser import chain_url, drop_signed_up_chain, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -25,16 +25,7 @@ def links_on_the_live_port(live_site: Any, settings: Any) -> Iterator[None]:
     """Links between hosts (the hand-off to the new chain) point at the live server's port."""
     settings.SITE_PORT = str(live_site.port)
     yield
-    committed(_drop_the_new_chain)  # the live server committed it; later tests must not see it
-
-
-def _drop_the_new_chain() -> None:
-    from tenants.models import Chain, PendingSignup
-
-    for chain in Chain.objects.filter(slug=SLUG):
-        chain.delete(force_drop=True)
-    PendingSignup.objects.filter(slug=SLUG).delete()
-    # The owner's account stays (other chains' audit entries may name it); signing up again with its password works.
+    drop_signed_up_chain(SLUG)
 
 
 def test_owner_signs_up_confirms_from_the_email_and_lands_on_the_new_chain(
