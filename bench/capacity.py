@@ -29,7 +29,6 @@ import random
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from typing import Any
 
 from bench.http_load import Request
 from bench.results import OUT, append_results, entry, percentile, print_table, scale_name, setup_django
-from bench.routing import _schema_script, _settle
+from bench.routing import _schema_script, _settle, run_schema_script
 from bench.webhook_stages import _process_cpu
 from tests.process_harness import (
     WebhookChain,
@@ -126,7 +125,7 @@ class Fleet:
         connection.set_schema_to_public()
         first = Chain.objects.get(pk=self.template.chain_id)
         new_schemas = [schema_name_for(_slug(number)) for number in numbers]
-        _copy_schema(self.script, self.template.schema_name, new_schemas)
+        run_schema_script(self.script, self.template.schema_name, new_schemas)
         copies = Chain.objects.bulk_create(  # bulk: no schema of their own is created, the copies are theirs
             [
                 Chain(
@@ -148,24 +147,6 @@ class Fleet:
         self.schemas += new_schemas
         self.hosts += [chain.host for chain in copies]
         return time.monotonic() - began
-
-
-def _copy_schema(script: str, template: str, schemas: list[str]) -> None:
-    """Run the template's script under each new name, one transaction each, two connections at a time."""
-    import psycopg
-    from django.db import connection
-
-    params = {key: value for key, value in connection.get_connection_params().items() if key != "cursor_factory"}
-
-    def copy(share: list[str]) -> None:
-        with psycopg.connect(**params, autocommit=True) as own:
-            own.execute("SET synchronous_commit = off")  # a benchmark's scaffolding: no flush per copy
-            for schema in share:
-                with own.transaction():
-                    own.execute(script.replace(template, schema).encode())
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(copy, (schemas[0::2], schemas[1::2])))
 
 
 def drop_capacity_chains() -> None:

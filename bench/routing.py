@@ -84,13 +84,13 @@ def _schema_script(schema: str) -> str:
     return "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))  # \restrict and the like
 
 
-def _copy_schema(template: str, schemas: list[str]) -> None:
-    """Create each of `schemas` as a copy of `template`, one transaction each, two connections at a time (the
-    copies are PostgreSQL's work: two cores). The template's name is unique enough to be replaced as text."""
+def run_schema_script(script: str, template: str, schemas: list[str]) -> None:
+    """Create each of `schemas` from `script` (the template schema's dump), one transaction each, two connections at
+    a time (the copies are PostgreSQL's work: two cores). The template's name is unique enough to be replaced as
+    text."""
     import psycopg
     from django.db import connection
 
-    script = _schema_script(template)
     params = {key: value for key, value in connection.get_connection_params().items() if key != "cursor_factory"}
 
     def copy(share: list[str]) -> None:
@@ -102,6 +102,11 @@ def _copy_schema(template: str, schemas: list[str]) -> None:
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(copy, (schemas[0::2], schemas[1::2])))
+
+
+def _copy_schema(template: str, schemas: list[str]) -> None:
+    """Create each of `schemas` as a copy of `template` (run_schema_script of its dump)."""
+    run_schema_script(_schema_script(template), template, schemas)
 
 
 def create_routing_chains(count: int) -> list[str]:
