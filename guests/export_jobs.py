@@ -60,16 +60,26 @@ def run_guest_export(*, export_id: int) -> GuestExport:
         export.finished_at = timezone.now()
         export.save(update_fields=["status", "failure", "finished_at"])
         return export
-    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as target:
-        export.rows = write_guest_file(
-            access=access,
-            guests=guest_list(access=access, params=export.params),
-            file_format=export.file_format,
-            target=target,
-            sheet_title=gettext("Guests"),
+    try:
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as target:
+            export.rows = write_guest_file(
+                access=access,
+                guests=guest_list(access=access, params=export.params),
+                file_format=export.file_format,
+                target=target,
+                sheet_title=gettext("Guests"),
+            )
+            target.seek(0)
+            export.file.save(export.download_name, File(target), save=False)
+    except Exception:
+        # Storage refusing the file, a lost database: the export must not stay "running" for ever; the error goes
+        # on to the task's log and metrics.
+        GuestExport.objects.filter(pk=export_id).update(
+            status=ImportStatus.FAILED,
+            failure=gettext("The export stopped on an unexpected error. Ask for it again."),
+            finished_at=timezone.now(),
         )
-        target.seek(0)
-        export.file.save(export.download_name, File(target), save=False)
+        raise
     export.status, export.finished_at = ImportStatus.DONE, timezone.now()
     export.save(update_fields=["file", "rows", "status", "finished_at"])
     return export

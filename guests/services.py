@@ -7,6 +7,7 @@ Each function is one transaction and writes an audit row (who, what, old → new
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping
@@ -592,11 +593,33 @@ def run_import_job(*, job_id: int) -> ImportJob:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportStatus.FAILED, failure=str(error.message), finished_at=timezone.now()
         )
+    except Exception:
+        # Anything else (the file gone from storage, a lost database): the job must not stay "running" for ever.
+        # Rows already imported committed one by one and stay; the error goes on to the task's log and metrics.
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED, failure=str(UNEXPECTED_IMPORT_FAILURE), finished_at=timezone.now()
+        )
+        _forget_upload(job)
+        raise
     else:
         ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.DONE, finished_at=timezone.now())
+    _forget_upload(job)
     job.refresh_from_db()
-    job.file.delete(save=True)  # the upload holds personal data: keep only the counters and row errors
     return job
+
+
+UNEXPECTED_IMPORT_FAILURE = _(
+    "The import stopped on an unexpected error. Rows counted as imported are saved; upload the file again to "
+    "import the rest."
+)
+
+
+def _forget_upload(job: ImportJob) -> None:
+    """The upload holds personal data: once the job has ended, keep only the counters and row errors."""
+    job.refresh_from_db()
+    if job.file:
+        with contextlib.suppress(OSError):
+            job.file.delete(save=True)
 
 
 def record_visit_times(visits: Iterable[Visit]) -> None:

@@ -68,6 +68,15 @@ class ChainStorage:
         assert self.media_root is not None
         return sorted(str(path.relative_to(self.media_root)) for path in self.media_root.rglob("*") if path.is_file())
 
+    def break_storage(self) -> None:
+        """Make every later write fail as a real outage would: the bucket is gone, or MEDIA_ROOT is not a folder."""
+        if self.home == "s3":
+            self.client().delete_bucket(Bucket=self.bucket)
+            return
+        assert self.media_root is not None
+        self.media_root.parent.mkdir(parents=True, exist_ok=True)
+        self.media_root.write_text("not a folder")
+
     def client(self) -> Any:
         import boto3
 
