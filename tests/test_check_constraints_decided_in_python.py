@@ -14,19 +14,7 @@ from django.db import models
 from django.db.models import CheckConstraint, F, Q
 
 from maxloyalty.constraints import _holds, _Undecided
-
-PROJECT_APPS = {
-    "tenants",
-    "accounts",
-    "billing",
-    "audit",
-    "pos",
-    "guests",
-    "loyalty",
-    "analytics",
-    "telegram_bot",
-    "onboarding",
-}
+from tests.project_apps import project_app_labels
 
 
 def _fields_of(condition: Q) -> set[str]:
@@ -62,7 +50,7 @@ def _cases() -> list[tuple[type[models.Model], CheckConstraint]]:
     return [
         (model, constraint)
         for model in apps.get_models()
-        if model._meta.app_label in PROJECT_APPS
+        if model._meta.app_label in project_app_labels()
         for constraint in model._meta.constraints
         if isinstance(constraint, CheckConstraint)
     ]

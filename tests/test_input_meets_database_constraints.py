@@ -19,19 +19,7 @@ from rest_framework.test import APIClient
 
 from pos.services import create_connection
 from tests.fixtures import ChainWorld, api_as, api_on
-
-PROJECT_APPS = {
-    "tenants",
-    "accounts",
-    "billing",
-    "audit",
-    "pos",
-    "guests",
-    "loyalty",
-    "analytics",
-    "telegram_bot",
-    "onboarding",
-}
+from tests.project_apps import project_app_labels
 
 # Written only by services from values they compute, or by a provider's signed payload that is deduplicated first.
 INTERNAL = {
@@ -187,7 +175,7 @@ ATTACKS: dict[str, Attack] = {
 def _constraint_names() -> list[str]:
     names = []
     for model in apps.get_models():
-        if model._meta.app_label not in PROJECT_APPS:
+        if model._meta.app_label not in project_app_labels():
             continue
         names += [constraint.name for constraint in model._meta.constraints]
         names += [
