@@ -61,10 +61,27 @@ def _build_world(slug: str, name: str) -> ChainWorld:
     return world
 
 
+def _reused_world(slug: str) -> ChainWorld | None:
+    """With --reuse-db the previous run's committed chain is still there, with its restaurants and users: use it."""
+    chain = Chain.objects.filter(slug=slug).first()
+    if chain is None:
+        return None
+    with schema_context(chain.schema_name):
+        restaurants = list(Restaurant.objects.order_by("id")[:2])
+    roles = (Role.OWNER, Role.ADMIN, Role.MANAGER, Role.CASHIER)
+    users = {
+        user.email.split("@")[0]: user for user in User.objects.filter(email__in=[f"{r}@{slug}.test" for r in roles])
+    }
+    return ChainWorld(chain=chain, restaurants=restaurants, users={role: users[role] for role in roles})
+
+
 @pytest.fixture(scope="session")
 def worlds(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[dict[str, ChainWorld]]:
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        built = {slug: _build_world(slug, name) for slug, name in (("alpha", "Alpha"), ("beta", "Beta"))}
+        built = {
+            slug: _reused_world(slug) or _build_world(slug, name)
+            for slug, name in (("alpha", "Alpha"), ("beta", "Beta"))
+        }
         connection.set_schema_to_public()
     yield built
 
