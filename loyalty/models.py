@@ -233,7 +233,9 @@ EARNING_KINDS = frozenset(
 
 
 class LedgerEntry(models.Model):
-    """One change of a guest's points. Append-only: amounts never change, a mistake is reversed by a new entry."""
+    """One change of a guest's points. Append-only: amounts never change, a mistake is reversed by a new entry.
+
+    Partitioned by month on created_at (maxloyalty.db.partitions); its uniqueness across months is LedgerKey's."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
     points = models.IntegerField(_("points"))
@@ -269,7 +271,8 @@ class LedgerEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="reversals",
         verbose_name=_("reverses"),
-        db_index=False,  # the unique partial index loyalty_ledgerentry_reversed_once serves the lookups
+        db_index=False,  # LedgerKey's unique partial index loyalty_ledgerkey_reversed_once serves the lookups
+        db_constraint=False,  # a partitioned table cannot be pointed at by id alone
     )
     shortfall_points = models.PositiveIntegerField(
         _("shortfall"), default=0, help_text=_("Points a reversal could not take back because they were already spent")
@@ -283,10 +286,6 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("ledger entries")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["idempotency_key"], name="loyalty_ledgerentry_idempotency_key_unique"),
-            models.UniqueConstraint(
-                fields=["reverses"], condition=Q(reverses__isnull=False), name="loyalty_ledgerentry_reversed_once"
-            ),
             models.CheckConstraint(
                 condition=~Q(points=0) | Q(shortfall_points__gt=0), name="loyalty_ledgerentry_points_not_zero"
             ),
@@ -326,6 +325,32 @@ class LedgerEntry(models.Model):
         return self.shortfall_points > 0
 
 
+class LedgerKey(models.Model):
+    """What must be unique across the whole ledger, which is partitioned by month (PostgreSQL enforces a unique
+    index of a partitioned table only together with the month): one row per entry, written by a trigger on every
+    insert into the ledger, in the entry's own transaction (loyalty/migrations/0006), so no write path can skip
+    it. An idempotency key is used once; an entry is reversed once. Also the way from a key to its entry (and the
+    entry's month, so the lookup touches one partition)."""
+
+    entry_id = models.BigIntegerField(_("ledger entry"), primary_key=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
+    created_at = models.DateTimeField(_("time"))
+    reverses_id = models.BigIntegerField(_("reverses"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger key")
+        verbose_name_plural = _("ledger keys")
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="loyalty_ledgerkey_idempotency_key_unique"),
+            models.UniqueConstraint(
+                fields=["reverses_id"], condition=Q(reverses_id__isnull=False), name="loyalty_ledgerkey_reversed_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} → {self.entry_id}"
+
+
 class AppliedCheck(models.Model):
     """A check applied to a guest's account (earn + spend + visit), kept so a retry or a refund finds it."""
 
@@ -336,7 +361,14 @@ class AppliedCheck(models.Model):
     restaurant = models.ForeignKey(
         "restaurants.Restaurant", null=True, blank=True, on_delete=models.PROTECT, related_name="applied_checks"
     )
-    visit = models.ForeignKey("guests.Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    visit = models.ForeignKey(
+        "guests.Visit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,  # visits are partitioned by month: no foreign key can point at them by id alone
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -21,7 +21,16 @@ from django.utils import timezone
 from accounts.access import ChainAccess
 from guests.models import Guest
 from loyalty import rules
-from loyalty.models import AppliedCheck, LedgerEntry, Level, LevelThresholdMode, PointsAccount, ProgramSettings, Promo
+from loyalty.models import (
+    AppliedCheck,
+    LedgerEntry,
+    LedgerKey,
+    Level,
+    LevelThresholdMode,
+    PointsAccount,
+    ProgramSettings,
+    Promo,
+)
 from maxloyalty.current_schema import current_schema_name, current_tenant
 from maxloyalty.local_cache import LocalTTLCache
 from tenants.models import Chain
@@ -255,3 +264,23 @@ def ledger_totals(*, guest: Guest) -> tuple[int, int]:
         available=Sum("points", filter=Q(is_pending=False)), pending=Sum("points", filter=Q(is_pending=True))
     )
     return int(sums["available"] or 0), int(sums["pending"] or 0)
+
+
+def entry_with_key(idempotency_key: str) -> LedgerEntry | None:
+    """The ledger entry written under this idempotency key, found through LedgerKey (one partition read)."""
+    found = LedgerKey.objects.filter(idempotency_key=idempotency_key).values_list("entry_id", "created_at").first()
+    if found is None:
+        return None
+    return LedgerEntry.objects.filter(pk=found[0], created_at=found[1]).first()
+
+
+def has_entry_with_key(idempotency_key: str) -> bool:
+    return LedgerKey.objects.filter(idempotency_key=idempotency_key).exists()
+
+
+def reversal_of(entry_id: int) -> LedgerEntry | None:
+    """The entry that reversed this one, if any (an entry is reversed at most once: LedgerKey)."""
+    found = LedgerKey.objects.filter(reverses_id=entry_id).values_list("entry_id", "created_at").first()
+    if found is None:
+        return None
+    return LedgerEntry.objects.filter(pk=found[0], created_at=found[1]).first()

@@ -97,7 +97,10 @@ TEST_CHECK_PREFIX = "maxloyalty-test-"
 
 
 class Receipt(models.Model):
-    """One check (or its refund) as the POS reported it, and what the loyalty program made of it."""
+    """One check (or its refund) as the POS reported it, and what the loyalty program made of it.
+
+    Partitioned by month on received_at (maxloyalty.db.partitions); one receipt per POS check id and operation
+    is ReceiptKey's rule."""
 
     # Every receipt index is written on each check twice (insert, outcome): the foreign keys use the composite
     # indexes below (same leading column) instead of single-column ones of their own.
@@ -138,6 +141,7 @@ class Receipt(models.Model):
         related_name="refunds",
         verbose_name=_("refund of"),
         db_index=False,  # a partial index below: few receipts are refunds
+        db_constraint=False,  # a partitioned table cannot be pointed at by id alone
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
@@ -150,9 +154,6 @@ class Receipt(models.Model):
         verbose_name_plural = _("receipts")
         ordering = ["-received_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["connection", "external_id", "operation"], name="pos_receipt_external_id_unique"
-            ),
             models.CheckConstraint(condition=models.Q(total_amount__gte=0), name="pos_receipt_total_not_negative"),
         ]
         # Every index costs each receipt two entries (its insert, and the drain's update, which changes the indexed
@@ -184,6 +185,33 @@ class Receipt(models.Model):
     def idempotency_key(self) -> str:
         """The key the loyalty ledger sees: the same POS check can never accrue twice, whatever path it took."""
         return f"pos:{self.connection_id}:{self.operation}:{self.external_id}"
+
+
+class ReceiptKey(models.Model):
+    """One receipt per POS check id and operation of a connection, across every month of the partitioned receipts:
+    one row per receipt, claimed by a trigger before each insert into the receipts (pos/migrations/0008). A
+    check already claimed is not inserted again (the insert of that row does nothing, as ON CONFLICT DO NOTHING
+    would), so a retried delivery, even one crossing a month boundary, stores nothing new. Also the index of
+    receipts by POS check id."""
+
+    receipt_id = models.BigIntegerField(_("receipt"), primary_key=True)
+    connection_id = models.BigIntegerField(_("connection"))
+    external_id = models.CharField(_("POS check id"), max_length=128)
+    operation = models.CharField(_("operation"), max_length=8, choices=ReceiptOperation.choices)
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        verbose_name = _("receipt key")
+        verbose_name_plural = _("receipt keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection_id", "external_id", "operation"], name="pos_receiptkey_external_id_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["external_id"], name="pos_receiptkey_external_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} ({self.operation}) → {self.receipt_id}"
 
 
 # A receipt's columns by who writes them, declared once for the receipt pipeline (pos.services.receipts);

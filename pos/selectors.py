@@ -16,7 +16,7 @@ from accounts.access import ChainAccess
 from maxloyalty.encryption import decrypt_json, decrypt_text
 from maxloyalty.local_cache import LocalTTLCache
 from pos.errors import ConnectionNotFound, ReceiptNotFound
-from pos.models import ConnectionStatus, PosConnection, Receipt, SyncRun
+from pos.models import ConnectionStatus, PosConnection, Receipt, ReceiptKey, SyncRun
 from restaurants.models import Restaurant
 
 
@@ -135,7 +135,7 @@ def receipt_list(*, access: ChainAccess, params: dict[str, Any]) -> QuerySet[Rec
     if params.get("connection"):
         receipts = receipts.filter(connection_id=params["connection"])
     if params.get("external_id"):
-        receipts = receipts.filter(external_id=params["external_id"])
+        receipts = receipts.filter(id__in=receipt_ids_with_external_id(params["external_id"]))
     if params.get("received_from"):
         receipts = receipts.filter(received_at__gte=params["received_from"])
     if params.get("received_to"):
@@ -196,3 +196,21 @@ def latest_receipts(pos_connection: PosConnection, limit: int = 10) -> list[Rece
         )
         .order_by("-received_at", "-id")[:limit]
     )
+
+
+def receipt_with_check_id(*, connection_id: int, external_id: str, operation: str) -> QuerySet[Receipt]:
+    """The receipt of this POS check id and operation (none or one), found through ReceiptKey: receipts are
+    partitioned by month, and the key gives the id and the month, so one partition is read."""
+    found = (
+        ReceiptKey.objects.filter(connection_id=connection_id, external_id=external_id, operation=operation)
+        .values_list("receipt_id", "received_at")
+        .first()
+    )
+    if found is None:
+        return Receipt.objects.none()
+    return Receipt.objects.filter(pk=found[0], received_at=found[1])
+
+
+def receipt_ids_with_external_id(external_id: str) -> QuerySet[ReceiptKey, int]:
+    """Ids of the receipts with this POS check id (any connection and operation), for a filter or a search."""
+    return ReceiptKey.objects.filter(external_id=external_id).values_list("receipt_id", flat=True)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from guests.models import Guest, GuestStatus
 from loyalty import rules
 from loyalty.models import EntryKind, LedgerEntry
-from loyalty.selectors import program_context
+from loyalty.selectors import has_entry_with_key, program_context
 from loyalty.services.ledger import grant_program_bonus
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def grant_birthday_bonuses(*, today: datetime.date) -> int:
         if occurrence is None:
             continue
         key = f"birthday:{guest.pk}:{occurrence.year}"
-        if LedgerEntry.objects.filter(idempotency_key=key).exists():
+        if has_entry_with_key(key):
             continue
         grant_program_bonus(
             guest=guest,

@@ -32,7 +32,7 @@ from loyalty.models import (
     PromoCodeUse,
 )
 from loyalty.rights import require_redeem_right
-from loyalty.selectors import ProgramContext, active_promos, level_spend, program_context
+from loyalty.selectors import ProgramContext, active_promos, level_spend, program_context, reversal_of
 from loyalty.services.check_writing import (
     CheckOutcome,
     account_state,
@@ -277,7 +277,7 @@ def reverse_check(
     ordered = sorted(by_id.values(), key=lambda entry: (entry.points > 0, entry.pk))
     reversals: list[LedgerEntry] = []
     for entry in ordered:
-        done = LedgerEntry.objects.filter(reverses=entry).first()
+        done = reversal_of(entry.pk)
         if done is not None:
             reversals.append(done)
             continue

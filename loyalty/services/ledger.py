@@ -37,9 +37,9 @@ from loyalty.errors import (
 )
 from loyalty.events import points_changed, points_granted
 from loyalty.grants import require_grant_right
-from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, PointsAccount
+from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, LedgerKey, PointsAccount
 from loyalty.rights import require_redeem_right, require_reversal_right
-from loyalty.selectors import ProgramContext, local_midnight, program_context
+from loyalty.selectors import ProgramContext, local_midnight, program_context, reversal_of
 from maxloyalty.db.fast_instances import fast_load, new_instance
 from maxloyalty.db.set_based_writes import insert_default_rows, update_rows
 from maxloyalty.errors import ValidationFailed
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
-KEY_CONSTRAINTS = ("loyalty_ledgerentry_idempotency_key_unique", "loyalty_appliedcheck_idempotency_key_unique")
+KEY_CONSTRAINTS = ("loyalty_ledgerkey_idempotency_key_unique", "loyalty_appliedcheck_idempotency_key_unique")
 MAX_KEY_LENGTH = 200
 DELAYED_KINDS = frozenset({EntryKind.ACCRUAL, EntryKind.PROMO_BONUS})  # earned on a check: may be refunded
 
@@ -96,9 +96,11 @@ _LOCK_ACCOUNTS_SQL = (
     f"SELECT * FROM {PointsAccount._meta.db_table} WHERE guest_id = ANY(%s::bigint[]) "  # noqa: S608
     "ORDER BY guest_id FOR UPDATE"
 )
+# The ledger is partitioned by month: the key table gives the entry's id and month, so one partition is read.
 _ENTRY_BY_KEY_SQL = (
-    f"SELECT id, guest_id, kind, points, reverses_id FROM {LedgerEntry._meta.db_table} "  # noqa: S608
-    "WHERE idempotency_key = %s LIMIT 1"
+    f"SELECT e.id, e.guest_id, e.kind, e.points, e.reverses_id FROM {LedgerKey._meta.db_table} k "  # noqa: S608
+    f"JOIN {LedgerEntry._meta.db_table} e ON e.id = k.entry_id AND e.created_at = k.created_at "
+    "WHERE k.idempotency_key = %s LIMIT 1"
 )
 
 
@@ -539,7 +541,10 @@ def reverse_entry(
     its check).
     """
     check_key(idempotency_key)
-    if access is not None and not LedgerEntry.objects.filter(idempotency_key=idempotency_key, reverses=entry).exists():
+    if (
+        access is not None
+        and not LedgerKey.objects.filter(idempotency_key=idempotency_key, reverses_id=entry.pk).exists()
+    ):
         require_reversal_right(access=access, entry=entry)
     account = locked_account(entry.guest_id)
     if (
@@ -551,8 +556,8 @@ def reverse_entry(
     original = LedgerEntry.objects.select_related("restaurant", "guest").get(pk=entry.pk)
     if original.kind in (EntryKind.REVERSAL, EntryKind.EXPIRY):
         raise NotReversible(entry_id=original.pk, kind=original.kind)
-    if (existing := LedgerEntry.objects.filter(reverses=original).values_list("pk", flat=True).first()) is not None:
-        raise AlreadyReversed(entry_id=original.pk, reversal_id=existing)
+    if (existing := reversal_of(original.pk)) is not None:
+        raise AlreadyReversed(entry_id=original.pk, reversal_id=existing.pk)
     reason = reason.strip() or str(_("Reversal of entry #%(id)d") % {"id": original.pk})
     now = timezone.now()
     common: dict[str, Any] = {

@@ -29,7 +29,7 @@ from guests.models import Guest, GuestStatus
 from loyalty import rules
 from loyalty.events import points_granted
 from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, PointsAccount, Referral
-from loyalty.selectors import ProgramContext
+from loyalty.selectors import ProgramContext, reversal_of
 from loyalty.services.ledger import add_lot, reverse_entry, save_account
 from maxloyalty.errors import ValidationFailed
 from maxloyalty.events import emit_after_commit
@@ -160,7 +160,7 @@ def reverse_referral_of_check(*, applied: AppliedCheck, actor: User | None, reas
         return []
     reversals = []
     for entry in LedgerEntry.objects.filter(pk__in=referral.entry_ids).order_by("pk"):
-        done = LedgerEntry.objects.filter(reverses=entry).first()
+        done = reversal_of(entry.pk)
         reversals.append(
             done
             if done is not None

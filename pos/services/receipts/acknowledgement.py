@@ -17,7 +17,7 @@ from observability.metrics import POS_CHECKS_RECEIVED
 from pos.check_format import PosCheck
 from pos.errors import ExternalIdReused
 from pos.models import RECEIPT_OUTCOME_FIELDS, Receipt, ReceiptStatus
-from pos.selectors import connection_kind
+from pos.selectors import connection_kind, receipt_with_check_id
 from pos.services.receipts.scheduling import request_processing
 
 
@@ -139,7 +139,7 @@ def receive_check(*, connection_id: int, restaurant_id: int, check: PosCheck, so
     if receipt_id is not None:
         return ReceiptState(receipt_id=receipt_id, status=ReceiptStatus.RECEIVED, created=True)
     stored = (
-        Receipt.objects.filter(connection_id=connection_id, external_id=check.external_id, operation=check.operation)
+        receipt_with_check_id(connection_id=connection_id, external_id=check.external_id, operation=check.operation)
         .values("id", "status", "content_digest", "points_earned", "points_spent", "outcome_reason")
         .get()
     )

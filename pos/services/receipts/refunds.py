@@ -15,6 +15,7 @@ from loyalty.services.ledger import locked_accounts
 from loyalty.services.referrals import open_referrer_ids, referrers_paid_for_guests
 from maxloyalty.errors import DomainError
 from pos.models import Receipt, ReceiptOperation, ReceiptStatus
+from pos.selectors import receipt_with_check_id
 from pos.services.receipts.outcomes import Outcome, RetryLater
 from pos.services.receipts.scheduling import request_processing
 
@@ -73,7 +74,7 @@ def refund_in_savepoint(receipt: Receipt, locked_guests: set[int]) -> Outcome:
 
 
 def _refund(receipt: Receipt, locked_guests: set[int]) -> Outcome:
-    original_rows = Receipt.objects.filter(
+    original_rows = receipt_with_check_id(
         connection_id=receipt.connection_id, external_id=receipt.external_id, operation=ReceiptOperation.SALE
     )
     try:
