@@ -141,6 +141,27 @@ def partitions(table: str, *, connection: BaseDatabaseWrapper = default_connecti
     return sorted(found, key=lambda item: (item.is_default, item.start or timezone.now()))
 
 
+def name_partition_indexes(table: str, *, connection: BaseDatabaseWrapper = default_connection) -> None:
+    """Name each partition's indexes after the table's index they belong to, `<index>_<YYYYMM>` (`_default`), so
+    that a query plan says which index it walks (PostgreSQL would name them after their columns)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT child_index.relname, parent_index.relname, part.relname FROM pg_inherits pi "
+            "JOIN pg_class part ON part.oid = pi.inhrelid "
+            "JOIN pg_index ci ON ci.indrelid = part.oid AND NOT ci.indisprimary "
+            "JOIN pg_class child_index ON child_index.oid = ci.indexrelid "
+            "JOIN pg_inherits ii ON ii.inhrelid = ci.indexrelid "
+            "JOIN pg_class parent_index ON parent_index.oid = ii.inhparent "
+            "WHERE pi.inhparent = to_regclass(%s)",
+            [_quote(table)],
+        )
+        for index, parent, part in cursor.fetchall():
+            suffix = part[len(table) + 2 :] if part.startswith(f"{table}_p") else "default"
+            wanted = f"{parent[: 62 - len(suffix)]}_{suffix}"
+            if index != wanted:
+                cursor.execute(f"ALTER INDEX {_quote(index)} RENAME TO {_quote(wanted)}")
+
+
 def _months_with_rows_in_default(cursor: CursorWrapper, table: str, column: str) -> list[datetime.date]:
     cursor.execute(
         f"SELECT DISTINCT date_trunc('month', {_quote(column)} AT TIME ZONE 'UTC')::date "  # noqa: S608
@@ -175,18 +196,22 @@ def create_month(
                 f"CREATE TABLE {_quote(name)} PARTITION OF {_quote(table)} FOR VALUES FROM (%s) TO (%s)",
                 [start.isoformat(), end.isoformat()],
             )
+            name_partition_indexes(table, connection=connection)
             return True
-        # Rows of the month sit in the default partition: a new partition cannot be attached over them. Under a lock
-        # of the default partition, move them into a table of the month, then attach it (its indexes are made then).
-        cursor.execute(f"LOCK TABLE {default} IN ACCESS EXCLUSIVE MODE")
-        cursor.execute(f"CREATE TABLE {_quote(name)} (LIKE {_quote(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-        where = f"{_quote(column)} >= %s AND {_quote(column)} < %s"
-        cursor.execute(f"INSERT INTO {_quote(name)} SELECT * FROM ONLY {default} WHERE {where}", [start, end])  # noqa: S608
-        cursor.execute(f"DELETE FROM ONLY {default} WHERE {where}", [start, end])  # noqa: S608
+        # Rows of the month sit in the default partition: a partition for them cannot be made beside it. Detach the
+        # default partition (the table is locked meanwhile; a detached partition loses the table's triggers), make
+        # the month's partition, move the rows into it (its triggers see them arrive: the key tables keep their
+        # rows, now pointing at the new month) and out of the default, then attach the default again.
+        cursor.execute(f"ALTER TABLE {_quote(table)} DETACH PARTITION {default}")
         cursor.execute(
-            f"ALTER TABLE {_quote(table)} ATTACH PARTITION {_quote(name)} FOR VALUES FROM (%s) TO (%s)",
+            f"CREATE TABLE {_quote(name)} PARTITION OF {_quote(table)} FOR VALUES FROM (%s) TO (%s)",
             [start.isoformat(), end.isoformat()],
         )
+        where = f"{_quote(column)} >= %s AND {_quote(column)} < %s"
+        cursor.execute(f"INSERT INTO {_quote(name)} SELECT * FROM {default} WHERE {where}", [start, end])  # noqa: S608
+        cursor.execute(f"DELETE FROM {default} WHERE {where}", [start, end])  # noqa: S608
+        cursor.execute(f"ALTER TABLE {_quote(table)} ATTACH PARTITION {default} DEFAULT")
+        name_partition_indexes(table, connection=connection)
         return True
 
 
@@ -473,6 +498,7 @@ def convert_to_partitioned(
         )
         for _name, definition in triggers:
             cursor.execute(re.sub(r" ON \S+ ", f" ON {quote(table)} ", definition, count=1))
+        name_partition_indexes(table, connection=connection)
     result.lock_seconds = time.monotonic() - locked
     result.total_seconds = time.monotonic() - began
     return result
