@@ -474,8 +474,12 @@ def convert_to_partitioned(
             f"INSERT INTO {quote(new)} SELECT * FROM {quote(table)} WHERE id IN (SELECT id FROM {quote(log)})"  # noqa: S608
         )
         last_value, is_called = _sequence_state(cursor, table)
+        # Foreign key checks this transaction deferred (Django's keys are INITIALLY DEFERRED) run now: a table with
+        # pending checks cannot be dropped. Deferred again after.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"DROP TRIGGER {quote(note_trigger)} ON {quote(table)}")
         cursor.execute(f"DROP TABLE {quote(table)}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(f"DROP TABLE {quote(log)}")
         cursor.execute(f"DROP FUNCTION {quote(note_function)}()")
         cursor.execute(f"ALTER TABLE {quote(new)} RENAME TO {quote(table)}")
