@@ -92,7 +92,7 @@ def test_months_constraints_indexes_keys_and_the_sequence_survive(plain_table):
     with pytest.raises(IntegrityError, match="scratch_one_note_per_moment"), transaction.atomic():
         _insert("(%s, %s, 1, 'x'), (%s, %s, 1, 'x')", [NOW, plain_table.pk, NOW, plain_table.pk])
     with pytest.raises(IntegrityError, match="guest_id"), transaction.atomic():
-        _insert("(%s, -5, 1, '')", [NOW])
+        _insert("(%s, -5, 1, '')", [NOW + datetime.timedelta(minutes=1)])
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
