@@ -4,7 +4,7 @@ grow for years; and their OpenAPI shapes), input validation, and the limits on r
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db.models import Model, QuerySet
@@ -21,7 +21,9 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from maxloyalty.json_bodies import MalformedJson, load_json
-from maxloyalty.keyset import KeysetPage, cursor_parameter, keyset_page
+
+if TYPE_CHECKING:
+    from maxloyalty.keyset import KeysetPage
 
 # The API and the POS pushes, the Telegram bot's and the payment providers' webhooks.
 BODY_LIMITED_PREFIXES = ("/api/", "/telegram/", "/billing/webhooks/")
@@ -91,6 +93,9 @@ def keyset_response(
     """A newest-first keyset page (maxloyalty.keyset) of `queryset` as {"next", "previous", "results"}, the links
     carrying the cursor; `with_count` adds "count" (only for lists bounded by one guest: a chain's 5M rows are not
     counted for a page). An invalid cursor raises InvalidCursor, the uniform 400."""
+    # errors → DRF views → this module's parser: the keyset module (which imports errors) is imported when used
+    from maxloyalty.keyset import cursor_parameter, keyset_page
+
     page: KeysetPage[Row] = keyset_page(
         queryset, time_field=time_field, cursor=cursor_parameter(request.query_params), size=_page_size(request)
     )

@@ -142,9 +142,9 @@ def keyset_page(
     rows = list(oldest_first.filter(_past(time_field, position))[: size + 1])
     if len(rows) < size:  # the newest rows: show the first page, full, rather than a short top page
         return keyset_page(queryset, time_field=time_field, cursor=None, size=size)
-    newer = _cursor(rows[size - 1], time_field, "newer") if len(rows) > size else None
+    above = _cursor(rows[size - 1], time_field, "newer") if len(rows) > size else None
     rows = rows[:size][::-1]
-    return KeysetPage(rows=rows, older_cursor=_cursor(rows[-1], time_field, "older"), newer_cursor=newer)
+    return KeysetPage(rows=rows, older_cursor=_cursor(rows[-1], time_field, "older"), newer_cursor=above)
 
 
 def _replace_invalid(page: KeysetPage[Row]) -> KeysetPage[Row]:
