@@ -17,7 +17,7 @@ from guests.tests.factories import GuestFactory
 from loyalty.services import adjust_points
 from maxloyalty.keyset import InvalidCursor, decode_cursor, keyset_page
 from tests.checks import CheckSpec, send_checks
-from tests.fixtures import api_as, signed_in_client
+from tests.fixtures import api_as, api_on, signed_in_client
 
 
 def _audit_entries(count, *, prefix="keyset", actor=None):
@@ -211,3 +211,16 @@ def test_alphas_receipt_cursor_on_beta_lists_only_betas_receipts(alpha, beta):
     listed = api_as(beta, "owner").get(f"/api/v1/pos/receipts?cursor={cursor}").json()["results"]
     assert {receipt["id"] for receipt in listed} <= {receipt.pk for receipt in beta_receipts}
     assert {receipt["external_id"] for receipt in listed} == {receipt.external_id for receipt in beta_receipts}
+
+
+def test_openapi_documents_the_cursor_and_the_page_shape_of_the_keyset_lists(alpha):
+    schema = api_on(alpha.host).get("/api/schema/?format=json").json()
+    for path, page in [
+        ("/api/v1/pos/receipts", "ReceiptPage"),
+        ("/api/v1/guests/{guest_id}/transactions", "LedgerEntryPage"),
+        ("/api/v1/guests/{guest_id}/visits", "VisitPage"),
+    ]:
+        operation = schema["paths"][path]["get"]
+        assert {"cursor", "page_size"} <= {parameter["name"] for parameter in operation["parameters"]}
+        assert "page" not in {parameter["name"] for parameter in operation["parameters"]}
+        assert {"next", "previous", "results"} <= set(schema["components"]["schemas"][page]["properties"])
