@@ -3,7 +3,9 @@ row exactly once in (time, id) order, ties on the time column included; a row wr
 nothing; filters stay applied; an invalid cursor is a 400 in the API and the first page with a message on pages;
 a cursor is a position, never a permission (alpha's cursor on beta shows beta's rows only)."""
 
+import base64
 import html
+import json
 import re
 from datetime import timedelta
 
@@ -224,3 +226,18 @@ def test_openapi_documents_the_cursor_and_the_page_shape_of_the_keyset_lists(alp
         assert {"cursor", "page_size"} <= {parameter["name"] for parameter in operation["parameters"]}
         assert "page" not in {parameter["name"] for parameter in operation["parameters"]}
         assert {"next", "previous", "results"} <= set(schema["components"]["schemas"][page]["properties"])
+
+
+@pytest.mark.parametrize(
+    ("position", "shown"),
+    [
+        (["older", "0001-01-01T00:00:00+05:00", 1], 0),  # past the oldest row: an empty page
+        (["newer", "9999-12-31T23:59:59-14:00", 2**63 - 1], 2),  # past the newest: the first page
+    ],
+)
+def test_a_cursor_at_the_ends_of_time_answers_a_page_not_an_error(alpha, position, shown):
+    send_checks(alpha, [CheckSpec("100.00"), CheckSpec("100.00")])
+    cursor = base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+    response = api_as(alpha, "owner").get("/api/v1/pos/receipts", {"cursor": cursor})
+    assert response.status_code == 200, response.content
+    assert len(response.json()["results"]) == shown
