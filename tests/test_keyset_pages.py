@@ -158,6 +158,23 @@ def test_alphas_cursor_on_betas_audit_page_shows_only_betas_entries(alpha, beta)
     assert _shown_actions(page_html) == ["keyset.beta.1", "keyset.beta.0"]
 
 
+def test_a_restaurants_failed_checks_page_older_one_by_one(alpha, monkeypatch):
+    monkeypatch.setattr("pos.views.restaurants.FAILED_RECEIPTS_PER_PAGE", 2)
+    center = alpha.restaurants[0]
+    # Refunds of sales the POS never sent: each fails, waiting for its sale.
+    send_checks(alpha, [CheckSpec("100", restaurant=center, external_id=f"F-{n}", is_refund=True) for n in range(5)])
+    client = signed_in_client(alpha, "owner")
+    address, shown = f"/restaurants/{center.pk}/", []
+    while address:
+        page_html = client.get(address).content.decode()
+        shown += re.findall(r"<td>(F-\d)</td>", page_html)
+        older = _older_link(page_html)
+        address = older
+    expected = center.receipts.filter(status="failed").order_by("-received_at", "-id")
+    assert shown == list(expected.values_list("external_id", flat=True))
+    assert sorted(shown) == [f"F-{n}" for n in range(5)]
+
+
 # --- the API lists --------------------------------------------------------------------------------
 
 

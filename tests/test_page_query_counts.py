@@ -1,6 +1,6 @@
 """No page's query count grows with the rows it shows: each admin page, the till and each API list is requested with
-N rows of everything and again with 3N (guests, checks, visits, ledger entries, audit rows, promos, all written
-through the production services), and must cost the same number of queries both times (an N+1 shows as growth)."""
+N rows of everything and again with 3N (guests, checks, failed checks, visits, ledger entries, audit rows, promos,
+all written through the production services), and must cost the same number of queries both times (an N+1 shows as growth)."""
 
 from decimal import Decimal
 
@@ -33,6 +33,8 @@ class Rows:
         checks = [CheckSpec("1200.00", guest=guest, restaurant=center) for guest in guests]
         checks += [CheckSpec("800.00", guest=self.regular, restaurant=center) for _ in range(count)]
         checks += [CheckSpec("500.00", restaurant=riverside) for _ in range(count)]  # no loyalty guest
+        # Refunds of sales never sent: they fail, listed on the restaurant's page.
+        checks += [CheckSpec("100.00", restaurant=center, is_refund=True) for _ in range(count)]
         send_checks(world, checks)
         for _ in range(count):
             self.serial += 1
