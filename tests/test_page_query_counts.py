@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from loyalty.services import adjust_points, create_promo
+from loyalty.services import adjust_points, create_promo, create_promo_code
 from pos.models import PosConnection
 from tests.checks import CheckSpec, register_guest, send_checks
 from tests.fixtures import api_as, signed_in_client
@@ -22,6 +22,7 @@ class Rows:
     def __init__(self, world):
         self.world = world
         self.regular = register_guest(first_name="Regular", home_restaurant_id=world.restaurants[0].pk)
+        self.coded = create_promo(actor=world.user("admin"), name="Coded", bonus_points=50)
         self.serial = 0
 
     def grow(self, count):
@@ -46,6 +47,7 @@ class Rows:
                 idempotency_key=f"query-counts-{self.serial}",
             )
             create_promo(actor=world.user("admin"), name=f"Promo {self.serial}", multiplier=Decimal(2))
+            create_promo_code(promo=self.coded, code=f"CODE{self.serial}", actor=world.user("admin"))
 
 
 @pytest.fixture
@@ -76,6 +78,7 @@ PAGES = [
     ("owner", "/loyalty/"),
     ("owner", "/loyalty/levels/"),
     ("owner", "/loyalty/promos/"),
+    ("owner", "/loyalty/promos/{coded}/"),
     ("owner", "/settings/"),
     ("owner", "/settings/telegram/"),
     ("owner", "/staff/"),
@@ -96,6 +99,7 @@ API_LISTS = [
     ("owner", "/api/v1/pos/rejected-attempts"),
     ("owner", "/api/v1/restaurants"),
     ("owner", "/api/v1/promos"),
+    ("owner", "/api/v1/promos/{coded}/codes"),
     ("owner", "/api/v1/levels"),
 ]
 
@@ -103,7 +107,7 @@ API_LISTS = [
 def _address(template, rows):
     center = rows.world.restaurants[0]
     connection_id = PosConnection.objects.filter(restaurant=center).values_list("pk", flat=True).first()
-    return template.format(regular=rows.regular.pk, center=center.pk, connection=connection_id)
+    return template.format(regular=rows.regular.pk, center=center.pk, connection=connection_id, coded=rows.coded.pk)
 
 
 @pytest.mark.parametrize(("role", "template"), PAGES)

@@ -45,7 +45,7 @@ from loyalty.api.serializers import (
 )
 from loyalty.models import LedgerEntry, Level, Promo, PromoCode
 from loyalty.rights import restaurant_for_operation
-from loyalty.selectors import guest_balance, guest_ledger, program_settings
+from loyalty.selectors import guest_balance, guest_ledger, program_settings, promo_codes
 from maxloyalty.api import KEYSET_PARAMETERS, StandardPagination, keyset_page_of, keyset_response, page_of, validated
 from maxloyalty.current_schema import current_tenant
 from maxloyalty.errors import NotFound
@@ -453,7 +453,7 @@ class PromoCodeListApi(APIView):
 
     @extend_schema(summary="A promo's codes", responses={200: PromoCodeOut(many=True)})
     def get(self, request: Request, promo_id: int) -> Response:
-        return Response(PromoCodeOut(PromoCode.objects.filter(promo=_promo(promo_id)), many=True).data)
+        return Response(PromoCodeOut(promo_codes(promo=_promo(promo_id)), many=True).data)
 
     @extend_schema(
         summary="Add a promo code (the promo then applies only with one of its codes)",
