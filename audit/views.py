@@ -1,10 +1,11 @@
-"""The audit log page: filter, page through and export who did what (owners and admins)."""
+"""The audit log page: filter, page through (keyset pages, newest first: maxloyalty.keyset) and export who did what
+(owners and admins)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from django.core.paginator import Paginator
+from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,6 +14,7 @@ from accounts.access import permission_required_page
 from accounts.requests import StaffRequest
 from accounts.roles import Permission
 from audit.filters import AuditEntryFilter
+from maxloyalty.keyset import InvalidCursor, cursor_parameter, keyset_page
 from maxloyalty.spreadsheets import csv_lines
 
 CSV_HEADER = [
@@ -28,13 +30,19 @@ CSV_HEADER = [
     "ip",
     "request_id",
 ]
+ENTRIES_PER_PAGE = 50
 
 
 @permission_required_page(Permission.VIEW_AUDIT)
 def audit_list(request: StaffRequest) -> HttpResponse:
     entries = AuditEntryFilter(request.GET or None, chain_id=request.tenant.id)
-    page = Paginator(entries.qs, 50).get_page(request.GET.get("page"))
+    page = keyset_page(
+        entries.qs, time_field="created_at", cursor=cursor_parameter(request.GET), size=ENTRIES_PER_PAGE, lenient=True
+    )
+    if page.cursor_was_invalid:
+        messages.warning(request, InvalidCursor.message)
     query = request.GET.copy()
+    query.pop("cursor", None)
     query.pop("page", None)
     return render(request, "audit/list.html", {"filter": entries, "page": page, "query": query.urlencode()})
 

@@ -56,6 +56,7 @@ from loyalty.services import adjust_points
 from maxloyalty.chain_files import file_response
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.errors import DomainError, ValidationFailed, domain_errors_into
+from maxloyalty.keyset import InvalidCursor, cursor_parameter, keyset_page
 from telegram_bot.selectors import guest_deliveries
 
 GUESTS_PER_PAGE = 25
@@ -301,7 +302,15 @@ def _level_progress(balance: Balance) -> int | None:
 
 def _points_context(request: HttpRequest, access: ChainAccess, guest: Guest, **extra: Any) -> dict[str, Any]:
     balance = guest_balance(guest=guest)
-    ledger = Paginator(guest_ledger(guest=guest, access=access), LEDGER_PER_PAGE).get_page(request.GET.get("page"))
+    ledger = keyset_page(
+        guest_ledger(guest=guest, access=access),
+        time_field="created_at",
+        cursor=cursor_parameter(request.GET),
+        size=LEDGER_PER_PAGE,
+        lenient=True,
+    )
+    if ledger.cursor_was_invalid:
+        messages.warning(request, InvalidCursor.message)
     form = extra.pop("adjust_form", None) or AdjustPointsForm(initial={"operation_key": AdjustPointsForm.new_key()})
     return {
         "guest": guest,

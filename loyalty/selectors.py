@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Min, Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.access import ChainAccess
@@ -30,6 +30,7 @@ from loyalty.models import (
     PointsAccount,
     ProgramSettings,
     Promo,
+    PromoCode,
 )
 from maxloyalty.current_schema import current_schema_name, current_tenant
 from maxloyalty.local_cache import LocalTTLCache
@@ -256,6 +257,11 @@ def guest_ledger(*, guest: Guest, access: ChainAccess | None = None) -> QuerySet
     if access is not None and access.restaurant_ids is not None:
         entries = entries.filter(Q(restaurant__isnull=True) | Q(restaurant_id__in=access.restaurant_ids))
     return entries
+
+
+def promo_codes(*, promo: Promo) -> QuerySet[PromoCode]:
+    """A promo's codes, each with `use_count` (how often it was used), counted in the same query."""
+    return PromoCode.objects.filter(promo=promo).annotate(use_count=Count("uses")).order_by("code")
 
 
 def ledger_totals(*, guest: Guest) -> tuple[int, int]:

@@ -1,21 +1,29 @@
-"""Conventions shared by every API endpoint: pagination (and its OpenAPI shape), input validation, and the limits
-on request bodies (size: RequestBodyLimitMiddleware, 413; JSON nesting and syntax: JSONBodyParser, 400)."""
+"""Conventions shared by every API endpoint: pagination (page numbers, or keyset cursors for the lists over tables that
+grow for years; and their OpenAPI shapes), input validation, and the limits on request bodies (size: RequestBodyLimitMiddleware, 413; JSON nesting and syntax: JSONBodyParser, 400)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from maxloyalty.json_bodies import MalformedJson, load_json
+
+if TYPE_CHECKING:
+    from maxloyalty.keyset import KeysetPage
 
 # The API and the POS pushes, the Telegram bot's and the payment providers' webhooks.
 BODY_LIMITED_PREFIXES = ("/api/", "/telegram/", "/billing/webhooks/")
@@ -37,6 +45,66 @@ def page_of(name: str, item: serializers.Serializer[Any]) -> serializers.Seriali
             "results": item,
         },
     )
+
+
+Row = TypeVar("Row", bound=Model)
+
+KEYSET_PARAMETERS = [
+    OpenApiParameter(
+        "cursor",
+        OpenApiTypes.STR,
+        description="An opaque position from a previous page's `next` or `previous` link (absent: the newest rows). "
+        "An invalid cursor is a 400 `invalid_cursor`.",
+    ),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="Rows per page (default 50, at most 500)"),
+]
+
+
+def keyset_page_of(
+    name: str, item: serializers.Serializer[Any], *, with_count: bool = False
+) -> serializers.Serializer[Any]:
+    """The shape of a keyset page of `item`s (`with_count`: also the number of rows, where counting is cheap)."""
+    fields: dict[str, serializers.Field[Any, Any, Any, Any]] = {}
+    if with_count:
+        fields["count"] = serializers.IntegerField()
+    fields["next"] = serializers.URLField(allow_null=True, help_text="The older rows (null: none)")
+    fields["previous"] = serializers.URLField(allow_null=True, help_text="The newer rows (null: this is the newest)")
+    fields["results"] = item
+    return inline_serializer(name, fields)
+
+
+def _page_size(request: Request) -> int:
+    default: int = settings.REST_FRAMEWORK["PAGE_SIZE"]
+    try:
+        wanted = int(request.query_params.get("page_size", default))
+    except ValueError:
+        return default
+    return min(max(wanted, 1), StandardPagination.max_page_size) if wanted > 0 else default
+
+
+def keyset_response(
+    request: Request,
+    queryset: QuerySet[Row],
+    *,
+    time_field: str,
+    output: Callable[[list[Row]], Any],
+    with_count: bool = False,
+) -> Response:
+    """A newest-first keyset page (maxloyalty.keyset) of `queryset` as {"next", "previous", "results"}, the links
+    carrying the cursor; `with_count` adds "count" (only for lists bounded by one guest: a chain's 5M rows are not
+    counted for a page). An invalid cursor raises InvalidCursor, the uniform 400."""
+    # errors → DRF views → this module's parser: the keyset module (which imports errors) is imported when used
+    from maxloyalty.keyset import cursor_parameter, keyset_page
+
+    page: KeysetPage[Row] = keyset_page(
+        queryset, time_field=time_field, cursor=cursor_parameter(request.query_params), size=_page_size(request)
+    )
+    url = remove_query_param(request.build_absolute_uri(), "page")
+    body: dict[str, Any] = {"count": queryset.count()} if with_count else {}
+    body["next"] = replace_query_param(url, "cursor", page.older_cursor) if page.older_cursor else None
+    body["previous"] = replace_query_param(url, "cursor", page.newer_cursor) if page.newer_cursor else None
+    body["results"] = output(page.rows)
+    return Response(body)
 
 
 def validated(serializer_class: type[serializers.Serializer[Any]], data: Any, **kwargs: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from accounts.access import ChainAccess
 from maxloyalty.encryption import decrypt_json, decrypt_text
 from maxloyalty.local_cache import LocalTTLCache
 from pos.errors import ConnectionNotFound, ReceiptNotFound
-from pos.models import ConnectionStatus, PosConnection, Receipt, ReceiptKey, SyncRun
+from pos.models import ConnectionStatus, PosConnection, Receipt, ReceiptKey, ReceiptStatus, SyncRun
 from restaurants.models import Restaurant
 
 
@@ -141,6 +141,11 @@ def receipt_list(*, access: ChainAccess, params: dict[str, Any]) -> QuerySet[Rec
     if params.get("received_to"):
         receipts = receipts.filter(received_at__lt=params["received_to"])
     return receipts.order_by("-received_at", "-id")
+
+
+def failed_receipts(*, restaurant: Restaurant) -> QuerySet[Receipt]:
+    """The restaurant's checks that failed processing (the status index holds the few received and failed ones)."""
+    return Receipt.objects.filter(restaurant=restaurant, status=ReceiptStatus.FAILED).order_by("-received_at", "-id")
 
 
 def access_receipt(*, access: ChainAccess, receipt_id: int) -> Receipt:

@@ -1,6 +1,7 @@
 """The audit log: filterable page and CSV export for owners and admins, purged after the retention period."""
 
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -74,3 +75,14 @@ def test_audit_entry_keeps_the_client_address_and_request_id(alpha):
     assert entry.ip_address == "10.1.2.3"
     assert entry.request_id == "req-audit-0001"
     assert entry.changes == {"name": ["Alpha", "Alpha Prime"]}
+
+
+def test_audit_dates_are_whole_days_in_the_chains_time_zone(alpha):
+    zone = zoneinfo.ZoneInfo(alpha.chain.time_zone)
+    assert zone.utcoffset(datetime(2026, 3, 11)) > timedelta(hours=1)  # east of UTC: the 11th starts on the 10th
+    early = record_audit(action="early.morning", actor=None)
+    AuditEntry.objects.filter(pk=early.pk).update(created_at=datetime(2026, 3, 11, 0, 30, tzinfo=zone))
+    client = signed_in_client(alpha, "owner")
+    assert "early.morning" in client.get("/audit/?since=2026-03-11&until=2026-03-11").content.decode()
+    assert "early.morning" not in client.get("/audit/?until=2026-03-10").content.decode()
+    assert "early.morning" not in client.get("/audit/?since=2026-03-12").content.decode()

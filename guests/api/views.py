@@ -36,7 +36,7 @@ from guests.export import export_rows
 from guests.filters import GuestFilter
 from guests.selectors import access_guest, access_import_job, guest_list, guest_visits, lookup_guest
 from guests.services import block_guest, create_guest, erase_guest, start_import_job, unblock_guest, update_guest
-from maxloyalty.api import StandardPagination, page_of, validated
+from maxloyalty.api import KEYSET_PARAMETERS, StandardPagination, keyset_page_of, keyset_response, page_of, validated
 from maxloyalty.current_schema import current_schema_name
 
 _ERRORS = {
@@ -198,15 +198,19 @@ class GuestVisitListApi(APIView):
     required_permission = Permission.VIEW_GUESTS
 
     @extend_schema(
-        parameters=[OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT)],
-        responses={200: page_of("VisitPage", VisitOut(many=True)), 404: _ERRORS[404]},
-        summary="A guest's visits, newest first",
+        parameters=KEYSET_PARAMETERS,
+        responses={200: keyset_page_of("VisitPage", VisitOut(many=True), with_count=True), 404: _ERRORS[404]},
+        summary="A guest's visits, newest first (keyset pages: follow `next`)",
     )
     def get(self, request: Request, guest_id: int) -> Response:
         guest = access_guest(access=_access(request), guest_id=guest_id, reach="restaurants")
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(guest_visits(guest=guest), request, view=self)
-        return paginator.get_paginated_response(VisitOut(page, many=True).data)
+        return keyset_response(
+            request,
+            guest_visits(guest=guest),
+            time_field="visited_at",
+            output=lambda rows: VisitOut(rows, many=True).data,
+            with_count=True,  # one guest's visits: counted from their index
+        )
 
 
 class GuestLookupApi(APIView):

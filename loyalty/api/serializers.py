@@ -169,7 +169,12 @@ class LevelOut(serializers.ModelSerializer[Level]):
 
 
 class PromoCodeOut(serializers.ModelSerializer[PromoCode]):
-    uses = serializers.IntegerField(source="uses.count", read_only=True)
+    uses = serializers.SerializerMethodField()
+
+    def get_uses(self, code: PromoCode) -> int:
+        """Counted by the list's query (loyalty.selectors.promo_codes), else here for a single code."""
+        counted = getattr(code, "use_count", None)
+        return int(counted) if counted is not None else code.uses.count()
 
     class Meta:
         model = PromoCode

@@ -45,8 +45,8 @@ from loyalty.api.serializers import (
 )
 from loyalty.models import LedgerEntry, Level, Promo, PromoCode
 from loyalty.rights import restaurant_for_operation
-from loyalty.selectors import guest_balance, guest_ledger, program_settings
-from maxloyalty.api import StandardPagination, page_of, validated
+from loyalty.selectors import guest_balance, guest_ledger, program_settings, promo_codes
+from maxloyalty.api import KEYSET_PARAMETERS, StandardPagination, keyset_page_of, keyset_response, page_of, validated
 from maxloyalty.current_schema import current_tenant
 from maxloyalty.errors import NotFound
 from tenants.models import DEFAULT_CURRENCY
@@ -77,15 +77,22 @@ class GuestTransactionsApi(APIView):
     required_permission = Permission.VIEW_GUESTS
 
     @extend_schema(
-        summary="A guest's points history (newest first, paginated)",
-        parameters=PAGE_PARAMETERS,
-        responses={200: page_of("LedgerEntryPage", LedgerEntryOut(many=True)), **error_responses(_404=GUEST_404)},
+        summary="A guest's points history (newest first, keyset pages: follow `next`)",
+        parameters=KEYSET_PARAMETERS,
+        responses={
+            200: keyset_page_of("LedgerEntryPage", LedgerEntryOut(many=True), with_count=True),
+            **error_responses(_404=GUEST_404),
+        },
     )
     def get(self, request: Request, guest_id: int) -> Response:
         guest = _guest(request, guest_id, reach="restaurants")  # history stays within the staff's restaurants
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(guest_ledger(guest=guest, access=_access(request)), request, view=self)
-        return paginator.get_paginated_response(LedgerEntryOut(page, many=True).data)
+        return keyset_response(
+            request,
+            guest_ledger(guest=guest, access=_access(request)),
+            time_field="created_at",
+            output=lambda rows: LedgerEntryOut(rows, many=True).data,
+            with_count=True,  # one guest's entries: counted from their index
+        )
 
 
 class GuestBalanceApi(APIView):
@@ -446,7 +453,7 @@ class PromoCodeListApi(APIView):
 
     @extend_schema(summary="A promo's codes", responses={200: PromoCodeOut(many=True)})
     def get(self, request: Request, promo_id: int) -> Response:
-        return Response(PromoCodeOut(PromoCode.objects.filter(promo=_promo(promo_id)), many=True).data)
+        return Response(PromoCodeOut(promo_codes(promo=_promo(promo_id)), many=True).data)
 
     @extend_schema(
         summary="Add a promo code (the promo then applies only with one of its codes)",

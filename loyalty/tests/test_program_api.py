@@ -1,7 +1,11 @@
 """Editing the program over HTTP: settings, levels, promos and promo codes; every change audited."""
 
+from decimal import Decimal
+
 from audit.models import AuditEntry
 from loyalty.models import Level, Promo, PromoCode
+from loyalty.services import create_promo, create_promo_code
+from tests.checks import CheckSpec, register_guest, send_checks
 from tests.fixtures import api_as
 
 
@@ -99,3 +103,13 @@ def test_promo_limited_to_restaurants_and_levels(alpha):
     assert response.json()["level_ids"] == [level["id"]]
     unknown = client.patch(f"/api/v1/promos/{response.json()['id']}", {"restaurant_ids": [999999]}, format="json")
     assert unknown.status_code == 422
+
+
+def test_promo_code_list_counts_each_codes_uses(alpha):
+    guest = register_guest(home_restaurant_id=alpha.restaurants[0].pk)
+    promo = create_promo(actor=None, name="Coded", multiplier=Decimal(2), requires_code=True)
+    create_promo_code(promo=promo, code="USED", actor=None, max_uses_per_guest=None)
+    create_promo_code(promo=promo, code="UNUSED", actor=None)
+    send_checks(alpha, [CheckSpec("1000", guest=guest, promo_code="USED") for _ in range(2)])
+    codes = api_as(alpha, "owner").get(f"/api/v1/promos/{promo.pk}/codes").json()
+    assert {code["code"]: code["uses"] for code in codes} == {"UNUSED": 0, "USED": 2}

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +21,7 @@ from rest_framework.views import APIView
 from accounts.access import ChainAccess, access_for
 from accounts.requests import StaffApiRequest
 from accounts.roles import Permission
-from maxloyalty.api import StandardPagination, validated
+from maxloyalty.api import KEYSET_PARAMETERS, StandardPagination, keyset_page_of, keyset_response, validated
 from maxloyalty.authorization import bearer_token
 from maxloyalty.errors import DomainError, ValidationFailed
 from pos import selectors, services
@@ -298,13 +299,24 @@ class SyncRunListApi(APIView):
 
 
 class ReceiptListApi(APIView):
-    """GET /api/v1/pos/receipts?failed=true&restaurant=&connection=&status=&external_id=&received_from=&received_to="""
+    """GET /api/v1/pos/receipts?failed=true&restaurant=&connection=&status=&external_id=&received_from=&received_to=
+    newest first, in keyset pages (a chain has millions of receipts: no page numbers, no count)."""
 
     required_permission = Permission.VIEW_DASHBOARD
 
+    @extend_schema(
+        summary="Receipts, newest first (keyset pages: follow `next`)",
+        parameters=[ReceiptFilters, *KEYSET_PARAMETERS],
+        responses={200: keyset_page_of("ReceiptPage", ReceiptOut(many=True))},
+    )
     def get(self, request: Request) -> Response:
         params = validated(ReceiptFilters, request.query_params)
-        return _page(self, request, selectors.receipt_list(access=_access(request), params=params), ReceiptOut)
+        return keyset_response(
+            request,
+            selectors.receipt_list(access=_access(request), params=params),
+            time_field="received_at",
+            output=lambda rows: ReceiptOut(rows, many=True, context={"request": request}).data,
+        )
 
 
 class ReceiptDetailApi(APIView):

@@ -17,12 +17,16 @@ from accounts.access import ChainAccess, access_for, permission_required_page
 from accounts.roles import Permission
 from maxloyalty.encryption import decrypt_text, encrypt_text
 from maxloyalty.errors import DomainError, domain_errors_into
+from maxloyalty.keyset import InvalidCursor, cursor_parameter, keyset_page
 from pos.forms import ConnectionForm
 from pos.models import PosConnection, Receipt, ReceiptStatus
+from pos.selectors import failed_receipts
 from pos.services.connections import create_connection, rotate_signing_secret
 from pos.services.receipts import rerun_receipt
 from restaurants.models import Restaurant
 from restaurants.selectors import visible_restaurants
+
+FAILED_RECEIPTS_PER_PAGE = 50
 
 
 def access_of(request: HttpRequest) -> ChainAccess:
@@ -59,18 +63,26 @@ def restaurant_list(request: HttpRequest) -> HttpResponse:
 def restaurant_detail(request: HttpRequest, restaurant_id: int) -> HttpResponse:
     access = access_of(request)
     restaurant = visible_restaurant(access, restaurant_id)
-    context = _detail_context(restaurant, ConnectionForm())
+    context = _detail_context(restaurant, ConnectionForm(), cursor=cursor_parameter(request.GET))
+    if context["failed_receipts"].cursor_was_invalid:
+        messages.warning(request, InvalidCursor.message)
     context["issued"] = take_issued_secrets(request, restaurant)
     return render(request, "pos/restaurant_detail.html", context)
 
 
-def _detail_context(restaurant: Restaurant, connection_form: ConnectionForm) -> dict[str, Any]:
+def _detail_context(
+    restaurant: Restaurant, connection_form: ConnectionForm, cursor: str | None = None
+) -> dict[str, Any]:
     return {
         "restaurant": restaurant,
         "connections": restaurant.pos_connections.order_by("id"),
-        "failed_receipts": Receipt.objects.filter(restaurant=restaurant, status=ReceiptStatus.FAILED).order_by(
-            "-received_at"
-        )[:50],
+        "failed_receipts": keyset_page(
+            failed_receipts(restaurant=restaurant),
+            time_field="received_at",
+            cursor=cursor,
+            size=FAILED_RECEIPTS_PER_PAGE,
+            lenient=True,
+        ),
         "connection_form": connection_form,
     }
 
