@@ -790,11 +790,14 @@ def walk(
     """Every role requests every planned page (and the deep page of each list whose first page has a next link).
     drf-spectacular prints its schema warnings to stderr on each schema request: they are dropped here."""
     measured: list[Measured] = []
-    timing = {"cold_runs": cold_runs, "warm_runs": warm_runs, "reconnect": reconnect}
+
+    def timed(client: Any, request: PageRequest, role: str) -> Measured:
+        with contextlib.redirect_stderr(io.StringIO()):
+            return measure(client, request, role, cold_runs=cold_runs, warm_runs=warm_runs, reconnect=reconnect)
+
     for role, client in clients.items():
         for request in page_requests(rows, role):
-            with contextlib.redirect_stderr(io.StringIO()):
-                result = measure(client, request, role, **timing)  # type: ignore[arg-type]
+            result = timed(client, request, role)
             measured.append(result)
             if not quiet:
                 summary = f"{percentile(result.warm_ms, 0.95):.1f} ms" if result.is_timed else result.location
@@ -802,7 +805,7 @@ def walk(
             if result.is_timed and request.label in ("first page", "filter: last 30 days"):
                 deep = deep_request(client, request, hops)
                 if deep is not None:
-                    measured.append(measure(client, deep, role, **timing))  # type: ignore[arg-type]
+                    measured.append(timed(client, deep, role))
     return measured
 
 
