@@ -3,7 +3,7 @@ and warm, at 1M guests, 10M ledger entries, 3M visits, 1M POS receipts and 5M au
 of each).
 
 Reuses the `benchcore` chain and its seeding (bench.loyalty_core: guests and ledger; bench.dashboard: restaurants
-and visits) and adds POS receipts (one webhook connection per restaurant, received over the last year) and audit
+and visits; then each guest's first and last visit and home restaurant, which recording a visit keeps) and adds POS receipts (one webhook connection per restaurant, received over the last year) and audit
 entries (several actions and actors, over the last year), each by INSERT … SELECT generate_series into the table
 named by the model (`Model._meta.db_table`: a partitioned parent works the same), skipped when already there. The
 three staff users are made as the test fixtures make them (accounts: create_user and grant_membership); the rows
@@ -487,6 +487,30 @@ def _year_ago(minutes_from: str = "n") -> str:
     return f"now() - ((({minutes_from} * 7919) %% 525600) * interval '1 minute')"
 
 
+def backfill_guest_visits() -> None:
+    """The guest columns that recording a visit keeps (first and last visit, the home restaurant: the first one
+    visited) for guests whose visits were seeded bare (bench.dashboard), so the list's filters find them; once."""
+    from django.db import connection
+
+    from guests.models import Guest, Visit
+
+    guests, visits = Guest._meta.db_table, Visit._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE "{guests}" g SET first_visit_at = v.first_at, last_visit_at = v.last_at,
+                home_restaurant_id = coalesce(g.home_restaurant_id, v.first_restaurant_id)
+            FROM (SELECT guest_id, min(visited_at) AS first_at, max(visited_at) AS last_at,
+                         (array_agg(restaurant_id ORDER BY visited_at))[1] AS first_restaurant_id
+                  FROM "{visits}" GROUP BY guest_id) v
+            WHERE g.id = v.guest_id AND g.last_visit_at IS NULL
+            """
+        )
+        if cursor.rowcount:
+            print(f"  guests: first and last visit and home restaurant set for {cursor.rowcount:,}", flush=True)
+            cursor.execute(f'ANALYZE "{guests}"')
+
+
 def ensure_connections(owner: Any, restaurant_ids: list[int]) -> list[int]:
     """One webhook POS connection per restaurant (pos.services), created once."""
     from pos.models import PosConnection, PosKind
@@ -909,6 +933,7 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
         ensure_seeded(scale)
         restaurant_ids = ensure_restaurants()
         seed_visits(scale.guests, restaurant_ids)
+        backfill_guest_visits()
         users = ensure_staff(chain, restaurant_ids[0])
         connection_ids = ensure_connections(users["owner"], restaurant_ids)
         seed_receipts(scale.guests * RECEIPTS_PER_GUEST, restaurant_ids, connection_ids)
