@@ -92,7 +92,6 @@ SKIPPED: dict[str, str] = {
     "pos:cashier-quote": "POST-only action",
     "pos:cashier-apply": "POST-only action",
     "pos:cashier-undo": "POST-only action",
-    "restaurants:delete": "POST-only action",
     "restaurants:connection-create": "POST-only action",
     "restaurants:connection-rotate": "POST-only action",
     "restaurants:connection-test-check": "POST-only action",
@@ -106,8 +105,6 @@ SKIPPED: dict[str, str] = {
     "guests:guest-adjust": "POST-only action",
     "guests:guest-block": "POST-only action",
     "guests:guest-unblock": "POST-only action",
-    "loyalty:level-delete": "POST-only action",
-    "loyalty:promo-delete": "POST-only action",
     "loyalty:promo-code-create": "POST-only action",
     "loyalty:promo-code-deactivate": "POST-only action",
     "staff:set-active": "POST-only action",
@@ -125,7 +122,6 @@ SKIPPED: dict[str, str] = {
     "billing:subscription-cancel": "POST-only action",
     "billing:portal-open": "POST-only action",
     "onboarding:checklist-dismiss": "POST-only action",
-    "set_language": "POST-only action",
     "auth-api:login": "POST-only action",
     "auth-api:refresh": "POST-only action",
     "auth-api:logout": "logout",
@@ -308,6 +304,7 @@ PLANS: dict[str, Plan] = dict(
         ("pos:cashier-guest", lambda rows, role: _first("pos:cashier-guest", rows.guest_id)),
         _simple("restaurants:create"),
         ("restaurants:edit", lambda rows, role: _first("restaurants:edit", rows.restaurant_id)),
+        ("restaurants:delete", lambda rows, role: _first("restaurants:delete", rows.restaurant_id)),  # confirmation
         _simple("restaurants:list"),
         ("restaurants:detail", lambda rows, role: _first("restaurants:detail", rows.restaurant_id)),
         (
@@ -338,9 +335,11 @@ PLANS: dict[str, Plan] = dict(
         _simple("loyalty:level-list"),
         _simple("loyalty:level-create"),
         ("loyalty:level-edit", lambda rows, role: _optional("loyalty:level-edit", rows.level_id)),
+        ("loyalty:level-delete", lambda rows, role: _optional("loyalty:level-delete", rows.level_id)),
         _simple("loyalty:promo-list"),
         _simple("loyalty:promo-create"),
         ("loyalty:promo-edit", lambda rows, role: _optional("loyalty:promo-edit", rows.promo_id)),
+        ("loyalty:promo-delete", lambda rows, role: _optional("loyalty:promo-delete", rows.promo_id)),
         _simple("staff:list"),
         _simple("staff:invite"),
         ("staff:edit", lambda rows, role: _first("staff:edit", rows.membership_id)),
@@ -367,6 +366,7 @@ PLANS: dict[str, Plan] = dict(
         ),
         _simple("billing:overview"),
         _simple("onboarding:checklist"),
+        _simple("set_language"),  # a GET changes nothing and redirects back
         _simple("auth-api:me"),
         ("guests-api:guest-list", lambda rows, role: _guest_list("guests-api:guest-list", rows)),
         (

@@ -23,10 +23,10 @@ from guests.services import create_guest
 from pos.check_format import PosCheck
 from pos.services.receipts import receive_check
 from tests.fixtures import ChainWorld
-from tests.security.access_rules import doors
+from tests.security.access_rules import _closure_value, doors
 
 # Pages that answer a signed-in owner with a redirect (to their own page, or to the platform host's chain chooser).
-REDIRECTING = {"home", "accounts:login", "accounts:chain-chooser"}
+REDIRECTING = {"home", "accounts:login", "accounts:chain-chooser", "set_language"}
 
 
 def test_every_url_of_the_chain_map_is_requested_or_skipped_with_a_reason() -> None:
@@ -36,6 +36,24 @@ def test_every_url_of_the_chain_map_is_requested_or_skipped_with_a_reason() -> N
     assert (set(PLANS) | set(SKIPPED)) - names == set(), "planned or skipped URLs the map no longer has"
     assert set(PLANS) & set(SKIPPED) == set()
     assert all(reason.strip() for reason in SKIPPED.values())
+
+
+def test_urls_skipped_as_post_only_refuse_a_get() -> None:
+    """A page that answers GET is requested, not skipped as an action (read from the view: its class has no get, or
+    its require_POST / require_http_methods decorator leaves GET out)."""
+    answering_get = []
+    for door in doors("maxloyalty.urls"):
+        if not SKIPPED.get(door.name, "").startswith(("POST-only", "DELETE-only")):
+            continue
+        if door.view_class is not None:
+            refuses_get = not hasattr(door.view_class, "get")
+        else:
+            allowed = _closure_value(door.callback, "request_method_list")
+            refuses_get = allowed is not None and "GET" not in allowed
+        if not refuses_get:
+            answering_get.append(door.name)
+
+    assert answering_get == []
 
 
 def test_the_walk_enumerates_the_same_urls_as_the_access_matrix() -> None:
