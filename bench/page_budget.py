@@ -61,7 +61,6 @@ SLOW_RUNS = 5  # a page whose first warm request takes over the cold budget gets
 TRIVIAL_RUNS = 200
 WARM_BUDGET_MS = 300.0
 COLD_BUDGET_MS = 1000.0
-ROLES = ("owner", "manager", "cashier")
 AUDIT_ACTIONS = (
     "guests.created",
     "points.accrued",
