@@ -10,14 +10,8 @@ import time
 from bench.results import RESULTS, reset_results, scale_name
 
 # Each is a module of this package with run(scale_name) -> list of result entries; missing ones are skipped.
-BENCHMARKS = (
-    "loyalty_core",
-    "webhook",
-    "dashboard",
-    "routing",
-    "soak",
-    "partition_migration",
-)  # soak after webhook: it uses its rate
+# soak after webhook: it uses its rate; page_budget after dashboard: it reuses its rows.
+BENCHMARKS = ("loyalty_core", "webhook", "dashboard", "page_budget", "routing", "soak", "partition_migration")
 
 
 def main(argv: list[str]) -> int:
