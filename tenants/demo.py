@@ -15,6 +15,7 @@ from accounts.models import Membership, Role, User
 from accounts.services import grant_membership
 from analytics.rollups import rebuild_if_missing
 from loyalty.demo import seed_demo_loyalty
+from maxloyalty.db.partitions import maintain_partitions
 from restaurants.models import Restaurant
 from tenants.errors import DemoDataNotAllowed
 from tenants.models import Chain, ChainStatus
@@ -70,7 +71,9 @@ def seed_demo() -> DemoLogins:
     with schema_context(chain.schema_name):
         # Program, levels, a promo and ~300 guests with visits and points history, through the loyalty services.
         seed_demo_loyalty(restaurants=restaurants, admin=User.objects.filter(email=DEMO_STAFF[1][0]).first())
-        # Half a year of history was loaded at once: build the analytics roll-ups now, not in the first page view.
+        # Half a year of history was loaded at once: its months get partitions of their own (the rows wait in the
+        # default partitions until then), and the analytics roll-ups are built now, not in the first page view.
+        maintain_partitions()
         rebuild_if_missing()
     if not User.objects.filter(email=PLATFORM_STAFF_EMAIL).exists():
         User.objects.create_superuser(PLATFORM_STAFF_EMAIL, DEMO_PASSWORD, full_name="Platform staff")

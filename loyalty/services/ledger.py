@@ -237,7 +237,7 @@ def take_from_lots(guest_id: int, points: int, *, first: LedgerEntry | None = No
     lots = list(
         LedgerEntry.objects.filter(guest_id=guest_id, remaining_points__gt=0, is_pending=False)
         .order_by(F("expires_at").asc(nulls_last=True), "available_at", "id")
-        .only("id", "remaining_points")
+        .only("id", "created_at", "remaining_points")
     )
     if first is not None:
         lots.sort(key=lambda lot: lot.pk != first.pk)
@@ -249,8 +249,10 @@ def take_from_lots(guest_id: int, points: int, *, first: LedgerEntry | None = No
         lot.remaining_points -= used
         left -= used
         changed.append(lot)
-    if len(changed) == 1:
-        LedgerEntry.objects.filter(pk=changed[0].pk).update(remaining_points=changed[0].remaining_points)
+    if len(changed) == 1:  # with its month: one partition's key is read (maxloyalty.db.partitions)
+        LedgerEntry.objects.filter(pk=changed[0].pk, created_at=changed[0].created_at).update(
+            remaining_points=changed[0].remaining_points
+        )
     elif changed:
         LedgerEntry.objects.bulk_update(changed, ["remaining_points"])
     return points - left
@@ -587,7 +589,9 @@ def reverse_entry(
             now=now,
         )
     elif original.is_pending:
-        LedgerEntry.objects.filter(pk=original.pk).update(is_pending=False, remaining_points=0)
+        LedgerEntry.objects.filter(pk=original.pk, created_at=original.created_at).update(
+            is_pending=False, remaining_points=0
+        )
         account.pending -= original.points  # it never reached `available`: the pair nets to zero there
         reversal = LedgerEntry.objects.create(points=-original.points, **common)
     else:

@@ -161,34 +161,38 @@ def _insert_defaults_sql(model: type[models.Model], key: str) -> str:
     )
 
 
-def update_rows(model: type[models.Model], objects: Sequence[models.Model], fields: Sequence[str]) -> int:
-    """Write `fields` of every object (matched by primary key) in one UPDATE ... FROM unnest(arrays); returns the
-    rows changed. One array per column keeps the statement short whatever the batch size (the driver caches its
+def update_rows(
+    model: type[models.Model], objects: Sequence[models.Model], fields: Sequence[str], *, match: Sequence[str] = ()
+) -> int:
+    """Write `fields` of every object (matched by primary key, and by the `match` fields too: a partitioned table's
+    month column, so each row's partition is found without probing the others) in one UPDATE ... FROM
+    unnest(arrays); returns the rows changed. One array per column keeps the statement short whatever the batch size (the driver caches its
     parse), and each array is cast to its column's type. The arrays go in binary (%b): the driver's text format
     would look each element over for characters to quote, a regular expression per value."""
     if not objects:
         return 0
     meta = model._meta
     connection = connections[router.db_for_write(model)]
-    columns = [meta.pk, *(_field(model, name) for name in fields)]
+    columns = [meta.pk, *(_field(model, name) for name in (*match, *fields))]
     with bound_cursor(connection) as cursor:
-        cursor.execute(_update_sql(model, tuple(fields)), _database_columns(objects, columns, connection))
+        cursor.execute(_update_sql(model, tuple(fields), tuple(match)), _database_columns(objects, columns, connection))
         changed: int = cursor.rowcount
         return changed
 
 
 @functools.lru_cache(maxsize=64)
-def _update_sql(model: type[models.Model], fields: tuple[str, ...]) -> str:
+def _update_sql(model: type[models.Model], fields: tuple[str, ...], match: tuple[str, ...] = ()) -> str:
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
-    columns = [meta.pk, *(_field(model, name) for name in fields)]
+    columns = [meta.pk, *(_field(model, name) for name in (*match, *fields))]
     names = [quote(_column(column)) for column in columns]
     arrays = ", ".join(f"%b::{column.cast_db_type(connection)}[]" for column in columns)
-    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    keys = names[: 1 + len(match)]
+    assignments = ", ".join(f"{name} = v.{name}" for name in names[1 + len(match) :])
     return (
         f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "  # noqa: S608 (model names; values are parameters)
-        f"FROM unnest({arrays}) AS v({', '.join(names)}) WHERE t.{names[0]} = v.{names[0]}"
+        f"FROM unnest({arrays}) AS v({', '.join(names)}) WHERE " + " AND ".join(f"t.{name} = v.{name}" for name in keys)
     )
 
 
