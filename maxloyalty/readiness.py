@@ -1,6 +1,7 @@
 """Readiness: can this process serve requests now? The database (reachable, the public schema's migrations all
 applied), the cache and the Celery broker, each asked once with a short timeout on a connection of its own (never
-the request thread's pooled one, which a probe must not break or hold).
+the request thread's pooled one, which a probe must not break or hold). Apps add checks that need their knowledge
+with `register_check` (tenants: every served chain has this month's and next month's partitions).
 
 The Redis-less development fallback (DatabaseCache and kombu's SQLAlchemy transport in PostgreSQL) is asked as what
 it is: the cache through Django's cache API, the broker with a `SELECT 1` on its database.
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -40,7 +42,9 @@ def _expected_public_migrations() -> frozenset[tuple[str, str]]:
     return frozenset(loader.graph.leaf_nodes())
 
 
-def check_database(timeout: float) -> str:
+@contextmanager
+def database_connection(timeout: float) -> Iterator[Any]:
+    """A psycopg connection of the probe's own (autocommit, `timeout` to connect and per statement), closed after."""
     import psycopg
     from django.db import connections
 
@@ -51,6 +55,11 @@ def check_database(timeout: float) -> str:
     params["connect_timeout"] = max(1, round(timeout))
     with psycopg.connect(**params, autocommit=True) as connection:
         connection.execute(f"SET statement_timeout = {int(timeout * 1000)}")
+        yield connection
+
+
+def check_database(timeout: float) -> str:
+    with database_connection(timeout) as connection:
         applied = set(connection.execute("SELECT app, name FROM public.django_migrations").fetchall())
     missing = sorted(f"{app}.{name}" for app, name in _expected_public_migrations() - applied)
     return f"migrations not applied: {', '.join(missing[:5])}" if missing else ""
@@ -101,6 +110,13 @@ def check_broker(timeout: float) -> str:
 
 
 CHECKS: dict[str, Callable[[float], str]] = {"database": check_database, "cache": check_cache, "broker": check_broker}
+
+
+def register_check(name: str, check: Callable[[float], str]) -> None:
+    """Add a check that needs an app's knowledge (which chains are served): the app registers it when ready, so
+    this module imports no app. `check(timeout)` answers "" when ready, else a short reason; it raises on failure
+    to ask (then its error class is the detail)."""
+    CHECKS[name] = check
 
 
 def run_check(name: str, timeout: float) -> CheckResult:

@@ -40,6 +40,9 @@ PARTITIONED_MODELS: tuple[tuple[str, str], ...] = (
     ("pos.SyncRun", "started_at"),
     ("pos.RejectedAttempt", "minute"),
 )
+# Tables whose months are never dropped, whatever the retention: the ledger is the account's history (balances,
+# expiry, refunds and idempotency all read it back to the first entry).
+NEVER_DROPPED: tuple[str, ...] = ("loyalty.LedgerEntry",)
 MONTHS_AHEAD = 3  # partitions kept ready beyond the current month
 COPY_BATCH_ROWS = 50_000
 
@@ -263,7 +266,10 @@ def drop_months_before(
 ) -> list[str]:
     """Drop the table's month partitions that end at or before `cutoff` (whole months only: a month that is
     partly younger stays until all of it is past). `archive(partition)` runs first for each; if it raises,
-    nothing of that partition is dropped. The names of the dropped partitions."""
+    nothing of that partition is dropped. The names of the dropped partitions. Refuses a table of NEVER_DROPPED."""
+    protected = {apps.get_model(label)._meta.db_table for label in NEVER_DROPPED}
+    if table in protected:
+        raise ValueError(f"{table}: its months are never dropped")
     dropped = []
     for partition in partitions(table, connection=connection):
         if partition.is_default or partition.end is None or partition.end > cutoff:

@@ -1,0 +1,61 @@
+"""The monthly partitions of every chain (maxloyalty.db.partitions; docs/partitioning.md): kept ahead and drained
+in each chain's schema by a nightly task, and asked for all served chains at once by the readiness check.
+
+A new chain needs nothing from here at sign-up: its migrations make this month and MONTHS_AHEAD more, and the
+nightly task keeps that window moving.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from maxloyalty.current_schema import current_schema_name
+from maxloyalty.db.partition_health import Cursor, missing_partitions_in_schemas
+from maxloyalty.db.partitions import Maintenance, maintain_partitions
+from maxloyalty.readiness import database_connection
+from tenants.selectors import served_chains
+
+logger = logging.getLogger(__name__)
+
+
+def maintain_chain_partitions(*, now: datetime.datetime | None = None) -> Maintenance:
+    """The current chain's partitioned tables: this month and the next MONTHS_AHEAD exist, rows caught by a
+    default partition moved into a month of their own. Idempotent."""
+    done = maintain_partitions(now=now)
+    if done.created or done.drained:
+        logger.info(
+            "partitions of %s: created %s; drained from the default partitions %s",
+            current_schema_name(),
+            ", ".join(done.created) or "none",
+            {table: [f"{month:%Y-%m}" for month in months] for table, months in done.drained.items()},
+        )
+    return done
+
+
+def served_schemas_sql() -> tuple[str, tuple[object, ...]]:
+    """The served chains' schema names as one SELECT (the fan-out's own selector), to run on a connection that
+    is not Django's (the readiness probe's)."""
+    sql, params = served_chains().values_list("schema_name", flat=True).query.sql_with_params()
+    return sql, tuple(params)
+
+
+def chains_missing_partitions(cursor: Cursor, *, now: datetime.datetime | None = None) -> dict[str, list[str]]:
+    """schema → partitions it lacks (this month's or next month's), over every served chain: two statements."""
+    sql, params = served_schemas_sql()
+    cursor.execute(sql, params)
+    schemas = [row[0] for row in cursor.fetchall()]
+    return missing_partitions_in_schemas(cursor, schemas, now=now)
+
+
+def check_partitions(timeout: float) -> str:
+    """Readiness: "" when every served chain has this month's and next month's partitions, else which lack them
+    (the first few: the nightly maintenance task, tenants.tasks.maintain_partitions_task, makes them)."""
+    with database_connection(timeout) as connection, connection.cursor() as cursor:
+        missing = chains_missing_partitions(cursor)
+    if not missing:
+        return ""
+    first = sorted(missing)[:3]
+    return f"partitions missing in {len(missing)} chain(s): " + "; ".join(
+        f"{schema}: {', '.join(missing[schema][:2])}" for schema in first
+    )
