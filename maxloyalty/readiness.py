@@ -1,7 +1,8 @@
 """Readiness: can this process serve requests now? The database (reachable, the public schema's migrations all
 applied), the cache and the Celery broker, each asked once with a short timeout on a connection of its own (never
-the request thread's pooled one, which a probe must not break or hold). Apps add checks that need their knowledge
-with `register_check` (tenants: every served chain has this month's and next month's partitions).
+the request thread's pooled one, which a probe must not break or hold). The database check also asks what apps
+registered with `register_database_question` (tenants: every served chain has this month's and next month's
+partitions).
 
 The Redis-less development fallback (DatabaseCache and kombu's SQLAlchemy transport in PostgreSQL) is asked as what
 it is: the cache through Django's cache API, the broker with a `SELECT 1` on its database.
@@ -58,11 +59,29 @@ def database_connection(timeout: float) -> Iterator[Any]:
         yield connection
 
 
+# Questions about the database's contents that need an app's knowledge (which chains are served), asked on the
+# database check's own connection after the migrations: each answers "" when ready, else a short reason.
+DATABASE_QUESTIONS: dict[str, Callable[[Any], str]] = {}
+
+
+def register_database_question(name: str, question: Callable[[Any], str]) -> None:
+    """Add a question to the database check (an app registers it when ready, so this module imports no app);
+    `question(cursor)` gets a cursor of the probe's connection."""
+    DATABASE_QUESTIONS[name] = question
+
+
 def check_database(timeout: float) -> str:
     with database_connection(timeout) as connection:
         applied = set(connection.execute("SELECT app, name FROM public.django_migrations").fetchall())
-    missing = sorted(f"{app}.{name}" for app, name in _expected_public_migrations() - applied)
-    return f"migrations not applied: {', '.join(missing[:5])}" if missing else ""
+        missing = sorted(f"{app}.{name}" for app, name in _expected_public_migrations() - applied)
+        if missing:
+            return f"migrations not applied: {', '.join(missing[:5])}"
+        for question in DATABASE_QUESTIONS.values():
+            with connection.cursor() as cursor:
+                problem = question(cursor)
+            if problem:
+                return problem
+    return ""
 
 
 def _ping_redis(url: str, timeout: float) -> None:
@@ -110,13 +129,6 @@ def check_broker(timeout: float) -> str:
 
 
 CHECKS: dict[str, Callable[[float], str]] = {"database": check_database, "cache": check_cache, "broker": check_broker}
-
-
-def register_check(name: str, check: Callable[[float], str]) -> None:
-    """Add a check that needs an app's knowledge (which chains are served): the app registers it when ready, so
-    this module imports no app. `check(timeout)` answers "" when ready, else a short reason; it raises on failure
-    to ask (then its error class is the detail)."""
-    CHECKS[name] = check
 
 
 def run_check(name: str, timeout: float) -> CheckResult:
