@@ -44,13 +44,13 @@ def expected_partitions(*, now: datetime.datetime | None = None) -> list[str]:
 def missing_partitions_in_schemas(
     cursor: Cursor, schemas: Sequence[str], *, now: datetime.datetime | None = None
 ) -> dict[str, list[str]]:
-    """schema → the expected partitions it lacks (only schemas lacking some), in one catalog query."""
+    """schema → the expected partitions it lacks, attached (only schemas lacking some), in one catalog query."""
     if not schemas:
         return {}
     cursor.execute(
         "SELECT s.name, e.name FROM unnest(%s::text[]) AS s(name) CROSS JOIN unnest(%s::text[]) AS e(name) "
         "WHERE NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = s.name AND c.relname = e.name) ORDER BY 1, 2",
+        "WHERE n.nspname = s.name AND c.relname = e.name AND c.relispartition) ORDER BY 1, 2",
         [list(schemas), expected_partitions(now=now)],
     )
     missing: dict[str, list[str]] = {}
