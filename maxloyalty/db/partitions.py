@@ -185,7 +185,16 @@ def create_month(
         cursor.execute(f"CREATE TABLE {_quote(name)} (LIKE {_quote(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
         where = f"{_quote(column)} >= %s AND {_quote(column)} < %s"
         cursor.execute(f"INSERT INTO {_quote(name)} SELECT * FROM ONLY {default} WHERE {where}", [start, end])  # noqa: S608
+        # The rows move, they are not deleted: the tables' own delete triggers (a key table's release: LedgerKey,
+        # ReceiptKey) must not fire, or the moved rows would lose their keys. Disabled inside this transaction,
+        # under its lock: no other session ever sees them off. ALTER TABLE refuses a table with deferred checks
+        # pending (rows written earlier in the same transaction): they are checked now first, as Django's
+        # check_constraints does (every constraint Django makes is initially deferred).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE {default} DISABLE TRIGGER USER")
         cursor.execute(f"DELETE FROM ONLY {default} WHERE {where}", [start, end])  # noqa: S608
+        cursor.execute(f"ALTER TABLE {default} ENABLE TRIGGER USER")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(
             f"ALTER TABLE {_quote(table)} ATTACH PARTITION {_quote(name)} FOR VALUES FROM (%s) TO (%s)",
             [start.isoformat(), end.isoformat()],

@@ -11,8 +11,9 @@ from django.db import connection
 from django.test import Client
 
 from guests.models import Visit
+from loyalty.models import EntryKind, LedgerEntry, LedgerKey
 from loyalty.rules import Check
-from loyalty.services import apply_check
+from loyalty.services import accrue_points, apply_check
 from loyalty.tests.factories import GuestFactory
 from maxloyalty.db.partitions import default_partition_name, partition_name
 from tenants.partitions import maintain_chain_partitions
@@ -58,3 +59,18 @@ def test_a_visit_years_back_waits_in_the_default_partition_and_maintenance_gives
     assert _rows_in(month) == 1
     moved = Visit.objects.get(guest=guest)
     assert (moved.pk, moved.visited_at, moved.check_amount) == (visit.pk, LONG_AGO, Decimal(800))
+
+
+def test_ledger_rows_moved_out_of_the_default_partition_keep_their_idempotency_keys(alpha):
+    """The move is not a delete: the key table's release trigger must not fire, or a retry would accrue twice."""
+    guest = GuestFactory(home_restaurant=alpha.restaurants[0])
+    entry = accrue_points(guest=guest, points=100, kind=EntryKind.WELCOME, idempotency_key="welcome:long-ago")
+    LedgerEntry.objects.filter(pk=entry.pk).update(created_at=LONG_AGO)  # a clock far behind, say
+
+    maintain_chain_partitions()
+    again = accrue_points(guest=guest, points=100, kind=EntryKind.WELCOME, idempotency_key="welcome:long-ago")
+
+    assert LedgerKey.objects.filter(entry_id=entry.pk, idempotency_key="welcome:long-ago").exists()
+    assert again.pk == entry.pk
+    assert LedgerEntry.objects.filter(guest=guest).count() == 1
+    assert _rows_in(partition_name(LedgerEntry._meta.db_table, LONG_AGO.date().replace(day=1))) == 1
