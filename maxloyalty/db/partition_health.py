@@ -62,16 +62,16 @@ def missing_partitions_in_schemas(
 def default_partition_rows_in_schemas(cursor: Cursor, schemas: Sequence[str]) -> dict[str, int]:
     """table → rows waiting in its default partitions, summed over the schemas: one catalog query for the default
     partitions that exist, then one statement counting them all."""
-    if not schemas:
-        return {}
     tables = {default_partition_name(item.table): item.table for item in partitioned_tables()}
+    counts = dict.fromkeys(tables.values(), 0)
+    if not schemas:
+        return counts
     cursor.execute(
         "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = ANY(%s::text[]) AND c.relname = ANY(%s::text[]) AND c.relispartition ORDER BY 1, 2",
         [list(schemas), list(tables)],
     )
     found = cursor.fetchall()
-    counts = dict.fromkeys(tables.values(), 0)
     if not found:
         return counts
     union = " UNION ALL ".join(
