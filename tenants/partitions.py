@@ -11,6 +11,7 @@ import datetime
 import logging
 
 from maxloyalty.current_schema import current_schema_name
+from maxloyalty.db.lock_wait import lock_wait_limit
 from maxloyalty.db.partition_health import Cursor, missing_partitions_in_schemas
 from maxloyalty.db.partitions import Maintenance, maintain_partitions
 from tenants.selectors import served_chains
@@ -20,8 +21,10 @@ logger = logging.getLogger(__name__)
 
 def maintain_chain_partitions(*, now: datetime.datetime | None = None) -> Maintenance:
     """The current chain's partitioned tables: this month and the next MONTHS_AHEAD exist, rows caught by a
-    default partition moved into a month of their own. Idempotent."""
-    done = maintain_partitions(now=now)
+    default partition moved into a month of their own. Idempotent. Each DDL statement waits a few seconds at most
+    for its lock (maxloyalty.db.lock_wait): behind a long read it gives up, and the next night makes up for it."""
+    with lock_wait_limit():
+        done = maintain_partitions(now=now)
     if done.created or done.drained:
         logger.info(
             "partitions of %s: created %s; drained from the default partitions %s",

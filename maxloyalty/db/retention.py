@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.db import connection
 
+from maxloyalty.db.lock_wait import lock_wait_limit
 from maxloyalty.db.partitions import Partition, drop_months_before
 
 
@@ -27,7 +28,7 @@ def drop_expired_months(
     table: str, cutoff: datetime.datetime, *, archive: Callable[[Partition], None] | None = None
 ) -> int:
     """Drop the table's months that end at or before `cutoff` (archived first by `archive`, if given); how many
-    rows went with them."""
+    rows went with them. Each drop waits a few seconds at most for its lock (maxloyalty.db.lock_wait)."""
     rows = 0
 
     def count_then_archive(partition: Partition) -> None:
@@ -36,5 +37,6 @@ def drop_expired_months(
             archive(partition)
         rows += partition_rows(partition)
 
-    drop_months_before(table, cutoff, archive=count_then_archive)
+    with lock_wait_limit():
+        drop_months_before(table, cutoff, archive=count_then_archive)
     return rows

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from maxloyalty.chain_files import FileKind, save_chain_file
+from maxloyalty.db.lock_wait import lock_wait_limit
 from maxloyalty.db.partitions import Partition, drop_months_before, partitions
 from pos.models import Receipt, ReceiptKey
 
@@ -86,7 +87,7 @@ def archive_and_drop_old_receipts(*, now: datetime | None = None) -> ReceiptRete
             if other.name != archived:
                 raise PartitionChangedUnderUs(other.name)
 
-        with transaction.atomic():
+        with lock_wait_limit(), transaction.atomic():  # the receipts' lock: POS checks wait at most seconds
             ReceiptKey.objects.filter(received_at__gte=partition.start, received_at__lt=partition.end).delete()
             drop_months_before(table, partition.end, archive=only_the_archived)
         done.archives[partition.name] = name
