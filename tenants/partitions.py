@@ -2,7 +2,8 @@
 in each chain's schema by a nightly task, and asked for all served chains at once by the readiness check.
 
 A new chain needs nothing from here at sign-up: its migrations make this month and MONTHS_AHEAD more, and the
-nightly task keeps that window moving.
+nightly task keeps that window moving. A chain imported from a file runs the maintenance at once (its partitions
+are those of the export's months: tenants.chain_transfer).
 """
 
 from __future__ import annotations
