@@ -36,6 +36,7 @@ class FileKind(StrEnum):
     GUEST_IMPORT = "guest-imports"
     GUEST_EXPORT = "guest-exports"
     LOGO = "logo"
+    RECEIPT_ARCHIVE = "receipt-archives"  # receipts of a month, gzipped JSON lines, written before its partition goes
 
 
 def chain_prefix(schema_name: str | None = None) -> str:
@@ -46,16 +47,17 @@ def chain_prefix(schema_name: str | None = None) -> str:
     return f"{ROOT}/{schema}/"
 
 
-def new_file_name(*, kind: FileKind, original_name: str) -> str:
-    """A fresh, unguessable name for a file of the current chain; only the original's extension is kept."""
+def new_file_name(*, kind: FileKind, original_name: str, stem: str = "") -> str:
+    """A fresh, unguessable name for a file of the current chain; only the original's extension is kept, after
+    `stem` when one is given (what the file holds, e.g. "receipts-2024-01-", for a person listing the folder)."""
     extension = _EXTENSION.search((original_name or "").lower())
-    return f"{chain_prefix()}{kind}/{secrets.token_hex(12)}{extension.group(0) if extension else ''}"
+    return f"{chain_prefix()}{kind}/{stem}{secrets.token_hex(12)}{extension.group(0) if extension else ''}"
 
 
-def save_chain_file(*, kind: FileKind, name: str, content: File[Any] | bytes) -> str:
+def save_chain_file(*, kind: FileKind, name: str, content: File[Any] | bytes, stem: str = "") -> str:
     """Store a file of the current chain; returns its stored name (what the owning object keeps)."""
     body = ContentFile(content) if isinstance(content, bytes) else content
-    return default_storage.save(new_file_name(kind=kind, original_name=name), body)
+    return default_storage.save(new_file_name(kind=kind, original_name=name, stem=stem), body)
 
 
 def delete_chain_file(name: str) -> None:

@@ -1,6 +1,8 @@
 """Readiness: can this process serve requests now? The database (reachable, the public schema's migrations all
 applied), the cache and the Celery broker, each asked once with a short timeout on a connection of its own (never
-the request thread's pooled one, which a probe must not break or hold).
+the request thread's pooled one, which a probe must not break or hold). The database check also asks what apps
+registered with `register_database_question` (tenants: every served chain has this month's and next month's
+partitions).
 
 The Redis-less development fallback (DatabaseCache and kombu's SQLAlchemy transport in PostgreSQL) is asked as what
 it is: the cache through Django's cache API, the broker with a `SELECT 1` on its database.
@@ -10,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -40,7 +43,9 @@ def _expected_public_migrations() -> frozenset[tuple[str, str]]:
     return frozenset(loader.graph.leaf_nodes())
 
 
-def check_database(timeout: float) -> str:
+@contextmanager
+def database_connection(timeout: float) -> Iterator[Any]:
+    """A psycopg connection of the probe's own (autocommit, `timeout` to connect and per statement), closed after."""
     import psycopg
     from django.db import connections
 
@@ -51,9 +56,32 @@ def check_database(timeout: float) -> str:
     params["connect_timeout"] = max(1, round(timeout))
     with psycopg.connect(**params, autocommit=True) as connection:
         connection.execute(f"SET statement_timeout = {int(timeout * 1000)}")
+        yield connection
+
+
+# Questions about the database's contents that need an app's knowledge (which chains are served), asked on the
+# database check's own connection after the migrations: each answers "" when ready, else a short reason.
+DATABASE_QUESTIONS: dict[str, Callable[[Any], str]] = {}
+
+
+def register_database_question(name: str, question: Callable[[Any], str]) -> None:
+    """Add a question to the database check (an app registers it when ready, so this module imports no app);
+    `question(cursor)` gets a cursor of the probe's connection."""
+    DATABASE_QUESTIONS[name] = question
+
+
+def check_database(timeout: float) -> str:
+    with database_connection(timeout) as connection:
         applied = set(connection.execute("SELECT app, name FROM public.django_migrations").fetchall())
-    missing = sorted(f"{app}.{name}" for app, name in _expected_public_migrations() - applied)
-    return f"migrations not applied: {', '.join(missing[:5])}" if missing else ""
+        missing = sorted(f"{app}.{name}" for app, name in _expected_public_migrations() - applied)
+        if missing:
+            return f"migrations not applied: {', '.join(missing[:5])}"
+        for question in DATABASE_QUESTIONS.values():
+            with connection.cursor() as cursor:
+                problem = question(cursor)
+            if problem:
+                return problem
+    return ""
 
 
 def _ping_redis(url: str, timeout: float) -> None:

@@ -38,8 +38,10 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "billing.tasks.send_payment_reminder_email": BILLING,
     "tenants.tasks.run_in_every_chain": MAINTENANCE,  # beat's fan-out: sent to its target's queue (settings)
     "tenants.tasks.purge_expired_signups": MAINTENANCE,
+    "tenants.tasks.maintain_partitions_task": MAINTENANCE,
     "audit.tasks.purge_expired_audit_entries": MAINTENANCE,
     "pos.tasks.purge_pos_history": MAINTENANCE,
+    "pos.tasks.archive_old_receipts": MAINTENANCE,
     "telegram_bot.tasks.forget_old_updates": MAINTENANCE,
     "guests.tasks.import_guests_job": MAINTENANCE,
     "guests.tasks.export_guests_job": MAINTENANCE,  # large guest exports written into the chain's files

@@ -23,9 +23,9 @@ from django.http import HttpRequest, HttpResponse
 from maxloyalty.client_ip import client_ip
 from maxloyalty.readiness import readiness
 from observability import metrics
-from observability.selectors import CeleryQueueCollector, ReceiptBacklogCollector
+from observability.selectors import CeleryQueueCollector, DefaultPartitionCollector, ReceiptBacklogCollector
 
-_SCRAPE_TIME = (ReceiptBacklogCollector(), CeleryQueueCollector())
+_SCRAPE_TIME = (ReceiptBacklogCollector(), CeleryQueueCollector(), DefaultPartitionCollector())
 
 
 @cache

@@ -18,6 +18,7 @@ from pos.adapters.base import PosUnavailable
 from pos.models import SyncRunStatus
 from pos.selectors import due_connections
 from pos.services import drain_pending_receipts, fetch_notified_orders, purge_old_history, sync_connection
+from pos.services.receipt_archive import archive_and_drop_old_receipts
 
 logger = logging.getLogger(__name__)
 
@@ -70,3 +71,9 @@ def pos_chain_tick() -> int:
 def purge_pos_history() -> tuple[int, int]:
     """Nightly per chain: rejected attempts and sync runs past the audit retention."""
     return purge_old_history(days=settings.AUDIT_RETENTION_DAYS)
+
+
+@shared_task(acks_late=True)
+def archive_old_receipts() -> int:
+    """Nightly per chain: receipt months past RECEIPT_RETENTION_DAYS archived to the chain's files, then dropped."""
+    return archive_and_drop_old_receipts().receipts

@@ -49,6 +49,7 @@ from billing.models import BillingEvent, MessageUsage, Payment, Plan, Subscripti
 from maxloyalty.postgres_programs import postgres_connection_args, postgres_program
 from tenants.errors import ChainTransferRefused
 from tenants.models import Chain, Domain
+from tenants.partitions import maintain_chain_partitions
 from tenants.routing import forget_host
 from tenants.services import chain_slug_errors
 from tenants.validators import schema_name_for
@@ -240,6 +241,9 @@ def _import(
             _create(Membership, {**row, "user_id": user_ids[row["user_id"]]}, chain=chain)
         _billing(public["billing"], chain=chain, plans=plans)
         with schema_context(schema):
+            # The file's partitions are those of the export's months: this month and the next ones made now, and
+            # rows the export kept in a default partition moved into months of their own.
+            maintain_chain_partitions()
             record_audit(
                 action="chain.imported",
                 actor=None,

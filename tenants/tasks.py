@@ -7,6 +7,7 @@ from django_tenants.utils import schema_context
 
 from maxloyalty.task_queue import registered_task
 from tenants import signup
+from tenants.partitions import maintain_chain_partitions
 from tenants.selectors import served_chains
 
 
@@ -26,3 +27,9 @@ def run_in_every_chain(task_name: str, **kwargs: object) -> int:
 def purge_expired_signups() -> int:
     """Hourly (platform level): unconfirmed sign-ups past their link's lifetime are deleted, freeing addresses."""
     return signup.purge_expired_signups()
+
+
+@shared_task
+def maintain_partitions_task() -> list[str]:
+    """Nightly per chain: the coming months' partitions made, default partitions drained; the partitions made."""
+    return maintain_chain_partitions().created

@@ -129,6 +129,8 @@ MODULES: dict[str, str] = {
     # tenants
     "tenants.chain_transfer": "services",
     "tenants.demo": "services",
+    # The monthly partitions of every chain: the nightly maintenance and the readiness question over served chains.
+    "tenants.partitions": "services",
     "tenants.sample_data": "services",
     "tenants.routing": "selectors",
     "tenants.signup": "services",

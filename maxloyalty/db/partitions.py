@@ -40,6 +40,9 @@ PARTITIONED_MODELS: tuple[tuple[str, str], ...] = (
     ("pos.SyncRun", "started_at"),
     ("pos.RejectedAttempt", "minute"),
 )
+# Tables whose months are never dropped, whatever the retention: the ledger is the account's history (balances,
+# expiry, refunds and idempotency all read it back to the first entry).
+NEVER_DROPPED: tuple[str, ...] = ("loyalty.LedgerEntry",)
 MONTHS_AHEAD = 3  # partitions kept ready beyond the current month
 COPY_BATCH_ROWS = 50_000
 
@@ -199,9 +202,12 @@ def create_month(
             name_partition_indexes(table, connection=connection)
             return True
         # Rows of the month sit in the default partition: a partition for them cannot be made beside it. Detach the
-        # default partition (the table is locked meanwhile; a detached partition loses the table's triggers), make
-        # the month's partition, move the rows into it (its triggers see them arrive: the key tables keep their
-        # rows, now pointing at the new month) and out of the default, then attach the default again.
+        # default partition (the table is locked meanwhile; a detached partition loses the table's triggers, so the
+        # key tables' release trigger does not fire for rows that only move), make the month's partition, move the
+        # rows into it (its triggers see them arrive: the key tables keep their rows) and out of the default, then
+        # attach the default again. ALTER TABLE refuses a table with deferred checks pending (rows written earlier
+        # in the same transaction): they are checked now first, as Django's check_constraints does.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"ALTER TABLE {_quote(table)} DETACH PARTITION {default}")
         cursor.execute(
             f"CREATE TABLE {_quote(name)} PARTITION OF {_quote(table)} FOR VALUES FROM (%s) TO (%s)",
@@ -211,6 +217,7 @@ def create_month(
         cursor.execute(f"INSERT INTO {_quote(name)} SELECT * FROM {default} WHERE {where}", [start, end])  # noqa: S608
         cursor.execute(f"DELETE FROM {default} WHERE {where}", [start, end])  # noqa: S608
         cursor.execute(f"ALTER TABLE {_quote(table)} ATTACH PARTITION {default} DEFAULT")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         name_partition_indexes(table, connection=connection)
         return True
 
@@ -288,7 +295,10 @@ def drop_months_before(
 ) -> list[str]:
     """Drop the table's month partitions that end at or before `cutoff` (whole months only: a month that is
     partly younger stays until all of it is past). `archive(partition)` runs first for each; if it raises,
-    nothing of that partition is dropped. The names of the dropped partitions."""
+    nothing of that partition is dropped. The names of the dropped partitions. Refuses a table of NEVER_DROPPED."""
+    protected = {apps.get_model(label)._meta.db_table for label in NEVER_DROPPED}
+    if table in protected:
+        raise ValueError(f"{table}: its months are never dropped")
     dropped = []
     for partition in partitions(table, connection=connection):
         if partition.is_default or partition.end is None or partition.end > cutoff:

@@ -273,10 +273,15 @@ def _in_every_chain(task_name: str, schedule: float | crontab) -> dict[str, Any]
 CELERY_BEAT_SCHEDULE = {
     # Every 10 minutes per chain: daily analytics roll-ups of changed days, today and yesterday.
     "analytics-rollups": _in_every_chain("analytics.tasks.roll_up_daily_stats", 600.0),
+    # Nightly per chain: the monthly partitions of the coming months made, rows in default partitions moved into
+    # months of their own (maxloyalty.db.partitions; readiness fails when a served chain lacks next month's).
+    "partitions-maintain": _in_every_chain("tenants.tasks.maintain_partitions_task", crontab(hour=2, minute=50)),
     "audit-purge": _in_every_chain("audit.tasks.purge_expired_audit_entries", crontab(hour=3, minute=10)),
     # Nightly per chain: POS rejected attempts and sync runs past the retention; Telegram update ids past the
     # redelivery window.
     "pos-history-purge": _in_every_chain("pos.tasks.purge_pos_history", crontab(hour=3, minute=20)),
+    # Nightly per chain: receipt months past RECEIPT_RETENTION_DAYS archived to the chain's files, then dropped.
+    "pos-receipts-archive": _in_every_chain("pos.tasks.archive_old_receipts", crontab(hour=3, minute=45)),
     "guest-exports-purge": _in_every_chain("guests.tasks.purge_old_guest_exports", crontab(hour=3, minute=30)),
     "telegram-updates-purge": _in_every_chain("telegram_bot.tasks.forget_old_updates", crontab(hour=3, minute=25)),
     # Every minute per chain: POS receipts left pending or due for a retry, and POS polls whose time has come.
@@ -516,6 +521,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MAX-LOYALTY <noreply@max
 
 # --- Audit ---------------------------------------------------------------------------------
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=90)
+# POS receipts older than this (whole months) are archived to the chain's files and their partition dropped nightly
+# (pos.services.receipt_archive); the ledger and visits are never dropped.
+RECEIPT_RETENTION_DAYS = env.int("RECEIPT_RETENTION_DAYS", default=730)
 
 # --- Encryption at rest and POS integration ------------------------------------------------
 # Fernet keys, comma-separated, newest first (see maxloyalty/encryption.py); empty: derived from SECRET_KEY.

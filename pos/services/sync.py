@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from django.utils import timezone
 
 from maxloyalty.current_schema import current_schema_name, current_tenant
+from maxloyalty.db.retention import drop_expired_months
 from pos.adapters.base import PosAdapter, PosError
 from pos.adapters.registry import adapter_class
 from pos.models import ConnectionStatus, PosConnection, Receipt, ReceiptSource, RejectedAttempt, SyncRun, SyncRunStatus
@@ -139,9 +140,12 @@ def fetch_notified_orders(*, connection_id: int, refs: Sequence[str], client: ht
     )
 
 
-def purge_old_history(*, days: int) -> tuple[int, int]:
-    """Delete rejected attempts and sync runs older than `days` (they only explain recent trouble)."""
-    cutoff = timezone.now() - timedelta(days=days)
-    attempts, _ = RejectedAttempt.objects.filter(received_at__lt=cutoff).delete()
-    runs, _ = SyncRun.objects.filter(started_at__lt=cutoff).delete()
+def purge_old_history(*, days: int, now: datetime | None = None) -> tuple[int, int]:
+    """Remove rejected attempts and sync runs older than `days` (they only explain recent trouble): whole months
+    by dropping their partitions, the few left past the cutoff deleted. (rejected attempts, sync runs) removed."""
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    attempts = drop_expired_months(RejectedAttempt._meta.db_table, cutoff)
+    attempts += RejectedAttempt.objects.filter(received_at__lt=cutoff).delete()[0]
+    runs = drop_expired_months(SyncRun._meta.db_table, cutoff)
+    runs += SyncRun.objects.filter(started_at__lt=cutoff).delete()[0]
     return attempts, runs
