@@ -27,6 +27,16 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(copy_keys, migrations.RunPython.noop, elidable=False),
+        # Run backwards (after the table is plain again), the moved unique constraints come back.
+        migrations.RunSQL(
+            migrations.RunSQL.noop,
+            reverse_sql=[
+                "ALTER TABLE loyalty_ledgerentry ADD CONSTRAINT loyalty_ledgerentry_idempotency_key_unique "
+                "UNIQUE (idempotency_key)",
+                "CREATE UNIQUE INDEX loyalty_ledgerentry_reversed_once ON loyalty_ledgerentry (reverses_id) "
+                "WHERE reverses_id IS NOT NULL",
+            ],
+        ),
         partition_operation("loyalty.LedgerEntry", "created_at", unique_moved=UNIQUE_MOVED),
         migrations.SeparateDatabaseAndState(
             state_operations=[

@@ -28,6 +28,7 @@ from django.apps import apps
 from django.db import connection as default_connection
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
@@ -484,6 +485,14 @@ def convert_to_partitioned(
             f"INSERT INTO {quote(new)} SELECT * FROM {quote(table)} WHERE id IN (SELECT id FROM {quote(log)})"  # noqa: S608
         )
         last_value, is_called = _sequence_state(cursor, table)
+        cursor.execute(
+            "SELECT attidentity <> '' FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'id'",
+            [quote(table)],
+        )
+        is_identity = cursor.fetchone()[0]
+        if not is_identity:  # a sequence of its own (a table made plain again): the copy's default uses it already
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [quote(table)])
+            cursor.execute(f"ALTER SEQUENCE {cursor.fetchone()[0]} OWNED BY NONE")
         # Foreign key checks this transaction deferred (Django's keys are INITIALLY DEFERRED) run now: a table with
         # pending checks cannot be dropped. Deferred again after.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -505,11 +514,14 @@ def convert_to_partitioned(
                 cursor.execute(f"ALTER INDEX {quote(name + '__p')} RENAME TO {quote(name)}")
         for name, _definition, _referenced in _foreign_keys(cursor, table):
             cursor.execute(f"ALTER TABLE {quote(table)} RENAME CONSTRAINT {quote(name)} TO {quote(name[:-3])}")
-        cursor.execute(f"CREATE SEQUENCE {quote(sequence)} OWNED BY {quote(table)}.id")
-        cursor.execute("SELECT setval(%s, %s, %s)", [quote(sequence), last_value, is_called])
-        cursor.execute(
-            f"ALTER TABLE {quote(table)} ALTER COLUMN id SET DEFAULT nextval(%s::regclass)", [quote(sequence)]
-        )
+        if is_identity:  # the identity's sequence went with the old table: a sequence of its own, where it was
+            cursor.execute(f"CREATE SEQUENCE {quote(sequence)} OWNED BY {quote(table)}.id")
+            cursor.execute("SELECT setval(%s, %s, %s)", [quote(sequence), last_value, is_called])
+            cursor.execute(
+                f"ALTER TABLE {quote(table)} ALTER COLUMN id SET DEFAULT nextval(%s::regclass)", [quote(sequence)]
+            )
+        else:
+            cursor.execute(f"ALTER SEQUENCE {quote(sequence)} OWNED BY {quote(table)}.id")
         for _name, definition in triggers:
             cursor.execute(re.sub(r" ON \S+ ", f" ON {quote(table)} ", definition, count=1))
         name_partition_indexes(table, connection=connection)
@@ -540,13 +552,77 @@ def backfill_key_table(
     return copied
 
 
+def convert_to_plain(table: str, *, connection: BaseDatabaseWrapper = default_connection) -> bool:
+    """The way back of convert_to_partitioned, for a migration run backwards: one plain table with every row, the
+    primary key (id), the indexes, check and unique constraints, foreign keys, triggers and the id sequence. Done
+    in one transaction, the table locked throughout (a rollback path, not an online one). False when the table
+    was plain already."""
+    if not is_partitioned(table, connection=connection):
+        return False
+    quote = connection.ops.quote_name
+    plain = f"{table}__plain"
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE")
+        indexes = _index_definitions(cursor, table)
+        foreign_keys = _foreign_keys(cursor, table)
+        triggers = _triggers(cursor, table)
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [quote(table)])
+        sequence = cursor.fetchone()[0]
+        cursor.execute(
+            f"CREATE TABLE {quote(plain)} (LIKE {quote(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+            "INCLUDING STORAGE INCLUDING COMMENTS)"
+        )
+        cursor.execute(f"INSERT INTO {quote(plain)} SELECT * FROM {quote(table)}")  # noqa: S608
+        cursor.execute(f"ALTER TABLE {quote(plain)} ADD CONSTRAINT {quote(plain + '_pkey')} PRIMARY KEY (id)")
+        for name, definition, _is_unique, constraint in indexes:
+            if constraint is not None:
+                cursor.execute(f"ALTER TABLE {quote(plain)} ADD CONSTRAINT {quote(name + '__p')} {constraint}")
+                continue
+            statement = definition.replace(f"INDEX {quote(name)} ", f"INDEX {quote(name + '__p')} ", 1)
+            statement = statement.replace(f"INDEX {name} ", f"INDEX {quote(name + '__p')} ", 1)
+            cursor.execute(re.sub(r" ON (ONLY )?\S+ USING ", f" ON {quote(plain)} USING ", statement, count=1))
+        for name, definition, _referenced in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quote(plain)} ADD CONSTRAINT {quote(name + '__p')} {definition}")
+        if sequence is not None:
+            cursor.execute(f"ALTER SEQUENCE {sequence} OWNED BY NONE")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"DROP TABLE {quote(table)}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(f"ALTER TABLE {quote(plain)} RENAME TO {quote(table)}")
+        cursor.execute(
+            f"ALTER TABLE {quote(table)} RENAME CONSTRAINT {quote(plain + '_pkey')} TO {quote(table + '_pkey')}"
+        )
+        for name, _definition, _is_unique, constraint in indexes:
+            if constraint is not None:
+                cursor.execute(f"ALTER TABLE {quote(table)} RENAME CONSTRAINT {quote(name + '__p')} TO {quote(name)}")
+            else:
+                cursor.execute(f"ALTER INDEX {quote(name + '__p')} RENAME TO {quote(name)}")
+        for name, _definition, _referenced in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quote(table)} RENAME CONSTRAINT {quote(name + '__p')} TO {quote(name)}")
+        if sequence is not None:
+            cursor.execute(f"ALTER SEQUENCE {sequence} OWNED BY {quote(table)}.id")
+        for _name, definition in triggers:
+            cursor.execute(re.sub(r" ON \S+ ", f" ON {quote(table)} ", definition, count=1))
+    return True
+
+
 def partition_operation(label: str, column: str, *, unique_moved: tuple[str, ...] = ()) -> object:
-    """A migration operation (RunPython) that converts the model's table with convert_to_partitioned; for a
-    migration with atomic = False, so that an existing chain's table is copied in batches while writes go on."""
+    """A migration operation (RunPython) that converts the model's table with convert_to_partitioned (for a
+    migration with atomic = False, so that an existing chain's table is copied in batches while writes go on), and
+    back to a plain table with convert_to_plain when the migration is run backwards (the unique constraints that
+    moved to a key table are the migration's to restore: a RunSQL with reverse_sql before this operation)."""
     from django.db import migrations
 
-    def forwards(historical_apps: object, schema_editor: object) -> None:
-        table = historical_apps.get_model(label)._meta.db_table  # type: ignore[attr-defined]
-        convert_to_partitioned(table, column, unique_moved=unique_moved, connection=schema_editor.connection)  # type: ignore[attr-defined]
+    def table_of(historical_apps: object) -> str:
+        model = historical_apps.get_model(label)  # type: ignore[attr-defined]  # django.apps.registry.Apps of the migration's state
+        return str(model._meta.db_table)
 
-    return migrations.RunPython(forwards, migrations.RunPython.noop, elidable=False)
+    def forwards(historical_apps: object, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        convert_to_partitioned(
+            table_of(historical_apps), column, unique_moved=unique_moved, connection=schema_editor.connection
+        )
+
+    def backwards(historical_apps: object, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        convert_to_plain(table_of(historical_apps), connection=schema_editor.connection)
+
+    return migrations.RunPython(forwards, backwards, elidable=False)

@@ -27,6 +27,12 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(copy_keys, migrations.RunPython.noop, elidable=False),
+        # Run backwards (after the table is plain again), the moved unique constraint comes back.
+        migrations.RunSQL(
+            migrations.RunSQL.noop,
+            reverse_sql="ALTER TABLE pos_receipt ADD CONSTRAINT pos_receipt_external_id_unique "
+            "UNIQUE (connection_id, external_id, operation)",
+        ),
         partition_operation("pos.Receipt", "received_at", unique_moved=UNIQUE_MOVED),
         partition_operation("pos.SyncRun", "started_at"),
         partition_operation("pos.RejectedAttempt", "minute"),

@@ -10,7 +10,13 @@ import datetime
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from maxloyalty.db.partitions import Conversion, convert_to_partitioned, is_partitioned, partitions
+from maxloyalty.db.partitions import (
+    Conversion,
+    convert_to_partitioned,
+    convert_to_plain,
+    is_partitioned,
+    partitions,
+)
 
 NOW = datetime.datetime(2026, 12, 7, 12, tzinfo=datetime.UTC)
 TABLE = "scratch_history"
@@ -117,3 +123,22 @@ def test_a_unique_index_without_the_month_is_refused_and_the_table_is_left_as_it
 def test_a_second_run_does_nothing(plain_table):
     convert_to_partitioned(TABLE, "happened_at", unique_moved=("scratch_note_unique",), now=NOW)
     assert convert_to_partitioned(TABLE, "happened_at", now=NOW).skipped
+
+
+def test_run_backwards_the_table_is_plain_again_with_its_rows_keys_and_sequence(plain_table):
+    before = _rows()
+    convert_to_partitioned(TABLE, "happened_at", unique_moved=("scratch_note_unique",), now=NOW)
+
+    assert convert_to_plain(TABLE)
+
+    assert not is_partitioned(TABLE) and _rows() == before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",
+            [TABLE],
+        )
+        assert cursor.fetchone()[0] == "PRIMARY KEY (id)"
+    assert _insert("(%s, %s, 1, '')", [NOW, plain_table.pk]) == max(row[0] for row in before) + 1
+    # And forwards again, as a migration run back and forth does.
+    convert_to_partitioned(TABLE, "happened_at", now=NOW)
+    assert is_partitioned(TABLE) and len(_rows()) == len(before) + 1

@@ -198,9 +198,11 @@ def _fingerprint_sql(schemas: list[str]) -> str:
     (PostgreSQL's own counters: a write that nets to nothing still counts)."""
     names = ", ".join(f"'{schema}'" for schema in [*schemas, "public"])
     excluded = ", ".join(f"'{table}'" for table in NOT_CHAIN_DATA)
+    # A partitioned table's rows are counted in its month partitions (<table>_pYYYYMM, <table>_default).
     return (
         "SELECT schemaname || '.' || relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables "  # noqa: S608
-        f"WHERE schemaname IN ({names}) AND relname NOT IN ({excluded})"
+        f"WHERE schemaname IN ({names}) AND relname NOT IN ({excluded}) "
+        f"AND regexp_replace(relname, '_(p[0-9]{{6}}|default)$', '') NOT IN ({excluded})"
     )
 
 
