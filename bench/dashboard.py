@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.loyalty_core import SCALES, SEED_BATCH, bench_chain, ensure_seeded
+from bench.loyalty_core import ESTIMATED_ROWS_SQL, SCALES, SEED_BATCH, bench_chain, ensure_seeded
 from bench.results import append_results, entry, print_table, scale_name, setup_django
 
 RESTAURANTS = 4
@@ -167,7 +167,7 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
         guests, entries = ensure_seeded(scale)
         seed_visits(scale.guests, ensure_restaurants())
         with connection.cursor() as cursor:
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'guests_visit'")
+            cursor.execute(ESTIMATED_ROWS_SQL, ["guests_visit", "guests_visit"])
             visits = cursor.fetchone()[0]
         rollup_s = _ms(recompute_all) / 1000
         with connection.cursor() as cursor:  # autovacuum would get there too; index-only scans need the map now

@@ -204,6 +204,27 @@ def _seed_ledger_batch(cursor: Any, next_id: int, upper: int, last_id: int) -> N
     )
 
 
+# The planner's row estimate of a table, partitioned (the sum of its partitions') or not.
+ESTIMATED_ROWS_SQL = (
+    "SELECT coalesce(sum(c.reltuples), 0)::bigint FROM pg_class c WHERE c.oid = to_regclass(%s) AND c.relkind = 'r' "
+    "OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass(%s))"
+)
+HISTORY_MONTHS = 13  # the seeders write up to a year back
+
+
+def months_for_history() -> None:
+    """The partitions of the seeded year's months, made before the rows arrive (a new chain has this month's and
+    the next ones'; older rows would wait in the default partitions for the nightly maintenance)."""
+    from django.utils import timezone
+
+    from maxloyalty.db.partitions import add_months, create_month, month_start, partitioned_tables
+
+    this_month = month_start(timezone.now())
+    for item in partitioned_tables():
+        for back in range(HISTORY_MONTHS, 0, -1):
+            create_month(item.table, item.column, add_months(this_month, -back))
+
+
 def ensure_seeded(scale: Scale) -> tuple[int, int]:
     from django.db import connection
 
@@ -211,6 +232,7 @@ def ensure_seeded(scale: Scale) -> tuple[int, int]:
         cursor.execute("SELECT count(*) FROM guests_guest")
         guests = cursor.fetchone()[0]
     began = time.monotonic()
+    months_for_history()
     if guests < scale.guests:
         print(f"Seeding {scale.guests:,} guests and {scale.guests * ENTRIES_PER_GUEST:,} ledger entries…", flush=True)
         seed_guests(scale.guests)
@@ -218,7 +240,7 @@ def ensure_seeded(scale: Scale) -> tuple[int, int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM guests_guest")
         guests = cursor.fetchone()[0]
-        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'loyalty_ledgerentry'")
+        cursor.execute(ESTIMATED_ROWS_SQL, ["loyalty_ledgerentry", "loyalty_ledgerentry"])
         entries = cursor.fetchone()[0]
     print(f"Data: {guests:,} guests, ~{entries:,} ledger entries (seeding took {time.monotonic() - began:.0f} s)")
     return guests, entries
