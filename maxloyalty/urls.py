@@ -1,7 +1,6 @@
 """URL map of a chain's host ({slug}.PLATFORM_DOMAIN): staff pages, the cashier page and the REST API."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views.auth import chain_home
 from maxloyalty import api_docs, error_pages
@@ -34,7 +33,7 @@ urlpatterns = [
     path("api/v1/", include("loyalty.api.urls")),
     path("api/v1/", include("telegram_bot.api.urls")),
     path("api/v1/", include("restaurants.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
+    path("api/schema/", api_docs.SchemaView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
     path("api/docs/", api_docs.swagger_ui, name="api-docs"),
     re_path(r"^api/", error_pages.page_not_found),  # unknown API paths: JSON 404 even with DEBUG on
 ]

@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
 from maxloyalty import api_docs, error_pages
 from tenants import views as tenant_views
@@ -17,7 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
+    path("api/schema/", api_docs.SchemaView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
     path("api/docs/", api_docs.swagger_ui, name="api-docs"),
     re_path(r"^api/", error_pages.page_not_found),  # unknown API paths: JSON 404 even with DEBUG on
 ]
