@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import ChainAccess, access_for, permission_required_page
@@ -14,12 +16,19 @@ from accounts.requests import StaffRequest
 from accounts.restaurant_choice import with_chosen_restaurant
 from accounts.roles import Permission
 from analytics.forms import AnalyticsFilterForm
+from analytics.liability import liability_summary, monthly_statement
 from analytics.metrics import Period
-from analytics.reports import report_tables, table_by_slug, tables_as_csv, tables_as_xlsx
+from analytics.periods import chain_time_zone, month_of, next_month
+from analytics.reports import report_tables, statement_table, table_by_slug, tables_as_csv, tables_as_xlsx
 from analytics.rollups import refresh_dirty_days
 from analytics.selectors import analytics_data, dashboard_data, scoped_period, visible_restaurants
+from maxloyalty.errors import DomainError
 from onboarding.selectors import setup_checklist
 from restaurants.models import Restaurant, RestaurantStatus
+
+
+class InvalidMonth(DomainError):
+    code, status, message = "invalid_month", 400, _("Months must be given as YYYY-MM.")
 
 
 def _access(request: HttpRequest) -> ChainAccess:
@@ -181,5 +190,75 @@ def report(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
     response = HttpResponse(tables_as_csv(tables, period), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _month_parameter(value: str | None, name: str, default: dt.date) -> dt.date:
+    """A YYYY-MM month of the query (absent: the default); anything else is refused with the field named."""
+    if not value:
+        return default
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise InvalidMonth(fields={name: [_("Enter a month as YYYY-MM.")]}) from None
+
+
+def statement_months(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    """The statement's months from ?from=YYYY-MM&to=YYYY-MM: the last 12 months by default."""
+    today = timezone.now().astimezone(chain_time_zone()).date()
+    last = _month_parameter(request.GET.get("to"), "to", month_of(today))
+    first = _month_parameter(request.GET.get("from"), "from", month_of(last - dt.timedelta(days=334)))
+    if first > last:
+        raise InvalidMonth(fields={"from": [_("The first month must not be after the last.")]})
+    if (last.year - first.year) * 12 + last.month - first.month >= 120:
+        raise InvalidMonth(fields={"to": [_("At most 120 months at once.")]})
+    return first, last
+
+
+@permission_required_page(Permission.VIEW_LIABILITY)
+def liability_page(request: HttpRequest) -> HttpResponse:
+    refresh_dirty_days()
+    zone = chain_time_zone()
+    try:
+        first, last = statement_months(request)
+        month_errors: dict[str, list[str]] = {}
+    except InvalidMonth as error:
+        month_errors = error.fields
+        today = timezone.now().astimezone(zone).date()
+        last = month_of(today)
+        first = month_of(last - dt.timedelta(days=334))
+    return render(
+        request,
+        "analytics/liability.html",
+        {
+            "data": liability_summary(zone),
+            "statement": monthly_statement(zone, first, last),
+            "first": first,
+            "last": last,
+            "month_errors": month_errors,
+        },
+    )
+
+
+@permission_required_page(Permission.VIEW_LIABILITY)
+def liability_statement_export(request: HttpRequest) -> HttpResponse:
+    """The monthly statement as CSV or XLSX (?format=xlsx), months from ?from= and ?to=."""
+    refresh_dirty_days()
+    try:
+        first, last = statement_months(request)
+    except InvalidMonth as error:
+        return HttpResponse(str(error.fields), status=400, content_type="text/plain; charset=utf-8")
+    table = statement_table(monthly_statement(chain_time_zone(), first, last))
+    period = Period(start=first, end=next_month(last) - dt.timedelta(days=1), restaurant_ids=None)
+    name = f"liability-{first:%Y-%m}-{last:%Y-%m}"
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            tables_as_xlsx([table], period),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    response = HttpResponse(tables_as_csv([table], period), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
