@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from analytics.metrics import CENT, point_value_amount
 from analytics.models import DailyRestaurantStats
@@ -41,10 +42,38 @@ from analytics.periods import month_bounds, month_of, next_month
 from analytics.rollups import ids_of_test_guests
 from analytics.routers import analytics_connection, fetch_rows
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry
+from maxloyalty.errors import DomainError
 from restaurants.models import Restaurant
 
 HORIZON_MONTHS = 12
+STATEMENT_MONTHS_AT_MOST = 120
 LEDGER = LedgerEntry._meta.db_table
+
+
+class InvalidMonth(DomainError):
+    code, status, message = "invalid_month", 400, _("Months must be given as YYYY-MM.")
+
+
+def _month_parameter(value: str | None, name: str, default: dt.date) -> dt.date:
+    if not value:
+        return default
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise InvalidMonth(fields={name: [str(_("Enter a month as YYYY-MM."))]}) from None
+
+
+def parse_statement_months(*, first: str | None, last: str | None, zone: ZoneInfo) -> tuple[dt.date, dt.date]:
+    """The statement's months from YYYY-MM texts (absent: the last 12 months up to this one); InvalidMonth (400,
+    with the field) for anything else, a reversed range or more than 120 months."""
+    today = timezone.now().astimezone(zone).date()
+    last_month = _month_parameter(last, "to", month_of(today))
+    first_month = _month_parameter(first, "from", month_of(last_month - dt.timedelta(days=334)))
+    if first_month > last_month:
+        raise InvalidMonth(fields={"from": [str(_("The first month must not be after the last."))]})
+    if (last_month.year - first_month.year) * 12 + last_month.month - first_month.month >= STATEMENT_MONTHS_AT_MOST:
+        raise InvalidMonth(fields={"to": [str(_("At most 120 months at once."))]})
+    return first_month, last_month
 
 
 @dataclass(frozen=True)

@@ -16,19 +16,14 @@ from accounts.requests import StaffRequest
 from accounts.restaurant_choice import with_chosen_restaurant
 from accounts.roles import Permission
 from analytics.forms import AnalyticsFilterForm
-from analytics.liability import liability_summary, monthly_statement
+from analytics.liability import InvalidMonth, liability_summary, monthly_statement, parse_statement_months
 from analytics.metrics import Period
 from analytics.periods import chain_time_zone, month_of, next_month
 from analytics.reports import report_tables, statement_table, table_by_slug, tables_as_csv, tables_as_xlsx
 from analytics.rollups import refresh_dirty_days
 from analytics.selectors import analytics_data, dashboard_data, scoped_period, visible_restaurants
-from maxloyalty.errors import DomainError
 from onboarding.selectors import setup_checklist
 from restaurants.models import Restaurant, RestaurantStatus
-
-
-class InvalidMonth(DomainError):
-    code, status, message = "invalid_month", 400, _("Months must be given as YYYY-MM.")
 
 
 def _access(request: HttpRequest) -> ChainAccess:
@@ -194,26 +189,8 @@ def report(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _month_parameter(value: str | None, name: str, default: dt.date) -> dt.date:
-    """A YYYY-MM month of the query (absent: the default); anything else is refused with the field named."""
-    if not value:
-        return default
-    try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
-    except ValueError:
-        raise InvalidMonth(fields={name: [_("Enter a month as YYYY-MM.")]}) from None
-
-
 def statement_months(request: HttpRequest) -> tuple[dt.date, dt.date]:
-    """The statement's months from ?from=YYYY-MM&to=YYYY-MM: the last 12 months by default."""
-    today = timezone.now().astimezone(chain_time_zone()).date()
-    last = _month_parameter(request.GET.get("to"), "to", month_of(today))
-    first = _month_parameter(request.GET.get("from"), "from", month_of(last - dt.timedelta(days=334)))
-    if first > last:
-        raise InvalidMonth(fields={"from": [_("The first month must not be after the last.")]})
-    if (last.year - first.year) * 12 + last.month - first.month >= 120:
-        raise InvalidMonth(fields={"to": [_("At most 120 months at once.")]})
-    return first, last
+    return parse_statement_months(first=request.GET.get("from"), last=request.GET.get("to"), zone=chain_time_zone())
 
 
 @permission_required_page(Permission.VIEW_LIABILITY)
