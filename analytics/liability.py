@@ -26,6 +26,7 @@ Definitions
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -47,6 +48,7 @@ from restaurants.models import Restaurant
 
 HORIZON_MONTHS = 12
 STATEMENT_MONTHS_AT_MOST = 120
+MONTH_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}")
 LEDGER = LedgerEntry._meta.db_table
 
 
@@ -58,7 +60,9 @@ def _month_parameter(value: str | None, name: str, default: dt.date) -> dt.date:
     if not value:
         return default
     try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
+        if not MONTH_TEXT.fullmatch(value):
+            raise ValueError(value)
+        return dt.date(int(value[:4]), int(value[5:]), 1)
     except ValueError:
         raise InvalidMonth(fields={name: [str(_("Enter a month as YYYY-MM."))]}) from None
 
@@ -288,8 +292,8 @@ def monthly_statement(zone: ZoneInfo, first: dt.date, last: dt.date) -> list[dic
     money = Money(point_value_amount())
     stats = DailyRestaurantStats.objects.using(analytics_connection().alias)
     opening = stats.filter(day__lt=first).aggregate(net=Sum("points_net"))["net"] or 0
-    sums = {
-        row["month"]: row
+    sums: dict[dt.date, dict[str, Any]] = {
+        row["month"]: dict(row)
         for row in stats.filter(day__gte=first, day__lt=next_month(last))
         .annotate(month=TruncMonth("day"))
         .values("month")
@@ -303,7 +307,7 @@ def monthly_statement(zone: ZoneInfo, first: dt.date, last: dt.date) -> list[dic
     rows = []
     month = first
     while month <= last:
-        row = sums.get(month, {})
+        row: dict[str, Any] = sums.get(month, {})
         issued, redeemed, expired, net = (int(row.get(name) or 0) for name in ("issued", "redeemed", "expired", "net"))
         other = net - issued + redeemed + expired
         closing = opening + net

@@ -26,7 +26,9 @@ def test_outstanding_points_are_available_and_pending_in_points_and_money_per_re
         Decimal("120.00"),
     )
     r0, r1 = alpha.restaurants
-    by_restaurant = {row["restaurant_id"]: (row["available_points"], row["pending_points"]) for row in out["restaurants"]}
+    by_restaurant = {
+        row["restaurant_id"]: (row["available_points"], row["pending_points"]) for row in out["restaurants"]
+    }
     assert by_restaurant == {r0.id: (150, 0), r1.id: (0, 60), None: (30, 0)}
 
 
@@ -43,7 +45,13 @@ def test_expiry_schedule_puts_open_lots_in_their_expiry_month_and_lots_without_e
 def test_cohorts_split_issued_points_into_redeemed_expired_other_and_open(data) -> None:
     cohorts = {row["cohort"]: row for row in liability_summary(data.zone)["cohorts"]}
     figures = {
-        month: (row["issued_points"], row["redeemed_points"], row["expired_points"], row["other_points"], row["open_points"])
+        month: (
+            row["issued_points"],
+            row["redeemed_points"],
+            row["expired_points"],
+            row["other_points"],
+            row["open_points"],
+        )
         for month, row in cohorts.items()
     }
     assert figures == {
