@@ -225,7 +225,8 @@ def liability_statement_export(request: HttpRequest) -> HttpResponse:
     try:
         first, last = statement_months(request)
     except InvalidMonth as error:
-        return HttpResponse(str(error.fields), status=400, content_type="text/plain; charset=utf-8")
+        text = "\n".join(f"{field}: {message}" for field, messages in error.fields.items() for message in messages)
+        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
     table = statement_table(monthly_statement(chain_time_zone(), first, last))
     period = Period(start=first, end=next_month(last) - dt.timedelta(days=1), restaurant_ids=None)
     name = f"liability-{first:%Y-%m}-{last:%Y-%m}"

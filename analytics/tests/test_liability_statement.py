@@ -83,3 +83,15 @@ def test_xlsx_export_holds_the_same_statement(alpha, data) -> None:
     assert [row[0] for row in rows] == ["2026-01", "2026-02", "2026-03", "2026-04"]
     assert list(rows[2][1:7]) == [110, 200, 0, 0, -10, 300]
     assert rows[2][12] == 150  # closing money of March: 300 × 0.50
+
+
+def test_the_page_shows_the_months_asked_for_and_says_when_a_month_is_wrong(alpha, data) -> None:
+    client = signed_in_client(alpha, "owner")
+    page = client.get("/analytics/liability/?from=2026-03&to=2026-04").content.decode()
+    assert "<td>2026-03</td><td>110</td><td>200</td><td>0</td><td>0</td><td>-10</td><td>300</td>" in page
+    wrong = client.get("/analytics/liability/?from=2026-3x")
+    assert wrong.status_code == 200
+    assert "Enter a month as YYYY-MM." in wrong.content.decode()
+    export = client.get("/analytics/liability/statement/?from=2026-05&to=2026-04")
+    assert export.status_code == 400
+    assert "from: The first month must not be after the last." in export.content.decode()
