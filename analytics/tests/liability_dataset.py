@@ -48,7 +48,7 @@ class LiabilityData:
     b: Guest
 
 
-def _move(entry: LedgerEntry, at: dt.datetime, expires_at: dt.datetime | None = None) -> None:
+def move_entry(entry: LedgerEntry, at: dt.datetime, expires_at: dt.datetime | None = None) -> None:
     """The entry as if written at `at` (its lot expiring at `expires_at`)."""
     LedgerEntry.objects.filter(pk=entry.pk).update(created_at=at, available_at=at, expires_at=expires_at)
 
@@ -64,23 +64,23 @@ def build_liability_data(world: ChainWorld) -> LiabilityData:
     b = GuestFactory(home_restaurant=r1)
 
     jan = accrue_points(guest=a, points=100, kind=EntryKind.ACCRUAL, idempotency_key="liab-a-jan", restaurant=r0)
-    _move(jan, at(1, 10), expires_at=at(4, 1, 0))
+    move_entry(jan, at(1, 10), expires_at=at(4, 1, 0))
     feb = redeem_points(guest=a, points=30, idempotency_key="liab-a-feb", restaurant=r0)
-    _move(feb, at(2, 5))
+    move_entry(feb, at(2, 5))
     expire_points(today=dt.date(2026, 4, 2))
     expiry = LedgerEntry.objects.get(guest=a, kind=EntryKind.EXPIRY)
-    _move(expiry, at(4, 1, 0) + dt.timedelta(minutes=30))
+    move_entry(expiry, at(4, 1, 0) + dt.timedelta(minutes=30))
     mar = accrue_points(guest=a, points=200, kind=EntryKind.ACCRUAL, idempotency_key="liab-a-mar", restaurant=r0)
-    _move(mar, at(3, 3), expires_at=dt.datetime.combine(following.replace(day=10), dt.time.min, tzinfo=zone))
+    move_entry(mar, at(3, 3), expires_at=dt.datetime.combine(following.replace(day=10), dt.time.min, tzinfo=zone))
     apr = redeem_points(guest=a, points=50, idempotency_key="liab-a-apr", restaurant=r0)
-    _move(apr, at(4, 10))
+    move_entry(apr, at(4, 10))
 
     welcome = grant_program_bonus(
         guest=b, points=40, kind=EntryKind.WELCOME, idempotency_key="liab-b-welcome", reason="welcome"
     )
-    _move(welcome, at(2, 1))
+    move_entry(welcome, at(2, 1))
     adjustment = adjust_points(guest=b, points=-10, reason="correction", actor=None, idempotency_key="liab-b-adj")
-    _move(adjustment, at(3, 20))
+    move_entry(adjustment, at(3, 20))
     update_program_settings(actor=None, changes={"activation_delay_hours": 24})
     accrue_points(guest=b, points=60, kind=EntryKind.ACCRUAL, idempotency_key="liab-b-now", restaurant=r1)
 
