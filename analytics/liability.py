@@ -175,7 +175,11 @@ def expiry_schedule(zone: ZoneInfo, today: dt.date, money: Money) -> dict[str, A
 
 def cohort_rates(zone: ZoneInfo, first: dt.date, last: dt.date, money: Money) -> list[dict[str, Any]]:
     """Issued, redeemed, expired, other and open points of each cohort month first..last (see the module's
-    docstring for how consumption is mapped to lots), with redemption and breakage rates."""
+    docstring for how consumption is mapped to lots), with redemption and breakage rates.
+
+    Cost: the cohorts' guests and lots are found with a created_at range (partition pruning), but the FIFO
+    offsets need each of those guests' whole ledger (read through the (guest, created_at) index of every
+    partition); a cohort × month roll-up would bound it, and is not built yet."""
     start, _end = month_bounds(first, zone)
     _start, end = month_bounds(last, zone)
     test_guests = ids_of_test_guests()
