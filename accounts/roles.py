@@ -25,6 +25,7 @@ class Permission(StrEnum):
     ADJUST_POINTS_UNLIMITED = "points.adjust_unlimited"
     MANAGE_PROGRAM = "loyalty.manage"  # program settings, levels, promos
     VIEW_ANALYTICS = "analytics.view"
+    VIEW_LIABILITY = "analytics.liability"  # the chain-wide points liability and its statement (#27): owner, admin
     MANAGE_RESTAURANTS = "restaurants.manage"
     MANAGE_POS = "pos.manage"
     MANAGE_STAFF = "staff.manage"
@@ -59,6 +60,7 @@ _ADMIN = _MANAGER | {
     Permission.IMPORT_GUESTS,
     Permission.ADJUST_POINTS_UNLIMITED,
     Permission.MANAGE_PROGRAM,
+    Permission.VIEW_LIABILITY,
     Permission.MANAGE_RESTAURANTS,
     Permission.MANAGE_POS,
     Permission.MANAGE_STAFF,

@@ -187,3 +187,23 @@ def _xlsx_value(value: Any) -> Any:
     if value is None or isinstance(value, (int, float, Decimal)) or hasattr(value, "isoformat"):
         return value
     return str(value)
+
+
+def statement_table(rows: list[dict[str, Any]]) -> Table:
+    """The liability statement (analytics.liability.monthly_statement): points and money per month."""
+    names = ["opening", "issued", "redeemed", "expired", "other", "closing"]
+    titles = [_("Opening balance"), _("Issued"), _("Redeemed"), _("Expired"), _("Reversed and adjusted"), _("Closing balance")]  # fmt: skip
+    header = [
+        _("Month"),
+        *[_("%(figure)s, points") % {"figure": title} for title in titles],
+        *[_("%(figure)s, money") % {"figure": title} for title in titles],
+    ]
+    body = [
+        [
+            row["month"].strftime("%Y-%m"),
+            *[row[f"{name}_points"] for name in names],
+            *[row[f"{name}_amount"] for name in names],
+        ]
+        for row in rows
+    ]
+    return Table("liability-statement", _("Points liability by month"), header, body)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import ChainAccess, access_for, permission_required_page
@@ -14,8 +16,10 @@ from accounts.requests import StaffRequest
 from accounts.restaurant_choice import with_chosen_restaurant
 from accounts.roles import Permission
 from analytics.forms import AnalyticsFilterForm
+from analytics.liability import InvalidMonth, liability_summary, monthly_statement, parse_statement_months
 from analytics.metrics import Period
-from analytics.reports import report_tables, table_by_slug, tables_as_csv, tables_as_xlsx
+from analytics.periods import chain_time_zone, month_of, next_month
+from analytics.reports import report_tables, statement_table, table_by_slug, tables_as_csv, tables_as_xlsx
 from analytics.rollups import refresh_dirty_days
 from analytics.selectors import analytics_data, dashboard_data, scoped_period, visible_restaurants
 from onboarding.selectors import setup_checklist
@@ -181,5 +185,58 @@ def report(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
     response = HttpResponse(tables_as_csv(tables, period), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def statement_months(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    return parse_statement_months(first=request.GET.get("from"), last=request.GET.get("to"), zone=chain_time_zone())
+
+
+@permission_required_page(Permission.VIEW_LIABILITY)
+def liability_page(request: HttpRequest) -> HttpResponse:
+    refresh_dirty_days()
+    zone = chain_time_zone()
+    try:
+        first, last = statement_months(request)
+        month_errors: dict[str, list[str]] = {}
+    except InvalidMonth as error:
+        month_errors = error.fields
+        today = timezone.now().astimezone(zone).date()
+        last = month_of(today)
+        first = month_of(last - dt.timedelta(days=334))
+    return render(
+        request,
+        "analytics/liability.html",
+        {
+            "data": liability_summary(zone),
+            "statement": monthly_statement(zone, first, last),
+            "first": first,
+            "last": last,
+            "month_errors": month_errors,
+        },
+    )
+
+
+@permission_required_page(Permission.VIEW_LIABILITY)
+def liability_statement_export(request: HttpRequest) -> HttpResponse:
+    """The monthly statement as CSV or XLSX (?format=xlsx), months from ?from= and ?to=."""
+    refresh_dirty_days()
+    try:
+        first, last = statement_months(request)
+    except InvalidMonth as error:
+        text = "\n".join(f"{field}: {message}" for field, messages in error.fields.items() for message in messages)
+        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+    table = statement_table(monthly_statement(chain_time_zone(), first, last))
+    period = Period(start=first, end=next_month(last) - dt.timedelta(days=1), restaurant_ids=None)
+    name = f"liability-{first:%Y-%m}-{last:%Y-%m}"
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            tables_as_xlsx([table], period),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    response = HttpResponse(tables_as_csv([table], period), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response

@@ -288,6 +288,15 @@ PLANS: dict[str, Plan] = dict(
             "analytics:metric-export",
             lambda rows, role: _period("analytics:metric-export", rows, "summary", is_download=True),
         ),
+        _simple("analytics:liability"),
+        (
+            "analytics:liability-statement",
+            lambda rows, role: [
+                PageRequest(
+                    "analytics:liability-statement", "last 12 months", _url("analytics:liability-statement"), True
+                )
+            ],
+        ),
         ("analytics:report", lambda rows, role: _period("analytics:report", rows, is_download=True)),
         _simple("pos:cashier"),
         (
@@ -392,6 +401,8 @@ PLANS: dict[str, Plan] = dict(
             "restaurants-api:restaurant-detail",
             lambda rows, role: _first("restaurants-api:restaurant-detail", rows.restaurant_id),
         ),
+        _simple("analytics-api:liability"),
+        _simple("analytics-api:liability-statement"),
         _simple("api-schema"),
         _simple("api-docs"),
     ]

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from analytics.api import views
+
+app_name = "analytics-api"
+urlpatterns = [
+    path("analytics/liability", views.LiabilityApi.as_view(), name="liability"),
+    path("analytics/liability/statement", views.LiabilityStatementApi.as_view(), name="liability-statement"),
+]
