@@ -122,6 +122,8 @@ def seed_ledger(count: int) -> None:
     """
     from django.db import connection, transaction
 
+    from maxloyalty.db.partitions import name_partition_indexes
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(guest_id), 0) FROM loyalty_pointsaccount")
         done_up_to = cursor.fetchone()[0]
@@ -146,6 +148,7 @@ def seed_ledger(count: int) -> None:
             began = time.monotonic()
             for statement in rebuild:
                 cursor.execute(statement)
+            name_partition_indexes("loyalty_ledgerentry")
             print(f"  ledger: {len(rebuild)} indexes rebuilt in {time.monotonic() - began:.0f} s", flush=True)
         cursor.execute("ANALYZE guests_guest")
         cursor.execute("ANALYZE loyalty_ledgerentry")
@@ -172,8 +175,9 @@ def _drop_secondary_indexes(cursor: Any, table: str) -> list[str]:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _definition in indexes:
         cursor.execute(f"DROP INDEX {name}")
+    # A partitioned table's index reads "ON ONLY <table>" (the parent alone): built again on every partition.
     return [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints] + [
-        definition for _name, definition in indexes
+        definition.replace(" ON ONLY ", " ON ", 1) for _name, definition in indexes
     ]
 
 
