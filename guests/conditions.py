@@ -15,6 +15,10 @@ from django.utils import timezone
 from guests.errors import MalformedPhone
 from guests.models import Guest
 from guests.phones import digits_of, looks_like_phone, normalize_phone
+from guests.search_text import search_text
+
+# A phone is found by its last digits from this many on (fewer would match too many guests to be useful).
+PHONE_SUFFIX_DIGITS = 4
 
 
 @cache
@@ -31,40 +35,76 @@ def loyalty_relations() -> tuple[str, ...]:
     return ("points_account", "points_account__level")
 
 
-def search_condition(query: str, *, whole_identifiers_only: bool = False) -> Q:
-    """What a search box query means: a phone in any spelling, its last 4 digits, a card, an email, or a name.
+# Words shorter than a trigram match as the beginning of a name's word instead ("Ан" finds "Анна").
+SHORTEST_FUZZY_WORD = 3
+
+
+def name_words(query: str) -> list[str]:
+    """The words of a query that searches by name (in the spelling of Guest.search_name), [] for a query that is a
+    number or an email."""
+    text = query.strip()
+    if not text or "@" in text or not text.strip("+0123456789 ()-."):
+        return []
+    return search_text(text).split()
+
+
+def _name_condition(words: list[str], *, fuzzy: bool) -> Q:
+    """Every word matches a word of the name: by trigram similarity (typos, either alphabet) when pg_trgm is there,
+    as a word's beginning otherwise and for short words."""
+    condition = Q()
+    for word in words:
+        if fuzzy and len(word) >= SHORTEST_FUZZY_WORD:
+            condition &= Q(search_name__trigram_strict_word_similar=word)
+        else:
+            condition &= Q(search_name__startswith=word) | Q(search_name__contains=f" {word}")
+    return condition
+
+
+def search_condition(query: str, *, whole_identifiers_only: bool = False, fuzzy: bool = True) -> Q:
+    """What a search box query means: a phone in any spelling or by any suffix of 4+ digits, a card, an email, a
+    name (typo-tolerant and in either alphabet: guests.search_text), a word of the staff's note. The queryset needs
+    the alias phone_reversed = Reverse("phone") (guests.search.matching_guests adds it).
 
     whole_identifiers_only (viewers who see contacts masked): a phone matches only as a whole number, a card only
-    as a whole card number, an email only whole; no last digits, prefixes or fragments, which would let a search
-    box recover what the mask hides. Names match as for everyone (they are shown whole)."""
+    as a whole card number, an email only whole; no suffixes, prefixes or fragments, which would let a search box
+    recover what the mask hides; notes are not searched either (a note may hold a contact). Names match as for
+    everyone (they are shown whole).
+    fuzzy: pg_trgm is installed (guests.search.trigram_search_available); without it names match by words'
+    beginnings."""
     text = query.strip()
     if not text:
         return Q()
     digits = digits_of(text)
     if "@" in text:
         email = text.lower()
-        return Q(email=email) if whole_identifiers_only else Q(email=email) | Q(email__startswith=email)
+        return Q(email=email) if whole_identifiers_only else Q(email__startswith=email)
     if whole_identifiers_only and digits and not text.strip("+0123456789 ()-."):
         condition = Q(card_number=digits)
         if looks_like_phone(text):
             with contextlib.suppress(MalformedPhone):
                 condition |= Q(phone=normalize_phone(text))
         return condition
-    if text.isdigit() and len(text) == 4:
-        return Q(phone_tail=text) | Q(card_number=text)
+    if text.isdigit() and len(text) >= PHONE_SUFFIX_DIGITS:
+        # Any suffix of the number (the reversed number's prefix: an index range), or a whole card number.
+        condition = Q(phone_reversed__startswith=text[::-1]) | Q(card_number=text)
+        if looks_like_phone(text):
+            with contextlib.suppress(MalformedPhone):
+                condition |= Q(phone=normalize_phone(text))
+        return condition
     if looks_like_phone(text):
         try:
             return Q(phone=normalize_phone(text)) | Q(card_number=digits)
         except MalformedPhone:
             return Q(phone__contains=digits) | Q(card_number=digits)
-    if digits and not text.strip("+0123456789 ()-."):  # a fragment of a number: "916 12", "+7 903"
+    if digits and not text.strip("+0123456789 ()-."):  # a fragment of a number as typed: "916 12", "+7 903"
         return Q(phone__contains=digits) | Q(card_number__startswith=digits)
-    condition = Q()
-    for word in text.split():
-        name = Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        condition &= name if whole_identifiers_only else name | Q(email__istartswith=word)
+    words = name_words(text)
+    condition = _name_condition(words, fuzzy=fuzzy) if words else Q(pk__in=[])
     if whole_identifiers_only:
-        condition |= Q(card_number=text.replace(" ", "").replace("-", ""))
+        return condition | Q(card_number=text.replace(" ", "").replace("-", ""))
+    condition |= Q(note__icontains=text)
+    if " " not in text:
+        condition |= Q(email__startswith=text.lower())
     return condition
 
 

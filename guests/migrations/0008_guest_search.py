@@ -1,0 +1,70 @@
+"""Guest search (guests.search): pg_trgm where the server has it, the searched spelling of every guest's name
+(filled for existing guests in batches, each committed on its own), and the indexes the search reads."""
+
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import migrations, models
+from django.db.models.functions import Reverse, Upper
+
+from guests.search_text import search_name_of
+from maxloyalty.db.extensions import AddIndexIfExtension, CreateExtensionIfAvailable
+
+BATCH = 5000
+
+
+def fill_search_names(apps, schema_editor):
+    guests = apps.get_model("guests", "Guest").objects.using(schema_editor.connection.alias)
+    last_id = 0
+    while True:
+        rows = list(guests.filter(pk__gt=last_id).order_by("pk").values_list("pk", "first_name", "last_name")[:BATCH])
+        if not rows:
+            return
+        ids = [row[0] for row in rows]
+        names = [search_name_of(first_name, last_name) for _, first_name, last_name in rows]
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE guests_guest AS guest SET search_name = batch.name"
+                " FROM unnest(%s::bigint[], %s::text[]) AS batch(id, name)"
+                " WHERE guest.id = batch.id AND guest.search_name <> batch.name",
+                [ids, names],
+            )
+        last_id = ids[-1]
+
+
+class Migration(migrations.Migration):
+    # The names are filled batch by batch, each committed: no long transaction locking a large guest table.
+    atomic = False
+
+    dependencies = [
+        ("guests", "0007_guest_export"),
+    ]
+
+    operations = [
+        CreateExtensionIfAvailable("pg_trgm"),
+        migrations.AddField(
+            model_name="guest",
+            name="search_name",
+            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="name as searched"),
+        ),
+        migrations.RunPython(fill_search_names, migrations.RunPython.noop, elidable=True),
+        migrations.RemoveIndex(model_name="guest", name="guests_guest_phone_tail_idx"),
+        migrations.AddIndex(
+            model_name="guest",
+            index=models.Index(
+                OpClass(Reverse("phone"), name="text_pattern_ops"), name="guests_guest_phone_suffix_idx"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="guest",
+            index=models.Index(OpClass("email", name="varchar_pattern_ops"), name="guests_guest_email_prefix_idx"),
+        ),
+        AddIndexIfExtension(
+            model_name="guest",
+            index=GinIndex(OpClass("search_name", name="gin_trgm_ops"), name="guests_guest_search_name_trgm"),
+            extension="pg_trgm",
+        ),
+        AddIndexIfExtension(
+            model_name="guest",
+            index=GinIndex(OpClass(Upper("note"), name="gin_trgm_ops"), name="guests_guest_note_trgm"),
+            extension="pg_trgm",
+        ),
+    ]
