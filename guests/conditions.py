@@ -17,7 +17,8 @@ from guests.models import Guest
 from guests.phones import digits_of, looks_like_phone, normalize_phone
 from guests.search_text import search_text
 
-# A phone is found by its last digits from this many on (fewer would match too many guests to be useful).
+# A phone is found by its last digits from this many on (fewer would match too many guests to be useful); longer
+# runs of digits match anywhere in the number (a suffix or a fragment).
 PHONE_SUFFIX_DIGITS = 4
 
 
@@ -62,8 +63,7 @@ def _name_condition(words: list[str], *, fuzzy: bool) -> Q:
 
 def search_condition(query: str, *, whole_identifiers_only: bool = False, fuzzy: bool = True) -> Q:
     """What a search box query means: a phone in any spelling or by any suffix of 4+ digits, a card, an email, a
-    name (typo-tolerant and in either alphabet: guests.search_text), a word of the staff's note. The queryset needs
-    the alias phone_reversed = Reverse("phone") (guests.search.matching_guests adds it).
+    name (typo-tolerant and in either alphabet: guests.search_text), a word of the staff's note.
 
     whole_identifiers_only (viewers who see contacts masked): a phone matches only as a whole number, a card only
     as a whole card number, an email only whole; no suffixes, prefixes or fragments, which would let a search box
@@ -84,13 +84,10 @@ def search_condition(query: str, *, whole_identifiers_only: bool = False, fuzzy:
             with contextlib.suppress(MalformedPhone):
                 condition |= Q(phone=normalize_phone(text))
         return condition
-    if text.isdigit() and len(text) >= PHONE_SUFFIX_DIGITS:
-        # Any suffix of the number (the reversed number's prefix: an index range), or a whole card number.
-        condition = Q(phone_reversed__startswith=text[::-1]) | Q(card_number=text)
-        if looks_like_phone(text):
-            with contextlib.suppress(MalformedPhone):
-                condition |= Q(phone=normalize_phone(text))
-        return condition
+    if text.isdigit() and len(text) == PHONE_SUFFIX_DIGITS:  # the last 4 digits, as a cashier asks for them
+        return Q(phone__endswith=text) | Q(card_number=text)
+    if text.isdigit() and not looks_like_phone(text):  # 5-6 digits: any part of the number, its end included
+        return Q(phone__contains=text) | Q(card_number=text)
     if looks_like_phone(text):
         try:
             return Q(phone=normalize_phone(text)) | Q(card_number=digits)

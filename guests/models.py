@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Reverse, Upper
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -113,13 +113,14 @@ class Guest(models.Model):
             models.Index(fields=["created_at"], name="guests_guest_created_idx"),
             models.Index(fields=["updated_at"], name="guests_guest_updated_idx"),
             models.Index(fields=["last_visit_at"], name="guests_guest_last_visit_idx"),
-            # Search (guests.search): a phone by any suffix of 4+ digits is a prefix of the reversed number.
-            models.Index(OpClass(Reverse("phone"), name="text_pattern_ops"), name="guests_guest_phone_suffix_idx"),
-            # ... an email by its beginning (the database's collation is not C: a plain btree cannot serve LIKE).
+            # Search (guests.search): an email by its beginning (the collation is not C: a plain btree cannot
+            # serve LIKE) ...
             models.Index(OpClass("email", name="varchar_pattern_ops"), name="guests_guest_email_prefix_idx"),
-            # ... a name with typos and in either alphabet, and a word in the staff's note (pg_trgm; created only
-            # where the extension is: guests.migrations.0008 and guests.search.trigram_search_available).
+            # ... and through pg_trgm (created only where the extension is: guests.migrations.0008 and
+            # guests.search.trigram_search_available): a name with typos and in either alphabet, a phone by its last
+            # 4+ digits or a fragment, a word in the staff's note.
             GinIndex(OpClass("search_name", name="gin_trgm_ops"), name="guests_guest_search_name_trgm"),
+            GinIndex(OpClass("phone", name="gin_trgm_ops"), name="guests_guest_phone_trgm"),
             GinIndex(OpClass(Upper("note"), name="gin_trgm_ops"), name="guests_guest_note_trgm"),
             # "Are samples on?" (the banner on every page) and their removal read only the few sample rows.
             models.Index(fields=["id"], condition=models.Q(is_sample=True), name="guests_guest_sample_idx"),

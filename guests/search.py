@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.contrib.postgres.search import TrigramStrictWordSimilarity
 from django.db import connection
 from django.db.models import F, FloatField, OrderBy, QuerySet, Value
-from django.db.models.functions import Reverse
 
 from guests.conditions import name_words, search_condition
 from guests.models import Guest
@@ -37,7 +36,7 @@ def matching_guests(guests: QuerySet[Guest], query: str, *, whole_identifiers_on
     """The guests of `guests` that `query` finds, annotated with search_rank (0 for queries that are no name)."""
     fuzzy = trigram_search_available()
     condition = search_condition(query, whole_identifiers_only=whole_identifiers_only, fuzzy=fuzzy)
-    found = guests.alias(phone_reversed=Reverse("phone")).filter(condition)
+    found = guests.filter(condition)
     words = name_words(query)
     if words and fuzzy:
         return found.annotate(search_rank=TrigramStrictWordSimilarity(" ".join(words), "search_name"))

@@ -3,7 +3,7 @@
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import migrations, models
-from django.db.models.functions import Reverse, Upper
+from django.db.models.functions import Upper
 
 from guests.search_text import search_name_of
 from maxloyalty.db.extensions import AddIndexIfExtension, CreateExtensionIfAvailable
@@ -49,17 +49,16 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name="guest", name="guests_guest_phone_tail_idx"),
         migrations.AddIndex(
             model_name="guest",
-            index=models.Index(
-                OpClass(Reverse("phone"), name="text_pattern_ops"), name="guests_guest_phone_suffix_idx"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="guest",
             index=models.Index(OpClass("email", name="varchar_pattern_ops"), name="guests_guest_email_prefix_idx"),
         ),
         AddIndexIfExtension(
             model_name="guest",
             index=GinIndex(OpClass("search_name", name="gin_trgm_ops"), name="guests_guest_search_name_trgm"),
+            extension="pg_trgm",
+        ),
+        AddIndexIfExtension(
+            model_name="guest",
+            index=GinIndex(OpClass("phone", name="gin_trgm_ops"), name="guests_guest_phone_trgm"),
             extension="pg_trgm",
         ),
         AddIndexIfExtension(

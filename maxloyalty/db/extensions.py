@@ -78,4 +78,4 @@ class AddIndexIfExtension(migrations.AddIndex):
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         _name, args, kwargs = super().deconstruct()
-        return self.__class__.__qualname__, args, {**kwargs, "extension": self.extension}
+        return self.__class__.__qualname__, list(args), {**kwargs, "extension": self.extension}
