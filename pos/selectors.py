@@ -143,6 +143,19 @@ def receipt_list(*, access: ChainAccess, params: dict[str, Any]) -> QuerySet[Rec
     return receipts.order_by("-received_at", "-id")
 
 
+def receipts_by_external_id(*, access: ChainAccess, external_id: str, limit: int = 5) -> list[Receipt]:
+    """The receipts the staff member may see whose POS check id is `external_id` (a sale and its refund, or the
+    same id from two POS connections), newest first. Asked per connection of their restaurants: the receipt
+    indexes that lead with the connection serve it, whatever form the receipt table takes (the uniqueness of a
+    check id is not relied on)."""
+    external_id = external_id.strip()
+    if not external_id:
+        return []
+    connection_ids = list(visible_connections(access).values_list("pk", flat=True))
+    receipts = Receipt.objects.filter(connection_id__in=connection_ids, external_id=external_id)
+    return list(receipts.select_related("restaurant").order_by("-received_at", "-id")[:limit])
+
+
 def access_receipt(*, access: ChainAccess, receipt_id: int) -> Receipt:
     receipt = visible_receipts(access).select_related("connection").filter(pk=receipt_id).first()
     if receipt is None:
