@@ -244,6 +244,12 @@ def guest_list(*, access: ChainAccess | None, params: Mapping[str, Any] | None =
     return with_loyalty(filterset.qs)
 
 
+def lists_newest_first(params: Mapping[str, Any] | None) -> bool:
+    """Whether guest_list orders these params' guests newest first (created_at, id): no search and no ordering
+    asked for. Such a list pages by keyset (maxloyalty.keyset): deep pages stay an index range at 1M guests."""
+    return not str((params or {}).get("q") or "").strip() and not (params or {}).get("ordering")
+
+
 def guest_visits(*, guest: Guest) -> QuerySet[Visit]:
     return guest.visits.select_related("restaurant").order_by("-visited_at", "-id")
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ParseError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.parsers import JSONParser
 
 from maxloyalty.json_bodies import MalformedJson, load_json
@@ -22,6 +22,15 @@ BODY_LIMITED_PREFIXES = ("/api/", "/telegram/", "/billing/webhooks/")
 
 
 class StandardPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class NewestFirstCursorPagination(CursorPagination):
+    """Keyset pages of a list newest first (created_at, id), for lists too long for page numbers (OFFSET reads and
+    skips every row before the page): {next, previous, results}, no count; `next` carries an opaque `cursor`."""
+
+    ordering = ("-created_at", "-id")
     page_size_query_param = "page_size"
     max_page_size = 500
 

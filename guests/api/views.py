@@ -34,9 +34,16 @@ from guests.api.serializers import (
 )
 from guests.export import export_rows
 from guests.filters import GuestFilter
-from guests.selectors import access_guest, access_import_job, guest_list, guest_visits, lookup_guest
+from guests.selectors import (
+    access_guest,
+    access_import_job,
+    guest_list,
+    guest_visits,
+    lists_newest_first,
+    lookup_guest,
+)
 from guests.services import block_guest, create_guest, erase_guest, start_import_job, unblock_guest, update_guest
-from maxloyalty.api import StandardPagination, page_of, validated
+from maxloyalty.api import NewestFirstCursorPagination, StandardPagination, page_of, validated
 from maxloyalty.current_schema import current_schema_name
 
 _ERRORS = {
@@ -62,6 +69,14 @@ def _filter_parameters() -> list[OpenApiParameter]:
     ] + [
         OpenApiParameter("page", OpenApiTypes.INT),
         OpenApiParameter("page_size", OpenApiTypes.INT),
+        OpenApiParameter(
+            "cursor",
+            OpenApiTypes.STR,
+            description=(
+                "Keyset pages for deep lists (no q, no ordering): pass it empty for the first page, then follow "
+                "`next`; the page then has next, previous and results, and no count"
+            ),
+        ),
     ]
 
 
@@ -86,7 +101,8 @@ class GuestListCreateApi(APIView):
     def get(self, request: Request) -> Response:
         access = _access(request)
         guests = guest_list(access=access, params=request.query_params)
-        paginator = StandardPagination()
+        keyset = "cursor" in request.query_params and lists_newest_first(request.query_params)
+        paginator = NewestFirstCursorPagination() if keyset else StandardPagination()
         page = paginator.paginate_queryset(guests, request, view=self)
         listed = GuestOut(page, many=True, context={"access": access})  # type: ignore[arg-type]  # many=True: a list
         return paginator.get_paginated_response(listed.data)
