@@ -15,7 +15,7 @@ from django.utils import timezone
 from guests.errors import MalformedPhone
 from guests.models import Guest
 from guests.phones import digits_of, looks_like_phone, normalize_phone
-from guests.search_text import search_text
+from guests.search_text import query_keys, search_text
 
 # A phone is found by its last digits from this many on (fewer would match too many guests to be useful); longer
 # runs of digits match anywhere in the number (a suffix or a fragment).
@@ -36,10 +36,6 @@ def loyalty_relations() -> tuple[str, ...]:
     return ("points_account", "points_account__level")
 
 
-# Words shorter than a trigram match as the beginning of a name's word instead ("Ан" finds "Анна").
-SHORTEST_FUZZY_WORD = 3
-
-
 def name_words(query: str) -> list[str]:
     """The words of a query that searches by name (in the spelling of Guest.search_name), [] for a query that is a
     number or an email."""
@@ -49,28 +45,27 @@ def name_words(query: str) -> list[str]:
     return search_text(text).split()
 
 
-def _name_condition(words: list[str], *, fuzzy: bool) -> Q:
-    """Every word matches a word of the name: by trigram similarity (typos, either alphabet) when pg_trgm is there,
-    as a word's beginning otherwise and for short words."""
+def _name_condition(words: list[str]) -> Q:
+    """Every word typed finds a word of the name: whole, as its beginning, or one edit away (guests.search_text's
+    keys, a GIN index); a single letter as a word's beginning."""
     condition = Q()
     for word in words:
-        if fuzzy and len(word) >= SHORTEST_FUZZY_WORD:
-            condition &= Q(search_name__trigram_strict_word_similar=word)
+        keys = query_keys(word)
+        if keys:
+            condition &= Q(search_keys__overlap=keys)
         else:
             condition &= Q(search_name__startswith=word) | Q(search_name__contains=f" {word}")
     return condition
 
 
-def search_condition(query: str, *, whole_identifiers_only: bool = False, fuzzy: bool = True) -> Q:
+def search_condition(query: str, *, whole_identifiers_only: bool = False) -> Q:
     """What a search box query means: a phone in any spelling or by any suffix of 4+ digits, a card, an email, a
     name (typo-tolerant and in either alphabet: guests.search_text), a word of the staff's note.
 
     whole_identifiers_only (viewers who see contacts masked): a phone matches only as a whole number, a card only
     as a whole card number, an email only whole; no suffixes, prefixes or fragments, which would let a search box
     recover what the mask hides; notes are not searched either (a note may hold a contact). Names match as for
-    everyone (they are shown whole).
-    fuzzy: pg_trgm is installed (guests.search.trigram_search_available); without it names match by words'
-    beginnings."""
+    everyone (they are shown whole)."""
     text = query.strip()
     if not text:
         return Q()
@@ -96,7 +91,7 @@ def search_condition(query: str, *, whole_identifiers_only: bool = False, fuzzy:
     if digits and not text.strip("+0123456789 ()-."):  # a fragment of a number as typed: "916 12", "+7 903"
         return Q(phone__contains=digits) | Q(card_number__startswith=digits)
     words = name_words(text)
-    condition = _name_condition(words, fuzzy=fuzzy) if words else Q(pk__in=[])
+    condition = _name_condition(words) if words else Q(pk__in=[])
     if whole_identifiers_only:
         return condition | Q(card_number=text.replace(" ", "").replace("-", ""))
     condition |= Q(note__icontains=text)

@@ -2,9 +2,11 @@
 search, the guest list's `q` filter for the list page, the API and the export): which guests a query matches
 (guests.conditions.search_condition) and how they rank.
 
-Ranking: names by pg_trgm's strict word similarity to the query (a typo or the other alphabet ranks below the exact
-spelling), then recent activity (last visit, guests who never came last), then the newest. Where the server lacks
-pg_trgm (the embedded PostgreSQL of `make run`), names match by words' beginnings and rank by activity only.
+Matching names needs no extension (guests.search_text's keys and a GIN index on them). Ranking: names by pg_trgm's
+strict word similarity to the query (a typo ranks below the exact spelling), computed only for the few guests the
+keys found; then recent activity (last visit, guests who never came last), then the newest. Where the server lacks
+pg_trgm (the embedded PostgreSQL of `make run`), names rank by activity only, and phone fragments and notes are
+read without an index.
 """
 
 from __future__ import annotations
@@ -16,10 +18,6 @@ from django.db.models import F, FloatField, OrderBy, QuerySet, Value
 from guests.conditions import name_words, search_condition
 from guests.models import Guest
 from maxloyalty.db.extensions import extension_installed
-
-# The strict word similarity a name's word needs to match a query's word: the connection sets pg_trgm's
-# strict_word_similarity_threshold to settings.GUEST_SEARCH_SIMILARITY (maxloyalty.settings.base), which the
-# index-backed operator reads. 0.25 lets one swapped pair of letters in a six-letter name through ("Ivnaov").
 
 _has_trigrams: dict[str, bool] = {}
 
@@ -34,11 +32,10 @@ def trigram_search_available() -> bool:
 
 def matching_guests(guests: QuerySet[Guest], query: str, *, whole_identifiers_only: bool) -> QuerySet[Guest]:
     """The guests of `guests` that `query` finds, annotated with search_rank (0 for queries that are no name)."""
-    fuzzy = trigram_search_available()
-    condition = search_condition(query, whole_identifiers_only=whole_identifiers_only, fuzzy=fuzzy)
-    found = guests.filter(condition)
+    # The keys are for the index only: not read back (an array of some twenty strings per guest).
+    found = guests.filter(search_condition(query, whole_identifiers_only=whole_identifiers_only)).defer("search_keys")
     words = name_words(query)
-    if words and fuzzy:
+    if words and trigram_search_available():
         return found.annotate(search_rank=TrigramStrictWordSimilarity(" ".join(words), "search_name"))
     return found.annotate(search_rank=Value(0.0, output_field=FloatField()))
 

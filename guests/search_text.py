@@ -40,7 +40,7 @@ _CYRILLIC = {
     "ц": "ts",
     "ч": "ch",
     "ш": "sh",
-    "щ": "shch",
+    "щ": "sch",  # one edit from both "shch" (the passport's) and "sh" (what people type): either finds it
     "ъ": "",
     "ы": "y",
     "ь": "",
@@ -70,3 +70,36 @@ def search_text(text: str) -> str:
 def search_name_of(first_name: str, last_name: str) -> str:
     """What Guest.search_name holds for these names."""
     return search_text(f"{first_name} {last_name}")[:SEARCH_NAME_LENGTH].strip()
+
+
+# Typo tolerance by "symmetric deletion" (the idea of SymSpell): a word and a typed word within one edit of each
+# other (a letter wrong, missing, added, or two neighbours swapped) share a key when both are stored with every
+# spelling one letter shorter: "ivanov" and "ivnaov" both give "ivnov". A word's beginning matches through its
+# prefix keys ("smirn*"). Keys are exact strings, so a plain GIN index on the array finds the few guests that share
+# one (pg_trgm's similarity would have to recheck every name sharing two trigrams: most "-ova" at 1M guests).
+TYPO_WORD_LENGTH = 4  # shorter words are matched whole or as a beginning: one edit would make them anything
+PREFIX_LENGTH = 2  # the shortest beginning of a word that finds it
+PREFIX_MARK = "*"
+MOST_KEYS = 300
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:at] + word[at + 1 :] for at in range(len(word))} if len(word) >= TYPO_WORD_LENGTH else set()
+
+
+def search_keys_of(search_name: str) -> list[str]:
+    """What Guest.search_keys holds for a search_name: each word, its spellings one letter shorter, its beginnings."""
+    keys: set[str] = set()
+    for word in search_name.split():
+        keys.add(word)
+        keys |= _deletions(word)
+        keys |= {word[:length] + PREFIX_MARK for length in range(PREFIX_LENGTH, len(word))}
+    return sorted(keys)[:MOST_KEYS]
+
+
+def query_keys(word: str) -> list[str]:
+    """The keys a typed word (in search_text spelling) finds a name's word by: the word whole or a word it begins,
+    and the words one edit away. [] for a word too short to look up by keys."""
+    if len(word) < PREFIX_LENGTH:
+        return []
+    return sorted({word, word + PREFIX_MARK} | _deletions(word))

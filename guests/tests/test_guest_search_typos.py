@@ -39,3 +39,18 @@ def test_a_typo_in_a_name_works_through_the_guest_list_api_too(alpha, guests):
 
 def test_an_unrelated_name_finds_nobody(alpha, access_of, guests):
     assert list(search_guests(access=access_of("owner"), query="Zakharchenko")) == []
+
+
+@pytest.mark.parametrize("query", ["Ivanov", "Ivanv", "Ivanovv", "Ivabov", "Vianov"])
+def test_one_edit_away_is_found(alpha, access_of, guests, query):
+    found = {guest.pk for guest in search_guests(access=access_of("owner"), query=query)}
+    assert guests["ivanov"].pk in found
+
+
+def test_two_edits_away_is_too_far(alpha, access_of, guests):
+    assert list(search_guests(access=access_of("owner"), query="Ivnaob")) == []
+
+
+def test_the_beginning_of_a_name_finds_it(alpha, access_of, guests):
+    found = {guest.pk for guest in search_guests(access=access_of("owner"), query="Smi")}
+    assert found == {guests["smith"].pk}

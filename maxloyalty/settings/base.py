@@ -144,14 +144,7 @@ DATABASES["default"]["ENGINE"] = "maxloyalty.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 # PostgreSQL's JIT compiles a plan when its estimated cost is high; for this application's queries (the analytics
 # metrics above all) compiling costs more than it saves, 80-130 ms a query at 1M guests.
-# Guest search (guests.search): how similar (pg_trgm's strict word similarity, 0-1) a name's word must be to a word
-# typed to match it. The index-backed operator reads it from the session, so every connection sets it (a dotted
-# setting is accepted before, and without, the extension). 0.25 still finds "Ivanov" for "Ivnaov".
-GUEST_SEARCH_SIMILARITY = env.float("GUEST_SEARCH_SIMILARITY", default=0.25)
-DATABASES["default"]["OPTIONS"] = {
-    "options": f"-c jit=off -c pg_trgm.strict_word_similarity_threshold={GUEST_SEARCH_SIMILARITY}",
-    **DATABASES["default"].get("OPTIONS", {}),
-}
+DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off", **DATABASES["default"].get("OPTIONS", {})}
 # On: a `SELECT 1` before the first query of every request on a reused connection, so a database restart costs
 # no failed request; it is also one more round trip on every request (a quarter of a POS webhook's time under
 # load). Off (Django's default): a connection the server dropped fails one request and is then replaced.
