@@ -8,19 +8,28 @@ from django.db import connection
 
 from guests.csv_import import ImportedGuest
 from guests.models import Guest
-from guests.search_text import search_name_of, search_text
+from guests.search_text import query_keys, search_keys_of, search_name_of, search_text
 from guests.services import erase_guest, merge_import_row, update_guest
 from guests.tests.factories import GuestFactory
 
 
 def _stored(guest):
-    return Guest.objects.values_list("search_name", flat=True).get(pk=guest.pk)
+    name, keys = Guest.objects.values_list("search_name", "search_keys").get(pk=guest.pk)
+    assert keys == search_keys_of(name)  # the lookup keys always follow the name
+    return name
 
 
 def test_the_spelling_searched_is_latin_lowercase_without_accents():
     assert search_text("  Ёлкина-Щукина  Jürgen ") == "elkina schukina jurgen"
     assert search_name_of("Юлия", "Иванова") == "yuliya ivanova"
     assert search_text("Straße") == "strasse"
+
+
+def test_a_name_one_edit_away_shares_a_key_with_it():
+    assert set(search_keys_of("ivan ivanov")) & set(query_keys("ivnaov"))  # two letters swapped
+    assert set(search_keys_of("ivan ivanov")) & set(query_keys("ivanv"))  # one left out
+    assert set(search_keys_of("anna smirnova")) & set(query_keys("smirn"))  # a beginning
+    assert not set(search_keys_of("oleg petrov")) & set(query_keys("ivnaov"))
 
 
 def test_registration_and_edits_keep_it(alpha, access_of):
@@ -32,7 +41,7 @@ def test_registration_and_edits_keep_it(alpha, access_of):
 
 def test_the_csv_import_keeps_it(alpha):
     merge_import_row(row=ImportedGuest(phone="+79031112233", first_name="Олег", last_name="Кузнецов"), actor=None)
-    assert Guest.objects.get(phone="+79031112233").search_name == "oleg kuznetsov"
+    assert _stored(Guest.objects.get(phone="+79031112233")) == "oleg kuznetsov"
 
 
 def test_erasure_forgets_it(alpha, access_of):
