@@ -17,6 +17,9 @@ from guests.models import Guest
 from guests.phones import digits_of, looks_like_phone, normalize_phone
 from guests.search_text import query_keys, search_text
 
+# A note is searched for a fragment this long at least: its trigram index cannot serve a shorter one, and a scan of
+# every guest's note would slow the whole search down.
+NOTE_FRAGMENT_LENGTH = 3
 # A phone is found by its last digits from this many on (fewer would match too many guests to be useful); longer
 # runs of digits match anywhere in the number (a suffix or a fragment).
 PHONE_SUFFIX_DIGITS = 4
@@ -94,7 +97,8 @@ def search_condition(query: str, *, whole_identifiers_only: bool = False) -> Q:
     condition = _name_condition(words) if words else Q(pk__in=[])
     if whole_identifiers_only:
         return condition | Q(card_number=text.replace(" ", "").replace("-", ""))
-    condition |= Q(note__icontains=text)
+    if len(text) >= NOTE_FRAGMENT_LENGTH:
+        condition |= Q(note__icontains=text)
     if " " not in text:
         condition |= Q(email__startswith=text.lower())
     return condition

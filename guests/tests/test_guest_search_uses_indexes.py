@@ -41,3 +41,10 @@ def test_a_word_search_reads_the_note_and_email_indexes_too(plan_of):
     assert "guests_guest_note_trgm" in plan
     assert "guests_guest_email_prefix_idx" in plan
     assert "Seq Scan on guests_guest" not in plan
+
+
+def test_a_two_letter_search_reads_no_note_and_scans_nothing(plan_of):
+    plan = plan_of("Iv")
+    assert "note" not in plan
+    assert "guests_guest_search_keys_idx" in plan
+    assert "Seq Scan on guests_guest" not in plan
