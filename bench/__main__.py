@@ -10,14 +10,8 @@ import time
 from bench.results import RESULTS, reset_results, scale_name
 
 # Each is a module of this package with run(scale_name) -> list of result entries; missing ones are skipped.
-BENCHMARKS = (
-    "loyalty_core",
-    "webhook",
-    "dashboard",
-    "guest_search",
-    "routing",
-    "soak",
-)  # soak after webhook: it uses its rate
+# soak after webhook: it uses its rate.
+BENCHMARKS = ("loyalty_core", "webhook", "dashboard", "guest_search", "routing", "soak")
 
 
 def main(argv: list[str]) -> int:
