@@ -157,11 +157,13 @@ def _count_phone_probe_of(access: ChainAccess | None, query: str, *, whole_only:
 def search_guests(*, access: ChainAccess | None, query: str) -> QuerySet[Guest]:
     """Their restaurants' guests matching a search box query, best first (guests.search: names with typos and in
     either alphabet, a phone by any suffix of 4+ digits, email, card, note; viewers who see masks find contacts
-    only whole). The till, the quick search and the guest list's `q` all search through guests.search."""
+    only whole). The till, the quick search and the guest list's `q` all search through guests.search.
+    Without the loyalty figures (the list's with_loyalty): the doors that use this show names and contacts, and the
+    till reads a chosen guest's balance itself."""
     whole_only = not sees_contacts(access)
     _count_phone_probe_of(access, query, whole_only=whole_only)
     guests = matching_guests(visible_guests(access), query, whole_identifiers_only=whole_only)
-    return with_loyalty(guests).order_by(*search_order())
+    return guests.order_by(*search_order())
 
 
 # An exact identifier is the hottest read (every check at the till and from the POS). A raw query on the unique
