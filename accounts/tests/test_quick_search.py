@@ -90,6 +90,8 @@ def test_the_layout_has_the_box_with_its_shortcut_and_a_page_without_scripts(alp
 
 def test_a_one_letter_query_finds_nothing_and_says_so_on_the_page(alpha, ivanov):
     assert _results(alpha, "owner", "I").count('data-testid="quick-result"') == 0
+    page = signed_in_client(alpha, "owner").get("/accounts/search/", {"q": "I"}).content.decode()
+    assert "Type at least 2 characters." in page
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(alpha):
