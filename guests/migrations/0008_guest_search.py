@@ -7,7 +7,7 @@ from django.db import migrations, models
 from django.db.models.functions import Upper
 
 from guests.search_text import search_keys_of, search_name_of
-from maxloyalty.db.extensions import AddIndexIfExtension, CreateExtensionIfAvailable
+from maxloyalty.db.extensions import AddIndexIfExtension, AddIndexOnline, CreateExtensionIfAvailable
 
 BATCH = 5000
 
@@ -35,7 +35,8 @@ def fill_search_names(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    # The names are filled batch by batch, each committed: no long transaction locking a large guest table.
+    # Not one transaction, so a chain with a million guests keeps taking checks meanwhile: the names are filled batch
+    # by batch, each committed, and the indexes built CONCURRENTLY (maxloyalty.db.extensions.AddIndexOnline).
     atomic = False
 
     dependencies = [
@@ -58,11 +59,11 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(fill_search_names, migrations.RunPython.noop, elidable=True),
         migrations.RemoveIndex(model_name="guest", name="guests_guest_phone_tail_idx"),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name="guest",
             index=models.Index(OpClass("email", name="varchar_pattern_ops"), name="guests_guest_email_prefix_idx"),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name="guest",
             index=GinIndex(fields=["search_keys"], name="guests_guest_search_keys_idx"),
         ),

@@ -1,5 +1,6 @@
-"""PostgreSQL extensions the project uses where the server has them (pg_trgm for guest search), and migration
-operations that degrade when it has not: the embedded server of `make run` (pgserver) ships no contrib extensions.
+"""Migration operations for indexes on large chain tables: built without locking out writes where the table may
+hold data (AddIndexOnline), and those that need a PostgreSQL extension the server may lack (pg_trgm for guest
+search: the embedded server of `make run`, pgserver, ships no contrib extensions).
 
 Extensions are per database, and django-tenants gives every chain the search path "<chain schema>, public":
 an extension created without a schema would land in the first chain's schema that migrates, invisible to the
@@ -61,9 +62,25 @@ class CreateExtensionIfAvailable(migrations.operations.base.Operation):
         return self.__class__.__qualname__, [], {"name": self.name}
 
 
-class AddIndexIfExtension(migrations.AddIndex):
-    """AddIndex for an index that needs an extension's operator class (gin_trgm_ops): skipped, with the model state
-    still recording it, where the extension is not installed. Removing it backwards tolerates its absence
+class AddIndexOnline(migrations.AddIndex):
+    """AddIndex built CONCURRENTLY when the migration runs outside a transaction (an existing chain, whose table may
+    hold a million guests that the POS keeps writing: a plain CREATE INDEX would hold their writes for the whole
+    build); built plainly inside one (a new chain's schema is created and migrated in one transaction, its tables
+    empty). The migration using it says `atomic = False`."""
+
+    def database_forwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        online = not schema_editor.connection.in_atomic_block
+        schema_editor.add_index(model, self.index, concurrently=online)  # type: ignore[call-arg]  # PostgreSQL's editor
+
+
+class AddIndexIfExtension(AddIndexOnline):
+    """AddIndexOnline for an index that needs an extension's operator class (gin_trgm_ops): skipped, with the model
+    state still recording it, where the extension is not installed. Removing it backwards tolerates its absence
     (PostgreSQL's DROP INDEX IF EXISTS)."""
 
     def __init__(self, model_name: str, index: Any, extension: str) -> None:
