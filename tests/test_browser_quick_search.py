@@ -21,7 +21,7 @@ def test_keyboard_only_quick_search_opens_a_restaurant(worlds, live_site, page):
     page.wait_for_url("**/dashboard/")
 
     page.keyboard.press("/")
-    assert page.evaluate("document.activeElement.name") == "q"
+    assert page.evaluate("document.activeElement.name") == "quick"
     page.keyboard.type("Riverside")
     page.wait_for_selector("#quick-search-results [role=option]")
     assert page.get_attribute("[data-quick-search] input", "aria-expanded") == "true"

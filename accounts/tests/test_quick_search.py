@@ -13,7 +13,7 @@ from tests.fixtures import signed_in_client
 
 def _results(world, role, query):
     """(section kind, link) pairs of the htmx partial under the box."""
-    response = signed_in_client(world, role).get("/accounts/search/", {"q": query}, HTTP_HX_REQUEST="true")
+    response = signed_in_client(world, role).get("/accounts/search/", {"quick": query}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     text = response.content.decode()
     assert "<html" not in text  # the partial only
@@ -82,7 +82,7 @@ def test_the_layout_has_the_box_with_its_shortcut_and_a_page_without_scripts(alp
     layout = client.get("/guests/").content.decode()
     assert 'data-testid="quick-search"' in layout
     assert 'aria-keyshortcuts="/"' in layout
-    page = client.get("/accounts/search/", {"q": "Ivanov"})
+    page = client.get("/accounts/search/", {"quick": "Ivanov"})
     assert page.status_code == 200
     assert "<html" in page.content.decode()
     assert reverse("guests:guest-detail", args=[ivanov.pk]) in page.content.decode()
@@ -90,12 +90,12 @@ def test_the_layout_has_the_box_with_its_shortcut_and_a_page_without_scripts(alp
 
 def test_a_one_letter_query_finds_nothing_and_says_so_on_the_page(alpha, ivanov):
     assert _results(alpha, "owner", "I").count('data-testid="quick-result"') == 0
-    page = signed_in_client(alpha, "owner").get("/accounts/search/", {"q": "I"}).content.decode()
+    page = signed_in_client(alpha, "owner").get("/accounts/search/", {"quick": "I"}).content.decode()
     assert "Type at least 2 characters." in page
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(alpha):
     from tests.fixtures import client_on
 
-    response = client_on(alpha.host).get("/accounts/search/", {"q": "Ivanov"})
+    response = client_on(alpha.host).get("/accounts/search/", {"quick": "Ivanov"})
     assert response.status_code == 302

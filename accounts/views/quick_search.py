@@ -17,7 +17,7 @@ from accounts.requests import StaffRequest
 def quick_search_results(request: StaffRequest) -> HttpResponse:
     access = access_for(request)
     assert access is not None  # permission_required_page let a member in
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("quick", "").strip()  # not "q": pages have their own search field by that name
     context = {"query": query, "sections": quick_search(access=access, query=query), "shortest": SHORTEST_QUERY}
     template = "accounts/_quick_search_results.html" if request.htmx else "accounts/quick_search.html"
     return render(request, template, context)

@@ -61,7 +61,7 @@
   // The layout's quick search ([data-quick-search]): "/" anywhere outside a field focuses its box; in the box the
   // arrows move through the results htmx put under it, Enter opens the chosen one (or submits the box: the results
   // page), Escape closes the results.
-  function quickSearchBox() { return document.querySelector("[data-quick-search] input[name=q]"); }
+  function quickSearchBox() { return document.querySelector("[data-quick-search] input[name=quick]"); }
   function quickResults(box) { return document.getElementById(box.getAttribute("aria-controls")); }
   function quickOptions(box) {
     var results = quickResults(box);
