@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from accounts.models import Membership, StaffInvitation, User
 from tenants.models import Chain, ChainStatus
 
@@ -23,6 +25,17 @@ def staff_of_chain(*, chain_id: int) -> list[Membership]:
     role_order = {role: index for index, role in enumerate(["owner", "admin", "manager", "cashier"])}
     memberships = list(Membership.objects.filter(chain_id=chain_id).select_related("user"))
     return sorted(memberships, key=lambda item: (not item.is_active, role_order.get(item.role, 9), item.user.email))
+
+
+def staff_matching(*, chain_id: int, query: str, limit: int = 5) -> list[Membership]:
+    """The chain's staff whose name or email contains `query` (the quick search), active first, by email."""
+    text = query.strip()
+    if not text:
+        return []
+    memberships = Membership.objects.filter(chain_id=chain_id).filter(
+        Q(user__full_name__icontains=text) | Q(user__email__icontains=text)
+    )
+    return list(memberships.select_related("user").order_by("-is_active", "user__email")[:limit])
 
 
 def open_invitations_of_chain(*, chain_id: int) -> list[StaffInvitation]:

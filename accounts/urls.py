@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts.views import auth as views
-from accounts.views import sessions, switchers
+from accounts.views import quick_search, sessions, switchers
 
 app_name = "accounts"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("handoff/", views.handoff, name="handoff"),
     path("chains/switch/", switchers.switch_chain, name="switch-chain"),
     path("restaurant/", switchers.switch_restaurant, name="switch-restaurant"),
+    path("search/", quick_search.quick_search_results, name="quick-search"),
     path("sessions/", sessions.session_list, name="sessions"),
     path("sessions/<str:handle>/end/", sessions.session_end, name="session-end"),
     path("sessions/end-others/", sessions.sessions_end_others, name="sessions-end-others"),

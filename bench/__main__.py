@@ -11,7 +11,16 @@ from bench.results import RESULTS, reset_results, scale_name
 
 # Each is a module of this package with run(scale_name) -> list of result entries; missing ones are skipped.
 # soak after webhook: it uses its rate; page_budget after dashboard: it reuses its rows.
-BENCHMARKS = ("loyalty_core", "webhook", "dashboard", "page_budget", "routing", "soak", "partition_migration")
+BENCHMARKS = (
+    "loyalty_core",
+    "webhook",
+    "dashboard",
+    "page_budget",
+    "guest_search",
+    "routing",
+    "soak",
+    "partition_migration",
+)
 
 
 def main(argv: list[str]) -> int:

@@ -71,12 +71,18 @@ def _column_types(cursor: Any, table: str, columns: list[str]) -> list[int]:
 
 
 def _guest_rows(first: int, last: int, template: dict[str, Any], columns: list[str]) -> Iterator[list[Any]]:
+    from bench.names import guest_name
+    from guests.search_text import search_keys_of, search_name_of
+
     for number in range(first, last):
         values = dict(template)
+        first_name, last_name = guest_name(number)
         values.update(
             phone=phone_of(number),
-            first_name=f"Guest{number}",
-            last_name="Bench",
+            first_name=first_name,
+            last_name=last_name,
+            search_name=search_name_of(first_name, last_name),  # what Guest.save() keeps; COPY bypasses it
+            search_keys=search_keys_of(search_name_of(first_name, last_name)),
             card_number=f"77{number:08d}",
             qr_token=f"bench-qr-{number}",
         )
@@ -84,7 +90,8 @@ def _guest_rows(first: int, last: int, template: dict[str, Any], columns: list[s
 
 
 def seed_guests(count: int) -> None:
-    """COPY `count` guests in (phones +7916XXXXXXX from 0), every other column at its model default."""
+    """COPY `count` guests in (phones +7916XXXXXXX from 0, realistic names: bench.names), every other column at
+    its model default."""
     from django.db import connection
     from django.utils import timezone
 

@@ -15,6 +15,14 @@ from django.utils import timezone
 from guests.errors import MalformedPhone
 from guests.models import Guest
 from guests.phones import digits_of, looks_like_phone, normalize_phone
+from guests.search_text import query_keys, search_text
+
+# A note is searched for a fragment this long at least: its trigram index cannot serve a shorter one, and a scan of
+# every guest's note would slow the whole search down.
+NOTE_FRAGMENT_LENGTH = 3
+# A phone is found by its last digits from this many on (fewer would match too many guests to be useful); longer
+# runs of digits match anywhere in the number (a suffix or a fragment).
+PHONE_SUFFIX_DIGITS = 4
 
 
 @cache
@@ -31,40 +39,68 @@ def loyalty_relations() -> tuple[str, ...]:
     return ("points_account", "points_account__level")
 
 
+def name_words(query: str) -> list[str]:
+    """The words of a query that searches by name (in the spelling of Guest.search_name), [] for a query that is a
+    number or an email."""
+    text = query.strip()
+    if not text or "@" in text or not text.strip("+0123456789 ()-."):
+        return []
+    return search_text(text).split()
+
+
+def _name_condition(words: list[str]) -> Q:
+    """Every word typed finds a word of the name: whole, as its beginning, or one edit away (guests.search_text's
+    keys, a GIN index); a single letter as a word's beginning."""
+    condition = Q()
+    for word in words:
+        keys = query_keys(word)
+        if keys:
+            condition &= Q(search_keys__overlap=keys)
+        else:
+            condition &= Q(search_name__startswith=word) | Q(search_name__contains=f" {word}")
+    return condition
+
+
 def search_condition(query: str, *, whole_identifiers_only: bool = False) -> Q:
-    """What a search box query means: a phone in any spelling, its last 4 digits, a card, an email, or a name.
+    """What a search box query means: a phone in any spelling or by any suffix of 4+ digits, a card, an email, a
+    name (typo-tolerant and in either alphabet: guests.search_text), a word of the staff's note.
 
     whole_identifiers_only (viewers who see contacts masked): a phone matches only as a whole number, a card only
-    as a whole card number, an email only whole; no last digits, prefixes or fragments, which would let a search
-    box recover what the mask hides. Names match as for everyone (they are shown whole)."""
+    as a whole card number, an email only whole; no suffixes, prefixes or fragments, which would let a search box
+    recover what the mask hides; notes are not searched either (a note may hold a contact). Names match as for
+    everyone (they are shown whole)."""
     text = query.strip()
     if not text:
         return Q()
     digits = digits_of(text)
     if "@" in text:
         email = text.lower()
-        return Q(email=email) if whole_identifiers_only else Q(email=email) | Q(email__startswith=email)
+        return Q(email=email) if whole_identifiers_only else Q(email__startswith=email)
     if whole_identifiers_only and digits and not text.strip("+0123456789 ()-."):
         condition = Q(card_number=digits)
         if looks_like_phone(text):
             with contextlib.suppress(MalformedPhone):
                 condition |= Q(phone=normalize_phone(text))
         return condition
-    if text.isdigit() and len(text) == 4:
-        return Q(phone_tail=text) | Q(card_number=text)
+    if text.isdigit() and len(text) == PHONE_SUFFIX_DIGITS:  # the last 4 digits, as a cashier asks for them
+        return Q(phone__endswith=text) | Q(card_number=text)
+    if text.isdigit() and not looks_like_phone(text):  # 5-6 digits: any part of the number, its end included
+        return Q(phone__contains=text) | Q(card_number=text)
     if looks_like_phone(text):
         try:
             return Q(phone=normalize_phone(text)) | Q(card_number=digits)
         except MalformedPhone:
             return Q(phone__contains=digits) | Q(card_number=digits)
-    if digits and not text.strip("+0123456789 ()-."):  # a fragment of a number: "916 12", "+7 903"
+    if digits and not text.strip("+0123456789 ()-."):  # a fragment of a number as typed: "916 12", "+7 903"
         return Q(phone__contains=digits) | Q(card_number__startswith=digits)
-    condition = Q()
-    for word in text.split():
-        name = Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        condition &= name if whole_identifiers_only else name | Q(email__istartswith=word)
+    words = name_words(text)
+    condition = _name_condition(words) if words else Q(pk__in=[])
     if whole_identifiers_only:
-        condition |= Q(card_number=text.replace(" ", "").replace("-", ""))
+        return condition | Q(card_number=text.replace(" ", "").replace("-", ""))
+    if len(text) >= NOTE_FRAGMENT_LENGTH:
+        condition |= Q(note__icontains=text)
+    if " " not in text:
+        condition |= Q(email__startswith=text.lower())
     return condition
 
 

@@ -9,13 +9,15 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from guests.conditions import day_start, loyalty_relations, search_condition
+from guests.conditions import day_start, loyalty_relations
 from guests.models import Guest, GuestStatus
+from guests.search import matching_guests, search_order
 
 
 class GuestFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter ships no types
     q = django_filters.CharFilter(
-        method="filter_search", label=_("Phone (any spelling or last 4 digits), name, email or card")
+        method="filter_search",
+        label=_("Name, phone (any spelling or its last 4+ digits), email, card or note"),
     )
     status = django_filters.ChoiceFilter(
         choices=[(value, label) for value, label in GuestStatus.choices if value != GuestStatus.ERASED],
@@ -59,13 +61,14 @@ class GuestFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-fil
     def qs(self) -> QuerySet[Guest]:
         queryset: QuerySet[Guest] = super().qs
         if not queryset.query.order_by:
-            queryset = queryset.order_by("-created_at", "-id")
+            searching = "search_rank" in queryset.query.annotations
+            queryset = queryset.order_by(*search_order()) if searching else queryset.order_by("-created_at", "-id")
         return queryset
 
     def filter_search(self, queryset: QuerySet[Guest], name: str, value: str) -> QuerySet[Guest]:
-        if not value:
+        if not value.strip():
             return queryset
-        return queryset.filter(search_condition(value, whole_identifiers_only=self.whole_identifiers_only))
+        return matching_guests(queryset, value, whole_identifiers_only=self.whole_identifiers_only)
 
     def filter_tag(self, queryset: QuerySet[Guest], name: str, value: str) -> QuerySet[Guest]:
         return queryset.filter(tags__contains=[value.strip()]) if value.strip() else queryset

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Right
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guests.search_text import SEARCH_NAME_LENGTH, search_keys_of, search_name_of
 from maxloyalty.chain_files import FileKind, new_file_name
 from tenants.models import DEFAULT_CURRENCY
 
@@ -85,6 +88,11 @@ class Guest(models.Model):
     # The chain's one test guest (pos.services.test_checks): its checks prove a POS connection works and are left
     # out of analytics and billing counts.
     is_test = models.BooleanField(_("test guest"), default=False)
+    # The name as searched (guests.search_text): kept by save() from first_name and last_name, so every write path
+    # (the services, the import, the bot, sample data) keeps it; set-based writes fill it themselves.
+    search_name = models.CharField(_("name as searched"), max_length=SEARCH_NAME_LENGTH, blank=True, editable=False)
+    # Its lookup keys (guests.search_text.search_keys_of: words, one-letter-shorter spellings, beginnings).
+    search_keys = ArrayField(models.TextField(), default=list, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -107,14 +115,30 @@ class Guest(models.Model):
             models.Index(fields=["created_at"], name="guests_guest_created_idx"),
             models.Index(fields=["updated_at"], name="guests_guest_updated_idx"),
             models.Index(fields=["last_visit_at"], name="guests_guest_last_visit_idx"),
-            # The cashier's "last 4 digits" search: selectors filter on the same expression.
-            models.Index(Right("phone", 4), name="guests_guest_phone_tail_idx"),
+            # Search (guests.search): an email by its beginning (the collation is not C: a plain btree cannot
+            # serve LIKE) ...
+            models.Index(OpClass("email", name="varchar_pattern_ops"), name="guests_guest_email_prefix_idx"),
+            # ... a name with typos and in either alphabet, by its keys ...
+            GinIndex(fields=["search_keys"], name="guests_guest_search_keys_idx"),
+            # ... and through pg_trgm (created only where the extension is: guests.migrations.0008 and
+            # guests.search.trigram_search_available): a phone by its last 4+ digits or a fragment, a word in the
+            # staff's note.
+            GinIndex(OpClass("phone", name="gin_trgm_ops"), name="guests_guest_phone_trgm"),
+            GinIndex(OpClass(Upper("note"), name="gin_trgm_ops"), name="guests_guest_note_trgm"),
             # "Are samples on?" (the banner on every page) and their removal read only the few sample rows.
             models.Index(fields=["id"], condition=models.Q(is_sample=True), name="guests_guest_sample_idx"),
         ]
 
     def __str__(self) -> str:
         return self.full_name or self.phone or f"#{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_name = search_name_of(self.first_name, self.last_name)
+        self.search_keys = search_keys_of(self.search_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name", "search_keys"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

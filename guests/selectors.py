@@ -24,16 +24,16 @@ from django.core.cache import caches
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import ChainAccess
-from guests.conditions import loyalty_relations, search_condition
+from guests.conditions import loyalty_relations
 from guests.errors import GuestNotFound, TooManyPhoneProbes
 from guests.filters import GuestFilter
 from guests.masking import contact_view
 from guests.models import Guest, GuestExport, GuestStatus, ImportJob, Visit
 from guests.phones import looks_like_phone, normalize_phone
+from guests.search import matching_guests, search_order
 from maxloyalty.db.fast_instances import fast_load
 from maxloyalty.errors import NotFound, ValidationFailed
 
@@ -148,15 +148,22 @@ def sees_contacts(access: ChainAccess | None) -> bool:
     return contact_view(access).sees_contacts if access is not None else True
 
 
-def search_guests(*, access: ChainAccess | None, query: str) -> QuerySet[Guest]:
-    """Their restaurants' guests matching a search box query (see search_condition for viewers who see masks)."""
-    whole_only = not sees_contacts(access)
+def _count_phone_probe_of(access: ChainAccess | None, query: str, *, whole_only: bool) -> None:
     if whole_only and _probes_a_phone(query):
         require_phone_probes_left(access)
         count_phone_probe(access)
-    condition = search_condition(query, whole_identifiers_only=whole_only)
-    guests = visible_guests(access).alias(phone_tail=Right("phone", 4)).filter(condition)
-    return with_loyalty(guests).order_by("-last_visit_at", "-id")
+
+
+def search_guests(*, access: ChainAccess | None, query: str) -> QuerySet[Guest]:
+    """Their restaurants' guests matching a search box query, best first (guests.search: names with typos and in
+    either alphabet, a phone by any suffix of 4+ digits, email, card, note; viewers who see masks find contacts
+    only whole). The till, the quick search and the guest list's `q` all search through guests.search.
+    Without the loyalty figures (the list's with_loyalty): the doors that use this show names and contacts, and the
+    till reads a chosen guest's balance itself."""
+    whole_only = not sees_contacts(access)
+    _count_phone_probe_of(access, query, whole_only=whole_only)
+    guests = matching_guests(visible_guests(access), query, whole_identifiers_only=whole_only)
+    return guests.order_by(*search_order())
 
 
 # An exact identifier is the hottest read (every check at the till and from the POS). A raw query on the unique
@@ -226,21 +233,23 @@ def lookup_guests(
 
 
 def guest_list(*, access: ChainAccess | None, params: Mapping[str, Any] | None = None) -> QuerySet[Guest]:
-    """Visible guests narrowed by the list's filters (search, status, tag, level, last visit, birthday month)."""
+    """Visible guests narrowed by the list's filters (search, status, tag, level, last visit, birthday month).
+    Ordered by the `ordering` asked for, else best match first when searching (`q`, as search_guests), else newest
+    first (created_at, id: the keyset of guests.pagination)."""
     whole_only = not sees_contacts(access)
-    if whole_only and _probes_a_phone(str((params or {}).get("q") or "")):
-        require_phone_probes_left(access)
-        count_phone_probe(access)
-    filterset = GuestFilter(
-        params or {},
-        queryset=visible_guests(access).alias(phone_tail=Right("phone", 4)),
-        whole_identifiers_only=whole_only,
-    )
+    _count_phone_probe_of(access, str((params or {}).get("q") or ""), whole_only=whole_only)
+    filterset = GuestFilter(params or {}, queryset=visible_guests(access), whole_identifiers_only=whole_only)
     if not filterset.is_valid():
         raise ValidationFailed(
             fields={key: [str(message) for message in value] for key, value in filterset.errors.items()}
         )
     return with_loyalty(filterset.qs)
+
+
+def lists_newest_first(params: Mapping[str, Any] | None) -> bool:
+    """Whether guest_list orders these params' guests newest first (created_at, id): no search and no ordering
+    asked for. Such a list pages by keyset (maxloyalty.keyset): deep pages stay an index range at 1M guests."""
+    return not str((params or {}).get("q") or "").strip() and not (params or {}).get("ordering")
 
 
 def guest_visits(*, guest: Guest) -> QuerySet[Visit]:

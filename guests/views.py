@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Iterator
 from decimal import Decimal
+from math import ceil
 from typing import Any
 
 from django.contrib import messages
@@ -48,6 +49,7 @@ from guests.selectors import (
     access_import_job,
     guest_list,
     guest_visits,
+    lists_newest_first,
     loyalty_figures,
 )
 from guests.services import block_guest, erase_guest, start_import_job, unblock_guest, update_guest
@@ -56,7 +58,7 @@ from loyalty.services import adjust_points
 from maxloyalty.chain_files import file_response
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.errors import DomainError, ValidationFailed, domain_errors_into
-from maxloyalty.keyset import InvalidCursor, cursor_parameter, keyset_page
+from maxloyalty.keyset import InvalidCursor, Position, cursor_parameter, encode_cursor, keyset_page
 from telegram_bot.selectors import guest_deliveries
 
 GUESTS_PER_PAGE = 25
@@ -93,22 +95,63 @@ def _list_row(guest: Guest, access: ChainAccess) -> dict[str, Any]:
     }
 
 
+def _page_number(request: HttpRequest) -> int:
+    number = request.GET.get("page", "")
+    return max(int(number), 1) if number.isdigit() else 1
+
+
+def _guest_page(request: HttpRequest, guests: Any, *, newest_first: bool) -> tuple[list[Guest], dict[str, Any]]:
+    """The guests of the page asked for and the pager's links. A list in its default order (newest first) pages by
+    keyset: its links carry the edge row's cursor (after/before) beside the page number shown; a page number alone
+    (an old link) or another order pages by number."""
+    number, cursor = _page_number(request), request.GET.get("cursor")
+    if newest_first and (cursor or number == 1):
+        keyset = keyset_page(guests, time_field="created_at", cursor=cursor, size=GUESTS_PER_PAGE, lenient=True)
+        if keyset.cursor_was_invalid:
+            number = 1
+        total = guests.count()
+        pager = {
+            "number": number,
+            "pages": max(ceil(total / GUESTS_PER_PAGE), 1),
+            "total": total,
+            "previous": f"page={number - 1}&cursor={keyset.newer_cursor}" if keyset.newer_cursor else "",
+            "next": f"page={number + 1}&cursor={keyset.older_cursor}" if keyset.older_cursor else "",
+        }
+        return keyset.rows, pager
+    page = Paginator(guests, GUESTS_PER_PAGE).get_page(number)
+    rows = list(page.object_list)
+    next_link = ""
+    if page.has_next():
+        next_link = f"page={page.next_page_number()}"
+        if newest_first and rows:
+            next_link += f"&cursor={encode_cursor(Position(rows[-1].created_at, rows[-1].pk, 'older'))}"
+    pager = {
+        "number": page.number,
+        "pages": page.paginator.num_pages,
+        "total": page.paginator.count,
+        "previous": f"page={page.previous_page_number()}" if page.has_previous() else "",
+        "next": next_link,
+    }
+    return rows, pager
+
+
 @permission_required_page(Permission.BROWSE_GUESTS)
 @require_GET
 def guest_list_page(request: StaffRequest) -> HttpResponse:
     access = _access(request)
     form, guests = _filtered_guests(request, access)
-    page = Paginator(guests, GUESTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows, pager = _guest_page(request, guests, newest_first=lists_newest_first(form.params()))
     # The filters in effect, so the pages and exports show the same guests.
     query = form.data.copy()  # type: ignore[attr-defined]  # the form is bound to a QueryDict
-    query.pop("page", None)
+    for paging in ("page", "cursor"):
+        query.pop(paging, None)
     return render(
         request,
         "guests/list.html",
         {
             "filter_form": form,
-            "page": page,
-            "rows": [_list_row(guest, access) for guest in page.object_list],
+            "pager": pager,
+            "rows": [_list_row(guest, access) for guest in rows],
             "query": query.urlencode(),
             "is_filtered": bool(form.params()) and set(form.params()) != {"ordering"},
             "bulk_form": BulkTagForm(),

@@ -148,6 +148,20 @@ def failed_receipts(*, restaurant: Restaurant) -> QuerySet[Receipt]:
     return Receipt.objects.filter(restaurant=restaurant, status=ReceiptStatus.FAILED).order_by("-received_at", "-id")
 
 
+def receipts_by_external_id(*, access: ChainAccess, external_id: str, limit: int = 5) -> list[Receipt]:
+    """The receipts the staff member may see whose POS check id is `external_id` (a sale and its refund, or the
+    same id from two POS connections), newest first: found through ReceiptKey's index of check ids (the receipts
+    are partitioned by month and have none of their own), then read among the connections of their restaurants."""
+    external_id = external_id.strip()
+    if not external_id:
+        return []
+    connection_ids = list(visible_connections(access).values_list("pk", flat=True))
+    receipts = Receipt.objects.filter(
+        pk__in=receipt_ids_with_external_id(external_id), connection_id__in=connection_ids
+    )
+    return list(receipts.select_related("restaurant").order_by("-received_at", "-id")[:limit])
+
+
 def access_receipt(*, access: ChainAccess, receipt_id: int) -> Receipt:
     receipt = visible_receipts(access).select_related("connection").filter(pk=receipt_id).first()
     if receipt is None:

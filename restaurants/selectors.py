@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from restaurants.errors import RestaurantNotFound
 from restaurants.models import Restaurant
@@ -15,6 +15,15 @@ if TYPE_CHECKING:
 
 def visible_restaurants(access: ChainAccess) -> QuerySet[Restaurant]:
     return access.limit_to_restaurants(Restaurant.objects.all(), field="id")
+
+
+def restaurants_matching(*, access: ChainAccess, query: str, limit: int = 5) -> list[Restaurant]:
+    """The caller's restaurants whose name or address contains `query` (the quick search), by name."""
+    text = query.strip()
+    if not text:
+        return []
+    matching = visible_restaurants(access).filter(Q(name__icontains=text) | Q(address__icontains=text))
+    return list(matching.order_by("name", "id")[:limit])
 
 
 def access_restaurant(*, access: ChainAccess, restaurant_id: int) -> Restaurant:

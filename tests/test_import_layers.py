@@ -83,6 +83,7 @@ MODULES: dict[str, str] = {
     "accounts.handoff": "services",
     "accounts.invitations": "services",
     "accounts.login_throttle": "base",
+    "accounts.quick_search": "selectors",
     "accounts.requests": "base",
     "accounts.restaurant_choice": "selectors",
     "accounts.roles": "base",
@@ -107,6 +108,8 @@ MODULES: dict[str, str] = {
     "guests.export_jobs": "services",
     "guests.masking": "selectors",
     "guests.phones": "base",
+    "guests.search": "selectors",
+    "guests.search_text": "base",
     # loyalty
     "loyalty.check_plan": "base",
     "loyalty.demo": "services",

@@ -18,7 +18,7 @@ from accounts.restaurant_choice import choose_restaurant
 from accounts.selectors import other_chains_of
 
 # Filters the switcher replaces: the page it was used on reopens with the new choice, not the old explicit one.
-RESTAURANT_FILTERS = ("restaurant", "home_restaurant", "page")
+RESTAURANT_FILTERS = ("restaurant", "home_restaurant", "page", "after", "before")
 
 
 @permission_required_page()

@@ -34,7 +34,14 @@ from guests.api.serializers import (
 )
 from guests.export import export_rows
 from guests.filters import GuestFilter
-from guests.selectors import access_guest, access_import_job, guest_list, guest_visits, lookup_guest
+from guests.selectors import (
+    access_guest,
+    access_import_job,
+    guest_list,
+    guest_visits,
+    lists_newest_first,
+    lookup_guest,
+)
 from guests.services import block_guest, create_guest, erase_guest, start_import_job, unblock_guest, update_guest
 from maxloyalty.api import KEYSET_PARAMETERS, StandardPagination, keyset_page_of, keyset_response, page_of, validated
 from maxloyalty.current_schema import current_schema_name
@@ -62,6 +69,14 @@ def _filter_parameters() -> list[OpenApiParameter]:
     ] + [
         OpenApiParameter("page", OpenApiTypes.INT),
         OpenApiParameter("page_size", OpenApiTypes.INT),
+        OpenApiParameter(
+            "cursor",
+            OpenApiTypes.STR,
+            description=(
+                "Keyset pages for deep lists (no q, no ordering): pass it empty for the first page, then follow "
+                "`next`; the page then has next, previous and results, and no count"
+            ),
+        ),
     ]
 
 
@@ -86,6 +101,14 @@ class GuestListCreateApi(APIView):
     def get(self, request: Request) -> Response:
         access = _access(request)
         guests = guest_list(access=access, params=request.query_params)
+        if "cursor" in request.query_params and lists_newest_first(request.query_params):
+            # Deep pages of a list in its default order: keyset pages (no count, no OFFSET; maxloyalty.keyset).
+            return keyset_response(
+                request,
+                guests,
+                time_field="created_at",
+                output=lambda rows: GuestOut(rows, many=True, context={"access": access}).data,
+            )
         paginator = StandardPagination()
         page = paginator.paginate_queryset(guests, request, view=self)
         listed = GuestOut(page, many=True, context={"access": access})  # type: ignore[arg-type]  # many=True: a list

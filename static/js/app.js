@@ -58,6 +58,72 @@
     event.detail.isError = false;
   });
 
+  // The layout's quick search ([data-quick-search]): "/" anywhere outside a field focuses its box; in the box the
+  // arrows move through the results htmx put under it, Enter opens the chosen one (or submits the box: the results
+  // page), Escape closes the results.
+  function quickSearchBox() { return document.querySelector("[data-quick-search] input[name=quick]"); }
+  function quickResults(box) { return document.getElementById(box.getAttribute("aria-controls")); }
+  function quickOptions(box) {
+    var results = quickResults(box);
+    return results ? Array.prototype.slice.call(results.querySelectorAll("[role=option]")) : [];
+  }
+  function chooseQuickOption(box, option) {
+    quickOptions(box).forEach(function (other) {
+      other.setAttribute("aria-selected", other === option ? "true" : "false");
+      other.classList.toggle("active", other === option);
+    });
+    if (option) {
+      box.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({block: "nearest"});
+    } else {
+      box.removeAttribute("aria-activedescendant");
+    }
+  }
+  function closeQuickResults(box) {
+    var results = quickResults(box);
+    if (results) { results.innerHTML = ""; }
+    box.setAttribute("aria-expanded", "false");
+    box.removeAttribute("aria-activedescendant");
+  }
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var box = quickSearchBox();
+    if (!box) { return; }
+    if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey &&
+        !matches(target, "input, textarea, select, [contenteditable], [contenteditable] *")) {
+      event.preventDefault();
+      box.focus();
+      box.select();
+      return;
+    }
+    if (target !== box) { return; }
+    var options = quickOptions(box);
+    var current = options.indexOf(document.getElementById(box.getAttribute("aria-activedescendant") || ""));
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!options.length) { return; }
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      chooseQuickOption(box, options[(current + step + options.length) % options.length]);
+    } else if (event.key === "Enter" && current >= 0) {
+      event.preventDefault();
+      window.location.assign(options[current].href);
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      closeQuickResults(box);
+      box.blur();
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = quickSearchBox();
+    if (!box || event.detail.target !== quickResults(box)) { return; }
+    box.setAttribute("aria-expanded", quickResults(box).children.length ? "true" : "false");
+    box.removeAttribute("aria-activedescendant");
+  });
+  document.addEventListener("click", function (event) {
+    var box = quickSearchBox();
+    if (box && !event.target.closest("[data-quick-search]")) { closeQuickResults(box); }
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { applyCssVariables(document); });
   } else {

@@ -1,0 +1,110 @@
+"""The guest list pages newest first by keyset when it is not searched or reordered: each page's links carry the
+edge row's cursor, so a deep page is an index range instead of OFFSET; the page still reads "Page 2 of 3 (60
+guests)". The API offers the same through `cursor` (DRF's cursor pagination)."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from guests.models import Guest
+from guests.selectors import guest_list
+from guests.tests.factories import GuestFactory
+from maxloyalty.keyset import keyset_page
+from tests.fixtures import api_as, signed_in_client
+
+
+@pytest.fixture
+def sixty(alpha):
+    GuestFactory.create_batch(60)
+    return list(Guest.objects.order_by("-created_at", "-id").values_list("pk", flat=True))
+
+
+def _row_ids(response):
+    return [row["guest"].pk for row in response.context["rows"]]
+
+
+def _link(response, testid):
+    found = re.search(rf'href="\?([^"]*)" rel="(?:next|prev)" data-testid="{testid}"', response.content.decode())
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_following_next_walks_every_guest_once_newest_first(alpha, sixty):
+    client = signed_in_client(alpha, "owner")
+    seen, response, pages = [], client.get("/guests/"), []
+    while True:
+        seen += _row_ids(response)
+        pages.append(re.search(r"Page \d+ of \d+ \(\d+ guests\)", response.content.decode()).group(0))
+        link = _link(response, "page-next")
+        if link is None:
+            break
+        assert "cursor=" in link
+        response = client.get(f"/guests/?{link}")
+    assert seen == sixty
+    assert pages == ["Page 1 of 3 (60 guests)", "Page 2 of 3 (60 guests)", "Page 3 of 3 (60 guests)"]
+
+
+def test_previous_comes_back_to_the_same_rows(alpha, sixty):
+    client = signed_in_client(alpha, "owner")
+    second = client.get(f"/guests/?{_link(client.get('/guests/'), 'page-next')}")
+    third = client.get(f"/guests/?{_link(second, 'page-next')}")
+    back = client.get(f"/guests/?{_link(third, 'page-previous')}")
+    assert _row_ids(back) == _row_ids(second) == sixty[25:50]
+    assert "Page 2 of 3 (60 guests)" in back.content.decode()
+    first = client.get(f"/guests/?{_link(back, 'page-previous')}")
+    assert _row_ids(first) == sixty[:25]
+    assert _link(first, "page-previous") is None
+
+
+def test_a_deep_page_reads_a_range_not_an_offset(alpha, sixty):
+    client = signed_in_client(alpha, "owner")
+    second = client.get(f"/guests/?{_link(client.get('/guests/'), 'page-next')}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/guests/?{_link(second, 'page-next')}")
+    listing = [query["sql"] for query in queries.captured_queries if 'FROM "guests_guest"' in query["sql"]]
+    assert listing
+    assert not any("OFFSET" in sql for sql in listing)
+
+
+def test_filters_stay_on_the_pages_links(alpha):
+    for _ in range(30):
+        GuestFactory(tags=["vip"])
+    GuestFactory(tags=["other"])
+    response = signed_in_client(alpha, "owner").get("/guests/", {"tag": "vip"})
+    link = _link(response, "page-next")
+    assert "tag=vip" in link
+    assert "Page 1 of 2 (30 guests)" in response.content.decode()
+
+
+def test_guests_created_at_the_same_moment_are_neither_lost_nor_repeated(alpha, access_of):
+    guests = GuestFactory.create_batch(7)
+    Guest.objects.filter(pk__in=[guest.pk for guest in guests]).update(created_at=timezone.now())
+    listed = guest_list(access=access_of("owner"))
+    seen, cursor = [], None
+    while True:
+        page = keyset_page(listed, time_field="created_at", cursor=cursor, size=3)
+        seen += [guest.pk for guest in page.rows]
+        if page.older_cursor is None:
+            break
+        cursor = page.older_cursor
+    assert seen == sorted((guest.pk for guest in guests), reverse=True)
+
+
+def test_the_api_pages_by_cursor_when_asked(alpha, sixty):
+    api = api_as(alpha, "owner")
+    body = api.get("/api/v1/guests", {"cursor": "", "page_size": 25}).json()
+    assert "count" not in body
+    assert body["previous"] is None
+    seen = [row["id"] for row in body["results"]]
+    while body["next"]:
+        body = api.get(body["next"]).json()
+        seen += [row["id"] for row in body["results"]]
+    assert seen == sixty
+
+
+def test_the_api_keeps_page_numbers_and_count_by_default(alpha, sixty):
+    body = api_as(alpha, "owner").get("/api/v1/guests", {"page": 2, "page_size": 25}).json()
+    assert body["count"] == 60
+    assert [row["id"] for row in body["results"]] == sixty[25:50]
