@@ -40,8 +40,8 @@ from django.utils.translation import gettext_lazy as _
 from analytics.metrics import CENT, point_value_amount
 from analytics.models import DailyRestaurantStats
 from analytics.periods import month_bounds, month_of, next_month
-from analytics.rollups import ids_of_test_guests
 from analytics.routers import analytics_connection, fetch_rows
+from analytics.selectors import ids_of_test_guests
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry
 from maxloyalty.errors import DomainError
 from restaurants.models import Restaurant

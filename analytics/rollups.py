@@ -28,6 +28,7 @@ from django.utils import timezone
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
 from analytics.periods import chain_time_zone, day_bounds, local_days_of_utc_day, month_bounds, month_of, next_month
 from analytics.routers import fetch_rows
+from analytics.selectors import ids_of_test_guests
 from guests.models import Guest, Visit
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry
 from maxloyalty.current_schema import current_schema_name
@@ -104,11 +105,6 @@ def _lock_rollups() -> None:
 
 
 _EARNING = tuple(sorted(str(kind) for kind in EARNING_KINDS))
-
-
-def ids_of_test_guests() -> list[int]:
-    """The test guests' ids (one at most; read from its partial unique index), to leave out of the roll-ups."""
-    return [row[0] for row in fetch_rows(f"SELECT id FROM {Guest._meta.db_table} WHERE is_test", [])]  # noqa: S608
 
 
 @transaction.atomic

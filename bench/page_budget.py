@@ -325,6 +325,21 @@ PLANS: dict[str, Plan] = dict(
         ),
         ("guests:guest-list", lambda rows, role: _guest_list("guests:guest-list", rows)),
         (
+            "accounts:quick-search",
+            lambda rows, role: [
+                PageRequest(
+                    "accounts:quick-search",
+                    "search: name with a typo",
+                    _url("accounts:quick-search", quick=rows.guest_name_typo),
+                ),
+                PageRequest(
+                    "accounts:quick-search",
+                    "search: a check's POS id",
+                    _url("accounts:quick-search", quick=rows.receipt_external_id),
+                ),
+            ],
+        ),
+        (
             "guests:export-job",
             lambda rows, role: _optional("guests:export-job", rows.export_ids.get(role)),
         ),

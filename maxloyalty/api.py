@@ -11,7 +11,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.pagination import PageNumberPagination
@@ -32,6 +32,26 @@ BODY_LIMITED_PREFIXES = ("/api/", "/telegram/", "/billing/webhooks/")
 class StandardPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+ErrorOut = inline_serializer(
+    "Error",
+    {
+        "error": inline_serializer(
+            "ErrorBody",
+            {
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+            },
+        )
+    },
+)
+
+
+def error_responses(**described: str) -> dict[int, OpenApiResponse]:
+    """extend_schema responses for refusals, the uniform error body: error_responses(_409="Not enough points")."""
+    return {int(code.lstrip("_")): OpenApiResponse(ErrorOut, description=text) for code, text in described.items()}
 
 
 def page_of(name: str, item: serializers.Serializer[Any]) -> serializers.Serializer[Any]:

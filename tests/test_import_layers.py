@@ -91,6 +91,7 @@ MODULES: dict[str, str] = {
     "accounts.tokens": "base",
     "accounts.user_sessions": "services",
     # analytics
+    "analytics.liability": "selectors",
     "analytics.metrics": "selectors",
     "analytics.periods": "base",
     "analytics.replica_lag": "base",

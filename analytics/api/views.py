@@ -13,7 +13,7 @@ from analytics.api.serializers import LiabilityOut, StatementOut
 from analytics.liability import liability_summary, monthly_statement, parse_statement_months
 from analytics.periods import chain_time_zone
 from analytics.rollups import refresh_dirty_days
-from loyalty.api.serializers import error_responses
+from maxloyalty.api import error_responses
 from maxloyalty.current_schema import current_tenant
 from tenants.models import DEFAULT_CURRENCY
 

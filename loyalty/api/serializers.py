@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 from loyalty import rules
@@ -16,25 +15,6 @@ from loyalty.selectors import Balance
 
 if TYPE_CHECKING:
     from restaurants.models import Restaurant
-
-ErrorOut = inline_serializer(
-    "Error",
-    {
-        "error": inline_serializer(
-            "ErrorBody",
-            {
-                "code": serializers.CharField(),
-                "message": serializers.CharField(),
-                "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-            },
-        )
-    },
-)
-
-
-def error_responses(**described: str) -> dict[int, OpenApiResponse]:
-    """extend_schema responses for refusals: error_responses(_409="Not enough points (with `available`)")."""
-    return {int(code.lstrip("_")): OpenApiResponse(ErrorOut, description=text) for code, text in described.items()}
 
 
 class LevelBriefOut(serializers.Serializer[rules.LevelSnapshot]):

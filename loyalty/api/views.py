@@ -40,13 +40,20 @@ from loyalty.api.serializers import (
     QuoteOut,
     TransactionReverseInput,
     balance_data,
-    error_responses,
     quote_data,
 )
 from loyalty.models import LedgerEntry, Level, Promo, PromoCode
 from loyalty.rights import restaurant_for_operation
 from loyalty.selectors import guest_balance, guest_ledger, program_settings, promo_codes
-from maxloyalty.api import KEYSET_PARAMETERS, StandardPagination, keyset_page_of, keyset_response, page_of, validated
+from maxloyalty.api import (
+    KEYSET_PARAMETERS,
+    StandardPagination,
+    error_responses,
+    keyset_page_of,
+    keyset_response,
+    page_of,
+    validated,
+)
 from maxloyalty.current_schema import current_tenant
 from maxloyalty.errors import NotFound
 from tenants.models import DEFAULT_CURRENCY
