@@ -75,7 +75,14 @@ class AddIndexOnline(migrations.AddIndex):
         if not self.allow_migrate_model(schema_editor.connection.alias, model):
             return
         online = not schema_editor.connection.in_atomic_block
-        schema_editor.add_index(model, self.index, concurrently=online)  # type: ignore[call-arg]  # PostgreSQL's editor
+        if online:
+            schema_editor.add_index(model, self.index, concurrently=True)  # type: ignore[call-arg]  # PostgreSQL's editor
+            return
+        # Inside a transaction that wrote rows (a migration run in a test, or backwards and forwards again), their
+        # deferred foreign key checks would make PostgreSQL refuse the index: they run now, and defer again after.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.add_index(model, self.index)
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class AddIndexIfExtension(AddIndexOnline):
