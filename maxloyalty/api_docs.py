@@ -27,12 +27,14 @@ class SchemaView(SpectacularAPIView):
     _documents: ClassVar[dict[tuple[str, str, str], Any]] = {}
 
     def _get_schema_response(self, request: Request) -> Response:
-        version = self.api_version or request.version or self._get_version_parameter(request)
+        version = self.api_version or request.version or self._get_version_parameter(request)  # type: ignore[no-untyped-call]  # unannotated in drf-spectacular
         key = (str(self.urlconf), str(version), get_language() or "")
         if key not in self._documents:
             generator = self.generator_class(urlconf=self.urlconf, api_version=version, patterns=self.patterns)
-            self._documents[key] = generator.get_schema(request=request, public=self.serve_public)
+            self._documents[key] = generator.get_schema(request=request, public=self.serve_public)  # type: ignore[no-untyped-call]  # unannotated in drf-spectacular
         return Response(
             data=self._documents[key],
-            headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'},
+            headers={
+                "Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'  # type: ignore[no-untyped-call]  # unannotated in drf-spectacular
+            },
         )

@@ -107,7 +107,7 @@ class GuestListCreateApi(APIView):
                 request,
                 guests,
                 time_field="created_at",
-                output=lambda rows: GuestOut(rows, many=True, context={"access": access}).data,
+                output=lambda rows: GuestOut(rows, many=True, context={"access": access}).data,  # type: ignore[arg-type]  # many=True: a list
             )
         paginator = StandardPagination()
         page = paginator.paginate_queryset(guests, request, view=self)
