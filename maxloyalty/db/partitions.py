@@ -160,7 +160,9 @@ def name_partition_indexes(table: str, *, connection: BaseDatabaseWrapper = defa
             [_quote(table)],
         )
         for index, parent, part in cursor.fetchall():
-            suffix = part[len(table) + 2 :] if part.startswith(f"{table}_p") else "default"
+            month = re.search(r"_p([0-9]{6})$", part)
+            suffix = month.group(1) if month else "default"
+            parent = parent.removesuffix("__p")  # a table being converted: its indexes take their names at the swap
             wanted = f"{parent[: 62 - len(suffix)]}_{suffix}"
             if index != wanted:
                 cursor.execute(f"ALTER INDEX {_quote(index)} RENAME TO {_quote(wanted)}")
@@ -364,6 +366,22 @@ def _sequence_state(cursor: CursorWrapper, table: str) -> tuple[int, bool]:
     return last_value, is_called
 
 
+CATCH_UP_ROUNDS = 10
+CATCH_UP_ENOUGH = 1_000  # rows noted in a round below which the rest is left for the swap under lock
+
+
+def _copy_noted_rows(cursor: CursorWrapper, table: str, new: str, log: str) -> int:
+    """Copy the rows noted as written (their current state, or their absence) from `table` into `new`, and take
+    their ids off the note; how many there were."""
+    quote = _quote
+    cursor.execute(f"DELETE FROM {quote(log)} RETURNING id")  # noqa: S608
+    ids = [row[0] for row in cursor.fetchall()]
+    if ids:
+        cursor.execute(f"DELETE FROM {quote(new)} WHERE id = ANY(%s)", [ids])  # noqa: S608
+        cursor.execute(f"INSERT INTO {quote(new)} SELECT * FROM {quote(table)} WHERE id = ANY(%s)", [ids])  # noqa: S608
+    return len(ids)
+
+
 def convert_to_partitioned(
     table: str,
     column: str,
@@ -476,14 +494,19 @@ def convert_to_partitioned(
                 continue  # a key of the table to itself: not possible on a partitioned table
             cursor.execute(f"ALTER TABLE {quote(new)} ADD CONSTRAINT {quote(name + '__p')} {definition}")
         triggers = [(name, definition) for name, definition in _triggers(cursor, table) if name != note_trigger]
-    # The swap: rows written since their batch was copied are copied again, then the names change hands.
+    # Catch up while writes go on: the rows written since their batch was copied are copied again, their ids taken
+    # off the note (a row written once more meanwhile is noted again), until few are left for the lock.
+    name_partition_indexes(new, connection=connection)
+    for _round in range(CATCH_UP_ROUNDS):
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            caught_up = _copy_noted_rows(cursor, table, new, log)
+        if caught_up < CATCH_UP_ENOUGH:
+            break
+    # The swap: the rows noted since the last round are copied again under the lock, then the names change hands.
     locked = time.monotonic()
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE")
-        cursor.execute(f"DELETE FROM {quote(new)} WHERE id IN (SELECT id FROM {quote(log)})")  # noqa: S608
-        cursor.execute(
-            f"INSERT INTO {quote(new)} SELECT * FROM {quote(table)} WHERE id IN (SELECT id FROM {quote(log)})"  # noqa: S608
-        )
+        _copy_noted_rows(cursor, table, new, log)
         last_value, is_called = _sequence_state(cursor, table)
         cursor.execute(
             "SELECT attidentity <> '' FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'id'",
