@@ -108,3 +108,15 @@ def test_the_api_keeps_page_numbers_and_count_by_default(alpha, sixty):
     body = api_as(alpha, "owner").get("/api/v1/guests", {"page": 2, "page_size": 25}).json()
     assert body["count"] == 60
     assert [row["id"] for row in body["results"]] == sixty[25:50]
+
+
+def test_a_list_longer_than_the_count_cap_says_more_than_and_still_pages(alpha, sixty, monkeypatch):
+    """A chain of a million guests is not counted on every page (a scan of the table): past the cap the pager says
+    "more than" and the next link still leads on."""
+    monkeypatch.setattr("guests.views.GUEST_COUNT_CAP", 40)
+    client = signed_in_client(alpha, "owner")
+    response = client.get("/guests/")
+    assert "Page 1 (more than 40 guests)" in response.content.decode()
+    assert _row_ids(response) == sixty[:25]
+    following = client.get(f"/guests/?{_link(response, 'page-next')}")
+    assert _row_ids(following) == sixty[25:50]
