@@ -397,8 +397,9 @@ def convert_to_partitioned(
     columns, defaults, check constraints, indexes, foreign keys, triggers and id sequence.
 
     Online: writes continue while the rows are copied in batches of `batch_rows` (each its own transaction), a
-    trigger noting every row written meanwhile; then, under an exclusive lock of the table, the rows noted are
-    copied again and the tables swap names. Only that last step blocks the table (`Conversion.lock_seconds`).
+    trigger noting every row written meanwhile; the noted rows are copied again in catch-up rounds while writes go
+    on, and the last few under an exclusive lock of the table, where the tables swap names. Only that last step
+    blocks the table (`Conversion.lock_seconds`; docs/partitioning.md has it measured at 10M rows).
     Must run outside a transaction (a migration with atomic = False) to be online; inside one, it still works,
     all at once.
 
@@ -425,7 +426,7 @@ def convert_to_partitioned(
             columns = definition[definition.index("(") :]
             if is_unique and quote(column) not in columns and column not in columns and name not in unique_moved:
                 raise ValueError(f"{table}: unique index {name} lacks {column}; move it to a key table first")
-        # Note every row written from now on (its id): those are copied again at the swap.
+        # Note every row written from now on (its id): those are copied again (catch-up rounds, then the swap).
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {quote(log)} (id bigint PRIMARY KEY)")
         cursor.execute(
             f"CREATE OR REPLACE FUNCTION {quote(note_function)}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # noqa: S608
