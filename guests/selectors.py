@@ -34,6 +34,7 @@ from guests.masking import contact_view
 from guests.models import Guest, GuestExport, GuestStatus, ImportJob, Visit
 from guests.phones import looks_like_phone, normalize_phone
 from guests.search import matching_guests, search_order
+from maxloyalty.capped_count import CappedCount, capped_count
 from maxloyalty.db.fast_instances import fast_load
 from maxloyalty.errors import NotFound, ValidationFailed
 
@@ -250,6 +251,16 @@ def lists_newest_first(params: Mapping[str, Any] | None) -> bool:
     """Whether guest_list orders these params' guests newest first (created_at, id): no search and no ordering
     asked for. Such a list pages by keyset (maxloyalty.keyset): deep pages stay an index range at 1M guests."""
     return not str((params or {}).get("q") or "").strip() and not (params or {}).get("ordering")
+
+
+# Counting every guest of a large chain is a scan of the table (about 3 s at 1M guests, bench/page_budget.py): the
+# guest list page and the guest API count up to this many and say "more than" beyond it.
+GUEST_COUNT_CAP = 10_000
+
+
+def count_guests(guests: QuerySet[Guest]) -> CappedCount:
+    """How many guests a guest_list holds, counted up to GUEST_COUNT_CAP, and whether there are more."""
+    return capped_count(guests, GUEST_COUNT_CAP)
 
 
 def guest_visits(*, guest: Guest) -> QuerySet[Visit]:

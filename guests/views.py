@@ -47,6 +47,7 @@ from guests.selectors import (
     access_guest,
     access_guest_export,
     access_import_job,
+    count_guests,
     guest_list,
     guest_visits,
     lists_newest_first,
@@ -100,18 +101,6 @@ def _page_number(request: HttpRequest) -> int:
     return max(int(number), 1) if number.isdigit() else 1
 
 
-# Counting every guest of a large chain costs a scan of the table (about a second at 1M guests, bench/page_budget.py):
-# the keyset pages count up to this many and say "more than" beyond it.
-GUEST_COUNT_CAP = 10_000
-
-
-def _capped_count(guests: Any) -> tuple[int, bool]:
-    """How many guests the list holds, counted up to GUEST_COUNT_CAP (an index-only walk that stops there), and
-    whether there are more."""
-    counted = guests.order_by()[: GUEST_COUNT_CAP + 1].count()
-    return min(counted, GUEST_COUNT_CAP), counted > GUEST_COUNT_CAP
-
-
 def _guest_page(request: HttpRequest, guests: Any, *, newest_first: bool) -> tuple[list[Guest], dict[str, Any]]:
     """The guests of the page asked for and the pager's links. A list in its default order (newest first) pages by
     keyset: its links carry the edge row's cursor (after/before) beside the page number shown; a page number alone
@@ -121,7 +110,8 @@ def _guest_page(request: HttpRequest, guests: Any, *, newest_first: bool) -> tup
         keyset = keyset_page(guests, time_field="created_at", cursor=cursor, size=GUESTS_PER_PAGE, lenient=True)
         if keyset.cursor_was_invalid:
             number = 1
-        total, more = _capped_count(guests)
+        counted = count_guests(guests)
+        total, more = counted.total, counted.more
         pager = {
             "number": number,
             "pages": max(ceil(total / GUESTS_PER_PAGE), 1),

@@ -4,6 +4,7 @@ grow for years; and their OpenAPI shapes), input validation, and the limits on r
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from maxloyalty.capped_count import CappedCount, CappedCountPaginator
 from maxloyalty.json_bodies import MalformedJson, load_json
 
 if TYPE_CHECKING:
@@ -32,6 +34,19 @@ BODY_LIMITED_PREFIXES = ("/api/", "/telegram/", "/billing/webhooks/")
 class StandardPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class CappedCountPagination(StandardPagination):
+    """StandardPagination whose `count` stops at a cap (maxloyalty.capped_count; the counter is the app's rule),
+    with `count_is_capped` in the page: true when there are more rows than `count`."""
+
+    def __init__(self, counter: Callable[[Any], CappedCount]) -> None:
+        self.django_paginator_class = partial(CappedCountPaginator, counter=counter)  # type: ignore[assignment]
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["count_is_capped"] = self.page.paginator.count_is_capped
+        return response
 
 
 ErrorOut = inline_serializer(
@@ -54,17 +69,16 @@ def error_responses(**described: str) -> dict[int, OpenApiResponse]:
     return {int(code.lstrip("_")): OpenApiResponse(ErrorOut, description=text) for code, text in described.items()}
 
 
-def page_of(name: str, item: serializers.Serializer[Any]) -> serializers.Serializer[Any]:
-    """The shape of a StandardPagination page of `item`s."""
-    return inline_serializer(
-        name,
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": item,
-        },
-    )
+def page_of(name: str, item: serializers.Serializer[Any], *, capped: bool = False) -> serializers.Serializer[Any]:
+    """The shape of a StandardPagination page of `item`s (`capped`: of a CappedCountPagination page)."""
+    fields: dict[str, serializers.Field[Any, Any, Any, Any]] = {"count": serializers.IntegerField()}
+    if capped:
+        fields["count"] = serializers.IntegerField(help_text="The rows, counted up to a cap (see count_is_capped)")
+        fields["count_is_capped"] = serializers.BooleanField(help_text="Whether there are more rows than `count`")
+    fields["next"] = serializers.URLField(allow_null=True)
+    fields["previous"] = serializers.URLField(allow_null=True)
+    fields["results"] = item
+    return inline_serializer(name, fields)
 
 
 Row = TypeVar("Row", bound=Model)

@@ -37,13 +37,21 @@ from guests.filters import GuestFilter
 from guests.selectors import (
     access_guest,
     access_import_job,
+    count_guests,
     guest_list,
     guest_visits,
     lists_newest_first,
     lookup_guest,
 )
 from guests.services import block_guest, create_guest, erase_guest, start_import_job, unblock_guest, update_guest
-from maxloyalty.api import KEYSET_PARAMETERS, StandardPagination, keyset_page_of, keyset_response, page_of, validated
+from maxloyalty.api import (
+    KEYSET_PARAMETERS,
+    CappedCountPagination,
+    keyset_page_of,
+    keyset_response,
+    page_of,
+    validated,
+)
 from maxloyalty.current_schema import current_schema_name
 
 _ERRORS = {
@@ -94,7 +102,11 @@ class GuestListCreateApi(APIView):
 
     @extend_schema(
         parameters=_filter_parameters(),
-        responses={200: page_of("GuestPage", GuestOut(many=True)), 400: _ERRORS[400], 429: _PHONE_PROBES_429},
+        responses={
+            200: page_of("GuestPage", GuestOut(many=True), capped=True),
+            400: _ERRORS[400],
+            429: _PHONE_PROBES_429,
+        },
         summary="Guests you can see, filtered, searched (q), ordered and paginated",
         operation_id="guests_list",
     )
@@ -109,7 +121,8 @@ class GuestListCreateApi(APIView):
                 time_field="created_at",
                 output=lambda rows: GuestOut(rows, many=True, context={"access": access}).data,  # type: ignore[arg-type]  # many=True: a list
             )
-        paginator = StandardPagination()
+        # Page numbers (existing clients): the count stops at GUEST_COUNT_CAP (count_is_capped says so).
+        paginator = CappedCountPagination(count_guests)
         page = paginator.paginate_queryset(guests, request, view=self)
         listed = GuestOut(page, many=True, context={"access": access})  # type: ignore[arg-type]  # many=True: a list
         return paginator.get_paginated_response(listed.data)

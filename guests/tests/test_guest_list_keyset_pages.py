@@ -110,10 +110,31 @@ def test_the_api_keeps_page_numbers_and_count_by_default(alpha, sixty):
     assert [row["id"] for row in body["results"]] == sixty[25:50]
 
 
+def test_the_api_counts_up_to_the_cap_and_says_so(alpha, sixty, monkeypatch):
+    """The API's page-number pages share the page's count rule (guests.selectors.count_guests): past the cap
+    `count` stops there with `count_is_capped`; a page number beyond the capped count is still served."""
+    monkeypatch.setattr("guests.selectors.GUEST_COUNT_CAP", 40)
+    api = api_as(alpha, "owner")
+    first = api.get("/api/v1/guests", {"page_size": 25}).json()
+    assert (first["count"], first["count_is_capped"]) == (40, True)
+    assert [row["id"] for row in first["results"]] == sixty[:25]
+    third = api.get("/api/v1/guests", {"page": 3, "page_size": 25})
+    assert third.status_code == 200
+    assert (third.json()["count"], third.json()["count_is_capped"]) == (60, False)
+    assert [row["id"] for row in third.json()["results"]] == sixty[50:]
+    assert third.json()["next"] is None
+    assert api.get("/api/v1/guests", {"page": 4, "page_size": 25}).status_code == 404
+
+
+def test_a_short_list_is_counted_exactly(alpha, sixty):
+    body = api_as(alpha, "owner").get("/api/v1/guests", {"page_size": 25}).json()
+    assert (body["count"], body["count_is_capped"]) == (60, False)
+
+
 def test_a_list_longer_than_the_count_cap_says_more_than_and_still_pages(alpha, sixty, monkeypatch):
     """A chain of a million guests is not counted on every page (a scan of the table): past the cap the pager says
     "more than" and the next link still leads on."""
-    monkeypatch.setattr("guests.views.GUEST_COUNT_CAP", 40)
+    monkeypatch.setattr("guests.selectors.GUEST_COUNT_CAP", 40)
     client = signed_in_client(alpha, "owner")
     response = client.get("/guests/")
     assert "Page 1 (more than 40 guests)" in response.content.decode()

@@ -1,0 +1,56 @@
+"""Counting a list that may hold millions of rows: count up to a cap and say "more than" past it.
+
+An exact `count(*)` of a chain's million guests is a scan of the table on every page (about 3 s at full scale,
+docs/benchmarks.md); counting `LIMIT cap + 1` rows stops early. The pages and the API share this one rule: the
+apps choose the cap (guests.selectors.GUEST_COUNT_CAP), this module counts and paginates by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import QuerySet
+
+
+@dataclass(frozen=True)
+class CappedCount:
+    total: int  # the rows counted, at most the cap
+    more: bool  # whether there are more rows than the cap
+
+
+def capped_count(rows: QuerySet[Any], cap: int) -> CappedCount:
+    """How many rows `rows` holds, counted up to `cap` (a walk that stops there), and whether there are more."""
+    counted = rows.order_by()[: cap + 1].count()
+    return CappedCount(total=min(counted, cap), more=counted > cap)
+
+
+class CappedCountPaginator(Paginator):
+    """Django's paginator with `count` from a capped counter. A page number past the capped count (a client
+    walking page numbers deep into a long list) gets the exact count once, so every page an exact count would
+    serve is still served; `count_is_capped` says whether `count` stopped at the cap."""
+
+    def __init__(self, object_list: Any, per_page: int, *, counter: Callable[[Any], CappedCount], **kwargs: Any):
+        super().__init__(object_list, per_page, **kwargs)
+        self.counter = counter
+        self.count_is_capped = False
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.counter(self.object_list)
+        self.count_is_capped = counted.more
+        return counted.total
+
+    def validate_number(self, number: Any) -> int:
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            if not self.count_is_capped:
+                raise
+        self.__dict__["count"] = self.object_list.count()
+        self.__dict__.pop("num_pages", None)
+        self.count_is_capped = False
+        return super().validate_number(number)
