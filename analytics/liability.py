@@ -32,13 +32,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from analytics.metrics import CENT, point_value_amount
-from analytics.models import DailyRestaurantStats
+from analytics.models import DailyRestaurantStats, LiabilitySnapshot
 from analytics.periods import month_bounds, month_of, next_month
 from analytics.routers import analytics_connection, fetch_rows
 from analytics.selectors import ids_of_test_guests
@@ -338,3 +339,42 @@ def monthly_statement(zone: ZoneInfo, first: dt.date, last: dt.date) -> list[dic
         opening = closing
         month = next_month(month)
     return rows
+
+
+@dataclass(frozen=True)
+class LiabilityView:
+    """The newest liability snapshot: the summary as liability_summary returns it, and when it was computed."""
+
+    summary: dict[str, Any]
+    computed_at: dt.datetime
+    seconds: float
+    is_stale: bool  # older than LIABILITY_SNAPSHOT_MAX_AGE_SECONDS
+
+
+def _restored(value: Any, key: str = "") -> Any:
+    """A stored summary's JSON back in liability_summary's types: months as dates, money and rates as Decimals."""
+    if isinstance(value, dict):
+        return {name: _restored(item, name) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_restored(item, key) for item in value]
+    if value is None:
+        return None
+    if key in ("month", "cohort"):
+        return dt.date.fromisoformat(value)
+    if key == "amount" or key.endswith(("_amount", "_percent")):
+        return Decimal(value)
+    return value
+
+
+def latest_liability() -> LiabilityView | None:
+    """The newest snapshot (analytics.liability_snapshots keeps them), or None before the first."""
+    snapshot = LiabilitySnapshot.objects.order_by("-computed_at", "-id").first()
+    if snapshot is None:
+        return None
+    age = (timezone.now() - snapshot.computed_at).total_seconds()
+    return LiabilityView(
+        summary=_restored(snapshot.summary),
+        computed_at=snapshot.computed_at,
+        seconds=snapshot.seconds,
+        is_stale=age > settings.LIABILITY_SNAPSHOT_MAX_AGE_SECONDS,
+    )

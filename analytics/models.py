@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -91,3 +92,20 @@ class GuestMonthActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guest_id} / {self.restaurant_id} / {self.month:%Y-%m}"
+
+
+class LiabilitySnapshot(models.Model):
+    """The liability summary (analytics.liability.liability_summary) as computed at one moment: at full scale it reads
+    the whole ledger (about a minute at 10M entries), so the page and the API show the newest snapshot and refresh
+    it in the background (analytics.liability_snapshots)."""
+
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now, db_index=True)
+    seconds = models.FloatField(_("seconds it took"), default=0)
+    summary = models.JSONField(_("summary"), encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("liability snapshot")
+        verbose_name_plural = _("liability snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.computed_at:%Y-%m-%d %H:%M}"

@@ -2,9 +2,15 @@
 
 from celery import shared_task
 
+from analytics import liability_snapshots
 from analytics.rollups import roll_up_chain
 
 
 @shared_task
 def roll_up_daily_stats() -> int:
     return roll_up_chain()
+
+
+@shared_task
+def refresh_liability_snapshot() -> float:
+    return liability_snapshots.refresh_liability_snapshot().seconds

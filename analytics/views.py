@@ -6,17 +6,21 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.access import ChainAccess, access_for, permission_required_page
 from accounts.requests import StaffRequest
 from accounts.restaurant_choice import with_chosen_restaurant
 from accounts.roles import Permission
 from analytics.forms import AnalyticsFilterForm
-from analytics.liability import InvalidMonth, liability_summary, monthly_statement, parse_statement_months
+from analytics.liability import InvalidMonth, monthly_statement, parse_statement_months
+from analytics.liability_snapshots import liability_to_show, request_liability_refresh
 from analytics.metrics import Period
 from analytics.periods import chain_time_zone, month_of, next_month
 from analytics.reports import report_tables, statement_table, table_by_slug, tables_as_csv, tables_as_xlsx
@@ -205,17 +209,32 @@ def liability_page(request: HttpRequest) -> HttpResponse:
         today = timezone.now().astimezone(zone).date()
         last = month_of(today)
         first = month_of(last - dt.timedelta(days=334))
+    shown, refreshing = liability_to_show()
     return render(
         request,
         "analytics/liability.html",
         {
-            "data": liability_summary(zone),
+            "data": shown.summary if shown else None,
+            "snapshot": shown,
+            "refreshing": refreshing,
+            "max_age_minutes": settings.LIABILITY_SNAPSHOT_MAX_AGE_SECONDS // 60,
             "statement": monthly_statement(zone, first, last),
             "first": first,
             "last": last,
             "month_errors": month_errors,
         },
     )
+
+
+@require_POST
+@permission_required_page(Permission.VIEW_LIABILITY)
+def liability_refresh(request: HttpRequest) -> HttpResponse:
+    """The owner's "Recalculate now": queue a fresh snapshot (one at a time per chain)."""
+    if request_liability_refresh():
+        messages.success(request, _("The figures are being recalculated; reload the page in a minute."))
+    else:
+        messages.info(request, _("The figures are already being recalculated."))
+    return redirect("analytics:liability")
 
 
 @permission_required_page(Permission.VIEW_LIABILITY)

@@ -92,6 +92,7 @@ MODULES: dict[str, str] = {
     "accounts.user_sessions": "services",
     # analytics
     "analytics.liability": "selectors",
+    "analytics.liability_snapshots": "services",
     "analytics.metrics": "selectors",
     "analytics.periods": "base",
     "analytics.replica_lag": "base",

@@ -69,6 +69,8 @@ class ForecastMonthOut(Out):
 
 
 class LiabilityOut(Out):
+    computed_at = serializers.DateTimeField(help_text="When these figures were calculated")
+    is_refreshing = serializers.BooleanField(help_text="Whether a recalculation is queued or running")
     currency = serializers.CharField()
     point_value_amount = serializers.DecimalField(max_digits=10, decimal_places=4)
     outstanding = OutstandingOut()
@@ -97,3 +99,12 @@ class StatementMonthOut(Out):
 class StatementOut(Out):
     currency = serializers.CharField()
     months = StatementMonthOut(many=True)
+
+
+class LiabilityCalculatingOut(Out):
+    status = serializers.CharField(help_text='"calculating": the first snapshot is not ready yet')
+    retry_after_seconds = serializers.IntegerField()
+
+
+class LiabilityRefreshOut(Out):
+    queued = serializers.BooleanField(help_text="False when a recalculation was already queued or running")

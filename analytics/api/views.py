@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Permission
-from analytics.api.serializers import LiabilityOut, StatementOut
-from analytics.liability import liability_summary, monthly_statement, parse_statement_months
+from analytics.api.serializers import LiabilityCalculatingOut, LiabilityOut, LiabilityRefreshOut, StatementOut
+from analytics.liability import monthly_statement, parse_statement_months
+from analytics.liability_snapshots import liability_to_show, request_liability_refresh
 from analytics.periods import chain_time_zone
 from analytics.rollups import refresh_dirty_days
 from maxloyalty.api import error_responses
@@ -22,16 +24,45 @@ def _currency() -> str:
     return str(getattr(current_tenant(), "currency", None) or DEFAULT_CURRENCY)
 
 
+RETRY_AFTER_SECONDS = 30
+
+
 class LiabilityApi(APIView):
     required_permission = Permission.VIEW_LIABILITY
 
     @extend_schema(
         summary="Outstanding points and their money value, the expiry schedule, cohort rates and the forecast",
-        responses={200: LiabilityOut, **error_responses(_403="Only the owner and admins see the liability")},
+        description="The newest snapshot (computed_at), refreshed nightly and in the background when older than "
+        "LIABILITY_SNAPSHOT_MAX_AGE_SECONDS; 202 while the chain's first one is being calculated.",
+        responses={
+            200: LiabilityOut,
+            202: OpenApiResponse(LiabilityCalculatingOut, description="Being calculated: ask again after Retry-After"),
+            **error_responses(_403="Only the owner and admins see the liability"),
+        },
     )
     def get(self, request: Request) -> Response:
-        data = liability_summary(chain_time_zone())
-        return Response(LiabilityOut({**data, "currency": _currency()}).data)
+        shown, refreshing = liability_to_show()
+        if shown is None:
+            body = LiabilityCalculatingOut({"status": "calculating", "retry_after_seconds": RETRY_AFTER_SECONDS}).data
+            return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        body = {**shown.summary, "currency": _currency(), "computed_at": shown.computed_at, "is_refreshing": refreshing}
+        return Response(LiabilityOut(body).data)
+
+
+class LiabilityRefreshApi(APIView):
+    required_permission = Permission.VIEW_LIABILITY
+
+    @extend_schema(
+        request=None,
+        summary="Recalculate the liability snapshot in the background (one at a time per chain)",
+        responses={
+            202: LiabilityRefreshOut,
+            **error_responses(_403="Only the owner and admins see the liability"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        queued = request_liability_refresh()
+        return Response(LiabilityRefreshOut({"queued": queued}).data, status=status.HTTP_202_ACCEPTED)
 
 
 class LiabilityStatementApi(APIView):

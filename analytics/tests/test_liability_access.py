@@ -26,11 +26,13 @@ def test_manager_and_cashier_are_refused(alpha, role) -> None:
     client = signed_in_client(alpha, role)
     for path in PAGES:
         assert client.get(path).status_code == 403, path
+    assert client.post("/analytics/liability/refresh/").status_code == 403
     api = api_as(alpha, role)
     for path in APIS:
         response = api.get(path)
         assert response.status_code == 403, path
         assert "error" in response.json()
+    assert api.post("/api/v1/analytics/liability/refresh").status_code == 403
 
 
 def test_the_sidebar_links_the_page_for_the_owner_only(alpha) -> None:

@@ -164,6 +164,10 @@ if env("ANALYTICS_DATABASE_URL", default=""):  # a read replica for heavy analyt
 # (analytics.replica_lag).
 ANALYTICS_REPLICA_MAX_LAG_SECONDS = env.float("ANALYTICS_REPLICA_MAX_LAG_SECONDS", default=30.0)
 ANALYTICS_REPLICA_CHECK_SECONDS = env.float("ANALYTICS_REPLICA_CHECK_SECONDS", default=5.0)
+# The liability page and API show a snapshot (analytics.liability_snapshots): one older than this is refreshed in the
+# background when someone looks; a refresh holds its per-chain lock at most this long (a crashed one frees it).
+LIABILITY_SNAPSHOT_MAX_AGE_SECONDS = env.int("LIABILITY_SNAPSHOT_MAX_AGE_SECONDS", default=3600)
+LIABILITY_REFRESH_LOCK_SECONDS = env.int("LIABILITY_REFRESH_LOCK_SECONDS", default=1800)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Health and metrics (observability) ----------------------------------------------------
@@ -273,6 +277,8 @@ def _in_every_chain(task_name: str, schedule: float | crontab) -> dict[str, Any]
 CELERY_BEAT_SCHEDULE = {
     # Every 10 minutes per chain: daily analytics roll-ups of changed days, today and yesterday.
     "analytics-rollups": _in_every_chain("analytics.tasks.roll_up_daily_stats", 600.0),
+    # Nightly per chain: the liability page's snapshot (analytics.liability_snapshots; pages refresh stale ones too).
+    "liability-snapshot": _in_every_chain("analytics.tasks.refresh_liability_snapshot", crontab(hour=4, minute=0)),
     # Nightly per chain: the monthly partitions of the coming months made, rows in default partitions moved into
     # months of their own (maxloyalty.db.partitions; readiness fails when a served chain lacks next month's).
     "partitions-maintain": _in_every_chain("tenants.tasks.maintain_partitions_task", crontab(hour=2, minute=50)),
