@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils.translation import gettext_lazy as _
 
@@ -460,11 +460,18 @@ def _guests_of(period: Period) -> QuerySet[Guest]:
 
 def level_distribution(period: Period) -> list[dict[str, Any]]:
     """Guests per current level (a manager sees guests whose home restaurant is theirs)."""
-    left_out = Guest.objects.filter(Q(status=GuestStatus.ERASED) | Q(is_test=True), id=OuterRef("guest_id"))
-    accounts = PointsAccount.objects.using(_db()).exclude(Exists(left_out))  # few erased and test guests: an anti-join
+    accounts = PointsAccount.objects.using(_db())
+    left_out = Q(guest__status=GuestStatus.ERASED) | Q(guest__is_test=True)
     if period.restaurant_ids is not None:
-        accounts = accounts.filter(guest__home_restaurant_id__in=period.restaurant_ids)
-    counts = {row["level_id"]: row["guests"] for row in accounts.values("level_id").annotate(guests=Count("id"))}
+        scoped = accounts.filter(guest__home_restaurant_id__in=period.restaurant_ids).exclude(left_out)
+        counts = {row["level_id"]: row["guests"] for row in scoped.values("level_id").annotate(guests=Count("id"))}
+    else:
+        # The whole chain: every account counted (no join: a third of the time at 1M guests), then the few
+        # accounts of erased and test guests taken off.
+        counts = {row["level_id"]: row["guests"] for row in accounts.values("level_id").annotate(guests=Count("id"))}
+        for row in accounts.filter(left_out).values("level_id").annotate(guests=Count("id")):
+            counts[row["level_id"]] -= row["guests"]
+        counts = {level_id: guests for level_id, guests in counts.items() if guests}
     levels = {level.id: level for level in Level.objects.using(_db()).filter(id__in=[i for i in counts if i])}
     total = sum(counts.values())
     ordered = sorted(

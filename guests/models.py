@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import ExtractDay, ExtractMonth, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -129,6 +129,9 @@ class Guest(models.Model):
             GinIndex(OpClass(Upper("note"), name="gin_trgm_ops"), name="guests_guest_note_trgm"),
             # "Are samples on?" (the banner on every page) and their removal read only the few sample rows.
             models.Index(fields=["id"], condition=models.Q(is_sample=True), name="guests_guest_sample_idx"),
+            # Birthdays of a week (analytics "birthdays this week", the birthday bonus): by month and day, not a
+            # scan of every guest (366 ms at 1M guests, bench/page_budget.py).
+            models.Index(ExtractMonth("birthday"), ExtractDay("birthday"), name="guests_guest_birthday_md_idx"),
         ]
 
     def __str__(self) -> str:
