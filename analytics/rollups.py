@@ -28,7 +28,7 @@ from django.utils import timezone
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
 from analytics.periods import chain_time_zone, day_bounds, local_days_of_utc_day, month_bounds, month_of, next_month
 from analytics.routers import fetch_rows
-from analytics.selectors import ids_of_test_guests
+from analytics.selectors import ids_of_test_guests, warm_default_views
 from guests.models import Guest, Visit
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry
 from maxloyalty.current_schema import current_schema_name
@@ -316,6 +316,7 @@ def rebuild_if_missing(zone: ZoneInfo | None = None) -> bool:
         [],
     )[0]
     if not days_built:
+        _take_dirty_utc_days()  # marked before the rebuild, which covers them: nothing left for the next reader
         recompute_all(zone)
     elif not months_built:
         rebuild_guest_months(zone)
@@ -323,11 +324,14 @@ def rebuild_if_missing(zone: ZoneInfo | None = None) -> bool:
 
 
 def roll_up_chain() -> int:
-    """The scheduled work of one chain: dirty days, then today and yesterday (writes that skipped signals)."""
+    """The scheduled work of one chain: dirty days, then today and yesterday (writes that skipped signals), then
+    the default views' figures cached afresh (analytics.selectors.warm_default_views)."""
     zone = chain_time_zone()
     if rebuild_if_missing(zone):
-        return DailyRestaurantStats.objects.using("default").count()
-    refreshed = refresh_dirty_days()
-    today = timezone.now().astimezone(zone).date()
-    recompute_days(today - dt.timedelta(days=1), today, zone)
-    return refreshed + 2
+        computed = DailyRestaurantStats.objects.using("default").count()
+    else:
+        today = timezone.now().astimezone(zone).date()
+        computed = refresh_dirty_days() + 2
+        recompute_days(today - dt.timedelta(days=1), today, zone)
+    warm_default_views()
+    return computed

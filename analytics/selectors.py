@@ -107,6 +107,21 @@ def analytics_data(period: Period) -> dict[str, Any]:
     return data
 
 
+def warm_default_views() -> int:
+    """Compute and cache what the dashboard and the analytics page show first (the last DEFAULT_DAYS days, for the
+    whole chain and for each restaurant), so that the first look after a roll-up (which changes the fingerprint of
+    every cached figure) is read from the cache: at 1M guests computing them takes about a second (docs/
+    benchmarks.md). Returns how many periods were computed (already cached ones cost a cache read)."""
+    zone = chain_time_zone()
+    today = timezone.now().astimezone(zone).date()
+    start = today - dt.timedelta(days=DEFAULT_DAYS - 1)
+    scopes: list[frozenset[int] | None] = [None]
+    scopes += [frozenset({restaurant_id}) for restaurant_id in Restaurant.objects.values_list("id", flat=True)]
+    for restaurant_ids in scopes:
+        analytics_data(Period(start=start, end=today, restaurant_ids=restaurant_ids, zone=zone))
+    return len(scopes)
+
+
 def ids_of_test_guests() -> list[int]:
     """The test guests' ids (one at most; read from its partial unique index), to leave out of the roll-ups and the
     liability."""

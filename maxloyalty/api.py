@@ -4,7 +4,6 @@ grow for years; and their OpenAPI shapes), input validation, and the limits on r
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
@@ -41,11 +40,12 @@ class CappedCountPagination(StandardPagination):
     with `count_is_capped` in the page: true when there are more rows than `count`."""
 
     def __init__(self, counter: Callable[[Any], CappedCount]) -> None:
-        self.django_paginator_class = partial(CappedCountPaginator, counter=counter)  # type: ignore[assignment]
+        self.django_paginator_class = CappedCountPaginator.counting_with(counter)
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
-        response.data["count_is_capped"] = self.page.paginator.count_is_capped
+        paginator = self.page.paginator if self.page is not None else None
+        response.data["count_is_capped"] = isinstance(paginator, CappedCountPaginator) and paginator.count_is_capped
         return response
 
 

@@ -28,15 +28,20 @@ def capped_count(rows: QuerySet[Any], cap: int) -> CappedCount:
     return CappedCount(total=min(counted, cap), more=counted > cap)
 
 
-class CappedCountPaginator(Paginator):
-    """Django's paginator with `count` from a capped counter. A page number past the capped count (a client
-    walking page numbers deep into a long list) gets the exact count once, so every page an exact count would
-    serve is still served; `count_is_capped` says whether `count` stopped at the cap."""
+class CappedCountPaginator(Paginator[Any]):
+    """Django's paginator with `count` from a capped counter (`counting_with` makes one per counter). A page number
+    past the capped count (a client walking page numbers deep into a long list) gets the exact count once, so every
+    page an exact count would serve is still served; `count_is_capped` says whether `count` stopped at the cap."""
 
-    def __init__(self, object_list: Any, per_page: int, *, counter: Callable[[Any], CappedCount], **kwargs: Any):
-        super().__init__(object_list, per_page, **kwargs)
-        self.counter = counter
-        self.count_is_capped = False
+    count_is_capped = False
+
+    @staticmethod
+    def counter(rows: Any) -> CappedCount:
+        raise NotImplementedError  # set by counting_with
+
+    @classmethod
+    def counting_with(cls, counter: Callable[[Any], CappedCount]) -> type[CappedCountPaginator]:
+        return type("CappedCountPaginator", (cls,), {"counter": staticmethod(counter)})
 
     @cached_property
     def count(self) -> int:
@@ -50,7 +55,8 @@ class CappedCountPaginator(Paginator):
         except EmptyPage:
             if not self.count_is_capped:
                 raise
-        self.__dict__["count"] = self.object_list.count()
+        rows = self.object_list
+        self.__dict__["count"] = rows.count() if isinstance(rows, QuerySet) else len(rows)
         self.__dict__.pop("num_pages", None)
         self.count_is_capped = False
         return super().validate_number(number)

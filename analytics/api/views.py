@@ -43,8 +43,10 @@ class LiabilityApi(APIView):
     def get(self, request: Request) -> Response:
         shown, refreshing = liability_to_show()
         if shown is None:
-            body = LiabilityCalculatingOut({"status": "calculating", "retry_after_seconds": RETRY_AFTER_SECONDS}).data
-            return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+            waiting = LiabilityCalculatingOut({"status": "calculating", "retry_after_seconds": RETRY_AFTER_SECONDS})
+            return Response(
+                waiting.data, status=status.HTTP_202_ACCEPTED, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+            )
         body = {**shown.summary, "currency": _currency(), "computed_at": shown.computed_at, "is_refreshing": refreshing}
         return Response(LiabilityOut(body).data)
 
