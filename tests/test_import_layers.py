@@ -122,6 +122,7 @@ MODULES: dict[str, str] = {
     "messaging.sms.parts": "base",
     "messaging.sms.providers": "base",
     "messaging.sms.providers.base": "base",
+    "messaging.sms.providers.connections": "base",
     "messaging.sms.providers.smsru": "base",
     "messaging.sms.providers.twilio": "base",
     # observability

@@ -43,6 +43,7 @@ from messaging.sms.providers.base import (
     param_values,
     tokens_match,
 )
+from messaging.sms.providers.connections import ClientCache
 
 TOKEN_PARAMETER = "token"  # noqa: S105 (the name of the query parameter, not a token)
 DEFAULT_API_BASE = "https://sms.ru"
@@ -62,6 +63,8 @@ _PERMANENT = {
     209: FailureReason.OPTED_OUT,
 }
 _RATE_LIMITS = frozenset({206, 230, 231, 232, 233})
+
+_clients: ClientCache[httpx.Client] = ClientCache(close=httpx.Client.close)
 
 
 class SmsRuProvider:
@@ -134,9 +137,9 @@ class SmsRuProvider:
     def _call(self, method: str, form: dict[str, str]) -> dict[str, Any]:
         base = getattr(settings, "SMSRU_API_BASE", "") or DEFAULT_API_BASE
         data = {"api_id": self.config.smsru_api_id, "json": "1", **form}
+        client = _clients.get(base, lambda: httpx.Client(timeout=REQUEST_TIMEOUT_SECONDS))
         try:
-            with httpx.Client(timeout=REQUEST_TIMEOUT_SECONDS) as client:
-                response = client.post(f"{base.rstrip('/')}/{method}", data=data)
+            response = client.post(f"{base.rstrip('/')}/{method}", data=data)
         except httpx.HTTPError as error:
             raise SmsTemporaryError(FailureReason.NETWORK, detail=type(error).__name__) from None
         if response.status_code == 429:

@@ -42,6 +42,7 @@ from messaging.sms.providers.base import (
     header,
     param,
 )
+from messaging.sms.providers.connections import ClientCache
 
 # Twilio's default opt-out keywords, matched on the whole message, case-insensitively
 # (https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out, https://help.twilio.com/articles/223134027).
@@ -75,6 +76,15 @@ class ApiBaseHttpClient(TwilioHttpClient):
         return super().request(method, url, *args, **kwargs)
 
 
+def _close(client: Client) -> None:
+    http_client = client.http_client
+    if isinstance(http_client, TwilioHttpClient) and http_client.session is not None:
+        http_client.session.close()
+
+
+_clients: ClientCache[Client] = ClientCache(close=_close)
+
+
 class TwilioProvider:
     name = ProviderName.TWILIO
     callback_reply = CallbackReply(content_type="text/xml", body=_EMPTY_TWIML)
@@ -83,8 +93,12 @@ class TwilioProvider:
         self.config = config
 
     def _client(self) -> Client:
-        http_client = ApiBaseHttpClient(getattr(settings, "TWILIO_API_BASE", ""), REQUEST_TIMEOUT_SECONDS)
-        return Client(self.config.twilio_account_sid, self.config.twilio_auth_token, http_client=http_client)
+        base_url = getattr(settings, "TWILIO_API_BASE", "")
+        sid, token = self.config.twilio_account_sid, self.config.twilio_auth_token
+        return _clients.get(
+            (base_url, sid, token),
+            lambda: Client(sid, token, http_client=ApiBaseHttpClient(base_url, REQUEST_TIMEOUT_SECONDS)),
+        )
 
     def send(self, *, to: str, text: str, sender: str = "", status_callback_url: str = "") -> SmsSent:
         sender = sender or self.config.sender

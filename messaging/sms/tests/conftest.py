@@ -9,6 +9,7 @@ import pytest
 
 from messaging.sms.providers import SmsConfig
 from messaging.sms.tests.fake_sms_providers import FakeSmsRu, FakeTwilio, serving
+from tests.log_secrets import register_secret
 
 CALLBACK_TOKEN = "smsru-callback-token-of-chain-alpha-0001"
 
@@ -22,6 +23,7 @@ def _russian_numbers(settings: Any) -> None:
 @pytest.fixture(scope="session")
 def _twilio_server() -> Iterator[tuple[FakeTwilio, str]]:
     fake = FakeTwilio()
+    register_secret(fake.auth_token)  # tests/log_secrets.py: no log line may hold it
     with serving(fake) as base_url:
         yield fake, base_url
 
@@ -47,6 +49,8 @@ def twilio_config(twilio: FakeTwilio) -> SmsConfig:
 @pytest.fixture(scope="session")
 def _smsru_server() -> Iterator[tuple[FakeSmsRu, str]]:
     fake = FakeSmsRu()
+    register_secret(fake.api_id)
+    register_secret(CALLBACK_TOKEN)
     with serving(fake) as base_url:
         yield fake, base_url
 

@@ -34,6 +34,7 @@ class Received:
     query: str
     form: dict[str, str]
     headers: dict[str, str]
+    client_port: int  # the same for requests over one kept-alive connection
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Answer:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -58,6 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=parsed.query,
             form=dict(parse_qsl(raw, keep_blank_values=True)),
             headers=dict(self.headers.items()),
+            client_port=self.client_address[1],
         )
         with self.server.lock:
             self.server.api.received.append(request)

@@ -1,9 +1,11 @@
 import logging
 
+from requests import Session
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
 class TwilioHttpClient(HttpClient):
+    session: Session | None
     def __init__(
         self,
         pool_connections: bool = True,

@@ -14,6 +14,7 @@ class MessageList:
 
 class Client:
     messages: MessageList
+    http_client: HttpClient
     def __init__(
         self,
         username: str | None = None,
