@@ -81,7 +81,8 @@ class SmsRuProvider:
         if sender or self.config.sender:
             form["from"] = sender or self.config.sender
         answer = self._call("sms/send", form)
-        results = answer.get("sms") or {}
+        results = answer.get("sms")
+        results = results if isinstance(results, dict) else {}
         result = results.get(number) or (next(iter(results.values())) if len(results) == 1 else None)
         if not isinstance(result, dict):
             raise SmsTemporaryError(FailureReason.PROVIDER_UNAVAILABLE, detail="no result for the number")

@@ -144,7 +144,10 @@ class TwilioProvider:
         keyword = " ".join(param(params, "Body").split()).upper()
         if not sender or (param(params, "OptOutType").upper() != "STOP" and keyword not in OPT_OUT_KEYWORDS):
             return []
-        return [e164(sender)]
+        try:
+            return [e164(sender)]
+        except SmsPermanentError:  # not a phone number (a short code): no guest to opt out
+            return []
 
     def _verify(self, *, method: str, url: str, params: Mapping[str, Any], headers: Mapping[str, str]) -> None:
         """A GET callback is signed over its URL (query included) alone; a POST over the URL and its form."""
@@ -160,7 +163,8 @@ def _classified(error: TwilioRestException) -> SmsPermanentError | SmsTemporaryE
     detail = str(error.msg or "")[:200]
     provider_code = str(code or error.status)
     if error.status == 429 or error.status >= 500 or code == 20429:
-        reason = FailureReason.RATE_LIMITED if error.status == 429 else FailureReason.PROVIDER_UNAVAILABLE
+        limited = error.status == 429 or code == 20429
+        reason = FailureReason.RATE_LIMITED if limited else FailureReason.PROVIDER_UNAVAILABLE
         return SmsTemporaryError(reason, provider_code=provider_code, detail=detail)
     if code == OPTED_OUT_CODE:
         reason = FailureReason.OPTED_OUT

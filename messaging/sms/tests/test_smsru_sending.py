@@ -16,7 +16,7 @@ from messaging.sms.providers import (
 )
 from messaging.sms.providers.smsru import SmsRuProvider
 from messaging.sms.tests.conftest import CALLBACK_TOKEN
-from messaging.sms.tests.fake_sms_providers import FakeSmsRu
+from messaging.sms.tests.fake_sms_providers import Answer, FakeSmsRu
 
 
 def test_a_send_posts_the_number_the_text_and_the_sender_and_returns_the_sms_id(
@@ -128,6 +128,13 @@ def test_http_errors_are_temporary(
 
 def test_an_answer_that_is_not_json_is_temporary(smsru: FakeSmsRu, smsru_config: SmsConfig) -> None:
     smsru.fail_next(200, "<html>Технические работы</html>")
+
+    with pytest.raises(SmsTemporaryError):
+        provider_for(smsru_config).send(to="+79161234567", text="Hi")
+
+
+def test_an_answer_without_a_result_for_the_number_is_temporary(smsru: FakeSmsRu, smsru_config: SmsConfig) -> None:
+    smsru.next_answers.append(Answer(200, '{"status": "OK", "status_code": 100, "sms": [], "balance": 1}'))
 
     with pytest.raises(SmsTemporaryError):
         provider_for(smsru_config).send(to="+79161234567", text="Hi")

@@ -123,6 +123,10 @@ def test_other_replies_opt_nobody_out(twilio_config: SmsConfig, body: str) -> No
     assert _reply(twilio_config, body) == []
 
 
+def test_a_stop_from_something_that_is_not_a_phone_number_opts_nobody_out(twilio_config: SmsConfig) -> None:
+    assert _reply(twilio_config, "STOP", From="72345") == []
+
+
 def test_a_forged_stop_reply_is_refused(twilio_config: SmsConfig) -> None:
     params = {"From": "+79161234567", "Body": "STOP"}
     form, _ = twilio_callback(twilio_config.twilio_auth_token, INBOUND_URL, params)

@@ -71,8 +71,9 @@ def test_a_number_that_is_not_a_phone_number_fails_before_reaching_twilio(
         (503, None, FailureReason.PROVIDER_UNAVAILABLE),
         (500, 20500, FailureReason.PROVIDER_UNAVAILABLE),
         (429, 20429, FailureReason.RATE_LIMITED),
+        (503, 20429, FailureReason.RATE_LIMITED),
     ],
-    ids=["503", "500", "429"],
+    ids=["503", "500", "429", "503 too many requests"],
 )
 def test_outages_and_rate_limits_are_temporary(
     twilio: FakeTwilio, twilio_config: SmsConfig, status: int, code: int | None, reason: FailureReason
