@@ -136,7 +136,7 @@ class SmsRuProvider:
             raise InvalidCallbackSignature()
 
     def _call(self, method: str, form: dict[str, str]) -> dict[str, Any]:
-        base = getattr(settings, "SMSRU_API_BASE", "") or DEFAULT_API_BASE
+        base = settings.SMSRU_API_BASE or DEFAULT_API_BASE
         data = {"api_id": self.config.smsru_api_id, "json": "1", **form}
         client = _clients.get(base, lambda: httpx.Client(timeout=REQUEST_TIMEOUT_SECONDS))
         try:

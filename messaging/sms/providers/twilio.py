@@ -93,7 +93,7 @@ class TwilioProvider:
         self.config = config
 
     def _client(self) -> Client:
-        base_url = getattr(settings, "TWILIO_API_BASE", "")
+        base_url = settings.TWILIO_API_BASE
         sid, token = self.config.twilio_account_sid, self.config.twilio_auth_token
         return _clients.get(
             (base_url, sid, token),
