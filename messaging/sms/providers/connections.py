@@ -20,8 +20,9 @@ MAX_CLIENTS = 64  # a worker sending for many chains keeps this many clients (an
 
 
 class ClientCache(Generic[T]):
-    def __init__(self, *, close: Callable[[T], None]) -> None:
+    def __init__(self, *, close: Callable[[T], None], limit: int = MAX_CLIENTS) -> None:
         self._close = close
+        self._limit = limit
         self._clients: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
         os.register_at_fork(after_in_child=self._forget)
@@ -32,7 +33,7 @@ class ClientCache(Generic[T]):
             if client is None:
                 client = create()
             self._clients[key] = client  # the most recently used is last
-            evicted = [self._clients.popitem(last=False)[1] for _ in range(len(self._clients) - MAX_CLIENTS)]
+            evicted = [self._clients.popitem(last=False)[1] for _ in range(len(self._clients) - self._limit)]
         for old in evicted:
             self._close(old)
         return client
