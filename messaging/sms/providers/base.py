@@ -50,6 +50,20 @@ class FailureReason(enum.StrEnum):
     NETWORK = "network"  # no answer: connection refused, reset or timed out
 
 
+# What the owner reads in the delivery log for each reason.
+FAILURE_MESSAGES = {
+    FailureReason.INVALID_NUMBER: _("This phone number cannot receive SMS."),
+    FailureReason.OPTED_OUT: _("The guest has unsubscribed from SMS."),
+    FailureReason.AUTH_FAILED: _("The SMS provider refused the chain's credentials: check the SMS settings."),
+    FailureReason.SENDER_NOT_ALLOWED: _("The sender is not registered with the SMS provider for this account."),
+    FailureReason.INSUFFICIENT_FUNDS: _("The SMS provider account has run out of money."),
+    FailureReason.REJECTED: _("The SMS provider refused the message."),
+    FailureReason.RATE_LIMITED: _("The SMS provider asked to slow down; the message will be sent again."),
+    FailureReason.PROVIDER_UNAVAILABLE: _("The SMS provider is unavailable; the message will be sent again."),
+    FailureReason.NETWORK: _("The SMS provider could not be reached; the message will be sent again."),
+}
+
+
 @dataclass(frozen=True)
 class SmsConfig:
     """A chain's SMS settings, stored by the messaging app. Secrets stay out of repr (and so out of logs)."""
@@ -93,6 +107,11 @@ class SmsError(Exception):
         self.provider_code = provider_code
         self.detail = detail
         super().__init__(f"{reason}: {provider_code} {detail}".strip())
+
+    @property
+    def message(self) -> str:
+        """The reason in the owner's words (translated)."""
+        return str(FAILURE_MESSAGES[self.reason])
 
 
 class SmsTemporaryError(SmsError):

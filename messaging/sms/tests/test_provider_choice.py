@@ -1,11 +1,18 @@
 """A chain's SMS config picks its provider; an incomplete one is refused naming each missing field (422), and the
-config's secrets never show in its repr (so never in a log line)."""
+config's secrets never show in its repr (so never in a log line); every failure reason reads in the owner's words."""
 
 from __future__ import annotations
 
 import pytest
 
-from messaging.sms.providers import SmsConfig, SmsConfigInvalid, new_callback_token, provider_for
+from messaging.sms.providers import (
+    FailureReason,
+    SmsConfig,
+    SmsConfigInvalid,
+    SmsPermanentError,
+    new_callback_token,
+    provider_for,
+)
 from messaging.sms.providers.smsru import SmsRuProvider
 from messaging.sms.providers.twilio import TwilioProvider
 
@@ -63,3 +70,11 @@ def test_callback_tokens_are_long_and_fresh() -> None:
 
     assert len(tokens) == 20
     assert min(len(token) for token in tokens) >= 40
+
+
+@pytest.mark.parametrize("reason", list(FailureReason))
+def test_every_failure_reason_reads_in_the_owners_words(reason: FailureReason) -> None:
+    message = SmsPermanentError(reason, provider_code="999").message
+
+    assert message
+    assert reason.value not in message
