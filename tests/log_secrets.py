@@ -1,4 +1,4 @@
-"""pytest plugin: no secret reaches a log line while the bot, POS, billing and auth suites run.
+"""pytest plugin: no secret reaches a log line while the bot, POS, billing, messaging and auth suites run.
 
 For every test under WATCHED_PATHS, every log record of the whole run of the test (fixtures' setup and teardown
 included, any thread) is captured at DEBUG, with the loggers that production keeps quiet (httpx, httpcore: they
@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-WATCHED_PATHS = ("telegram_bot/", "pos/", "billing/", "accounts/", "tests/security/")
+WATCHED_PATHS = ("telegram_bot/", "pos/", "billing/", "accounts/", "messaging/", "tests/security/")
 # Loggers production sets above DEBUG (or that a library quiets): turned up while a watched test runs.
 LOUD_LOGGERS = ("httpx", "httpcore", "telegram", "django", "django.request", "django.server", "gunicorn", "celery")
 # Loggers that print every generated field or every missing template variable: kept quiet.

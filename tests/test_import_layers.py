@@ -117,6 +117,14 @@ MODULES: dict[str, str] = {
     "loyalty.demo": "services",
     "loyalty.grants": "selectors",
     "loyalty.rights": "selectors",
+    # messaging: the SMS library (parts and providers), adapters that call no service
+    "messaging.sms": "base",
+    "messaging.sms.parts": "base",
+    "messaging.sms.providers": "base",
+    "messaging.sms.providers.base": "base",
+    "messaging.sms.providers.connections": "base",
+    "messaging.sms.providers.smsru": "base",
+    "messaging.sms.providers.twilio": "base",
     # observability
     "observability.cache_client": "base",
     "observability.metrics": "base",

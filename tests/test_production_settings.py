@@ -55,6 +55,8 @@ def test_safe_configuration_starts():
         ({"DATABASE_URL": None}, "DATABASE_URL"),
         ({"FIELD_ENCRYPTION_KEYS": None}, "FIELD_ENCRYPTION_KEYS"),
         ({"FIELD_ENCRYPTION_KEYS": "not-a-fernet-key"}, "FIELD_ENCRYPTION_KEYS"),
+        ({"TWILIO_API_BASE": "http://twilio-proxy.internal"}, "TWILIO_API_BASE"),
+        ({"SMSRU_API_BASE": "http://sms.ru"}, "SMSRU_API_BASE"),
     ],
 )
 def test_insecure_configuration_is_refused_naming_the_variable(overrides, named):

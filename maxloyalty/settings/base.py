@@ -596,6 +596,12 @@ YOOKASSA_RECEIPT_URL = env("YOOKASSA_RECEIPT_URL", default="")  # prefix + payme
 YOOKASSA_RENEW_HOURS_BEFORE = env.int("YOOKASSA_RENEW_HOURS_BEFORE", default=0)
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 
+# --- SMS (messaging/sms) -------------------------------------------------------------------
+# Each chain brings its own provider account (messaging's SmsConfig); these only move the API roots, for tests and
+# staging: empty means the real Twilio (every https://*.twilio.com address is rewritten to this root when set).
+TWILIO_API_BASE = env("TWILIO_API_BASE", default="")  # tests: a local fake
+SMSRU_API_BASE = env("SMSRU_API_BASE", default="https://sms.ru")  # tests: a local fake
+
 # --- Logging -------------------------------------------------------------------------------
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # "text" (readable lines) or "json" (JSON lines)
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -28,7 +28,7 @@ os.environ.setdefault("SITE_PORT", "")
 os.environ.setdefault("REFRESH_COOKIE_SECURE", "true")
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DEBUG, SECRET_KEY
+from .base import ALLOWED_HOSTS, DEBUG, SECRET_KEY, SMSRU_API_BASE, TWILIO_API_BASE
 
 DEMO_DATA_ALLOWED = False
 
@@ -44,6 +44,11 @@ if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("SECRET_KEY is too weak for production: use at least 32 random characters.")
 if not ALLOWED_HOSTS or any(host in {"*", ".*"} for host in ALLOWED_HOSTS):
     raise ImproperlyConfigured("ALLOWED_HOSTS is insecure for production: list the platform's host names, not '*'.")
+for _name, _root in (("TWILIO_API_BASE", TWILIO_API_BASE), ("SMSRU_API_BASE", SMSRU_API_BASE)):
+    if _root and not _root.startswith("https://"):
+        raise ImproperlyConfigured(
+            f"{_name} must be an https:// address in production: chains' SMS credentials go there."
+        )
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

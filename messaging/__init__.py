@@ -1,0 +1,1 @@
+"""Messages to guests through every channel: Telegram, email, SMS."""

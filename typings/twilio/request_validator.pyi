@@ -1,0 +1,9 @@
+from collections.abc import Mapping
+from typing import Any
+
+class RequestValidator:
+    def __init__(self, token: str) -> None: ...
+    def compute_signature(self, uri: str, params: Mapping[str, Any], algorithm: str | None = None) -> str: ...
+    def validate(
+        self, uri: str, params: Mapping[str, Any] | str | None, signature: str, algorithm: str | None = None
+    ) -> bool: ...
