@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guests.conditions import day_start, loyalty_relations
 from guests.models import Guest, GuestStatus
-from guests.search import matching_guests, search_order
+from guests.search import matching_guests
 
 
 class GuestFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter ships no types
@@ -60,9 +60,8 @@ class GuestFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-fil
     @property
     def qs(self) -> QuerySet[Guest]:
         queryset: QuerySet[Guest] = super().qs
-        if not queryset.query.order_by:
-            searching = "search_rank" in queryset.query.annotations
-            queryset = queryset.order_by(*search_order()) if searching else queryset.order_by("-created_at", "-id")
+        if not queryset.query.order_by:  # a search (guests.search) is ordered best first already
+            queryset = queryset.order_by("-created_at", "-id")
         return queryset
 
     def filter_search(self, queryset: QuerySet[Guest], name: str, value: str) -> QuerySet[Guest]:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import ExtractDay, ExtractMonth, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -116,7 +117,9 @@ class Guest(models.Model):
             # guest is tested against a restaurant-limited role's visits (partitioned by month, an EXISTS per row).
             models.Index(fields=["created_at", "id"], name="guests_guest_created_id_idx"),
             models.Index(fields=["updated_at"], name="guests_guest_updated_idx"),
-            models.Index(fields=["last_visit_at"], name="guests_guest_last_visit_idx"),
+            # Recent activity first (guests never seen last): the order of searches (guests.search) and the index
+            # of last-visit filters.
+            models.Index(F("last_visit_at").desc(nulls_last=True), F("id").desc(), name="guests_guest_recent_idx"),
             # Search (guests.search): an email by its beginning (the collation is not C: a plain btree cannot
             # serve LIKE) ...
             models.Index(OpClass("email", name="varchar_pattern_ops"), name="guests_guest_email_prefix_idx"),

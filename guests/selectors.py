@@ -33,7 +33,7 @@ from guests.filters import GuestFilter
 from guests.masking import contact_view
 from guests.models import Guest, GuestExport, GuestStatus, ImportJob, Visit
 from guests.phones import looks_like_phone, normalize_phone
-from guests.search import matching_guests, search_order
+from guests.search import matching_guests
 from maxloyalty.capped_count import CappedCount, capped_count
 from maxloyalty.db.fast_instances import fast_load
 from maxloyalty.errors import NotFound, ValidationFailed
@@ -163,8 +163,7 @@ def search_guests(*, access: ChainAccess | None, query: str) -> QuerySet[Guest]:
     till reads a chosen guest's balance itself."""
     whole_only = not sees_contacts(access)
     _count_phone_probe_of(access, query, whole_only=whole_only)
-    guests = matching_guests(visible_guests(access), query, whole_identifiers_only=whole_only)
-    return guests.order_by(*search_order())
+    return matching_guests(visible_guests(access), query, whole_identifiers_only=whole_only)
 
 
 # An exact identifier is the hottest read (every check at the till and from the POS). A raw query on the unique
@@ -254,13 +253,17 @@ def lists_newest_first(params: Mapping[str, Any] | None) -> bool:
 
 
 # Counting every guest of a large chain is a scan of the table (about 3 s at 1M guests, bench/page_budget.py): the
-# guest list page and the guest API count up to this many and say "more than" beyond it.
+# guest list page and the guest API count up to this many and say "more than" beyond it. A search's matches are
+# each read from the table to be counted (an index walk cannot count them): they are counted up to the smaller cap.
 GUEST_COUNT_CAP = 10_000
+SEARCH_COUNT_CAP = 1_000
 
 
 def count_guests(guests: QuerySet[Guest]) -> CappedCount:
-    """How many guests a guest_list holds, counted up to GUEST_COUNT_CAP, and whether there are more."""
-    return capped_count(guests, GUEST_COUNT_CAP)
+    """How many guests a guest_list holds, counted up to GUEST_COUNT_CAP (a search's up to SEARCH_COUNT_CAP), and
+    whether there are more."""
+    searched = "search_rank" in guests.query.annotations
+    return capped_count(guests, SEARCH_COUNT_CAP if searched else GUEST_COUNT_CAP)
 
 
 def guest_visits(*, guest: Guest) -> QuerySet[Visit]:

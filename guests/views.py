@@ -14,7 +14,6 @@ from math import ceil
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -56,6 +55,7 @@ from guests.selectors import (
 from guests.services import block_guest, erase_guest, start_import_job, unblock_guest, update_guest
 from loyalty.selectors import Balance, guest_balance, guest_ledger
 from loyalty.services import adjust_points
+from maxloyalty.capped_count import CappedCountPaginator
 from maxloyalty.chain_files import file_response
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.errors import DomainError, ValidationFailed, domain_errors_into
@@ -121,7 +121,8 @@ def _guest_page(request: HttpRequest, guests: Any, *, newest_first: bool) -> tup
             "next": f"page={number + 1}&cursor={keyset.older_cursor}" if keyset.older_cursor else "",
         }
         return keyset.rows, pager
-    page = Paginator(guests, GUESTS_PER_PAGE).get_page(number)
+    paginator = CappedCountPaginator.counting_with(count_guests)(guests, GUESTS_PER_PAGE)
+    page = paginator.get_page(number)
     rows = list(page.object_list)
     next_link = ""
     if page.has_next():
@@ -132,6 +133,7 @@ def _guest_page(request: HttpRequest, guests: Any, *, newest_first: bool) -> tup
         "number": page.number,
         "pages": page.paginator.num_pages,
         "total": page.paginator.count,
+        "more": paginator.count_is_capped,
         "previous": f"page={page.previous_page_number()}" if page.has_previous() else "",
         "next": next_link,
     }

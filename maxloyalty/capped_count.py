@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from math import ceil
 from typing import Any
 
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import QuerySet
 
 
@@ -48,6 +49,23 @@ class CappedCountPaginator(Paginator[Any]):
         counted = self.counter(self.object_list)
         self.count_is_capped = counted.more
         return counted.total
+
+    @cached_property
+    def num_pages(self) -> int:
+        """Past a capped count there is at least one more row: the page holding it is counted, so the last page
+        below the cap links on."""
+        count = self.count  # sets count_is_capped
+        if not self.count_is_capped:
+            return super().num_pages
+        return ceil((count + 1) / self.per_page)
+
+    def page(self, number: Any) -> Page[Any]:
+        """Django's page, except that below a capped count the page is not cut at `count` (more rows follow)."""
+        number = self.validate_number(number)  # counts first; past the cap it counts exactly
+        if not self.count_is_capped:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        return Page(self.object_list[bottom : bottom + self.per_page], number, self)
 
     def validate_number(self, number: Any) -> int:
         try:
