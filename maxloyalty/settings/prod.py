@@ -28,7 +28,7 @@ os.environ.setdefault("SITE_PORT", "")
 os.environ.setdefault("REFRESH_COOKIE_SECURE", "true")
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DEBUG, SECRET_KEY
+from .base import ALLOWED_HOSTS, ANYMAIL, DEBUG, EMAIL_PROVIDER, SECRET_KEY
 
 DEMO_DATA_ALLOWED = False
 
@@ -44,6 +44,10 @@ if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("SECRET_KEY is too weak for production: use at least 32 random characters.")
 if not ALLOWED_HOSTS or any(host in {"*", ".*"} for host in ALLOWED_HOSTS):
     raise ImproperlyConfigured("ALLOWED_HOSTS is insecure for production: list the platform's host names, not '*'.")
+if EMAIL_PROVIDER in {"sendgrid", "mailgun"} and len(ANYMAIL.get("WEBHOOK_SECRET", "")) < 16:
+    raise ImproperlyConfigured(
+        "ANYMAIL_WEBHOOK_SECRET must be set in production with an email provider: 'user:password', 16+ characters."
+    )
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
