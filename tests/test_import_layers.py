@@ -117,6 +117,10 @@ MODULES: dict[str, str] = {
     "loyalty.demo": "services",
     "loyalty.grants": "selectors",
     "loyalty.rights": "selectors",
+    # messaging
+    "messaging.channels": "selectors",
+    "messaging.email": "base",
+    "messaging.unsubscribe_links": "base",
     # observability
     "observability.cache_client": "base",
     "observability.metrics": "base",

@@ -531,6 +531,8 @@ EMAIL_PROVIDER_BACKENDS = {
 if EMAIL_PROVIDER not in EMAIL_PROVIDER_BACKENDS:
     raise ImproperlyConfigured(f"EMAIL_PROVIDER must be one of {', '.join(EMAIL_PROVIDER_BACKENDS)}.")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_PROVIDER_BACKENDS[EMAIL_PROVIDER])
+# The first retry of a message whose provider was unavailable waits this long, each next one twice as long.
+MESSAGING_RETRY_SECONDS = env.float("MESSAGING_RETRY_SECONDS", default=30.0)
 ANYMAIL: dict[str, Any] = {
     key: value
     for key, value in {
