@@ -86,7 +86,7 @@ def send_to_guest(
     marketing = (kind not in TRANSACTIONAL_KINDS) if is_marketing is None else is_marketing
     marketing = marketing and kind not in TRANSACTIONAL_KINDS
     # One sender at a time per guest, so two concurrent sends cannot both pass the frequency cap.
-    guest = Guest.objects.select_for_update().select_related("home_restaurant").get(pk=guest.pk)
+    guest = Guest.objects.select_for_update(of=("self",)).select_related("home_restaurant").get(pk=guest.pk)
     now = now or timezone.now()
     choice = choose_channel(guest=guest, is_marketing=marketing, settings=messaging_settings(), now=now)
     try:
