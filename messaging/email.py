@@ -53,7 +53,7 @@ def sender(name: str, address: str) -> str:
 
 
 def provider_name() -> str:
-    backend = settings.EMAIL_BACKEND
+    backend = str(settings.EMAIL_BACKEND)
     for name, path in settings.EMAIL_PROVIDER_BACKENDS.items():
         if path == backend:
             return str(name)

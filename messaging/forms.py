@@ -28,7 +28,8 @@ class MessagingSettingsForm(forms.Form):
     def __init__(self, *args: Any, instance_values: MessagingSettings, **kwargs: Any) -> None:
         initial = {name: getattr(instance_values, name) for name in self.base_fields}
         initial["channel_order"] = ", ".join(instance_values.channel_order)
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
 
     def clean_channel_order(self) -> list[str]:
         order = [name.strip().lower() for name in self.cleaned_data["channel_order"].split(",") if name.strip()]

@@ -182,7 +182,8 @@ def _still_sendable(message: Message) -> str:
 
 def retry_delay(attempts: int) -> float:
     """Exponential back-off from MESSAGING_RETRY_SECONDS: 1×, 2×, 4×, ..."""
-    return float(settings.MESSAGING_RETRY_SECONDS) * 2 ** max(attempts - 1, 0)
+    base: float = settings.MESSAGING_RETRY_SECONDS
+    return float(base * 2 ** max(attempts - 1, 0))
 
 
 def _finish(message: Message, status: str, reason: str = "", sent: Sent | None = None) -> DeliveryResult:
