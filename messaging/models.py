@@ -115,6 +115,9 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     dedupe_key = models.CharField(_("dedupe key"), max_length=200)
     not_before_at = models.DateTimeField(_("not before"), null=True, blank=True)
+    # When its delivery task was last handed to the broker: None while it waits out quiet hours; the per-chain tick
+    # (messaging.services.queue_due_messages) hands over what is due and what a lost task left behind.
+    queued_at = models.DateTimeField(_("handed to the queue at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
@@ -126,7 +129,9 @@ class Message(models.Model):
         indexes = [
             # The frequency caps count a guest's marketing of the last week (messaging.channels).
             models.Index(fields=["guest", "is_marketing", "created_at"], name="messaging_message_guest_idx"),
-            models.Index(fields=["status", "not_before_at"], name="messaging_message_due_idx"),
+            models.Index(
+                fields=["queued_at"], condition=models.Q(status="queued"), name="messaging_message_queued_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -44,6 +45,10 @@ from tenants.models import Chain
 
 DELIVER_TASK = "messaging.tasks.deliver_message"
 MAX_ATTEMPTS = 5
+DUE_BATCH = 1000
+# A queued message not sent this long after its task was handed over is handed over again (longer than the last
+# retry's back-off, so a retry in progress is not doubled).
+LOST_AFTER = datetime.timedelta(minutes=15)
 UNSUBSCRIBE_LINK = "unsubscribe link"
 PROVIDER_UNSUBSCRIBE = "email provider"
 
@@ -51,9 +56,7 @@ PROVIDER_UNSUBSCRIBE = "email provider"
 @dataclass(frozen=True)
 class DeliveryResult:
     status: str
-    # Seconds until the next attempt: the provider was unavailable (retry), or the message waits out quiet hours.
-    retry_after: float | None = None
-    waiting: bool = False  # quiet hours: not an attempt, the task queues itself again
+    retry_after: float | None = None  # the provider was unavailable: seconds until the next attempt
 
 
 @dataclass(frozen=True)
@@ -104,14 +107,34 @@ def send_to_guest(
                 reason=choice.reason,
                 dedupe_key=dedupe_key,
                 not_before_at=choice.not_before,
+                queued_at=timezone.now() if choice.channel and choice.not_before is None else None,
                 created_at=now,
             )
     except IntegrityError:  # a concurrent sender logged it first
         return Message.objects.get(dedupe_key=dedupe_key)
-    if message.status == MessageStatus.QUEUED:
-        countdown = (choice.not_before - now).total_seconds() if choice.not_before else None
-        enqueue_after_commit(DELIVER_TASK, countdown=countdown, message_id=message.pk)
-    return message
+    if message.queued_at is not None:
+        enqueue_after_commit(DELIVER_TASK, message_id=message.pk)
+    return message  # waiting out quiet hours: the tick hands it over when they end
+
+
+@transaction.atomic
+def queue_due_messages(*, now: datetime.datetime | None = None, batch: int = DUE_BATCH) -> int:
+    """Hand to the queue the messages whose quiet hours are over, and those whose task was lost (queued longer
+    than LOST_AFTER ago and still not sent: a worker died, the broker lost it). Once a minute per chain; a message
+    taken twice is still sent once (deliver_message claims it)."""
+    now = now or timezone.now()
+    due = Q(not_before_at__isnull=True) | Q(not_before_at__lte=now)
+    waiting_or_lost = Q(queued_at__isnull=True) | Q(queued_at__lte=now - LOST_AFTER)
+    ids = list(
+        Message.objects.select_for_update(skip_locked=True)
+        .filter(due & waiting_or_lost, status=MessageStatus.QUEUED)
+        .order_by("not_before_at", "id")
+        .values_list("pk", flat=True)[:batch]
+    )
+    Message.objects.filter(pk__in=ids).update(queued_at=now)
+    for message_id in ids:
+        enqueue_after_commit(DELIVER_TASK, message_id=message_id)
+    return len(ids)
 
 
 def _send_telegram(message: Message) -> Sent:
@@ -211,7 +234,7 @@ def deliver_message(*, message_id: int) -> DeliveryResult:
             return DeliveryResult(message.status if message is not None else "missing")
         now = timezone.now()
         if message.not_before_at is not None and message.not_before_at > now:
-            return DeliveryResult(message.status, (message.not_before_at - now).total_seconds(), waiting=True)
+            return DeliveryResult(message.status)  # early: the tick hands it over again once it is due
         refusal = _still_sendable(message)
         if refusal:
             return _finish(message, MessageStatus.SUPPRESSED, refusal)
@@ -221,8 +244,8 @@ def deliver_message(*, message_id: int) -> DeliveryResult:
         except ProviderUnavailable as error:
             if message.attempts >= MAX_ATTEMPTS:
                 return _finish(message, MessageStatus.FAILED, f"Gave up after {message.attempts} attempts: {error}")
-            message.reason = str(error)[:300]
-            message.save(update_fields=["attempts", "reason"])
+            message.reason, message.queued_at = str(error)[:300], timezone.now()
+            message.save(update_fields=["attempts", "reason", "queued_at"])
             delay = error.retry_after if error.retry_after is not None else retry_delay(message.attempts)
             return DeliveryResult(message.status, delay)
         except ProviderRefused as error:

@@ -8,18 +8,21 @@ from typing import Any
 from celery import shared_task
 
 from messaging.services import deliver_message as deliver
+from messaging.services import queue_due_messages
 
 
 @shared_task(bind=True, acks_late=True, max_retries=10)
 def deliver_message(self: Any, message_id: int) -> str:
     result = deliver(message_id=message_id)
-    if result.waiting:  # quiet hours: queued again for their end (eager runs, in tests, leave it queued)
-        if not self.request.is_eager and result.retry_after is not None:
-            self.apply_async(kwargs={"message_id": message_id}, countdown=result.retry_after)
-        return result.status
     while result.retry_after is not None:  # the provider was unavailable: the service counts the attempts
         if not self.request.is_eager:
             raise self.retry(countdown=result.retry_after)
         time.sleep(result.retry_after)  # eager (tests, no broker): nothing else can hold the countdown
         result = deliver(message_id=message_id)
     return result.status
+
+
+@shared_task(acks_late=True)
+def messaging_chain_tick() -> int:
+    """Once a minute per chain: messages whose quiet hours ended, and messages whose task was lost."""
+    return queue_due_messages()

@@ -301,6 +301,8 @@ CELERY_BEAT_SCHEDULE = {
     "billing-renewals": {"task": "billing.tasks.charge_yookassa_renewals", "schedule": crontab(minute=20)},
     # Every minute per chain: queued guest notifications (expiry warnings, level changes) and due broadcasts.
     "telegram-tick": _in_every_chain("telegram_bot.tasks.telegram_chain_tick", 60.0),
+    # Every minute per chain: messages whose quiet hours ended, and lost deliveries (messaging.services).
+    "messaging-tick": _in_every_chain("messaging.tasks.messaging_chain_tick", 60.0),
     # Loyalty, per chain: pending points become spendable; hourly, the night's jobs start in each chain's 3 a.m.
     # (expiry, expiry warnings, birthday bonuses, level re-evaluation: loyalty.tasks.loyalty_night).
     "loyalty-activate-pending": _in_every_chain("loyalty.tasks.activate_pending_points_task", 300.0),
