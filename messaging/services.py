@@ -333,13 +333,24 @@ def unsubscribe_by_link(*, token: str) -> Guest:
 
 
 @transaction.atomic
-def set_preferred_channel(*, guest: Guest, channel: str, actor: User | None = None) -> ChannelPreference:
-    """The channel the guest asked to hear from the chain through (first tried when consented and reachable)."""
+def set_preferred_channel(
+    *, guest: Guest, channel: str, actor: User | None = None, source: str = ""
+) -> ChannelPreference:
+    """The channel the guest asked to hear from the chain through (first tried when consented and reachable);
+    `source` says where the guest said so when no staff member acted (the email's preferences link)."""
     if channel not in Channel.values:
         raise UnknownChannel(fields={"channel": [str(UnknownChannel.message)]})
     preference, _created = ChannelPreference.objects.update_or_create(guest=guest, defaults={"channel": channel})
-    record_audit(action="guest.channel_preferred", actor=actor, target=guest, data={"channel": channel})
+    data = {"channel": channel, **({"source": source} if source else {})}
+    record_audit(action="guest.channel_preferred", actor=actor, target=guest, data=data)
     return preference
+
+
+@transaction.atomic
+def prefer_channel_by_link(*, token: str, channel: str) -> ChannelPreference:
+    """The guest chose their channel on the page of their email's signed link."""
+    guest = guest_of_unsubscribe_link(token)
+    return set_preferred_channel(guest=guest, channel=channel, source=UNSUBSCRIBE_LINK)
 
 
 SETTINGS_FIELDS = (

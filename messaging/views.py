@@ -1,4 +1,5 @@
-"""Pages of messaging: a guest's unsubscribe link (no sign-in) and the chain's messaging settings (owner, admin)."""
+"""Pages of messaging: a guest's unsubscribe link (no sign-in; also where the guest picks their channel) and the
+chain's messaging settings (owner, admin)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,16 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import access_for, permission_required_page
 from accounts.roles import Permission
 from maxloyalty.errors import domain_errors_into
-from messaging.errors import UnsubscribeLinkInvalid
+from messaging.errors import UnknownChannel, UnsubscribeLinkInvalid
 from messaging.forms import MessagingSettingsForm
+from messaging.models import Channel
 from messaging.selectors import messaging_settings
-from messaging.services import guest_of_unsubscribe_link, unsubscribe_by_link, update_messaging_settings
+from messaging.services import (
+    guest_of_unsubscribe_link,
+    prefer_channel_by_link,
+    unsubscribe_by_link,
+    update_messaging_settings,
+)
 
 
 # Mail clients post the one-click unsubscribe (RFC 8058) without a session or a CSRF token: the signed link is the
@@ -28,11 +35,18 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         guest = guest_of_unsubscribe_link(token)
     except UnsubscribeLinkInvalid as error:
         return render(request, "messaging/unsubscribe_invalid.html", {"error": error}, status=error.status)
+    context: dict[str, object] = {"token": token, "done": False, "preferred": "", "channels": Channel.choices}
     with translation.override(guest.language or translation.get_language()):
-        if request.method == "POST":
+        if request.method == "POST" and "channel" in request.POST:  # the guest's choice of channel, not a "stop"
+            try:
+                context["preferred"] = prefer_channel_by_link(token=token, channel=request.POST["channel"]).channel
+            except UnknownChannel as error:
+                context["error"] = error.message
+                return render(request, "messaging/unsubscribe.html", context, status=error.status)
+        elif request.method == "POST":
             unsubscribe_by_link(token=token)
-            return render(request, "messaging/unsubscribe.html", {"done": True, "token": token})
-        return render(request, "messaging/unsubscribe.html", {"done": False, "token": token})
+            context["done"] = True
+        return render(request, "messaging/unsubscribe.html", context)
 
 
 @permission_required_page(Permission.MANAGE_SETTINGS)

@@ -57,3 +57,26 @@ def test_an_unknown_preferred_channel_is_refused(tg_and_email_guest):
         set_preferred_channel(guest=tg_and_email_guest, channel="pigeon")
 
     assert not ChannelPreference.objects.filter(guest=tg_and_email_guest).exists()
+
+
+def test_the_guest_sets_the_preference_on_the_page_of_their_email_link(alpha, make_guest):
+    from django.test import Client
+
+    from audit.models import AuditEntry
+    from guests.models import Guest
+    from messaging.unsubscribe_links import unsubscribe_token
+
+    guest = make_guest(email="pick@example.com", consents={"email": True, "sms": True})
+    token = unsubscribe_token(guest_id=guest.pk, schema_name=alpha.chain.schema_name)
+
+    response = Client(HTTP_HOST=alpha.host, enforce_csrf_checks=True).post(
+        f"/messaging/unsubscribe/{token}/", {"channel": "sms"}
+    )
+
+    assert response.status_code == 200
+    assert ChannelPreference.objects.get(guest=guest).channel == "sms"
+    assert Guest.objects.get(pk=guest.pk).has_consent("email")  # choosing a channel is not unsubscribing
+    assert AuditEntry.objects.get(action="guest.channel_preferred").data == {
+        "channel": "sms",
+        "source": "unsubscribe link",
+    }
