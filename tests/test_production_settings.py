@@ -55,6 +55,9 @@ def test_safe_configuration_starts():
         ({"DATABASE_URL": None}, "DATABASE_URL"),
         ({"FIELD_ENCRYPTION_KEYS": None}, "FIELD_ENCRYPTION_KEYS"),
         ({"FIELD_ENCRYPTION_KEYS": "not-a-fernet-key"}, "FIELD_ENCRYPTION_KEYS"),
+        ({"EMAIL_PROVIDER": "mailgun", "ANYMAIL_WEBHOOK_SECRET": None}, "ANYMAIL_WEBHOOK_SECRET"),
+        ({"EMAIL_PROVIDER": "sendgrid", "ANYMAIL_WEBHOOK_SECRET": "a:b"}, "ANYMAIL_WEBHOOK_SECRET"),
+        ({"EMAIL_PROVIDER": "carrier-pigeon"}, "EMAIL_PROVIDER"),
     ],
 )
 def test_insecure_configuration_is_refused_naming_the_variable(overrides, named):
