@@ -23,6 +23,7 @@ from audit.services import changes_between, record_audit
 from guests.models import Guest
 from guests.services import set_consent
 from maxloyalty.current_schema import current_schema_name
+from maxloyalty.encryption import encrypt_json
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.channels import choose_channel, is_email_suppressed
 from messaging.email import OutgoingEmail, send_email
@@ -35,6 +36,7 @@ from messaging.models import (
     Message,
     MessageStatus,
     MessagingSettings,
+    SmsProvider,
     SuppressionReason,
 )
 from messaging.selectors import messaging_settings
@@ -153,24 +155,21 @@ def _send_telegram(message: Message) -> Sent:
     raise ProviderRefused(delivery.reason or "Telegram did not take the message")
 
 
-def _chain_base_url() -> str:
-    chain = Chain.objects.filter(schema_name=current_schema_name()).first()
-    return chain.base_url if chain is not None else ""
-
-
 def _send_email(message: Message) -> Sent:
     row = messaging_settings()
     schema_name = current_schema_name()
+    chain = Chain.objects.filter(schema_name=schema_name).first()
     link = ""
     if message.is_marketing:
-        link = unsubscribe_url(base_url=_chain_base_url(), guest_id=message.guest_id, schema_name=schema_name)
+        base_url = chain.base_url if chain is not None else ""
+        link = unsubscribe_url(base_url=base_url, guest_id=message.guest_id, schema_name=schema_name)
     sent = send_email(
         OutgoingEmail(
             to=message.recipient,
             subject=message.subject,
             text=message.text_body,
             html=message.html_body,
-            sender_name=row.email_sender_name,
+            sender_name=row.email_sender_name or (chain.name if chain is not None else ""),
             sender_address=row.email_sender_address,
             unsubscribe_url=link,
             metadata={"chain": schema_name, "message": str(message.pk)},
@@ -381,4 +380,27 @@ def update_messaging_settings(*, actor: User, **values: Any) -> MessagingSetting
     changes = changes_between(before, {field: getattr(row, field) for field in values})
     if changes:
         record_audit(action="messaging.settings_changed", actor=actor, target=row, changes=changes)
+    return row
+
+
+@transaction.atomic
+def set_sms_provider(
+    *, actor: User, provider: str, credentials: dict[str, str], sender_name: str = ""
+) -> MessagingSettings:
+    """The chain's SMS provider ("" turns SMS off), its credentials encrypted at rest (maxloyalty.encryption, like
+    the bot token) and never written to the audit log, and the sender name registered with the operators."""
+    if provider not in SmsProvider.values:
+        raise UnknownChannel(fields={"sms_provider": [str(UnknownChannel.message)]})
+    row = MessagingSettings.objects.select_for_update().get(pk=messaging_settings().pk)
+    before = {"sms_provider": row.sms_provider, "sms_sender_name": row.sms_sender_name}
+    row.sms_provider, row.sms_sender_name = provider, sender_name
+    row.sms_credentials_encrypted = encrypt_json(credentials) if provider else ""
+    row.save()
+    record_audit(
+        action="messaging.sms_provider_set",
+        actor=actor,
+        target=row,
+        changes=changes_between(before, {"sms_provider": provider, "sms_sender_name": sender_name}),
+        data={"credentials": sorted(credentials) if provider else []},  # which fields were set, not their values
+    )
     return row

@@ -59,3 +59,17 @@ def test_a_plain_text_message_gets_an_html_part_too(sendgrid, make_guest, django
 
     parts = {content["type"]: content["value"] for content in sendgrid.requests[0].json["content"]}
     assert parts["text/html"] == "<p>a &lt; b<br>line two</p>"
+
+
+def test_the_sender_is_the_chains_own_or_its_name_at_the_platforms_address(alpha, sendgrid, send_email_to):
+    from messaging.services import update_messaging_settings
+
+    send_email_to("from1@example.com")
+    update_messaging_settings(
+        actor=alpha.user("owner"), email_sender_name="Alpha Cafe", email_sender_address="hello@alpha.example"
+    )
+    send_email_to("from2@example.com")
+
+    first, second = (request.json["from"] for request in sendgrid.requests)
+    assert first == {"email": "noreply@maxloyalty.local", "name": alpha.chain.name}
+    assert second == {"email": "hello@alpha.example", "name": "Alpha Cafe"}
