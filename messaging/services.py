@@ -41,6 +41,7 @@ from messaging.models import (
 )
 from messaging.selectors import messaging_settings
 from messaging.unsubscribe_links import guest_of_token, unsubscribe_url
+from observability.metrics import GUEST_MESSAGES
 from telegram_bot.models import Delivery, DeliveryStatus
 from telegram_bot.services.notifications import deliver as deliver_by_telegram
 from tenants.models import Chain
@@ -114,6 +115,8 @@ def send_to_guest(
             )
     except IntegrityError:  # a concurrent sender logged it first
         return Message.objects.get(dedupe_key=dedupe_key)
+    if message.status == MessageStatus.SUPPRESSED:
+        GUEST_MESSAGES.labels(channel="none", outcome=MessageStatus.SUPPRESSED.value).inc()
     if message.queued_at is not None:
         enqueue_after_commit(DELIVER_TASK, message_id=message.pk)
     return message  # waiting out quiet hours: the tick hands it over when they end
@@ -216,6 +219,7 @@ def _finish(message: Message, status: str, reason: str = "", sent: Sent | None =
         message.sent_at = timezone.now()
         fields += ["provider", "provider_message_id", "sent_at"]
     message.save(update_fields=fields)
+    GUEST_MESSAGES.labels(channel=message.channel, outcome=str(status)).inc()  # every delivery ends here once
     return DeliveryResult(status)
 
 
@@ -302,6 +306,7 @@ def record_email_event(
         message.status = MessageStatus.BOUNCED if bounced else MessageStatus.COMPLAINED
         message.reason = (description or message.reason)[:300]
         message.save(update_fields=["status", "reason"])
+        GUEST_MESSAGES.labels(channel=Channel.EMAIL.value, outcome=str(message.status)).inc()
         suppress_email(
             address=message.recipient,
             reason=SuppressionReason.BOUNCED if bounced else SuppressionReason.COMPLAINED,
