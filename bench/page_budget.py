@@ -118,6 +118,9 @@ SKIPPED: dict[str, str] = {
     "settings:logo-remove": "POST-only action",
     "chain-logo": "file download (the chain's logo)",
     "telegram:webhook": "webhook (Telegram secret)",
+    "messaging:sendgrid-tracking": "webhook (SendGrid, basic-auth secret)",
+    "messaging:mailgun-tracking": "webhook (Mailgun, signed)",
+    "messaging:unsubscribe": "a guest's signed link, not a staff page",
     "billing:checkout-start": "POST-only action",
     "billing:plan-change": "POST-only action",
     "billing:subscription-cancel": "POST-only action",
@@ -369,6 +372,7 @@ PLANS: dict[str, Plan] = dict(
         _simple("staff:invite"),
         ("staff:edit", lambda rows, role: _first("staff:edit", rows.membership_id)),
         _simple("telegram-settings:bot"),
+        _simple("messaging:settings"),
         _simple("telegram-settings:broadcast-list"),
         (
             "telegram-settings:broadcast-detail",

@@ -1,7 +1,8 @@
 """Read-only when suspended, and no API for plans without API access: one cached lookup per chain request.
 
 Suspended or cancelled chains keep GET pages; unsafe methods get a 409 saying why and how to pay. Exempt: the
-billing pages (to pay), sign-in/out, the POS and iiko webhooks (guests never lose points) and the Telegram webhook.
+billing pages (to pay), sign-in/out, the POS and iiko webhooks (guests never lose points), the Telegram webhook,
+and the unsubscribe links and email tracking webhooks (a guest's "no more mail" always holds).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ ALWAYS_WRITABLE_PREFIXES = (
     "/api/v1/telegram/",
     "/telegram/",
     "/i18n/",
+    # A guest's unsubscribe and the email provider's tracking events (bounces stop mail) hold in any state.
+    "/messaging/unsubscribe/",
+    "/messaging/webhooks/",
 )
 # POS systems and Telegram authenticate themselves (signature, token, initData); guests never lose points.
 POS_AND_BOT_PREFIXES = ("/api/v1/pos/webhooks/", "/api/v1/pos/iiko/", "/api/v1/pos/rkeeper/", "/api/v1/telegram/")

@@ -107,3 +107,31 @@ def search_condition(query: str, *, whole_identifiers_only: bool = False) -> Q:
 def day_start(day: datetime.date) -> datetime.datetime:
     """Midnight of a day in the active time zone (the chain's, activated by the middleware)."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def reachable_condition(channel: str) -> Q:
+    """Guests a message on `channel` ("telegram", "email", "sms") can go to, in SQL: active, consent given and not
+    withdrawn since (as Guest.has_consent), the contact present and not suppressed: an email address without a hard
+    bounce or complaint (messaging.models.EmailSuppression), a Telegram chat that has not blocked the bot. The
+    per-guest check at send time is messaging.channels.choose_channel; the two agree on the guest's part (messaging's
+    tests); the chain's part (a connected bot, an SMS provider) only choose_channel checks."""
+    from django.db.models import Exists, F, OuterRef
+    from django.db.models.functions import Lower
+
+    from messaging.models import EmailSuppression
+    from telegram_bot.models import TelegramChat
+
+    consent = Q(**{f"{channel}_consent_at__isnull": False}) & (
+        Q(**{f"{channel}_consent_withdrawn_at__isnull": True})
+        | Q(**{f"{channel}_consent_withdrawn_at__lt": F(f"{channel}_consent_at")})
+    )
+    condition = Q(status="active") & consent
+    if channel == "email":
+        suppressed = EmailSuppression.objects.filter(address=Lower(OuterRef("email")))
+        return condition & ~Q(email="") & ~Q(Exists(suppressed))
+    if channel == "sms":
+        return condition & Q(phone__isnull=False) & ~Q(phone="")
+    if channel == "telegram":
+        chats = TelegramChat.objects.filter(guest=OuterRef("pk"), unreachable_at__isnull=True)
+        return condition & Q(Exists(chats))
+    return Q(pk__in=[])

@@ -5,6 +5,7 @@ erase_guest (guests.services) clears the guest row; then scrub_copies removes th
   the content digest (a hash of a body holding a phone could be reversed by trying every number);
 - refused POS pushes (pos.RejectedAttempt): field errors and the check id;
 - the Telegram bot: the delivery log's texts and failure reasons, and chats with the guest's chat id or phone;
+- messaging: the message log's addresses, subjects, bodies and reasons, and the address's email suppression;
 - the loyalty app: queued notifications' payloads and ledger entries' reasons;
 - the audit log: values in any entry (the guest's own entries are scrubbed field by field by the service);
 - guest imports: row errors, and uploads still on disk (deleted: the file held the person; a job not yet started
@@ -203,6 +204,23 @@ def _telegram(traces: GuestTraces) -> int:
     return scrubbed + deleted
 
 
+def _messaging(traces: GuestTraces) -> int:
+    """The message log's address, subject and bodies of the guest's messages, their failure reasons, and the email
+    suppression row of the guest's address (no email can go to an erased guest: nothing left to protect)."""
+    message_model = apps.get_model("messaging", "Message")
+    suppression_model = apps.get_model("messaging", "EmailSuppression")
+    erased = {"recipient": ERASED_MARK, "subject": ERASED_MARK, "text_body": ERASED_MARK, "html_body": ERASED_MARK}
+    scrubbed = message_model.objects.filter(guest_id=traces.guest_id).exclude(**erased).update(**erased)
+    scrubber = _Scrubber(traces, with_names=True)
+    for message in message_model.objects.filter(guest_id=traces.guest_id).exclude(reason=""):
+        message.reason = scrubber.text(message.reason)
+        message.save(update_fields=["reason"])
+    deleted = 0
+    if traces.email:
+        deleted, _by_model = suppression_model.objects.filter(address=traces.email.strip().lower()).delete()
+    return scrubbed + deleted
+
+
 def _loyalty(traces: GuestTraces) -> int:
     outbox_model = apps.get_model("loyalty", "NotificationOutbox")
     entry_model = apps.get_model("loyalty", "LedgerEntry")
@@ -268,6 +286,7 @@ COPIES: dict[str, Callable[[GuestTraces], int]] = {
     "pos.receipt": _receipts,
     "pos.rejectedattempt": _rejected_attempts,
     "telegram_bot": _telegram,
+    "messaging": _messaging,
     "loyalty": _loyalty,
     "audit.auditentry": _audit,
     "guests.importjob": _imports,

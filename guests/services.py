@@ -375,9 +375,16 @@ def unblock_guest(*, access: ChainAccess | None, guest: Guest, reason: str = "")
 
 @transaction.atomic
 def set_consent(
-    *, guest: Guest, channel: str, given: bool, access: ChainAccess | None = None, actor: User | None = None
+    *,
+    guest: Guest,
+    channel: str,
+    given: bool,
+    access: ChainAccess | None = None,
+    actor: User | None = None,
+    source: str = "",
 ) -> Guest:
-    """Marketing consent for one channel given or withdrawn now (the bot calls this with access=None)."""
+    """Marketing consent for one channel given or withdrawn now (the bot calls this with access=None); `source`
+    names where the guest said so when no staff member acted (an email's unsubscribe link, the email provider)."""
     guest = _locked(guest)
     now = timezone.now()
     if _apply_consent(guest, channel, given, now):
@@ -387,6 +394,7 @@ def set_consent(
             actor=_actor_of(access, actor),
             target=guest,
             changes={f"{channel}_consent": [not given, given]},
+            data={"source": source} if source else None,
         )
     return guest
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("settings/", include("tenants.settings_urls")),
     path("logo/<str:file_name>", settings_views.chain_logo_file, name="chain-logo"),  # public: Mini App, bot
     path("telegram/", include("telegram_bot.guest_urls")),
+    path("messaging/", include("messaging.urls")),
     path("audit/", include("audit.urls")),
     path("billing/", include("billing.urls")),
     path("setup/", include("onboarding.urls")),

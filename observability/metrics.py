@@ -59,6 +59,12 @@ LEDGER_POINTS = Counter(
     ["direction", "kind"],
 )
 TELEGRAM_MESSAGES = Counter("maxloyalty_telegram_messages_total", "Telegram deliveries by outcome.", ["outcome"])
+GUEST_MESSAGES = Counter(
+    "maxloyalty_guest_messages_total",
+    "Messages to guests (messaging.services) by channel and how they ended: sent, failed, suppressed (not sent: no "
+    "consent or reachable channel, a cap, consent withdrawn before sending), bounced, complained.",
+    ["channel", "outcome"],
+)
 ANALYTICS_REPLICA_SKIPS = Counter(
     "maxloyalty_analytics_replica_skips_total",
     "Checks of the analytics read replica that sent analytics reads to the primary, by reason (lag, unreachable).",

@@ -125,6 +125,10 @@ MODULES: dict[str, str] = {
     "messaging.sms.providers.connections": "base",
     "messaging.sms.providers.smsru": "base",
     "messaging.sms.providers.twilio": "base",
+    # messaging
+    "messaging.channels": "selectors",
+    "messaging.email": "base",
+    "messaging.unsubscribe_links": "base",
     # observability
     "observability.cache_client": "base",
     "observability.metrics": "base",

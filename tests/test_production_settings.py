@@ -57,6 +57,9 @@ def test_safe_configuration_starts():
         ({"FIELD_ENCRYPTION_KEYS": "not-a-fernet-key"}, "FIELD_ENCRYPTION_KEYS"),
         ({"TWILIO_API_BASE": "http://twilio-proxy.internal"}, "TWILIO_API_BASE"),
         ({"SMSRU_API_BASE": "http://sms.ru"}, "SMSRU_API_BASE"),
+        ({"EMAIL_PROVIDER": "mailgun", "ANYMAIL_WEBHOOK_SECRET": None}, "ANYMAIL_WEBHOOK_SECRET"),
+        ({"EMAIL_PROVIDER": "sendgrid", "ANYMAIL_WEBHOOK_SECRET": "a:b"}, "ANYMAIL_WEBHOOK_SECRET"),
+        ({"EMAIL_PROVIDER": "carrier-pigeon"}, "EMAIL_PROVIDER"),
     ],
 )
 def test_insecure_configuration_is_refused_naming_the_variable(overrides, named):

@@ -47,3 +47,21 @@ def test_pos_webhook_still_earns_points_while_suspended(alpha):  # type: ignore[
     assert response.status_code in (200, 201, 202), response.content
     process_everything()
     assert balance(guest) > 0
+
+
+def test_a_guest_can_still_unsubscribe_and_providers_still_report(alpha):  # type: ignore[no-untyped-def]
+    """A guest's "no more mail" and the email provider's bounces hold whatever the chain's billing state."""
+    from guests.models import Guest
+    from guests.services import create_guest
+    from messaging.unsubscribe_links import unsubscribe_token
+
+    guest = create_guest(access=None, phone="+79165550002", email="olga@example.com", consents={"email": True})
+    put_on_plan(alpha, "business", state=State.SUSPENDED)
+    token = unsubscribe_token(guest_id=guest.pk, schema_name=alpha.chain.schema_name)
+
+    unsubscribed = api_on(alpha.host).post(f"/messaging/unsubscribe/{token}/")
+    tracked = api_on(alpha.host).post("/messaging/webhooks/sendgrid/tracking/", "[]", content_type="application/json")
+
+    assert unsubscribed.status_code == 200
+    assert tracked.status_code != 409  # refused by its own check (no credentials), not by the billing state
+    assert not Guest.objects.get(pk=guest.pk).has_consent("email")

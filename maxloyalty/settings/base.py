@@ -57,6 +57,7 @@ SHARED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "django.contrib.postgres",
+    "anymail",  # email providers' backends and tracking webhooks (messaging.email, messaging.webhooks)
     "observability",  # /healthz, /readyz, /metrics and the Prometheus metrics (no tables)
 ]
 TENANT_APPS = [
@@ -71,6 +72,7 @@ TENANT_APPS = [
     "analytics",
     "telegram_bot",
     "onboarding",  # the setup checklist of a new chain (issue #28)
+    "messaging",  # messages to guests by Telegram, email and SMS: settings, the log, suppressions (issue #26)
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -299,6 +301,8 @@ CELERY_BEAT_SCHEDULE = {
     "billing-renewals": {"task": "billing.tasks.charge_yookassa_renewals", "schedule": crontab(minute=20)},
     # Every minute per chain: queued guest notifications (expiry warnings, level changes) and due broadcasts.
     "telegram-tick": _in_every_chain("telegram_bot.tasks.telegram_chain_tick", 60.0),
+    # Every minute per chain: messages whose quiet hours ended, and lost deliveries (messaging.services).
+    "messaging-tick": _in_every_chain("messaging.tasks.messaging_chain_tick", 60.0),
     # Loyalty, per chain: pending points become spendable; hourly, the night's jobs start in each chain's 3 a.m.
     # (expiry, expiry warnings, birthday bonuses, level re-evaluation: loyalty.tasks.loyalty_night).
     "loyalty-activate-pending": _in_every_chain("loyalty.tasks.activate_pending_points_task", 300.0),
@@ -517,7 +521,34 @@ STORAGES: dict[str, dict[str, Any]] = {
 # The demo chain's guests (manage.py seed_demo, make run).
 DEMO_GUESTS = env.int("DEMO_GUESTS", default=300)
 MEDIA_URL = "/media/"
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# --- Email: one provider for all mail (staff mail and guests' messages, messaging.email) ------------
+# EMAIL_PROVIDER picks the backend; an explicit EMAIL_BACKEND still wins (it did before the providers came).
+EMAIL_PROVIDER = env("EMAIL_PROVIDER", default="console")
+EMAIL_PROVIDER_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "sendgrid": "anymail.backends.sendgrid.EmailBackend",
+    "mailgun": "anymail.backends.mailgun.EmailBackend",
+}
+if EMAIL_PROVIDER not in EMAIL_PROVIDER_BACKENDS:
+    raise ImproperlyConfigured(f"EMAIL_PROVIDER must be one of {', '.join(EMAIL_PROVIDER_BACKENDS)}.")
+EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_PROVIDER_BACKENDS[EMAIL_PROVIDER])
+# The first retry of a message whose provider was unavailable waits this long, each next one twice as long.
+MESSAGING_RETRY_SECONDS = env.float("MESSAGING_RETRY_SECONDS", default=30.0)
+ANYMAIL: dict[str, Any] = {
+    key: value
+    for key, value in {
+        "SENDGRID_API_KEY": env("SENDGRID_API_KEY", default=""),
+        "MAILGUN_API_KEY": env("MAILGUN_API_KEY", default=""),
+        "MAILGUN_SENDER_DOMAIN": env("MAILGUN_SENDER_DOMAIN", default=""),
+        "MAILGUN_API_URL": env("MAILGUN_API_URL", default=""),  # the EU region: https://api.eu.mailgun.net/v3
+        # Mailgun signs its webhooks with this key (HMAC-SHA256 of timestamp + token); without it they are refused.
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+        # "user:password" the providers put in the webhook URL (basic auth); every tracking webhook must carry it.
+        "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+    }.items()
+    if value
+}
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")

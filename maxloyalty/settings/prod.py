@@ -28,7 +28,7 @@ os.environ.setdefault("SITE_PORT", "")
 os.environ.setdefault("REFRESH_COOKIE_SECURE", "true")
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DEBUG, SECRET_KEY, SMSRU_API_BASE, TWILIO_API_BASE
+from .base import ALLOWED_HOSTS, ANYMAIL, DEBUG, EMAIL_PROVIDER, SECRET_KEY, SMSRU_API_BASE, TWILIO_API_BASE
 
 DEMO_DATA_ALLOWED = False
 
@@ -49,6 +49,10 @@ for _name, _root in (("TWILIO_API_BASE", TWILIO_API_BASE), ("SMSRU_API_BASE", SM
         raise ImproperlyConfigured(
             f"{_name} must be an https:// address in production: chains' SMS credentials go there."
         )
+if EMAIL_PROVIDER in {"sendgrid", "mailgun"} and len(ANYMAIL.get("WEBHOOK_SECRET", "")) < 16:
+    raise ImproperlyConfigured(
+        "ANYMAIL_WEBHOOK_SECRET must be set in production with an email provider: 'user:password', 16+ characters."
+    )
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

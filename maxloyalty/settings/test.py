@@ -41,3 +41,6 @@ LOYALTY_PROGRAM_LOCAL_TTL = 0
 ANALYTICS_MARK_LOCAL_TTL = 0
 # The fake POS servers (tests) and a local POS (development) listen on loopback: allowed explicitly.
 OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+# The email providers' tracking webhooks (messaging.webhooks): the basic-auth secret and Mailgun's signing key.
+ANYMAIL = {"WEBHOOK_SECRET": "anymail:test-webhook-secret", "MAILGUN_WEBHOOK_SIGNING_KEY": "test-mailgun-signing-key"}
+MESSAGING_RETRY_SECONDS = 0.0  # eager tasks retry at once

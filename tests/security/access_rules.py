@@ -58,6 +58,9 @@ SPECIAL_DOORS: dict[str, Rule] = {
     "telegram:mini-app": PUBLIC,  # the Mini App's shell; its data comes from the guest-token API below
     "chain-logo": PUBLIC,  # the chain's current logo (its random name in the address), for the Mini App and the bot
     "telegram:webhook": WEBHOOK_SIGNATURE,
+    "messaging:unsubscribe": PUBLIC,  # the signed link in a guest's email decides
+    "messaging:sendgrid-tracking": WEBHOOK_SIGNATURE,
+    "messaging:mailgun-tracking": WEBHOOK_SIGNATURE,
     "telegram_bot-api:mini-app-profile": GUEST_TOKEN,
     "telegram_bot-api:mini-app-history": GUEST_TOKEN,
     "telegram_bot-api:mini-app-promos": GUEST_TOKEN,

@@ -1,0 +1,47 @@
+"""The messaging settings form: quiet hours, marketing caps, channel order and the email sender."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from messaging.models import Channel, MessagingSettings
+
+
+class MessagingSettingsForm(forms.Form):
+    quiet_hours_start = forms.TimeField(label=_("Quiet hours from"), required=False)
+    quiet_hours_end = forms.TimeField(label=_("Quiet hours until"), required=False)
+    marketing_per_day = forms.IntegerField(label=_("Marketing messages per guest per day"), min_value=0, max_value=50)
+    marketing_per_week = forms.IntegerField(
+        label=_("Marketing messages per guest per week"), min_value=0, max_value=100
+    )
+    channel_order = forms.CharField(
+        label=_("Channel order"),
+        help_text=_("Comma-separated: telegram, email, sms"),
+        max_length=64,
+    )
+    email_sender_name = forms.CharField(label=_("Email sender name"), max_length=100, required=False)
+    email_sender_address = forms.EmailField(label=_("Email sender address"), required=False)
+
+    def __init__(self, *args: Any, instance_values: MessagingSettings, **kwargs: Any) -> None:
+        initial = {name: getattr(instance_values, name) for name in self.base_fields}
+        initial["channel_order"] = ", ".join(instance_values.channel_order)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+
+    def clean_channel_order(self) -> list[str]:
+        order = [name.strip().lower() for name in self.cleaned_data["channel_order"].split(",") if name.strip()]
+        unknown = [name for name in order if name not in Channel.values]
+        if not order or unknown or len(set(order)) != len(order):
+            raise forms.ValidationError(_("List each of telegram, email and sms at most once."))
+        return order
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (cleaned.get("quiet_hours_start") is None) != (cleaned.get("quiet_hours_end") is None):
+            raise forms.ValidationError(_("Give both ends of the quiet hours, or neither."))
+        if (cleaned.get("marketing_per_week") or 0) < (cleaned.get("marketing_per_day") or 0):
+            self.add_error("marketing_per_week", _("The weekly cap cannot be below the daily one."))
+        return cleaned

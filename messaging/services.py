@@ -1,0 +1,411 @@
+"""Every write of messaging: send a message to a guest, deliver it through its channel, take in the email
+provider's tracking events, unsubscribe, a guest's preferred channel, the chain's messaging settings.
+
+`send_to_guest` asks messaging.channels which channel (or none, or later), logs one Message under its dedupe key
+and queues its delivery after commit; `deliver_message` (the messaging.tasks.deliver_message task) sends it through
+the sender of its channel (SENDERS: the one dispatch by channel; SMS plugs in there).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from audit.services import changes_between, record_audit
+from guests.models import Guest
+from guests.services import set_consent
+from maxloyalty.current_schema import current_schema_name
+from maxloyalty.encryption import encrypt_json
+from maxloyalty.task_queue import enqueue_after_commit
+from messaging.channels import choose_channel, is_email_suppressed
+from messaging.email import OutgoingEmail, send_email
+from messaging.errors import ProviderRefused, ProviderUnavailable, UnknownChannel, UnsubscribeLinkInvalid
+from messaging.models import (
+    TRANSACTIONAL_KINDS,
+    Channel,
+    ChannelPreference,
+    EmailSuppression,
+    Message,
+    MessageStatus,
+    MessagingSettings,
+    SmsProvider,
+    SuppressionReason,
+)
+from messaging.selectors import messaging_settings
+from messaging.unsubscribe_links import guest_of_token, unsubscribe_url
+from observability.metrics import GUEST_MESSAGES
+from telegram_bot.models import Delivery, DeliveryStatus
+from telegram_bot.services.notifications import deliver as deliver_by_telegram
+from tenants.models import Chain
+
+DELIVER_TASK = "messaging.tasks.deliver_message"
+MAX_ATTEMPTS = 5
+DUE_BATCH = 1000
+# A queued message not sent this long after its task was handed over is handed over again (longer than the last
+# retry's back-off, so a retry in progress is not doubled).
+LOST_AFTER = datetime.timedelta(minutes=15)
+UNSUBSCRIBE_LINK = "unsubscribe link"
+PROVIDER_UNSUBSCRIBE = "email provider"
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    status: str
+    retry_after: float | None = None  # the provider was unavailable: seconds until the next attempt
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider: str
+    provider_message_id: str = ""
+
+
+# --- Sending --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def send_to_guest(
+    *,
+    guest: Guest,
+    kind: str,
+    text: str,
+    dedupe_key: str,
+    subject: str = "",
+    html: str = "",
+    is_marketing: bool | None = None,
+    now: datetime.datetime | None = None,
+) -> Message:
+    """Log one message to `guest` through the channel messaging.channels chooses and queue its delivery; the same
+    dedupe key again returns the first message and sends nothing. Not sendable (no consent, caps): the message is
+    logged as suppressed with the reason. `is_marketing` defaults to "not a transactional kind"."""
+    existing = Message.objects.filter(dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing
+    marketing = (kind not in TRANSACTIONAL_KINDS) if is_marketing is None else is_marketing
+    marketing = marketing and kind not in TRANSACTIONAL_KINDS
+    # One sender at a time per guest, so two concurrent sends cannot both pass the frequency cap.
+    guest = Guest.objects.select_for_update(of=("self",)).select_related("home_restaurant").get(pk=guest.pk)
+    now = now or timezone.now()
+    choice = choose_channel(guest=guest, is_marketing=marketing, settings=messaging_settings(), now=now)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                guest=guest,
+                kind=kind,
+                channel=choice.channel or "",
+                is_marketing=marketing,
+                recipient=choice.recipient,
+                subject=subject,
+                text_body=text,
+                html_body=html,
+                status=MessageStatus.QUEUED if choice.channel else MessageStatus.SUPPRESSED,
+                reason=choice.reason,
+                dedupe_key=dedupe_key,
+                not_before_at=choice.not_before,
+                queued_at=timezone.now() if choice.channel and choice.not_before is None else None,
+                created_at=now,
+            )
+    except IntegrityError:  # a concurrent sender logged it first
+        return Message.objects.get(dedupe_key=dedupe_key)
+    if message.status == MessageStatus.SUPPRESSED:
+        GUEST_MESSAGES.labels(channel="none", outcome=MessageStatus.SUPPRESSED.value).inc()
+    if message.queued_at is not None:
+        enqueue_after_commit(DELIVER_TASK, message_id=message.pk)
+    return message  # waiting out quiet hours: the tick hands it over when they end
+
+
+@transaction.atomic
+def queue_due_messages(*, now: datetime.datetime | None = None, batch: int = DUE_BATCH) -> int:
+    """Hand to the queue the messages whose quiet hours are over, and those whose task was lost (queued longer
+    than LOST_AFTER ago and still not sent: a worker died, the broker lost it). Once a minute per chain; a message
+    taken twice is still sent once (deliver_message claims it)."""
+    now = now or timezone.now()
+    due = Q(not_before_at__isnull=True) | Q(not_before_at__lte=now)
+    waiting_or_lost = Q(queued_at__isnull=True) | Q(queued_at__lte=now - LOST_AFTER)
+    ids = list(
+        Message.objects.select_for_update(skip_locked=True)
+        .filter(due & waiting_or_lost, status=MessageStatus.QUEUED)
+        .order_by("not_before_at", "id")
+        .values_list("pk", flat=True)[:batch]
+    )
+    Message.objects.filter(pk__in=ids).update(queued_at=now)
+    for message_id in ids:
+        enqueue_after_commit(DELIVER_TASK, message_id=message_id)
+    return len(ids)
+
+
+def _send_telegram(message: Message) -> Sent:
+    """Through the bot's own delivery path (telegram_bot.services.notifications.deliver): its rate limits, its
+    429 and 403 handling, its delivery log, one Delivery per Message."""
+    delivery, _created = Delivery.objects.get_or_create(
+        dedupe_key=f"message:{message.pk}",
+        defaults={"guest_id": message.guest_id, "kind": message.kind, "text": message.text_body},
+    )
+    outcome = deliver_by_telegram(delivery_id=delivery.pk)
+    if outcome.status == DeliveryStatus.SENT:
+        return Sent(provider="telegram", provider_message_id=str(delivery.pk))
+    if outcome.status == DeliveryStatus.QUEUED and outcome.retry_after is not None:
+        raise ProviderUnavailable("Telegram asked to wait", retry_after=outcome.retry_after)
+    delivery.refresh_from_db(fields=["reason"])
+    raise ProviderRefused(delivery.reason or "Telegram did not take the message")
+
+
+def _send_email(message: Message) -> Sent:
+    row = messaging_settings()
+    schema_name = current_schema_name()
+    chain = Chain.objects.filter(schema_name=schema_name).first()
+    link = ""
+    if message.is_marketing:
+        base_url = chain.base_url if chain is not None else ""
+        link = unsubscribe_url(base_url=base_url, guest_id=message.guest_id, schema_name=schema_name)
+    sent = send_email(
+        OutgoingEmail(
+            to=message.recipient,
+            subject=message.subject,
+            text=message.text_body,
+            html=message.html_body,
+            sender_name=row.email_sender_name or (chain.name if chain is not None else ""),
+            sender_address=row.email_sender_address,
+            unsubscribe_url=link,
+            metadata={"chain": schema_name, "message": str(message.pk)},
+        )
+    )
+    return Sent(provider=sent.provider, provider_message_id=sent.provider_message_id)
+
+
+def _send_sms(message: Message) -> Sent:
+    # The seam of the SMS channel: the SMS library (messaging/sms/: send_sms(config, to, text, status_callback_url)
+    # with the chain's provider and decrypted credentials from MessagingSettings) is called here at the merge.
+    raise ProviderRefused("No SMS sender is wired in yet")
+
+
+# The one dispatch by channel.
+SENDERS: dict[str, Callable[[Message], Sent]] = {
+    Channel.TELEGRAM: _send_telegram,
+    Channel.EMAIL: _send_email,
+    Channel.SMS: _send_sms,
+}
+
+
+def _still_sendable(message: Message) -> str:
+    """ "" when the message may still go out, else why not: consent withdrawn or the address suppressed while it
+    waited (quiet hours, retries)."""
+    if not message.guest.has_consent(message.channel):
+        return "Consent withdrawn before sending"
+    if message.channel == Channel.EMAIL and is_email_suppressed(message.recipient):
+        return "The address is suppressed (bounce or complaint)"
+    return ""
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential back-off from MESSAGING_RETRY_SECONDS: 1×, 2×, 4×, ..."""
+    base: float = settings.MESSAGING_RETRY_SECONDS
+    return float(base * 2 ** max(attempts - 1, 0))
+
+
+def _finish(message: Message, status: str, reason: str = "", sent: Sent | None = None) -> DeliveryResult:
+    message.status, message.reason = status, reason[:300]
+    fields = ["status", "reason", "attempts"]
+    if sent is not None:
+        message.provider, message.provider_message_id = sent.provider, sent.provider_message_id[:255]
+        message.sent_at = timezone.now()
+        fields += ["provider", "provider_message_id", "sent_at"]
+    message.save(update_fields=fields)
+    GUEST_MESSAGES.labels(channel=message.channel, outcome=str(status)).inc()  # every delivery ends here once
+    return DeliveryResult(status)
+
+
+def deliver_message(*, message_id: int) -> DeliveryResult:
+    """Send one queued message through its channel and log the outcome; a message another worker holds, or one
+    already sent, is left alone (a redelivered task sends nothing twice)."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("guest")
+            .filter(pk=message_id)
+            .first()
+        )
+        if message is None or message.status != MessageStatus.QUEUED:
+            return DeliveryResult(message.status if message is not None else "missing")
+        now = timezone.now()
+        if message.not_before_at is not None and message.not_before_at > now:
+            return DeliveryResult(message.status)  # early: the tick hands it over again once it is due
+        refusal = _still_sendable(message)
+        if refusal:
+            return _finish(message, MessageStatus.SUPPRESSED, refusal)
+        message.attempts += 1
+        try:
+            sent = SENDERS[message.channel](message)
+        except ProviderUnavailable as error:
+            if message.attempts >= MAX_ATTEMPTS:
+                return _finish(message, MessageStatus.FAILED, f"Gave up after {message.attempts} attempts: {error}")
+            message.reason, message.queued_at = str(error)[:300], timezone.now()
+            message.save(update_fields=["attempts", "reason", "queued_at"])
+            delay = error.retry_after if error.retry_after is not None else retry_delay(message.attempts)
+            return DeliveryResult(message.status, delay)
+        except ProviderRefused as error:
+            return _finish(message, MessageStatus.FAILED, str(error))
+        return _finish(message, MessageStatus.SENT, sent=sent)
+
+
+# --- Tracking, suppression and unsubscribing ----------------------------------------------------------------
+
+
+def suppress_email(*, address: str, reason: str) -> bool:
+    """No more email to `address` in this chain; True when it was not suppressed before."""
+    address = address.strip().lower()
+    if not address:
+        return False
+    _row, created = EmailSuppression.objects.get_or_create(address=address, defaults={"reason": reason})
+    if created:
+        record_audit(action="messaging.email_suppressed", actor=None, data={"address": address, "reason": reason})
+    return created
+
+
+# What a tracking event does to the message: the status it moves to, from which statuses.
+_DELIVERED_FROM = {MessageStatus.QUEUED, MessageStatus.SENT}
+
+
+@transaction.atomic
+def record_email_event(
+    *,
+    event_type: str,
+    provider_message_id: str,
+    metadata: dict[str, Any],
+    description: str = "",
+    timestamp: datetime.datetime | None = None,
+) -> Message | None:
+    """One tracking event of the email provider (anymail's normalized `event_type`) about one of this chain's
+    messages: delivered, bounced (a hard bounce: anymail reports soft ones as deferred), complained, unsubscribed.
+    An event naming another chain (its metadata) or a message this chain never sent changes nothing."""
+    chain = metadata.get("chain")
+    if (chain and chain != current_schema_name()) or not provider_message_id:
+        return None
+    message = (
+        Message.objects.select_for_update()
+        .select_related("guest")
+        .filter(channel=Channel.EMAIL, provider_message_id=provider_message_id)
+        .first()
+    )
+    if message is None:
+        return None
+    when = timestamp or timezone.now()
+    if event_type == "delivered" and message.status in _DELIVERED_FROM:
+        message.status, message.delivered_at = MessageStatus.DELIVERED, when
+        message.save(update_fields=["status", "delivered_at"])
+    elif event_type in {"bounced", "complained"}:
+        bounced = event_type == "bounced"
+        message.status = MessageStatus.BOUNCED if bounced else MessageStatus.COMPLAINED
+        message.reason = (description or message.reason)[:300]
+        message.save(update_fields=["status", "reason"])
+        GUEST_MESSAGES.labels(channel=Channel.EMAIL.value, outcome=str(message.status)).inc()
+        suppress_email(
+            address=message.recipient,
+            reason=SuppressionReason.BOUNCED if bounced else SuppressionReason.COMPLAINED,
+        )
+    elif event_type == "unsubscribed" and not message.guest.is_erased:
+        set_consent(guest=message.guest, channel=Channel.EMAIL, given=False, source=PROVIDER_UNSUBSCRIBE)
+    return message
+
+
+def guest_of_unsubscribe_link(token: str) -> Guest:
+    """The guest an unsubscribe link of this chain names; UnsubscribeLinkInvalid for any other token."""
+    guest_id = guest_of_token(token, schema_name=current_schema_name())
+    guest = Guest.objects.filter(pk=guest_id).first() if guest_id is not None else None
+    if guest is None or guest.is_erased:
+        raise UnsubscribeLinkInvalid()
+    return guest
+
+
+@transaction.atomic
+def unsubscribe_by_link(*, token: str) -> Guest:
+    """The guest clicked the unsubscribe link (or their mail client posted it, RFC 8058): email consent withdrawn
+    now, recorded with its source."""
+    guest = guest_of_unsubscribe_link(token)
+    return set_consent(guest=guest, channel=Channel.EMAIL, given=False, source=UNSUBSCRIBE_LINK)
+
+
+# --- Preferences and settings ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_preferred_channel(
+    *, guest: Guest, channel: str, actor: User | None = None, source: str = ""
+) -> ChannelPreference:
+    """The channel the guest asked to hear from the chain through (first tried when consented and reachable);
+    `source` says where the guest said so when no staff member acted (the email's preferences link)."""
+    if channel not in Channel.values:
+        raise UnknownChannel(fields={"channel": [str(UnknownChannel.message)]})
+    preference, _created = ChannelPreference.objects.update_or_create(guest=guest, defaults={"channel": channel})
+    data = {"channel": channel, **({"source": source} if source else {})}
+    record_audit(action="guest.channel_preferred", actor=actor, target=guest, data=data)
+    return preference
+
+
+@transaction.atomic
+def prefer_channel_by_link(*, token: str, channel: str) -> ChannelPreference:
+    """The guest chose their channel on the page of their email's signed link."""
+    guest = guest_of_unsubscribe_link(token)
+    return set_preferred_channel(guest=guest, channel=channel, source=UNSUBSCRIBE_LINK)
+
+
+SETTINGS_FIELDS = (
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "marketing_per_day",
+    "marketing_per_week",
+    "channel_order",
+    "email_sender_name",
+    "email_sender_address",
+)
+
+
+@transaction.atomic
+def update_messaging_settings(*, actor: User, **values: Any) -> MessagingSettings:
+    """The chain's quiet hours, caps, channel order and email sender, audited as old → new."""
+    row = MessagingSettings.objects.select_for_update().get(pk=messaging_settings().pk)
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a messaging setting: {', '.join(sorted(unknown))}")
+    order = values.get("channel_order")
+    if order is not None and (not order or set(order) - set(Channel.values) or len(set(order)) != len(order)):
+        raise UnknownChannel(fields={"channel_order": [str(UnknownChannel.message)]})
+    before = {field: getattr(row, field) for field in values}
+    for field, value in values.items():
+        setattr(row, field, value)
+    row.save()
+    changes = changes_between(before, {field: getattr(row, field) for field in values})
+    if changes:
+        record_audit(action="messaging.settings_changed", actor=actor, target=row, changes=changes)
+    return row
+
+
+@transaction.atomic
+def set_sms_provider(
+    *, actor: User, provider: str, credentials: dict[str, str], sender_name: str = ""
+) -> MessagingSettings:
+    """The chain's SMS provider ("" turns SMS off), its credentials encrypted at rest (maxloyalty.encryption, like
+    the bot token) and never written to the audit log, and the sender name registered with the operators."""
+    if provider not in SmsProvider.values:
+        raise UnknownChannel(fields={"sms_provider": [str(UnknownChannel.message)]})
+    row = MessagingSettings.objects.select_for_update().get(pk=messaging_settings().pk)
+    before = {"sms_provider": row.sms_provider, "sms_sender_name": row.sms_sender_name}
+    row.sms_provider, row.sms_sender_name = provider, sender_name
+    row.sms_credentials_encrypted = encrypt_json(credentials) if provider else ""
+    row.save()
+    record_audit(
+        action="messaging.sms_provider_set",
+        actor=actor,
+        target=row,
+        changes=changes_between(before, {"sms_provider": provider, "sms_sender_name": sender_name}),
+        data={"credentials": sorted(credentials) if provider else []},  # which fields were set, not their values
+    )
+    return row

@@ -1,0 +1,28 @@
+"""Celery tasks of messaging: a few lines each, calling a service, in the chain's schema (the messaging queue)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from celery import shared_task
+
+from messaging.services import deliver_message as deliver
+from messaging.services import queue_due_messages
+
+
+@shared_task(bind=True, acks_late=True, max_retries=10)
+def deliver_message(self: Any, message_id: int) -> str:
+    result = deliver(message_id=message_id)
+    while result.retry_after is not None:  # the provider was unavailable: the service counts the attempts
+        if not self.request.is_eager:
+            raise self.retry(countdown=result.retry_after)
+        time.sleep(result.retry_after)  # eager (tests, no broker): nothing else can hold the countdown
+        result = deliver(message_id=message_id)
+    return result.status
+
+
+@shared_task(acks_late=True)
+def messaging_chain_tick() -> int:
+    """Once a minute per chain: messages whose quiet hours ended, and messages whose task was lost."""
+    return queue_due_messages()
