@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -45,6 +46,11 @@ class SegmentInput(serializers.Serializer[None]):
     name = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     filters = FiltersField(required=False)
+
+    def validate_filters(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(_("Give the filters as an object."))
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "filters" in attrs:
