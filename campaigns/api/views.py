@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.access import access_for
 from campaigns.api.serializers import SegmentInput, SegmentOut, SegmentPreviewOut, preview_data
 from campaigns.models import Segment
-from campaigns.selectors import access_segment, segment_preview, visible_segments
+from campaigns.selectors import access_segment, may_use_segments, segment_preview, visible_segments
 from campaigns.services import create_segment, delete_segment, update_segment
 from maxloyalty.api import StandardPagination, error_responses, page_of, validated
 
@@ -22,11 +24,23 @@ WHO = (
 )
 
 
+class SegmentsAllowed(BasePermission):
+    """Refuses before the body is read: campaigns.selectors.may_use_segments (the services ask it again)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return may_use_segments(access_for(request))
+
+
+GUARDS = [*api_settings.DEFAULT_PERMISSION_CLASSES, SegmentsAllowed]  # signed in, a member, then this
+
+
 def _segment(request: Request, segment_id: int) -> Segment:
     return access_segment(access=access_for(request), segment_id=segment_id)
 
 
 class SegmentListApi(APIView):
+    permission_classes = GUARDS
+
     @extend_schema(
         summary="Saved segments, by name (paginated)",
         description=WHO,
@@ -58,6 +72,8 @@ class SegmentListApi(APIView):
 
 
 class SegmentDetailApi(APIView):
+    permission_classes = GUARDS
+
     @extend_schema(summary="One segment", responses={200: SegmentOut, **error_responses(_404="No such segment")})
     def get(self, request: Request, segment_id: int) -> Response:
         return Response(SegmentOut(_segment(request, segment_id)).data)
@@ -89,6 +105,8 @@ class SegmentDetailApi(APIView):
 
 
 class SegmentPreviewApi(APIView):
+    permission_classes = GUARDS
+
     @extend_schema(
         summary="Who is in a segment now: the count and the first members",
         description=WHO + " Evaluated at the moment of the request, over the guests the caller may see.",
