@@ -31,7 +31,8 @@ class SegmentsAllowed(BasePermission):
         return may_use_segments(access_for(request))
 
 
-GUARDS = [*api_settings.DEFAULT_PERMISSION_CLASSES, SegmentsAllowed]  # signed in, a member, then this
+# Signed in, a member of the chain (the project's defaults), then allowed segments.
+GUARDS: list[type[BasePermission]] = [*api_settings.DEFAULT_PERMISSION_CLASSES, SegmentsAllowed]  # type: ignore[list-item]  # resolved classes; the stubs say the dotted names
 
 
 def _segment(request: Request, segment_id: int) -> Segment:
