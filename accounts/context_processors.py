@@ -12,6 +12,7 @@ from accounts.access import access_for
 from accounts.restaurant_choice import choosable_restaurants, chosen_restaurant_id, offers_restaurant_choice
 from accounts.roles import Permission
 from accounts.selectors import other_chains_of
+from campaigns.selectors import may_use_segments
 from guests.selectors import has_sample_guests
 
 
@@ -27,6 +28,7 @@ def chain_context(request: HttpRequest) -> dict[str, Any]:
         "other_chains": [],
         "restaurant_switcher": None,
         "sample_data_on": False,
+        "can_use_segments": False,
     }
     if access is None:
         return context
@@ -34,6 +36,8 @@ def chain_context(request: HttpRequest) -> dict[str, Any]:
     context["other_chains"] = SimpleLazyObject(
         lambda: other_chains_of(access.user, current_chain_id=access.membership.chain_id)
     )
+    # Lazy: a manager's answer reads the chain's campaign settings, only on pages that show the menu.
+    context["can_use_segments"] = SimpleLazyObject(lambda: may_use_segments(access))
     if Permission.VIEW_DASHBOARD in allowed:  # the sample-data banner, for staff who see the figures it changes
         context["sample_data_on"] = SimpleLazyObject(has_sample_guests)
     if offers_restaurant_choice(access):

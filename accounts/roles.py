@@ -35,6 +35,9 @@ class Permission(StrEnum):
     VIEW_AUDIT = "audit.view"
     USE_CASHIER_PAGE = "cashier.use"
     MANAGE_SAMPLE_DATA = "sample_data.manage"  # turn the sample data of a new chain on and off (#28): owner only
+    MANAGE_SEGMENTS = "segments.manage"  # saved segments over every guest (#26): owner, admin
+    # Saved segments over their restaurants' guests, only while the chain allows it (campaigns.selectors): manager
+    MANAGE_RESTAURANT_SEGMENTS = "segments.manage_restaurant_guests"
 
 
 _CASHIER = {
@@ -54,6 +57,7 @@ _MANAGER = _CASHIER | {
     Permission.REVERSE_OPERATION,
     Permission.ADJUST_POINTS,
     Permission.VIEW_ANALYTICS,
+    Permission.MANAGE_RESTAURANT_SEGMENTS,
 }
 _ADMIN = _MANAGER | {
     Permission.ERASE_GUEST,
@@ -66,6 +70,7 @@ _ADMIN = _MANAGER | {
     Permission.MANAGE_STAFF,
     Permission.MANAGE_SETTINGS,
     Permission.VIEW_AUDIT,
+    Permission.MANAGE_SEGMENTS,
 }
 _OWNER = set(Permission)
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
 from analytics.periods import day_bounds, month_bounds, month_of, next_month
 from analytics.routers import analytics_connection, fetch_rows
+from analytics.rules import SEGMENTS, rfm_class_sql
 from guests.models import Guest, GuestStatus, Visit
 from loyalty.models import Level, PointsAccount, ProgramSettings, PromoCodeUse
 
@@ -275,34 +276,18 @@ def _per_guest_sql(period: Period) -> tuple[str, list[Any]]:
     return sql, params
 
 
-SEGMENTS = [
-    ("champions", _("Champions"), _("Visited in the last 30 days, 5 or more visits, spent at least the average")),
-    ("loyal", _("Loyal"), _("Visited in the last 90 days, 2 or more visits (and not a champion)")),
-    ("new", _("New"), _("Visited in the last 30 days, one visit")),
-    ("promising", _("Needs attention"), _("Last visit 31–90 days ago, one visit")),
-    ("at_risk", _("At risk"), _("No visit in the last 90 days, 2 or more visits")),
-    ("lost", _("Lost"), _("No visit in the last 90 days, one visit")),
-]
-
-
 def guest_figures(period: Period, top: int = 10) -> dict[str, Any]:
     """Repeat-visit rate and visit frequency, RFM segments and the top guests by spend: one pass over the guests
     who visited the period's restaurants in the period (see visit_habits, rfm_segments, top_guests)."""
     per_guest, params = _per_guest_sql(period)
     _start, end = period.bounds
-    # Recency as instants (a visit at most 30 days before the end: last_at >= end − 30 × 24 h), not per-row sums.
-    within_30, within_90 = (end.astimezone(dt.UTC) - dt.timedelta(days=days) for days in (30, 90))
+    rfm_class, rfm_params = rfm_class_sql(end)
     rows = fetch_rows(
         f"WITH g AS MATERIALIZED ({per_guest}), a AS (SELECT avg(spend) AS avg_spend FROM g) "  # noqa: S608
-        "SELECT 'segment', CASE "
-        "  WHEN last_at >= %s AND n >= 5 AND spend >= avg_spend THEN 'champions' "
-        "  WHEN last_at >= %s AND n >= 2 THEN 'loyal' "
-        "  WHEN last_at >= %s THEN 'new' "
-        "  WHEN last_at >= %s THEN 'promising' "
-        "  WHEN n >= 2 THEN 'at_risk' ELSE 'lost' END, "
+        f"SELECT 'segment', {rfm_class}, "
         "count(*), sum(n), sum(spend), count(*) FILTER (WHERE n >= 2), NULL::bigint FROM g, a GROUP BY 2 "
         "UNION ALL (SELECT 'top', NULL, NULL, n, spend, NULL, guest_id FROM g ORDER BY spend DESC, guest_id LIMIT %s)",
-        [*params, within_30, within_90, within_30, within_90, top],
+        [*params, *rfm_params, top],
         analytics_connection(),
     )
     segments = {row[1]: row[2:6] for row in rows if row[0] == "segment"}

@@ -7,7 +7,7 @@ and visits; then each guest's first and last visit and home restaurant, which re
 entries (several actions and actors, over the last year), each by INSERT … SELECT generate_series into the table
 named by the model (`Model._meta.db_table`: a partitioned parent works the same), skipped when already there. The
 three staff users are made as the test fixtures make them (accounts: create_user and grant_membership); the rows
-that detail pages name (a level, a promo and its code, an invitation, a broadcast) come from the services; an
+that detail pages name (a level, a promo and its code, an invitation, a broadcast, a segment) come from the services; an
 import job and an export per role are rows as the access matrix test makes them (their services queue a task).
 
 The pages are walked from the URL map itself (`tenant_url_names`: django.urls.get_resolver of maxloyalty.urls): every
@@ -72,6 +72,7 @@ AUDIT_ACTIONS = (
 
 # URL names that are not requested, with the reason. Everything else of the chain's URL map is in PLANS.
 SKIPPED: dict[str, str] = {
+    "campaigns:segment-settings": "POST-only action",
     "analytics:liability-refresh": "POST-only action (the bench computes the snapshot itself, timed, before the walk)",
     "analytics-api:liability-refresh": "POST-only action (queues a snapshot)",
     "pos-api:connection-rotate-secret": "POST-only action",
@@ -164,6 +165,7 @@ class Rows:
     membership_id: int
     invitation_id: int | None
     broadcast_id: int | None
+    segment_id: int | None
     job_id: int | None
     export_ids: dict[str, int]  # per role: an export is only its creator's to see
     today: datetime.date
@@ -368,6 +370,26 @@ PLANS: dict[str, Plan] = dict(
         _simple("loyalty:promo-create"),
         ("loyalty:promo-edit", lambda rows, role: _optional("loyalty:promo-edit", rows.promo_id)),
         ("loyalty:promo-delete", lambda rows, role: _optional("loyalty:promo-delete", rows.promo_id)),
+        _simple("campaigns:segment-list"),
+        _simple("campaigns:segment-create"),
+        (
+            "campaigns:segment-preview",
+            lambda rows, role: [
+                PageRequest(
+                    "campaigns:segment-preview",
+                    "regulars of the last 90 days",
+                    _url("campaigns:segment-preview", visits_days=90, visits_min=2, reachable_channels="telegram"),
+                )
+            ],
+        ),
+        ("campaigns:segment-edit", lambda rows, role: _optional("campaigns:segment-edit", rows.segment_id)),
+        ("campaigns:segment-delete", lambda rows, role: _optional("campaigns:segment-delete", rows.segment_id)),
+        _simple("campaigns-api:segment-list"),
+        ("campaigns-api:segment-detail", lambda rows, role: _optional("campaigns-api:segment-detail", rows.segment_id)),
+        (
+            "campaigns-api:segment-preview",
+            lambda rows, role: _optional("campaigns-api:segment-preview", rows.segment_id),
+        ),
         _simple("staff:list"),
         _simple("staff:invite"),
         ("staff:edit", lambda rows, role: _first("staff:edit", rows.membership_id)),
@@ -641,12 +663,15 @@ def ensure_staff(chain: Any, restaurant_id: int) -> dict[str, Any]:
 
 
 def ensure_detail_rows(chain: Any, users: dict[str, Any], restaurant_id: int) -> dict[str, Any]:
-    """A level, a promo with a code, an invitation, a broadcast, an import job and an export per role: the rows
+    """A level, a promo with a code, an invitation, a broadcast, a segment, an import job and an export per role: the rows
     that detail pages name, through the services where one exists; created once."""
     from decimal import Decimal
 
+    from accounts.access import resolve_access
     from accounts.invitations import invite_staff
     from accounts.models import Role, StaffInvitation
+    from campaigns.models import Segment
+    from campaigns.services import create_segment
     from guests.models import GuestExport, ImportJob, ImportStatus
     from loyalty.models import Level, Promo, PromoCode
     from loyalty.services import create_level, create_promo, create_promo_code
@@ -683,6 +708,11 @@ def ensure_detail_rows(chain: Any, users: dict[str, Any], restaurant_id: int) ->
             )
         except DomainError as error:  # e.g. the plan's message limit at full scale: the page is then not requested
             print(f"  no broadcast ({error.__class__.__name__}): its page is not requested")
+    segment = Segment.objects.order_by("id").first() or create_segment(
+        access=resolve_access(owner, chain.id),
+        name="Bench regulars",
+        filters={"visits_days": 90, "visits_min": 2, "reachable_channels": ["telegram", "email"]},
+    )
     # An import that has run, as the access matrix makes its export: start_import_job would queue a task that a later
     # benchmark's worker would run in this chain.
     job = ImportJob.objects.order_by("id").first() or ImportJob.objects.create(
@@ -697,6 +727,7 @@ def ensure_detail_rows(chain: Any, users: dict[str, Any], restaurant_id: int) ->
         "promo_id": promo.pk,
         "invitation_id": invitation.pk,
         "broadcast_id": broadcast.pk if broadcast else None,
+        "segment_id": segment.pk,
         "job_id": job.pk,
         "export_ids": {role: export.pk for role, export in exports.items()},
     }

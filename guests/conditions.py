@@ -1,19 +1,21 @@
-"""Query conditions over guests shared by the selectors (guests.selectors) and the guest list's filters
-(guests.filters): what a search box query means, where a day starts, which loyalty relations a query can follow.
+"""Query conditions over guests shared by the selectors (guests.selectors), the guest list's filters
+(guests.filters), the Telegram broadcasts and the campaigns' segments: what a search box query means, where a day
+starts, which loyalty relations a query can follow, who may be reached through a channel, who is in a group.
 Pure: they build conditions and read no rows."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+from collections.abc import Iterable
 from functools import cache
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from guests.errors import MalformedPhone
-from guests.models import Guest
+from guests.models import ConsentChannel, Guest, GuestStatus
 from guests.phones import digits_of, looks_like_phone, normalize_phone
 from guests.search_text import query_keys, search_text
 
@@ -109,29 +111,49 @@ def day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def reachable_condition(channel: str) -> Q:
-    """Guests a message on `channel` ("telegram", "email", "sms") can go to, in SQL: active, consent given and not
-    withdrawn since (as Guest.has_consent), the contact present and not suppressed: an email address without a hard
-    bounce or complaint (messaging.models.EmailSuppression), a Telegram chat that has not blocked the bot. The
-    per-guest check at send time is messaging.channels.choose_channel; the two agree on the guest's part (messaging's
-    tests); the chain's part (a connected bot, an SMS provider) only choose_channel checks."""
-    from django.db.models import Exists, F, OuterRef
-    from django.db.models.functions import Lower
+# --- who belongs to a group of guests: shared by the guest list (guests.filters), the Telegram broadcast's segment
+# (telegram_bot.selectors) and the saved segments of campaigns (campaigns.selectors) ---------------------------------
 
-    from messaging.models import EmailSuppression
-    from telegram_bot.models import TelegramChat
 
-    consent = Q(**{f"{channel}_consent_at__isnull": False}) & (
-        Q(**{f"{channel}_consent_withdrawn_at__isnull": True})
-        | Q(**{f"{channel}_consent_withdrawn_at__lt": F(f"{channel}_consent_at")})
+def consent_condition(channel: str) -> Q:
+    """Marketing consent for `channel` (guests.models.ConsentChannel) given and not withdrawn afterwards, as
+    Guest.has_consent says it for one guest."""
+    given, withdrawn = f"{channel}_consent_at", f"{channel}_consent_withdrawn_at"
+    return Q(**{f"{given}__isnull": False}) & (
+        Q(**{f"{withdrawn}__isnull": True}) | Q(**{f"{withdrawn}__lt": F(given)})
     )
-    condition = Q(status="active") & consent
-    if channel == "email":
-        suppressed = EmailSuppression.objects.filter(address=Lower(OuterRef("email")))
-        return condition & ~Q(email="") & ~Q(Exists(suppressed))
-    if channel == "sms":
-        return condition & Q(phone__isnull=False) & ~Q(phone="")
-    if channel == "telegram":
-        chats = TelegramChat.objects.filter(guest=OuterRef("pk"), unreachable_at__isnull=True)
-        return condition & Q(Exists(chats))
-    return Q(pk__in=[])
+
+
+def reachable_condition(channel: str) -> Q:
+    """The one rule for "may we send marketing to this guest through `channel` (telegram, email, sms)": an active
+    guest (not blocked, not erased), not the chain's test guest, with the channel's consent given and not withdrawn
+    and the contact present: an email address, a phone number, or a chat with the bot that has not been blocked
+    (Telegram answered 403)."""
+    if channel not in ConsentChannel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    contact = {
+        ConsentChannel.EMAIL: ~Q(email=""),
+        ConsentChannel.SMS: Q(phone__isnull=False) & ~Q(phone=""),
+        ConsentChannel.TELEGRAM: Q(telegram_chat__isnull=False, telegram_chat__unreachable_at__isnull=True),
+    }[ConsentChannel(channel)]
+    return Q(status=GuestStatus.ACTIVE, is_test=False) & consent_condition(channel) & contact
+
+
+def any_tag_condition(tags: Iterable[str]) -> Q:
+    """Guests with at least one of the tags."""
+    return Q(tags__overlap=[tag.strip() for tag in tags if tag.strip()])
+
+
+def level_condition(level_ids: Iterable[int]) -> Q:
+    """Guests on one of these loyalty levels (none while this build has no levels)."""
+    if "points_account__level" not in loyalty_relations():
+        return Q(pk__in=[])
+    return Q(points_account__level_id__in=[int(level_id) for level_id in level_ids])
+
+
+def birthday_month_condition(month: int) -> Q:
+    return Q(birthday__month=int(month))
+
+
+def home_restaurant_condition(restaurant_ids: Iterable[int]) -> Q:
+    return Q(home_restaurant_id__in=[int(restaurant_id) for restaurant_id in restaurant_ids])

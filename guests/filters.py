@@ -9,7 +9,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from guests.conditions import day_start, loyalty_relations
+from guests.conditions import any_tag_condition, day_start, level_condition
 from guests.models import Guest, GuestStatus
 from guests.search import matching_guests
 
@@ -70,14 +70,10 @@ class GuestFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-fil
         return matching_guests(queryset, value, whole_identifiers_only=self.whole_identifiers_only)
 
     def filter_tag(self, queryset: QuerySet[Guest], name: str, value: str) -> QuerySet[Guest]:
-        return queryset.filter(tags__contains=[value.strip()]) if value.strip() else queryset
+        return queryset.filter(any_tag_condition([value])) if value.strip() else queryset
 
     def filter_level(self, queryset: QuerySet[Guest], name: str, value: Any) -> QuerySet[Guest]:
-        if value is None:
-            return queryset
-        if "points_account__level" not in loyalty_relations():
-            return queryset.none()  # no loyalty levels in this build yet: no guest is on any level
-        return queryset.filter(points_account__level_id=int(value))
+        return queryset if value is None else queryset.filter(level_condition([int(value)]))
 
     def filter_last_visit_from(self, queryset: QuerySet[Guest], name: str, value: datetime.date) -> QuerySet[Guest]:
         return queryset.filter(last_visit_at__gte=day_start(value))

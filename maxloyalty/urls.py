@@ -19,6 +19,7 @@ urlpatterns = [
     path("restaurants/", include((restaurant_urls.urlpatterns + restaurant_pos_urls.urlpatterns, "restaurants"))),
     path("guests/", include("guests.urls")),
     path("loyalty/", include("loyalty.urls")),
+    path("segments/", include("campaigns.urls")),
     path("staff/", include("accounts.staff_urls")),
     path("settings/telegram/", include("telegram_bot.urls")),
     path("settings/", include("tenants.settings_urls")),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("api/v1/", include("telegram_bot.api.urls")),
     path("api/v1/", include("restaurants.api.urls")),
     path("api/v1/", include("analytics.api.urls")),
+    path("api/v1/", include("campaigns.api.urls")),
     path("api/schema/", api_docs.SchemaView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
     path("api/docs/", api_docs.swagger_ui, name="api-docs"),
     re_path(r"^api/", error_pages.page_not_found),  # unknown API paths: JSON 404 even with DEBUG on

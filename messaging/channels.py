@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from analytics.periods import chain_time_zone
+from guests.conditions import reachable_condition as guest_reachable_condition
 from guests.models import Guest, GuestStatus
 from messaging.models import Channel, ChannelPreference, EmailSuppression, Message, MessageStatus, MessagingSettings
 from messaging.rules import channels_to_try, quiet_hours_end
@@ -48,6 +50,17 @@ class ChannelChoice:
     recipient: str = ""  # the chat id, email address or phone number
     reason: str = ""  # a Refusal code when channel is None
     not_before: datetime.datetime | None = None  # marketing in quiet hours: send at this moment (UTC), not earlier
+
+
+def reachable_condition(channel: str) -> Q:
+    """Guests a marketing message on `channel` can go to, in SQL (the segments' "reachable by" filter, campaigns):
+    the guest's part (guests.conditions.reachable_condition: active, consent, the contact) and, for email, an
+    address without a hard bounce or complaint. choose_channel checks the same per guest at send time, plus the
+    chain's part (a connected bot, an SMS provider)."""
+    condition = guest_reachable_condition(channel)
+    if channel == Channel.EMAIL:
+        condition &= ~Q(Exists(EmailSuppression.objects.filter(address=Lower(OuterRef("email")))))
+    return condition
 
 
 def is_email_suppressed(address: str) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from guests.models import Guest, GuestStatus
+from guests.conditions import any_tag_condition, birthday_month_condition, level_condition, reachable_condition
+from guests.models import ConsentChannel, Guest, GuestStatus
 from loyalty.models import Promo
 from loyalty.selectors import chain_today, guest_balance, guest_ledger
 from maxloyalty.encryption import decrypt_text
@@ -55,26 +56,19 @@ def reachable_chats() -> QuerySet[TelegramChat]:
 
 
 def segment_guests(broadcast: Broadcast) -> QuerySet[Guest]:
-    """The broadcast's segment, narrowed to guests we may send marketing to in Telegram: linked to the bot,
-    reachable, and with Telegram consent given and not withdrawn."""
-    guests = Guest.objects.filter(
-        status=GuestStatus.ACTIVE,
-        telegram_chat__isnull=False,
-        telegram_chat__unreachable_at__isnull=True,
-        telegram_consent_at__isnull=False,
-    ).filter(
-        Q(telegram_consent_withdrawn_at__isnull=True) | Q(telegram_consent_withdrawn_at__lt=F("telegram_consent_at"))
-    )
+    """The broadcast's segment, narrowed to guests we may send marketing to in Telegram
+    (guests.conditions.reachable_condition: consent, a chat that has not blocked the bot, an active guest)."""
+    guests = Guest.objects.filter(reachable_condition(ConsentChannel.TELEGRAM))
     if broadcast.level_id is not None:
-        guests = guests.filter(points_account__level_id=broadcast.level_id)
+        guests = guests.filter(level_condition([broadcast.level_id]))
     if broadcast.tags:
-        guests = guests.filter(tags__overlap=broadcast.tags)
+        guests = guests.filter(any_tag_condition(broadcast.tags))
     if broadcast.last_visit_from is not None:
         guests = guests.filter(last_visit_at__date__gte=broadcast.last_visit_from)
     if broadcast.last_visit_to is not None:
         guests = guests.filter(last_visit_at__date__lte=broadcast.last_visit_to)
     if broadcast.birthday_month is not None:
-        guests = guests.filter(birthday__month=broadcast.birthday_month)
+        guests = guests.filter(birthday_month_condition(broadcast.birthday_month))
     return guests.order_by("pk")
 
 

@@ -27,6 +27,7 @@ EXPECTED = {
         P.ADJUST_POINTS,
         P.VIEW_ANALYTICS,
         P.USE_CASHIER_PAGE,
+        P.MANAGE_RESTAURANT_SEGMENTS,  # effective only while the chain allows it (campaigns.selectors)
     },
     "cashier": {
         P.USE_CASHIER_PAGE,

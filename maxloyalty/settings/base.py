@@ -73,6 +73,7 @@ TENANT_APPS = [
     "telegram_bot",
     "onboarding",  # the setup checklist of a new chain (issue #28)
     "messaging",  # messages to guests by Telegram, email and SMS: settings, the log, suppressions (issue #26)
+    "campaigns",  # saved segments of guests and the campaigns sent to them (issue #26)
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -1,13 +1,12 @@
 """A consented channel is used only when the guest can be reached there: a suppressed address, a chat that blocked
-the bot, or no SMS provider pass to the next channel; the SQL rule (guests.conditions.reachable_condition) agrees."""
+the bot, or no SMS provider pass to the next channel; the SQL rule (messaging.channels.reachable_condition) agrees."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
-from guests.conditions import reachable_condition
 from guests.models import Guest
-from messaging.channels import Refusal, choose_channel
+from messaging.channels import Refusal, choose_channel, reachable_condition
 from messaging.models import SuppressionReason
 from messaging.selectors import messaging_settings
 from messaging.services import suppress_email

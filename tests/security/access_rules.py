@@ -70,6 +70,21 @@ SPECIAL_DOORS: dict[str, Rule] = {
     "pos-api:rkeeper-notification-receive": WEBHOOK_SIGNATURE,
     "billing-webhooks:stripe": WEBHOOK_SIGNATURE,
     "billing-webhooks:yookassa": WEBHOOK_SIGNATURE,
+    # Saved segments: owners and admins; managers too once their chain allows it (campaigns.selectors, asked by
+    # every one of these views), which the seeded chains leave at its default: not allowed.
+    **dict.fromkeys(
+        (
+            "campaigns:segment-list",
+            "campaigns:segment-create",
+            "campaigns:segment-preview",
+            "campaigns:segment-edit",
+            "campaigns:segment-delete",
+            "campaigns-api:segment-list",
+            "campaigns-api:segment-detail",
+            "campaigns-api:segment-preview",
+        ),
+        Permission.MANAGE_SEGMENTS,
+    ),
 }
 # Whole namespaces behind one guard: the admin site wraps every view in admin_view (is_staff).
 NAMESPACE_DOORS: dict[str, Rule] = {"admin": PLATFORM_STAFF}

@@ -1,0 +1,1 @@
+"""Reaching guests in bulk: saved segments (who), and the campaigns sent to them (later in #26)."""

@@ -1,0 +1,15 @@
+"""Refusals of the campaigns app, each with its code and status (maxloyalty.errors)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from maxloyalty.errors import Conflict, NotFound
+
+
+class SegmentNotFound(NotFound):
+    code, message = "segment_not_found", _("No such segment")
+
+
+class DuplicateSegmentName(Conflict):
+    code, message = "duplicate_segment_name", _("A segment with this name exists")
