@@ -127,6 +127,7 @@ MODULES: dict[str, str] = {
     "messaging.sms.providers.twilio": "base",
     # messaging
     "messaging.channels": "selectors",
+    "messaging.templating": "selectors",
     "messaging.email": "base",
     "messaging.unsubscribe_links": "base",
     # observability
