@@ -68,6 +68,20 @@ class Sent:
     provider_message_id: str = ""
 
 
+@dataclass(frozen=True)
+class MessageContent:
+    """What a message says on one channel: a text (the SMS, the Telegram message, the email's text part), and for
+    email a subject and an HTML part (empty: made from the text)."""
+
+    text: str
+    subject: str = ""
+    html: str = ""
+
+
+# Content made once the channel is known (templates and campaign texts differ per channel): channel -> content.
+ContentForChannel = Callable[[str], MessageContent]
+
+
 # --- Sending --------------------------------------------------------------------------------------------------
 
 
@@ -76,16 +90,18 @@ def send_to_guest(
     *,
     guest: Guest,
     kind: str,
-    text: str,
     dedupe_key: str,
+    text: str = "",
     subject: str = "",
     html: str = "",
+    content_for: ContentForChannel | None = None,
     is_marketing: bool | None = None,
     now: datetime.datetime | None = None,
 ) -> Message:
     """Log one message to `guest` through the channel messaging.channels chooses and queue its delivery; the same
     dedupe key again returns the first message and sends nothing. Not sendable (no consent, caps): the message is
-    logged as suppressed with the reason. `is_marketing` defaults to "not a transactional kind"."""
+    logged as suppressed with the reason. `is_marketing` defaults to "not a transactional kind". The content is
+    `text` (with `subject`, `html`) on any channel, or `content_for(channel)` once the channel is chosen."""
     existing = Message.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
@@ -95,6 +111,9 @@ def send_to_guest(
     guest = Guest.objects.select_for_update(of=("self",)).select_related("home_restaurant").get(pk=guest.pk)
     now = now or timezone.now()
     choice = choose_channel(guest=guest, is_marketing=marketing, settings=messaging_settings(), now=now)
+    if content_for is not None and choice.channel:
+        content = content_for(choice.channel)
+        text, subject, html = content.text, content.subject, content.html
     try:
         with transaction.atomic():
             message = Message.objects.create(

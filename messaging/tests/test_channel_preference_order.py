@@ -80,3 +80,19 @@ def test_the_guest_sets_the_preference_on_the_page_of_their_email_link(alpha, ma
         "channel": "sms",
         "source": "unsubscribe link",
     }
+
+
+def test_the_content_is_made_for_the_channel_chosen(make_guest) -> None:
+    """A sender whose texts differ per channel (templates, campaigns) gets asked once the channel is known."""
+    from messaging.services import MessageContent, send_to_guest
+
+    guest = make_guest(email="content@example.com", consents={"email": True})
+    asked: list[str] = []
+
+    def content_for(channel: str) -> MessageContent:
+        asked.append(channel)
+        return MessageContent(text=f"text for {channel}", subject="Subject")
+
+    message = send_to_guest(guest=guest, kind="promo", dedupe_key="content:1", content_for=content_for)
+    assert asked == ["email"]
+    assert (message.channel, message.text_body, message.subject) == ("email", "text for email", "Subject")
