@@ -31,3 +31,18 @@ def test_the_served_document_is_the_generated_one_on_every_host_and_request(alph
     assert _operations(first) == _operations(fresh)
     assert first["components"]["schemas"].keys() == fresh["components"]["schemas"].keys()
     assert first == _served(beta.host) == _served(alpha.host)
+
+
+def test_each_format_is_served_as_its_renderer_makes_it(alpha):
+    """The rendered bytes are kept per format too: YAML and JSON each parse to the same document, with their own
+    content type, on every request."""
+    import json
+
+    client = client_on(alpha.host)
+    as_yaml = [client.get("/api/schema/") for _ in range(2)]
+    as_json = [client.get("/api/schema/?format=json") for _ in range(2)]
+    assert as_yaml[0].content == as_yaml[1].content
+    assert as_json[0].content == as_json[1].content
+    assert as_yaml[0]["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert as_json[0]["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    assert yaml.safe_load(as_yaml[0].content) == json.loads(as_json[0].content)
