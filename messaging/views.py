@@ -84,7 +84,7 @@ def templates_page(request: HttpRequest) -> HttpResponse:
         }
         for kind, label in TemplateKind.choices
     ]
-    return render(request, "messaging/templates.html", {"rows": rows})
+    return render(request, "messaging/templates.html", {"rows": rows, "languages": TemplateLanguage.choices})
 
 
 def _sample_values(kind: str) -> dict[str, object]:

@@ -101,3 +101,14 @@ def test_another_chains_owner_cannot_change_this_chains_templates(alpha, beta):
     assert response.status_code in (302, 403, 404)
     with schema_context(alpha.chain.schema_name):
         assert not MessageTemplate.objects.exists()
+
+
+def test_the_list_marks_which_templates_the_chain_wrote(alpha):
+    client = signed_in_client(alpha, "owner")
+    client.post(URL, VALID)
+
+    response = client.get("/messaging/templates/")
+
+    assert response.status_code == 200
+    assert response.content.count(b"Your own") == 1
+    assert b'href="/messaging/templates/birthday/en/"' in response.content
