@@ -460,6 +460,18 @@ def send_templated(
     )
 
 
+def send_templated_to_guest(
+    *, guest_id: int, kind: str, dedupe_key: str, extra_context: dict[str, Any]
+) -> Message | None:
+    """send_templated for a service message (not marketing) handed over by id; None when the guest is gone."""
+    guest = Guest.objects.filter(pk=guest_id).first()
+    if guest is None:
+        return None
+    return send_templated(
+        guest=guest, kind=kind, dedupe_key=dedupe_key, extra_context=extra_context, is_marketing=False
+    )
+
+
 @transaction.atomic
 def save_message_template(*, actor: User, kind: str, language: str, texts: dict[str, str]) -> MessageTemplate:
     """The chain's own wording of `kind` in `language`: every field checked (an unknown variable is a
