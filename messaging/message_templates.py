@@ -89,6 +89,7 @@ class TemplateTexts:
     language: str
     texts: dict[str, str]
     is_custom: bool  # the chain has written its own
+    custom_fields: frozenset[str] = frozenset()  # the fields in the chain's own words (the others: default)
 
 
 def default_texts(kind: str, language: str) -> dict[str, str]:
@@ -98,9 +99,11 @@ def default_texts(kind: str, language: str) -> dict[str, str]:
 
 def texts_of(kind: str, language: str, row: MessageTemplate | None) -> TemplateTexts:
     texts = default_texts(kind, language)
-    if row is not None:
-        texts.update({field: getattr(row, field) for field in TEMPLATE_FIELDS if getattr(row, field)})
-    return TemplateTexts(kind=kind, language=language, texts=texts, is_custom=row is not None)
+    own = {field: getattr(row, field) for field in TEMPLATE_FIELDS if getattr(row, field)} if row is not None else {}
+    texts.update(own)
+    return TemplateTexts(
+        kind=kind, language=language, texts=texts, is_custom=row is not None, custom_fields=frozenset(own)
+    )
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from messaging.models import (
     SmsProvider,
     SuppressionReason,
 )
-from messaging.selectors import message_template, messaging_settings, template_language
+from messaging.selectors import chain_name, message_template, messaging_settings, template_language
 from messaging.templating import check_texts, guest_context
 from messaging.unsubscribe_links import guest_of_token, unsubscribe_url
 from observability.metrics import GUEST_MESSAGES
@@ -450,8 +450,7 @@ def send_templated(
 
     def content_for(channel: str) -> MessageContent:
         template = message_template(kind=kind, language=template_language(guest.language))
-        chain = Chain.objects.filter(schema_name=current_schema_name()).first()
-        context = guest_context(guest, chain_name=chain.name if chain is not None else "", extra=extra_context)
+        context = guest_context(guest, chain_name=chain_name(), extra=extra_context)
         content = render_for_channel(template, channel, context)
         return MessageContent(text=content.text, subject=content.subject, html=content.html)
 

@@ -13,13 +13,12 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import access_for, permission_required_page
 from accounts.roles import Permission
-from maxloyalty.current_schema import current_schema_name
 from maxloyalty.errors import domain_errors_into
 from messaging.errors import UnknownChannel, UnknownTemplate, UnsubscribeLinkInvalid
 from messaging.forms import MessageTemplateForm, MessagingSettingsForm
 from messaging.message_templates import TEMPLATE_FIELDS, render_field
 from messaging.models import Channel, MessageTemplate, TemplateKind, TemplateLanguage
-from messaging.selectors import message_template, messaging_settings
+from messaging.selectors import chain_name, message_template, messaging_settings
 from messaging.services import (
     guest_of_unsubscribe_link,
     prefer_channel_by_link,
@@ -30,7 +29,6 @@ from messaging.services import (
 )
 from messaging.sms.parts import count_parts
 from messaging.templating import sample_context, variables_of
-from tenants.models import Chain
 
 
 # Mail clients post the one-click unsubscribe (RFC 8058) without a session or a CSRF token: the signed link is the
@@ -88,8 +86,7 @@ def templates_page(request: HttpRequest) -> HttpResponse:
 
 
 def _sample_values(kind: str) -> dict[str, object]:
-    chain = Chain.objects.filter(schema_name=current_schema_name()).first()
-    return sample_context(kind, chain_name=chain.name if chain is not None else "")
+    return sample_context(kind, chain_name=chain_name())
 
 
 def _preview(kind: str, texts: dict[str, str]) -> dict[str, object]:

@@ -1,15 +1,18 @@
-"""The bot's service messages reach every guest: a guest with the bot gets them in Telegram as before; a guest
-without it gets the chain's template by email where they consented; a guest with no consent gets nothing."""
+"""The bot's service messages reach every guest: a guest with the bot gets them in Telegram as before (in the
+chain's own Telegram wording when it wrote one); a guest without it gets the chain's template by email where they
+consented; a guest with no consent, or who turned the bot's notifications off, gets nothing."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from guests.services import set_consent
 from loyalty import rules
 from loyalty.models import EntryKind, NotificationKind, NotificationOutbox, NotificationStatus
 from loyalty.services import accrue_points, apply_check
 from messaging.models import Message
 from messaging.services import save_message_template
+from telegram_bot.services import set_notifications
 from telegram_bot.tasks import telegram_chain_tick
 
 CHAT = 5630001
@@ -86,3 +89,35 @@ def test_a_guest_with_no_consent_gets_nothing(
     assert sendgrid.requests == [] and telegram_api.calls == []
     assert NotificationOutbox.objects.get(pk=row.pk).status == NotificationStatus.SKIPPED
     assert not Message.objects.filter(guest=guest).exists()
+
+
+def test_the_chains_own_telegram_wording_goes_by_the_bot(
+    alpha, alpha_bot, telegram_api, linked_guest, django_capture_on_commit_callbacks
+):
+    save_message_template(
+        actor=alpha.user("owner"),
+        kind="birthday",
+        language="en",
+        texts={"telegram_text": "{{ first_name }}, +{{ bonus_points }} for your birthday!"},
+    )
+    guest = linked_guest("+79168890005", CHAT + 5, first_name="Ira")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        accrue_points(guest=guest, points=500, kind=EntryKind.BIRTHDAY, idempotency_key="birthday:route:5")
+
+    assert telegram_api.texts(CHAT + 5) == ["Ira, +500 for your birthday!"]
+
+
+def test_a_guest_who_muted_the_bot_gets_no_email_either(
+    alpha, alpha_bot, telegram_api, sendgrid, linked_guest, django_capture_on_commit_callbacks
+):
+    guest = linked_guest("+79168890006", CHAT + 6, email="muted@example.com")
+    set_consent(guest=guest, channel="email", given=True)
+    set_notifications(guest=guest, enabled=False)
+    row = NotificationOutbox.objects.create(guest=guest, kind=NotificationKind.LEVEL_CHANGED, payload={"to_level": "X"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        telegram_chain_tick()
+
+    assert sendgrid.requests == [] and telegram_api.texts(CHAT + 6) == []
+    assert NotificationOutbox.objects.get(pk=row.pk).status == NotificationStatus.SKIPPED

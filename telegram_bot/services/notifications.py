@@ -28,6 +28,7 @@ from guests.models import Guest, GuestStatus
 from loyalty.models import AppliedCheck, NotificationKind, NotificationOutbox, NotificationStatus
 from loyalty.selectors import guest_balance
 from maxloyalty.task_queue import enqueue_after_commit
+from messaging.selectors import own_telegram_text
 from observability.metrics import TELEGRAM_MESSAGES
 from telegram_bot.client import Forbidden, RetryAfter, TelegramError, call_bot, retry_after_seconds
 from telegram_bot.models import (
@@ -105,8 +106,12 @@ def queue_notification(
     (messaging.services.send_templated: the chain's template by email or SMS, messaging choosing the channel) when
     the guest consented to one of those. Returns the bot's delivery and whether messaging took the message."""
     chat = chat_of_guest(guest)
-    if may_receive(guest, chat, kind) or guest.status != GuestStatus.ACTIVE:
+    if may_receive(guest, chat, kind):
+        text = own_telegram_text(guest=guest, kind=kind, extra_context=extra_context) or text
         return queue_message(guest=guest, kind=kind, text=text, dedupe_key=dedupe_key, chat=chat), False
+    muted = chat is not None and not chat.is_unreachable and not chat.notifications_enabled
+    if guest.status != GuestStatus.ACTIVE or muted:  # a guest who turned the bot's notifications off gets none
+        return None, False
     if not any(guest.has_consent(channel) for channel in OTHER_CHANNELS):
         return None, False
     enqueue_after_commit(
