@@ -36,7 +36,7 @@ class MessageTemplateDetailApi(APIView):
         return Response(_out(message_template(kind=kind, language=language)))
 
     @extend_schema(
-        summary="Write the chain's wording (fields left out or empty keep the default)",
+        summary="Write the chain's wording (fields left out keep their value; an empty field means the default)",
         request=MessageTemplateInput,
         responses={
             200: MessageTemplateOut,
