@@ -122,6 +122,7 @@ SKIPPED: dict[str, str] = {
     "messaging:sendgrid-tracking": "webhook (SendGrid, basic-auth secret)",
     "messaging:mailgun-tracking": "webhook (Mailgun, signed)",
     "messaging:unsubscribe": "a guest's signed link, not a staff page",
+    "messaging:template-preview": "POST-only (the htmx preview of the template page)",
     "billing:checkout-start": "POST-only action",
     "billing:plan-change": "POST-only action",
     "billing:subscription-cancel": "POST-only action",
@@ -395,6 +396,12 @@ PLANS: dict[str, Plan] = dict(
         ("staff:edit", lambda rows, role: _first("staff:edit", rows.membership_id)),
         _simple("telegram-settings:bot"),
         _simple("messaging:settings"),
+        _simple("messaging:template-list"),
+        ("messaging:template-edit", lambda rows, role: _first("messaging:template-edit", "receipt", "ru")),
+        (
+            "messaging-api:message-template-detail",
+            lambda rows, role: _first("messaging-api:message-template-detail", "receipt", "ru"),
+        ),
         _simple("telegram-settings:broadcast-list"),
         (
             "telegram-settings:broadcast-detail",

@@ -168,8 +168,18 @@ class Guest(models.Model):
 
 
 # What the POS pipeline reads of a guest for a batch of checks: the loyalty rules (status, tags) and the message after
-# the check (Telegram chat, language). The profile's other columns (names, consents, visit times, ...) are not loaded.
-GUEST_FIELDS_FOR_CHECKS = ("status", "tags", "telegram_chat_id", "language")
+# the check (Telegram chat, language, and the email and SMS consents: a guest without the bot gets it there). The
+# profile's other columns (names, addresses, visit times, ...) are not loaded.
+GUEST_FIELDS_FOR_CHECKS = (
+    "status",
+    "tags",
+    "telegram_chat_id",
+    "language",
+    "email_consent_at",
+    "email_consent_withdrawn_at",
+    "sms_consent_at",
+    "sms_consent_withdrawn_at",
+)
 
 
 class Visit(models.Model):

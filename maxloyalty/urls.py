@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/v1/", include("restaurants.api.urls")),
     path("api/v1/", include("analytics.api.urls")),
     path("api/v1/", include("campaigns.api.urls")),
+    path("api/v1/", include("messaging.api.urls")),
     path("api/schema/", api_docs.SchemaView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
     path("api/docs/", api_docs.swagger_ui, name="api-docs"),
     re_path(r"^api/", error_pages.page_not_found),  # unknown API paths: JSON 404 even with DEBUG on

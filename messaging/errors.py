@@ -26,3 +26,7 @@ class ProviderUnavailable(Exception):
 
 class ProviderRefused(Exception):
     """The provider refused the message for good (a 4xx, an invalid recipient): do not try again."""
+
+
+class UnknownTemplate(NotFound):
+    code, message = "unknown_template", _("No such message template (kind or language).")

@@ -45,3 +45,13 @@ class MessagingSettingsForm(forms.Form):
         if (cleaned.get("marketing_per_week") or 0) < (cleaned.get("marketing_per_day") or 0):
             self.add_error("marketing_per_week", _("The weekly cap cannot be below the daily one."))
         return cleaned
+
+
+class MessageTemplateForm(forms.Form):
+    """One kind's wording in one language, per channel (checked by messaging.services.save_message_template)."""
+
+    email_subject = forms.CharField(label=_("Email subject"), max_length=200, required=False)
+    email_html = forms.CharField(label=_("Email HTML"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    email_text = forms.CharField(label=_("Email text"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    sms_text = forms.CharField(label=_("SMS text"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    telegram_text = forms.CharField(label=_("Telegram text"), widget=forms.Textarea(attrs={"rows": 4}), required=False)

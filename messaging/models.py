@@ -157,3 +157,43 @@ class EmailSuppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} ({self.reason})"
+
+
+class TemplateKind(models.TextChoices):
+    """The messages a chain may word itself: the automatic ones (the bot's kinds) and the feedback request."""
+
+    WELCOME = "welcome", _("Welcome")
+    RECEIPT = "receipt", _("Points after a check")
+    LEVEL_CHANGED = "level_changed", _("Level changed")
+    BIRTHDAY = "birthday", _("Birthday bonus")
+    POINTS_EXPIRING = "points_expiring", _("Points about to expire")
+    FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
+
+
+class TemplateLanguage(models.TextChoices):
+    RUSSIAN = "ru", _("Russian")
+    ENGLISH = "en", _("English")
+
+
+class MessageTemplate(models.Model):
+    """The chain's own wording of one kind of message in one language, per channel. Without a row the built-in
+    default (messaging.message_templates.DEFAULT_TEMPLATES) is used; an empty field also falls back to it."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=TemplateKind.choices)
+    language = models.CharField(_("language"), max_length=8, choices=TemplateLanguage.choices)
+    email_subject = models.CharField(_("email subject"), max_length=200, blank=True)
+    email_html = models.TextField(_("email HTML"), blank=True)
+    email_text = models.TextField(_("email text"), blank=True)
+    sms_text = models.TextField(_("SMS text"), blank=True)
+    telegram_text = models.TextField(_("Telegram text"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "language"], name="messaging_messagetemplate_kind_language_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.language})"

@@ -28,6 +28,7 @@ from maxloyalty.task_queue import enqueue_after_commit
 from messaging.channels import choose_channel, is_email_suppressed
 from messaging.email import OutgoingEmail, send_email
 from messaging.errors import ProviderRefused, ProviderUnavailable, UnknownChannel, UnsubscribeLinkInvalid
+from messaging.message_templates import TEMPLATE_FIELDS, render_for_channel
 from messaging.models import (
     TRANSACTIONAL_KINDS,
     Channel,
@@ -35,11 +36,13 @@ from messaging.models import (
     EmailSuppression,
     Message,
     MessageStatus,
+    MessageTemplate,
     MessagingSettings,
     SmsProvider,
     SuppressionReason,
 )
-from messaging.selectors import messaging_settings
+from messaging.selectors import chain_name, message_template, messaging_settings, template_language
+from messaging.templating import check_texts, guest_context
 from messaging.unsubscribe_links import guest_of_token, unsubscribe_url
 from observability.metrics import GUEST_MESSAGES
 from telegram_bot.models import Delivery, DeliveryStatus
@@ -428,3 +431,83 @@ def set_sms_provider(
         data={"credentials": sorted(credentials) if provider else []},  # which fields were set, not their values
     )
     return row
+
+
+# --- Message templates ----------------------------------------------------------------------------------------
+
+
+def send_templated(
+    *,
+    guest: Guest,
+    kind: str,
+    dedupe_key: str,
+    extra_context: dict[str, Any] | None = None,
+    is_marketing: bool | None = None,
+    now: datetime.datetime | None = None,
+) -> Message:
+    """send_to_guest with the chain's template of `kind` (or the default) in the guest's language, rendered for the
+    channel chosen, with the guest's values and `extra_context` (the kind's own variables)."""
+
+    def content_for(channel: str) -> MessageContent:
+        template = message_template(kind=kind, language=template_language(guest.language))
+        context = guest_context(guest, chain_name=chain_name(), extra=extra_context)
+        content = render_for_channel(template, channel, context)
+        return MessageContent(text=content.text, subject=content.subject, html=content.html)
+
+    return send_to_guest(
+        guest=guest, kind=kind, dedupe_key=dedupe_key, content_for=content_for, is_marketing=is_marketing, now=now
+    )
+
+
+def send_templated_to_guest(
+    *, guest_id: int, kind: str, dedupe_key: str, extra_context: dict[str, Any]
+) -> Message | None:
+    """send_templated for a service message (not marketing) handed over by id; None when the guest is gone."""
+    guest = Guest.objects.filter(pk=guest_id).first()
+    if guest is None:
+        return None
+    return send_templated(
+        guest=guest, kind=kind, dedupe_key=dedupe_key, extra_context=extra_context, is_marketing=False
+    )
+
+
+@transaction.atomic
+def save_message_template(*, actor: User, kind: str, language: str, texts: dict[str, str]) -> MessageTemplate:
+    """The chain's own wording of `kind` in `language`: every field checked (an unknown variable is a
+    ValidationFailed naming the field, nothing saved), audited as old → new. A field left empty keeps the default."""
+    current = message_template(kind=kind, language=language)  # UnknownTemplate for a kind or language not offered
+    unknown = set(texts) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a template field: {', '.join(sorted(unknown))}")
+    check_texts(texts, kind=kind)
+    row, _created = MessageTemplate.objects.select_for_update().get_or_create(kind=kind, language=language)
+    before = {field: getattr(row, field) for field in texts}
+    for field, text in texts.items():
+        setattr(row, field, text)
+    row.save()
+    changes = changes_between(before, {field: getattr(row, field) for field in texts})
+    record_audit(
+        action="messaging.template_saved",
+        actor=actor,
+        target=row,
+        changes=changes,
+        data={"kind": kind, "language": language, "was_custom": current.is_custom},
+    )
+    return row
+
+
+@transaction.atomic
+def reset_message_template(*, actor: User, kind: str, language: str) -> bool:
+    """Back to the built-in default: the chain's own wording deleted (audited); False when it had none."""
+    message_template(kind=kind, language=language)  # UnknownTemplate for a kind or language not offered
+    row = MessageTemplate.objects.select_for_update().filter(kind=kind, language=language).first()
+    if row is None:
+        return False
+    record_audit(
+        action="messaging.template_reset",
+        actor=actor,
+        target=row,
+        data={"kind": kind, "language": language},
+    )
+    row.delete()
+    return True

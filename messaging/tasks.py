@@ -8,7 +8,7 @@ from typing import Any
 from celery import shared_task
 
 from messaging.services import deliver_message as deliver
-from messaging.services import queue_due_messages
+from messaging.services import queue_due_messages, send_templated_to_guest
 
 
 @shared_task(bind=True, acks_late=True, max_retries=10)
@@ -26,3 +26,10 @@ def deliver_message(self: Any, message_id: int) -> str:
 def messaging_chain_tick() -> int:
     """Once a minute per chain: messages whose quiet hours ended, and messages whose task was lost."""
     return queue_due_messages()
+
+
+@shared_task(acks_late=True)
+def send_templated_message(guest_id: int, kind: str, dedupe_key: str, extra_context: dict[str, str]) -> str:
+    """A service message the bot could not deliver: the chain's template, by email or SMS where consented."""
+    message = send_templated_to_guest(guest_id=guest_id, kind=kind, dedupe_key=dedupe_key, extra_context=extra_context)
+    return message.status if message is not None else "missing"

@@ -1,10 +1,10 @@
-"""Pages of messaging: a guest's unsubscribe link (no sign-in; also where the guest picks their channel) and the
-chain's messaging settings (owner, admin)."""
+"""Pages of messaging: a guest's unsubscribe link (no sign-in; also where the guest picks their channel), the
+chain's messaging settings and its message templates with a live preview (owner, admin)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -14,16 +14,21 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import access_for, permission_required_page
 from accounts.roles import Permission
 from maxloyalty.errors import domain_errors_into
-from messaging.errors import UnknownChannel, UnsubscribeLinkInvalid
-from messaging.forms import MessagingSettingsForm
-from messaging.models import Channel
-from messaging.selectors import messaging_settings
+from messaging.errors import UnknownChannel, UnknownTemplate, UnsubscribeLinkInvalid
+from messaging.forms import MessageTemplateForm, MessagingSettingsForm
+from messaging.message_templates import TEMPLATE_FIELDS, render_field
+from messaging.models import Channel, MessageTemplate, TemplateKind, TemplateLanguage
+from messaging.selectors import chain_name, message_template, messaging_settings
 from messaging.services import (
     guest_of_unsubscribe_link,
     prefer_channel_by_link,
+    reset_message_template,
+    save_message_template,
     unsubscribe_by_link,
     update_messaging_settings,
 )
+from messaging.sms.parts import count_parts
+from messaging.templating import sample_context, variables_of
 
 
 # Mail clients post the one-click unsubscribe (RFC 8058) without a session or a CSRF token: the signed link is the
@@ -63,3 +68,73 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Messaging settings saved."))
             return redirect("messaging:settings")
     return render(request, "messaging/settings.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@permission_required_page(Permission.MANAGE_SETTINGS)
+@require_http_methods(["GET"])
+def templates_page(request: HttpRequest) -> HttpResponse:
+    custom = set(MessageTemplate.objects.values_list("kind", "language"))
+    rows = [
+        {
+            "kind": kind,
+            "label": label,
+            "languages": [(code, name, (kind, code) in custom) for code, name in TemplateLanguage.choices],
+        }
+        for kind, label in TemplateKind.choices
+    ]
+    return render(request, "messaging/templates.html", {"rows": rows, "languages": TemplateLanguage.choices})
+
+
+def _sample_values(kind: str) -> dict[str, object]:
+    return sample_context(kind, chain_name=chain_name())
+
+
+def _preview(kind: str, texts: dict[str, str]) -> dict[str, object]:
+    values = _sample_values(kind)
+    rendered = {field: render_field(field, texts.get(field, ""), values) for field in TEMPLATE_FIELDS}
+    return {"preview": rendered, "sms_parts": count_parts(rendered["sms_text"])}
+
+
+@permission_required_page(Permission.MANAGE_SETTINGS)
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, kind: str, language: str) -> HttpResponse:
+    access = access_for(request)
+    assert access is not None
+    try:
+        current = message_template(kind=kind, language=language)
+    except UnknownTemplate as error:
+        raise Http404(str(error.message)) from error
+    form = MessageTemplateForm(request.POST or None, initial=current.texts)
+    if request.method == "POST" and "reset" in request.POST:
+        reset_message_template(actor=access.user, kind=kind, language=language)
+        messages.success(request, _("The template is back to the default."))
+        return redirect("messaging:template-edit", kind=kind, language=language)
+    if request.method == "POST" and form.is_valid():
+        with domain_errors_into(form):
+            save_message_template(actor=access.user, kind=kind, language=language, texts=form.cleaned_data)
+        if not form.errors:
+            messages.success(request, _("Message template saved."))
+            return redirect("messaging:template-edit", kind=kind, language=language)
+    texts = {field: str(form[field].value() or "") for field in TEMPLATE_FIELDS}
+    context = {
+        "form": form,
+        "kind": kind,
+        "kind_label": TemplateKind(kind).label,
+        "language": language,
+        "languages": TemplateLanguage.choices,
+        "is_custom": current.is_custom,
+        "variables": sorted(variables_of(kind).items()),
+        **_preview(kind, texts),
+    }
+    return render(request, "messaging/template_edit.html", context, status=422 if form.errors else 200)
+
+
+@permission_required_page(Permission.MANAGE_SETTINGS)
+@require_http_methods(["POST"])
+def template_preview(request: HttpRequest, kind: str, language: str) -> HttpResponse:
+    """The htmx partial: the posted texts rendered with a sample guest's values, and the SMS's parts."""
+    if kind not in TemplateKind.values or language not in TemplateLanguage.values:
+        raise Http404
+    texts = {field: request.POST.get(field, "") for field in TEMPLATE_FIELDS}
+    with translation.override(language):
+        return render(request, "messaging/_template_preview.html", _preview(kind, texts))

@@ -18,8 +18,10 @@ from maxloyalty.task_queue import enqueue
 
 
 def _wants_receipt(guest: Any, outcome: Any) -> bool:
-    """Only guests linked to the bot get a receipt message, and only for checks that moved points."""
-    return guest.telegram_chat_id is not None and bool(outcome.earned or outcome.spent)
+    """Guests linked to the bot, or consenting to email or SMS (messaging sends those), get a receipt message, and
+    only for checks that moved points (telegram_bot.services.notifications.queue_notification picks the way)."""
+    reachable = guest.telegram_chat_id is not None or guest.has_consent("email") or guest.has_consent("sms")
+    return reachable and bool(outcome.earned or outcome.spent)
 
 
 @receiver(checks_applied, dispatch_uid="telegram-check-receipts")
@@ -36,7 +38,7 @@ def note_birthday_bonus(sender: Any, entries: list[LedgerEntry], **_kwargs: Any)
         return
     from guests.models import Guest
     from telegram_bot.models import MessageKind
-    from telegram_bot.services.notifications import birthday_text, queue_message
+    from telegram_bot.services.notifications import birthday_text, points_text, queue_notification
 
     guests = Guest.objects.in_bulk({entry.guest_id for entry in birthdays})
     for entry in birthdays:
@@ -45,7 +47,13 @@ def note_birthday_bonus(sender: Any, entries: list[LedgerEntry], **_kwargs: Any)
             continue
         with translation.override(guest.language):
             text = birthday_text(entry.points)
-        queue_message(guest=guest, kind=MessageKind.BIRTHDAY, text=text, dedupe_key=f"birthday:{entry.pk}")
+        queue_notification(
+            guest=guest,
+            kind=MessageKind.BIRTHDAY,
+            text=text,
+            dedupe_key=f"birthday:{entry.pk}",
+            extra_context={"bonus_points": points_text(entry.points)},
+        )
 
 
 @receiver(guest_erased, dispatch_uid="telegram-forget-erased-guest")

@@ -128,6 +128,7 @@ MODULES: dict[str, str] = {
     # messaging
     "messaging.channels": "selectors",
     "messaging.templating": "selectors",
+    "messaging.message_templates": "selectors",
     "messaging.email": "base",
     "messaging.unsubscribe_links": "base",
     # observability

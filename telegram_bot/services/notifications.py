@@ -1,7 +1,9 @@
 """Messages to guests through the chain's bot: who may get what, the delivery log, Telegram's limits.
 
 Marketing (broadcasts) goes only to guests with Telegram consent; service messages (receipts, levels, birthday,
-expiry, welcome) follow the guest's notifications on/off setting. A 429 is retried after its retry_after (the
+expiry, welcome) follow the guest's notifications on/off setting. A service message the bot cannot deliver (the
+guest has no chat, or muted or blocked it) is handed to messaging (`queue_notification`), which sends the chain's
+template of the kind by email or SMS where the guest consented. A 429 is retried after its retry_after (the
 task's countdown), a 403 (the user blocked the bot) marks the chat unreachable and stops all messages to it.
 """
 
@@ -26,6 +28,7 @@ from guests.models import Guest, GuestStatus
 from loyalty.models import AppliedCheck, NotificationKind, NotificationOutbox, NotificationStatus
 from loyalty.selectors import guest_balance
 from maxloyalty.task_queue import enqueue_after_commit
+from messaging.selectors import own_telegram_text
 from observability.metrics import TELEGRAM_MESSAGES
 from telegram_bot.client import Forbidden, RetryAfter, TelegramError, call_bot, retry_after_seconds
 from telegram_bot.models import (
@@ -91,6 +94,32 @@ def queue_message(
     return delivery
 
 
+SEND_TEMPLATED_TASK = "messaging.tasks.send_templated_message"
+# Channels messaging can reach a guest on besides the bot.
+OTHER_CHANNELS = ("email", "sms")
+
+
+def queue_notification(
+    *, guest: Guest, kind: str, text: str, dedupe_key: str, extra_context: dict[str, str]
+) -> tuple[Delivery | None, bool]:
+    """A service message: by the bot (Telegram first) when the guest may get it there, else handed to messaging
+    (messaging.services.send_templated: the chain's template by email or SMS, messaging choosing the channel) when
+    the guest consented to one of those. Returns the bot's delivery and whether messaging took the message."""
+    chat = chat_of_guest(guest)
+    if may_receive(guest, chat, kind):
+        text = own_telegram_text(guest=guest, kind=kind, extra_context=extra_context) or text
+        return queue_message(guest=guest, kind=kind, text=text, dedupe_key=dedupe_key, chat=chat), False
+    muted = chat is not None and not chat.is_unreachable and not chat.notifications_enabled
+    if guest.status != GuestStatus.ACTIVE or muted:  # a guest who turned the bot's notifications off gets none
+        return None, False
+    if not any(guest.has_consent(channel) for channel in OTHER_CHANNELS):
+        return None, False
+    enqueue_after_commit(
+        SEND_TEMPLATED_TASK, guest_id=guest.pk, kind=kind, dedupe_key=dedupe_key, extra_context=extra_context
+    )
+    return None, True
+
+
 def receipt_text(*, earned: int, spent: int, available: int) -> str:
     parts = []
     if earned:
@@ -110,7 +139,11 @@ def queue_check_receipt(*, applied_check_id: int) -> Delivery | None:
     balance = guest_balance(guest=guest)
     with translation.override(guest.language):
         text = receipt_text(earned=applied.points_earned, spent=applied.points_spent, available=balance.available)
-    return queue_message(guest=guest, kind=MessageKind.RECEIPT, text=text, dedupe_key=f"receipt:{applied.pk}")
+    extra = {"earned_points": points_text(applied.points_earned), "spent_points": points_text(applied.points_spent)}
+    delivery, _handed = queue_notification(
+        guest=guest, kind=MessageKind.RECEIPT, text=text, dedupe_key=f"receipt:{applied.pk}", extra_context=extra
+    )
+    return delivery
 
 
 def birthday_text(points: int) -> str:
@@ -119,6 +152,17 @@ def birthday_text(points: int) -> str:
         "Happy birthday! We have added %(points)s points to your card.",
         points,
     ) % {"points": points_text(points)}
+
+
+def _outbox_context(row: NotificationOutbox) -> dict[str, str]:
+    """The variables of the outbox row's kind for messaging's templates (messaging.templating.KIND_VARIABLES)."""
+    payload: dict[str, Any] = row.payload or {}
+    if row.kind == NotificationKind.LEVEL_CHANGED:
+        return {"new_level": str(payload.get("to_level") or "—")}
+    return {
+        "expiring_points": points_text(int(payload.get("points") or 0)),
+        "expiry_date": day_text(payload.get("last_day")),
+    }
 
 
 def _outbox_text(row: NotificationOutbox) -> tuple[str, str]:
@@ -188,10 +232,13 @@ def queue_outbox_notifications() -> int:
     for row in rows:
         with translation.override(row.guest.language):
             kind, text = _outbox_text(row)
-        delivery = queue_message(guest=row.guest, kind=kind, text=text, dedupe_key=f"outbox:{row.pk}")
-        status = NotificationStatus.SENT if delivery is not None else NotificationStatus.SKIPPED
+            extra = _outbox_context(row)
+        delivery, handed = queue_notification(
+            guest=row.guest, kind=kind, text=text, dedupe_key=f"outbox:{row.pk}", extra_context=extra
+        )
+        status = NotificationStatus.SENT if delivery is not None or handed else NotificationStatus.SKIPPED
         NotificationOutbox.objects.filter(pk=row.pk).update(status=status, sent_at=timezone.now())
-        queued += delivery is not None
+        queued += delivery is not None or handed
     return queued
 
 

@@ -151,6 +151,8 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
         "id": "1",
         "url": "nowhere/",
         "app_label": "tenants",
+        "kind": "receipt",  # a message template (messaging): kind and language
+        "language": "ru",
     }
 
 
