@@ -39,7 +39,9 @@ from messaging.models import (
     SmsProvider,
     SuppressionReason,
 )
-from messaging.selectors import messaging_settings
+from messaging.selectors import messaging_settings, sms_credentials
+from messaging.sms.providers import new_callback_token
+from messaging.sms_services import send_sms_message
 from messaging.unsubscribe_links import guest_of_token, unsubscribe_url
 from observability.metrics import GUEST_MESSAGES
 from telegram_bot.models import Delivery, DeliveryStatus
@@ -201,9 +203,11 @@ def _send_email(message: Message) -> Sent:
 
 
 def _send_sms(message: Message) -> Sent:
-    # The seam of the SMS channel: the SMS library (messaging/sms/: send_sms(config, to, text, status_callback_url)
-    # with the chain's provider and decrypted credentials from MessagingSettings) is called here at the merge.
-    raise ProviderRefused("No SMS sender is wired in yet")
+    """Through the chain's SMS provider (messaging.sms_services); the parts it cost are kept on the message."""
+    provider, sent = send_sms_message(message)
+    message.parts = sent.parts
+    message.save(update_fields=["parts"])
+    return Sent(provider=provider, provider_message_id=sent.provider_message_id)
 
 
 # The one dispatch by channel.
@@ -412,19 +416,27 @@ def set_sms_provider(
     *, actor: User, provider: str, credentials: dict[str, str], sender_name: str = ""
 ) -> MessagingSettings:
     """The chain's SMS provider ("" turns SMS off), its credentials encrypted at rest (maxloyalty.encryption, like
-    the bot token) and never written to the audit log, and the sender name registered with the operators."""
+    the bot token) and never written to the audit log, and the sender name registered with the operators.
+
+    Secrets are write-only: a credential given empty keeps the stored one (same provider). SMS.ru gets a fresh
+    callback token (new_callback_token) the first time it is chosen: its status callback URL carries it."""
     if provider not in SmsProvider.values:
         raise UnknownChannel(fields={"sms_provider": [str(UnknownChannel.message)]})
     row = MessagingSettings.objects.select_for_update().get(pk=messaging_settings().pk)
     before = {"sms_provider": row.sms_provider, "sms_sender_name": row.sms_sender_name}
+    kept = sms_credentials(row) if row.sms_provider == provider else {}
+    given = {key: value for key, value in credentials.items() if value}
+    stored = {**kept, **given}
+    if provider == SmsProvider.SMSRU and not stored.get("callback_token"):
+        stored["callback_token"] = new_callback_token()
     row.sms_provider, row.sms_sender_name = provider, sender_name
-    row.sms_credentials_encrypted = encrypt_json(credentials) if provider else ""
+    row.sms_credentials_encrypted = encrypt_json(stored) if provider else ""
     row.save()
     record_audit(
         action="messaging.sms_provider_set",
         actor=actor,
         target=row,
         changes=changes_between(before, {"sms_provider": provider, "sms_sender_name": sender_name}),
-        data={"credentials": sorted(credentials) if provider else []},  # which fields were set, not their values
+        data={"credentials": sorted(given) if provider else []},  # which fields were set, not their values
     )
     return row
