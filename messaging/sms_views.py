@@ -35,16 +35,13 @@ def _refused(error: DomainError) -> JsonResponse:
 def _callback(request: HttpRequest, name: ProviderName, *, inbound: bool = False) -> HttpResponse:
     try:
         provider = _provider(name)
-        arguments = {
-            "method": request.method or "POST",
-            "url": request.build_absolute_uri(),
-            "params": request.POST if request.method == "POST" else request.GET,
-            "headers": request.headers,
-        }
+        method = request.method or "POST"
+        url = request.build_absolute_uri()
+        params = request.POST if method == "POST" else request.GET
         if inbound:
-            opt_out_numbers(provider.stop_replies(**arguments))
+            opt_out_numbers(provider.stop_replies(method=method, url=url, params=params, headers=request.headers))
         else:
-            record_sms_statuses(provider.status_update(**arguments))
+            record_sms_statuses(provider.status_update(method=method, url=url, params=params, headers=request.headers))
     except DomainError as error:  # InvalidCallbackSignature: 403; no such provider here: 404
         return _refused(error)
     reply = provider.callback_reply

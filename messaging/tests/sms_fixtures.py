@@ -22,7 +22,7 @@ TWILIO_SENDER = "+15005550006"
 
 
 @pytest.fixture
-def twilio_chain(alpha: Any, twilio: FakeTwilio) -> FakeTwilio:
+def twilio_chain(alpha: Any, twilio: FakeTwilio) -> FakeTwilio:  # noqa: F811
     """Chain alpha sends SMS through the fake Twilio."""
     set_sms_provider(
         actor=alpha.user("owner"),
@@ -34,7 +34,7 @@ def twilio_chain(alpha: Any, twilio: FakeTwilio) -> FakeTwilio:
 
 
 @pytest.fixture
-def smsru_chain(alpha: Any, smsru: FakeSmsRu) -> FakeSmsRu:
+def smsru_chain(alpha: Any, smsru: FakeSmsRu) -> FakeSmsRu:  # noqa: F811
     """Chain alpha sends SMS through the fake SMS.ru (its callback token made by the service)."""
     set_sms_provider(
         actor=alpha.user("owner"), provider="smsru", credentials={"api_id": smsru.api_id}, sender_name="Alpha"
