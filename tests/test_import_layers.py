@@ -130,6 +130,7 @@ MODULES: dict[str, str] = {
     "messaging.templating": "selectors",
     "messaging.email": "base",
     "messaging.unsubscribe_links": "base",
+    "messaging.sms_services": "services",
     # observability
     "observability.cache_client": "base",
     "observability.metrics": "base",
