@@ -124,6 +124,7 @@ SKIPPED: dict[str, str] = {
     "messaging:sms-twilio-status": "webhook (Twilio delivery status, signed)",
     "messaging:sms-twilio-inbound": "webhook (Twilio inbound STOP replies, signed)",
     "messaging:sms-smsru-status": "webhook (SMS.ru delivery status, secret token)",
+    "messaging:sms-settings": "POST only (the SMS part of the messaging settings form)",
     "messaging:unsubscribe": "a guest's signed link, not a staff page",
     "billing:checkout-start": "POST-only action",
     "billing:plan-change": "POST-only action",
@@ -398,6 +399,7 @@ PLANS: dict[str, Plan] = dict(
         ("staff:edit", lambda rows, role: _first("staff:edit", rows.membership_id)),
         _simple("telegram-settings:bot"),
         _simple("messaging:settings"),
+        ("messaging:sms-cost", lambda rows, role: _first("messaging:sms-cost")),
         _simple("telegram-settings:broadcast-list"),
         (
             "telegram-settings:broadcast-detail",

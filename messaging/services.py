@@ -40,8 +40,8 @@ from messaging.models import (
     SuppressionReason,
 )
 from messaging.selectors import messaging_settings, sms_credentials
-from messaging.sms.providers import new_callback_token
-from messaging.sms_services import send_sms_message
+from messaging.sms.providers import new_callback_token, provider_for
+from messaging.sms_services import CREDENTIAL_KEYS, send_sms_message, sms_config
 from messaging.unsubscribe_links import guest_of_token, unsubscribe_url
 from observability.metrics import GUEST_MESSAGES
 from telegram_bot.models import Delivery, DeliveryStatus
@@ -424,13 +424,16 @@ def set_sms_provider(
         raise UnknownChannel(fields={"sms_provider": [str(UnknownChannel.message)]})
     row = MessagingSettings.objects.select_for_update().get(pk=messaging_settings().pk)
     before = {"sms_provider": row.sms_provider, "sms_sender_name": row.sms_sender_name}
+    keys = CREDENTIAL_KEYS.get(provider, ())
     kept = sms_credentials(row) if row.sms_provider == provider else {}
-    given = {key: value for key, value in credentials.items() if value}
-    stored = {**kept, **given}
+    given = {key: value for key, value in credentials.items() if value and key in keys}
+    stored = {key: value for key, value in {**kept, **given}.items() if key in keys}
     if provider == SmsProvider.SMSRU and not stored.get("callback_token"):
         stored["callback_token"] = new_callback_token()
     row.sms_provider, row.sms_sender_name = provider, sender_name
     row.sms_credentials_encrypted = encrypt_json(stored) if provider else ""
+    if provider:
+        provider_for(sms_config(row))  # SmsConfigInvalid (422) naming each missing field; nothing saved
     row.save()
     record_audit(
         action="messaging.sms_provider_set",

@@ -47,7 +47,6 @@ CREDENTIAL_KEYS = {
     "twilio": ("account_sid", "auth_token"),
     "smsru": ("api_id", "callback_token"),
 }
-SECRET_KEYS = frozenset({"auth_token", "api_id", "callback_token"})
 
 
 def sms_config(row: MessagingSettings | None = None) -> SmsConfig:

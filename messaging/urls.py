@@ -13,4 +13,6 @@ urlpatterns = [
     path("sms/twilio/inbound/", sms_views.twilio_inbound, name="sms-twilio-inbound"),
     path("sms/smsru/status/", sms_views.smsru_status, name="sms-smsru-status"),
     path("settings/", views.settings_page, name="settings"),
+    path("settings/sms/", views.sms_settings, name="sms-settings"),
+    path("settings/sms/cost/", views.sms_cost, name="sms-cost"),
 ]
