@@ -49,6 +49,7 @@ from telegram_bot.services.notifications import deliver as deliver_by_telegram
 from tenants.models import Chain
 
 DELIVER_TASK = "messaging.tasks.deliver_message"
+REGISTER_SMS_CALLBACK_TASK = "messaging.tasks.register_sms_callback"
 MAX_ATTEMPTS = 5
 DUE_BATCH = 1000
 # A queued message not sent this long after its task was handed over is handed over again (longer than the last
@@ -442,4 +443,6 @@ def set_sms_provider(
         changes=changes_between(before, {"sms_provider": provider, "sms_sender_name": sender_name}),
         data={"credentials": sorted(given) if provider else []},  # which fields were set, not their values
     )
+    if provider == SmsProvider.SMSRU:
+        enqueue_after_commit(REGISTER_SMS_CALLBACK_TASK)
     return row

@@ -3,7 +3,8 @@ STOP replies taken in, consent withdrawn for numbers that opted out.
 
 The chain's SmsConfig comes from MessagingSettings (provider, sender, decrypted credentials); the providers live in
 the messaging.sms library (docs/sms-providers.md). messaging.services._send_sms calls `send_sms_message`, the
-callback views (messaging.sms_views) call `record_sms_statuses` and `opt_out_numbers`. Every callback runs in the
+callback views (messaging.sms_views) call `record_sms_statuses` and `opt_out_numbers`; saving SMS.ru as the provider
+queues `register_status_callback` (SMS.ru calls the handlers registered on the account). Every callback runs in the
 schema of the host it reached, so it can only find, and change, that chain's messages and guests.
 """
 
@@ -35,6 +36,7 @@ from messaging.sms.providers import (
     SmsTemporaryError,
     provider_for,
 )
+from messaging.sms.providers.smsru import SmsRuProvider
 from observability.metrics import GUEST_MESSAGES
 from tenants.models import Chain
 
@@ -75,6 +77,15 @@ def status_callback_url() -> str:
     row = messaging_settings()
     name = "messaging:sms-smsru-status" if row.sms_provider == "smsru" else "messaging:sms-twilio-status"
     return f"{base_url}{reverse(name)}"
+
+
+def register_status_callback() -> list[str]:
+    """Give SMS.ru the chain's status callback URL (with its secret token): SMS.ru calls the handlers registered on
+    the account, not a URL per message. The account's handlers after the call; [] for another provider."""
+    provider = chain_provider()
+    if not isinstance(provider, SmsRuProvider):
+        return []
+    return provider.register_status_callback(status_callback_url())
 
 
 def send_sms_message(message: Message) -> tuple[str, SmsSent]:

@@ -9,6 +9,8 @@ from celery import shared_task
 
 from messaging.services import deliver_message as deliver
 from messaging.services import queue_due_messages
+from messaging.sms.providers import SmsTemporaryError
+from messaging.sms_services import register_status_callback
 
 
 @shared_task(bind=True, acks_late=True, max_retries=10)
@@ -26,3 +28,9 @@ def deliver_message(self: Any, message_id: int) -> str:
 def messaging_chain_tick() -> int:
     """Once a minute per chain: messages whose quiet hours ended, and messages whose task was lost."""
     return queue_due_messages()
+
+
+@shared_task(autoretry_for=(SmsTemporaryError,), retry_backoff=30, max_retries=8)
+def register_sms_callback() -> int:
+    """After the chain saved SMS.ru as its provider: register its status callback URL with SMS.ru."""
+    return len(register_status_callback())

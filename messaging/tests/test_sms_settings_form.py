@@ -76,3 +76,17 @@ def test_other_roles_cannot_set_the_provider(alpha, role):
     assert response.status_code in (302, 403)
     with schema_context(alpha.chain.schema_name):
         assert messaging_settings().sms_provider == ""
+
+
+def test_saving_smsru_registers_the_chains_status_callback_with_it(
+    alpha, smsru, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in_client(alpha, "owner").post(URL, {"sms_provider": "smsru", "smsru_api_id": smsru.api_id})
+
+    assert response.status_code == 302
+    with schema_context(alpha.chain.schema_name):
+        token = sms_credentials(messaging_settings())["callback_token"]
+    [registered] = smsru.callbacks
+    assert registered.endswith(f"/messaging/sms/smsru/status/?token={token}")
+    assert alpha.host in registered
