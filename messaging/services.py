@@ -25,7 +25,7 @@ from guests.services import set_consent
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.encryption import encrypt_json
 from maxloyalty.task_queue import enqueue_after_commit
-from messaging.channels import choose_channel, is_email_suppressed
+from messaging.channels import Refusal, choose_channel, is_email_suppressed, is_sms_allowance_used_up
 from messaging.email import OutgoingEmail, send_email
 from messaging.errors import ProviderRefused, ProviderUnavailable, UnknownChannel, UnsubscribeLinkInvalid
 from messaging.models import (
@@ -220,12 +220,14 @@ SENDERS: dict[str, Callable[[Message], Sent]] = {
 
 
 def _still_sendable(message: Message) -> str:
-    """ "" when the message may still go out, else why not: consent withdrawn or the address suppressed while it
-    waited (quiet hours, retries)."""
+    """ "" when the message may still go out, else why not: consent withdrawn, the address suppressed or the SMS
+    allowance used up while it waited (quiet hours, retries)."""
     if not message.guest.has_consent(message.channel):
         return "Consent withdrawn before sending"
     if message.channel == Channel.EMAIL and is_email_suppressed(message.recipient):
         return "The address is suppressed (bounce or complaint)"
+    if message.channel == Channel.SMS and is_sms_allowance_used_up(timezone.now()):
+        return Refusal.SMS_ALLOWANCE.value  # used up while the message waited (quiet hours, retries)
     return ""
 
 

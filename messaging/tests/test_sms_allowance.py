@@ -16,7 +16,7 @@ from billing.tests.conftest import put_on_plan
 from messaging.channels import Refusal, choose_channel
 from messaging.models import Message, MessageStatus
 from messaging.selectors import messaging_settings
-from messaging.services import send_to_guest, update_messaging_settings
+from messaging.services import deliver_message, send_to_guest, update_messaging_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +99,19 @@ def test_an_unlimited_plan_never_blocks(alpha, twilio_chain, on_plan, make_guest
     _send(guest, "e:1", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
 
     assert not sms_allowance(alpha.chain).is_blocked
+
+
+def test_a_message_waiting_when_the_allowance_runs_out_is_not_sent(
+    alpha, twilio_chain, on_plan, make_guest, django_capture_on_commit_callbacks
+):
+    on_plan(1)
+    guest = make_guest(consents={"sms": True})
+    with django_capture_on_commit_callbacks(execute=False):  # logged and queued, its task not run yet
+        waiting = send_to_guest(guest=guest, kind="receipt", text="Thank you!", dedupe_key="f:1")
+    _send(guest, "f:2", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+
+    deliver_message(message_id=waiting.pk)
+
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.reason) == (MessageStatus.SUPPRESSED, Refusal.SMS_ALLOWANCE)
+    assert len(twilio_chain.received) == 1

@@ -78,9 +78,7 @@ def test_other_roles_cannot_set_the_provider(alpha, role):
         assert messaging_settings().sms_provider == ""
 
 
-def test_saving_smsru_registers_the_chains_status_callback_with_it(
-    alpha, smsru, django_capture_on_commit_callbacks
-):
+def test_saving_smsru_registers_the_chains_status_callback_with_it(alpha, smsru, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = signed_in_client(alpha, "owner").post(URL, {"sms_provider": "smsru", "smsru_api_id": smsru.api_id})
 
