@@ -1,7 +1,9 @@
 """An SMS provider's callback about chain A never changes chain B, whichever host it reaches (both directions):
-a status for A's message posted to B's host, a STOP from a number both chains know."""
+a status for A's message posted to B's host, a STOP from a number both chains know, A's SMS.ru token on B."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from django.urls import reverse
 from django_tenants.utils import schema_context
@@ -9,9 +11,13 @@ from django_tenants.utils import schema_context
 from guests.models import Guest
 from guests.services import create_guest
 from messaging.models import Message, MessageStatus
+from messaging.selectors import messaging_settings
 from messaging.services import send_to_guest, set_sms_provider
+from messaging.sms.tests.fake_sms_providers import smsru_callback
+from messaging.sms_services import sms_config
 from messaging.tests.conftest import NOON_UTC, next_phone
 from messaging.tests.sms_fixtures import TWILIO_SENDER, post_twilio
+from tests.fixtures import client_on
 
 
 def _beta_sends_by_twilio(beta, twilio, phone: str, capture) -> Message:
@@ -89,3 +95,21 @@ def test_a_stop_to_chain_b_keeps_chain_a_consent(alpha, beta, twilio_chain, djan
         assert not Guest.objects.get(phone=phone).has_consent("sms")
     with schema_context(alpha.chain.schema_name):
         assert Guest.objects.get(pk=alpha_guest.pk).has_consent("sms")
+
+
+def test_chain_a_smsru_token_is_refused_on_chain_b(alpha, beta, smsru_chain, send_sms_to):
+    message = send_sms_to()
+    alpha_token = sms_config(messaging_settings()).callback_token
+    with schema_context(beta.chain.schema_name):
+        set_sms_provider(actor=beta.user("owner"), provider="smsru", credentials={"api_id": smsru_chain.api_id})
+    url = urlsplit(f"{beta.chain.base_url}{reverse('messaging:sms-smsru-status')}")
+
+    response = client_on(url.netloc).post(
+        f"{url.path}?token={alpha_token}",
+        data=smsru_callback(("sms_status", message.provider_message_id, "103", "1700000000")).urlencode(),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 403
+    with schema_context(alpha.chain.schema_name):
+        assert Message.objects.get(pk=message.pk).status == MessageStatus.SENT
