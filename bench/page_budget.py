@@ -121,6 +121,10 @@ SKIPPED: dict[str, str] = {
     "telegram:webhook": "webhook (Telegram secret)",
     "messaging:sendgrid-tracking": "webhook (SendGrid, basic-auth secret)",
     "messaging:mailgun-tracking": "webhook (Mailgun, signed)",
+    "messaging:sms-twilio-status": "webhook (Twilio delivery status, signed)",
+    "messaging:sms-twilio-inbound": "webhook (Twilio inbound STOP replies, signed)",
+    "messaging:sms-smsru-status": "webhook (SMS.ru delivery status, secret token)",
+    "messaging:sms-settings": "POST only (the SMS part of the messaging settings form)",
     "messaging:unsubscribe": "a guest's signed link, not a staff page",
     "messaging:template-preview": "POST-only (the htmx preview of the template page)",
     "billing:checkout-start": "POST-only action",
@@ -402,6 +406,7 @@ PLANS: dict[str, Plan] = dict(
             "messaging-api:message-template-detail",
             lambda rows, role: _first("messaging-api:message-template-detail", "receipt", "ru"),
         ),
+        ("messaging:sms-cost", lambda rows, role: _first("messaging:sms-cost")),
         _simple("telegram-settings:broadcast-list"),
         (
             "telegram-settings:broadcast-detail",

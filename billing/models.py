@@ -14,6 +14,13 @@ class Period(models.TextChoices):
     YEAR = "year", _("Yearly")
 
 
+class SmsOverage(models.TextChoices):
+    """What happens past the plan's monthly SMS allowance."""
+
+    BLOCK = "block", _("No more SMS until the next month")
+    BILL = "bill", _("Bill each extra part at the plan's price")
+
+
 class Plan(models.Model):
     """What a chain may do and what it costs. A limit left empty means unlimited."""
 
@@ -31,6 +38,17 @@ class Plan(models.Model):
     max_staff = models.PositiveIntegerField(_("staff users"), null=True, blank=True)
     max_guests = models.PositiveIntegerField(_("guests"), null=True, blank=True)
     max_messages_per_month = models.PositiveIntegerField(_("messages per month"), null=True, blank=True)
+    # SMS parts sent per calendar month (billing.selectors.sms_allowance); empty: unlimited.
+    sms_parts_per_month = models.PositiveIntegerField(_("SMS parts per month"), null=True, blank=True)
+    sms_overage = models.CharField(
+        _("past the SMS allowance"), max_length=8, choices=SmsOverage.choices, default=SmsOverage.BLOCK
+    )
+    sms_part_price_rub = models.DecimalField(
+        _("price of an extra SMS part in RUB"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    sms_part_price_usd = models.DecimalField(
+        _("price of an extra SMS part in USD"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
     api_access = models.BooleanField(_("API access"), default=False)
     advanced_analytics = models.BooleanField(_("advanced analytics"), default=False)
     campaigns = models.BooleanField(_("campaigns"), default=False)
@@ -52,6 +70,9 @@ class Plan(models.Model):
 
     def price_in(self, currency: str) -> Decimal | None:
         return self.price_rub if currency == "RUB" else self.price_usd
+
+    def sms_part_price_in(self, currency: str) -> Decimal | None:
+        return self.sms_part_price_rub if currency == "RUB" else self.sms_part_price_usd
 
 
 class Provider(models.TextChoices):

@@ -1,4 +1,5 @@
-"""Reads: a chain's subscription and plan, its history and payments, the owner's contact, staff figures, renewals due.
+"""Reads: a chain's subscription and plan, its history and payments, the owner's contact, staff figures, renewals due,
+this month's messages by channel and the SMS allowance.
 
 Nothing here writes: a chain that predates billing (no subscription yet) reads as on the trial plan until a
 service starts its trial (billing.services.ensure_subscription: the billing pages and the request middleware).
@@ -12,10 +13,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from billing.models import BillingEvent, Payment, Period, Plan, Provider, State, Subscription
+from billing.models import BillingEvent, Payment, Period, Plan, Provider, SmsOverage, State, Subscription
+from messaging.models import Channel, Message
 from tenants.models import Chain
 
 TRIAL_PLAN_CODE = "trial"
@@ -143,3 +145,74 @@ def platform_figures(now: datetime.datetime | None = None) -> PlatformFigures:
         created_at__gte=month_start
     )
     return PlatformFigures(rows, totals, paying_now.count() + churned, churned)
+
+
+# --- Messages by channel and the SMS allowance --------------------------------------------------------------
+
+
+def usage_period_start(now: datetime.datetime | None = None) -> datetime.datetime:
+    """Where the monthly message figures start: the calendar month (UTC), like the plan's messages per month."""
+    now = now or timezone.now()
+    return now.astimezone(datetime.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class ChannelUsage:
+    """What the chain sent this period, by channel (messages handed to a provider)."""
+
+    sms_parts: int
+    emails: int
+    telegram_messages: int
+
+
+def channel_usage(now: datetime.datetime | None = None) -> ChannelUsage:
+    """This period's messages of the chain whose schema is active (messaging's one log of messages)."""
+    start = usage_period_start(now)
+    end = (start + datetime.timedelta(days=32)).replace(day=1)
+    figures = Message.objects.filter(sent_at__gte=start, sent_at__lt=end).aggregate(
+        sms_parts=Sum("parts", filter=Q(channel=Channel.SMS), default=0),
+        emails=Count("id", filter=Q(channel=Channel.EMAIL)),
+        telegram=Count("id", filter=Q(channel=Channel.TELEGRAM)),
+    )
+    return ChannelUsage(figures["sms_parts"], figures["emails"], figures["telegram"])
+
+
+@dataclass(frozen=True)
+class SmsAllowance:
+    used: int  # SMS parts sent this period
+    allowance: int | None  # None: unlimited
+    overage: str  # SmsOverage
+    part_price: Decimal | None  # in `currency`, when extra parts are billed
+    currency: str
+
+    @property
+    def extra_parts(self) -> int:
+        return max(0, self.used - self.allowance) if self.allowance is not None else 0
+
+    @property
+    def extra_amount(self) -> Decimal:
+        """What the extra parts cost this period (billed plans); Decimal zero otherwise."""
+        if self.overage != SmsOverage.BILL or self.part_price is None:
+            return Decimal("0.00")
+        return (self.part_price * self.extra_parts).quantize(Decimal("0.01"))
+
+    @property
+    def is_blocked(self) -> bool:
+        """No more SMS this period: the allowance is used up and the plan blocks past it."""
+        return self.overage == SmsOverage.BLOCK and self.allowance is not None and self.used >= self.allowance
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.used / self.allowance)) if self.allowance else 0
+
+
+def sms_allowance(chain: Chain, now: datetime.datetime | None = None) -> SmsAllowance:
+    """The chain's SMS allowance and this period's use of it (run in the chain's schema)."""
+    plan = plan_of(chain)
+    return SmsAllowance(
+        used=channel_usage(now).sms_parts,
+        allowance=plan.sms_parts_per_month,
+        overage=plan.sms_overage,
+        part_price=plan.sms_part_price_in(chain.currency),
+        currency=chain.currency,
+    )

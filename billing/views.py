@@ -15,7 +15,7 @@ from billing import services
 from billing.forms import ChoosePlanForm
 from billing.limits import usage_for
 from billing.models import Provider, State
-from billing.selectors import events_of, payments_of, public_plans
+from billing.selectors import channel_usage, events_of, payments_of, public_plans, sms_allowance
 from maxloyalty.errors import domain_errors_into
 
 
@@ -26,6 +26,8 @@ def _context(request: StaffRequest, form: ChoosePlanForm | None = None) -> dict[
     return {
         "subscription": subscription,
         "usage": usage_for(chain),
+        "channel_usage": channel_usage(),
+        "sms": sms_allowance(chain),
         "payments": payments_of(subscription),
         "events": events_of(subscription),
         "plans": public_plans(),

@@ -34,6 +34,7 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "messaging.tasks.deliver_message": MESSAGING,
     "messaging.tasks.messaging_chain_tick": MESSAGING,
     "messaging.tasks.send_templated_message": MESSAGING,
+    "messaging.tasks.register_sms_callback": MESSAGING,
     "analytics.tasks.roll_up_daily_stats": ANALYTICS,
     "analytics.tasks.refresh_liability_snapshot": ANALYTICS,
     "billing.tasks.advance_subscriptions": BILLING,

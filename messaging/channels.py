@@ -5,12 +5,15 @@ For each message and guest, `choose_channel`:
 2. tries the guest's preferred channel first, then the chain's channel order (messaging.rules.channels_to_try), and
    takes the first one the guest consented to (consent given and not withdrawn, guests.models.Guest.has_consent) and
    can be reached on: Telegram needs the chain's bot and a linked chat that has not blocked it, email an address not
-   suppressed (hard bounce, complaint), SMS a phone and the chain's SMS provider. Never a channel without consent;
+   suppressed (hard bounce, complaint), SMS a phone and the chain's SMS provider, and an SMS allowance not used up
+   on a plan that blocks past it (billing.selectors.sms_allowance). Never a channel without consent;
 3. marketing over the chain's frequency caps (the guest's marketing messages of the last day and of the last 7 days)
    is not sent, with the reason;
 4. marketing inside the chain's quiet hours, in the local time of the guest's home restaurant (else the chain's
    zone), is delayed to their end (`not_before`), not dropped.
-Transactional kinds (messaging.models.TRANSACTIONAL_KINDS: receipts) skip rules 3 and 4.
+Transactional kinds (messaging.models.TRANSACTIONAL_KINDS: receipts) skip rules 3 and 4, but not the SMS allowance:
+on a plan that blocks past it the platform does not pay for the extra parts, and a receipt still reaches the guest
+through their other channels (and stays in their history). Their parts count toward the allowance like any other.
 """
 
 from __future__ import annotations
@@ -26,12 +29,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from analytics.periods import chain_time_zone
+from billing.selectors import sms_allowance
 from guests.conditions import reachable_condition as guest_reachable_condition
 from guests.models import Guest, GuestStatus
+from maxloyalty.current_schema import current_schema_name
 from messaging.models import Channel, ChannelPreference, EmailSuppression, Message, MessageStatus, MessagingSettings
 from messaging.rules import channels_to_try, quiet_hours_end
 from telegram_bot.models import TelegramChat
 from telegram_bot.selectors import current_bot
+from tenants.models import Chain
 
 
 class Refusal(models.TextChoices):
@@ -42,6 +48,7 @@ class Refusal(models.TextChoices):
     UNREACHABLE = "unreachable", _("The guest cannot be reached on any consented channel")
     DAILY_CAP = "daily_cap", _("The guest already got the chain's daily number of marketing messages")
     WEEKLY_CAP = "weekly_cap", _("The guest already got the chain's weekly number of marketing messages")
+    SMS_ALLOWANCE = "sms_allowance", _("The plan's SMS allowance for this month is used up")
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,12 @@ def reachable_address(guest: Guest, channel: str, settings: MessagingSettings) -
     return ""
 
 
+def is_sms_allowance_used_up(now: datetime.datetime) -> bool:
+    """The current chain's plan blocks SMS past its monthly allowance, and this month's parts reached it."""
+    chain = Chain.objects.filter(schema_name=current_schema_name()).first()
+    return chain is not None and sms_allowance(chain, now).is_blocked
+
+
 def guest_time_zone(guest: Guest) -> ZoneInfo:
     """The zone of the guest's home restaurant, else the chain's."""
     restaurant = guest.home_restaurant if guest.home_restaurant_id else None
@@ -111,16 +124,20 @@ def choose_channel(
     if guest.status != GuestStatus.ACTIVE:
         return ChannelChoice(None, reason=Refusal.INACTIVE)
     preferred = ChannelPreference.objects.filter(guest=guest).values_list("channel", flat=True).first()
-    chosen, address, consented_any = None, "", False
+    chosen, address, consented_any, over_allowance = None, "", False, False
     for channel in channels_to_try(preferred=preferred, order=settings.channel_order, known=Channel.values):
         if not guest.has_consent(channel):
             continue
         consented_any = True
         address = reachable_address(guest, channel, settings)
+        if address and channel == Channel.SMS and is_sms_allowance_used_up(now):
+            address, over_allowance = "", True  # falls to the next channel
         if address:
             chosen = channel
             break
     if chosen is None:
+        if over_allowance:
+            return ChannelChoice(None, reason=Refusal.SMS_ALLOWANCE)
         return ChannelChoice(None, reason=Refusal.UNREACHABLE if consented_any else Refusal.NO_CONSENT)
     if not is_marketing:
         return ChannelChoice(chosen, recipient=address)

@@ -1,4 +1,5 @@
-"""The messaging settings form: quiet hours, marketing caps, channel order and the email sender."""
+"""The messaging settings forms: quiet hours, marketing caps, channel order and the email sender; the SMS provider
+and its credentials; the "cost of a text" helper."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from messaging.models import Channel, MessagingSettings
+from messaging.models import Channel, MessagingSettings, SmsProvider
 
 
 class MessagingSettingsForm(forms.Form):
@@ -55,3 +56,52 @@ class MessageTemplateForm(forms.Form):
     email_text = forms.CharField(label=_("Email text"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     sms_text = forms.CharField(label=_("SMS text"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     telegram_text = forms.CharField(label=_("Telegram text"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+
+class SmsProviderForm(forms.Form):
+    """The chain's SMS provider and its credentials. Secrets (Twilio's auth token, SMS.ru's api_id) are write-only:
+    never shown back, and left empty they keep the stored value (messaging.services.set_sms_provider). Field names
+    are SmsConfig's, so the service's "missing field" errors land on them."""
+
+    sms_provider = forms.ChoiceField(label=_("SMS provider"), choices=SmsProvider.choices, required=False)
+    sender = forms.CharField(
+        label=_("SMS sender"),
+        max_length=34,
+        required=False,
+        help_text=_("A registered sender name (up to 11 letters), a phone number, or a Twilio Messaging Service SID"),
+    )
+    twilio_account_sid = forms.CharField(label=_("Twilio account SID"), max_length=64, required=False)
+    twilio_auth_token = forms.CharField(
+        label=_("Twilio auth token"),
+        max_length=128,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the saved token"),
+    )
+    smsru_api_id = forms.CharField(
+        label=_("SMS.ru api_id"),
+        max_length=128,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the saved key"),
+    )
+
+    def __init__(self, *args: Any, instance_values: MessagingSettings, account_sid: str = "", **kwargs: Any) -> None:
+        kwargs["initial"] = {
+            "sms_provider": instance_values.sms_provider,
+            "sender": instance_values.sms_sender_name,
+            "twilio_account_sid": account_sid,  # an identifier, not a secret
+        }
+        super().__init__(*args, **kwargs)
+
+    def credentials(self) -> dict[str, str]:
+        """The credentials typed in, under the names the service stores them by."""
+        return {
+            "account_sid": self.cleaned_data.get("twilio_account_sid", "").strip(),
+            "auth_token": self.cleaned_data.get("twilio_auth_token", "").strip(),
+            "api_id": self.cleaned_data.get("smsru_api_id", "").strip(),
+        }
+
+
+class SmsCostForm(forms.Form):
+    text = forms.CharField(label=_("Text"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

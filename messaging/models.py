@@ -54,7 +54,9 @@ class MessagingSettings(models.Model):
     )
     # The provider's credentials as JSON (account sid and token, API key), encrypted like the bot token.
     sms_credentials_encrypted = models.TextField(_("SMS credentials (encrypted)"), blank=True, editable=False)
-    sms_sender_name = models.CharField(_("SMS sender name"), max_length=11, blank=True)
+    # An alphanumeric sender ID (11 characters at most, the operators' limit), a number (E.164) or a Twilio
+    # Messaging Service SID (MG + 32 hex).
+    sms_sender_name = models.CharField(_("SMS sender"), max_length=34, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -25,7 +25,7 @@ from guests.services import set_consent
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.encryption import encrypt_json
 from maxloyalty.task_queue import enqueue_after_commit
-from messaging.channels import choose_channel, is_email_suppressed
+from messaging.channels import Refusal, choose_channel, is_email_suppressed, is_sms_allowance_used_up
 from messaging.email import OutgoingEmail, send_email
 from messaging.errors import ProviderRefused, ProviderUnavailable, UnknownChannel, UnsubscribeLinkInvalid
 from messaging.message_templates import TEMPLATE_FIELDS, render_for_channel
@@ -41,7 +41,9 @@ from messaging.models import (
     SmsProvider,
     SuppressionReason,
 )
-from messaging.selectors import chain_name, message_template, messaging_settings, template_language
+from messaging.selectors import chain_name, message_template, messaging_settings, sms_credentials, template_language
+from messaging.sms.providers import new_callback_token, provider_for
+from messaging.sms_services import CREDENTIAL_KEYS, send_sms_message, sms_config
 from messaging.templating import check_texts, guest_context
 from messaging.unsubscribe_links import guest_of_token, unsubscribe_url
 from observability.metrics import GUEST_MESSAGES
@@ -50,6 +52,7 @@ from telegram_bot.services.notifications import deliver as deliver_by_telegram
 from tenants.models import Chain
 
 DELIVER_TASK = "messaging.tasks.deliver_message"
+REGISTER_SMS_CALLBACK_TASK = "messaging.tasks.register_sms_callback"
 MAX_ATTEMPTS = 5
 DUE_BATCH = 1000
 # A queued message not sent this long after its task was handed over is handed over again (longer than the last
@@ -204,9 +207,11 @@ def _send_email(message: Message) -> Sent:
 
 
 def _send_sms(message: Message) -> Sent:
-    # The seam of the SMS channel: the SMS library (messaging/sms/: send_sms(config, to, text, status_callback_url)
-    # with the chain's provider and decrypted credentials from MessagingSettings) is called here at the merge.
-    raise ProviderRefused("No SMS sender is wired in yet")
+    """Through the chain's SMS provider (messaging.sms_services); the parts it cost are kept on the message."""
+    provider, sent = send_sms_message(message)
+    message.parts = sent.parts
+    message.save(update_fields=["parts"])
+    return Sent(provider=provider, provider_message_id=sent.provider_message_id)
 
 
 # The one dispatch by channel.
@@ -218,12 +223,14 @@ SENDERS: dict[str, Callable[[Message], Sent]] = {
 
 
 def _still_sendable(message: Message) -> str:
-    """ "" when the message may still go out, else why not: consent withdrawn or the address suppressed while it
-    waited (quiet hours, retries)."""
+    """ "" when the message may still go out, else why not: consent withdrawn, the address suppressed or the SMS
+    allowance used up while it waited (quiet hours, retries)."""
     if not message.guest.has_consent(message.channel):
         return "Consent withdrawn before sending"
     if message.channel == Channel.EMAIL and is_email_suppressed(message.recipient):
         return "The address is suppressed (bounce or complaint)"
+    if message.channel == Channel.SMS and is_sms_allowance_used_up(timezone.now()):
+        return Refusal.SMS_ALLOWANCE.value  # used up while the message waited (quiet hours, retries)
     return ""
 
 
@@ -415,21 +422,34 @@ def set_sms_provider(
     *, actor: User, provider: str, credentials: dict[str, str], sender_name: str = ""
 ) -> MessagingSettings:
     """The chain's SMS provider ("" turns SMS off), its credentials encrypted at rest (maxloyalty.encryption, like
-    the bot token) and never written to the audit log, and the sender name registered with the operators."""
+    the bot token) and never written to the audit log, and the sender name registered with the operators.
+
+    Secrets are write-only: a credential given empty keeps the stored one (same provider). SMS.ru gets a fresh
+    callback token (new_callback_token) the first time it is chosen: its status callback URL carries it."""
     if provider not in SmsProvider.values:
         raise UnknownChannel(fields={"sms_provider": [str(UnknownChannel.message)]})
     row = MessagingSettings.objects.select_for_update().get(pk=messaging_settings().pk)
     before = {"sms_provider": row.sms_provider, "sms_sender_name": row.sms_sender_name}
+    keys = CREDENTIAL_KEYS.get(provider, ())
+    kept = sms_credentials(row) if row.sms_provider == provider else {}
+    given = {key: value for key, value in credentials.items() if value and key in keys}
+    stored = {key: value for key, value in {**kept, **given}.items() if key in keys}
+    if provider == SmsProvider.SMSRU and not stored.get("callback_token"):
+        stored["callback_token"] = new_callback_token()
     row.sms_provider, row.sms_sender_name = provider, sender_name
-    row.sms_credentials_encrypted = encrypt_json(credentials) if provider else ""
+    row.sms_credentials_encrypted = encrypt_json(stored) if provider else ""
+    if provider:
+        provider_for(sms_config(row))  # SmsConfigInvalid (422) naming each missing field; nothing saved
     row.save()
     record_audit(
         action="messaging.sms_provider_set",
         actor=actor,
         target=row,
         changes=changes_between(before, {"sms_provider": provider, "sms_sender_name": sender_name}),
-        data={"credentials": sorted(credentials) if provider else []},  # which fields were set, not their values
+        data={"credentials": sorted(given) if provider else []},  # which fields were set, not their values
     )
+    if provider == SmsProvider.SMSRU:
+        enqueue_after_commit(REGISTER_SMS_CALLBACK_TASK)
     return row
 
 

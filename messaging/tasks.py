@@ -9,6 +9,8 @@ from celery import shared_task
 
 from messaging.services import deliver_message as deliver
 from messaging.services import queue_due_messages, send_templated_to_guest
+from messaging.sms.providers import SmsTemporaryError
+from messaging.sms_services import register_status_callback
 
 
 @shared_task(bind=True, acks_late=True, max_retries=10)
@@ -33,3 +35,9 @@ def send_templated_message(guest_id: int, kind: str, dedupe_key: str, extra_cont
     """A service message the bot could not deliver: the chain's template, by email or SMS where consented."""
     message = send_templated_to_guest(guest_id=guest_id, kind=kind, dedupe_key=dedupe_key, extra_context=extra_context)
     return message.status if message is not None else "missing"
+
+
+@shared_task(autoretry_for=(SmsTemporaryError,), retry_backoff=30, max_retries=8)
+def register_sms_callback() -> int:
+    """After the chain saved SMS.ru as its provider: register its status callback URL with SMS.ru."""
+    return len(register_status_callback())

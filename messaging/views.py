@@ -15,15 +15,16 @@ from accounts.access import access_for, permission_required_page
 from accounts.roles import Permission
 from maxloyalty.errors import domain_errors_into
 from messaging.errors import UnknownChannel, UnknownTemplate, UnsubscribeLinkInvalid
-from messaging.forms import MessageTemplateForm, MessagingSettingsForm
+from messaging.forms import MessageTemplateForm, MessagingSettingsForm, SmsCostForm, SmsProviderForm
 from messaging.message_templates import TEMPLATE_FIELDS, render_field
-from messaging.models import Channel, MessageTemplate, TemplateKind, TemplateLanguage
-from messaging.selectors import chain_name, message_template, messaging_settings
+from messaging.models import Channel, MessageTemplate, MessagingSettings, TemplateKind, TemplateLanguage
+from messaging.selectors import chain_name, message_template, messaging_settings, sms_credentials
 from messaging.services import (
     guest_of_unsubscribe_link,
     prefer_channel_by_link,
     reset_message_template,
     save_message_template,
+    set_sms_provider,
     unsubscribe_by_link,
     update_messaging_settings,
 )
@@ -54,6 +55,18 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "messaging/unsubscribe.html", context)
 
 
+def _sms_form(row: MessagingSettings, data: object = None) -> SmsProviderForm:
+    account_sid = str(sms_credentials(row).get("account_sid", "")) if row.sms_provider == "twilio" else ""
+    return SmsProviderForm(data, instance_values=row, account_sid=account_sid)
+
+
+def _settings_response(
+    request: HttpRequest, form: MessagingSettingsForm, sms_form: SmsProviderForm, *, status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "sms_form": sms_form, "cost_form": SmsCostForm()}
+    return render(request, "messaging/settings.html", context, status=status)
+
+
 @permission_required_page(Permission.MANAGE_SETTINGS)
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
@@ -67,7 +80,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         if not form.errors:
             messages.success(request, _("Messaging settings saved."))
             return redirect("messaging:settings")
-    return render(request, "messaging/settings.html", {"form": form}, status=422 if form.errors else 200)
+    return _settings_response(request, form, _sms_form(row), status=422 if form.errors else 200)
 
 
 @permission_required_page(Permission.MANAGE_SETTINGS)
@@ -138,3 +151,35 @@ def template_preview(request: HttpRequest, kind: str, language: str) -> HttpResp
     texts = {field: request.POST.get(field, "") for field in TEMPLATE_FIELDS}
     with translation.override(language):
         return render(request, "messaging/_template_preview.html", _preview(kind, texts))
+
+
+@permission_required_page(Permission.MANAGE_SETTINGS)
+@require_http_methods(["POST"])
+def sms_settings(request: HttpRequest) -> HttpResponse:
+    """The SMS provider part of the settings page (its own form, so secrets are never re-posted with the rest)."""
+    access = access_for(request)
+    assert access is not None
+    row = messaging_settings()
+    sms_form = _sms_form(row, request.POST)
+    if sms_form.is_valid():
+        with domain_errors_into(sms_form):
+            set_sms_provider(
+                actor=access.user,
+                provider=sms_form.cleaned_data["sms_provider"],
+                credentials=sms_form.credentials(),
+                sender_name=sms_form.cleaned_data["sender"].strip(),
+            )
+        if not sms_form.errors:
+            messages.success(request, _("SMS settings saved."))
+            return redirect("messaging:settings")
+    form = MessagingSettingsForm(instance_values=row)
+    return _settings_response(request, form, sms_form, status=422)
+
+
+@permission_required_page(Permission.MANAGE_SETTINGS)
+@require_http_methods(["GET"])
+def sms_cost(request: HttpRequest) -> HttpResponse:
+    """The "cost of a text" helper (an htmx partial): encoding, characters as the network counts them, parts."""
+    form = SmsCostForm(request.GET)
+    text = form.cleaned_data["text"] if form.is_valid() else ""
+    return render(request, "messaging/_sms_cost.html", {"cost": count_parts(text), "valid": form.is_valid()})

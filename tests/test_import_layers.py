@@ -131,6 +131,7 @@ MODULES: dict[str, str] = {
     "messaging.message_templates": "selectors",
     "messaging.email": "base",
     "messaging.unsubscribe_links": "base",
+    "messaging.sms_services": "services",
     # observability
     "observability.cache_client": "base",
     "observability.metrics": "base",

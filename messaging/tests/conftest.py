@@ -102,3 +102,14 @@ def send_email_to(make_guest: Callable[..., Guest], django_capture_on_commit_cal
         return Message.objects.get(pk=message.pk)
 
     return send
+
+
+from messaging.tests.sms_fixtures import (  # noqa: E402, F401
+    _smsru_server,
+    _twilio_server,
+    send_sms_to,
+    smsru,
+    smsru_chain,
+    twilio,
+    twilio_chain,
+)

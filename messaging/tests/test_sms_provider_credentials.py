@@ -16,7 +16,10 @@ TOKEN = "twilio-auth-token-secret-123"
 
 def test_credentials_are_stored_encrypted_and_read_back(alpha):
     set_sms_provider(
-        actor=alpha.user("owner"), provider="twilio", credentials={"account_sid": "AC1", "auth_token": TOKEN}
+        actor=alpha.user("owner"),
+        provider="twilio",
+        credentials={"account_sid": "AC1", "auth_token": TOKEN},
+        sender_name="+15005550006",
     )
 
     row = messaging_settings()
