@@ -53,9 +53,7 @@ def proportion_uplift(*, treated_hits: int, treated_size: int, control_hits: int
     p_control = control_hits / control_size if control_size else 0.0
     error = None
     if treated_size >= 2 and control_size >= 2:
-        error = math.sqrt(
-            p_treated * (1 - p_treated) / treated_size + p_control * (1 - p_control) / control_size
-        )
+        error = math.sqrt(p_treated * (1 - p_treated) / treated_size + p_control * (1 - p_control) / control_size)
     low, high = _interval(p_treated - p_control, error)
     return Uplift(p_treated, p_control, p_treated - p_control, low, high)
 

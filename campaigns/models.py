@@ -107,15 +107,15 @@ class Campaign(models.Model):
     holdout_percent = models.PositiveSmallIntegerField(
         _("control group, % of the segment"), default=10, validators=[MaxValueValidator(90)]
     )
-    status = models.CharField(
-        _("status"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
-    )
+    status = models.CharField(_("status"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     started_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
+    # When the segment was evaluated and split into the treated and the control group (once: a rerun keeps it).
+    members_split_at = models.DateTimeField(_("members split at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("sending finished at"), null=True, blank=True)
 
     class Meta:
@@ -132,9 +132,7 @@ class Campaign(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["send_at"], condition=models.Q(status="scheduled"), name="campaigns_campaign_due_idx"
-            )
+            models.Index(fields=["send_at"], condition=models.Q(status="scheduled"), name="campaigns_campaign_due_idx")
         ]
 
     def __str__(self) -> str:
@@ -153,20 +151,14 @@ class CampaignRecipient(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
     guest = models.ForeignKey("guests.Guest", on_delete=models.CASCADE, related_name="+")
     group = models.CharField(_("group"), max_length=8, choices=RecipientGroup.choices)
-    message = models.ForeignKey(
-        "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    message = models.ForeignKey("messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sent_at = models.DateTimeField(_("handed to messaging at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("campaign recipient")
         verbose_name_plural = _("campaign recipients")
-        constraints = [
-            models.UniqueConstraint(fields=["campaign", "guest"], name="campaigns_campaignrecipient_once")
-        ]
-        indexes = [
-            models.Index(fields=["campaign", "group", "sent_at"], name="campaigns_recipient_group_idx")
-        ]
+        constraints = [models.UniqueConstraint(fields=["campaign", "guest"], name="campaigns_campaignrecipient_once")]
+        indexes = [models.Index(fields=["campaign", "group", "sent_at"], name="campaigns_recipient_group_idx")]
 
     def __str__(self) -> str:
         return f"{self.campaign_id}: {self.guest_id} ({self.group})"

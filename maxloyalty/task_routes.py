@@ -33,6 +33,8 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "telegram_bot.tasks.telegram_chain_tick": MESSAGING,
     "messaging.tasks.deliver_message": MESSAGING,
     "messaging.tasks.messaging_chain_tick": MESSAGING,
+    "campaigns.tasks.send_campaign_batch": MESSAGING,
+    "campaigns.tasks.campaigns_chain_tick": MESSAGING,
     "analytics.tasks.roll_up_daily_stats": ANALYTICS,
     "analytics.tasks.refresh_liability_snapshot": ANALYTICS,
     "billing.tasks.advance_subscriptions": BILLING,
