@@ -58,19 +58,36 @@ def proportion_uplift(*, treated_hits: int, treated_size: int, control_hits: int
     return Uplift(p_treated, p_control, p_treated - p_control, low, high)
 
 
-def _mean_and_variance(values: Sequence[float]) -> tuple[float, float]:
-    mean = sum(values) / len(values)
-    return mean, sum((value - mean) ** 2 for value in values) / (len(values) - 1)
+@dataclass(frozen=True)
+class Sample:
+    """One group's values, one per guest, summed in SQL: how many guests, the sum and the sum of squares (a guest
+    without any value counts as a zero)."""
+
+    size: int
+    total: float
+    total_of_squares: float
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.size if self.size else 0.0
+
+    @property
+    def variance(self) -> float:
+        """The unbiased sample variance (n - 1)."""
+        if self.size < 2:
+            return 0.0
+        return max(self.total_of_squares - self.size * self.mean**2, 0.0) / (self.size - 1)
 
 
-def mean_uplift(treated: Sequence[float], control: Sequence[float]) -> Uplift:
-    """The difference of two means with Welch's standard error (rule 2); one value per guest of each group."""
-    mean_treated = sum(treated) / len(treated) if treated else 0.0
-    mean_control = sum(control) / len(control) if control else 0.0
+def sample_of(values: Sequence[float]) -> Sample:
+    return Sample(len(values), float(sum(values)), float(sum(value * value for value in values)))
+
+
+def mean_uplift(treated: Sample, control: Sample) -> Uplift:
+    """The difference of two means with Welch's standard error (rule 2)."""
     error = None
-    if len(treated) >= 2 and len(control) >= 2:
-        _m, var_treated = _mean_and_variance(treated)
-        _m, var_control = _mean_and_variance(control)
-        error = math.sqrt(var_treated / len(treated) + var_control / len(control))
-    low, high = _interval(mean_treated - mean_control, error)
-    return Uplift(mean_treated, mean_control, mean_treated - mean_control, low, high)
+    if treated.size >= 2 and control.size >= 2:
+        error = math.sqrt(treated.variance / treated.size + control.variance / control.size)
+    difference = treated.mean - control.mean
+    low, high = _interval(difference, error)
+    return Uplift(treated.mean, control.mean, difference, low, high)
