@@ -275,7 +275,7 @@ def _locked_editable(access: ChainAccess, campaign: Campaign) -> Campaign:
     if not (access.can(Permission.MANAGE_SEGMENTS) or locked.created_by_id == access.user.pk):
         raise PermissionDenied
     if locked.status not in EDITABLE_STATUSES:
-        raise CampaignNotEditable(status=locked.status)
+        raise CampaignNotEditable(campaign_status=locked.status)
     return locked
 
 
@@ -304,7 +304,7 @@ def send_campaign(*, access: ChainAccess | None, campaign: Campaign) -> Campaign
     access = require_segment_access(access)
     locked = _locked_editable(access, campaign)
     if locked.status == CampaignStatus.SCHEDULED:
-        raise CampaignNotEditable(status=locked.status)
+        raise CampaignNotEditable(campaign_status=locked.status)
     _check_campaign(access, locked)
     if locked.send_at is None:
         locked.status, locked.started_at = CampaignStatus.SENDING, timezone.now()

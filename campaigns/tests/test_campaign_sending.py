@@ -79,7 +79,9 @@ def test_batches_go_on_until_every_treated_guest_is_sent(campaign_world, setting
 def test_a_scheduled_campaign_starts_at_the_chain_tick_once_due(campaign_world) -> None:
     campaign_world.guests(3)
     send_at = timezone.now() + datetime.timedelta(hours=2)
-    campaign = campaign_world.send(campaign_world.campaign(campaign_world.segment(), holdout_percent=0, send_at=send_at))
+    campaign = campaign_world.send(
+        campaign_world.campaign(campaign_world.segment(), holdout_percent=0, send_at=send_at)
+    )
     assert campaign.status == CampaignStatus.SCHEDULED
 
     with campaign_world.run(execute=True):
