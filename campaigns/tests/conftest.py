@@ -31,7 +31,10 @@ def access_of(alpha: ChainWorld) -> Callable[[str], ChainAccess]:
 
 @pytest.fixture
 def campaign_world(
-    alpha: ChainWorld, sendgrid: Any, access_of: Callable[[str], ChainAccess], django_capture_on_commit_callbacks: Any
+    alpha: ChainWorld,
+    sendgrid: Any,  # noqa: F811  # the messaging tests' fixture, imported above
+    access_of: Callable[[str], ChainAccess],
+    django_capture_on_commit_callbacks: Any,
 ) -> CampaignWorld:
     """Chain alpha with no quiet hours, email through the fake SendGrid, and a way to register tagged guests."""
     update_messaging_settings(actor=alpha.user("owner"), quiet_hours_start=None, quiet_hours_end=None)
