@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -128,13 +129,13 @@ GROUP BY m."group"
 """
 
 
-def _window_rows(campaign: Campaign, start: datetime.datetime, end: datetime.datetime) -> dict[str, tuple]:
+def _window_rows(campaign: Campaign, start: datetime.datetime, end: datetime.datetime) -> dict[str, tuple[Any, ...]]:
     sql = _WINDOW_SQL.format(
         recipients=CampaignRecipient._meta.db_table,
         visits=Visit._meta.db_table,
         ledger=LedgerEntry._meta.db_table,
     )
-    params = {"campaign": campaign.pk, "start": start, "end": end, "redemption": EntryKind.REDEMPTION.value}
+    params: dict[str, Any] = {"campaign": campaign.pk, "start": start, "end": end, "redemption": EntryKind.REDEMPTION.value}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: row[1:] for row in cursor.fetchall()}
