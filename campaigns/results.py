@@ -135,7 +135,12 @@ def _window_rows(campaign: Campaign, start: datetime.datetime, end: datetime.dat
         visits=Visit._meta.db_table,
         ledger=LedgerEntry._meta.db_table,
     )
-    params: dict[str, Any] = {"campaign": campaign.pk, "start": start, "end": end, "redemption": EntryKind.REDEMPTION.value}
+    params: dict[str, Any] = {
+        "campaign": campaign.pk,
+        "start": start,
+        "end": end,
+        "redemption": EntryKind.REDEMPTION.value,
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: row[1:] for row in cursor.fetchall()}
