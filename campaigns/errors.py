@@ -21,3 +21,7 @@ class CampaignNotFound(NotFound):
 
 class CampaignNotEditable(Conflict):
     code, message = "campaign_not_editable", _("Only a draft or scheduled campaign can be changed")
+
+
+class SegmentInUse(Conflict):
+    code, message = "segment_in_use", _("Campaigns use this segment; it cannot be deleted")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.access import ChainAccess
 from accounts.roles import Permission
 from audit.services import changes_between, record_audit
-from campaigns.errors import CampaignNotEditable, DuplicateSegmentName
+from campaigns.errors import CampaignNotEditable, DuplicateSegmentName, SegmentInUse
 from campaigns.models import Campaign, CampaignChannel, CampaignSettings, CampaignStatus, Segment
 from campaigns.rules import SegmentFilters, parse_filters
 from campaigns.selectors import access_segment, may_change_segment, require_segment_access
@@ -134,6 +134,8 @@ def delete_segment(*, access: ChainAccess | None, segment: Segment) -> None:
     access = require_segment_access(access)
     if not may_change_segment(access, segment):
         raise PermissionDenied
+    if Campaign.objects.filter(segment=segment).exists():
+        raise SegmentInUse(segment_id=segment.pk)
     record_audit(
         action="campaigns.segment_deleted",
         actor=access.user,

@@ -60,3 +60,13 @@ def test_a_sent_campaign_is_not_changed_or_sent_again(campaign_world) -> None:
     assert (_error(changed)["status"], _error(changed)["code"]) == (409, "campaign_not_editable")
     assert _error(resent)["status"] == 409
     assert Campaign.objects.get(pk=campaign.pk).name == "Autumn menu"
+
+
+def test_a_segment_a_campaign_uses_is_not_deleted(campaign_world) -> None:
+    segment = campaign_world.segment()
+    campaign_world.campaign(segment)
+
+    answer = api_as(campaign_world.alpha, "owner").delete(f"/api/v1/segments/{segment.pk}")
+
+    assert (_error(answer)["status"], _error(answer)["code"]) == (409, "segment_in_use")
+    assert Campaign.objects.filter(segment=segment).exists()
