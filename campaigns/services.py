@@ -292,6 +292,8 @@ def update_campaign(*, access: ChainAccess | None, campaign: Campaign, changes: 
     if "segment" in changes:
         access_segment(access=access, segment_id=locked.segment_id)
     _check_campaign(access, locked)
+    if locked.status == CampaignStatus.SCHEDULED and locked.send_at is None:
+        locked.status = CampaignStatus.DRAFT  # no moment left to wait for: back to a draft, sent when asked
     locked.save()
     changed = changes_between(before, _campaign_snapshot(locked))
     if changed:
