@@ -94,7 +94,7 @@ def campaign_edit(request: StaffRequest, campaign_id: int) -> HttpResponse:
 def campaign_text_preview(request: StaffRequest) -> HttpResponse:
     """Each text of the form being written, filled with a sample guest's values (htmx, as the texts change)."""
     _access(request)
-    context = sample_context(CAMPAIGN_KIND, chain_name=request.tenant.name)  # type: ignore[attr-defined]
+    context = sample_context(CAMPAIGN_KIND, chain_name=request.tenant.name)
     texts = [
         (CampaignForm.base_fields[field].label, render_text(request.GET.get(field, ""), context))
         for field in TEXT_FIELDS
