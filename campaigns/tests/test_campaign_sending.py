@@ -92,3 +92,24 @@ def test_a_scheduled_campaign_starts_at_the_chain_tick_once_due(campaign_world) 
     assert (early, due) == (0, 1)
     assert campaign.status == CampaignStatus.SENT
     assert len(campaign_world.email.requests) == 3
+
+
+def test_the_promo_code_goes_into_the_text_and_no_points_are_given(campaign_world) -> None:
+    from decimal import Decimal
+
+    from loyalty.services import create_promo, create_promo_code
+
+    (guest,) = campaign_world.guests(1)
+    promo = create_promo(actor=None, name="Autumn x2", multiplier=Decimal(2), requires_code=True)
+    code = create_promo_code(promo=promo, code="autumn26", actor=None)
+    campaign_world.send(
+        campaign_world.campaign(
+            campaign_world.segment(),
+            holdout_percent=0,
+            promo_code=code.pk,
+            email_text="{{ first_name }}, your code is {{ promo_code }}.",
+        )
+    )
+
+    assert Message.objects.get(guest=guest, kind="campaign").text_body == f"{guest.first_name}, your code is AUTUMN26."
+    assert not LedgerEntry.objects.filter(guest=guest, kind=EntryKind.PROMO_BONUS).exists()
