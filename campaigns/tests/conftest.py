@@ -11,6 +11,7 @@ import pytest
 
 from accounts.access import ChainAccess, resolve_access
 from campaigns.models import Campaign, Segment
+from campaigns.sending import send_campaign_batch
 from campaigns.services import create_campaign, create_segment, send_campaign
 from guests.models import Guest
 from guests.services import create_guest
@@ -75,6 +76,11 @@ class CampaignWorld:
             **fields,
         }
         return create_campaign(access=self.owner, **values)
+
+    def send_batches(self, campaign: Campaign) -> None:
+        """Run the campaign's batch task (and the ones it queues), as a worker would."""
+        with self.run(execute=True):
+            send_campaign_batch(campaign_id=campaign.pk)
 
     def send(self, campaign: Campaign) -> Campaign:
         with self.run(execute=True):

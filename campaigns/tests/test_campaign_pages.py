@@ -74,3 +74,20 @@ def test_staff_without_segments_are_refused(campaign_world, role: str) -> None:
     assert client.get(f"/campaigns/{campaign.pk}/").status_code == 403
     assert client.post(f"/campaigns/{campaign.pk}/send/").status_code == 403
     assert Campaign.objects.get(pk=campaign.pk).status == "draft"
+
+
+def test_the_progress_is_polled_while_sending_and_stops_once_sent(campaign_world) -> None:
+    from campaigns.services import send_campaign
+
+    campaign_world.guests(2)
+    campaign = campaign_world.campaign(campaign_world.segment(), holdout_percent=0)
+    send_campaign(access=campaign_world.owner, campaign=campaign)  # its batch task not run yet
+    client = signed_in_client(campaign_world.alpha, "owner")
+
+    sending = client.get(f"/campaigns/{campaign.pk}/progress/", **HTMX).content.decode()
+    campaign_world.send_batches(campaign)
+    sent = client.get(f"/campaigns/{campaign.pk}/progress/", **HTMX).content.decode()
+
+    assert 'hx-trigger="every 2s"' in sending
+    assert 'hx-trigger="every 2s"' not in sent
+    assert '<td data-testid="progress-sent">2</td>' in sent
