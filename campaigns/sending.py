@@ -38,6 +38,8 @@ from tenants.models import Chain
 BATCH_TASK = "campaigns.tasks.send_campaign_batch"
 BATCH_SIZE = 200
 SPLIT_CHUNK = 5000
+# A sending campaign untouched this long has lost its batch task (or its batch failed): the tick queues it again.
+STALLED_AFTER = datetime.timedelta(minutes=10)
 
 
 def message_key(campaign_id: int, guest_id: int) -> str:
@@ -161,6 +163,7 @@ def send_campaign_batch(*, campaign_id: int, batch: int = BATCH_SIZE) -> int:
     for recipient in recipients:
         _send_one(campaign, recipient, chain.name if chain is not None else "", now)
     if waiting.exists():
+        campaign.save(update_fields=["updated_at"])  # alive: the tick leaves it to its own next batch
         enqueue_after_commit(BATCH_TASK, campaign_id=campaign.pk)
     else:
         campaign.status, campaign.finished_at = CampaignStatus.SENT, now
@@ -170,11 +173,15 @@ def send_campaign_batch(*, campaign_id: int, batch: int = BATCH_SIZE) -> int:
 
 @transaction.atomic
 def start_due_campaigns(*, now: datetime.datetime | None = None) -> int:
-    """Scheduled campaigns whose moment has come start sending (the chain's tick, once a minute)."""
-    ids = due_campaign_ids(now or timezone.now())
+    """Scheduled campaigns whose moment has come start sending (the chain's tick, once a minute); a sending
+    campaign whose batches stopped (a batch that failed, a lost task) is handed over again after STALLED_AFTER.
+    How many scheduled campaigns started."""
+    now = now or timezone.now()
+    ids = due_campaign_ids(now)
     started = Campaign.objects.filter(pk__in=ids, status=CampaignStatus.SCHEDULED).update(
-        status=CampaignStatus.SENDING, started_at=now or timezone.now()
+        status=CampaignStatus.SENDING, started_at=now, updated_at=now
     )
-    for campaign_id in ids:
+    stalled = Campaign.objects.filter(status=CampaignStatus.SENDING, updated_at__lte=now - STALLED_AFTER)
+    for campaign_id in [*ids, *stalled.values_list("pk", flat=True)]:
         enqueue_after_commit(BATCH_TASK, campaign_id=campaign_id)
     return started

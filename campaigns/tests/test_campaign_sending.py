@@ -113,3 +113,20 @@ def test_the_promo_code_goes_into_the_text_and_no_points_are_given(campaign_worl
 
     assert Message.objects.get(guest=guest, kind="campaign").text_body == f"{guest.first_name}, your code is AUTUMN26."
     assert not LedgerEntry.objects.filter(guest=guest, kind=EntryKind.PROMO_BONUS).exists()
+
+
+def test_the_tick_resumes_a_campaign_whose_batches_stopped(campaign_world) -> None:
+    campaign_world.guests(4)
+    campaign = campaign_world.campaign(campaign_world.segment(), holdout_percent=0)
+    send_campaign(access=campaign_world.owner, campaign=campaign)  # its batch task is lost: never run
+
+    with campaign_world.run(execute=True):
+        start_due_campaigns(now=timezone.now() + datetime.timedelta(minutes=1))
+    soon = len(campaign_world.email.requests)
+    with campaign_world.run(execute=True):
+        start_due_campaigns(now=timezone.now() + datetime.timedelta(minutes=11))
+    campaign.refresh_from_db()
+
+    assert soon == 0
+    assert campaign.status == CampaignStatus.SENT
+    assert len(campaign_world.email.requests) == 4
