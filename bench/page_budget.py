@@ -73,6 +73,9 @@ AUDIT_ACTIONS = (
 # URL names that are not requested, with the reason. Everything else of the chain's URL map is in PLANS.
 SKIPPED: dict[str, str] = {
     "campaigns:segment-settings": "POST-only action",
+    "campaigns-pages:campaign-send": "POST-only action (queues the sending)",
+    "campaigns-pages:campaign-cancel": "POST-only action",
+    "campaigns-api:campaign-send": "POST-only action (queues the sending)",
     "analytics:liability-refresh": "POST-only action (the bench computes the snapshot itself, timed, before the walk)",
     "analytics-api:liability-refresh": "POST-only action (queues a snapshot)",
     "pos-api:connection-rotate-secret": "POST-only action",
@@ -171,6 +174,7 @@ class Rows:
     invitation_id: int | None
     broadcast_id: int | None
     segment_id: int | None
+    campaign_id: int | None
     job_id: int | None
     export_ids: dict[str, int]  # per role: an export is only its creator's to see
     today: datetime.date
@@ -388,6 +392,29 @@ PLANS: dict[str, Plan] = dict(
             ],
         ),
         ("campaigns:segment-edit", lambda rows, role: _optional("campaigns:segment-edit", rows.segment_id)),
+        _simple("campaigns-pages:campaign-list"),
+        _simple("campaigns-pages:campaign-create"),
+        (
+            "campaigns-pages:campaign-preview",
+            lambda rows, role: [
+                PageRequest(
+                    "campaigns-pages:campaign-preview",
+                    "a text with a variable",
+                    _url("campaigns-pages:campaign-preview", email_text="Hi {{ first_name }}"),
+                )
+            ],
+        ),
+        *(
+            (name, lambda rows, role, name=name: _optional(name, rows.campaign_id))
+            for name in (
+                "campaigns-pages:campaign-detail",
+                "campaigns-pages:campaign-edit",
+                "campaigns-pages:campaign-progress",
+                "campaigns-api:campaign-detail",
+                "campaigns-api:campaign-results",
+            )
+        ),
+        _simple("campaigns-api:campaign-list"),
         ("campaigns:segment-delete", lambda rows, role: _optional("campaigns:segment-delete", rows.segment_id)),
         _simple("campaigns-api:segment-list"),
         ("campaigns-api:segment-detail", lambda rows, role: _optional("campaigns-api:segment-detail", rows.segment_id)),
@@ -682,8 +709,8 @@ def ensure_detail_rows(chain: Any, users: dict[str, Any], restaurant_id: int) ->
     from accounts.access import resolve_access
     from accounts.invitations import invite_staff
     from accounts.models import Role, StaffInvitation
-    from campaigns.models import Segment
-    from campaigns.services import create_segment
+    from campaigns.models import Campaign, Segment
+    from campaigns.services import create_campaign, create_segment
     from guests.models import GuestExport, ImportJob, ImportStatus
     from loyalty.models import Level, Promo, PromoCode
     from loyalty.services import create_level, create_promo, create_promo_code
@@ -725,6 +752,15 @@ def ensure_detail_rows(chain: Any, users: dict[str, Any], restaurant_id: int) ->
         name="Bench regulars",
         filters={"visits_days": 90, "visits_min": 2, "reachable_channels": ["telegram", "email"]},
     )
+    campaign = Campaign.objects.order_by("id").first() or create_campaign(
+        access=resolve_access(owner, chain.id),
+        name="Bench comeback",
+        segment=segment.pk,
+        channels=["telegram", "email"],
+        telegram_text="We miss you, {{ first_name }}",
+        email_subject="We miss you",
+        email_text="Come back, {{ first_name }}: {{ points }} points are waiting.",
+    )
     # An import that has run, as the access matrix makes its export: start_import_job would queue a task that a later
     # benchmark's worker would run in this chain.
     job = ImportJob.objects.order_by("id").first() or ImportJob.objects.create(
@@ -740,6 +776,7 @@ def ensure_detail_rows(chain: Any, users: dict[str, Any], restaurant_id: int) ->
         "invitation_id": invitation.pk,
         "broadcast_id": broadcast.pk if broadcast else None,
         "segment_id": segment.pk,
+        "campaign_id": campaign.pk,
         "job_id": job.pk,
         "export_ids": {role: export.pk for role, export in exports.items()},
     }

@@ -13,3 +13,15 @@ class SegmentNotFound(NotFound):
 
 class DuplicateSegmentName(Conflict):
     code, message = "duplicate_segment_name", _("A segment with this name exists")
+
+
+class CampaignNotFound(NotFound):
+    code, message = "campaign_not_found", _("No such campaign")
+
+
+class CampaignNotEditable(Conflict):
+    code, message = "campaign_not_editable", _("Only a draft or scheduled campaign can be changed")
+
+
+class SegmentInUse(Conflict):
+    code, message = "segment_in_use", _("Campaigns use this segment; it cannot be deleted")

@@ -1,5 +1,6 @@
-"""The segment form of the pages: it reads the owner's input into a name, a description and filters in the shape
-campaigns.rules stores; the rules and the service judge them, and their refusals land on the field they name."""
+"""The segment and campaign forms of the pages: they read the owner's input (a segment's filters in the shape
+campaigns.rules stores; a campaign's texts and gift); the rules and the services judge them, and their refusals
+land on the field they name."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import ChainAccess
 from analytics.rules import SEGMENTS
-from campaigns.models import Segment
+from campaigns.models import Campaign, CampaignChannel, Segment
 from guests.models import ConsentChannel
-from loyalty.models import Level
+from loyalty.models import Level, PromoCode
 from maxloyalty.errors import DomainError
 from restaurants.models import Restaurant
 from restaurants.selectors import visible_restaurants
@@ -118,3 +119,79 @@ class SegmentForm(forms.Form):
                 self.add_error(field if field in self.fields else None, str(message))
         if not error.fields:
             self.add_error(None, str(error.message))
+
+
+class CampaignForm(forms.Form):
+    """A campaign's fields as the owner writes them; campaigns.services judges them (texts, segment, promo code)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    segment = forms.ModelChoiceField(label=_("Segment"), queryset=Segment.objects.none())
+    channels = forms.MultipleChoiceField(
+        label=_("Channels allowed"),
+        choices=CampaignChannel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=CampaignChannel.values,
+    )
+    telegram_text = forms.CharField(label=_("Telegram text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    email_subject = forms.CharField(label=_("Email subject"), required=False, max_length=200)
+    email_text = forms.CharField(label=_("Email text"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    email_html = forms.CharField(
+        label=_("Email HTML"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Empty: made from the text."),
+    )
+    sms_text = forms.CharField(label=_("SMS text"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    bonus_points = forms.IntegerField(label=_("Bonus points for each treated guest"), min_value=0, initial=0)
+    promo_code = forms.ModelChoiceField(
+        label=_("Promo code"), queryset=PromoCode.objects.filter(is_active=True), required=False
+    )
+    send_at = forms.DateTimeField(
+        label=_("Send at (the chain's time)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Empty: sent when you press Send."),
+    )
+    holdout_percent = forms.IntegerField(
+        label=_("Control group, % of the segment"),
+        min_value=0,
+        max_value=90,
+        initial=10,
+        help_text=_("They receive nothing; the results compare them with the others."),
+    )
+
+    def __init__(self, data: Any = None, *, segments: Any, campaign: Campaign | None = None) -> None:
+        initial = None
+        if campaign is not None:
+            initial = {field: getattr(campaign, field) for field in CAMPAIGN_FORM_FIELDS}
+        super().__init__(data, initial=initial)
+        self.fields["segment"].queryset = segments  # type: ignore[attr-defined]
+
+    def campaign_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["segment"] = data["segment"].pk
+        data["promo_code"] = data["promo_code"].pk if data["promo_code"] is not None else None
+        return data
+
+    def add_refusal(self, error: DomainError) -> None:
+        for field, messages in error.fields.items():
+            for message in messages if isinstance(messages, list) else [messages]:
+                self.add_error(field if field in self.fields else None, str(message))
+        if not error.fields:
+            self.add_error(None, str(error.message))
+
+
+CAMPAIGN_FORM_FIELDS = (
+    "name",
+    "segment",
+    "channels",
+    "telegram_text",
+    "email_subject",
+    "email_text",
+    "email_html",
+    "sms_text",
+    "bonus_points",
+    "promo_code",
+    "send_at",
+    "holdout_percent",
+)

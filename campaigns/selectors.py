@@ -1,4 +1,4 @@
-"""Reads of saved segments: who may use them, which guests a segment holds right now (in SQL, at the moment of
+"""Reads of saved segments and campaigns: who may use them, which guests a segment holds right now (in SQL, at the moment of
 use, within the guests the viewer may see), its count and a preview of its first members.
 
 Who may use segments (the one rule; pages, the API and the services ask may_use_segments):
@@ -24,8 +24,15 @@ from django.utils import timezone
 from accounts.access import ChainAccess
 from accounts.roles import Permission
 from analytics.rules import rfm_class_sql
-from campaigns.errors import SegmentNotFound
-from campaigns.models import CampaignSettings, Segment
+from campaigns.errors import CampaignNotFound, SegmentNotFound
+from campaigns.models import (
+    Campaign,
+    CampaignRecipient,
+    CampaignSettings,
+    CampaignStatus,
+    RecipientGroup,
+    Segment,
+)
 from campaigns.rules import SegmentFilters, parse_filters
 from guests.conditions import (
     any_tag_condition,
@@ -39,6 +46,7 @@ from guests.selectors import loyalty_figures, visible_guests, with_loyalty
 from loyalty.selectors import chain_today, local_midnight
 from maxloyalty.capped_count import CappedCount, capped_count
 from messaging.channels import reachable_condition
+from messaging.models import MessageStatus
 
 # The RFM class of a guest is read from their visits over this many days up to now (analytics.rules).
 RFM_WINDOW_DAYS = 365
@@ -230,3 +238,62 @@ def segment_preview(
             )
         )
     return SegmentPreview(count=count_segment(guests), members=members)
+
+
+# --- campaigns -------------------------------------------------------------------------------------------------
+
+
+def visible_campaigns(access: ChainAccess | None) -> QuerySet[Campaign]:
+    """Campaigns follow segments' rule: owners and admins see every one, a manager allowed segments the ones they
+    created (their guests only are in them)."""
+    access = require_segment_access(access)
+    campaigns = Campaign.objects.select_related("segment", "created_by", "promo_code")
+    if not access.can(Permission.MANAGE_SEGMENTS):
+        campaigns = campaigns.filter(created_by=access.user)
+    return campaigns.order_by("-created_at", "-id")
+
+
+def access_campaign(*, access: ChainAccess | None, campaign_id: int) -> Campaign:
+    """The campaign for a viewer who may see it; CampaignNotFound (404) for missing and not theirs alike."""
+    campaign = visible_campaigns(access).filter(pk=campaign_id).first()
+    if campaign is None:
+        raise CampaignNotFound(campaign_id=campaign_id)
+    return campaign
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    """How far sending has come: members split, the treated, handed to messaging, sent, failed or not sendable."""
+
+    recipients: int
+    treated: int
+    control: int
+    queued: int
+    sent: int
+    failed: int
+    suppressed: int
+
+
+def campaign_progress(campaign: Campaign) -> CampaignProgress:
+    """One aggregate over the campaign's recipients and their messages (the recipients' campaign index)."""
+    failed = (MessageStatus.FAILED, MessageStatus.BOUNCED, MessageStatus.COMPLAINED)
+    delivered = (MessageStatus.SENT, MessageStatus.DELIVERED)
+    figures = CampaignRecipient.objects.filter(campaign=campaign).aggregate(
+        recipients=Count("id"),
+        treated=Count("id", filter=Q(group=RecipientGroup.TREATED)),
+        control=Count("id", filter=Q(group=RecipientGroup.CONTROL)),
+        queued=Count("id", filter=Q(message__status=MessageStatus.QUEUED)),
+        sent=Count("id", filter=Q(message__status__in=delivered)),
+        failed=Count("id", filter=Q(message__status__in=failed)),
+        suppressed=Count("id", filter=Q(message__status=MessageStatus.SUPPRESSED)),
+    )
+    return CampaignProgress(**figures)
+
+
+def due_campaign_ids(now: datetime.datetime) -> list[int]:
+    """Scheduled campaigns whose moment has come (the partial index on send_at)."""
+    return list(
+        Campaign.objects.filter(status=CampaignStatus.SCHEDULED, send_at__lte=now)
+        .order_by("send_at", "id")
+        .values_list("pk", flat=True)
+    )

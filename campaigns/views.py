@@ -107,7 +107,11 @@ def segment_delete(request: StaffRequest, segment_id: int) -> HttpResponse:
     access = _access(request)
     segment = access_segment(access=access, segment_id=segment_id)
     if request.method == "POST":
-        delete_segment(access=access, segment=segment)
+        try:
+            delete_segment(access=access, segment=segment)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            return redirect("campaigns:segment-edit", segment_id=segment_id)
         messages.success(request, _("Segment “%(name)s” deleted.") % {"name": segment.name})
         return redirect("campaigns:segment-list")
     return render(request, "campaigns/segment_confirm_delete.html", {"segment": segment})

@@ -125,6 +125,10 @@ MODULES: dict[str, str] = {
     "messaging.sms.providers.connections": "base",
     "messaging.sms.providers.smsru": "base",
     "messaging.sms.providers.twilio": "base",
+    # campaigns: the holdout split and uplift arithmetic (pure), sending (an orchestration), results (reads)
+    "campaigns.holdout": "base",
+    "campaigns.sending": "services",
+    "campaigns.results": "selectors",
     # messaging
     "messaging.channels": "selectors",
     "messaging.templating": "selectors",

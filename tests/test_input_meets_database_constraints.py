@@ -50,6 +50,8 @@ INTERNAL = {
     "messaging.ChannelPreference.guest": "set_preferred_channel updates or creates the guest's one row",
     "messaging_message_dedupe_unique": "send_to_guest returns the message already logged under the key",
     "messaging_emailsuppression_address_unique": "suppress_email gets or creates the address's row",
+    "messaging_messagetemplate_kind_language_unique": "save_message_template updates or creates the kind's row",
+    "campaigns_segment_name_unique": "the segment services look for the name first: 409 duplicate_segment_name",
     "loyalty_programsettings_single_row": "the one settings row (id 1) is made by the program service",
     "loyalty.PointsAccount.guest": "one account per guest, got or created by the ledger service",
     "loyalty_pointsaccount_available_not_negative": "the ledger refuses a debit beyond the balance (409)",

@@ -3,6 +3,9 @@ the output."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -10,8 +13,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analytics.rules import SEGMENT_CODES
-from campaigns.models import Segment
+from campaigns.models import Campaign, CampaignChannel, Segment
+from campaigns.results import CampaignResults
 from campaigns.rules import parse_filters
+from campaigns.selectors import campaign_progress
 from guests.models import ConsentChannel
 from maxloyalty.errors import ValidationFailed
 
@@ -92,3 +97,92 @@ def preview_data(preview: Any) -> dict[str, Any]:
         "count_is_capped": preview.count.more,
         "members": SegmentMemberOut(preview.members, many=True).data,
     }
+
+
+# --- campaigns -------------------------------------------------------------------------------------------------
+
+
+class CampaignInput(serializers.Serializer[None]):
+    """The campaign's shape; campaigns.services checks the rest (texts, segment, promo code: 422 naming each)."""
+
+    name = serializers.CharField(max_length=100)
+    segment = serializers.IntegerField(help_text="A saved segment's id")
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=CampaignChannel.choices), help_text="The channels allowed"
+    )
+    email_subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email_html = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    email_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    sms_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    telegram_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    bonus_points = serializers.IntegerField(min_value=0, required=False)
+    promo_code = serializers.IntegerField(required=False, allow_null=True, help_text="A promo code's id")
+    send_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Empty: send when asked; without an offset: the chain's time zone"
+    )
+    holdout_percent = serializers.IntegerField(min_value=0, max_value=90, required=False)
+
+
+class CampaignProgressOut(serializers.Serializer[None]):
+    recipients = serializers.IntegerField()
+    treated = serializers.IntegerField()
+    control = serializers.IntegerField()
+    queued = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    suppressed = serializers.IntegerField()
+
+
+class CampaignOut(serializers.ModelSerializer[Campaign]):
+    segment = serializers.IntegerField(source="segment_id")
+    promo_code = serializers.IntegerField(source="promo_code_id", allow_null=True)
+    created_by = serializers.EmailField(source="created_by.email", allow_null=True, default=None)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "name",
+            "segment",
+            "channels",
+            "email_subject",
+            "email_html",
+            "email_text",
+            "sms_text",
+            "telegram_text",
+            "bonus_points",
+            "promo_code",
+            "send_at",
+            "holdout_percent",
+            "status",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "progress",
+        ]
+
+    @extend_schema_field(CampaignProgressOut)
+    def get_progress(self, campaign: Campaign) -> dict[str, Any]:
+        return dataclasses.asdict(campaign_progress(campaign))
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses as dicts, Decimals as strings (money never becomes a float), floats rounded."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: _plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+def results_data(results: CampaignResults) -> dict[str, Any]:
+    data: dict[str, Any] = _plain(results)
+    return data

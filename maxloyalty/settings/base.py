@@ -6,6 +6,7 @@ import os
 import re
 import sys
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -304,6 +305,8 @@ CELERY_BEAT_SCHEDULE = {
     "telegram-tick": _in_every_chain("telegram_bot.tasks.telegram_chain_tick", 60.0),
     # Every minute per chain: messages whose quiet hours ended, and lost deliveries (messaging.services).
     "messaging-tick": _in_every_chain("messaging.tasks.messaging_chain_tick", 60.0),
+    # Every minute per chain: scheduled campaigns whose moment has come start sending (campaigns.sending).
+    "campaigns-tick": _in_every_chain("campaigns.tasks.campaigns_chain_tick", 60.0),
     # Loyalty, per chain: pending points become spendable; hourly, the night's jobs start in each chain's 3 a.m.
     # (expiry, expiry warnings, birthday bonuses, level re-evaluation: loyalty.tasks.loyalty_night).
     "loyalty-activate-pending": _in_every_chain("loyalty.tasks.activate_pending_points_task", 300.0),
@@ -536,6 +539,14 @@ if EMAIL_PROVIDER not in EMAIL_PROVIDER_BACKENDS:
 EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_PROVIDER_BACKENDS[EMAIL_PROVIDER])
 # The first retry of a message whose provider was unavailable waits this long, each next one twice as long.
 MESSAGING_RETRY_SECONDS = env.float("MESSAGING_RETRY_SECONDS", default=30.0)
+# What one message costs the chain per channel, in the chain's currency: a campaign's results weigh it (with its bonus
+# points) against the uplift in revenue. CAMPAIGN_MESSAGE_COSTS="telegram=0,email=0.10,sms=4.50".
+CAMPAIGN_MESSAGE_COSTS = {
+    channel: Decimal(cost)
+    for channel, cost in env.dict(
+        "CAMPAIGN_MESSAGE_COSTS", default={"telegram": "0", "email": "0.10", "sms": "4.50"}
+    ).items()
+}
 ANYMAIL: dict[str, Any] = {
     key: value
     for key, value in {

@@ -31,7 +31,7 @@ from accounts.invitations import invite_staff
 from accounts.models import Role
 from accounts.roles import role_allows
 from accounts.tokens import refresh_token_for
-from campaigns.services import create_segment
+from campaigns.services import create_campaign, create_segment
 from guests.models import GuestExport
 from guests.services import create_guest, start_import_job
 from loyalty import rules
@@ -113,6 +113,13 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
     entry = accrue_points(guest=guest, points=40, kind=EntryKind.WELCOME, idempotency_key=f"welcome-{mark}")
     broadcast = create_broadcast(actor=None, text=f"News {mark}", send_at=timezone.now() + datetime.timedelta(days=1))
     segment = create_segment(access=resolve_access(owner, world.chain.id), name=f"Segment {mark}", filters={})
+    campaign = create_campaign(
+        access=resolve_access(owner, world.chain.id),
+        name=f"Campaign {mark}",
+        segment=segment.id,
+        channels=["sms"],
+        sms_text=f"News {mark} for {{{{ first_name }}}}",
+    )
     invitation = invite_staff(
         chain=world.chain,
         email=f"invitee.{mark}@mail.test",
@@ -136,6 +143,7 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
         "entry_id": entry.id,
         "broadcast_id": broadcast.id,
         "segment_id": segment.id,
+        "campaign_id": campaign.id,
         "job_id": job.id,
         "export_id": export.id,
         "file_name": "no-logo.png",
