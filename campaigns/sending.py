@@ -99,11 +99,7 @@ def _content_maker(campaign: Campaign, guest: Guest, chain_name: str) -> object:
     }
     context = guest_context(guest, chain_name=chain_name, extra=extra)
 
-    def content_for(channel: str) -> MessageContent:
-        if channel not in campaign.channels:
-            # The guest's preferred channel is one the campaign does not allow: its plain text goes (rough: see
-            # the README; messaging has no "only these channels" yet).
-            channel = campaign.channels[0]
+    def content_for(channel: str) -> MessageContent:  # one of campaign.channels (send_to_guest's allowed_channels)
         if channel == CampaignChannel.EMAIL:
             return MessageContent(
                 text=render_text(campaign.email_text, context),
@@ -123,6 +119,7 @@ def _send_one(campaign: Campaign, recipient: CampaignRecipient, chain_name: str,
         kind="campaign",
         dedupe_key=message_key(campaign.pk, guest.pk),
         content_for=_content_maker(campaign, guest, chain_name),  # type: ignore[arg-type]
+        allowed_channels=campaign.channels,
         is_marketing=True,
         now=now,
     )

@@ -19,6 +19,7 @@ through their other channels (and stays in their history). Their parts count tow
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -117,15 +118,23 @@ def cap_refusal(guest: Guest, settings: MessagingSettings, now: datetime.datetim
 
 
 def choose_channel(
-    *, guest: Guest, is_marketing: bool, settings: MessagingSettings, now: datetime.datetime | None = None
+    *,
+    guest: Guest,
+    is_marketing: bool,
+    settings: MessagingSettings,
+    now: datetime.datetime | None = None,
+    allowed: Collection[str] | None = None,
 ) -> ChannelChoice:
-    """The channel `guest` gets a message through now, or None with the reason, or a later moment (rules above)."""
+    """The channel `guest` gets a message through now, or None with the reason, or a later moment (rules above).
+    `allowed`: only these channels are tried (a campaign written for some channels only)."""
     now = now or timezone.now()
     if guest.status != GuestStatus.ACTIVE:
         return ChannelChoice(None, reason=Refusal.INACTIVE)
     preferred = ChannelPreference.objects.filter(guest=guest).values_list("channel", flat=True).first()
     chosen, address, consented_any, over_allowance = None, "", False, False
     for channel in channels_to_try(preferred=preferred, order=settings.channel_order, known=Channel.values):
+        if allowed is not None and channel not in allowed:
+            continue
         if not guest.has_consent(channel):
             continue
         consented_any = True

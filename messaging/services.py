@@ -9,7 +9,7 @@ the sender of its channel (SENDERS: the one dispatch by channel; SMS plugs in th
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,13 +101,15 @@ def send_to_guest(
     subject: str = "",
     html: str = "",
     content_for: ContentForChannel | None = None,
+    allowed_channels: Collection[str] | None = None,
     is_marketing: bool | None = None,
     now: datetime.datetime | None = None,
 ) -> Message:
     """Log one message to `guest` through the channel messaging.channels chooses and queue its delivery; the same
     dedupe key again returns the first message and sends nothing. Not sendable (no consent, caps): the message is
     logged as suppressed with the reason. `is_marketing` defaults to "not a transactional kind". The content is
-    `text` (with `subject`, `html`) on any channel, or `content_for(channel)` once the channel is chosen."""
+    `text` (with `subject`, `html`) on any channel, or `content_for(channel)` once the channel is chosen;
+    `allowed_channels` limits the choice (a campaign written for some channels only)."""
     existing = Message.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
@@ -116,7 +118,9 @@ def send_to_guest(
     # One sender at a time per guest, so two concurrent sends cannot both pass the frequency cap.
     guest = Guest.objects.select_for_update(of=("self",)).select_related("home_restaurant").get(pk=guest.pk)
     now = now or timezone.now()
-    choice = choose_channel(guest=guest, is_marketing=marketing, settings=messaging_settings(), now=now)
+    choice = choose_channel(
+        guest=guest, is_marketing=marketing, settings=messaging_settings(), now=now, allowed=allowed_channels
+    )
     if content_for is not None and choice.channel:
         content = content_for(choice.channel)
         text, subject, html = content.text, content.subject, content.html

@@ -96,3 +96,13 @@ def test_the_content_is_made_for_the_channel_chosen(make_guest) -> None:
     message = send_to_guest(guest=guest, kind="promo", dedupe_key="content:1", content_for=content_for)
     assert asked == ["email"]
     assert (message.channel, message.text_body, message.subject) == ("email", "text for email", "Subject")
+
+
+def test_only_the_allowed_channels_are_tried(tg_and_email_guest):
+    """A campaign written for email only never goes by Telegram, even to a guest who has the bot."""
+    settings = messaging_settings()
+    assert choose_channel(guest=tg_and_email_guest, is_marketing=False, settings=settings).channel == "telegram"
+    allowed = choose_channel(guest=tg_and_email_guest, is_marketing=False, settings=settings, allowed=["email"])
+    assert allowed.channel == "email"
+    none = choose_channel(guest=tg_and_email_guest, is_marketing=False, settings=settings, allowed=["sms"])
+    assert none.channel is None
