@@ -4,8 +4,7 @@ search, the guest list's `q` filter for the list page, the API and the export): 
 
 Matching names needs no extension (guests.search_text's keys and a GIN index on them). Ranking: names by pg_trgm's
 strict word similarity to the query (a typo ranks below the exact spelling), computed only for the few guests the
-keys found; then recent activity (last visit, guests who never came last), then the newest. A broad query (a
-common first name alone, more than BROAD_MATCHES matches) ranks by recent activity only. Where the server lacks
+keys found; then recent activity (last visit, guests who never came last), then the newest. Where the server lacks
 pg_trgm (the embedded PostgreSQL of `make run`), names rank by activity only, and phone fragments and notes are
 read without an index.
 """
@@ -18,7 +17,6 @@ from django.db.models import F, FloatField, OrderBy, QuerySet, Value
 
 from guests.conditions import name_words, search_condition
 from guests.models import Guest
-from maxloyalty.db.estimates import estimated_rows
 from maxloyalty.db.extensions import extension_installed
 
 _has_trigrams: dict[str, bool] = {}
@@ -32,30 +30,17 @@ def trigram_search_available() -> bool:
     return _has_trigrams[name]
 
 
-# A query whose conditions match more guests than this (a common first name alone: about 2 % of a chain) ranks its
-# matches by recent activity only, walking the (last visit, id) index until a page is full: ranking every match by
-# similarity reads each of them (0.4 s for 23,000 matches at 1M guests, bench/page_budget.py, 7 Dec 2026).
-BROAD_MATCHES = 2_000
-
-
 def matching_guests(guests: QuerySet[Guest], query: str, *, whole_identifiers_only: bool) -> QuerySet[Guest]:
     """The guests of `guests` that `query` finds, best first (rank, then RECENT_FIRST), annotated with search_rank (0 for
-    queries that are no name, and for broad ones)."""
+    queries that are no name)."""
     # The keys are for the index only: not read back (an array of some twenty strings per guest).
     found = guests.filter(search_condition(query, whole_identifiers_only=whole_identifiers_only)).defer("search_keys")
     words = name_words(query)
-    if words and trigram_search_available() and not is_broad(found):
+    if words and trigram_search_available():
         ranked = found.annotate(search_rank=TrigramStrictWordSimilarity(" ".join(words), "search_name"))
         return ranked.order_by("-search_rank", *RECENT_FIRST)
     return found.annotate(search_rank=Value(0.0, output_field=FloatField())).order_by(*RECENT_FIRST)
 
 
-def is_broad(found: QuerySet[Guest]) -> bool:
-    """Whether a search finds more than BROAD_MATCHES guests, by the planner's estimate (maxloyalty.db.estimates):
-    reading up to that many to know costs more than ranking them (the planner walks the table in search of them,
-    0.6 s for a common first name at 1M guests)."""
-    return estimated_rows(found) > BROAD_MATCHES
-
-
-# The recent-activity order (guests never seen last), served by guests_guest_recent_idx.
+# Recent activity first (guests never seen last), the tie-break of equally close names.
 RECENT_FIRST: tuple[OrderBy | str, ...] = (F("last_visit_at").desc(nulls_last=True), "-id")

@@ -35,8 +35,8 @@ from guests.models import Guest, GuestExport, GuestStatus, ImportJob, Visit
 from guests.phones import looks_like_phone, normalize_phone
 from guests.search import matching_guests
 from maxloyalty.capped_count import CappedCount, capped_count
-from maxloyalty.db.estimates import estimated_rows
 from maxloyalty.db.fast_instances import fast_load
+from maxloyalty.db.planner import bitmap_scans_only
 from maxloyalty.errors import NotFound, ValidationFailed
 
 
@@ -258,7 +258,6 @@ def lists_newest_first(params: Mapping[str, Any] | None) -> bool:
 # each read from the table to be counted (an index walk cannot count them): they are counted up to the smaller cap.
 GUEST_COUNT_CAP = 10_000
 SEARCH_COUNT_CAP = 1_000
-SURELY_MORE = 10  # an estimate this many times the cap is taken as "more than the cap" without counting
 
 
 def count_guests(guests: QuerySet[Guest]) -> CappedCount:
@@ -266,11 +265,8 @@ def count_guests(guests: QuerySet[Guest]) -> CappedCount:
     whether there are more."""
     if "search_rank" not in guests.query.annotations:
         return capped_count(guests, GUEST_COUNT_CAP)
-    if estimated_rows(guests) >= SEARCH_COUNT_CAP * SURELY_MORE:
-        # Far more than the cap by the planner's estimate (a common first name): counting up to the cap would
-        # still read a thousand rows found by walking the table (0.3 s at 1M guests).
-        return CappedCount(total=SEARCH_COUNT_CAP, more=True)
-    return capped_count(guests, SEARCH_COUNT_CAP)
+    with bitmap_scans_only(guests.db):  # the matches read from the indexes, not looked for along the table
+        return capped_count(guests, SEARCH_COUNT_CAP)
 
 
 def guest_visits(*, guest: Guest) -> QuerySet[Visit]:
