@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import ChainAccess
 from guests.conditions import loyalty_relations
-from guests.errors import GuestNotFound, TooManyPhoneProbes
+from guests.errors import GuestMerged, GuestNotFound, TooManyPhoneProbes
 from guests.filters import GuestFilter
 from guests.masking import contact_view
 from guests.models import Guest, GuestExport, GuestStatus, ImportJob, Visit
@@ -62,7 +62,7 @@ def with_loyalty(queryset: QuerySet[Guest]) -> QuerySet[Guest]:
 
 def visible_guests(access: ChainAccess | None) -> QuerySet[Guest]:
     """Every guest this staff member may browse (None: the system itself, e.g. a task or the bot: all of them)."""
-    guests = Guest.objects.exclude(status=GuestStatus.ERASED)
+    guests = Guest.objects.exclude(status__in=(GuestStatus.ERASED, GuestStatus.MERGED))
     if access is None or access.restaurant_ids is None:
         return guests
     restaurant_ids = access.restaurant_ids
@@ -72,7 +72,7 @@ def visible_guests(access: ChainAccess | None) -> QuerySet[Guest]:
 
 def chain_guests() -> QuerySet[Guest]:
     """Every guest of the chain who can be served (the system's view: the POS pipeline, the bot)."""
-    return Guest.objects.exclude(status=GuestStatus.ERASED)
+    return Guest.objects.exclude(status__in=(GuestStatus.ERASED, GuestStatus.MERGED))
 
 
 # How long a guest found by exact lookup stays reachable by id at the till for the staff member who found them.
@@ -140,6 +140,14 @@ def access_guest(*, access: ChainAccess | None, guest_id: int, reach: GuestReach
     if guest is None and reach == "till" and access is not None and _reached_at_till(access, guest_id):
         guest = with_loyalty(chain_guests()).filter(pk=guest_id).first()
     if guest is None:
+        merged_into = Guest.objects.filter(pk=guest_id, status=GuestStatus.MERGED).values_list(
+            "merged_into_id", flat=True
+        )
+        survivor_id = merged_into.first()
+        if survivor_id is not None and survivor_id != guest_id:
+            # Only to those who may see the survivor: a merged id tells nothing about guests out of reach.
+            access_guest(access=access, guest_id=survivor_id, reach=reach)
+            raise GuestMerged(guest_id=guest_id, merged_into=survivor_id)
         raise GuestNotFound(guest_id=guest_id)
     return guest
 
