@@ -24,9 +24,11 @@ from django.db.models import Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Permission
 from audit.services import record_audit
 from guests.errors import CannotMergeGuest, GuestMergeNotFound, GuestNotFound, MergeUndoRefused
 from guests.models import ConsentChannel, Guest, GuestMerge, GuestStatus, Visit
+from guests.selectors import access_guest
 from loyalty import rules
 from loyalty.models import AppliedCheck, LedgerEntry, LevelChangeReason, PointsAccount, PromoCodeUse
 from loyalty.selectors import level_spend, program_context
@@ -161,6 +163,15 @@ def _account_figures(account: PointsAccount) -> dict[str, Any]:
     }
 
 
+def _require_merge_right(access: ChainAccess | None, *guest_ids: int) -> None:
+    """Staff need MERGE_GUESTS and must reach each guest (404 otherwise: the same for "missing" and "not yours")."""
+    if access is None:
+        return
+    access.require(Permission.MERGE_GUESTS)
+    for guest_id in guest_ids:
+        access_guest(access=access, guest_id=guest_id, reach="restaurants")
+
+
 def _actor(access: ChainAccess | None) -> Any:
     return access.user if access is not None else None
 
@@ -168,6 +179,7 @@ def _actor(access: ChainAccess | None) -> Any:
 @transaction.atomic
 def merge_guests(*, access: ChainAccess | None, survivor_id: int, other_id: int) -> GuestMerge:
     """Merge guest `other_id` into guest `survivor_id` (audited on both); the record an undo needs."""
+    _require_merge_right(access, survivor_id, other_id)
     if survivor_id == other_id:
         raise CannotMergeGuest(
             _("A guest cannot be merged with itself."), fields={"other_id": [str(_("Choose another guest."))]}
@@ -271,6 +283,7 @@ def unmerge_guests(*, access: ChainAccess | None, merge_id: int) -> GuestMerge:
     """Put back exactly what merge `merge_id` moved and changed (audited); refused after UNDO_DAYS, when undone
     already, or when the moved points were spent or expired since."""
     found = access_merge(merge_id=merge_id)
+    _require_merge_right(access, found.survivor_id)
     guests = _locked_pair(found.survivor_id, found.merged_id)
     merge = GuestMerge.objects.select_for_update().get(pk=found.pk)
     now = timezone.now()

@@ -177,3 +177,32 @@ class GuestLookupInput(serializers.Serializer[None]):
 
 class GuestImportInput(serializers.Serializer[None]):
     file = serializers.FileField()
+
+
+class DuplicatePairOut(serializers.Serializer[Any]):
+    """Needs context={"access": ChainAccess} (the guests' contacts are masked as in GuestOut)."""
+
+    first = GuestOut()
+    second = GuestOut()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class DuplicateListInput(serializers.Serializer[Any]):
+    page = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+    guest = serializers.IntegerField(min_value=1, required=False)
+
+
+class GuestMergeInput(serializers.Serializer[Any]):
+    other_id = serializers.IntegerField(min_value=1)
+
+
+class GuestMergeOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    survivor_id = serializers.IntegerField()
+    merged_id = serializers.IntegerField()
+    merged_at = serializers.DateTimeField()
+    undone_at = serializers.DateTimeField(allow_null=True)
+    moved = serializers.SerializerMethodField()
+
+    def get_moved(self, merge: Any) -> dict[str, int]:
+        return {key: len(value) for key, value in merge.moved.items() if isinstance(value, list)}

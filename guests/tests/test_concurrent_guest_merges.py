@@ -26,7 +26,9 @@ def _guest_with_points(points: int) -> Guest:
 
 def _delete(guest_ids: list[int]) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM guests_guestmerge WHERE survivor_id = ANY(%s) OR merged_id = ANY(%s)", [guest_ids] * 2)
+        cursor.execute(
+            "DELETE FROM guests_guestmerge WHERE survivor_id = ANY(%s) OR merged_id = ANY(%s)", [guest_ids] * 2
+        )
         cursor.execute("UPDATE guests_guest SET merged_into_id = NULL WHERE id = ANY(%s)", [guest_ids])
         for table, column in (
             ("audit_auditentry", "object_id"),
@@ -66,6 +68,12 @@ def test_opposite_merges_of_one_pair_at_once_one_wins_nothing_lost(alpha):
         assert sorted(statuses.values()) == [GuestStatus.ACTIVE, GuestStatus.MERGED]
         assert LedgerEntry.objects.filter(guest_id=survivor_id).count() == 2
         assert PointsAccount.objects.get(guest_id=survivor_id).available == 200
-        assert PointsAccount.objects.filter(guest_id__in=[first.pk, second.pk]).exclude(guest_id=survivor_id).get().available == 0
+        assert (
+            PointsAccount.objects.filter(guest_id__in=[first.pk, second.pk])
+            .exclude(guest_id=survivor_id)
+            .get()
+            .available
+            == 0
+        )
     finally:
         in_own_connection(schema, lambda: _delete([first.pk, second.pk]))
