@@ -276,6 +276,12 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(_("guests updated"), default=0)
     failed = models.PositiveIntegerField(_("rows failed"), default=0)
     errors = models.JSONField(_("row errors"), default=list, blank=True, help_text=_("[{line, reason}]"))
+    duplicates = models.JSONField(
+        _("rows matching existing guests"),
+        default=list,
+        blank=True,
+        help_text=_("[{line, guest_id, matches: [{guest_id, reasons}]}]"),
+    )
     failure = models.TextField(_("why the whole import failed"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)

@@ -121,6 +121,7 @@ class ImportJobOut(serializers.ModelSerializer[ImportJob]):
             "updated",
             "failed",
             "errors",
+            "duplicates",
             "failure",
             "created_at",
             "started_at",
