@@ -10,17 +10,20 @@ where the server has it, otherwise by equal search names.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from typing import Literal
 
 from django.db import connection
+from django.utils import timezone
 
-from guests.models import Guest, GuestStatus
+from guests.models import Guest, GuestMerge, GuestStatus
 from guests.search import trigram_search_available
 
 Reason = Literal["phone", "email", "card", "name_birthday"]
 REASONS: tuple[Reason, ...] = ("phone", "email", "card", "name_birthday")
 NAME_SIMILARITY = 0.6  # pg_trgm similarity of two search names counted as "the same name" (with the same birthday)
 PAGE_SIZE = 50
+UNDO_DAYS = 30  # a merge can be undone for this long (guests.merge refuses later)
 
 _TABLE = Guest._meta.db_table
 
@@ -93,3 +96,12 @@ def duplicate_pairs(*, limit: int = PAGE_SIZE, offset: int = 0, guest_id: int | 
         DuplicatePair(first=guests[first], second=guests[second], reasons=tuple(reasons))
         for first, second, reasons in rows
     ]
+
+
+def undoable_merges(*, limit: int = 50) -> list[GuestMerge]:
+    """Merges that can still be undone (not undone, younger than UNDO_DAYS), newest first."""
+    since = timezone.now() - datetime.timedelta(days=UNDO_DAYS)
+    merges = GuestMerge.objects.filter(undone_at__isnull=True, merged_at__gte=since).select_related(
+        "survivor", "merged"
+    )
+    return list(merges.order_by("-merged_at", "-id")[:limit])

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Permission
 from audit.services import record_audit
+from guests.duplicates import UNDO_DAYS
 from guests.errors import CannotMergeGuest, GuestMergeNotFound, GuestNotFound, MergeUndoRefused
 from guests.models import ConsentChannel, Guest, GuestMerge, GuestStatus, Visit
 from guests.selectors import access_guest
@@ -40,7 +41,6 @@ from telegram_bot.models import TelegramChat
 if TYPE_CHECKING:
     from accounts.access import ChainAccess
 
-UNDO_DAYS = 30
 
 # Filled on the survivor from the other profile when the survivor's is empty.
 FILLED_FIELDS = (
