@@ -83,7 +83,7 @@ class DuplicatePair:
 def duplicate_pairs(*, limit: int = PAGE_SIZE, offset: int = 0, guest_id: int | None = None) -> list[DuplicatePair]:
     """Pairs of live guests who are probably one person, lowest ids first (optionally only those with `guest_id`)."""
     sql = f"SELECT first_id, second_id, reasons FROM ({_pairs_sql()}) pairs"  # noqa: S608  # constants only
-    params: dict[str, object] = {"similarity": NAME_SIMILARITY, "limit": limit, "offset": offset}
+    params: dict[str, float | int] = {"similarity": NAME_SIMILARITY, "limit": limit, "offset": offset}
     if guest_id is not None:
         sql += " WHERE first_id = %(guest)s OR second_id = %(guest)s"
         params["guest"] = guest_id
