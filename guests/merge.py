@@ -295,6 +295,8 @@ def unmerge_guests(*, access: ChainAccess | None, merge_id: int) -> GuestMerge:
             % {"days": UNDO_DAYS, "date": timezone.localtime(merge.merged_at).date().isoformat()}
         )
     survivor, other = guests[merge.survivor_id], guests[merge.merged_id]
+    if survivor.is_erased or other.is_erased:
+        raise MergeUndoRefused(_("A guest of this merge was erased: the merge can no longer be undone."))
     remaining = merge.moved.get("remaining", {})
     now_remaining = dict(
         LedgerEntry.objects.filter(id__in=merge.moved.get("entries", []), guest_id=survivor.pk).values_list(

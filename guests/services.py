@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -35,7 +36,16 @@ from guests.errors import (
     RestaurantOutOfReach,
 )
 from guests.events import guest_erased, guest_registered, guest_registering
-from guests.models import ConsentChannel, Guest, GuestSource, GuestStatus, ImportJob, ImportStatus, new_qr_token
+from guests.models import (
+    ConsentChannel,
+    Guest,
+    GuestMerge,
+    GuestSource,
+    GuestStatus,
+    ImportJob,
+    ImportStatus,
+    new_qr_token,
+)
 from guests.phones import normalize_phone
 from guests.selectors import remember_till_reach
 from maxloyalty.current_schema import current_tenant
@@ -441,6 +451,8 @@ def erase_guest(*, guest: Guest, access: ChainAccess | None, reason: str, actor:
     guest.erased_at = now
     guest.save()
     _scrub_audit_history(guest)
+    # Merge records keep the profiles' fields for an undo: an erased guest's merges lose them (and their undo).
+    GuestMerge.objects.filter(Q(survivor=guest) | Q(merged=guest)).update(survivor_before={}, merged_before={})
     copies = scrub_copies(traces)
     guest_erased.send(sender=Guest, guest=guest)
     record_audit(

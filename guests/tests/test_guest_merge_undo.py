@@ -11,6 +11,7 @@ from audit.models import AuditEntry
 from guests.errors import MergeUndoRefused
 from guests.merge import merge_guests, unmerge_guests
 from guests.models import Guest, GuestMerge, GuestStatus, Visit
+from guests.services import erase_guest
 from guests.tests.merge_setup import duplicate_pair, two_levels
 from loyalty.models import LedgerEntry, PointsAccount
 from loyalty.services import redeem_points
@@ -83,3 +84,13 @@ def test_undo_is_refused_once_the_merged_points_were_spent(alpha, pair):
     with pytest.raises(MergeUndoRefused):
         unmerge_guests(access=None, merge_id=merge.pk)
     assert_balance_matches_ledger(survivor)
+
+
+def test_erasing_the_survivor_scrubs_the_merge_record_and_ends_its_undo(alpha, pair):
+    survivor, other = pair
+    merge = merge_guests(access=None, survivor_id=survivor.pk, other_id=other.pk)
+    erase_guest(guest=survivor, access=None, reason="asked")
+    merge.refresh_from_db()
+    assert (merge.survivor_before, merge.merged_before) == ({}, {})
+    with pytest.raises(MergeUndoRefused):
+        unmerge_guests(access=None, merge_id=merge.pk)
