@@ -12,7 +12,9 @@ from guests.merge import merge_guests
 from guests.models import Guest, GuestStatus, Visit
 from guests.selectors import access_guest, guest_list
 from guests.tests.merge_setup import BIRTHDAY, duplicate_pair, two_levels
-from loyalty.models import AppliedCheck, LedgerEntry, LevelChange, PointsAccount
+from loyalty.errors import GuestNotActive
+from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, LevelChange, PointsAccount
+from loyalty.services import accrue_points
 from loyalty.tests.ledger_checks import assert_balance_matches_ledger
 from telegram_bot.models import TelegramChat
 
@@ -106,3 +108,11 @@ def test_a_guest_cannot_be_merged_twice_or_with_itself(alpha, pair):
     with pytest.raises(CannotMergeGuest):
         merge_guests(access=None, survivor_id=survivor.pk, other_id=other.pk)
     assert Guest.objects.get(pk=other.pk).merged_into_id == survivor.pk
+
+
+def test_a_merged_profile_earns_and_spends_nothing(alpha, pair):
+    survivor, other = pair
+    merge_guests(access=None, survivor_id=survivor.pk, other_id=other.pk)
+    other.refresh_from_db()
+    with pytest.raises(GuestNotActive):
+        accrue_points(guest=other, points=10, kind=EntryKind.WELCOME, idempotency_key=f"after-merge:{other.pk}")
