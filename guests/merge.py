@@ -1,7 +1,8 @@
 """One guest, one account: merging a duplicate profile into the surviving one, and undoing it within UNDO_DAYS.
 
-The survivor keeps every identifier: its empty fields are filled from the other profile; the other's phone, card and
-Telegram chat (unique, so they leave the merged profile) and every field it had are kept on the GuestMerge record.
+The survivor keeps every identifier: its empty fields are filled from the other profile; the identifiers it had its
+own of (phone, card, QR) stay on the merged profile, where the till's and the POS's lookups follow them to the
+survivor; every field the merge changed is kept on the GuestMerge record.
 The other's ledger entries, visits, applied checks, POS receipts, promo code uses and Telegram chat are re-pointed
 to the survivor, the balances summed and the level recomputed; consents merge strictly (a withdrawal on either
 side stays withdrawn). The merged profile is marked MERGED (hidden from lists; its id answers `guest_merged` with
@@ -56,7 +57,8 @@ FILLED_FIELDS = (
     "home_restaurant_id",
     "note",
 )
-# Unique: they leave the merged profile (kept on the merge record) so the survivor can hold them.
+# Unique: those the survivor takes leave the merged profile; the others stay there, and the lookups by phone, card
+# and QR (guests.selectors) lead from the merged profile to the survivor.
 UNIQUE_FIELDS = ("phone", "card_number", "telegram_chat_id")
 CONSENT_FIELDS = tuple(
     f"{channel}_consent{suffix}" for channel in ConsentChannel.values for suffix in ("_at", "_withdrawn_at")
@@ -197,7 +199,8 @@ def merge_guests(*, access: ChainAccess | None, survivor_id: int, other_id: int)
         if getattr(other, field) and not getattr(survivor, field)
     }
     for field in UNIQUE_FIELDS:
-        setattr(other, field, None)
+        if field in taken:  # released for the survivor; one it cannot take stays and finds the survivor (lookups)
+            setattr(other, field, None)
     other.status = GuestStatus.MERGED
     other.merged_into_id = survivor.pk
     other.save()  # its unique identifiers released before the survivor takes them

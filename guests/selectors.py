@@ -211,7 +211,24 @@ def lookup_guest(
         if kind == "phone":
             count_phone_probe(access)
         raise GuestNotFound(**{key: given for key, given in (("phone", phone), ("card", card)) if given})  # type: ignore[arg-type]  # details only
+    if guest.status == GuestStatus.MERGED:
+        guest = _survivor_of(guest)
     remember_till_reach(access=access, guest_id=guest.pk)
+    return guest
+
+
+MOST_MERGE_HOPS = 10  # a profile merged into one later merged again: followed this far
+
+
+def _survivor_of(guest: Guest) -> Guest:
+    """The live profile a merged one was merged into (guests.merge): the merged profile's identifiers that the
+    survivor could not take (it had its own phone, card, QR) still find the guest."""
+    for _hop in range(MOST_MERGE_HOPS):
+        if guest.status != GuestStatus.MERGED or guest.merged_into_id is None:
+            break
+        guest = Guest.objects.get(pk=guest.merged_into_id)
+    if guest.status in (GuestStatus.MERGED, GuestStatus.ERASED):
+        raise GuestNotFound(guest_id=guest.pk)
     return guest
 
 
@@ -231,12 +248,14 @@ def lookup_guests(
     found: dict[tuple[str, str], Guest] = {}
     for kind, by_value in wanted.items():
         column = _EXACT_COLUMNS[kind]
-        guests = fast_load(chain_guests().filter(**{f"{column}__in": list(by_value)}))
+        guests = fast_load(Guest.objects.exclude(status=GuestStatus.ERASED).filter(**{f"{column}__in": list(by_value)}))
         if fields:
-            guests = guests.only(*fields, *_EXACT_COLUMNS.values())
+            guests = guests.only(*fields, "status", "merged_into_id", *_EXACT_COLUMNS.values())
         for guest in guests:
+            # A merged profile's identifier finds its survivor (rare: one more query only then).
+            live = _survivor_of(guest) if guest.status == GuestStatus.MERGED else guest
             for asked in by_value.get(getattr(guest, column), ()):
-                found[asked] = guest
+                found[asked] = live
     return found
 
 

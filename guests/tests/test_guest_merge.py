@@ -9,8 +9,8 @@ import pytest
 from audit.models import AuditEntry
 from guests.errors import CannotMergeGuest, GuestMerged
 from guests.merge import merge_guests
-from guests.models import Guest, GuestStatus, Visit
-from guests.selectors import access_guest, guest_list
+from guests.models import GUEST_FIELDS_FOR_CHECKS, Guest, GuestStatus, Visit
+from guests.selectors import access_guest, guest_list, lookup_guest, lookup_guests
 from guests.tests.merge_setup import BIRTHDAY, duplicate_pair, two_levels
 from loyalty.errors import GuestNotActive
 from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, LevelChange, PointsAccount
@@ -27,15 +27,17 @@ def pair(alpha):
 
 def test_survivor_keeps_every_identifier(alpha, pair):
     survivor, other = pair
-    phone, card, chat_id = other.phone, other.card_number, other.telegram_chat_id
-    merge = merge_guests(access=None, survivor_id=survivor.pk, other_id=other.pk)
+    phone, card, qr, chat_id = other.phone, other.card_number, other.qr_token, other.telegram_chat_id
+    merge_guests(access=None, survivor_id=survivor.pk, other_id=other.pk)
     survivor.refresh_from_db()
     assert survivor.email == "ivan@mail.ru"  # its own kept
     assert survivor.birthday == BIRTHDAY  # filled from the other
     assert survivor.telegram_chat_id == chat_id
-    # the other's phone and card, which the survivor had its own of, are on the merge record
-    assert merge.merged_before["phone"] == phone
-    assert merge.merged_before["card_number"] == card
+    # the other's phone, card and QR (the survivor had its own) find the survivor at the till and from the POS
+    assert lookup_guest(access=None, phone=phone) == survivor
+    assert lookup_guest(access=None, card=card) == survivor
+    assert lookup_guest(access=None, qr=qr) == survivor
+    assert lookup_guests([("card", card)], fields=GUEST_FIELDS_FOR_CHECKS)[("card", card)] == survivor
 
 
 def test_ledger_of_both_is_the_survivors_and_balance_is_the_sum(alpha, pair):
