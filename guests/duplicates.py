@@ -1,6 +1,7 @@
 """Guests who are probably one person (reads): pairs of active profiles sharing a phone (compared by its last ten
 digits, so spellings stored before normalisation meet), an email (case-insensitive), a card number (its digits), or a similar
-name with the same birthday; each pair with its reasons. The merge tool (guests.merge) acts on them.
+name with the same birthday (the same first name as searched, the whole name similar); each pair with its reasons.
+The merge tool (guests.merge) acts on them.
 
 Each reason is one equi-join of the guest table with itself on a key (PostgreSQL hashes both sides once: linear in
 the number of guests, never a cross product); names are compared only within one birthday, by pg_trgm's similarity
@@ -60,6 +61,9 @@ def _name_pairs_sql() -> str:
     return (
         "SELECT a.id AS first_id, b.id AS second_id, 'name_birthday' AS reason "  # noqa: S608  # constants only
         f"FROM {_TABLE} a JOIN {_TABLE} b ON a.birthday = b.birthday AND a.id < b.id "
+        # Blocked on the first word too (the first name as searched): similarity only within (birthday, first name),
+        # 4 s at 1M guests with 200 first names where the birthday alone took over 100 s (7 Dec 2026).
+        "AND split_part(a.search_name, ' ', 1) = split_part(b.search_name, ' ', 1) "
         f"WHERE a.birthday IS NOT NULL AND a.search_name <> '' AND b.search_name <> '' AND {same_name} "
         f"AND {_live('a')} AND {_live('b')}"
     )

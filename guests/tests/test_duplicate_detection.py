@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+
 from guests.duplicates import duplicate_pairs
 from guests.merge import merge_guests
 from guests.models import Guest
+from guests.search import trigram_search_available
 from guests.services import erase_guest
 from guests.tests.factories import GuestFactory
 
@@ -74,3 +77,12 @@ def test_erased_and_merged_guests_are_no_longer_paired(alpha):
     assert _reasons_of(first, third) is None
     merge_guests(access=None, survivor_id=first.pk, other_id=second.pk)
     assert _reasons_of(first, second) is None
+
+
+def test_a_typo_in_the_last_name_with_the_same_birthday_is_a_pair(alpha):
+    if not trigram_search_available():
+        pytest.skip("the server has no pg_trgm: names are compared equal")
+    birthday = datetime.date(1979, 3, 8)
+    first = GuestFactory(first_name="Ekaterina", last_name="Alexandrova", birthday=birthday, email="")
+    second = GuestFactory(first_name="Ekaterina", last_name="Aleksandrova", birthday=birthday, email="")
+    assert _reasons_of(first, second) == ("name_birthday",)
