@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from guests.models import Guest
-from guests.services import import_guests_csv
+from guests.services import import_guests_csv, run_import_job, start_import_job
 from guests.tests.factories import GuestFactory
+from tests.fixtures import signed_in_client
 
 CSV = """phone,first_name,email,card_number
 +7 903 111 00 01,Same Phone,,
@@ -31,3 +34,14 @@ def test_import_lists_rows_matching_existing_guests(alpha):
         {"line": 4, "guest_id": same_card.pk, "matches": [{"guest_id": by_card.pk, "reasons": ["card"]}]},
     ]
     assert same_card.card_number != by_card.card_number  # the card stays its owner's
+
+
+def test_the_import_page_lists_the_duplicates_with_a_compare_link(alpha, access_of, chain_storage):
+    by_email = GuestFactory(email="maria@mail.ru")
+    upload = SimpleUploadedFile("guests.csv", b"phone,email\n+7 903 111 00 09,maria@mail.ru\n", content_type="text/csv")
+    job = start_import_job(access=access_of("admin"), upload=upload)
+    run_import_job(job_id=job.pk)
+    page = signed_in_client(alpha, "admin").get(f"/guests/import/{job.pk}/").content.decode()
+    row_guest = Guest.objects.get(phone="+79031110009")
+    assert 'data-testid="import-duplicate"' in page
+    assert f"/guests/merge/{by_email.pk}/{row_guest.pk}/" in page
