@@ -188,6 +188,12 @@ class DuplicatePairOut(serializers.Serializer[Any]):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
+class DuplicatePageOut(serializers.Serializer[Any]):
+    """A page of PAGE_SIZE pairs (ask the next page while a page is full)."""
+
+    results = DuplicatePairOut(many=True)
+
+
 class DuplicateListInput(serializers.Serializer[Any]):
     page = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
     guest = serializers.IntegerField(min_value=1, required=False)

@@ -23,6 +23,7 @@ from accounts.roles import Permission
 from audit.services import record_audit
 from guests.api.serializers import (
     DuplicateListInput,
+    DuplicatePageOut,
     DuplicatePairOut,
     GuestCreateInput,
     GuestEraseInput,
@@ -344,7 +345,7 @@ class GuestDuplicateListApi(APIView):
             OpenApiParameter("page", OpenApiTypes.INT),
             OpenApiParameter("guest", OpenApiTypes.INT, description="Only the pairs of this guest"),
         ],
-        responses={200: DuplicatePairOut(many=True)},
+        responses={200: DuplicatePageOut},
         summary="Pairs of guests who are probably one person, with the reasons (phone, email, card, name_birthday)",
     )
     def get(self, request: Request) -> Response:
