@@ -207,6 +207,8 @@ def merge_guests(*, access: ChainAccess | None, survivor_id: int, other_id: int)
     for field, value in taken.items():
         setattr(survivor, field, value)
     survivor.tags = sorted({*survivor.tags, *other_before["tags"]})
+    if other_before["status"] == GuestStatus.BLOCKED:  # a block, like a withdrawal, is kept: the stricter wins
+        survivor.status = GuestStatus.BLOCKED
     other_as_was = Guest(**{field: getattr(other, field) for field in ("id",)})
     _restore(other_as_was, other_before)
     for channel in ConsentChannel.values:

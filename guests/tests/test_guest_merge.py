@@ -8,9 +8,10 @@ import pytest
 
 from audit.models import AuditEntry
 from guests.errors import CannotMergeGuest, GuestMerged
-from guests.merge import merge_guests
+from guests.merge import merge_guests, unmerge_guests
 from guests.models import GUEST_FIELDS_FOR_CHECKS, Guest, GuestStatus, Visit
 from guests.selectors import access_guest, guest_list, lookup_guest, lookup_guests
+from guests.services import block_guest
 from guests.tests.merge_setup import BIRTHDAY, duplicate_pair, two_levels
 from loyalty.errors import GuestNotActive
 from loyalty.models import AppliedCheck, EntryKind, LedgerEntry, LevelChange, PointsAccount
@@ -118,3 +119,13 @@ def test_a_merged_profile_earns_and_spends_nothing(alpha, pair):
     other.refresh_from_db()
     with pytest.raises(GuestNotActive):
         accrue_points(guest=other, points=10, kind=EntryKind.WELCOME, idempotency_key=f"after-merge:{other.pk}")
+
+
+def test_a_block_on_the_merged_profile_is_kept_and_undone_with_the_merge(alpha, pair):
+    survivor, other = pair
+    block_guest(access=None, guest=other, reason="abuse")
+    merge = merge_guests(access=None, survivor_id=survivor.pk, other_id=other.pk)
+    assert Guest.objects.get(pk=survivor.pk).status == GuestStatus.BLOCKED
+    unmerge_guests(access=None, merge_id=merge.pk)
+    assert Guest.objects.get(pk=survivor.pk).status == GuestStatus.ACTIVE
+    assert Guest.objects.get(pk=other.pk).status == GuestStatus.BLOCKED
