@@ -4,8 +4,8 @@ The survivor keeps every identifier: its empty fields are filled from the other 
 own of (phone, card, QR) stay on the merged profile, where the till's and the POS's lookups follow them to the
 survivor; every field the merge changed is kept on the GuestMerge record.
 The other's ledger entries, visits, applied checks, POS receipts, promo code uses and Telegram chat are re-pointed
-to the survivor, the balances summed and the level recomputed; consents merge strictly (a withdrawal on either
-side stays withdrawn). The merged profile is marked MERGED (hidden from lists; its id answers `guest_merged` with
+to the survivor, the balances summed and the level recomputed; consents and blocks merge strictly (a withdrawal
+or a block on either side stays). The merged profile is marked MERGED (hidden from lists; its id answers `guest_merged` with
 the survivor's id).
 
 Locks (docs/lock-order.md): both points accounts first, in ascending guest id (loyalty's locked_accounts), then both
