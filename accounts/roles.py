@@ -38,6 +38,7 @@ class Permission(StrEnum):
     MANAGE_SEGMENTS = "segments.manage"  # saved segments over every guest (#26): owner, admin
     # Saved segments over their restaurants' guests, only while the chain allows it (campaigns.selectors): manager
     MANAGE_RESTAURANT_SEGMENTS = "segments.manage_restaurant_guests"
+    MERGE_GUESTS = "guests.merge"  # find duplicate guests, merge them and undo a merge (#27): owner, admin
 
 
 _CASHIER = {
@@ -71,6 +72,7 @@ _ADMIN = _MANAGER | {
     Permission.MANAGE_SETTINGS,
     Permission.VIEW_AUDIT,
     Permission.MANAGE_SEGMENTS,
+    Permission.MERGE_GUESTS,
 }
 _OWNER = set(Permission)
 

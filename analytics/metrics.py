@@ -437,7 +437,10 @@ def _display_name(guest: Guest | None) -> str:
 
 
 def _guests_of(period: Period) -> QuerySet[Guest]:
-    guests = Guest.objects.using(_db()).exclude(status=GuestStatus.ERASED).exclude(is_test=True)
+    # A merged profile is one person with its survivor (guests.merge): counted once, as the survivor.
+    guests = (
+        Guest.objects.using(_db()).exclude(status__in=(GuestStatus.ERASED, GuestStatus.MERGED)).exclude(is_test=True)
+    )
     if period.restaurant_ids is not None:
         guests = guests.filter(home_restaurant_id__in=period.restaurant_ids)
     return guests
@@ -446,7 +449,7 @@ def _guests_of(period: Period) -> QuerySet[Guest]:
 def level_distribution(period: Period) -> list[dict[str, Any]]:
     """Guests per current level (a manager sees guests whose home restaurant is theirs)."""
     accounts = PointsAccount.objects.using(_db())
-    left_out = Q(guest__status=GuestStatus.ERASED) | Q(guest__is_test=True)
+    left_out = Q(guest__status__in=(GuestStatus.ERASED, GuestStatus.MERGED)) | Q(guest__is_test=True)
     if period.restaurant_ids is not None:
         scoped = accounts.filter(guest__home_restaurant_id__in=period.restaurant_ids).exclude(left_out)
         counts = {row["level_id"]: row["guests"] for row in scoped.values("level_id").annotate(guests=Count("id"))}

@@ -141,6 +141,10 @@ SKIPPED: dict[str, str] = {
     "guests-api:guest-export": "file download streaming every guest (the API's export)",
     "guests-api:guest-import": "POST-only action",
     "guests-api:guest-block": "POST-only action",
+    "guests-api:guest-merge": "POST-only action",
+    "guests-api:guest-merge-undo": "POST-only action",
+    "guests:merge-undo": "POST-only action",
+    "guests:guest-merge": "compares a pair of duplicates the seeded chain may not have; the duplicates page is measured",
     "guests-api:guest-unblock": "POST-only action",
     "loyalty-api:guest-accrue": "POST-only action",
     "loyalty-api:guest-redeem": "POST-only action",
@@ -360,6 +364,7 @@ PLANS: dict[str, Plan] = dict(
             lambda rows, role: _optional("guests:export-job", rows.export_ids.get(role)),
         ),
         _simple("guests:import"),
+        _simple("guests:duplicates"),
         ("guests:import-job", lambda rows, role: _optional("guests:import-job", rows.job_id)),
         ("guests:guest-detail", lambda rows, role: _first("guests:guest-detail", rows.guest_id)),
         ("guests:guest-edit", lambda rows, role: _first("guests:guest-edit", rows.guest_id)),
@@ -459,6 +464,7 @@ PLANS: dict[str, Plan] = dict(
         _simple("set_language"),  # a GET changes nothing and redirects back
         _simple("auth-api:me"),
         ("guests-api:guest-list", lambda rows, role: _guest_list("guests-api:guest-list", rows)),
+        _simple("guests-api:guest-duplicates"),
         (
             "guests-api:guest-lookup",
             lambda rows, role: [

@@ -43,3 +43,21 @@ class GuestErased(Conflict):
 
 class ImportFileInvalid(ValidationFailed):
     code, message = "import_file_invalid", _("The file cannot be imported")
+
+
+class GuestMerged(NotFound):
+    """A profile merged into another (guests.merge): raised with merged_into=<id>, the profile that answers now."""
+
+    code, message = "guest_merged", _("This guest was merged into another profile")
+
+
+class GuestMergeNotFound(NotFound):
+    code, message = "guest_merge_not_found", _("Merge not found")
+
+
+class CannotMergeGuest(Conflict):
+    code, message = "cannot_merge_guest", _("These guests cannot be merged")
+
+
+class MergeUndoRefused(Conflict):
+    code, message = "merge_undo_refused", _("This merge cannot be undone")

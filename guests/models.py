@@ -24,6 +24,7 @@ class GuestStatus(models.TextChoices):
     ACTIVE = "active", pgettext_lazy("guest status", "Active")
     BLOCKED = "blocked", pgettext_lazy("guest status", "Blocked")
     ERASED = "erased", _("Erased")
+    MERGED = "merged", _("Merged into another guest")
 
 
 class GuestSource(models.TextChoices):
@@ -83,6 +84,10 @@ class Guest(models.Model):
         verbose_name=_("home restaurant"),
     )
     erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
+    # Set by guests.merge when this profile was merged into another (status MERGED): its id then leads there.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged into")
+    )
     # Sample data (tenants/sample_data.py): shown with a "sample" badge, left out of billing counts, and removed with
     # everything it owns (visits, checks, ledger entries) when the owner turns samples off.
     is_sample = models.BooleanField(_("sample guest"), default=False)
@@ -214,6 +219,44 @@ class Visit(models.Model):
         return f"{self.guest_id} @ {self.visited_at:%Y-%m-%d}: {self.check_amount}"
 
 
+class GuestMerge(models.Model):
+    """One merge of a duplicate profile into the surviving one (guests.merge): what moved and what each profile held
+    before, so `unmerge_guests` puts everything back exactly within UNDO_DAYS."""
+
+    survivor = models.ForeignKey(Guest, on_delete=models.PROTECT, related_name="merges_kept")
+    merged = models.ForeignKey(Guest, on_delete=models.PROTECT, related_name="merges_absorbed")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # {"entries": [id, ...], "remaining": {id: points}, "visits": [...], "checks": [...], "receipts": [...],
+    #  "code_uses": [...], "telegram_chats": [...]}: the merged guest's rows re-pointed to the survivor.
+    moved = models.JSONField(_("rows moved"), default=dict)
+    # The profile fields each guest had before the merge (only those the merge changed), and both accounts' figures.
+    survivor_before = models.JSONField(_("survivor's fields before"), default=dict)
+    merged_before = models.JSONField(_("merged guest's fields before"), default=dict)
+    accounts_before = models.JSONField(_("accounts before"), default=dict)
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("guest merge")
+        verbose_name_plural = _("guest merges")
+        ordering = ["-merged_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(survivor=F("merged")), name="guests_guestmerge_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None
+
+
 class ImportStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
     RUNNING = "running", _("Running")
@@ -243,6 +286,12 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(_("guests updated"), default=0)
     failed = models.PositiveIntegerField(_("rows failed"), default=0)
     errors = models.JSONField(_("row errors"), default=list, blank=True, help_text=_("[{line, reason}]"))
+    duplicates = models.JSONField(
+        _("rows matching existing guests"),
+        default=list,
+        blank=True,
+        help_text=_("[{line, guest_id, matches: [{guest_id, reasons}]}]"),
+    )
     failure = models.TextField(_("why the whole import failed"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)

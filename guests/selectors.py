@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import ChainAccess
 from guests.conditions import loyalty_relations
-from guests.errors import GuestNotFound, TooManyPhoneProbes
+from guests.errors import GuestMerged, GuestNotFound, TooManyPhoneProbes
 from guests.filters import GuestFilter
 from guests.masking import contact_view
 from guests.models import Guest, GuestExport, GuestStatus, ImportJob, Visit
@@ -63,7 +63,7 @@ def with_loyalty(queryset: QuerySet[Guest]) -> QuerySet[Guest]:
 
 def visible_guests(access: ChainAccess | None) -> QuerySet[Guest]:
     """Every guest this staff member may browse (None: the system itself, e.g. a task or the bot: all of them)."""
-    guests = Guest.objects.exclude(status=GuestStatus.ERASED)
+    guests = Guest.objects.exclude(status__in=(GuestStatus.ERASED, GuestStatus.MERGED))
     if access is None or access.restaurant_ids is None:
         return guests
     restaurant_ids = access.restaurant_ids
@@ -73,7 +73,7 @@ def visible_guests(access: ChainAccess | None) -> QuerySet[Guest]:
 
 def chain_guests() -> QuerySet[Guest]:
     """Every guest of the chain who can be served (the system's view: the POS pipeline, the bot)."""
-    return Guest.objects.exclude(status=GuestStatus.ERASED)
+    return Guest.objects.exclude(status__in=(GuestStatus.ERASED, GuestStatus.MERGED))
 
 
 # How long a guest found by exact lookup stays reachable by id at the till for the staff member who found them.
@@ -141,6 +141,14 @@ def access_guest(*, access: ChainAccess | None, guest_id: int, reach: GuestReach
     if guest is None and reach == "till" and access is not None and _reached_at_till(access, guest_id):
         guest = with_loyalty(chain_guests()).filter(pk=guest_id).first()
     if guest is None:
+        merged_into = Guest.objects.filter(pk=guest_id, status=GuestStatus.MERGED).values_list(
+            "merged_into_id", flat=True
+        )
+        survivor_id = merged_into.first()
+        if survivor_id is not None and survivor_id != guest_id:
+            # Only to those who may see the survivor: a merged id tells nothing about guests out of reach.
+            access_guest(access=access, guest_id=survivor_id, reach=reach)
+            raise GuestMerged(guest_id=guest_id, merged_into=survivor_id)
         raise GuestNotFound(guest_id=guest_id)
     return guest
 
@@ -204,7 +212,24 @@ def lookup_guest(
         if kind == "phone":
             count_phone_probe(access)
         raise GuestNotFound(**{key: given for key, given in (("phone", phone), ("card", card)) if given})  # type: ignore[arg-type]  # details only
+    if guest.status == GuestStatus.MERGED:
+        guest = _survivor_of(guest)
     remember_till_reach(access=access, guest_id=guest.pk)
+    return guest
+
+
+MOST_MERGE_HOPS = 10  # a profile merged into one later merged again: followed this far
+
+
+def _survivor_of(guest: Guest) -> Guest:
+    """The live profile a merged one was merged into (guests.merge): the merged profile's identifiers that the
+    survivor could not take (it had its own phone, card, QR) still find the guest."""
+    for _hop in range(MOST_MERGE_HOPS):
+        if guest.status != GuestStatus.MERGED or guest.merged_into_id is None:
+            break
+        guest = Guest.objects.get(pk=guest.merged_into_id)
+    if guest.status in (GuestStatus.MERGED, GuestStatus.ERASED):
+        raise GuestNotFound(guest_id=guest.pk)
     return guest
 
 
@@ -224,12 +249,14 @@ def lookup_guests(
     found: dict[tuple[str, str], Guest] = {}
     for kind, by_value in wanted.items():
         column = _EXACT_COLUMNS[kind]
-        guests = fast_load(chain_guests().filter(**{f"{column}__in": list(by_value)}))
+        guests = fast_load(Guest.objects.exclude(status=GuestStatus.ERASED).filter(**{f"{column}__in": list(by_value)}))
         if fields:
-            guests = guests.only(*fields, *_EXACT_COLUMNS.values())
+            guests = guests.only(*fields, "status", "merged_into_id", *_EXACT_COLUMNS.values())
         for guest in guests:
+            # A merged profile's identifier finds its survivor (rare: one more query only then).
+            live = _survivor_of(guest) if guest.status == GuestStatus.MERGED else guest
             for asked in by_value.get(getattr(guest, column), ()):
-                found[asked] = guest
+                found[asked] = live
     return found
 
 

@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -35,7 +36,16 @@ from guests.errors import (
     RestaurantOutOfReach,
 )
 from guests.events import guest_erased, guest_registered, guest_registering
-from guests.models import ConsentChannel, Guest, GuestSource, GuestStatus, ImportJob, ImportStatus, new_qr_token
+from guests.models import (
+    ConsentChannel,
+    Guest,
+    GuestMerge,
+    GuestSource,
+    GuestStatus,
+    ImportJob,
+    ImportStatus,
+    new_qr_token,
+)
 from guests.phones import normalize_phone
 from guests.selectors import remember_till_reach
 from maxloyalty.current_schema import current_tenant
@@ -441,6 +451,8 @@ def erase_guest(*, guest: Guest, access: ChainAccess | None, reason: str, actor:
     guest.erased_at = now
     guest.save()
     _scrub_audit_history(guest)
+    # Merge records keep the profiles' fields for an undo: an erased guest's merges lose them (and their undo).
+    GuestMerge.objects.filter(Q(survivor=guest) | Q(merged=guest)).update(survivor_before={}, merged_before={})
     copies = scrub_copies(traces)
     guest_erased.send(sender=Guest, guest=guest)
     record_audit(
@@ -454,16 +466,44 @@ def erase_guest(*, guest: Guest, access: ChainAccess | None, reason: str, actor:
     return guest
 
 
+@dataclasses.dataclass(frozen=True)
+class ImportedRow:
+    """What one imported row did: created a guest or updated the one with its phone, and the existing guests it
+    matched by phone, email or card (guest id → reasons), for the report's duplicates."""
+
+    guest_id: int
+    created: bool
+    matches: dict[int, list[str]]
+
+
+def _import_matches(row: ImportedGuest, phone_owner: Guest | None) -> dict[int, list[str]]:
+    matches: dict[int, list[str]] = {}
+    if phone_owner is not None:
+        matches[phone_owner.pk] = ["phone"]
+    live = Guest.objects.exclude(status__in=(GuestStatus.ERASED, GuestStatus.MERGED))
+    if row.email:
+        for guest_id in live.filter(email__iexact=row.email.strip()).values_list("pk", flat=True)[:10]:
+            matches.setdefault(guest_id, []).append("email")
+    if row.card_number:
+        for guest_id in live.filter(card_number=row.card_number.strip()).values_list("pk", flat=True)[:1]:
+            matches.setdefault(guest_id, []).append("card")
+    return matches
+
+
 @transaction.atomic
-def merge_import_row(*, row: ImportedGuest, actor: User | None) -> bool:
-    """One imported row: a new guest, or merged into the guest with the same phone. True when created.
+def merge_import_row(*, row: ImportedGuest, actor: User | None) -> ImportedRow:
+    """One imported row: a new guest, or merged into the guest with the same phone.
 
     Merge rule: a non-empty cell overwrites the guest's value, tags are added to the guest's tags, empty cells
-    change nothing, consent cells given as yes/no set the consent.
+    change nothing, consent cells given as yes/no set the consent. A card number that belongs to another guest is
+    left out (the row is kept, and the match reported as a duplicate to merge in the duplicates tool).
     """
     existing = Guest.objects.select_for_update().filter(phone=normalize_phone(row.phone)).first()
+    matches = _import_matches(row, existing)
+    card_owner = next((guest_id for guest_id, reasons in matches.items() if "card" in reasons), None)
+    card_number = row.card_number if card_owner is None or (existing and card_owner == existing.pk) else ""
     if existing is None:
-        create_guest(
+        guest = create_guest(
             access=None,
             actor=actor,
             phone=row.phone,
@@ -475,11 +515,11 @@ def merge_import_row(*, row: ImportedGuest, actor: User | None) -> bool:
             language=row.language,
             tags=row.tags,
             note=row.note,
-            card_number=row.card_number or None,
+            card_number=card_number or None,
             source=GuestSource.IMPORT,
             consents=row.consents,
         )
-        return True
+        return ImportedRow(guest_id=guest.pk, created=True, matches=matches)
     data: dict[str, Any] = {
         field: value
         for field, value in (
@@ -490,7 +530,7 @@ def merge_import_row(*, row: ImportedGuest, actor: User | None) -> bool:
             ("gender", row.gender),
             ("language", row.language),
             ("note", row.note),
-            ("card_number", row.card_number),
+            ("card_number", card_number),
         )
         if value
     }
@@ -499,7 +539,7 @@ def merge_import_row(*, row: ImportedGuest, actor: User | None) -> bool:
     if row.consents:
         data["consents"] = row.consents
     update_guest(access=None, actor=actor, guest=existing, data=data)
-    return False
+    return ImportedRow(guest_id=existing.pk, created=False, matches=matches)
 
 
 @dataclasses.dataclass
@@ -510,6 +550,9 @@ class ImportReport:
     updated: int = 0
     failed: int = 0
     errors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # Rows that matched existing guests: {line, guest_id (the row's guest), matches: [{guest_id, reasons}]}; a row
+    # matched only by its own phone updated that guest; any other match is a probable duplicate to merge.
+    duplicates: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     ignored_columns: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -540,11 +583,22 @@ def import_guests_csv(
             reason = row.reason
         else:
             try:
-                created = merge_import_row(row=row, actor=actor)
+                imported = merge_import_row(row=row, actor=actor)
             except DomainError as error:
                 reason = _reason_of(error)
             else:
-                if created:
+                if imported.matches and len(report.duplicates) < max_errors:
+                    report.duplicates.append(
+                        {
+                            "line": line,
+                            "guest_id": imported.guest_id,
+                            "matches": [
+                                {"guest_id": guest_id, "reasons": reasons}
+                                for guest_id, reasons in imported.matches.items()
+                            ],
+                        }
+                    )
+                if imported.created:
                     report.created += 1
                 else:
                     report.updated += 1
@@ -592,6 +646,7 @@ def run_import_job(*, job_id: int) -> ImportJob:
             updated=report.updated,
             failed=report.failed,
             errors=report.errors,
+            duplicates=report.duplicates,
         )
 
     try:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from guests import views
+from guests import merge_views, views
 
 app_name = "guests"
 urlpatterns = [
@@ -15,6 +15,9 @@ urlpatterns = [
     path("import/", views.import_upload, name="import"),
     path("import/<int:job_id>/", views.import_job, name="import-job"),
     path("import/<int:job_id>/file", views.import_file, name="import-file"),
+    path("duplicates/", merge_views.duplicate_list, name="duplicates"),
+    path("merge/<int:first_id>/<int:second_id>/", merge_views.merge_compare, name="guest-merge"),
+    path("merges/<int:merge_id>/undo/", merge_views.merge_undo, name="merge-undo"),
     path("<int:guest_id>/", views.guest_detail, name="guest-detail"),
     path("<int:guest_id>/adjust/", views.adjust, name="guest-adjust"),
     path("<int:guest_id>/edit/", views.guest_edit, name="guest-edit"),

@@ -29,6 +29,7 @@ from accounts.requests import StaffRequest
 from accounts.restaurant_choice import with_chosen_restaurant
 from accounts.roles import Permission
 from audit.services import record_audit
+from guests.errors import GuestMerged
 from guests.export import export_rows
 from guests.export_jobs import start_guest_export, stream_limit
 from guests.forms import (
@@ -386,7 +387,10 @@ def _detail_context(request: HttpRequest, access: ChainAccess, guest: Guest, **e
 @require_GET
 def guest_detail(request: StaffRequest, guest_id: int) -> HttpResponse:
     access = _access(request)
-    guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
+    try:
+        guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
+    except GuestMerged as merged:  # a merged profile's old link leads to the profile that kept its history
+        return redirect("guests:guest-detail", guest_id=merged.details["merged_into"])
     return render(request, "guests/detail.html", _detail_context(request, access, guest))
 
 

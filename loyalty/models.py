@@ -191,6 +191,7 @@ class LevelChangeReason(models.TextChoices):
     CHECK = "check", _("A check crossed the threshold")
     NIGHTLY = "nightly", _("Nightly re-evaluation")
     REFUND = "refund", _("Refund")
+    MERGE = "merge", _("Duplicate profiles merged")
 
 
 class LevelChange(models.Model):

@@ -121,6 +121,7 @@ class ImportJobOut(serializers.ModelSerializer[ImportJob]):
             "updated",
             "failed",
             "errors",
+            "duplicates",
             "failure",
             "created_at",
             "started_at",
@@ -177,3 +178,38 @@ class GuestLookupInput(serializers.Serializer[None]):
 
 class GuestImportInput(serializers.Serializer[None]):
     file = serializers.FileField()
+
+
+class DuplicatePairOut(serializers.Serializer[Any]):
+    """Needs context={"access": ChainAccess} (the guests' contacts are masked as in GuestOut)."""
+
+    first = GuestOut()
+    second = GuestOut()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class DuplicatePageOut(serializers.Serializer[Any]):
+    """A page of PAGE_SIZE pairs (ask the next page while a page is full)."""
+
+    results = DuplicatePairOut(many=True)
+
+
+class DuplicateListInput(serializers.Serializer[Any]):
+    page = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+    guest = serializers.IntegerField(min_value=1, required=False)
+
+
+class GuestMergeInput(serializers.Serializer[Any]):
+    other_id = serializers.IntegerField(min_value=1)
+
+
+class GuestMergeOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    survivor_id = serializers.IntegerField()
+    merged_id = serializers.IntegerField()
+    merged_at = serializers.DateTimeField()
+    undone_at = serializers.DateTimeField(allow_null=True)
+    moved = serializers.SerializerMethodField()
+
+    def get_moved(self, merge: Any) -> dict[str, int]:
+        return {key: len(value) for key, value in merge.moved.items() if isinstance(value, list)}

@@ -22,18 +22,25 @@ from accounts.access import ChainAccess, access_for
 from accounts.roles import Permission
 from audit.services import record_audit
 from guests.api.serializers import (
+    DuplicateListInput,
+    DuplicatePageOut,
+    DuplicatePairOut,
     GuestCreateInput,
     GuestEraseInput,
     GuestFieldsInput,
     GuestImportInput,
     GuestLookupInput,
+    GuestMergeInput,
+    GuestMergeOut,
     GuestOut,
     GuestStatusInput,
     ImportJobOut,
     VisitOut,
 )
+from guests.duplicates import PAGE_SIZE, duplicate_pairs
 from guests.export import export_rows
 from guests.filters import GuestFilter
+from guests.merge import merge_guests, unmerge_guests
 from guests.selectors import (
     access_guest,
     access_import_job,
@@ -328,3 +335,48 @@ class GuestExportApi(APIView):
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="guests-{stamp}.csv"'
         return response
+
+
+class GuestDuplicateListApi(APIView):
+    required_permission = Permission.MERGE_GUESTS
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("guest", OpenApiTypes.INT, description="Only the pairs of this guest"),
+        ],
+        responses={200: DuplicatePageOut},
+        summary="Pairs of guests who are probably one person, with the reasons (phone, email, card, name_birthday)",
+    )
+    def get(self, request: Request) -> Response:
+        access = _access(request)
+        data = validated(DuplicateListInput, request.query_params)
+        pairs = duplicate_pairs(offset=(data["page"] - 1) * PAGE_SIZE, guest_id=data.get("guest"))
+        return Response({"results": DuplicatePairOut(pairs, many=True, context={"access": access}).data})
+
+
+class GuestMergeApi(APIView):
+    required_permission = Permission.MERGE_GUESTS
+
+    @extend_schema(
+        request=GuestMergeInput,
+        responses={201: GuestMergeOut, 404: _ERRORS[404], 409: OpenApiResponse(description="cannot_merge_guest")},
+        summary="Merge guest other_id into this guest (audited; undo within 30 days)",
+    )
+    def post(self, request: Request, guest_id: int) -> Response:
+        data = validated(GuestMergeInput, request.data)
+        merge = merge_guests(access=_access(request), survivor_id=guest_id, other_id=data["other_id"])
+        return Response(GuestMergeOut(merge).data, status=status.HTTP_201_CREATED)
+
+
+class GuestMergeUndoApi(APIView):
+    required_permission = Permission.MERGE_GUESTS
+
+    @extend_schema(
+        request=None,
+        responses={200: GuestMergeOut, 404: _ERRORS[404], 409: OpenApiResponse(description="merge_undo_refused")},
+        summary="Undo a merge within 30 days (refused later, or once the merged points were spent)",
+    )
+    def post(self, request: Request, merge_id: int) -> Response:
+        merge = unmerge_guests(access=_access(request), merge_id=merge_id)
+        return Response(GuestMergeOut(merge).data)

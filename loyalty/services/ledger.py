@@ -156,7 +156,7 @@ def replayed_entry(
 
 
 def require_active(guest: Guest) -> None:
-    if guest.status in (GuestStatus.BLOCKED, GuestStatus.ERASED):
+    if guest.status in (GuestStatus.BLOCKED, GuestStatus.ERASED, GuestStatus.MERGED):
         raise GuestNotActive(guest_id=guest.pk)
 
 

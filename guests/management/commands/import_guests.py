@@ -61,6 +61,16 @@ class Command(BaseCommand):
             self.stderr.write(f"line {row_error['line']}: {row_error['reason']}")
         if report.failed > len(report.errors):
             self.stderr.write(f"... and {report.failed - len(report.errors)} more bad rows")
+        for duplicate in report.duplicates:
+            found = ", ".join(
+                f"#{match['guest_id']} by {'+'.join(match['reasons'])}"
+                for match in duplicate["matches"]
+                if match["guest_id"] != duplicate["guest_id"]
+            )
+            if found:
+                self.stdout.write(
+                    f"line {duplicate['line']}: guest #{duplicate['guest_id']} may be the same as {found}"
+                )
         self.stdout.write(
             f"{report.processed} rows: {report.created} created, {report.updated} updated, {report.failed} failed"
         )
