@@ -153,6 +153,7 @@ class CampaignForm(forms.Form):
         help_text=_("Empty: sent when you press Send."),
     )
     holdout_percent = forms.IntegerField(
+        # xgettext:no-python-format
         label=_("Control group, % of the segment"),
         min_value=0,
         max_value=90,

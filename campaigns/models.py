@@ -105,7 +105,10 @@ class Campaign(models.Model):
     )
     send_at = models.DateTimeField(_("send at"), null=True, blank=True)
     holdout_percent = models.PositiveSmallIntegerField(
-        _("control group, % of the segment"), default=10, validators=[MaxValueValidator(90)]
+        # xgettext:no-python-format
+        _("control group, % of the segment"),
+        default=10,
+        validators=[MaxValueValidator(90)],
     )
     status = models.CharField(_("status"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     created_by = models.ForeignKey(
