@@ -1,7 +1,6 @@
 """Recent activity first, (last visit DESC NULLS LAST, id DESC), built CONCURRENTLY on existing chains, in place of
-the index on last_visit_at alone: a broad search (a common first name, guests.search.BROAD_MATCHES) walks it until
-a page is full instead of ranking 23,000 matches (0.4 s at 1M guests, bench/page_budget.py, 7 Dec 2026); last-visit
-filters use it as they used the old one."""
+the index on last_visit_at alone: the order searches break ties by (guests.search.RECENT_FIRST); last-visit filters
+use it as they used the old one."""
 
 from django.db import migrations, models
 
