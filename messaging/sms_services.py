@@ -65,9 +65,9 @@ def sms_config(row: MessagingSettings | None = None) -> SmsConfig:
     )
 
 
-def chain_provider() -> SmsProvider:
+def chain_provider(row: MessagingSettings | None = None) -> SmsProvider:
     """The provider of the current chain; SmsConfigInvalid when SMS is off or its settings are incomplete."""
-    return provider_for(sms_config())
+    return provider_for(sms_config(row))
 
 
 def status_callback_url() -> str:

@@ -61,6 +61,9 @@ SPECIAL_DOORS: dict[str, Rule] = {
     "messaging:unsubscribe": PUBLIC,  # the signed link in a guest's email decides
     "messaging:sendgrid-tracking": WEBHOOK_SIGNATURE,
     "messaging:mailgun-tracking": WEBHOOK_SIGNATURE,
+    "messaging:sms-twilio-status": WEBHOOK_SIGNATURE,
+    "messaging:sms-twilio-inbound": WEBHOOK_SIGNATURE,
+    "messaging:sms-smsru-status": WEBHOOK_SIGNATURE,
     "telegram_bot-api:mini-app-profile": GUEST_TOKEN,
     "telegram_bot-api:mini-app-history": GUEST_TOKEN,
     "telegram_bot-api:mini-app-promos": GUEST_TOKEN,

@@ -32,6 +32,7 @@ from accounts.models import Role
 from accounts.roles import role_allows
 from accounts.tokens import refresh_token_for
 from campaigns.services import create_campaign, create_segment
+from guests.merge import merge_guests
 from guests.models import GuestExport
 from guests.services import create_guest, start_import_job
 from loyalty import rules
@@ -129,6 +130,11 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
         actor=owner,
         actor_role=Role.OWNER,
     )
+    twin, absorbed, kept = (
+        create_guest(access=None, phone=f"+7916555{digit}{1 if world.chain.slug == 'alpha' else 2}00", first_name=name)
+        for digit, name in ((1, f"Twin {mark}"), (2, f"Absorbed {mark}"), (3, f"Kept {mark}"))
+    )
+    merge = merge_guests(access=None, survivor_id=kept.id, other_id=absorbed.id)
     job = start_import_job(access=None, upload=SimpleUploadedFile(f"{mark}.csv", b"phone\n+79161234567\n"))
     export = GuestExport.objects.create(created_by=owner, file_format="csv")
     return {
@@ -144,6 +150,9 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
         "broadcast_id": broadcast.id,
         "segment_id": segment.id,
         "campaign_id": campaign.id,
+        "first_id": guest.id,
+        "second_id": twin.id,
+        "merge_id": merge.id,
         "job_id": job.id,
         "export_id": export.id,
         "file_name": "no-logo.png",
