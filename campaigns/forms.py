@@ -166,7 +166,7 @@ class CampaignForm(forms.Form):
         if campaign is not None:
             initial = {field: getattr(campaign, field) for field in CAMPAIGN_FORM_FIELDS}
         super().__init__(data, initial=initial)
-        self.fields["segment"].queryset = segments  # type: ignore[attr-defined]
+        self.fields["segment"].queryset = segments  # type: ignore[attr-defined]  # a ModelChoiceField, typed as Field
 
     def campaign_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

@@ -147,7 +147,7 @@ def _window_rows(campaign: Campaign, start: datetime.datetime, end: datetime.dat
 
 
 def _sample(size: int, total: object, squares: object) -> Sample:
-    return Sample(size, float(total), float(squares))  # type: ignore[arg-type]
+    return Sample(size, float(total), float(squares))  # type: ignore[arg-type]  # the row is (int, Decimal, Decimal)
 
 
 def window_results(campaign: Campaign, start: datetime.datetime, days: int) -> WindowResults:

@@ -31,7 +31,7 @@ from maxloyalty.current_schema import current_schema_name
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.channels import reachable_condition
 from messaging.models import MessageStatus
-from messaging.services import MessageContent, send_to_guest
+from messaging.services import ContentForChannel, MessageContent, send_to_guest
 from messaging.templating import guest_context, render_text
 from tenants.models import Chain
 
@@ -92,7 +92,7 @@ def split_members(campaign: Campaign) -> int:
     return stored
 
 
-def _content_maker(campaign: Campaign, guest: Guest, chain_name: str) -> object:
+def _content_maker(campaign: Campaign, guest: Guest, chain_name: str) -> ContentForChannel:
     extra = {
         "bonus_points": str(campaign.bonus_points) if campaign.bonus_points else "",
         "promo_code": campaign.promo_code.code if campaign.promo_code is not None else "",
@@ -118,7 +118,7 @@ def _send_one(campaign: Campaign, recipient: CampaignRecipient, chain_name: str,
         guest=guest,
         kind="campaign",
         dedupe_key=message_key(campaign.pk, guest.pk),
-        content_for=_content_maker(campaign, guest, chain_name),  # type: ignore[arg-type]
+        content_for=_content_maker(campaign, guest, chain_name),
         allowed_channels=campaign.channels,
         is_marketing=True,
         now=now,
