@@ -63,7 +63,7 @@ def with_loyalty(queryset: QuerySet[Guest]) -> QuerySet[Guest]:
 
 def visible_guests(access: ChainAccess | None) -> QuerySet[Guest]:
     """Every guest this staff member may browse (None: the system itself, e.g. a task or the bot: all of them)."""
-    guests = Guest.objects.exclude(status__in=(GuestStatus.ERASED, GuestStatus.MERGED))
+    guests = chain_guests()
     if access is None or access.restaurant_ids is None:
         return guests
     restaurant_ids = access.restaurant_ids
