@@ -5,15 +5,19 @@ At 10M ledger entries the summary reads the whole ledger (the cohorts' FIFO offs
 about a minute, docs/benchmarks.md). The page and the API show the newest snapshot with its time; one older than
 LIABILITY_SNAPSHOT_MAX_AGE_SECONDS, a missing one, or the owner's "Recalculate" queues a refresh, at most one at a
 time per chain (a cache lock held while it runs). The beat refreshes every chain each night besides.
+
+The lock belongs to one refresh: its value is a token the queued task carries, and only the holder of that token
+frees it. A refresh started without one (the nightly beat) takes the lock itself, and skips when another refresh
+holds it, since that one is computing the same figures.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 
 from analytics.liability import LiabilityView, latest_liability, liability_summary
 from analytics.models import LiabilitySnapshot
@@ -31,14 +35,27 @@ def refresh_is_running() -> bool:
 
 def request_liability_refresh() -> bool:
     """Queue a refresh unless one is queued or running (the per-chain cache is the lock); whether it was queued."""
-    if not cache.add(REFRESH_LOCK, timezone.now().isoformat(), timeout=settings.LIABILITY_REFRESH_LOCK_SECONDS):
+    token = _take_lock()
+    if token is None:
         return False
     try:
-        enqueue(REFRESH_TASK)
+        enqueue(REFRESH_TASK, lock_token=token)
     except Exception:
-        cache.delete(REFRESH_LOCK)
+        _free_lock(token)
         raise
     return True
+
+
+def _take_lock() -> str | None:
+    """A new token when the lock was free (and is now held by it), else None."""
+    token = uuid.uuid4().hex
+    return token if cache.add(REFRESH_LOCK, token, timeout=settings.LIABILITY_REFRESH_LOCK_SECONDS) else None
+
+
+def _free_lock(token: str) -> None:
+    """Free the lock if `token` still holds it (after its timeout another refresh may have taken it)."""
+    if cache.get(REFRESH_LOCK) == token:
+        cache.delete(REFRESH_LOCK)
 
 
 def liability_to_show() -> tuple[LiabilityView | None, bool]:
@@ -52,8 +69,13 @@ def liability_to_show() -> tuple[LiabilityView | None, bool]:
     return shown, refresh_is_running()
 
 
-def refresh_liability_snapshot() -> LiabilitySnapshot:
-    """Compute the summary now and store it as the newest snapshot (older ones beyond SNAPSHOTS_KEPT removed)."""
+def refresh_liability_snapshot(*, lock_token: str | None = None) -> LiabilitySnapshot | None:
+    """Compute the summary now and store it as the newest snapshot (older ones beyond SNAPSHOTS_KEPT removed).
+    `lock_token`: the lock request_liability_refresh took for this run; without one the run takes the lock itself
+    and returns None, computing nothing, when another refresh holds it."""
+    token = lock_token or _take_lock()
+    if token is None:
+        return None
     began = time.monotonic()
     try:
         summary = liability_summary(chain_time_zone())
@@ -61,5 +83,5 @@ def refresh_liability_snapshot() -> LiabilitySnapshot:
         kept = LiabilitySnapshot.objects.order_by("-computed_at", "-id").values_list("id", flat=True)[:SNAPSHOTS_KEPT]
         LiabilitySnapshot.objects.exclude(id__in=list(kept)).delete()
     finally:
-        cache.delete(REFRESH_LOCK)
+        _free_lock(token)
     return snapshot

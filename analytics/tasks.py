@@ -12,5 +12,6 @@ def roll_up_daily_stats() -> int:
 
 
 @shared_task
-def refresh_liability_snapshot() -> float:
-    return liability_snapshots.refresh_liability_snapshot().seconds
+def refresh_liability_snapshot(*, lock_token: str | None = None) -> float | None:
+    snapshot = liability_snapshots.refresh_liability_snapshot(lock_token=lock_token)
+    return snapshot.seconds if snapshot is not None else None

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 from celery.app.routes import Router
+from django.core.cache import cache
 from django.utils import timezone
 
 from analytics.liability import latest_liability, liability_summary
-from analytics.liability_snapshots import SNAPSHOTS_KEPT, refresh_is_running, refresh_liability_snapshot
+from analytics.liability_snapshots import REFRESH_LOCK, SNAPSHOTS_KEPT, refresh_is_running, refresh_liability_snapshot
 from analytics.models import LiabilitySnapshot
 from analytics.periods import chain_time_zone
 from analytics.tests.liability_dataset import LiabilityData, build_liability_data
@@ -119,3 +120,23 @@ def test_the_refresh_frees_its_lock_so_the_next_one_can_be_queued(alpha, data) -
     assert (response.status_code, response.json()) == (202, {"queued": True})  # eager: ran and let go
     assert not refresh_is_running()
     assert LiabilitySnapshot.objects.count() == 1
+
+
+def test_a_nightly_refresh_skips_while_a_requested_one_holds_the_lock_and_leaves_it_held(alpha, data, queued_not_run):
+    assert api_as(alpha, "owner").post("/api/v1/analytics/liability/refresh").status_code == 202
+    before = LiabilitySnapshot.objects.count()
+
+    assert refresh_liability_snapshot() is None  # the beat's run, without the requested run's token
+
+    assert LiabilitySnapshot.objects.count() == before
+    assert refresh_is_running()  # the requested refresh still owns the lock
+
+
+def test_a_refresh_frees_only_its_own_lock(alpha, data, queued_not_run):
+    api = api_as(alpha, "owner")
+    api.post("/api/v1/analytics/liability/refresh")
+    cache.set(REFRESH_LOCK, "a-later-refresh")  # the first lock timed out and another refresh took it
+
+    assert refresh_liability_snapshot(lock_token="the-timed-out-token") is not None
+
+    assert cache.get(REFRESH_LOCK) == "a-later-refresh"
