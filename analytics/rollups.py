@@ -155,13 +155,41 @@ def recompute_days(
             points_issued=issued, points_redeemed=redeemed, points_expired=expired, points_net=net
         )
 
-    DailyRestaurantStats.objects.filter(day__gte=first_day, day__lte=last_day).delete()
+    _replace_changed_rows(first_day, last_day, rows)
+    return len(rows)
+
+
+_STATS_FIGURES = tuple(
+    field.name
+    for field in DailyRestaurantStats._meta.concrete_fields
+    if field.name not in {"id", "day", "restaurant", "computed_at"}
+)
+
+
+def _replace_changed_rows(
+    first_day: dt.date, last_day: dt.date, fresh: dict[tuple[dt.date, int | None], dict[str, Any]]
+) -> None:
+    """Store the fresh figures of those days, touching only rows whose figures changed (or that appeared or went):
+    an unchanged row keeps its computed_at, so the analytics caches' fingerprint (analytics.selectors.
+    stats_fingerprint: the newest computed_at and the row count) moves only when a figure did, and the cached views
+    survive a scheduled roll-up that found nothing new."""
+    defaults = {name: DailyRestaurantStats._meta.get_field(name).get_default() for name in _STATS_FIGURES}
+    wanted = {key: {**defaults, **values} for key, values in fresh.items()}
+    stale_ids = []
+    for row in DailyRestaurantStats.objects.filter(day__gte=first_day, day__lte=last_day).values(
+        "id", "day", "restaurant_id", *_STATS_FIGURES
+    ):
+        key = (row["day"], row["restaurant_id"])
+        if wanted.get(key) == {name: row[name] for name in _STATS_FIGURES}:
+            del wanted[key]  # unchanged: kept as it is
+        else:
+            stale_ids.append(row["id"])
+    DailyRestaurantStats.objects.filter(id__in=stale_ids).delete()
     now = timezone.now()
     DailyRestaurantStats.objects.bulk_create(
         DailyRestaurantStats(day=day, restaurant_id=restaurant_id, computed_at=now, **values)
-        for (day, restaurant_id), values in rows.items()
+        for (day, restaurant_id), values in wanted.items()
     )
-    return len(rows)
 
 
 _ACTIVITY = GuestMonthActivity._meta.db_table
