@@ -173,7 +173,11 @@ def _replace_changed_rows(
     an unchanged row keeps its computed_at, so the analytics caches' fingerprint (analytics.selectors.
     stats_fingerprint: the newest computed_at and the row count) moves only when a figure did, and the cached views
     survive a scheduled roll-up that found nothing new."""
-    defaults = {name: DailyRestaurantStats._meta.get_field(name).get_default() for name in _STATS_FIGURES}
+    defaults = {
+        field.name: field.get_default()
+        for field in DailyRestaurantStats._meta.concrete_fields
+        if field.name in _STATS_FIGURES
+    }
     wanted = {key: {**defaults, **values} for key, values in fresh.items()}
     stale_ids = []
     for row in DailyRestaurantStats.objects.filter(day__gte=first_day, day__lte=last_day).values(
