@@ -14,14 +14,13 @@ holds it, since that one is computing the same figures.
 from __future__ import annotations
 
 import time
-import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 
 from analytics.liability import LiabilityView, latest_liability, liability_summary
 from analytics.models import LiabilitySnapshot
 from analytics.periods import chain_time_zone
+from maxloyalty.cache_locks import free_lock, lock_is_held, take_lock
 from maxloyalty.task_queue import enqueue
 
 SNAPSHOTS_KEPT = 2
@@ -30,7 +29,7 @@ REFRESH_TASK = "analytics.tasks.refresh_liability_snapshot"
 
 
 def refresh_is_running() -> bool:
-    return cache.get(REFRESH_LOCK) is not None
+    return lock_is_held(REFRESH_LOCK)
 
 
 def request_liability_refresh() -> bool:
@@ -47,15 +46,11 @@ def request_liability_refresh() -> bool:
 
 
 def _take_lock() -> str | None:
-    """A new token when the lock was free (and is now held by it), else None."""
-    token = uuid.uuid4().hex
-    return token if cache.add(REFRESH_LOCK, token, timeout=settings.LIABILITY_REFRESH_LOCK_SECONDS) else None
+    return take_lock(REFRESH_LOCK, seconds=settings.LIABILITY_REFRESH_LOCK_SECONDS)
 
 
 def _free_lock(token: str) -> None:
-    """Free the lock if `token` still holds it (after its timeout another refresh may have taken it)."""
-    if cache.get(REFRESH_LOCK) == token:
-        cache.delete(REFRESH_LOCK)
+    free_lock(REFRESH_LOCK, token)
 
 
 def liability_to_show() -> tuple[LiabilityView | None, bool]:

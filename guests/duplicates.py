@@ -3,6 +3,10 @@ digits, so spellings stored before normalisation meet), an email (case-insensiti
 name with the same birthday (the same first name as searched, the whole name similar); each pair with its reasons.
 The merge tool (guests.merge) acts on them.
 
+Finding the pairs compares the whole chain (seconds at 1M guests), so the duplicate scan (guests.duplicate_scans)
+runs `found_pairs_sql` in the background and stores its result (DuplicateCandidate); the page and the API read the
+stored pairs (`duplicate_pairs`), leaving out those whose guest was merged or erased since.
+
 Each reason is one equi-join of the guest table with itself on a key (PostgreSQL hashes both sides once: linear in
 the number of guests, never a cross product); names are compared only within one birthday, by pg_trgm's similarity
 where the server has it, otherwise by equal search names.
@@ -17,7 +21,7 @@ from typing import Literal
 from django.db import connection
 from django.utils import timezone
 
-from guests.models import Guest, GuestMerge, GuestStatus
+from guests.models import DuplicateCandidate, DuplicateScan, Guest, GuestMerge, GuestStatus
 from guests.search import trigram_search_available
 
 Reason = Literal["phone", "email", "card", "name_birthday"]
@@ -69,7 +73,8 @@ def _name_pairs_sql() -> str:
     )
 
 
-def _pairs_sql() -> str:
+def found_pairs_sql() -> str:
+    """The query finding every pair (first_id < second_id) with its reasons; its parameter is %(similarity)s."""
     parts = [_key_pairs_sql(reason) for reason in ("phone", "email", "card")] + [_name_pairs_sql()]
     return (
         "SELECT first_id, second_id, array_agg(DISTINCT reason ORDER BY reason) AS reasons "  # noqa: S608  # constants
@@ -85,13 +90,18 @@ class DuplicatePair:
 
 
 def duplicate_pairs(*, limit: int = PAGE_SIZE, offset: int = 0, guest_id: int | None = None) -> list[DuplicatePair]:
-    """Pairs of live guests who are probably one person, lowest ids first (optionally only those with `guest_id`)."""
-    sql = f"SELECT first_id, second_id, reasons FROM ({_pairs_sql()}) pairs"  # noqa: S608  # constants only
-    params: dict[str, float | int] = {"similarity": NAME_SIMILARITY, "limit": limit, "offset": offset}
+    """The pairs the last scan found whose guests are both still live, lowest ids first (optionally only those with
+    `guest_id`)."""
+    sql = (
+        "SELECT c.first_id, c.second_id, c.reasons "  # noqa: S608  # constants only
+        f"FROM {DuplicateCandidate._meta.db_table} c JOIN {_TABLE} a ON a.id = c.first_id "
+        f"JOIN {_TABLE} b ON b.id = c.second_id WHERE {_live('a')} AND {_live('b')}"
+    )
+    params: dict[str, int] = {"limit": limit, "offset": offset}
     if guest_id is not None:
-        sql += " WHERE first_id = %(guest)s OR second_id = %(guest)s"
+        sql += " AND (c.first_id = %(guest)s OR c.second_id = %(guest)s)"
         params["guest"] = guest_id
-    sql += " ORDER BY first_id, second_id LIMIT %(limit)s OFFSET %(offset)s"
+    sql += " ORDER BY c.first_id, c.second_id LIMIT %(limit)s OFFSET %(offset)s"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -100,6 +110,10 @@ def duplicate_pairs(*, limit: int = PAGE_SIZE, offset: int = 0, guest_id: int | 
         DuplicatePair(first=guests[first], second=guests[second], reasons=tuple(reasons))
         for first, second, reasons in rows
     ]
+
+
+def latest_duplicate_scan() -> DuplicateScan | None:
+    return DuplicateScan.objects.order_by("-finished_at", "-id").first()
 
 
 def undoable_merges(*, limit: int = 50) -> list[GuestMerge]:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import ChainAccess, access_for, permission_required_page
 from accounts.requests import StaffRequest
 from accounts.roles import Permission
+from guests.duplicate_scans import request_duplicate_scan, scan_when_stale
 from guests.duplicates import PAGE_SIZE, duplicate_pairs, undoable_merges
 from guests.errors import GuestMerged
 from guests.masking import mask_contact
@@ -46,6 +47,7 @@ def _page_number(raw: str | None) -> int:
 @require_GET
 def duplicate_list(request: StaffRequest) -> HttpResponse:
     page = _page_number(request.GET.get("page"))
+    scan, is_scanning = scan_when_stale()
     pairs = duplicate_pairs(offset=(page - 1) * PAGE_SIZE)
     rows = [{"pair": pair, "reasons": [REASON_LABELS.get(reason, reason) for reason in pair.reasons]} for pair in pairs]
     return render(
@@ -56,8 +58,21 @@ def duplicate_list(request: StaffRequest) -> HttpResponse:
             "page": page,
             "has_next": len(pairs) == PAGE_SIZE,
             "merges": undoable_merges(),
+            "scan": scan,
+            "is_scanning": is_scanning,
         },
     )
+
+
+@permission_required_page(Permission.MERGE_GUESTS)
+@require_POST
+def duplicate_scan(request: StaffRequest) -> HttpResponse:
+    """ "Find again": queue a scan of the whole chain (one at a time)."""
+    if request_duplicate_scan():
+        messages.success(request, _("Looking for duplicates again; reload the page in a minute."))
+    else:
+        messages.info(request, _("A search for duplicates is already running."))
+    return redirect("guests:duplicates")
 
 
 def _side(guest: Guest, access: ChainAccess) -> dict[str, Any]:

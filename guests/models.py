@@ -257,6 +257,43 @@ class GuestMerge(models.Model):
         return self.undone_at is not None
 
 
+class DuplicateCandidate(models.Model):
+    """A pair of guests the duplicate scan (guests.duplicate_scans) found to be probably one person, with its
+    reasons: the duplicates page and API read these rows instead of comparing every guest on each request. The
+    lower id is `first`; a pair whose guest was merged or erased since is left out when read."""
+
+    first = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="+", db_index=False)  # the pair's key
+    second = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="+")
+    reasons = ArrayField(models.CharField(max_length=16), verbose_name=_("reasons"))
+    found_at = models.DateTimeField(_("found at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("duplicate candidate")
+        verbose_name_plural = _("duplicate candidates")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="guests_duplicatecandidate_one_per_pair"),
+            models.CheckConstraint(condition=models.Q(first__lt=F("second")), name="guests_duplicatecandidate_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id}"
+
+
+class DuplicateScan(models.Model):
+    """One finished scan of the whole chain for duplicates: when, how long it took, how many pairs it found."""
+
+    finished_at = models.DateTimeField(_("finished at"), default=timezone.now)
+    seconds = models.FloatField(_("seconds"), default=0)
+    pairs = models.PositiveIntegerField(_("pairs found"), default=0)
+
+    class Meta:
+        verbose_name = _("duplicate scan")
+        verbose_name_plural = _("duplicate scans")
+
+    def __str__(self) -> str:
+        return f"{self.finished_at:%Y-%m-%d %H:%M}: {self.pairs}"
+
+
 class ImportStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
     RUNNING = "running", _("Running")

@@ -24,3 +24,11 @@ def purge_old_guest_exports() -> None:
     from guests.export_jobs import purge_old_guest_exports as purge
 
     purge()
+
+
+@app.task
+def scan_for_duplicates(lock_token: str | None = None) -> int | None:
+    from guests.duplicate_scans import scan_for_duplicates as scan
+
+    done = scan(lock_token=lock_token)
+    return done.pairs if done is not None else None

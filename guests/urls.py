@@ -16,6 +16,7 @@ urlpatterns = [
     path("import/<int:job_id>/", views.import_job, name="import-job"),
     path("import/<int:job_id>/file", views.import_file, name="import-file"),
     path("duplicates/", merge_views.duplicate_list, name="duplicates"),
+    path("duplicates/scan/", merge_views.duplicate_scan, name="duplicates-scan"),
     path("merge/<int:first_id>/<int:second_id>/", merge_views.merge_compare, name="guest-merge"),
     path("merges/<int:merge_id>/undo/", merge_views.merge_undo, name="merge-undo"),
     path("<int:guest_id>/", views.guest_detail, name="guest-detail"),

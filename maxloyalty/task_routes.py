@@ -53,6 +53,7 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "guests.tasks.import_guests_job": MAINTENANCE,
     "guests.tasks.export_guests_job": MAINTENANCE,  # large guest exports written into the chain's files
     "guests.tasks.purge_old_guest_exports": MAINTENANCE,
+    "guests.tasks.scan_for_duplicates": MAINTENANCE,  # compares the whole chain: seconds at 1M guests
     "loyalty.tasks.activate_pending_points_task": MAINTENANCE,
     "loyalty.tasks.loyalty_night": MAINTENANCE,
     "loyalty.tasks.expire_points_task": MAINTENANCE,

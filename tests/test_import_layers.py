@@ -106,6 +106,7 @@ MODULES: dict[str, str] = {
     "guests.conditions": "base",
     "guests.csv_import": "base",
     "guests.duplicates": "selectors",
+    "guests.duplicate_scans": "services",
     "guests.erasure": "base",
     "guests.export": "selectors",
     "guests.export_jobs": "services",

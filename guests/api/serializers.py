@@ -189,9 +189,11 @@ class DuplicatePairOut(serializers.Serializer[Any]):
 
 
 class DuplicatePageOut(serializers.Serializer[Any]):
-    """A page of PAGE_SIZE pairs (ask the next page while a page is full)."""
+    """A page of PAGE_SIZE pairs (ask the next page while a page is full), found by the scan of `compared_at`."""
 
     results = DuplicatePairOut(many=True)
+    compared_at = serializers.DateTimeField(allow_null=True, help_text="When the pairs were found (null: never yet)")
+    is_comparing = serializers.BooleanField(help_text="A new comparison of every guest is queued or running")
 
 
 class DuplicateListInput(serializers.Serializer[Any]):

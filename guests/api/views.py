@@ -37,6 +37,7 @@ from guests.api.serializers import (
     ImportJobOut,
     VisitOut,
 )
+from guests.duplicate_scans import scan_when_stale
 from guests.duplicates import PAGE_SIZE, duplicate_pairs
 from guests.export import export_rows
 from guests.filters import GuestFilter
@@ -351,8 +352,11 @@ class GuestDuplicateListApi(APIView):
     def get(self, request: Request) -> Response:
         access = _access(request)
         data = validated(DuplicateListInput, request.query_params)
+        scan, is_scanning = scan_when_stale()
         pairs = duplicate_pairs(offset=(data["page"] - 1) * PAGE_SIZE, guest_id=data.get("guest"))
-        return Response({"results": DuplicatePairOut(pairs, many=True, context={"access": access}).data})
+        page = DuplicatePairOut(pairs, many=True, context={"access": access}).data
+        compared_at = scan.finished_at if scan is not None else None
+        return Response({"results": page, "compared_at": compared_at, "is_comparing": is_scanning})
 
 
 class GuestMergeApi(APIView):

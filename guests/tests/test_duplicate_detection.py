@@ -1,5 +1,5 @@
-"""Duplicate detection (guests.duplicates): each reason finds its pair, once, with every reason it has; unrelated
-guests, erased and merged ones are not paired."""
+"""Duplicate detection (guests.duplicates, stored by the scan of guests.duplicate_scans): each reason finds its pair,
+once, with every reason it has; unrelated guests, erased and merged ones are not paired."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 
+from guests.duplicate_scans import scan_for_duplicates
 from guests.duplicates import duplicate_pairs
 from guests.merge import merge_guests
 from guests.models import Guest
@@ -22,6 +23,7 @@ def _legacy_spelling(guest: Guest, **fields: str) -> None:
 
 def _reasons_of(first: Guest, second: Guest) -> tuple[str, ...] | None:
     low, high = sorted([first.pk, second.pk])
+    scan_for_duplicates()
     found = {(pair.first.pk, pair.second.pk): pair.reasons for pair in duplicate_pairs(limit=1000)}
     return found.get((low, high))
 

@@ -172,6 +172,8 @@ ANALYTICS_REPLICA_CHECK_SECONDS = env.float("ANALYTICS_REPLICA_CHECK_SECONDS", d
 # background when someone looks; a refresh holds its per-chain lock at most this long (a crashed one frees it).
 LIABILITY_SNAPSHOT_MAX_AGE_SECONDS = env.int("LIABILITY_SNAPSHOT_MAX_AGE_SECONDS", default=3600)
 LIABILITY_REFRESH_LOCK_SECONDS = env.int("LIABILITY_REFRESH_LOCK_SECONDS", default=1800)
+# The duplicates page and API show the pairs of the last scan (guests.duplicate_scans); an older one is redone.
+DUPLICATE_SCAN_MAX_AGE_SECONDS = env.int("DUPLICATE_SCAN_MAX_AGE_SECONDS", default=3600)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Health and metrics (observability) ----------------------------------------------------
@@ -292,6 +294,7 @@ CELERY_BEAT_SCHEDULE = {
     "pos-history-purge": _in_every_chain("pos.tasks.purge_pos_history", crontab(hour=3, minute=20)),
     # Nightly per chain: receipt months past RECEIPT_RETENTION_DAYS archived to the chain's files, then dropped.
     "pos-receipts-archive": _in_every_chain("pos.tasks.archive_old_receipts", crontab(hour=3, minute=45)),
+    "guest-duplicate-scan": _in_every_chain("guests.tasks.scan_for_duplicates", crontab(minute=35)),
     "guest-exports-purge": _in_every_chain("guests.tasks.purge_old_guest_exports", crontab(hour=3, minute=30)),
     "telegram-updates-purge": _in_every_chain("telegram_bot.tasks.forget_old_updates", crontab(hour=3, minute=25)),
     # Every minute per chain: POS receipts left pending or due for a retry, and POS polls whose time has come.
