@@ -31,6 +31,7 @@ from guests.duplicates import UNDO_DAYS
 from guests.errors import CannotMergeGuest, GuestMergeNotFound, GuestNotFound, MergeUndoRefused
 from guests.models import ConsentChannel, Guest, GuestMerge, GuestStatus, Visit
 from guests.selectors import access_guest
+from guests.services import recount_visited_restaurants
 from loyalty import rules
 from loyalty.models import AppliedCheck, LedgerEntry, LevelChangeReason, PointsAccount, PromoCodeUse
 from loyalty.selectors import level_spend, program_context
@@ -272,8 +273,10 @@ def merge_guests(*, access: ChainAccess | None, survivor_id: int, other_id: int)
 
 
 def _refresh_visit_times(guest: Guest) -> None:
+    """The guest's first and last visit, and the restaurants visited, read again from the visits it now has."""
     times = Visit.objects.filter(guest_id=guest.pk).aggregate(first=Min("visited_at"), last=Max("visited_at"))
     Guest.objects.filter(pk=guest.pk).update(first_visit_at=times["first"], last_visit_at=times["last"])
+    recount_visited_restaurants(guest_ids=[guest.pk])
 
 
 def access_merge(*, merge_id: int) -> GuestMerge:

@@ -219,6 +219,24 @@ class Visit(models.Model):
         return f"{self.guest_id} @ {self.visited_at:%Y-%m-%d}: {self.check_amount}"
 
 
+class RestaurantGuest(models.Model):
+    """This guest has visited this restaurant (since first_visited_at): kept by every visit write
+    (guests.services.record_visits_on_guests), so what a manager or cashier of some restaurants may see
+    (guests.selectors.visible_guests) is one index probe here, not a search through every month of the visits."""
+
+    guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="+", db_index=False)  # the pair's key
+    restaurant = models.ForeignKey("restaurants.Restaurant", on_delete=models.CASCADE, related_name="+")
+    first_visited_at = models.DateTimeField(_("first visit"))
+
+    class Meta:
+        verbose_name = _("guest of a restaurant")
+        verbose_name_plural = _("guests of restaurants")
+        constraints = [models.UniqueConstraint(fields=["guest", "restaurant"], name="guests_restaurantguest_once")]
+
+    def __str__(self) -> str:
+        return f"{self.guest_id} @ {self.restaurant_id}"
+
+
 class GuestMerge(models.Model):
     """One merge of a duplicate profile into the surviving one (guests.merge): what moved and what each profile held
     before, so `unmerge_guests` puts everything back exactly within UNDO_DAYS."""

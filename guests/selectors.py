@@ -31,7 +31,7 @@ from guests.conditions import loyalty_relations
 from guests.errors import GuestMerged, GuestNotFound, TooManyPhoneProbes
 from guests.filters import GuestFilter
 from guests.masking import contact_view
-from guests.models import Guest, GuestExport, GuestStatus, ImportJob, Visit
+from guests.models import Guest, GuestExport, GuestStatus, ImportJob, RestaurantGuest, Visit
 from guests.phones import looks_like_phone, normalize_phone
 from guests.search import matching_guests
 from maxloyalty.capped_count import CappedCount, capped_count
@@ -67,7 +67,8 @@ def visible_guests(access: ChainAccess | None) -> QuerySet[Guest]:
     if access is None or access.restaurant_ids is None:
         return guests
     restaurant_ids = access.restaurant_ids
-    visited_theirs = Visit.objects.filter(guest=OuterRef("pk"), restaurant_id__in=restaurant_ids)
+    # One index probe per guest (RestaurantGuest, kept by every visit write), not a search of each month's visits.
+    visited_theirs = RestaurantGuest.objects.filter(guest=OuterRef("pk"), restaurant_id__in=restaurant_ids)
     return guests.filter(Q(home_restaurant_id__in=restaurant_ids) | Exists(visited_theirs))
 
 

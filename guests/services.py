@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -44,6 +44,8 @@ from guests.models import (
     GuestStatus,
     ImportJob,
     ImportStatus,
+    RestaurantGuest,
+    Visit,
     new_qr_token,
 )
 from guests.phones import normalize_phone
@@ -62,7 +64,6 @@ if TYPE_CHECKING:
 
     from accounts.access import ChainAccess
     from accounts.models import User
-    from guests.models import Visit
 
 
 EDITABLE_FIELDS = (
@@ -685,21 +686,54 @@ def _forget_upload(job: ImportJob) -> None:
             job.file.delete(save=True)
 
 
-def record_visit_times(visits: Iterable[Visit]) -> None:
-    """Widen the guests' first and last visit times to take in these new visits, in one UPDATE whatever their
-    number (LEAST/GREATEST: a visit arriving late, out of order, never narrows them). Both check writers call it,
-    the one-check apply_check and the batch apply_checks. One array per column keeps the statement the same
+def record_visits_on_guests(visits: Iterable[Visit]) -> None:
+    """What new visits change on their guests, in two statements whatever their number: the first and last visit
+    times widened to take them in (LEAST/GREATEST: a visit arriving late, out of order, never narrows them), and the
+    restaurants each guest has visited (RestaurantGuest: what the restricted roles may see). Both check writers call
+    it, the one-check apply_check and the batch apply_checks. One array per column keeps each statement the same
     whatever the batch size, so the driver parses it once; the arrays go in binary (as update_rows does)."""
     times: dict[int, tuple[datetime.datetime, datetime.datetime]] = {}
+    restaurants: dict[tuple[int, int], datetime.datetime] = {}
     for visit in visits:
         at = visit.visited_at
         first, last = times.get(visit.guest_id, (at, at))
         times[visit.guest_id] = (min(first, at), max(last, at))
+        if visit.restaurant_id is not None:
+            key = (visit.guest_id, visit.restaurant_id)
+            restaurants[key] = min(restaurants.get(key, at), at)
     if not times:
         return
     firsts, lasts = zip(*times.values(), strict=True)
     with bound_cursor(connection) as cursor:
         cursor.execute(_visit_times_sql(), [list(times), list(firsts), list(lasts)])
+        if restaurants:
+            guest_ids, restaurant_ids = zip(*restaurants, strict=True)
+            cursor.execute(
+                _visited_restaurants_sql(), [list(guest_ids), list(restaurant_ids), list(restaurants.values())]
+            )
+
+
+@functools.cache
+def _visited_restaurants_sql() -> str:
+    # An earlier first visit (a late, out-of-order check) moves first_visited_at back; otherwise the row is untouched.
+    table = connection.ops.quote_name(RestaurantGuest._meta.db_table)
+    return (
+        f"INSERT INTO {table} AS r (guest_id, restaurant_id, first_visited_at) "  # noqa: S608 (model name)
+        "SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::timestamptz[]) "
+        "ON CONFLICT (guest_id, restaurant_id) DO UPDATE SET first_visited_at = EXCLUDED.first_visited_at "
+        "WHERE r.first_visited_at > EXCLUDED.first_visited_at"
+    )
+
+
+def recount_visited_restaurants(*, guest_ids: Collection[int]) -> None:
+    """Rebuild these guests' RestaurantGuest rows from their visits (after a merge or its undo moved visits)."""
+    RestaurantGuest.objects.filter(guest_id__in=guest_ids).delete()
+    RestaurantGuest.objects.bulk_create(
+        RestaurantGuest(guest_id=row["guest_id"], restaurant_id=row["restaurant_id"], first_visited_at=row["first"])
+        for row in Visit.objects.filter(guest_id__in=guest_ids, restaurant_id__isnull=False)
+        .values("guest_id", "restaurant_id")
+        .annotate(first=Min("visited_at"))
+    )
 
 
 @functools.cache

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from guests.models import Guest, Visit
-from guests.services import record_visit_times
+from guests.services import record_visits_on_guests
 from loyalty import rules
 from loyalty.check_plan import AccountState, CheckPlan, CheckTexts, check_texts, plan_check
 from loyalty.errors import IdempotencyKeyReused
@@ -220,7 +220,7 @@ def _write(batch: _Batch) -> None:
     insert_rows(LedgerEntry, [lot for check in rows for lot in check.lots])
     visits: list[Visit] = [check.visit for check in rows]
     insert_rows(Visit, visits)
-    record_visit_times(visits)
+    record_visits_on_guests(visits)
     for check in rows:
         check.link(check.lots)
     insert_rows(AppliedCheck, [check.applied for check in rows])

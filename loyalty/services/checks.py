@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import record_audit
 from guests.models import Guest
-from guests.services import record_visit_times
+from guests.services import record_visits_on_guests
 from loyalty import rules
 from loyalty.check_plan import check_texts, plan_check
 from loyalty.errors import CheckNotFound, IdempotencyKeyReused
@@ -212,7 +212,7 @@ def apply_check(
         lot.save(force_insert=True)
     entries.extend(rows.lots)
     rows.visit.save(force_insert=True)
-    record_visit_times([rows.visit])
+    record_visits_on_guests([rows.visit])
     rows.link(entries)
     rows.applied.save(force_insert=True)
     applied = rows.applied
