@@ -687,10 +687,10 @@ def _forget_upload(job: ImportJob) -> None:
 
 
 def record_visits_on_guests(visits: Iterable[Visit]) -> None:
-    """What new visits change on their guests, in two statements whatever their number: the first and last visit
+    """What new visits change on their guests, in one statement whatever their number: the first and last visit
     times widened to take them in (LEAST/GREATEST: a visit arriving late, out of order, never narrows them), and the
     restaurants each guest has visited (RestaurantGuest: what the restricted roles may see). Both check writers call
-    it, the one-check apply_check and the batch apply_checks. One array per column keeps each statement the same
+    it, the one-check apply_check and the batch apply_checks. One array per column keeps the statement the same
     whatever the batch size, so the driver parses it once; the arrays go in binary (as update_rows does)."""
     times: dict[int, tuple[datetime.datetime, datetime.datetime]] = {}
     restaurants: dict[tuple[int, int], datetime.datetime] = {}
@@ -704,21 +704,34 @@ def record_visits_on_guests(visits: Iterable[Visit]) -> None:
     if not times:
         return
     firsts, lasts = zip(*times.values(), strict=True)
+    pairs = list(restaurants)
     with bound_cursor(connection) as cursor:
-        cursor.execute(_visit_times_sql(), [list(times), list(firsts), list(lasts)])
-        if restaurants:
-            guest_ids, restaurant_ids = zip(*restaurants, strict=True)
-            cursor.execute(
-                _visited_restaurants_sql(), [list(guest_ids), list(restaurant_ids), list(restaurants.values())]
-            )
+        cursor.execute(
+            _visits_on_guests_sql(),
+            [
+                list(times),
+                list(firsts),
+                list(lasts),
+                [guest_id for guest_id, _restaurant in pairs],
+                [restaurant_id for _guest, restaurant_id in pairs],
+                list(restaurants.values()),
+            ],
+        )
 
 
 @functools.cache
-def _visited_restaurants_sql() -> str:
-    # An earlier first visit (a late, out-of-order check) moves first_visited_at back; otherwise the row is untouched.
-    table = connection.ops.quote_name(RestaurantGuest._meta.db_table)
+def _visits_on_guests_sql() -> str:
+    # One statement, so the batch writer's statement count does not grow: the times UPDATE in a CTE, then the
+    # restaurants; an earlier first visit (a late, out-of-order check) moves first_visited_at back, otherwise an
+    # existing row is left untouched.
+    guests = connection.ops.quote_name(Guest._meta.db_table)
+    visited = connection.ops.quote_name(RestaurantGuest._meta.db_table)
     return (
-        f"INSERT INTO {table} AS r (guest_id, restaurant_id, first_visited_at) "  # noqa: S608 (model name)
+        f"WITH times AS (UPDATE {guests} AS g SET first_visit_at = LEAST(g.first_visit_at, v.first_at), "  # noqa: S608
+        "last_visit_at = GREATEST(g.last_visit_at, v.last_at) "
+        "FROM unnest(%b::bigint[], %b::timestamptz[], %b::timestamptz[]) AS v(id, first_at, last_at) "
+        "WHERE g.id = v.id RETURNING 1) "
+        f"INSERT INTO {visited} AS r (guest_id, restaurant_id, first_visited_at) "
         "SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::timestamptz[]) "
         "ON CONFLICT (guest_id, restaurant_id) DO UPDATE SET first_visited_at = EXCLUDED.first_visited_at "
         "WHERE r.first_visited_at > EXCLUDED.first_visited_at"
@@ -733,14 +746,4 @@ def recount_visited_restaurants(*, guest_ids: Collection[int]) -> None:
         for row in Visit.objects.filter(guest_id__in=guest_ids, restaurant_id__isnull=False)
         .values("guest_id", "restaurant_id")
         .annotate(first=Min("visited_at"))
-    )
-
-
-@functools.cache
-def _visit_times_sql() -> str:
-    table = connection.ops.quote_name(Guest._meta.db_table)
-    return (
-        f"UPDATE {table} AS g SET first_visit_at = LEAST(g.first_visit_at, v.first_at), "  # noqa: S608 (model name)
-        "last_visit_at = GREATEST(g.last_visit_at, v.last_at) "
-        "FROM unnest(%b::bigint[], %b::timestamptz[], %b::timestamptz[]) AS v(id, first_at, last_at) WHERE g.id = v.id"
     )

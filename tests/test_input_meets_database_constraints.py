@@ -55,6 +55,7 @@ INTERNAL = {
     "campaigns_campaign_holdout_at_most_90": "the campaign service refuses a share outside 0-90 (422, holdout_percent)",
     "campaigns_campaign_one_gift": "the campaign service refuses bonus points with a promo code (422, promo_code)",
     "guests_guestmerge_not_self": "merge_guests refuses to merge a guest into itself (409) before writing",
+    "guests_restaurantguest_once": "visits record their guest and restaurant with ON CONFLICT: a pair is stored once",
     "guests_duplicatecandidate_one_per_pair": "the duplicate scan upserts pairs (ON CONFLICT): a pair is stored once",
     "guests_duplicatecandidate_ordered": "the scan's query pairs a lower id with a higher one (a.id < b.id); no input",
     "campaigns_campaignrecipient_once": "the split inserts members with ignore_conflicts: a rerun adds no one twice",
