@@ -56,6 +56,8 @@ INTERNAL = {
     "campaigns_campaign_one_gift": "the campaign service refuses bonus points with a promo code (422, promo_code)",
     "guests_guestmerge_not_self": "merge_guests refuses to merge a guest into itself (409) before writing",
     "campaigns_campaignrecipient_once": "the split inserts members with ignore_conflicts: a rerun adds no one twice",
+    "automations_automation_kind_unique": "automations.selectors.automations gets or creates one row per kind",
+    "automations_automationsend_occasion_unique": "a runner claims the occasion by inserting it; a repeat skips the guest",
     "loyalty_programsettings_single_row": "the one settings row (id 1) is made by the program service",
     "loyalty.PointsAccount.guest": "one account per guest, got or created by the ledger service",
     "loyalty_pointsaccount_available_not_negative": "the ledger refuses a debit beyond the balance (409)",
