@@ -73,7 +73,7 @@ class Due:
 
 
 def _active_guests() -> QuerySet[Guest]:
-    return Guest.objects.filter(status=GuestStatus.ACTIVE, is_sample=False)
+    return Guest.objects.filter(status=GuestStatus.ACTIVE, is_sample=False, is_test=False)
 
 
 def _not_sent(kind: str, occasion: str) -> Q:
@@ -129,7 +129,7 @@ WITH days AS (
 )
 SELECT g.id, g.last_visit_at, r.median_gap
 FROM guests_guest g LEFT JOIN rhythm r ON %(use_rhythm)s AND r.guest_id = g.id
-WHERE g.status = 'active' AND NOT g.is_sample AND g.id > %(after)s
+WHERE g.status = 'active' AND NOT g.is_sample AND NOT g.is_test AND g.id > %(after)s
   AND g.last_visit_at > %(lookback)s
   AND g.last_visit_at <= %(now)s - make_interval(secs => 86400 * CASE
         WHEN r.median_gap IS NULL THEN %(chain_days)s
