@@ -46,10 +46,8 @@ class AutomationForm(forms.Form):
         self.automation = automation
         kind = automation.kind
         if kind in rules.KINDS_WITH_DAYS:
-            self.fields["days"].label = DAYS_LABELS[kind]
-            self.fields["days"].min_value = (
-                1 if kind in (AutomationKind.WIN_BACK, AutomationKind.WELCOME_REMINDER) else 0
-            )
+            at_least = 1 if kind in (AutomationKind.WIN_BACK, AutomationKind.WELCOME_REMINDER) else 0
+            self.fields["days"] = forms.IntegerField(label=DAYS_LABELS[kind], min_value=at_least, max_value=365)
         else:
             del self.fields["days"]
         if kind != AutomationKind.WIN_BACK:

@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
@@ -146,7 +147,7 @@ def win_back_due(*, now: datetime.datetime, row: Automation, context: ProgramCon
     """Rule 3 of automations.rules in one query a batch (the rhythm: distinct visit days of the last year, the
     median gap between them, per guest)."""
     rhythm = row.win_back_mode == WinBackMode.RHYTHM
-    params: dict[str, object] = {
+    params: dict[str, Any] = {
         "zone": context.time_zone,
         "history_since": now - RHYTHM_HISTORY,
         "use_rhythm": rhythm,

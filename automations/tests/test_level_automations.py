@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from loyalty.services import create_level, reevaluate_levels, update_program_settings
 from loyalty.selectors import chain_today
+from loyalty.services import create_level, reevaluate_levels, update_program_settings
 
 
 def test_a_guest_moved_up_by_a_check_hears_it_once(auto):

@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0003_sms_sender'),
+        ("messaging", "0003_sms_sender"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='messagetemplate',
-            name='kind',
-            field=models.CharField(choices=[('welcome', 'Welcome'), ('receipt', 'Points after a check'), ('level_changed', 'Level changed'), ('birthday', 'Birthday bonus'), ('points_expiring', 'Points about to expire'), ('feedback_request', 'Feedback request'), ('welcome_reminder', 'Reminder: no first visit yet'), ('first_visit', 'Thank you for the first visit'), ('win_back', 'Win-back: no visit for a while'), ('level_at_risk', 'Level about to be lost')], max_length=32, verbose_name='kind'),
+            model_name="messagetemplate",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("welcome", "Welcome"),
+                    ("receipt", "Points after a check"),
+                    ("level_changed", "Level changed"),
+                    ("birthday", "Birthday bonus"),
+                    ("points_expiring", "Points about to expire"),
+                    ("feedback_request", "Feedback request"),
+                    ("welcome_reminder", "Reminder: no first visit yet"),
+                    ("first_visit", "Thank you for the first visit"),
+                    ("win_back", "Win-back: no visit for a while"),
+                    ("level_at_risk", "Level about to be lost"),
+                ],
+                max_length=32,
+                verbose_name="kind",
+            ),
         ),
     ]
