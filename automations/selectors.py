@@ -118,34 +118,37 @@ def first_visit_due(*, now: datetime.datetime) -> Iterator[list[Due]]:
 
 
 _WIN_BACK_SQL = """
-WITH days AS (
+WITH candidates AS (
+    SELECT g.id, g.last_visit_at
+    FROM guests_guest g
+    WHERE g.status = 'active' AND NOT g.is_sample AND NOT g.is_test AND g.id > %(after)s
+      AND g.last_visit_at > %(lookback)s
+      AND g.last_visit_at <= %(now)s - make_interval(days => %(min_days)s)
+      AND NOT EXISTS (
+        SELECT 1 FROM automations_automationsend s
+        WHERE s.kind = 'win_back' AND s.guest_id = g.id AND s.created_at >= g.last_visit_at)
+    ORDER BY g.id
+    LIMIT %(batch)s
+), days AS (
     SELECT DISTINCT v.guest_id, (v.visited_at AT TIME ZONE %(zone)s)::date AS day
-    FROM guests_visit v
-    WHERE v.visited_at >= %(history_since)s
+    FROM guests_visit v JOIN candidates c ON c.id = v.guest_id
+    WHERE %(use_rhythm)s AND v.visited_at >= %(history_since)s
 ), gaps AS (
     SELECT guest_id, day - lag(day) OVER (PARTITION BY guest_id ORDER BY day) AS gap FROM days
 ), rhythm AS (
     SELECT guest_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap
     FROM gaps WHERE gap IS NOT NULL GROUP BY guest_id
 )
-SELECT g.id, g.last_visit_at, r.median_gap
-FROM guests_guest g LEFT JOIN rhythm r ON %(use_rhythm)s AND r.guest_id = g.id
-WHERE g.status = 'active' AND NOT g.is_sample AND NOT g.is_test AND g.id > %(after)s
-  AND g.last_visit_at > %(lookback)s
-  AND g.last_visit_at <= %(now)s - make_interval(secs => 86400 * CASE
-        WHEN r.median_gap IS NULL THEN %(chain_days)s
-        ELSE GREATEST(%(floor_days)s, r.median_gap * %(factor)s) END)
-  AND NOT EXISTS (
-    SELECT 1 FROM automations_automationsend s
-    WHERE s.kind = 'win_back' AND s.guest_id = g.id AND s.created_at >= g.last_visit_at)
-ORDER BY g.id
-LIMIT %(batch)s
+SELECT c.id, c.last_visit_at, r.median_gap
+FROM candidates c LEFT JOIN rhythm r ON r.guest_id = c.id
+ORDER BY c.id
 """
 
 
 def win_back_due(*, now: datetime.datetime, row: Automation, context: ProgramContext) -> Iterator[list[Due]]:
-    """Rule 3 of automations.rules in one query a batch (the rhythm: distinct visit days of the last year, the
-    median gap between them, per guest)."""
+    """Rule 3 of automations.rules: a batch of candidates in one query (away at least the shortest threshold any
+    guest can have, not written to since their last visit) with, in rhythm mode, the median gap between their
+    distinct visit days of the last year; the rule then decides each."""
     rhythm = row.win_back_mode == WinBackMode.RHYTHM
     params: dict[str, Any] = {
         "zone": context.time_zone,
@@ -153,9 +156,7 @@ def win_back_due(*, now: datetime.datetime, row: Automation, context: ProgramCon
         "use_rhythm": rhythm,
         "lookback": now - WIN_BACK_LOOKBACK,
         "now": now,
-        "chain_days": row.days,
-        "floor_days": row.rhythm_floor_days,
-        "factor": row.rhythm_factor,
+        "min_days": min(row.days, row.rhythm_floor_days) if rhythm else row.days,
         "batch": BATCH_SIZE,
         "after": 0,
     }
@@ -174,9 +175,11 @@ def win_back_due(*, now: datetime.datetime, row: Automation, context: ProgramCon
                 factor=row.rhythm_factor if rhythm else None,
                 floor_days=row.rhythm_floor_days,
             )
-            away = (now - last_visit_at).days
+            away = now - last_visit_at
+            if away < datetime.timedelta(days=threshold):
+                continue
             occasion = f"lapse:{last_visit_at.astimezone(context.zone).date().isoformat()}"
-            batch.append(Due(guest_id, occasion, {"days_away": away, "usual_gap": round(threshold)}))
+            batch.append(Due(guest_id, occasion, {"days_away": away.days}))
         yield batch
 
 
