@@ -8,8 +8,9 @@
    in rhythm mode, for their own usual gap × the factor, never less than the floor; the usual gap is the median of
    the gaps between the distinct days they visited in the last year; a guest with fewer than two such days has no
    rhythm yet and takes the chain's N. A guest is won back once per lapse (the occasion is their last visit's day).
-4. Birthday (birthday_target): on day D the guests whose birthday falls on D + N are greeted, once a year; a
-   29 February birthday is greeted as 28 February in other years, like the program's birthday bonus.
+4. Birthday (birthday_target): on day D the guests whose birthday falls on D + N are greeted, once a year, with
+   the program's birthday bonus (none while the program gives none: the greeting announces it); a 29 February
+   birthday is greeted as 28 February in other years, like the program's birthday bonus.
 5. Level about to be lost (level_at_risk): in rolling mode, the spend that will still count N days from now (checks
    since that day − the rolling period) no longer reaches the guest's level: warned once per level held.
 """

@@ -124,7 +124,8 @@ def _due(row: Automation, context: ProgramContext, now: datetime.datetime) -> It
     if row.kind == AutomationKind.WIN_BACK:
         return win_back_due(now=now, row=row, context=context)
     if row.kind == AutomationKind.BIRTHDAY:
-        return birthday_due(today=today, days=row.days)
+        # The greeting announces the program's birthday bonus (its template says how many points were added).
+        return birthday_due(today=today, days=row.days) if context.program.birthday_bonus_points else iter(())
     if row.kind == AutomationKind.POINTS_EXPIRING:
         return points_expiring_due(today=today, days=row.days, context=context)
     if row.kind == AutomationKind.LEVEL_UP:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from automations.models import AutomationSend
 from loyalty.models import EntryKind, LedgerEntry
+from loyalty.services import update_program_settings
 from messaging.models import Message, MessageStatus
 from messaging.services import queue_due_messages, update_messaging_settings
 
@@ -56,6 +57,7 @@ def test_at_night_the_message_waits_for_the_morning(auto, in_vladivostok):
     update_messaging_settings(
         actor=auto.alpha.user("owner"), quiet_hours_start=datetime.time(21), quiet_hours_end=datetime.time(9)
     )
+    update_program_settings(actor=None, changes={"birthday_bonus_points": 300})
     auto.turn_on("birthday", days=0)
     guest = auto.guest(birthday=datetime.date(1990, 3, 10))
     night = datetime.datetime(2026, 3, 10, 0, 30, tzinfo=VLADIVOSTOK)

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 from automations import tasks
 from automations.services import update_automation
 from guests.services import create_guest
+from loyalty.services import update_program_settings
 from maxloyalty.celery import app
 from messaging.models import Message
 from messaging.tests.conftest import next_phone
@@ -44,6 +45,7 @@ def test_the_fan_out_runs_each_chains_automations_in_its_own_schema(auto, beta):
 
 
 def test_the_days_automations_run_only_in_the_chains_morning_hour(auto, monkeypatch):
+    update_program_settings(actor=None, changes={"birthday_bonus_points": 300})
     update_automation(actor=auto.alpha.user("owner"), kind="birthday", is_enabled=True, days=0, channels=["email"])
     zone = zoneinfo.ZoneInfo(auto.alpha.chain.time_zone)
     today = datetime.datetime.now(zone).date()
