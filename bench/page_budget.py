@@ -434,6 +434,7 @@ PLANS: dict[str, Plan] = dict(
         _simple("telegram-settings:bot"),
         _simple("messaging:settings"),
         _simple("messaging:template-list"),
+        _simple("automations:automation-list"),
         ("messaging:template-edit", lambda rows, role: _first("messaging:template-edit", "receipt", "ru")),
         (
             "messaging-api:message-template-detail",

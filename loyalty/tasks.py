@@ -2,7 +2,8 @@
 
 - activate_pending_points_task: every few minutes, pending points whose delay has passed become spendable;
 - loyalty_night: hourly; in the hour after NIGHT_HOUR (chain time) it queues the nightly jobs below.
-Each job is safe to run twice: the services write every entry under a key that makes a repeat a no-op.
+Each job is safe to run twice: the services write every entry under a key that makes a repeat a no-op. Warning
+guests of expiring points, and greeting them on their birthday, is the automations' (automations.runners).
 """
 
 from __future__ import annotations
@@ -27,11 +28,6 @@ def expire_points_task() -> int:
 
 
 @shared_task
-def warn_expiring_points_task() -> int:
-    return services.warn_expiring_points(today=chain_today())
-
-
-@shared_task
 def grant_birthday_bonuses_task() -> int:
     return services.grant_birthday_bonuses(today=chain_today())
 
@@ -41,7 +37,7 @@ def reevaluate_levels_task() -> int:
     return services.reevaluate_levels(today=chain_today())
 
 
-NIGHTLY_TASKS = (expire_points_task, warn_expiring_points_task, grant_birthday_bonuses_task, reevaluate_levels_task)
+NIGHTLY_TASKS = (expire_points_task, grant_birthday_bonuses_task, reevaluate_levels_task)
 
 
 @shared_task

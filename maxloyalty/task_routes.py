@@ -37,6 +37,8 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "messaging.tasks.register_sms_callback": MESSAGING,
     "campaigns.tasks.send_campaign_batch": MESSAGING,
     "campaigns.tasks.campaigns_chain_tick": MESSAGING,
+    "automations.tasks.run_event_automations_task": MESSAGING,
+    "automations.tasks.automations_day": MESSAGING,
     "analytics.tasks.roll_up_daily_stats": ANALYTICS,
     "analytics.tasks.refresh_liability_snapshot": ANALYTICS,
     "billing.tasks.advance_subscriptions": BILLING,
@@ -57,7 +59,6 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "loyalty.tasks.activate_pending_points_task": MAINTENANCE,
     "loyalty.tasks.loyalty_night": MAINTENANCE,
     "loyalty.tasks.expire_points_task": MAINTENANCE,
-    "loyalty.tasks.warn_expiring_points_task": MAINTENANCE,
     "loyalty.tasks.grant_birthday_bonuses_task": MAINTENANCE,
     "loyalty.tasks.reevaluate_levels_task": MAINTENANCE,
 }

@@ -21,6 +21,7 @@ urlpatterns = [
     path("loyalty/", include("loyalty.urls")),
     path("segments/", include("campaigns.urls")),
     path("campaigns/", include("campaigns.campaign_urls")),
+    path("automations/", include("automations.urls")),
     path("staff/", include("accounts.staff_urls")),
     path("settings/telegram/", include("telegram_bot.urls")),
     path("settings/", include("tenants.settings_urls")),

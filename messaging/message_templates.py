@@ -28,6 +28,10 @@ _RECEIPT = _("+{{ earned_points }} · −{{ spent_points }} points · balance {{
 _LEVEL = _("Congratulations! Your level is now {{ new_level }}.")
 _BIRTHDAY = _("Happy birthday, {{ first_name }}! We have added {{ bonus_points }} points to your card.")
 _EXPIRING = _("{{ expiring_points }} points expire after {{ expiry_date }}. Come and spend them!")
+_REMINDER = _("{{ first_name }}, your {{ chain }} card is waiting for its first visit. You have {{ points }} points.")
+_FIRST_VISIT = _("Thank you for your first visit to {{ chain }}, {{ first_name }}! Your balance: {{ points }} points.")
+_WIN_BACK = _("We miss you, {{ first_name }}! It has been {{ days_away }} days. Your balance: {{ points }} points.")
+_AT_RISK = _("{{ first_name }}, visit us within {{ days_left }} days to keep your {{ level }} level at {{ chain }}.")
 _FEEDBACK = _("How was your visit, {{ first_name }}? Rate it here: {{ feedback_url }}")
 
 # kind → field → default text (lazy: read in the language active when the message is made).
@@ -77,6 +81,36 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
         "email_text": _FEEDBACK,
         "sms_text": _FEEDBACK,
         "telegram_text": _FEEDBACK,
+    },
+    "welcome_reminder": {
+        "email_subject": _("Your card at {{ chain }} is waiting"),
+        "email_html": _(
+            "<p>{{ first_name }}, your card is waiting for its first visit.</p><p>Balance: {{ points }}.</p>"
+        ),
+        "email_text": _REMINDER,
+        "sms_text": _REMINDER,
+        "telegram_text": _REMINDER,
+    },
+    "first_visit": {
+        "email_subject": _("Thank you for your first visit to {{ chain }}"),
+        "email_html": _("<p>Thank you for your first visit, {{ first_name }}!</p><p>Balance: {{ points }}.</p>"),
+        "email_text": _FIRST_VISIT,
+        "sms_text": _FIRST_VISIT,
+        "telegram_text": _FIRST_VISIT,
+    },
+    "win_back": {
+        "email_subject": _("We miss you at {{ chain }}"),
+        "email_html": _("<p>We miss you, {{ first_name }}!</p><p>Your balance: {{ points }} points.</p>"),
+        "email_text": _WIN_BACK,
+        "sms_text": _WIN_BACK,
+        "telegram_text": _WIN_BACK,
+    },
+    "level_at_risk": {
+        "email_subject": _("Keep your {{ level }} level at {{ chain }}"),
+        "email_html": _("<p>Visit us within {{ days_left }} days to keep your <b>{{ level }}</b> level.</p>"),
+        "email_text": _AT_RISK,
+        "sms_text": _AT_RISK,
+        "telegram_text": _AT_RISK,
     },
 }
 

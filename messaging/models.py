@@ -162,7 +162,8 @@ class EmailSuppression(models.Model):
 
 
 class TemplateKind(models.TextChoices):
-    """The messages a chain may word itself: the automatic ones (the bot's kinds) and the feedback request."""
+    """The messages a chain may word itself: the automatic ones (the bot's kinds, the automations') and the feedback
+    request."""
 
     WELCOME = "welcome", _("Welcome")
     RECEIPT = "receipt", _("Points after a check")
@@ -170,6 +171,11 @@ class TemplateKind(models.TextChoices):
     BIRTHDAY = "birthday", _("Birthday bonus")
     POINTS_EXPIRING = "points_expiring", _("Points about to expire")
     FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
+    # The automations' own (automations.rules.TEMPLATE_KINDS)
+    WELCOME_REMINDER = "welcome_reminder", _("Reminder: no first visit yet")
+    FIRST_VISIT = "first_visit", _("Thank you for the first visit")
+    WIN_BACK = "win_back", _("Win-back: no visit for a while")
+    LEVEL_AT_RISK = "level_at_risk", _("Level about to be lost")
 
 
 class TemplateLanguage(models.TextChoices):

@@ -466,11 +466,13 @@ def send_templated(
     kind: str,
     dedupe_key: str,
     extra_context: dict[str, Any] | None = None,
+    allowed_channels: Collection[str] | None = None,
     is_marketing: bool | None = None,
     now: datetime.datetime | None = None,
 ) -> Message:
     """send_to_guest with the chain's template of `kind` (or the default) in the guest's language, rendered for the
-    channel chosen, with the guest's values and `extra_context` (the kind's own variables)."""
+    channel chosen (among `allowed_channels`, an automation's), with the guest's values and `extra_context` (the
+    kind's own variables)."""
 
     def content_for(channel: str) -> MessageContent:
         template = message_template(kind=kind, language=template_language(guest.language))
@@ -479,7 +481,13 @@ def send_templated(
         return MessageContent(text=content.text, subject=content.subject, html=content.html)
 
     return send_to_guest(
-        guest=guest, kind=kind, dedupe_key=dedupe_key, content_for=content_for, is_marketing=is_marketing, now=now
+        guest=guest,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        content_for=content_for,
+        allowed_channels=allowed_channels,
+        is_marketing=is_marketing,
+        now=now,
     )
 
 

@@ -36,11 +36,17 @@ COMMON_VARIABLES: dict[str, Any] = {
 # What a kind of message adds (its sender fills them).
 KIND_VARIABLES: dict[str, dict[str, Any]] = {
     "receipt": {"earned_points": _("points earned on the check"), "spent_points": _("points spent on the check")},
-    "level_changed": {"new_level": _("the new level")},
+    "level_changed": {"new_level": _("the new level"), "bonus_points": _("the automation's bonus")},
     "birthday": {"bonus_points": _("the birthday bonus")},
     "points_expiring": {"expiring_points": _("points about to expire"), "expiry_date": _("when they expire")},
     "campaign": {"bonus_points": _("bonus points of the campaign"), "promo_code": _("the campaign's promo code")},
     "feedback_request": {"feedback_url": _("the link to rate the visit")},
+    # The automations' (automations.runners fills them; bonus_points is empty when the automation gives none)
+    "welcome": {"bonus_points": _("the automation's bonus")},
+    "welcome_reminder": {"bonus_points": _("the automation's bonus")},
+    "first_visit": {"bonus_points": _("the automation's bonus")},
+    "win_back": {"bonus_points": _("the automation's bonus"), "days_away": _("days since the last visit")},
+    "level_at_risk": {"bonus_points": _("the automation's bonus"), "days_left": _("days left to keep the level")},
 }
 SAMPLE_VALUES: dict[str, str] = {
     "first_name": "Анна",
@@ -58,6 +64,8 @@ SAMPLE_VALUES: dict[str, str] = {
     "expiry_date": "31.12.2026",
     "promo_code": "SPRING25",
     "feedback_url": "https://example.com/feedback/…",
+    "days_away": "45",
+    "days_left": "14",
 }
 
 

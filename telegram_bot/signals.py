@@ -1,7 +1,6 @@
-"""Messages triggered by the loyalty program: a receipt after every applied check, a birthday bonus note.
-
-Both listen to the loyalty app's events, sent after commit (a check written by the POS drain's set-based writer
-and a bonus granted by the nightly task are announced like any other), never to ORM signals.
+"""Messages triggered by the loyalty program: a receipt after every applied check. It listens to the loyalty app's
+event, sent after commit (a check written by the POS drain's set-based writer is announced like any other), never
+to ORM signals. The birthday greeting (with the birthday bonus) is the birthday automation's (automations.runners).
 """
 
 from __future__ import annotations
@@ -9,11 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.dispatch import receiver
-from django.utils import translation
 
 from guests.events import guest_erased
-from loyalty.events import checks_applied, points_granted
-from loyalty.models import EntryKind, LedgerEntry
+from loyalty.events import checks_applied
 from maxloyalty.task_queue import enqueue
 
 
@@ -29,31 +26,6 @@ def send_receipts_after_checks(sender: Any, applied: list[tuple[Any, Any]], **_k
     ids = [outcome.applied_check.pk for guest, outcome in applied if _wants_receipt(guest, outcome)]
     if ids:
         enqueue("telegram_bot.tasks.send_check_receipts", applied_check_ids=ids)
-
-
-@receiver(points_granted, dispatch_uid="telegram-birthday-bonus")
-def note_birthday_bonus(sender: Any, entries: list[LedgerEntry], **_kwargs: Any) -> None:
-    birthdays = [entry for entry in entries if entry.kind == EntryKind.BIRTHDAY]
-    if not birthdays:
-        return
-    from guests.models import Guest
-    from telegram_bot.models import MessageKind
-    from telegram_bot.services.notifications import birthday_text, points_text, queue_notification
-
-    guests = Guest.objects.in_bulk({entry.guest_id for entry in birthdays})
-    for entry in birthdays:
-        guest = guests.get(entry.guest_id)
-        if guest is None:
-            continue
-        with translation.override(guest.language):
-            text = birthday_text(entry.points)
-        queue_notification(
-            guest=guest,
-            kind=MessageKind.BIRTHDAY,
-            text=text,
-            dedupe_key=f"birthday:{entry.pk}",
-            extra_context={"bonus_points": points_text(entry.points)},
-        )
 
 
 @receiver(guest_erased, dispatch_uid="telegram-forget-erased-guest")

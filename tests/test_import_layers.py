@@ -132,6 +132,8 @@ MODULES: dict[str, str] = {
     "campaigns.holdout": "base",
     "campaigns.sending": "services",
     "campaigns.results": "selectors",
+    # automations: running them (an orchestration over messaging and loyalty)
+    "automations.runners": "services",
     # messaging
     "messaging.channels": "selectors",
     "messaging.templating": "selectors",

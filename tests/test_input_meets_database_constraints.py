@@ -59,6 +59,8 @@ INTERNAL = {
     "guests_duplicatecandidate_one_per_pair": "the duplicate scan upserts pairs (ON CONFLICT): a pair is stored once",
     "guests_duplicatecandidate_ordered": "the scan's query pairs a lower id with a higher one (a.id < b.id); no input",
     "campaigns_campaignrecipient_once": "the split inserts members with ignore_conflicts: a rerun adds no one twice",
+    "automations_automation_kind_unique": "automations.selectors.automations gets or creates one row per kind",
+    "automations_automationsend_occasion_unique": "a runner claims the occasion by inserting it; a repeat skips the guest",
     "loyalty_programsettings_single_row": "the one settings row (id 1) is made by the program service",
     "loyalty.PointsAccount.guest": "one account per guest, got or created by the ledger service",
     "loyalty_pointsaccount_available_not_negative": "the ledger refuses a debit beyond the balance (409)",

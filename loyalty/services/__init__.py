@@ -5,7 +5,7 @@
 - checks: apply_check, reverse_check, quote_for_guest (a check at the till or from the POS, and its refund)
 - check_batches: apply_checks (many POS checks in one transaction, written together)
 - check_writing: what those two writers of a check's plan (loyalty.check_plan) share: rows, outcome, events
-- expiry: activate_pending_points, expire_points, warn_expiring_points (the daily sweeps)
+- expiry: activate_pending_points, expire_points (the daily sweeps; the expiry warning is automations')
 - levels: reevaluate_levels (nightly), record_level_change (also a check's move up)
 - bonuses: grant_welcome_bonus, grant_birthday_bonuses (the program's own grants)
 - referrals: record_referral at sign-up; the bonuses are paid by apply_check on the first qualifying purchase
@@ -15,7 +15,7 @@
 from loyalty.services.bonuses import grant_birthday_bonuses, grant_welcome_bonus
 from loyalty.services.check_batches import CheckResult, CheckToApply, apply_checks
 from loyalty.services.checks import CheckOutcome, apply_check, quote_for_guest, reverse_check
-from loyalty.services.expiry import activate_pending_points, expire_points, warn_expiring_points
+from loyalty.services.expiry import activate_pending_points, expire_points
 from loyalty.services.ledger import accrue_points, adjust_points, grant_program_bonus, redeem_points, reverse_entry
 from loyalty.services.levels import reevaluate_levels
 from loyalty.services.program import (
@@ -59,5 +59,4 @@ __all__ = [
     "update_level",
     "update_program_settings",
     "update_promo",
-    "warn_expiring_points",
 ]

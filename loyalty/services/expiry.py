@@ -1,4 +1,5 @@
-"""The clock's work on points: pending points become spendable, old points expire (FIFO), guests are warned.
+"""The clock's work on points: pending points become spendable, old points expire (FIFO). Warning guests before
+their points expire is an automation's (automations.runners).
 
 Each guest is handled in a transaction of its own (locking only their account), so a sweep over a million
 guests never holds more than one lock, and a crash halfway leaves every finished guest finished: running the
@@ -10,14 +11,13 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Min, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guests.models import GuestStatus
 from loyalty.events import points_changed
-from loyalty.models import EntryKind, LedgerEntry, NotificationKind, NotificationOutbox
-from loyalty.selectors import local_midnight, program_context
+from loyalty.models import EntryKind, LedgerEntry
+from loyalty.selectors import local_midnight
 from loyalty.services.ledger import locked_account, save_account
 from maxloyalty.events import emit_after_commit
 
@@ -81,39 +81,3 @@ def _expire_guest(guest_id: int, cutoff: datetime.datetime) -> int:
     save_account(account)
     emit_after_commit(points_changed, sender=LedgerEntry, entries=[entry])
     return 1
-
-
-def warn_expiring_points(*, today: datetime.date) -> int:
-    """Queue one notification per guest and expiry day for points expiring within the warning period.
-    Returns the number of notifications queued (repeated runs queue nothing new)."""
-    context = program_context()
-    days = context.program.expiry_warning_days
-    if not context.program.expiry_days or not days:
-        return 0
-    start = local_midnight(today, context)
-    horizon = local_midnight(today + datetime.timedelta(days=days + 1), context)
-    expiring = (
-        LedgerEntry.objects.filter(
-            remaining_points__gt=0, is_pending=False, expires_at__gt=start, expires_at__lte=horizon
-        )
-        .exclude(guest__status=GuestStatus.ERASED)
-        .values("guest_id")
-        .annotate(points=Sum("remaining_points"), first=Min("expires_at"))
-    )
-    now = timezone.now()
-    notifications = []
-    for row in expiring:
-        last_day = row["first"].astimezone(context.zone).date() - datetime.timedelta(days=1)
-        notifications.append(
-            NotificationOutbox(
-                guest_id=row["guest_id"],
-                kind=NotificationKind.POINTS_EXPIRING,
-                payload={"points": row["points"], "last_day": last_day.isoformat()},
-                dedupe_key=f"points_expiring:{row['guest_id']}:{last_day.isoformat()}",
-                created_at=now,
-            )
-        )
-    created = NotificationOutbox.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=1000)
-    # ignore_conflicts leaves pk unset on every row; count what this run added instead.
-    keys = [notification.dedupe_key for notification in created]
-    return NotificationOutbox.objects.filter(dedupe_key__in=keys, created_at=now).count()

@@ -1,10 +1,11 @@
-"""Expiry: points expire after the program's days, oldest first (FIFO); guests are warned beforehand."""
+"""Expiry: points expire after the program's days, oldest first (FIFO). The warning before is an automation's
+(automations/tests/test_points_expiring_automation.py)."""
 
 import datetime
 
-from loyalty.models import EntryKind, LedgerEntry, NotificationKind, NotificationOutbox
+from loyalty.models import EntryKind, LedgerEntry
 from loyalty.selectors import chain_today, program_context
-from loyalty.services import accrue_points, expire_points, redeem_points, warn_expiring_points
+from loyalty.services import accrue_points, expire_points, redeem_points
 from loyalty.services.ledger import expiry_for
 from loyalty.tests.ledger_checks import assert_balance_matches_ledger, balance_of
 
@@ -60,20 +61,3 @@ def test_zero_expiry_days_means_points_never_expire(guest, program):
     accrue_points(guest=guest, points=100, kind=EntryKind.ACCRUAL, idempotency_key="a")
     assert expire_points(today=chain_today() + datetime.timedelta(days=5000)) == 0
     assert balance_of(guest) == (100, 0)
-
-
-def test_guest_is_warned_once_before_points_expire(guest, program):
-    program(expiry_days=30, expiry_warning_days=7)
-    _accrue_on(guest, 100, "a", days_ago=25)  # last day: today + 5
-    today = chain_today()
-    assert warn_expiring_points(today=today) == 1
-    assert warn_expiring_points(today=today) == 0
-    warning = NotificationOutbox.objects.get(guest=guest)
-    assert warning.kind == NotificationKind.POINTS_EXPIRING
-    assert warning.payload == {"points": 100, "last_day": (today + datetime.timedelta(days=5)).isoformat()}
-
-
-def test_no_warning_for_points_expiring_later_than_the_warning_period(guest, program):
-    program(expiry_days=30, expiry_warning_days=7)
-    _accrue_on(guest, 100, "a", days_ago=10)
-    assert warn_expiring_points(today=chain_today()) == 0

@@ -75,6 +75,7 @@ TENANT_APPS = [
     "onboarding",  # the setup checklist of a new chain (issue #28)
     "messaging",  # messages to guests by Telegram, email and SMS: settings, the log, suppressions (issue #26)
     "campaigns",  # saved segments of guests and the campaigns sent to them (issue #26)
+    "automations",  # welcome series, win-back, birthday, expiry and level messages, run per chain (issue #26)
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -312,6 +313,10 @@ CELERY_BEAT_SCHEDULE = {
     "campaigns-tick": _in_every_chain("campaigns.tasks.campaigns_chain_tick", 60.0),
     # Loyalty, per chain: pending points become spendable; hourly, the night's jobs start in each chain's 3 a.m.
     # (expiry, expiry warnings, birthday bonuses, level re-evaluation: loyalty.tasks.loyalty_night).
+    # Automations per chain (automations.runners): the event ones (welcome, first visit, level up) every 5 minutes;
+    # hourly, the day's ones (reminders, win-back, birthdays, expiring points, levels at risk) in each chain's 10 a.m.
+    "automations-events": _in_every_chain("automations.tasks.run_event_automations_task", 300.0),
+    "automations-day": _in_every_chain("automations.tasks.automations_day", crontab(minute=5)),
     "loyalty-activate-pending": _in_every_chain("loyalty.tasks.activate_pending_points_task", 300.0),
     "loyalty-night": _in_every_chain("loyalty.tasks.loyalty_night", crontab(minute=15)),
 }

@@ -1,6 +1,7 @@
-"""The bot's service messages reach every guest: a guest with the bot gets them in Telegram as before (in the
-chain's own Telegram wording when it wrote one); a guest without it gets the chain's template by email where they
-consented; a guest with no consent, or who turned the bot's notifications off, gets nothing."""
+"""The bot's service messages (a receipt, a move down a level) reach every guest: a guest with the bot gets them in
+Telegram as before (in the chain's own Telegram wording when it wrote one); a guest without it gets the chain's
+template by email where they consented; a guest with no consent, or who turned the bot's notifications off, gets
+nothing. A move up, expiring points and the birthday are the automations' (automations/tests)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from decimal import Decimal
 
 from guests.services import set_consent
 from loyalty import rules
-from loyalty.models import EntryKind, NotificationKind, NotificationOutbox, NotificationStatus
-from loyalty.services import accrue_points, apply_check
+from loyalty.models import NotificationKind, NotificationOutbox, NotificationStatus
+from loyalty.services import apply_check
 from messaging.models import Message
 from messaging.services import save_message_template
 from telegram_bot.services import set_notifications
@@ -22,11 +23,14 @@ def test_a_guest_with_the_bot_gets_telegram_and_no_email(
     alpha, alpha_bot, telegram_api, sendgrid, linked_guest, django_capture_on_commit_callbacks
 ):
     guest = linked_guest("+79168890001", CHAT, email="bot@example.com")
+    NotificationOutbox.objects.create(
+        guest=guest, kind=NotificationKind.LEVEL_CHANGED, payload={"to_level": "Silver", "is_upgrade": False}
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
-        accrue_points(guest=guest, points=500, kind=EntryKind.BIRTHDAY, idempotency_key="birthday:route:1")
+        telegram_chain_tick()
 
-    assert telegram_api.texts(CHAT) == ["Happy birthday! We have added 500 points to your card."]
+    assert telegram_api.texts(CHAT) == ["Your level is now Silver."]
     assert sendgrid.requests == [] and not Message.objects.filter(guest=guest).exists()
 
 
@@ -41,7 +45,7 @@ def test_a_guest_with_email_consent_only_gets_the_template_by_email(
     )
     guest = make_guest(email="mail@example.com", consents={"email": True}, first_name="Eva")
     row = NotificationOutbox.objects.create(
-        guest=guest, kind=NotificationKind.LEVEL_CHANGED, payload={"to_level": "Gold", "is_upgrade": True}
+        guest=guest, kind=NotificationKind.LEVEL_CHANGED, payload={"to_level": "Gold", "is_upgrade": False}
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -79,12 +83,11 @@ def test_a_guest_with_no_consent_gets_nothing(
 ):
     guest = make_guest(email="quiet@example.com", consents={})
     row = NotificationOutbox.objects.create(
-        guest=guest, kind=NotificationKind.LEVEL_CHANGED, payload={"to_level": "Gold", "is_upgrade": True}
+        guest=guest, kind=NotificationKind.LEVEL_CHANGED, payload={"to_level": "Gold", "is_upgrade": False}
     )
 
     with django_capture_on_commit_callbacks(execute=True):
         telegram_chain_tick()
-        accrue_points(guest=guest, points=500, kind=EntryKind.BIRTHDAY, idempotency_key="birthday:route:4")
 
     assert sendgrid.requests == [] and telegram_api.calls == []
     assert NotificationOutbox.objects.get(pk=row.pk).status == NotificationStatus.SKIPPED
@@ -96,16 +99,19 @@ def test_the_chains_own_telegram_wording_goes_by_the_bot(
 ):
     save_message_template(
         actor=alpha.user("owner"),
-        kind="birthday",
+        kind="level_changed",
         language="en",
-        texts={"telegram_text": "{{ first_name }}, +{{ bonus_points }} for your birthday!"},
+        texts={"telegram_text": "{{ first_name }}, your level is {{ new_level }} now."},
     )
     guest = linked_guest("+79168890005", CHAT + 5, first_name="Ira")
+    NotificationOutbox.objects.create(
+        guest=guest, kind=NotificationKind.LEVEL_CHANGED, payload={"to_level": "Silver", "is_upgrade": False}
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
-        accrue_points(guest=guest, points=500, kind=EntryKind.BIRTHDAY, idempotency_key="birthday:route:5")
+        telegram_chain_tick()
 
-    assert telegram_api.texts(CHAT + 5) == ["Ira, +500 for your birthday!"]
+    assert telegram_api.texts(CHAT + 5) == ["Ira, your level is Silver now."]
 
 
 def test_a_guest_who_muted_the_bot_gets_no_email_either(

@@ -220,9 +220,16 @@ def day_text(iso_day: str | None) -> str:
         return iso_day or ""
 
 
+def is_announced_by_automations(row: NotificationOutbox) -> bool:
+    """A move up and points about to expire are the automations' occasions (automations.runners: their switch,
+    channels and bonus decide): the outbox row is left to them, so the guest hears once."""
+    payload: dict[str, Any] = row.payload or {}
+    return row.kind == NotificationKind.POINTS_EXPIRING or bool(payload.get("is_upgrade"))
+
+
 def queue_outbox_notifications() -> int:
     """Turn the loyalty app's pending notifications into Telegram messages; returns how many were queued.
-    Rows for guests we cannot reach are marked skipped."""
+    Rows for guests we cannot reach, and rows the automations announce, are marked skipped."""
     queued = 0
     rows = list(
         NotificationOutbox.objects.select_related("guest")
@@ -230,6 +237,11 @@ def queue_outbox_notifications() -> int:
         .order_by("created_at", "id")[:OUTBOX_BATCH]
     )
     for row in rows:
+        if is_announced_by_automations(row):
+            NotificationOutbox.objects.filter(pk=row.pk).update(
+                status=NotificationStatus.SKIPPED, sent_at=timezone.now()
+            )
+            continue
         with translation.override(row.guest.language):
             kind, text = _outbox_text(row)
             extra = _outbox_context(row)

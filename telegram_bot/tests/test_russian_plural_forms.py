@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from loyalty.models import EntryKind, NotificationKind, NotificationOutbox
+from loyalty.models import EntryKind
 from loyalty.services import accrue_points, update_program_settings
 from telegram_bot.models import TelegramChat
 from telegram_bot.services.notifications import birthday_text, receipt_text
-from telegram_bot.tasks import telegram_chain_tick
 
 from .conftest import callback_update
 
@@ -58,27 +57,6 @@ def test_balance_in_the_bot_in_russian_agrees_with_the_number(
     send_update(callback_update(chat_id, "bal"))
 
     assert telegram_api.texts(chat_id)[-1].splitlines()[0] == f"Баланс: {words}"
-
-
-def test_expiry_warning_in_russian_agrees_with_the_number(
-    alpha, alpha_bot, telegram_api, linked_guest, django_capture_on_commit_callbacks
-):
-    guest = linked_guest("+79163339001", 5579001, language="ru")
-    other = linked_guest("+79163339002", 5579002, language="ru")
-    NotificationOutbox.objects.create(
-        guest=guest, kind=NotificationKind.POINTS_EXPIRING, payload={"points": 21, "last_day": "2026-12-01"}
-    )
-    NotificationOutbox.objects.create(
-        guest=other, kind=NotificationKind.POINTS_EXPIRING, payload={"points": 1540, "last_day": "2026-12-01"}
-    )
-
-    with django_capture_on_commit_callbacks(execute=True):
-        telegram_chain_tick()
-
-    assert telegram_api.texts(5579001) == ["21 балл сгорит после 1 декабря 2026 г. — приходите и потратьте его!"]
-    assert telegram_api.texts(5579002) == [
-        "1\u202f540 баллов сгорят после 1 декабря 2026 г. — приходите и потратьте их!"
-    ]
 
 
 def test_pending_points_line_in_russian_agrees_with_the_number(alpha, telegram_api, send_update, linked_guest):
