@@ -554,6 +554,7 @@ ANYMAIL: dict[str, Any] = {
     key: value
     for key, value in {
         "SENDGRID_API_KEY": env("SENDGRID_API_KEY", default=""),
+        "SENDGRID_API_URL": env("SENDGRID_API_URL", default=""),  # anymail's default: https://api.sendgrid.com/v3/
         "MAILGUN_API_KEY": env("MAILGUN_API_KEY", default=""),
         "MAILGUN_SENDER_DOMAIN": env("MAILGUN_SENDER_DOMAIN", default=""),
         "MAILGUN_API_URL": env("MAILGUN_API_URL", default=""),  # the EU region: https://api.eu.mailgun.net/v3
