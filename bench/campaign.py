@@ -18,7 +18,9 @@ the same processes up:
 - campaign_messages_per_s: the campaign's messages handed to the provider (status sent), divided by the time from
   the campaign's start until the last was handed over (against the trivial view's rate: each message is a task, a
   few queries and one HTTP request out).
-Results are appended to bench/out/results.json. Alone: `python -m bench campaign`; BENCH_SCALE=small is quick.
+A campaign not handed over whole within its scale's campaign_timeout is reported at the rate it reached, its entry
+marked "complete": false. Results are appended to bench/out/results.json. Alone: `python -m bench campaign`;
+BENCH_SCALE=small is quick (3,000 guests; BENCH_CAMPAIGN_GUESTS sets another audience).
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ class Scale:
 
 SCALES = {
     "small": Scale("small", seconds=5, guests=3000, campaign_timeout=300),
-    "full": Scale("full", seconds=20, guests=100_000, campaign_timeout=3600),
+    # At the rate of 7 Dec 2026 (15-20 messages/s on a shared host) 100,000 messages take longer than the timeout:
+    # the entry then reports the rate reached, with "complete": false.
+    "full": Scale("full", seconds=20, guests=100_000, campaign_timeout=1800),
 }
 
 
@@ -228,22 +232,24 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
     finally:
         provider.server.shutdown()
 
-    if sending.status != "sent" or sending.waiting:
-        raise RuntimeError(
-            f"the campaign was {sending.status} with {sending.waiting} of {sending.treated} messages waiting after "
-            f"{scale.campaign_timeout:.0f} s"
-        )
+    # A campaign that outlasts campaign_timeout is reported at the rate it reached, marked incomplete.
+    complete = sending.status == "sent" and not sending.waiting
+    if not sending.sent:
+        raise RuntimeError(f"the campaign ({sending.status}) handed no message over in {scale.campaign_timeout:.0f} s")
     messages_per_s = sending.sent / max(sending.seconds, 1e-3)
     alone_p99, during_p99 = percentile(alone.latencies_ms, 0.99), percentile(during.latencies_ms, 0.99)
     results = [
-        entry(
-            "campaign_messages_per_s",
-            messages_per_s,
-            "messages/s",
-            baseline="django_trivial_rps",
-            baseline_value=trivial.per_second,
-            scale=scale.name,
-        ),
+        {
+            **entry(
+                "campaign_messages_per_s",
+                messages_per_s,
+                "messages/s",
+                baseline="django_trivial_rps",
+                baseline_value=trivial.per_second,
+                scale=scale.name,
+            ),
+            "complete": complete,
+        },
         entry(
             "webhook_ack_p99_during_campaign_ms",
             during_p99,
@@ -263,7 +269,8 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
                 "campaign, queued → handed to the provider",
                 f"{messages_per_s:,.0f} messages/s",
                 f"{sending.sent:,} in {sending.seconds:.1f} s ({during_share:,} during the webhook phase; the fake "
-                f"provider took {handed:,})",
+                f"provider took {handed:,})"
+                + ("" if complete else f"; NOT FINISHED: {sending.waiting:,} waiting after the timeout"),
             ),
             (
                 "webhook ack p99, no campaign",
