@@ -10,6 +10,7 @@ import datetime
 import logging
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from billing.errors import BillingUnavailable
 from billing.models import Provider, SmsOverage, SmsOverageCharge, Subscription
@@ -59,8 +60,15 @@ def _record_charge(chain: Chain, subscription: Subscription, month_start: dateti
     _note(
         subscription,
         kind="sms_overage",
-        description=f"{charge.parts} SMS parts past the allowance in {charge.month:%Y-%m}: {charge.amount} "
-        f"{charge.currency}",
+        description=_(
+            "%(parts)s SMS parts past the allowance in %(month)s: %(amount)s %(currency)s, on the next invoice"
+        )
+        % {
+            "parts": charge.parts,
+            "month": f"{charge.month:%Y-%m}",
+            "amount": charge.amount,
+            "currency": charge.currency,
+        },
         from_state=subscription.state,
         data={"month": charge.month.isoformat(), "parts": charge.parts, "amount": str(charge.amount)},
     )
