@@ -15,6 +15,7 @@ from billing.models import Plan, SmsOverageCharge
 from billing.selectors import sms_allowance, usage_period_start
 from billing.services import close_sms_month
 from billing.tasks import charge_yookassa_renewals
+from billing.tasks import close_sms_month as close_sms_month_task
 from billing.tests.conftest import (  # noqa: F401  # fixtures of the billing tests
     _fake_stripe_server,
     _fake_yookassa_server,
@@ -26,7 +27,7 @@ from billing.tests.conftest import (  # noqa: F401  # fixtures of the billing te
 )
 from billing.tests.fake_providers import stripe_event
 from billing.tests.test_yookassa_life_cycle import period_over
-from messaging.models import MessageStatus
+from messaging.models import Message, MessageStatus
 from tests.fixtures import signed_in_client
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +141,22 @@ def test_the_billing_page_shows_parts_allowance_and_overage(alpha, twilio_chain,
     assert "SMS parts: 2 / 1" in page
     assert "1 part at 4.50 RUB = 4.50 RUB owed for this month" in page
     assert 'data-testid="sms-overage-charges"' in page and "4.50 RUB" in page
+
+
+def test_the_monthly_task_closes_last_month_in_the_chains_schema(
+    alpha,
+    twilio_chain,
+    send_sms_to,
+    fake_yookassa,  # noqa: F811
+    platform,  # noqa: F811
+):
+    pay_first(alpha, fake_yookassa, platform, plan="business")
+    _business_allows(alpha, 1)
+    sent = [send_sms_to(), send_sms_to()]
+    last_month = usage_period_start() - datetime.timedelta(days=3)
+    Message.objects.filter(pk__in=[message.pk for message in sent]).update(sent_at=last_month)  # as if sent then
+
+    answer = close_sms_month_task.apply().get()
+
+    assert answer == "4.50 RUB"
+    assert SmsOverageCharge.objects.get().month == last_month.date().replace(day=1)
