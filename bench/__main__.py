@@ -19,6 +19,7 @@ BENCHMARKS = (
     "guest_search",
     "routing",
     "soak",
+    "campaign",
     "partition_migration",
 )
 

@@ -41,6 +41,7 @@ from bench.results import (
     setup_django,
 )
 from maxloyalty.postgres_programs import postgres_connection_args, postgres_program
+from maxloyalty.task_routes import WORKLOADS
 from tests.process_harness import (
     WebhookChain,
     celery_worker_command,
@@ -219,9 +220,12 @@ class WebhookStack:
         return running(command, env=self.env, log=OUT / log)
 
     def celery(
-        self, *, name: str, concurrency: int = 1, nice: int = 0, log: str
+        self, *, name: str, concurrency: int = 1, nice: int = 0, log: str, workloads: tuple[str, ...] = WORKLOADS
     ) -> AbstractContextManager[subprocess.Popen[bytes]]:
-        command = celery_worker_command(queue=self.queue, concurrency=concurrency, name=f"{self.tag}-{name}", nice=nice)
+        """A worker on the queues of `workloads` (all by default; as deployed, one per workload)."""
+        command = celery_worker_command(
+            queue=self.queue, concurrency=concurrency, name=f"{self.tag}-{name}", nice=nice, workloads=workloads
+        )
         return running(command, env=self.env, log=OUT / log)
 
     def wait_until_serving(self) -> None:

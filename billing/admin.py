@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import BillingEvent, Payment, Plan, Subscription
+from billing.models import BillingEvent, Payment, Plan, SmsOverageCharge, Subscription
 from billing.selectors import platform_figures
 
 
@@ -78,3 +78,10 @@ class BillingEventAdmin(admin.ModelAdmin[BillingEvent]):
     list_display = ("subscription", "kind", "from_state", "to_state", "created_at")
     list_filter = ("kind",)
     readonly_fields = [field.name for field in BillingEvent._meta.fields]
+
+
+@admin.register(SmsOverageCharge)
+class SmsOverageChargeAdmin(admin.ModelAdmin[SmsOverageCharge]):
+    list_display = ("subscription", "month", "parts", "amount", "currency", "payment", "provider_item_id")
+    list_filter = ("currency",)
+    readonly_fields = [field.name for field in SmsOverageCharge._meta.fields]

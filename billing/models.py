@@ -225,3 +225,36 @@ class MessageUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain_id} {self.month}: {self.messages}"
+
+
+class SmsOverageCharge(models.Model):
+    """One month's SMS parts past the allowance on a plan that bills them, priced when the month closed, and the
+    invoice it went on: the next YooKassa renewal charge (`payment`) or an item Stripe adds to the subscription's
+    next invoice (`provider_item_id`). Neither set yet: still to be billed."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="sms_overage_charges")
+    month = models.DateField(_("month"))  # its first day (UTC), as billing.selectors.usage_period_start
+    parts = models.PositiveIntegerField(_("SMS parts past the allowance"))
+    part_price = models.DecimalField(_("price of a part"), max_digits=8, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="sms_overage_charges"
+    )
+    provider_item_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("SMS overage charge")
+        verbose_name_plural = _("SMS overage charges")
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "month"], name="billing_smsoveragecharge_one_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.month}: {self.parts} parts, {self.amount} {self.currency}"
+
+    @property
+    def is_billed(self) -> bool:
+        return self.payment_id is not None or bool(self.provider_item_id)

@@ -16,7 +16,17 @@ from django.core.cache import caches
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from billing.models import BillingEvent, Payment, Period, Plan, Provider, SmsOverage, State, Subscription
+from billing.models import (
+    BillingEvent,
+    Payment,
+    Period,
+    Plan,
+    Provider,
+    SmsOverage,
+    SmsOverageCharge,
+    State,
+    Subscription,
+)
 from messaging.models import Channel, Message
 from tenants.models import Chain
 
@@ -83,6 +93,11 @@ def renewals_due(now: datetime.datetime | None = None) -> list[int]:
         .exclude(yookassa_payment_method_id="")
         .values_list("chain_id", flat=True)
     )
+
+
+def sms_overage_charges_of(subscription: Subscription, limit: int = 12) -> QuerySet[SmsOverageCharge]:
+    """The closed months' SMS overage, newest first, with the invoice each went on (billing.services.sms_overage)."""
+    return subscription.sms_overage_charges.select_related("payment").all()[:limit]
 
 
 def public_plans() -> QuerySet[Plan]:

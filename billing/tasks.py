@@ -1,8 +1,11 @@
-"""Platform-level billing schedule (public schema): life cycle steps, YooKassa renewals, payment reminders."""
+"""Billing schedule: at platform level (public schema) life cycle steps, YooKassa renewals, payment reminders;
+per chain, each month's SMS overage."""
 
 from celery import shared_task
 
 from billing import selectors, services
+from maxloyalty.current_schema import current_schema_name
+from tenants.models import Chain
 
 
 @shared_task
@@ -26,3 +29,12 @@ def charge_yookassa_renewal(chain_id: int) -> None:
 @shared_task
 def send_payment_reminder_email(chain_id: int) -> int:
     return services.send_payment_reminder(chain_id=chain_id)
+
+
+@shared_task
+def close_sms_month() -> str:
+    """Monthly per chain (in its schema): last month's SMS parts past a billing plan's allowance, on the next
+    invoice."""
+    chain = Chain.objects.get(schema_name=current_schema_name())
+    charge = services.close_sms_month(chain=chain)
+    return f"{charge.amount} {charge.currency}" if charge is not None else "none"

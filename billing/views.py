@@ -15,7 +15,14 @@ from billing import services
 from billing.forms import ChoosePlanForm
 from billing.limits import usage_for
 from billing.models import Provider, State
-from billing.selectors import channel_usage, events_of, payments_of, public_plans, sms_allowance
+from billing.selectors import (
+    channel_usage,
+    events_of,
+    payments_of,
+    public_plans,
+    sms_allowance,
+    sms_overage_charges_of,
+)
 from maxloyalty.errors import domain_errors_into
 
 
@@ -28,6 +35,7 @@ def _context(request: StaffRequest, form: ChoosePlanForm | None = None) -> dict[
         "usage": usage_for(chain),
         "channel_usage": channel_usage(),
         "sms": sms_allowance(chain),
+        "sms_overage_charges": sms_overage_charges_of(subscription),
         "payments": payments_of(subscription),
         "events": events_of(subscription),
         "plans": public_plans(),

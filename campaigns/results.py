@@ -33,13 +33,15 @@ CENTS = Decimal("0.01")
 @dataclass(frozen=True)
 class MessageOutcomes:
     """The treated group's messages: handed over, delivered (email reports it; Telegram and SMS count as sent),
-    opened and clicked (None: no channel of ours reports them yet), unsubscribed since the send."""
+    opened and clicked among the emails (only email reports them; None when the campaign sent no email),
+    unsubscribed since the send."""
 
     messages: int
     sent: int
     delivered: int
     failed: int
     suppressed: int
+    emails: int  # the messages that went out by email: what opened and clicked are counted among
     opened: int | None
     clicked: int | None
     unsubscribed: int
@@ -94,9 +96,14 @@ def message_outcomes(campaign: Campaign) -> MessageOutcomes:
             filter=Q(message__status__in=(MessageStatus.FAILED, MessageStatus.BOUNCED, MessageStatus.COMPLAINED)),
         ),
         suppressed=Count("id", filter=Q(message__status=MessageStatus.SUPPRESSED)),
+        emails=Count("id", filter=Q(message__channel=Channel.EMAIL)),
+        opened=Count("id", filter=Q(message__channel=Channel.EMAIL, message__opened_at__isnull=False)),
+        clicked=Count("id", filter=Q(message__channel=Channel.EMAIL, message__clicked_at__isnull=False)),
         unsubscribed=Count("id", filter=withdrawn),
     )
-    return MessageOutcomes(opened=None, clicked=None, **figures)
+    if not figures["emails"]:  # Telegram and SMS report no opens or clicks: unknown, not zero
+        figures["opened"] = figures["clicked"] = None
+    return MessageOutcomes(**figures)
 
 
 # Per group: its size, and over the guests with any value the sums and sums of squares of per-guest values.

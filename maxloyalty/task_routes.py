@@ -45,6 +45,7 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "billing.tasks.charge_yookassa_renewals": BILLING,
     "billing.tasks.charge_yookassa_renewal": BILLING,
     "billing.tasks.send_payment_reminder_email": BILLING,
+    "billing.tasks.close_sms_month": BILLING,
     "tenants.tasks.run_in_every_chain": MAINTENANCE,  # beat's fan-out: sent to its target's queue (settings)
     "tenants.tasks.purge_expired_signups": MAINTENANCE,
     "tenants.tasks.maintain_partitions_task": MAINTENANCE,

@@ -123,6 +123,10 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # Where the channel reports them (email's tracking webhooks): the first open and the first click. They sit
+    # beside the delivery status, which they never change.
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    clicked_at = models.DateTimeField(_("clicked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")

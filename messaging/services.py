@@ -317,7 +317,9 @@ def record_email_event(
     timestamp: datetime.datetime | None = None,
 ) -> Message | None:
     """One tracking event of the email provider (anymail's normalized `event_type`) about one of this chain's
-    messages: delivered, bounced (a hard bounce: anymail reports soft ones as deferred), complained, unsubscribed.
+    messages: delivered, bounced (a hard bounce: anymail reports soft ones as deferred), complained, unsubscribed,
+    opened and clicked (the first of each is kept; a click is also an open, as a mail client that blocks the
+    tracking pixel still lets the guest click; neither changes the delivery status).
     An event naming another chain (its metadata) or a message this chain never sent changes nothing."""
     chain = metadata.get("chain")
     if (chain and chain != current_schema_name()) or not provider_message_id:
@@ -344,9 +346,24 @@ def record_email_event(
             address=message.recipient,
             reason=SuppressionReason.BOUNCED if bounced else SuppressionReason.COMPLAINED,
         )
+    elif event_type in {"opened", "clicked"}:
+        _record_engagement(message, clicked=event_type == "clicked", when=when)
     elif event_type == "unsubscribed" and not message.guest.is_erased:
         set_consent(guest=message.guest, channel=Channel.EMAIL, given=False, source=PROVIDER_UNSUBSCRIBE)
     return message
+
+
+def _record_engagement(message: Message, *, clicked: bool, when: datetime.datetime) -> None:
+    """Keep the earliest moment of each: providers retry webhooks and may deliver them out of order."""
+    changed = []
+    if message.opened_at is None or when < message.opened_at:
+        message.opened_at = when
+        changed.append("opened_at")
+    if clicked and (message.clicked_at is None or when < message.clicked_at):
+        message.clicked_at = when
+        changed.append("clicked_at")
+    if changed:
+        message.save(update_fields=changed)
 
 
 def guest_of_unsubscribe_link(token: str) -> Guest:

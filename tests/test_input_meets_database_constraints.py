@@ -40,6 +40,7 @@ INTERNAL = {
     "billing_payment_one_charge_per_period": "the renewal job claims the period first",
     "billing_processedwebhook_once_per_event": "a repeat delivery is recognised and answered 200",
     "billing_messageusage_one_per_month": "counters upserted by the messaging service",
+    "billing_smsoveragecharge_one_per_month": "close_sms_month returns the month's charge already recorded",
     "pos_receiptkey_external_id_unique": "a repeated check id is answered with the stored receipt (200), see below",
     "pos_rejected_one_row_per_minute": "aggregated by INSERT ... ON CONFLICT DO UPDATE",
     "guests_guest_qr_unique": "QR tokens are random, made by the guest service",

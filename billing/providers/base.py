@@ -155,6 +155,13 @@ class PaymentProvider(ABC):
         """The provider's own page where the owner manages cards and invoices."""
         raise PlanNotAvailable()
 
+    def add_to_next_invoice(
+        self, *, subscription: Subscription, amount: Decimal, currency: str, description: str, idempotency_key: str
+    ) -> str:
+        """Put an extra amount on the subscription's next invoice at the provider; the provider's id of the item.
+        Providers whose card we charge ourselves add it to the next charge instead (billing.services.payments)."""
+        raise PlanNotAvailable()
+
 
 PROVIDERS: dict[str, PaymentProvider] = {}
 

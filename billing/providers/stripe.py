@@ -118,6 +118,28 @@ class StripeProvider(PaymentProvider):
             **options,
         )
 
+    def add_to_next_invoice(
+        self, *, subscription: Subscription, amount: Decimal, currency: str, description: str, idempotency_key: str
+    ) -> str:
+        """A pending invoice item on the customer's subscription: Stripe adds it to that subscription's next
+        invoice (https://docs.stripe.com/billing/invoices/subscription#adding-upcoming-invoice-items)."""
+        if not subscription.stripe_customer_id:
+            raise PlanNotAvailable()
+        options = _configured()
+        params: dict[str, Any] = {
+            "customer": subscription.stripe_customer_id,
+            "amount": int((amount * 100).to_integral_value()),
+            "currency": currency.lower(),
+            "description": description,
+        }
+        if subscription.stripe_subscription_id:
+            params["subscription"] = subscription.stripe_subscription_id
+        try:
+            item = stripe.InvoiceItem.create(**params, idempotency_key=idempotency_key, **options)
+        except stripe.StripeError as error:
+            raise BillingUnavailable() from error
+        return str(item.id)
+
     def cancel_at_period_end(self, *, subscription: Subscription) -> None:
         if not subscription.stripe_subscription_id:
             return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +23,7 @@ from billing.models import (
     Plan,
     ProcessedWebhook,
     Provider,
+    SmsOverageCharge,
     State,
     Subscription,
 )
@@ -210,18 +212,26 @@ def _due_renewal(subscription: Subscription) -> Payment | None:
         return None
     try:
         with transaction.atomic():
-            payment, _created = Payment.objects.get_or_create(
+            # The months' SMS overage not billed yet rides on this charge (billing.services.sms_overage).
+            overage = list(
+                subscription.sms_overage_charges.select_for_update().filter(
+                    payment=None, provider_item_id="", currency=adapter.currency
+                )
+            )
+            payment, created = Payment.objects.get_or_create(
                 subscription=subscription,
                 period_key=period_key,
                 defaults={
                     "provider": adapter.name,
                     "purpose": PaymentPurpose.RENEWAL,
                     "plan": plan,
-                    "amount": price,
+                    "amount": price + sum((charge.amount for charge in overage), Decimal("0.00")),
                     "currency": adapter.currency,
                     "idempotence_key": uuid.uuid4().hex,
                 },
             )
+            if created and overage:
+                SmsOverageCharge.objects.filter(pk__in=[charge.pk for charge in overage]).update(payment=payment)
     except IntegrityError:
         payment = Payment.objects.get(subscription=subscription, period_key=period_key)
     return payment

@@ -97,6 +97,7 @@ class FakeStripe:
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     modifications: list[dict[str, str]] = field(default_factory=list)
+    invoice_items: dict[str, dict[str, Any]] = field(default_factory=dict)  # by idempotency key
     webhook_url: str = ""  # development only: where hosted_page delivers events
     webhook_secret: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -106,6 +107,7 @@ class FakeStripe:
         self.subscriptions.clear()
         self.invoices.clear()
         self.modifications.clear()
+        self.invoice_items.clear()
 
     def handle(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if headers.get("Authorization") != f"Bearer {self.api_key}":
@@ -122,6 +124,8 @@ class FakeStripe:
                     "url": f"{self.base_url}/portal/{form['customer']}",
                     "return_url": form.get("return_url"),
                 }
+            if method == "POST" and path == "/v1/invoiceitems":
+                return 200, self._add_invoice_item(form, headers.get("Idempotency-Key", ""))
             if path.startswith("/v1/subscriptions/"):
                 sub_id = path.rsplit("/", 1)[1]
                 if sub_id not in self.subscriptions:
@@ -130,6 +134,22 @@ class FakeStripe:
                     self._modify(sub_id, form)
                 return 200, self.subscriptions[sub_id]
         return 404, {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({path})"}}
+
+    def _add_invoice_item(self, form: dict[str, str], key: str) -> dict[str, Any]:
+        """A pending item for the customer's next invoice; a repeated Idempotency-Key answers the first item."""
+        if key and key in self.invoice_items:
+            return self.invoice_items[key]
+        item = {
+            "id": "ii_" + uuid.uuid4().hex[:14],
+            "object": "invoiceitem",
+            "customer": form["customer"],
+            "subscription": form.get("subscription"),
+            "amount": int(form["amount"]),
+            "currency": form["currency"],
+            "description": form.get("description", ""),
+        }
+        self.invoice_items[key or item["id"]] = item
+        return item
 
     def _create_session(self, form: dict[str, str]) -> dict[str, Any]:
         session_id = "cs_test_" + uuid.uuid4().hex[:16]

@@ -305,6 +305,9 @@ CELERY_BEAT_SCHEDULE = {
     # Billing (platform level): ended trials and grace periods, reminders, period ends; YooKassa renewals.
     "billing-advance": {"task": "billing.tasks.advance_subscriptions", "schedule": crontab(minute=5)},
     "billing-renewals": {"task": "billing.tasks.charge_yookassa_renewals", "schedule": crontab(minute=20)},
+    # Monthly per chain, before the day's renewals: last month's SMS parts past a billing plan's allowance, priced
+    # and put on the chain's next invoice (billing.services.sms_overage).
+    "billing-sms-overage": _in_every_chain("billing.tasks.close_sms_month", crontab(day_of_month=1, hour=0, minute=10)),
     # Every minute per chain: queued guest notifications (expiry warnings, level changes) and due broadcasts.
     "telegram-tick": _in_every_chain("telegram_bot.tasks.telegram_chain_tick", 60.0),
     # Every minute per chain: messages whose quiet hours ended, and lost deliveries (messaging.services).
@@ -559,6 +562,7 @@ ANYMAIL: dict[str, Any] = {
     key: value
     for key, value in {
         "SENDGRID_API_KEY": env("SENDGRID_API_KEY", default=""),
+        "SENDGRID_API_URL": env("SENDGRID_API_URL", default=""),  # anymail's default: https://api.sendgrid.com/v3/
         "MAILGUN_API_KEY": env("MAILGUN_API_KEY", default=""),
         "MAILGUN_SENDER_DOMAIN": env("MAILGUN_SENDER_DOMAIN", default=""),
         "MAILGUN_API_URL": env("MAILGUN_API_URL", default=""),  # the EU region: https://api.eu.mailgun.net/v3

@@ -10,7 +10,7 @@ import os
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
 
 from .test import *  # noqa: F403
-from .test import CACHES, DATABASES, ROOT_URLCONF, env
+from .test import ANYMAIL, CACHES, DATABASES, EMAIL_BACKEND, ROOT_URLCONF, env
 
 # isort: split
 from . import base  # after .test: base.py must read the environment defaults test.py sets (REDIS_URL, ...)
@@ -31,3 +31,7 @@ LOYALTY_PROGRAM_LOCAL_TTL = base.LOYALTY_PROGRAM_LOCAL_TTL
 ANALYTICS_MARK_LOCAL_TTL = base.ANALYTICS_MARK_LOCAL_TTL
 POS_DRAIN_LINGER_SECONDS = base.POS_DRAIN_LINGER_SECONDS
 CELERY_TASK_TENANT_CACHE_SECONDS = base.CELERY_TASK_TENANT_CACHE_SECONDS
+# A benchmark may send email through a provider's backend to a local fake of its API (bench.campaign: anymail's
+# SendGrid backend, SENDGRID_API_KEY and SENDGRID_API_URL); otherwise the test settings' in-memory outbox.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_BACKEND)
+ANYMAIL = {**ANYMAIL, **{key: value for key, value in base.ANYMAIL.items() if key.startswith("SENDGRID_")}}
