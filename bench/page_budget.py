@@ -129,6 +129,7 @@ SKIPPED: dict[str, str] = {
     "messaging:sms-smsru-status": "webhook (SMS.ru delivery status, secret token)",
     "messaging:sms-settings": "POST only (the SMS part of the messaging settings form)",
     "messaging:unsubscribe": "a guest's signed link, not a staff page",
+    "feedback:rate": "a guest's signed link, not a staff page",
     "messaging:template-preview": "POST-only (the htmx preview of the template page)",
     "billing:checkout-start": "POST-only action",
     "billing:plan-change": "POST-only action",
@@ -432,6 +433,8 @@ PLANS: dict[str, Plan] = dict(
         ("staff:edit", lambda rows, role: _first("staff:edit", rows.membership_id)),
         _simple("telegram-settings:bot"),
         _simple("messaging:settings"),
+        _simple("feedback:settings"),
+        _simple("feedback-api:rating-list"),
         _simple("messaging:template-list"),
         ("messaging:template-edit", lambda rows, role: _first("messaging:template-edit", "receipt", "ru")),
         (

@@ -37,6 +37,8 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "messaging.tasks.register_sms_callback": MESSAGING,
     "campaigns.tasks.send_campaign_batch": MESSAGING,
     "campaigns.tasks.campaigns_chain_tick": MESSAGING,
+    "feedback.tasks.feedback_chain_tick": MESSAGING,
+    "feedback.tasks.alert_low_rating": MESSAGING,
     "analytics.tasks.roll_up_daily_stats": ANALYTICS,
     "analytics.tasks.refresh_liability_snapshot": ANALYTICS,
     "billing.tasks.advance_subscriptions": BILLING,
