@@ -58,10 +58,11 @@ class Skip:
 # --- Planning and sending -------------------------------------------------------------------------------------
 
 
-def plan_feedback_requests(*, applied_checks: Iterable[AppliedCheck]) -> int:
-    """One pending request per newly applied check while the chain has feedback on; a check planned before (a
-    replayed event) adds nothing. Returns how many were planned."""
-    checks = [check for check in applied_checks if check.guest_id is not None]
+def plan_feedback_requests(*, visits: Iterable[tuple[Guest, AppliedCheck]]) -> int:
+    """One pending request per newly applied check while the chain has feedback on, except the checks of the
+    chain's test guest and of sample guests (nobody to ask); a check planned before (a replayed event) adds
+    nothing. Returns how many were planned."""
+    checks = [check for guest, check in visits if not (guest.is_test or guest.is_sample)]
     if not checks or not feedback_settings().is_enabled:
         return 0
     rows = [

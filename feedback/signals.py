@@ -13,4 +13,4 @@ from loyalty.events import checks_applied
 
 @receiver(checks_applied, dispatch_uid="feedback-plan-requests")
 def plan_requests_after_checks(sender: Any, applied: list[tuple[Any, Any]], **_kwargs: Any) -> None:
-    plan_feedback_requests(applied_checks=[outcome.applied_check for _guest, outcome in applied])
+    plan_feedback_requests(visits=[(guest, outcome.applied_check) for guest, outcome in applied])

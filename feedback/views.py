@@ -31,9 +31,10 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     with translation.override(feedback_request.guest.language or translation.get_language()):
         current = rating_of_visit(feedback_request.applied_check_id)
         asked = request.GET.get("score", "")
-        initial = {"score": int(asked) if asked.isdigit() else (current.score if current else None)}
-        if current is not None:
-            initial["comment"] = current.comment
+        initial: dict[str, object] = {
+            "score": int(asked) if asked.isdigit() else (current.score if current else None),
+            "comment": current.comment if current else "",
+        }
         form = RatingForm(request.POST or None, initial=initial)
         done = False
         if request.method == "POST" and form.is_valid():

@@ -45,7 +45,9 @@ def test_a_good_rating_alerts_nobody(alpha, asked, django_capture_on_commit_call
 
 def test_a_manager_of_another_restaurant_is_not_alerted(alpha, asked, django_capture_on_commit_callbacks):
     riverside_manager = User.objects.create_user("riverside@alpha.test", PASSWORD)
-    grant_membership(user=riverside_manager, chain_id=alpha.chain.id, role=Role.MANAGER, restaurants=alpha.restaurants[1:])
+    grant_membership(
+        user=riverside_manager, chain_id=alpha.chain.id, role=Role.MANAGER, restaurants=alpha.restaurants[1:]
+    )
     request = asked(email="center@example.com", restaurant=alpha.restaurants[0])
 
     _rate(request, 1, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)

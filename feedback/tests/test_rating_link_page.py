@@ -94,7 +94,6 @@ def test_a_link_of_one_chain_opens_nothing_on_another(alpha, beta, asked):
         assert not VisitRating.objects.exists()
 
 
-
 def test_another_chains_link_naming_this_chains_request_opens_nothing(alpha, beta, asked):
     request = asked(email="other-way@example.com")
     beta_token = rating_token(request_id=request.pk, schema_name=beta.chain.schema_name)  # as beta's tick signs

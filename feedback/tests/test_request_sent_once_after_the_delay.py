@@ -103,3 +103,13 @@ def test_quiet_hours_hold_the_request_until_morning(alpha, feedback_on, make_gue
     message = Message.objects.get(pk=FeedbackRequest.objects.get(guest=guest).message_id)
     assert message.status == MessageStatus.QUEUED and message.not_before_at is not None
     assert _feedback_mails() == []
+
+
+def test_sample_guests_are_not_asked(alpha, feedback_on, make_guest, visit, run_tick):
+    guest = make_guest(email="sample@example.com", consents={"email": True}, is_sample=True)
+    visit(guest)
+
+    run_tick()
+
+    assert not FeedbackRequest.objects.filter(guest=guest).exists()
+    assert _feedback_mails() == []
