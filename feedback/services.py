@@ -235,6 +235,11 @@ def add_comment_from_telegram(*, guest: Guest, text: str, now: datetime.datetime
     return rating
 
 
+def forget_comments_of_guest(*, guest_id: int) -> int:
+    """An erased guest's comments may name them: emptied (the scores stay, anonymous, in the restaurants' figures)."""
+    return VisitRating.objects.filter(guest_id=guest_id).exclude(comment="").update(comment="")
+
+
 # --- Alerts ---------------------------------------------------------------------------------------------------
 
 
@@ -313,6 +318,7 @@ def update_feedback_settings(*, actor: User, **values: Any) -> FeedbackSettings:
 __all__ = [
     "add_comment_from_telegram",
     "alert_low_rating",
+    "forget_comments_of_guest",
     "plan_feedback_requests",
     "rate_visit_by_link",
     "rate_visit_by_telegram",
