@@ -102,8 +102,10 @@ class VisitRating(models.Model):
     visited_at = models.DateTimeField(_("visit time"))
     created_at = models.DateTimeField(_("rated at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
-    # When the staff were told about this rating being low (at most once per rating).
+    # When the staff were told about this rating being low (at most once per rating), and when about its comment
+    # (with the alert, or once more when the comment came after it: the bot asks for it after the score).
     alerted_at = models.DateTimeField(_("staff alerted at"), null=True, blank=True)
+    comment_alerted_at = models.DateTimeField(_("staff told the comment at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("visit rating")

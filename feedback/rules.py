@@ -2,7 +2,8 @@
 
 1. A score is an integer from 1 to 5.
 2. A rating is low when its score is at or below the chain's threshold (e.g. <= 3).
-3. The staff are alerted once per rating: when it is (or becomes) low and was not alerted before.
+3. The staff are alerted once per rating: when it is (or becomes) low and was not alerted before; a comment that
+   comes after the alert is passed on once more.
 4. A guest may answer (or change the answer, or add a comment) while the request is fresh: ANSWER_WINDOW after it
    was sent; the link then reads as expired.
 """
@@ -28,3 +29,7 @@ def is_low(score: int, threshold: int) -> bool:
 
 def needs_alert(*, score: int, threshold: int, already_alerted: bool) -> bool:
     return is_low(score, threshold) and not already_alerted
+
+
+def needs_comment_alert(*, score: int, threshold: int, comment: str, comment_alerted: bool) -> bool:
+    return is_low(score, threshold) and bool(comment) and not comment_alerted

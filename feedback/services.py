@@ -27,7 +27,7 @@ from audit.services import changes_between, record_audit
 from feedback.errors import RatingLinkExpired, RatingLinkInvalid, ScoreInvalid
 from feedback.models import FeedbackRequest, FeedbackSettings, RequestStatus, VisitRating
 from feedback.rating_links import LinkExpired, rating_url, request_of_token
-from feedback.rules import ANSWER_WINDOW, COMMENT_WINDOW, is_valid_score, needs_alert
+from feedback.rules import ANSWER_WINDOW, COMMENT_WINDOW, is_valid_score, needs_alert, needs_comment_alert
 from feedback.selectors import alert_addresses, feedback_settings
 from guests.models import Guest, GuestStatus
 from loyalty.models import AppliedCheck
@@ -181,10 +181,22 @@ def _save_rating(
     if comment is not None:
         rating.comment = comment.strip()[:COMMENT_MAX_LENGTH]
     rating.save()
-    threshold = feedback_settings().low_score_threshold
-    if needs_alert(score=score, threshold=threshold, already_alerted=rating.alerted_at is not None):
-        enqueue_after_commit(ALERT_TASK, rating_id=rating.pk)
+    _alert_if_needed(rating)
     return rating
+
+
+def _alert_if_needed(rating: VisitRating) -> None:
+    """Queue the staff alert after commit when the rating is low and not alerted yet, or its comment is new to them."""
+    threshold = feedback_settings().low_score_threshold
+    if needs_alert(
+        score=rating.score, threshold=threshold, already_alerted=rating.alerted_at is not None
+    ) or needs_comment_alert(
+        score=rating.score,
+        threshold=threshold,
+        comment=rating.comment,
+        comment_alerted=rating.comment_alerted_at is not None,
+    ):
+        enqueue_after_commit(ALERT_TASK, rating_id=rating.pk)
 
 
 @transaction.atomic
@@ -232,6 +244,7 @@ def add_comment_from_telegram(*, guest: Guest, text: str, now: datetime.datetime
         return None
     rating.comment, rating.updated_at = text[:COMMENT_MAX_LENGTH], now
     rating.save(update_fields=["comment", "updated_at"])
+    _alert_if_needed(rating)
     return rating
 
 
@@ -243,10 +256,14 @@ def forget_comments_of_guest(*, guest_id: int) -> int:
 # --- Alerts ---------------------------------------------------------------------------------------------------
 
 
-def _alert_text(rating: VisitRating, guest: Guest) -> tuple[str, str]:
+def _alert_text(rating: VisitRating, guest: Guest, *, is_comment_only: bool) -> tuple[str, str]:
     restaurant = rating.restaurant.name if rating.restaurant is not None else _("the chain")
     visited = date_format(rating.visited_at.astimezone(chain_time_zone()), "DATETIME_FORMAT")
-    subject = _("Low rating %(score)s/5 at %(restaurant)s") % {"score": rating.score, "restaurant": restaurant}
+    values = {"score": rating.score, "restaurant": restaurant}
+    if is_comment_only:
+        subject = _("Comment on the low rating %(score)s/5 at %(restaurant)s") % values
+    else:
+        subject = _("Low rating %(score)s/5 at %(restaurant)s") % values
     lines = [
         _("A guest rated their visit %(score)s out of 5.") % {"score": rating.score},
         _("Restaurant: %(restaurant)s") % {"restaurant": restaurant},
@@ -258,28 +275,38 @@ def _alert_text(rating: VisitRating, guest: Guest) -> tuple[str, str]:
 
 
 def alert_low_rating(*, rating_id: int) -> int:
-    """Email the chain's chosen staff about a low rating, once per rating (claimed by alerted_at, so a repeated
-    task sends nothing). Returns how many addresses were written to."""
+    """Email the chain's chosen staff about a low rating, once per rating (claimed by alerted_at), and its comment
+    once more when it came after the alert (claimed by comment_alerted_at): a repeated task sends nothing. Returns
+    how many addresses were written to."""
     with transaction.atomic():
         rating = (
             VisitRating.objects.select_for_update(of=("self",))
             .select_related("restaurant", "guest")
-            .filter(pk=rating_id, alerted_at__isnull=True)
+            .filter(pk=rating_id)
             .first()
         )
         row = feedback_settings()
-        if rating is None or not needs_alert(
-            score=rating.score, threshold=row.low_score_threshold, already_alerted=False
-        ):
+        if rating is None:
             return 0
-        rating.alerted_at = timezone.now()
-        rating.save(update_fields=["alerted_at"])
+        threshold, now = row.low_score_threshold, timezone.now()
+        is_first = needs_alert(score=rating.score, threshold=threshold, already_alerted=rating.alerted_at is not None)
+        is_comment_only = not is_first and needs_comment_alert(
+            score=rating.score,
+            threshold=threshold,
+            comment=rating.comment,
+            comment_alerted=rating.comment_alerted_at is not None,
+        )
+        if not (is_first or is_comment_only):
+            return 0
+        rating.alerted_at = rating.alerted_at or now
+        rating.comment_alerted_at = now if rating.comment else None
+        rating.save(update_fields=["alerted_at", "comment_alerted_at"])
         chain = Chain.objects.filter(schema_name=current_schema_name()).first()
         addresses = alert_addresses(chain_id=chain.pk, restaurant_id=rating.restaurant_id, row=row) if chain else []
         if not addresses:
             return 0
         with translation.override(chain.default_language if chain is not None else settings.LANGUAGE_CODE):
-            subject, body = _alert_text(rating, rating.guest)
+            subject, body = _alert_text(rating, rating.guest, is_comment_only=is_comment_only)
         # Inside the claim: a mail server that fails rolls the claim back and the task's retry tries again. One
         # mail per address: staff do not see each other's addresses.
         send_mass_mail([(subject, body, None, [address]) for address in addresses])

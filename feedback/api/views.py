@@ -21,6 +21,7 @@ class RatingListApi(APIView):
     required_permission = Permission.VIEW_ANALYTICS
 
     @extend_schema(
+        operation_id="feedback_ratings_list",
         summary="Guests' ratings of their visits (1-5 and a comment), newest first (paginated)",
         description="Owners and admins: every restaurant; managers: their restaurants only; never cashiers (403).",
         parameters=[

@@ -68,3 +68,15 @@ def test_the_chain_can_alert_the_owners_and_admins_and_an_extra_address(
     assert sorted(address for alert in _alerts() for address in alert.to) == sorted(
         [alpha.user(Role.OWNER).email, alpha.user(Role.ADMIN).email, "qa@alpha.test"]
     )
+
+
+def test_a_comment_after_the_alert_is_passed_on_once(alpha, asked, django_capture_on_commit_callbacks):
+    request = asked(email="later@example.com")
+    _rate(request, 1, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)  # the bot's way: score
+
+    _rate(request, 1, "Waited an hour", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    _rate(request, 1, "Waited an hour!", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+
+    subjects = [message.subject for message in mail.outbox if "Alpha Center" in message.subject]
+    assert subjects == ["Низкая оценка 1/5: Alpha Center", "Комментарий к низкой оценке 1/5: Alpha Center"]
+    assert "Waited an hour" in mail.outbox[-1].body
