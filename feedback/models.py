@@ -51,6 +51,15 @@ class RequestStatus(models.TextChoices):
     SKIPPED = "skipped", _("Not asked")
 
 
+class SkipReason(models.TextChoices):
+    """Why feedback skipped a request (its reason; messaging's refusal codes, such as no_consent, are kept too)."""
+
+    STALE = "stale", _("The visit is too long ago")
+    REFUNDED = "refunded", _("The check was refunded")
+    ASKED_RECENTLY = "asked_recently", _("The guest was asked recently")
+    GUEST_INACTIVE = "guest_inactive", _("The guest is blocked or erased")
+
+
 class FeedbackRequest(models.Model):
     """The question about one visit: planned with the check, sent once after the delay (or skipped, with why)."""
 

@@ -25,7 +25,7 @@ from accounts.models import User
 from analytics.periods import chain_time_zone
 from audit.services import changes_between, record_audit
 from feedback.errors import RatingLinkExpired, RatingLinkInvalid, ScoreInvalid
-from feedback.models import FeedbackRequest, FeedbackSettings, RequestStatus, VisitRating
+from feedback.models import FeedbackRequest, FeedbackSettings, RequestStatus, SkipReason, VisitRating
 from feedback.rating_links import LinkExpired, rating_url, request_of_token
 from feedback.rules import ANSWER_WINDOW, COMMENT_WINDOW, is_valid_score, needs_alert, needs_comment_alert
 from feedback.selectors import alert_addresses, feedback_settings
@@ -44,15 +44,6 @@ DUE_BATCH = 200
 # asking about a visit of days ago reads as noise.
 STALE_AFTER = datetime.timedelta(days=1)
 COMMENT_MAX_LENGTH = 2000
-
-
-class Skip:
-    """Why a request was not sent (stored as its reason)."""
-
-    STALE = "The visit is too long ago"
-    REFUNDED = "The check was refunded"
-    ASKED_RECENTLY = "The guest was asked recently"
-    GUEST_INACTIVE = "The guest is blocked or erased"
 
 
 # --- Planning and sending -------------------------------------------------------------------------------------
@@ -107,19 +98,19 @@ def send_due_feedback_requests(*, now: datetime.datetime | None = None, batch: i
     base_url, schema_name, sent = _base_url(), current_schema_name(), 0
     for request in due:
         if request.visited_at < now - datetime.timedelta(minutes=row.delay_minutes) - STALE_AFTER:
-            _skip(request, Skip.STALE)
+            _skip(request, SkipReason.STALE)
             continue
         if request.applied_check.reversed_at is not None:
-            _skip(request, Skip.REFUNDED)
+            _skip(request, SkipReason.REFUNDED)
             continue
         if request.guest.status != GuestStatus.ACTIVE:
-            _skip(request, Skip.GUEST_INACTIVE)
+            _skip(request, SkipReason.GUEST_INACTIVE)
             continue
         gap_start = now - datetime.timedelta(days=row.repeat_gap_days)
         if FeedbackRequest.objects.filter(
             guest_id=request.guest_id, status=RequestStatus.SENT, sent_at__gt=gap_start
         ).exists():
-            _skip(request, Skip.ASKED_RECENTLY)
+            _skip(request, SkipReason.ASKED_RECENTLY)
             continue
         url = rating_url(base_url=base_url, request_id=request.pk, schema_name=schema_name)
         message = send_templated(
@@ -205,6 +196,7 @@ def rate_visit_by_link(
 ) -> VisitRating:
     """The guest chose a score (and maybe wrote a comment) on the page of their email's or SMS's link."""
     request = request_of_link(token)
+    # Two answers at once (a double tap) wait for each other here, so the second updates the first's rating.
     FeedbackRequest.objects.select_for_update().filter(pk=request.pk).first()
     channel = request.channel if request.channel in (Channel.EMAIL, Channel.SMS) else Channel.EMAIL
     return _save_rating(request, score=score, comment=comment, channel=channel, now=now or timezone.now())

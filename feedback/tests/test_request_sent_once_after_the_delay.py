@@ -7,8 +7,7 @@ import datetime
 
 from django.core import mail
 
-from feedback.models import FeedbackRequest, RequestStatus
-from feedback.services import Skip
+from feedback.models import FeedbackRequest, RequestStatus, SkipReason
 from feedback.tests.conftest import AFTER_DELAY, VISIT_AT
 from loyalty.services import reverse_check
 from messaging.models import Message, MessageStatus
@@ -47,7 +46,7 @@ def test_a_second_check_of_the_same_visit_asks_nothing_more(alpha, feedback_on, 
     assert FeedbackRequest.objects.filter(guest=guest).count() == 2
     assert len(_feedback_mails()) == 1  # the second one falls in the repeat gap
     second = FeedbackRequest.objects.exclude(applied_check=check).get(guest=guest)
-    assert (second.status, second.reason) == (RequestStatus.SKIPPED, Skip.ASKED_RECENTLY)
+    assert (second.status, second.reason) == (RequestStatus.SKIPPED, SkipReason.ASKED_RECENTLY)
 
 
 def test_nothing_is_planned_or_sent_while_feedback_is_off(alpha, make_guest, visit, run_tick):
@@ -89,7 +88,7 @@ def test_a_refunded_check_is_not_asked_about(alpha, feedback_on, make_guest, vis
 
     run_tick()
 
-    assert FeedbackRequest.objects.get(guest=guest).reason == Skip.REFUNDED
+    assert FeedbackRequest.objects.get(guest=guest).reason == SkipReason.REFUNDED
     assert _feedback_mails() == []
 
 
