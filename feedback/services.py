@@ -107,6 +107,8 @@ def send_due_feedback_requests(*, now: datetime.datetime | None = None, batch: i
             _skip(request, SkipReason.GUEST_INACTIVE)
             continue
         gap_start = now - datetime.timedelta(days=row.repeat_gap_days)
+        # The guest's row is the lock send_to_guest takes too: two ticks at once cannot both pass the repeat gap.
+        Guest.objects.select_for_update().filter(pk=request.guest_id).first()
         if FeedbackRequest.objects.filter(
             guest_id=request.guest_id, status=RequestStatus.SENT, sent_at__gt=gap_start
         ).exists():
