@@ -112,3 +112,18 @@ def test_sample_guests_are_not_asked(alpha, feedback_on, make_guest, visit, run_
 
     assert not FeedbackRequest.objects.filter(guest=guest).exists()
     assert _feedback_mails() == []
+
+
+def test_a_tick_missed_for_half_an_hour_still_sends_and_a_day_late_one_is_dropped(
+    alpha, feedback_on, make_guest, visit, run_tick
+):
+    """The schedule is the table: a worker down for a while loses nothing, but a question days late is noise."""
+    on_time = make_guest(email="late-tick@example.com", consents={"email": True})
+    too_late = make_guest(email="days-late@example.com", consents={"email": True})
+    visit(on_time)
+    visit(too_late, at=VISIT_AT - datetime.timedelta(days=2))
+
+    run_tick(now=AFTER_DELAY + datetime.timedelta(minutes=30))
+
+    assert [message.to for message in _feedback_mails()] == [["late-tick@example.com"]]
+    assert FeedbackRequest.objects.get(guest=too_late).reason == SkipReason.STALE
