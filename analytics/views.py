@@ -26,6 +26,7 @@ from analytics.periods import chain_time_zone, month_of, next_month
 from analytics.reports import report_tables, statement_table, table_by_slug, tables_as_csv, tables_as_xlsx
 from analytics.rollups import refresh_dirty_days
 from analytics.selectors import analytics_data, dashboard_data, scoped_period, visible_restaurants
+from feedback.selectors import ratings_by_restaurant
 from onboarding.selectors import setup_checklist
 from restaurants.models import Restaurant, RestaurantStatus
 
@@ -137,6 +138,7 @@ def dashboard(request: StaffRequest) -> HttpResponse:
             "restaurants_total": len(restaurants),
             "restaurants_open": sum(1 for restaurant in restaurants if restaurant.status == RestaurantStatus.ACTIVE),
             "checklist": setup_checklist(chain_id=request.tenant.pk, access=access),
+            "ratings": ratings_by_restaurant(period),
         },
     )
 
@@ -158,6 +160,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
             "charts": _charts_with_data(chart_data),
             "tables": {table.slug: table for table in report_tables(data)},
             "query": request.GET.urlencode(),
+            "ratings": ratings_by_restaurant(period),
         },
     )
 

@@ -39,6 +39,8 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "campaigns.tasks.campaigns_chain_tick": MESSAGING,
     "automations.tasks.run_event_automations_task": MESSAGING,
     "automations.tasks.automations_day": MESSAGING,
+    "feedback.tasks.feedback_chain_tick": MESSAGING,
+    "feedback.tasks.alert_low_rating": MESSAGING,
     "analytics.tasks.roll_up_daily_stats": ANALYTICS,
     "analytics.tasks.refresh_liability_snapshot": ANALYTICS,
     "billing.tasks.advance_subscriptions": BILLING,

@@ -28,6 +28,7 @@ urlpatterns = [
     path("logo/<str:file_name>", settings_views.chain_logo_file, name="chain-logo"),  # public: Mini App, bot
     path("telegram/", include("telegram_bot.guest_urls")),
     path("messaging/", include("messaging.urls")),
+    path("feedback/", include("feedback.urls")),
     path("audit/", include("audit.urls")),
     path("billing/", include("billing.urls")),
     path("setup/", include("onboarding.urls")),
@@ -40,6 +41,7 @@ urlpatterns = [
     path("api/v1/", include("analytics.api.urls")),
     path("api/v1/", include("campaigns.api.urls")),
     path("api/v1/", include("messaging.api.urls")),
+    path("api/v1/", include("feedback.api.urls")),
     path("api/schema/", api_docs.SchemaView.as_view(urlconf="maxloyalty.urls"), name="api-schema"),
     path("api/docs/", api_docs.swagger_ui, name="api-docs"),
     re_path(r"^api/", error_pages.page_not_found),  # unknown API paths: JSON 404 even with DEBUG on

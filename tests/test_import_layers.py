@@ -141,6 +141,8 @@ MODULES: dict[str, str] = {
     "messaging.email": "base",
     "messaging.unsubscribe_links": "base",
     "messaging.sms_services": "services",
+    # feedback: the signed rating link (like messaging.unsubscribe_links)
+    "feedback.rating_links": "base",
     # observability
     "observability.cache_client": "base",
     "observability.metrics": "base",

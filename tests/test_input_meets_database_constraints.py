@@ -52,6 +52,11 @@ INTERNAL = {
     "messaging_message_dedupe_unique": "send_to_guest returns the message already logged under the key",
     "messaging_emailsuppression_address_unique": "suppress_email gets or creates the address's row",
     "messaging_messagetemplate_kind_language_unique": "save_message_template updates or creates the kind's row",
+    "feedback_feedbacksettings_one_row": "the one settings row (id 1) is got or created by feedback.selectors",
+    "feedback.FeedbackRequest.applied_check": "planned with bulk_create(ignore_conflicts): a replayed event adds none",
+    "feedback.VisitRating.applied_check": "the rating services update the visit's rating when there is one",
+    "feedback_visitrating_score_1_to_5": "no API writes ratings; the page and the bot go through the rating "
+    "service, which refuses a score outside 1-5 (ScoreInvalid, 422) before writing (feedback/tests)",
     "campaigns_segment_name_unique": "the segment services look for the name first: 409 duplicate_segment_name",
     "campaigns_campaign_holdout_at_most_90": "the campaign service refuses a share outside 0-90 (422, holdout_percent)",
     "campaigns_campaign_one_gift": "the campaign service refuses bonus points with a promo code (422, promo_code)",

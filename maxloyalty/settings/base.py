@@ -76,6 +76,7 @@ TENANT_APPS = [
     "messaging",  # messages to guests by Telegram, email and SMS: settings, the log, suppressions (issue #26)
     "campaigns",  # saved segments of guests and the campaigns sent to them (issue #26)
     "automations",  # welcome series, win-back, birthday, expiry and level messages, run per chain (issue #26)
+    "feedback",  # post-visit ratings, low-rating alerts, ratings per restaurant (issue #26)
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -314,6 +315,8 @@ CELERY_BEAT_SCHEDULE = {
     "messaging-tick": _in_every_chain("messaging.tasks.messaging_chain_tick", 60.0),
     # Every minute per chain: scheduled campaigns whose moment has come start sending (campaigns.sending).
     "campaigns-tick": _in_every_chain("campaigns.tasks.campaigns_chain_tick", 60.0),
+    # Every minute per chain: feedback requests whose visit is older than the chain's delay (feedback.services).
+    "feedback-tick": _in_every_chain("feedback.tasks.feedback_chain_tick", 60.0),
     # Loyalty, per chain: pending points become spendable; hourly, the night's jobs start in each chain's 3 a.m.
     # (expiry, expiry warnings, birthday bonuses, level re-evaluation: loyalty.tasks.loyalty_night).
     # Automations per chain (automations.runners): the event ones (welcome, first visit, level up) every 5 minutes;

@@ -292,7 +292,27 @@ def wait_for_send_slot(*, bot_id: int, chat_id: int) -> None:
         time.sleep(min(wait, 0.05))
 
 
+# Messaging's post-visit feedback request (feedback.services): sent with a 1..5 keyboard whose callback names the
+# messaging message ("rate:<message id>:<score>"), answered by the bot's update handling (services.updates).
+FEEDBACK_REQUEST_KIND = "feedback_request"
+RATING_CALLBACK_PREFIX = "rate:"
+
+
+def rating_markup(message_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(str(score), callback_data=f"{RATING_CALLBACK_PREFIX}{message_id}:{score}")
+                for score in range(1, 6)
+            ]
+        ]
+    )
+
+
 def _reply_markup(delivery: Delivery) -> InlineKeyboardMarkup | None:
+    if delivery.kind == FEEDBACK_REQUEST_KIND and delivery.dedupe_key.startswith("message:"):
+        message_id = delivery.dedupe_key.removeprefix("message:")
+        return rating_markup(int(message_id)) if message_id.isdigit() else None
     broadcast = delivery.broadcast
     if broadcast is None or not (broadcast.button_url and broadcast.button_text):
         return None

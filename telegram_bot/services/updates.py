@@ -42,7 +42,12 @@ from telegram_bot.selectors import (
     level_progress_percent,
     open_restaurants,
 )
-from telegram_bot.services.notifications import points_text, queue_message, set_notifications
+from telegram_bot.services.notifications import (
+    RATING_CALLBACK_PREFIX,
+    points_text,
+    queue_message,
+    set_notifications,
+)
 from telegram_bot.start_links import MAX_START_PARAM_LENGTH, invite_link, parse_start_param
 
 logger = logging.getLogger(__name__)
@@ -134,6 +139,8 @@ def _on_message(message: Message, token: str, bot_username: str) -> None:
             _on_start(chat, text.partition(" ")[2].strip(), talk)
         elif chat.guest is not None and text in ("/menu", "/help"):
             _show_help(talk) if text == "/help" else _show_menu(chat, talk)
+        elif chat.guest is not None and _took_rating_comment(chat.guest, text):
+            talk.say(_("Thank you, we have passed your comment on to the restaurant."), _menu_markup())
         elif chat.guest is not None:
             talk.say(_("I did not understand that. Use the menu below or send /help."), _menu_markup())
         else:
@@ -337,8 +344,39 @@ def _on_callback(query: CallbackQuery, token: str, bot_username: str) -> None:
             _greet(chat, talk)
         elif data.startswith("lang:"):
             _show_menu(chat, talk)
+        elif data.startswith(RATING_CALLBACK_PREFIX):
+            _on_rating(chat.guest, data, talk)
         else:
             _on_menu(chat, chat.guest, data, talk)
+
+
+def _on_rating(guest: Guest, data: str, talk: Conversation) -> None:
+    """A score pressed on a feedback request's keyboard ("rate:<message id>:<score>"): stored as the visit's rating
+    (feedback.services), then the guest is invited to add a comment in their next message."""
+    # Imported here: feedback's services reach the bot's sending through messaging, which loads this package.
+    from feedback.services import rate_visit_by_telegram
+
+    message_id, _sep, score = data.removeprefix(RATING_CALLBACK_PREFIX).partition(":")
+    if not (message_id.isdigit() and score.isdigit()):
+        return
+    try:
+        rate_visit_by_telegram(guest=guest, message_id=int(message_id), score=int(score))
+    except DomainError as error:
+        talk.say(str(error.message))
+        return
+    talk.say(
+        _(
+            "Thank you for your rating: %(score)s out of 5! If you like, write in your next message what we could do better."
+        )
+        % {"score": score}
+    )
+
+
+def _took_rating_comment(guest: Guest, text: str) -> bool:
+    """The guest's free text right after rating a visit here is that rating's comment."""
+    from feedback.services import add_comment_from_telegram
+
+    return add_comment_from_telegram(guest=guest, text=text) is not None
 
 
 def _progress_bar(percent: int) -> str:

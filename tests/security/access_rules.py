@@ -59,6 +59,7 @@ SPECIAL_DOORS: dict[str, Rule] = {
     "chain-logo": PUBLIC,  # the chain's current logo (its random name in the address), for the Mini App and the bot
     "telegram:webhook": WEBHOOK_SIGNATURE,
     "messaging:unsubscribe": PUBLIC,  # the signed link in a guest's email decides
+    "feedback:rate": PUBLIC,  # the signed link in a guest's feedback request decides
     "messaging:sendgrid-tracking": WEBHOOK_SIGNATURE,
     "messaging:mailgun-tracking": WEBHOOK_SIGNATURE,
     "messaging:sms-twilio-status": WEBHOOK_SIGNATURE,
