@@ -75,6 +75,7 @@ TENANT_APPS = [
     "onboarding",  # the setup checklist of a new chain (issue #28)
     "messaging",  # messages to guests by Telegram, email and SMS: settings, the log, suppressions (issue #26)
     "campaigns",  # saved segments of guests and the campaigns sent to them (issue #26)
+    "fraud",  # abuse and fraud flags, their review queue and the freeze of a guest's points (issue #27)
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -311,6 +312,8 @@ CELERY_BEAT_SCHEDULE = {
     # (expiry, expiry warnings, birthday bonuses, level re-evaluation: loyalty.tasks.loyalty_night).
     "loyalty-activate-pending": _in_every_chain("loyalty.tasks.activate_pending_points_task", 300.0),
     "loyalty-night": _in_every_chain("loyalty.tasks.loyalty_night", crontab(minute=15)),
+    # Hourly per chain; in the chain's 4 a.m. the staff fraud rules run (fraud.tasks.fraud_night).
+    "fraud-night": _in_every_chain("fraud.tasks.fraud_night", crontab(minute=25)),
 }
 CELERY_TIMEZONE = "UTC"
 
