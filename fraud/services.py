@@ -40,10 +40,11 @@ from fraud.selectors import (
     staff_stats,
 )
 from guests.models import Guest
+from loyalty.selectors import current_chain
 from loyalty.services import reverse_entry, set_points_frozen
-from maxloyalty.current_schema import current_tenant
 from maxloyalty.errors import ValidationFailed
 from maxloyalty.task_queue import enqueue_after_commit
+from tenants.models import Chain
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ def _reviewed(flag: FraudFlag, *, access: ChainAccess, status: str, note: str) -
 
 def _locked_flag(flag_id: int) -> FraudFlag:
     access_flag(flag_id)  # the same 404 for "missing" as every door
-    return FraudFlag.objects.select_for_update().select_related("guest").get(pk=flag_id)
+    return FraudFlag.objects.select_for_update(of=("self",)).select_related("guest").get(pk=flag_id)
 
 
 @transaction.atomic
@@ -294,14 +295,11 @@ def update_fraud_settings(*, access: ChainAccess, **values: Any) -> FraudSetting
 # --- alerts -------------------------------------------------------------------------------------------------------
 
 
-def _alert_addresses(thresholds: FraudSettings) -> list[str]:
+def _alert_addresses(thresholds: FraudSettings, chain: Chain) -> list[str]:
     if thresholds.alert_email:
         return [thresholds.alert_email]
-    chain_id = getattr(current_tenant(), "pk", None)
-    if chain_id is None:
-        return []
     return list(
-        Membership.objects.filter(chain_id=chain_id, role=Role.OWNER, is_active=True).values_list(
+        Membership.objects.filter(chain_id=chain.pk, role=Role.OWNER, is_active=True).values_list(
             "user__email", flat=True
         )
     )
@@ -313,22 +311,19 @@ def send_flag_alerts(*, flag_ids: Sequence[int]) -> int:
     Telegram is not used: staff have no Telegram link in this platform (the chain's bot serves guests)."""
     with transaction.atomic():
         flags = list(
-            FraudFlag.objects.select_for_update(skip_locked=True)
+            FraudFlag.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("guest", "staff", "restaurant")
             .filter(pk__in=flag_ids, alerted_at__isnull=True)
             .order_by("id")
         )
         if not flags:
             return 0
-        chain = current_tenant()
-        addresses = _alert_addresses(fraud_settings())
+        chain = current_chain()
+        addresses = _alert_addresses(fraud_settings(), chain)
         if addresses:
-            with translation.override(getattr(chain, "default_language", None) or settings.LANGUAGE_CODE):
-                subject = _("%(chain)s: %(count)d new fraud flag(s)") % {
-                    "chain": getattr(chain, "name", ""),
-                    "count": len(flags),
-                }
-                base_url = getattr(chain, "base_url", "")
+            with translation.override(chain.default_language or settings.LANGUAGE_CODE):
+                subject = _("%(chain)s: %(count)d new fraud flag(s)") % {"chain": chain.name, "count": len(flags)}
+                base_url = chain.base_url
                 lines = [
                     f"#{flag.pk} {FraudRule(flag.rule).label}: "
                     f"{flag.guest or flag.staff or '-'} — {base_url}/fraud/{flag.pk}/"
