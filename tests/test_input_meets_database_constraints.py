@@ -55,6 +55,7 @@ INTERNAL = {
     "campaigns_campaign_holdout_at_most_90": "the campaign service refuses a share outside 0-90 (422, holdout_percent)",
     "campaigns_campaign_one_gift": "the campaign service refuses bonus points with a promo code (422, promo_code)",
     "guests_guestmerge_not_self": "merge_guests refuses to merge a guest into itself (409) before writing",
+    "fraud_fraudflag_once": "fraud.services records a finding only when its key is new; a race keeps the first",
     "campaigns_campaignrecipient_once": "the split inserts members with ignore_conflicts: a rerun adds no one twice",
     "loyalty_programsettings_single_row": "the one settings row (id 1) is made by the program service",
     "loyalty.PointsAccount.guest": "one account per guest, got or created by the ledger service",
