@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FraudSettings(models.Model):
@@ -50,7 +51,7 @@ class FraudRule(models.TextChoices):
 
 
 class FlagStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("fraud flag", "Open")
     DISMISSED = "dismissed", _("Dismissed")
     ACTIONED = "actioned", _("Acted on")
 

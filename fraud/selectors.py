@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from audit.models import AuditEntry
 from fraud.errors import FlagNotFound
@@ -20,7 +21,6 @@ from pos.models import Receipt
 from restaurants.models import Restaurant
 
 RECENT_CHECKS = 50  # a guest's checks the per-check rules look at: far more than any window's threshold
-RECENT_REFUNDS = 20
 MANUAL_GRANT_ACTIONS = ("points.accrued", "points.adjusted")  # audit actions of points given by hand
 
 
@@ -29,23 +29,34 @@ def fraud_settings() -> FraudSettings:
     return FraudSettings.objects.filter(pk=1).first() or FraudSettings(pk=1)
 
 
-def guest_check_facts(guest_id: int, *, limit: int = RECENT_CHECKS) -> list[CheckFact]:
-    """The guest's latest checks, each with its till: the POS terminal, or the staff member at the till page."""
+def guests_check_facts(guest_ids: Sequence[int], *, since: datetime.datetime) -> dict[int, list[CheckFact]]:
+    """The guests' checks closed since `since` (at most RECENT_CHECKS each, the latest), each with its till: the POS
+    terminal, or the staff member at the till page. Two statements for any number of guests."""
     checks = list(
-        AppliedCheck.objects.filter(guest_id=guest_id)
-        .order_by("-checked_at", "-id")
-        .values("id", "checked_at", "restaurant_id", "actor_id", "receipt_id", "total_amount", "entry_ids")[:limit]
+        AppliedCheck.objects.filter(guest_id__in=guest_ids, checked_at__gte=since)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("guest_id"), order_by=(F("checked_at").desc(), F("id").desc()))
+        )
+        .filter(rank__lte=RECENT_CHECKS)
+        .values("id", "guest_id", "checked_at", "restaurant_id", "actor_id", "receipt_id", "total_amount", "entry_ids")
     )
     receipt_ids = [check["receipt_id"] for check in checks if check["receipt_id"] is not None]
-    terminals = dict(Receipt.objects.filter(id__in=receipt_ids).values_list("id", "terminal")) if receipt_ids else {}
-    facts = []
+    terminals = (
+        dict(
+            # received after the check closed: the received_at bound keeps the read to the partitions of these months
+            Receipt.objects.filter(id__in=receipt_ids, received_at__gte=since).values_list("id", "terminal")
+        )
+        if receipt_ids
+        else {}
+    )
+    facts: dict[int, list[CheckFact]] = {guest_id: [] for guest_id in guest_ids}
     for check in checks:
         actor_id: int | None = check["actor_id"]
         if check["receipt_id"] is not None:
             till = f"pos:{terminals.get(check['receipt_id']) or '-'}"
         else:
             till = "api" if actor_id is None else f"staff:{actor_id}"
-        facts.append(
+        facts[check["guest_id"]].append(
             CheckFact(
                 check_id=check["id"],
                 at=check["checked_at"],
@@ -69,23 +80,27 @@ def restaurant_places() -> dict[int, tuple[float, float]]:
     }
 
 
-def guest_refund_facts(guest_id: int, *, limit: int = RECENT_REFUNDS) -> list[RefundFact]:
-    """The guest's latest reversals that fell short: what they took back had already been spent."""
-    rows = (
-        LedgerEntry.objects.filter(guest_id=guest_id, kind=EntryKind.REVERSAL, shortfall_points__gt=0)
-        .order_by("-created_at", "-id")
-        .values("id", "reverses_id", "created_at", "restaurant_id", "shortfall_points")[:limit]
-    )
-    return [
-        RefundFact(
-            entry_id=row["id"],
-            reverses_id=row["reverses_id"] or 0,
-            at=row["created_at"],
-            restaurant_id=row["restaurant_id"],
-            shortfall_points=row["shortfall_points"],
+def guests_refund_facts(guest_ids: Sequence[int], *, since: datetime.datetime) -> dict[int, list[RefundFact]]:
+    """The guests' reversals since `since` that fell short: what they took back had already been spent."""
+    facts: dict[int, list[RefundFact]] = {guest_id: [] for guest_id in guest_ids}
+    rows = LedgerEntry.objects.filter(
+        guest_id__in=guest_ids, kind=EntryKind.REVERSAL, shortfall_points__gt=0, created_at__gte=since
+    ).values("id", "guest_id", "reverses_id", "created_at", "restaurant_id", "shortfall_points")
+    for row in rows:
+        facts[row["guest_id"]].append(
+            RefundFact(
+                entry_id=row["id"],
+                reverses_id=row["reverses_id"] or 0,
+                at=row["created_at"],
+                restaurant_id=row["restaurant_id"],
+                shortfall_points=row["shortfall_points"],
+            )
         )
-        for row in rows
-    ]
+    return facts
+
+
+def known_flag_keys(keys: Sequence[str]) -> set[str]:
+    return set(FraudFlag.objects.filter(key__in=keys).values_list("key", flat=True)) if keys else set()
 
 
 def staff_stats(*, since: datetime.datetime, until: datetime.datetime) -> list[StaffStats]:

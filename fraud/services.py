@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -32,8 +32,9 @@ from fraud.selectors import (
     access_flag,
     flag_entries,
     fraud_settings,
-    guest_check_facts,
-    guest_refund_facts,
+    guests_check_facts,
+    guests_refund_facts,
+    known_flag_keys,
     registration_stats,
     restaurant_places,
     reversed_entry_ids,
@@ -65,72 +66,85 @@ SETTINGS_FIELDS = (
 REGISTRATION_GRACE = datetime.timedelta(days=7)
 
 
-def _record_findings(
-    rule: str,
-    findings: Iterable[rules.Finding],
-    *,
-    guest_id: int | None = None,
-    staff_id: int | None = None,
+def _flag_rows(
+    rule: str, findings: Iterable[rules.Finding], *, guest_id: int | None = None, staff_id: int | None = None
 ) -> list[FraudFlag]:
-    """A flag per finding whose key is new; the owner is alerted after commit. A known key changes nothing."""
+    """Unsaved flags of the findings, each under its key (rule, subject, window)."""
     subject = f"guest:{guest_id}" if guest_id is not None else f"staff:{staff_id}"
-    created = []
-    for finding in findings:
-        key = f"{rule}:{subject}:{finding.window}"[:200]
-        if FraudFlag.objects.filter(key=key).exists():
-            continue
-        evidence = {**finding.evidence, **({"entry_ids": list(finding.entry_ids)} if finding.entry_ids else {})}
-        try:
-            with transaction.atomic():  # a concurrent run of the same rule may have just written it
-                flag = FraudFlag.objects.create(
-                    rule=rule,
-                    key=key,
-                    guest_id=guest_id,
-                    staff_id=staff_id,
-                    restaurant_id=finding.restaurant_id,
-                    evidence=evidence,
-                )
-        except IntegrityError:
-            continue
-        created.append(flag)
+    return [
+        FraudFlag(
+            rule=rule,
+            key=f"{rule}:{subject}:{finding.window}"[:200],
+            guest_id=guest_id,
+            staff_id=staff_id,
+            restaurant_id=finding.restaurant_id,
+            evidence={**finding.evidence, **({"entry_ids": list(finding.entry_ids)} if finding.entry_ids else {})},
+        )
+        for finding in findings
+    ]
+
+
+def _record_flags(rows: Sequence[FraudFlag]) -> list[FraudFlag]:
+    """Insert the flags whose key is new (one statement; a concurrent run's insert of the same key wins quietly) and
+    queue the owner's alert after commit. Returns the flags written now."""
+    known = known_flag_keys([row.key for row in rows])
+    fresh = {row.key: row for row in rows if row.key not in known}
+    if not fresh:
+        return []
+    FraudFlag.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+    created = list(FraudFlag.objects.filter(key__in=list(fresh), alerted_at__isnull=True).order_by("id"))
     if created:
         enqueue_after_commit("fraud.tasks.send_flag_alerts", flag_ids=[flag.pk for flag in created])
     return created
 
 
+# The per-guest rules read the checks closed this long before now at least (their longest window, one hour more).
+MIN_GUEST_LOOKBACK = datetime.timedelta(hours=25)
+
+
 @transaction.atomic
-def check_guests(*, guest_ids: Sequence[int]) -> list[FraudFlag]:
-    """The per-guest rules (1-4 of fraud.rules) over each guest's latest checks and refunds."""
+def check_guests(
+    *, guest_ids: Sequence[int], after_refund: bool = False, now: datetime.datetime | None = None
+) -> list[FraudFlag]:
+    """The per-guest rules over the guests' checks of the last day (or of the owner's same-amount window, when
+    longer): 1-3 of fraud.rules after checks, 4 (their refunds) too `after_refund`. A handful of statements for a
+    whole batch of guests."""
     thresholds = fraud_settings()
-    if not thresholds.is_enabled:
+    if not thresholds.is_enabled or not guest_ids:
         return []
+    ids = sorted(set(guest_ids))
+    since = (now or timezone.now()) - max(
+        MIN_GUEST_LOOKBACK, datetime.timedelta(hours=thresholds.same_amount_window_hours + 1)
+    )
     places = restaurant_places()
-    flags: list[FraudFlag] = []
-    for guest_id in sorted(set(guest_ids)):
-        checks = guest_check_facts(guest_id)
-        flags += _record_findings(
+    checks_of = guests_check_facts(ids, since=since)
+    refunds_of = guests_refund_facts(ids, since=since) if after_refund else {}
+    rows: list[FraudFlag] = []
+    for guest_id in ids:
+        checks = checks_of[guest_id]
+        rows += _flag_rows(
             FraudRule.VELOCITY,
             rules.too_many_checks(checks, max_per_hour=thresholds.max_checks_per_hour),
             guest_id=guest_id,
         )
-        flags += _record_findings(
+        rows += _flag_rows(
             FraudRule.DISTANCE,
             rules.too_far_apart(checks, places=places, max_speed_kmh=thresholds.max_speed_kmh),
             guest_id=guest_id,
         )
-        flags += _record_findings(
+        rows += _flag_rows(
             FraudRule.SAME_AMOUNT,
             rules.repeated_amounts(
                 checks, repeats=thresholds.same_amount_repeats, window_hours=thresholds.same_amount_window_hours
             ),
             guest_id=guest_id,
         )
-        flags += _record_findings(
+        rows += _flag_rows(
             FraudRule.REFUND_AFTER_REDEMPTION,
-            rules.refunds_after_redemption(guest_refund_facts(guest_id)),
+            rules.refunds_after_redemption(refunds_of.get(guest_id, [])),
             guest_id=guest_id,
         )
-    return flags
+    return _record_flags(rows)
 
 
 @transaction.atomic
@@ -141,20 +155,18 @@ def check_staff(*, now: datetime.datetime | None = None) -> list[FraudFlag]:
         return []
     now = now or timezone.now()
     week = rules.iso_week(now.date())
-    flags: list[FraudFlag] = []
+    rows: list[FraudFlag] = []
     stats = staff_stats(since=now - datetime.timedelta(days=thresholds.cashier_window_days), until=now)
     for finding in rules.cashier_outliers(
         stats, factor=thresholds.cashier_share_factor, min_checks=thresholds.cashier_min_checks, week=week
     ):
-        flags += _record_findings(FraudRule.CASHIER_SHARE, [finding], staff_id=finding.evidence["staff_id"])
+        rows += _flag_rows(FraudRule.CASHIER_SHARE, [finding], staff_id=finding.evidence["staff_id"])
     registered = registration_stats(
         since=now - datetime.timedelta(days=thresholds.registration_window_days), until=now - REGISTRATION_GRACE
     )
     for finding in rules.idle_registrations(registered, threshold=thresholds.registrations_without_visit, week=week):
-        flags += _record_findings(
-            FraudRule.REGISTRATIONS_WITHOUT_VISIT, [finding], staff_id=finding.evidence["staff_id"]
-        )
-    return flags
+        rows += _flag_rows(FraudRule.REGISTRATIONS_WITHOUT_VISIT, [finding], staff_id=finding.evidence["staff_id"])
+    return _record_flags(rows)
 
 
 # --- the reviewer's actions ---------------------------------------------------------------------------------------

@@ -28,4 +28,4 @@ def check_guests_after_refunds(sender: Any, entries: list[Any], **_kwargs: Any) 
         {entry.guest_id for entry in entries if entry.kind == EntryKind.REVERSAL and entry.shortfall_points > 0}
     )
     if guest_ids:
-        enqueue(TASK, guest_ids=guest_ids)
+        enqueue(TASK, guest_ids=guest_ids, after_refund=True)

@@ -16,8 +16,8 @@ NIGHT_HOUR = 4  # chain-local: after loyalty's night (3 a.m.), before the first 
 
 
 @shared_task(acks_late=True)
-def check_guests_task(guest_ids: list[int]) -> int:
-    return len(services.check_guests(guest_ids=guest_ids))
+def check_guests_task(guest_ids: list[int], after_refund: bool = False) -> int:
+    return len(services.check_guests(guest_ids=guest_ids, after_refund=after_refund))
 
 
 @shared_task(acks_late=True)
