@@ -11,7 +11,6 @@ reversed by the reviewer, entry by entry.
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -46,8 +45,6 @@ from loyalty.services import reverse_entry, set_points_frozen
 from maxloyalty.errors import ValidationFailed
 from maxloyalty.task_queue import enqueue_after_commit
 from tenants.models import Chain
-
-logger = logging.getLogger(__name__)
 
 SETTINGS_FIELDS = (
     "is_enabled",

@@ -67,6 +67,11 @@ def test_the_api_refuses_a_redemption_with_points_frozen(alpha, frozen_guest):
     assert not LedgerEntry.objects.filter(guest=frozen_guest, kind=EntryKind.REDEMPTION).exists()
 
 
+def test_the_api_balance_says_the_points_are_frozen(alpha, frozen_guest):
+    balance = api_as(alpha, "cashier").get(f"/api/v1/guests/{frozen_guest.id}/balance").json()
+    assert balance["is_frozen"] is True
+
+
 def test_a_pos_check_spending_frozen_points_is_refused_with_the_reason(alpha, frozen_guest):
     [receipt] = send_checks(alpha, [CheckSpec(total_amount="800.00", guest=frozen_guest, points_to_spend=100)])
     assert receipt.points_spent == 0
