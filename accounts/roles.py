@@ -39,6 +39,7 @@ class Permission(StrEnum):
     # Saved segments over their restaurants' guests, only while the chain allows it (campaigns.selectors): manager
     MANAGE_RESTAURANT_SEGMENTS = "segments.manage_restaurant_guests"
     MERGE_GUESTS = "guests.merge"  # find duplicate guests, merge them and undo a merge (#27): owner, admin
+    REVIEW_FRAUD = "fraud.review"  # the fraud flags' queue, freezes and thresholds (#27): owner, admin
 
 
 _CASHIER = {
@@ -73,6 +74,7 @@ _ADMIN = _MANAGER | {
     Permission.VIEW_AUDIT,
     Permission.MANAGE_SEGMENTS,
     Permission.MERGE_GUESTS,
+    Permission.REVIEW_FRAUD,
 }
 _OWNER = set(Permission)
 

@@ -14,6 +14,7 @@ from bench.results import RESULTS, reset_results, scale_name
 BENCHMARKS = (
     "loyalty_core",
     "webhook",
+    "fraud_rules",
     "dashboard",
     "page_budget",
     "guest_search",

@@ -61,6 +61,15 @@ class GuestNotActive(Conflict):
     code, message = "guest_not_active", _("This guest is blocked or erased: points cannot be earned or spent")
 
 
+class PointsFrozen(Conflict):
+    """The guest's points are held by a fraud review (PointsAccount.frozen_at): nothing can be spent meanwhile."""
+
+    code, message = (
+        "points_frozen",
+        _("This guest's points are frozen pending a review: they cannot be spent until the owner or an admin lifts it"),
+    )
+
+
 class CheckNotFound(DomainError):
     code, status, message = "check_not_found", 404, _("No check applied with this receipt or key")
 

@@ -173,6 +173,9 @@ class PointsAccount(models.Model):
     lifetime_spend_amount = models.DecimalField(_("lifetime spend"), max_digits=14, decimal_places=2, default=0)
     level = models.ForeignKey(Level, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
     level_since = models.DateTimeField(_("level since"), null=True, blank=True)
+    # Set while a fraud review holds the guest's points (fraud.services.freeze_guest_points): spending is refused
+    # (loyalty.services.ledger.require_spendable), earning goes on. Empty: the points can be spent.
+    frozen_at = models.DateTimeField(_("points frozen at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

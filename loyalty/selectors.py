@@ -198,6 +198,7 @@ class Balance:
     spend_to_next_level_amount: Decimal | None
     expiring_points: int  # points that expire within the program's warning period
     next_expiry_at: datetime.datetime | None
+    is_frozen: bool = False  # a fraud review holds the points: spending is refused (loyalty.services.ledger)
 
 
 def level_spend(*, guest_id: int, account: PointsAccount, context: ProgramContext) -> Decimal:
@@ -246,6 +247,7 @@ def guest_balance(*, guest: Guest) -> Balance:
         spend_to_next_level_amount=max(next_level.threshold_amount - spend, Decimal(0)) if next_level else None,
         expiring_points=expiring_points,
         next_expiry_at=next_expiry_at,
+        is_frozen=account.frozen_at is not None,
     )
 
 

@@ -43,6 +43,10 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "feedback.tasks.alert_low_rating": MESSAGING,
     "analytics.tasks.roll_up_daily_stats": ANALYTICS,
     "analytics.tasks.refresh_liability_snapshot": ANALYTICS,
+    # The fraud rules: never on the POS queue, so a check's points are never behind them (fraud.signals).
+    "fraud.tasks.check_guests_task": ANALYTICS,
+    "fraud.tasks.fraud_night": ANALYTICS,
+    "fraud.tasks.send_flag_alerts": MESSAGING,
     "billing.tasks.advance_subscriptions": BILLING,
     "billing.tasks.charge_yookassa_renewals": BILLING,
     "billing.tasks.charge_yookassa_renewal": BILLING,

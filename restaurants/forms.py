@@ -28,6 +28,12 @@ class RestaurantForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=RestaurantStatus.choices)
+    latitude = forms.FloatField(
+        label=_("Latitude"), required=False, min_value=-90, max_value=90, help_text=_("e.g. 55.7558")
+    )
+    longitude = forms.FloatField(
+        label=_("Longitude"), required=False, min_value=-180, max_value=180, help_text=_("e.g. 37.6173")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,6 +55,8 @@ class RestaurantForm(forms.Form):
             "phone": restaurant.phone,
             "time_zone": restaurant.time_zone,
             "status": restaurant.status,
+            "latitude": restaurant.latitude,
+            "longitude": restaurant.longitude,
             **{f"hours_{day}": hours.get(day, "") for day, _label in WEEKDAYS},
         }
 
@@ -61,5 +69,7 @@ class RestaurantForm(forms.Form):
             "phone": data["phone"].strip(),
             "time_zone": data["time_zone"],
             "status": data["status"],
+            "latitude": data.get("latitude"),
+            "longitude": data.get("longitude"),
             "opening_hours": hours,
         }

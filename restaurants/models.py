@@ -21,6 +21,10 @@ class Restaurant(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, help_text=_("Empty: the chain's zone"))
     opening_hours = models.JSONField(_("opening hours"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=RestaurantStatus.choices, default="active")
+    # Where it is (WGS 84 degrees), for the fraud rule on checks at restaurants too far apart for the time between
+    # (fraud.rules); empty: the rule skips this restaurant. Checked in restaurants.services, not by the database.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -15,7 +15,8 @@ from maxloyalty.errors import ValidationFailed
 from restaurants.errors import RestaurantHasHistory
 from restaurants.models import Restaurant
 
-FIELDS = ("name", "address", "phone", "time_zone", "opening_hours", "status")
+FIELDS = ("name", "address", "phone", "time_zone", "opening_hours", "status", "latitude", "longitude")
+COORDINATE_LIMITS = {"latitude": 90.0, "longitude": 180.0}
 
 # Rows that record business done at a restaurant (pos receipts, guests' visits, loyalty's ledger and checks):
 # named by the reverse relations those apps declare, so this bottom app imports none of them.
@@ -30,6 +31,12 @@ def _validate(values: dict[str, Any]) -> None:
     zone = values.get("time_zone")
     if zone and zone not in zoneinfo.available_timezones():
         raise ValidationFailed(fields={"time_zone": [str(_("Unknown time zone."))]})
+    for field, limit in COORDINATE_LIMITS.items():
+        value = values.get(field)
+        if value is not None and not -limit <= value <= limit:
+            raise ValidationFailed(
+                fields={field: [str(_("Between -%(limit)d and %(limit)d degrees.") % {"limit": int(limit)})]}
+            )
 
 
 @transaction.atomic

@@ -64,6 +64,7 @@ INTERNAL = {
     "guests_restaurantguest_once": "visits record their guest and restaurant with ON CONFLICT: a pair is stored once",
     "guests_duplicatecandidate_one_per_pair": "the duplicate scan upserts pairs (ON CONFLICT): a pair is stored once",
     "guests_duplicatecandidate_ordered": "the scan's query pairs a lower id with a higher one (a.id < b.id); no input",
+    "fraud_fraudflag_once": "fraud.services records a finding only when its key is new; a race keeps the first",
     "campaigns_campaignrecipient_once": "the split inserts members with ignore_conflicts: a rerun adds no one twice",
     "automations_automation_kind_unique": "automations.selectors.automations gets or creates one row per kind",
     "automations_automationsend_occasion_unique": "a runner claims the occasion by inserting it; a repeat skips the guest",

@@ -64,6 +64,9 @@ class BalanceOut(serializers.Serializer[Balance]):
     spend_to_next_level_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     expiring_points = serializers.IntegerField(help_text="Points expiring within the program's warning period")
     next_expiry_at = serializers.DateTimeField(allow_null=True)
+    is_frozen = serializers.BooleanField(
+        help_text="A fraud review holds the points: spending is refused (409 points_frozen), earning goes on"
+    )
 
 
 def balance_data(balance: Balance) -> dict[str, Any]:

@@ -169,7 +169,8 @@ class GuestRedeemApi(APIView):
                 _400="Invalid input or missing Idempotency-Key",
                 _403="Not allowed for your role or restaurant",
                 _404=GUEST_404,
-                _409="Not enough points (`available`, `requested`), or the guest is blocked",
+                _409="Not enough points (`available`, `requested`), the guest is blocked, or their points are frozen by a "
+                "fraud review (`points_frozen`)",
                 _422="A redemption limit (`limit`: min_points | max_share, with its figure), or a reused key",
             ),
         },

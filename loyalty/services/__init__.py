@@ -1,7 +1,8 @@
 """Every write of the loyalty program. Import from here: `from loyalty.services import apply_check`.
 
 - ledger: accrue_points, redeem_points, adjust_points, reverse_entry (locked, idempotent by key, audited; a manual
-  grant is held to loyalty.grants), grant_program_bonus (the program's own bonuses)
+  grant is held to loyalty.grants), grant_program_bonus (the program's own bonuses), set_points_frozen (a fraud
+  review's hold: spending refused, earning goes on)
 - checks: apply_check, reverse_check, quote_for_guest (a check at the till or from the POS, and its refund)
 - check_batches: apply_checks (many POS checks in one transaction, written together)
 - check_writing: what those two writers of a check's plan (loyalty.check_plan) share: rows, outcome, events
@@ -16,7 +17,14 @@ from loyalty.services.bonuses import grant_birthday_bonuses, grant_welcome_bonus
 from loyalty.services.check_batches import CheckResult, CheckToApply, apply_checks
 from loyalty.services.checks import CheckOutcome, apply_check, quote_for_guest, reverse_check
 from loyalty.services.expiry import activate_pending_points, expire_points
-from loyalty.services.ledger import accrue_points, adjust_points, grant_program_bonus, redeem_points, reverse_entry
+from loyalty.services.ledger import (
+    accrue_points,
+    adjust_points,
+    grant_program_bonus,
+    redeem_points,
+    reverse_entry,
+    set_points_frozen,
+)
 from loyalty.services.levels import reevaluate_levels
 from loyalty.services.program import (
     create_level,
@@ -56,6 +64,7 @@ __all__ = [
     "reevaluate_levels",
     "reverse_check",
     "reverse_entry",
+    "set_points_frozen",
     "update_level",
     "update_program_settings",
     "update_promo",

@@ -48,6 +48,7 @@ from loyalty.services.ledger import (
     add_deduction,
     locked_accounts,
     require_active,
+    require_spendable,
     retry_on_key_race,
     reverse_entry,
     save_account,
@@ -165,6 +166,8 @@ def apply_check(
             raise IdempotencyKeyReused(idempotency_key=idempotency_key)
         return outcome_of(existing, is_replay=True)
     require_active(guest)
+    if check.points_to_spend > 0:
+        require_spendable(account)
     check = dataclasses.replace(check, at=chain_time(check.at, context))
     quote, code_row, code_refusal = quote_for_guest(
         guest=guest,

@@ -33,6 +33,7 @@ from loyalty.errors import (
     IdempotencyKeyReused,
     InsufficientPoints,
     NotReversible,
+    PointsFrozen,
     RedemptionLimitExceeded,
 )
 from loyalty.events import points_changed, points_granted
@@ -158,6 +159,32 @@ def replayed_entry(
 def require_active(guest: Guest) -> None:
     if guest.status in (GuestStatus.BLOCKED, GuestStatus.ERASED, GuestStatus.MERGED):
         raise GuestNotActive(guest_id=guest.pk)
+
+
+def require_spendable(account: PointsAccount) -> None:
+    """The one check of a freeze (a fraud review holds the guest's points), asked by every spending path:
+    redeem_points and apply_check when the check spends points (the till, the API, the POS). Earning goes on: a
+    frozen guest's purchases still count, and the reviewer decides what to reverse."""
+    if account.frozen_at is not None:
+        raise PointsFrozen(guest_id=account.guest_id, frozen_at=account.frozen_at.isoformat())
+
+
+@transaction.atomic
+def set_points_frozen(*, guest: Guest, frozen: bool, actor: Actor, reason: str = "") -> PointsAccount:
+    """Freeze (or unfreeze) the guest's points: spending refused until unfrozen. Audited; a repeat changes nothing."""
+    account = locked_account(guest.pk)
+    if (account.frozen_at is not None) == frozen:
+        return account
+    account.frozen_at = timezone.now() if frozen else None
+    save_account(account, "frozen_at")
+    record_audit(
+        action="points.frozen" if frozen else "points.unfrozen",
+        actor=actor,
+        target=guest,
+        data={"available": account.available, "pending": account.pending},
+        reason=reason,
+    )
+    return account
 
 
 def expiry_for(available_at: datetime.datetime, context: ProgramContext) -> datetime.datetime | None:
@@ -422,6 +449,7 @@ def redeem_points(
     ) is not None:
         return replay
     require_active(guest)
+    require_spendable(account)
     context = program_context()
     minimum = context.program.min_redeem_points
     if points < minimum:

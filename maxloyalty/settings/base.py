@@ -77,6 +77,7 @@ TENANT_APPS = [
     "campaigns",  # saved segments of guests and the campaigns sent to them (issue #26)
     "automations",  # welcome series, win-back, birthday, expiry and level messages, run per chain (issue #26)
     "feedback",  # post-visit ratings, low-rating alerts, ratings per restaurant (issue #26)
+    "fraud",  # abuse and fraud flags, their review queue and the freeze of a guest's points (issue #27)
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -325,6 +326,8 @@ CELERY_BEAT_SCHEDULE = {
     "automations-day": _in_every_chain("automations.tasks.automations_day", crontab(minute=5)),
     "loyalty-activate-pending": _in_every_chain("loyalty.tasks.activate_pending_points_task", 300.0),
     "loyalty-night": _in_every_chain("loyalty.tasks.loyalty_night", crontab(minute=15)),
+    # Hourly per chain; in the chain's 4 a.m. the staff fraud rules run (fraud.tasks.fraud_night).
+    "fraud-night": _in_every_chain("fraud.tasks.fraud_night", crontab(minute=25)),
 }
 CELERY_TIMEZONE = "UTC"
 

@@ -423,6 +423,8 @@ def _balance_text(guest: Guest) -> str:
             ngettext("Pending: %(points)s point", "Pending: %(points)s points", balance.pending)
             % {"points": points_text(balance.pending)}
         )
+    if balance.is_frozen:  # the guest hears why the till refuses to spend their points
+        lines.append(_("Your points are on hold while the restaurant reviews your account: they cannot be spent now."))
     if balance.level is not None:
         lines.append(_("Level: %(level)s") % {"level": balance.level.name})
     if balance.next_level is not None and balance.spend_to_next_level_amount is not None:

@@ -32,6 +32,7 @@ from accounts.models import Role
 from accounts.roles import role_allows
 from accounts.tokens import refresh_token_for
 from campaigns.services import create_campaign, create_segment
+from fraud.models import FraudFlag, FraudRule
 from guests.merge import merge_guests
 from guests.models import GuestExport
 from guests.services import create_guest, start_import_job
@@ -137,6 +138,10 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
     merge = merge_guests(access=None, survivor_id=kept.id, other_id=absorbed.id)
     job = start_import_job(access=None, upload=SimpleUploadedFile(f"{mark}.csv", b"phone\n+79161234567\n"))
     export = GuestExport.objects.create(created_by=owner, file_format="csv")
+    # A flag as the rules write it (fraud.services records a finding as this row).
+    flag = FraudFlag.objects.create(
+        rule=FraudRule.VELOCITY, key=f"velocity:guest:{guest.id}:matrix-{mark}", guest=guest, restaurant=restaurant
+    )
     return {
         "restaurant_id": restaurant.id,
         "connection_id": pos_connection.id,
@@ -153,6 +158,7 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
         "first_id": guest.id,
         "second_id": twin.id,
         "merge_id": merge.id,
+        "flag_id": flag.id,
         "job_id": job.id,
         "export_id": export.id,
         "file_name": "no-logo.png",
