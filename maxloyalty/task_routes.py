@@ -55,6 +55,8 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "guests.tasks.purge_old_guest_exports": MAINTENANCE,
     "loyalty.tasks.activate_pending_points_task": MAINTENANCE,
     "loyalty.tasks.loyalty_night": MAINTENANCE,
+    "loyalty.tasks.publish_due_drafts_task": MAINTENANCE,
+    "loyalty.tasks.run_backtest_task": ANALYTICS,  # a long replay of past checks: never in front of the nightly jobs
     "loyalty.tasks.expire_points_task": MAINTENANCE,
     "loyalty.tasks.warn_expiring_points_task": MAINTENANCE,
     "loyalty.tasks.grant_birthday_bonuses_task": MAINTENANCE,

@@ -10,8 +10,17 @@
 - bonuses: grant_welcome_bonus, grant_birthday_bonuses (the program's own grants)
 - referrals: record_referral at sign-up; the bonuses are paid by apply_check on the first qualifying purchase
 - program: settings, levels, promos and promo codes edited by admins
+- backtests: program drafts, their backtests over past checks, publishing (now or at a chosen moment)
 """
 
+from loyalty.services.backtests import (
+    create_draft,
+    publish_draft,
+    publish_due_drafts,
+    run_backtest,
+    start_backtest,
+    update_draft,
+)
 from loyalty.services.bonuses import grant_birthday_bonuses, grant_welcome_bonus
 from loyalty.services.check_batches import CheckResult, CheckToApply, apply_checks
 from loyalty.services.checks import CheckOutcome, apply_check, quote_for_guest, reverse_check
@@ -40,6 +49,7 @@ __all__ = [
     "adjust_points",
     "apply_check",
     "apply_checks",
+    "create_draft",
     "create_level",
     "create_promo",
     "create_promo_code",
@@ -50,12 +60,17 @@ __all__ = [
     "grant_birthday_bonuses",
     "grant_program_bonus",
     "grant_welcome_bonus",
+    "publish_draft",
+    "publish_due_drafts",
     "quote_for_guest",
     "record_referral",
     "redeem_points",
     "reevaluate_levels",
     "reverse_check",
     "reverse_entry",
+    "run_backtest",
+    "start_backtest",
+    "update_draft",
     "update_level",
     "update_program_settings",
     "update_promo",

@@ -311,6 +311,8 @@ CELERY_BEAT_SCHEDULE = {
     # (expiry, expiry warnings, birthday bonuses, level re-evaluation: loyalty.tasks.loyalty_night).
     "loyalty-activate-pending": _in_every_chain("loyalty.tasks.activate_pending_points_task", 300.0),
     "loyalty-night": _in_every_chain("loyalty.tasks.loyalty_night", crontab(minute=15)),
+    # Every minute per chain: program drafts scheduled to take effect at a moment that has come are published.
+    "loyalty-drafts-publish": _in_every_chain("loyalty.tasks.publish_due_drafts_task", 60.0),
 }
 CELERY_TIMEZONE = "UTC"
 
