@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Subquery, Sum
+from django.db.models import F, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from loyalty.models import (
     Backtest,
     BacktestStatus,
     DraftStatus,
+    EntryKind,
     LedgerEntry,
     Level,
     LevelChange,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 BACKTEST_DAYS = (30, 90, 180)
+CHECK_ENTRY_KINDS = (EntryKind.ACCRUAL, EntryKind.REDEMPTION, EntryKind.PROMO_BONUS)  # written by checks
 BATCH_SIZE = 10_000  # checks read per round trip, and how often the progress is saved
 
 
@@ -121,19 +123,29 @@ def start_backtest(*, draft: ProgramDraft, days: int, actor: User | None) -> Bac
 
 def _guest_starts(start: datetime.datetime, guest_ids: Subquery) -> dict[int, GuestStart]:
     """Each guest's points, lifetime spend and level as the period found them: today's account less what the
-    period's checks and ledger entries changed (the ledger read from `start` on, so only those months are read)."""
+    period's checks and other ledger entries changed (the ledger read from `start` on: only those months)."""
     spend_since = dict(
         AppliedCheck.objects.filter(checked_at__gte=start, reversed_at__isnull=True)
         .values("guest_id")
         .annotate(total=Sum("total_amount"))
         .values_list("guest_id", "total")
     )
+    # Points: what the period's checks earned and spent (refunded ones too: their reversals are entries below),
+    # and the other entries since (bonuses, adjustments, expiry, reversals).
     points_since = dict(
+        AppliedCheck.objects.filter(checked_at__gte=start, guest_id__in=guest_ids)
+        .values("guest_id")
+        .annotate(total=Sum(F("points_earned") - F("points_spent")))
+        .values_list("guest_id", "total")
+    )
+    for guest_id, points in (
         LedgerEntry.objects.filter(created_at__gte=start, guest_id__in=guest_ids)
+        .exclude(kind__in=CHECK_ENTRY_KINDS)
         .values("guest_id")
         .annotate(total=Sum("points"))
         .values_list("guest_id", "total")
-    )
+    ):
+        points_since[guest_id] = (points_since.get(guest_id) or 0) + points
     level_before = dict(
         LevelChange.objects.filter(changed_at__gte=start, guest_id__in=guest_ids)
         .order_by("guest_id", "changed_at", "id")
