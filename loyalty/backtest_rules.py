@@ -143,8 +143,10 @@ class ProgramReplay:
                 level_id = start.level_id
                 recorded = self.version.level(level_id)
                 # Lifetime thresholds only move up (nightly too): a spend above the recorded level's places higher.
-                if not self._rolling and reached is not None and (
-                    recorded is None or reached.threshold_amount > recorded.threshold_amount
+                if (
+                    not self._rolling
+                    and reached is not None
+                    and (recorded is None or reached.threshold_amount > recorded.threshold_amount)
                 ):
                     level_id = reached.id
             else:  # a new guest has no level until a check places them

@@ -14,6 +14,7 @@
 """
 
 from loyalty.services.backtests import (
+    backtest_new_draft,
     create_draft,
     publish_draft,
     publish_due_drafts,
@@ -49,6 +50,7 @@ __all__ = [
     "adjust_points",
     "apply_check",
     "apply_checks",
+    "backtest_new_draft",
     "create_draft",
     "create_level",
     "create_promo",

@@ -121,6 +121,12 @@ def start_backtest(*, draft: ProgramDraft, days: int, actor: User | None) -> Bac
     return backtest
 
 
+@transaction.atomic
+def backtest_new_draft(*, data: Any, days: int, actor: User | None) -> Backtest:
+    """Save `data` as a new draft and queue its backtest (both, or neither)."""
+    return start_backtest(draft=create_draft(actor=actor, data=data), days=days, actor=actor)
+
+
 def _guest_starts(start: datetime.datetime, guest_ids: Subquery) -> dict[int, GuestStart]:
     """Each guest's points, lifetime spend and level as the period found them: today's account less what the
     period's checks and other ledger entries changed (the ledger read from `start` on: only those months)."""
@@ -397,7 +403,7 @@ def publish_due_drafts(*, now: datetime.datetime) -> int:
     ):
         with transaction.atomic():
             draft = (
-                ProgramDraft.objects.select_for_update(skip_locked=True)
+                ProgramDraft.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("published_by")
                 .filter(pk=draft_id, status=DraftStatus.SCHEDULED)
                 .first()

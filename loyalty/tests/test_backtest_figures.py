@@ -9,7 +9,7 @@ import pytest
 from loyalty.models import BacktestStatus
 from loyalty.rules import Check
 from loyalty.selectors import local_now
-from loyalty.services import apply_check, create_draft, create_level, run_backtest, start_backtest
+from loyalty.services import apply_check, create_draft, create_level, start_backtest
 from loyalty.tests.factories import GuestFactory
 
 

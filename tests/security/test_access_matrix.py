@@ -37,7 +37,15 @@ from guests.models import GuestExport
 from guests.services import create_guest, start_import_job
 from loyalty import rules
 from loyalty.models import EntryKind
-from loyalty.services import accrue_points, apply_check, create_level, create_promo, create_promo_code
+from loyalty.services import (
+    accrue_points,
+    apply_check,
+    create_draft,
+    create_level,
+    create_promo,
+    create_promo_code,
+    start_backtest,
+)
 from pos.check_format import PosCheck
 from pos.models import PosKind
 from pos.services.connections import create_connection
@@ -137,6 +145,8 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
     merge = merge_guests(access=None, survivor_id=kept.id, other_id=absorbed.id)
     job = start_import_job(access=None, upload=SimpleUploadedFile(f"{mark}.csv", b"phone\n+79161234567\n"))
     export = GuestExport.objects.create(created_by=owner, file_format="csv")
+    draft = create_draft(actor=None, name=f"Draft {mark}")
+    backtest = start_backtest(draft=draft, days=30, actor=None)  # queued after a commit that never comes here
     return {
         "restaurant_id": restaurant.id,
         "connection_id": pos_connection.id,
@@ -155,6 +165,8 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
         "merge_id": merge.id,
         "job_id": job.id,
         "export_id": export.id,
+        "draft_id": draft.id,
+        "backtest_id": backtest.id,
         "file_name": "no-logo.png",
         "membership_id": world.user(Role.CASHIER).memberships.get(chain=world.chain).id,
         "invitation_id": invitation.id,

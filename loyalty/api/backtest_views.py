@@ -1,0 +1,160 @@
+"""The API of program drafts and their backtests (MANAGE_PROGRAM: owners and admins).
+
+POST /loyalty/drafts (a draft, from the program in force unless `data` is given), GET/PUT /loyalty/drafts/{id},
+POST /loyalty/drafts/{id}/publish (now or at `effective_at`), POST /loyalty/backtests (a draft id or a draft's
+JSON, and the days: 202, then poll) and GET /loyalty/backtests/{id} (status, progress, result).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.requests import StaffApiRequest
+from accounts.roles import Permission
+from loyalty import services
+from loyalty.models import Backtest, ProgramDraft
+from loyalty.selectors import access_backtest, access_draft
+from loyalty.services.backtests import BACKTEST_DAYS
+from maxloyalty.api import error_responses, validated
+from maxloyalty.errors import ValidationFailed
+
+
+class DraftOut(serializers.ModelSerializer[ProgramDraft]):
+    data = serializers.JSONField(help_text="The program: {program: {...}, levels: [...], promos: [...]}")
+
+    class Meta:
+        model = ProgramDraft
+        fields = ("id", "name", "status", "data", "created_at", "updated_at", "publish_at", "published_at")
+
+
+class BacktestOut(serializers.ModelSerializer[Backtest]):
+    percent = serializers.IntegerField(read_only=True)
+    result = serializers.JSONField(
+        help_text="When done: checks, guests, current and draft figures, restaurants, levels, most_changed_guests"
+    )
+
+    class Meta:
+        model = Backtest
+        fields = (
+            "id",
+            "draft",
+            "days",
+            "period_start",
+            "period_end",
+            "status",
+            "total",
+            "processed",
+            "percent",
+            "result",
+            "failure",
+            "created_at",
+            "started_at",
+            "finished_at",
+        )
+
+
+class DraftInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    data = serializers.JSONField(required=False, help_text="Leave out to start from the program in force")
+
+
+class DraftUpdateInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    data = serializers.JSONField()
+
+
+class PublishInput(serializers.Serializer[Any]):
+    effective_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Leave out: at once")
+
+
+class BacktestInput(serializers.Serializer[Any]):
+    draft_id = serializers.IntegerField(required=False)
+    draft = serializers.JSONField(required=False, help_text="A draft's program JSON (saved as a new draft)")
+    days = serializers.ChoiceField(choices=BACKTEST_DAYS)
+
+
+class DraftCreateApi(APIView):
+    required_permission = {"POST": Permission.MANAGE_PROGRAM}
+
+    @extend_schema(
+        summary="Start a program draft",
+        request=DraftInput,
+        responses={201: DraftOut, **error_responses(_400="Invalid input", _422="Invalid draft")},
+    )
+    def post(self, request: StaffApiRequest) -> Response:
+        data = validated(DraftInput, request.data)
+        draft = services.create_draft(actor=request.user, name=data.get("name", ""), data=data.get("data"))
+        return Response(DraftOut(draft).data, status=status.HTTP_201_CREATED)
+
+
+class DraftDetailApi(APIView):
+    required_permission = {"GET": Permission.MANAGE_PROGRAM, "PUT": Permission.MANAGE_PROGRAM}
+
+    @extend_schema(summary="One program draft", responses={200: DraftOut, **error_responses(_404="No such draft")})
+    def get(self, request: Request, draft_id: int) -> Response:
+        return Response(DraftOut(access_draft(draft_id=draft_id)).data)
+
+    @extend_schema(
+        summary="Change a program draft",
+        request=DraftUpdateInput,
+        responses={200: DraftOut, **error_responses(_404="No such draft", _409="Published", _422="Invalid draft")},
+    )
+    def put(self, request: StaffApiRequest, draft_id: int) -> Response:
+        draft = access_draft(draft_id=draft_id)
+        data = validated(DraftUpdateInput, request.data)
+        draft = services.update_draft(draft=draft, actor=request.user, data=data["data"], name=data.get("name"))
+        return Response(DraftOut(draft).data)
+
+
+class DraftPublishApi(APIView):
+    required_permission = {"POST": Permission.MANAGE_PROGRAM}
+
+    @extend_schema(
+        summary="Publish a program draft, now or at a later moment",
+        request=PublishInput,
+        responses={200: DraftOut, **error_responses(_404="No such draft", _409="Published", _422="Invalid draft")},
+    )
+    def post(self, request: StaffApiRequest, draft_id: int) -> Response:
+        draft = access_draft(draft_id=draft_id)
+        data = validated(PublishInput, request.data)
+        draft = services.publish_draft(draft=draft, actor=request.user, effective_at=data.get("effective_at"))
+        return Response(DraftOut(draft).data)
+
+
+class BacktestCreateApi(APIView):
+    required_permission = {"POST": Permission.MANAGE_PROGRAM}
+
+    @extend_schema(
+        summary="Backtest a draft over the last 30, 90 or 180 days (queued: poll the backtest)",
+        request=BacktestInput,
+        responses={202: BacktestOut, **error_responses(_400="Invalid input", _404="No such draft", _422="Invalid")},
+    )
+    def post(self, request: StaffApiRequest) -> Response:
+        data = validated(BacktestInput, request.data)
+        if data.get("draft_id") is not None:
+            draft = access_draft(draft_id=data["draft_id"])
+        elif data.get("draft") is not None:
+            backtest = services.backtest_new_draft(data=data["draft"], days=int(data["days"]), actor=request.user)
+            return Response(BacktestOut(backtest).data, status=status.HTTP_202_ACCEPTED)
+        else:
+            raise ValidationFailed(fields={"draft_id": [_("Give draft_id or draft.")]})
+        backtest = services.start_backtest(draft=draft, days=int(data["days"]), actor=request.user)
+        return Response(BacktestOut(backtest).data, status=status.HTTP_202_ACCEPTED)
+
+
+class BacktestDetailApi(APIView):
+    required_permission = {"GET": Permission.MANAGE_PROGRAM}
+
+    @extend_schema(
+        summary="A backtest: status, progress and, when done, the result",
+        responses={200: BacktestOut, **error_responses(_404="No such backtest")},
+    )
+    def get(self, request: Request, backtest_id: int) -> Response:
+        return Response(BacktestOut(access_backtest(backtest_id=backtest_id)).data)
