@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from loyalty.models import EarnBase, LevelThresholdMode, Rounding
 from loyalty.services.backtests import BACKTEST_DAYS
 
-PERCENT = {"min_value": Decimal(0), "max_value": Decimal(100), "decimal_places": 2}
+PERCENT: dict[str, Any] = {"min_value": Decimal(0), "max_value": Decimal(100), "decimal_places": 2}
 
 
 class DraftForm(forms.Form):

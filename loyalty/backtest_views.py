@@ -58,11 +58,30 @@ def draft_edit(request: ChainRequest, draft_id: int) -> HttpResponse:
     draft = access_draft(draft_id=draft_id)
     form = DraftForm(request.POST) if request.method == "POST" else None
     if form is not None and form.is_valid():
-        with domain_errors_into(form):
+        try:
             update_draft(draft=draft, actor=_actor(request), data=form.draft_data(), name=form.cleaned_data["name"])
+        except DomainError as error:
+            _draft_errors_into(form, error)
+        else:
             messages.success(request, _("Draft saved."))
             return redirect("loyalty:draft-edit", draft_id=draft.pk)
     return _draft_page(request, draft, form=form)
+
+
+def _draft_errors_into(form: DraftForm, error: DomainError) -> None:
+    """The draft's problems by path ("program.expiry_days", "levels.0.name") onto the form's fields."""
+    for path, problems in error.fields.items():
+        part, _dot, rest = path.partition(".")
+        if part == "program" and rest in form.fields:
+            field, prefix = rest, ""
+        elif part in ("levels", "promos"):
+            field, prefix = part, f"{rest}: " if rest else ""
+        else:
+            field, prefix = None, f"{path}: "
+        for problem in problems if isinstance(problems, list) else [problems]:
+            form.add_error(field, f"{prefix}{problem}")
+    if not error.fields:
+        form.add_error(None, str(error.message))
 
 
 @manage_program

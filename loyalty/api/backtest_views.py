@@ -1,6 +1,6 @@
 """The API of program drafts and their backtests (MANAGE_PROGRAM: owners and admins).
 
-POST /loyalty/drafts (a draft, from the program in force unless `data` is given), GET/PUT /loyalty/drafts/{id},
+POST /loyalty/drafts (a draft, from the program in force unless `draft` is given), GET/PUT /loyalty/drafts/{id},
 POST /loyalty/drafts/{id}/publish (now or at `effective_at`), POST /loyalty/backtests (a draft id or a draft's
 JSON, and the days: 202, then poll) and GET /loyalty/backtests/{id} (status, progress, result).
 """
@@ -27,11 +27,13 @@ from maxloyalty.errors import ValidationFailed
 
 
 class DraftOut(serializers.ModelSerializer[ProgramDraft]):
-    data = serializers.JSONField(help_text="The program: {program: {...}, levels: [...], promos: [...]}")
+    draft = serializers.JSONField(
+        source="data", help_text="The draft program: {program: {...}, levels: [...], promos: [...]}"
+    )
 
     class Meta:
         model = ProgramDraft
-        fields = ("id", "name", "status", "data", "created_at", "updated_at", "publish_at", "published_at")
+        fields = ("id", "name", "status", "draft", "created_at", "updated_at", "publish_at", "published_at")
 
 
 class BacktestOut(serializers.ModelSerializer[Backtest]):
@@ -62,12 +64,12 @@ class BacktestOut(serializers.ModelSerializer[Backtest]):
 
 class DraftInput(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    data = serializers.JSONField(required=False, help_text="Leave out to start from the program in force")
+    draft = serializers.JSONField(required=False, help_text="Leave out to start from the program in force")
 
 
 class DraftUpdateInput(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    data = serializers.JSONField()
+    draft = serializers.JSONField()
 
 
 class PublishInput(serializers.Serializer[Any]):
@@ -90,7 +92,7 @@ class DraftCreateApi(APIView):
     )
     def post(self, request: StaffApiRequest) -> Response:
         data = validated(DraftInput, request.data)
-        draft = services.create_draft(actor=request.user, name=data.get("name", ""), data=data.get("data"))
+        draft = services.create_draft(actor=request.user, name=data.get("name", ""), data=data.get("draft"))
         return Response(DraftOut(draft).data, status=status.HTTP_201_CREATED)
 
 
@@ -109,7 +111,7 @@ class DraftDetailApi(APIView):
     def put(self, request: StaffApiRequest, draft_id: int) -> Response:
         draft = access_draft(draft_id=draft_id)
         data = validated(DraftUpdateInput, request.data)
-        draft = services.update_draft(draft=draft, actor=request.user, data=data["data"], name=data.get("name"))
+        draft = services.update_draft(draft=draft, actor=request.user, data=data["draft"], name=data.get("name"))
         return Response(DraftOut(draft).data)
 
 

@@ -79,12 +79,12 @@ def test_draft_is_started_from_the_program_and_changed(alpha):
     api = api_as(alpha, "owner")
     created = api.post("/api/v1/loyalty/drafts", {"name": "Summer"}, format="json")
     assert created.status_code == 201
-    data = created.json()["data"]
+    data = created.json()["draft"]
     assert data["program"]["base_earn_rate_percent"] == "5"
     data["program"]["expiry_days"] = 90
-    changed = api.put(f"/api/v1/loyalty/drafts/{created.json()['id']}", {"data": data}, format="json")
+    changed = api.put(f"/api/v1/loyalty/drafts/{created.json()['id']}", {"draft": data}, format="json")
     assert changed.status_code == 200
-    assert changed.json()["data"]["program"]["expiry_days"] == 90
+    assert changed.json()["draft"]["program"]["expiry_days"] == 90
     assert ProgramSettings.objects.filter(expiry_days=90).count() == 0  # a draft changes nothing until published
 
 

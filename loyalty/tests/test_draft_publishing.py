@@ -24,7 +24,7 @@ def program(alpha):
 
 def _summer_draft(owner, program):
     """Gold from 5000, a new Platinum level, Silver gone, the promo on Wednesdays, points expiring after 180 days."""
-    _silver, gold, promo = program
+    _silver, gold, _promo = program
     draft = create_draft(actor=owner)
     data = dict(draft.data)
     data["program"] = {**data["program"], "expiry_days": 180}
