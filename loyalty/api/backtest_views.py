@@ -27,6 +27,7 @@ from maxloyalty.errors import ValidationFailed
 
 
 class DraftOut(serializers.ModelSerializer[ProgramDraft]):
+    status = serializers.CharField(help_text="draft, scheduled (publish_at is to come) or published")
     draft = serializers.JSONField(
         source="data", help_text="The draft program: {program: {...}, levels: [...], promos: [...]}"
     )
@@ -37,6 +38,7 @@ class DraftOut(serializers.ModelSerializer[ProgramDraft]):
 
 
 class BacktestOut(serializers.ModelSerializer[Backtest]):
+    status = serializers.CharField(help_text="pending, running, done or failed")
     percent = serializers.IntegerField(read_only=True)
     result = serializers.JSONField(
         help_text="When done: checks, guests, current and draft figures, restaurants, levels, most_changed_guests"
