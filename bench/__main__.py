@@ -17,6 +17,7 @@ BENCHMARKS = (
     "dashboard",
     "page_budget",
     "guest_search",
+    "backtest",
     "routing",
     "soak",
     "partition_migration",

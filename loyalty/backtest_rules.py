@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import heapq
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -133,6 +134,12 @@ class ProgramReplay:
         self._rolling_days = datetime.timedelta(days=version.program.level_rolling_days)
         self._plain_points = not version.program.expiry_days and not version.program.activation_delay_hours
         self._level_names = {level.id: level.name for level in version.levels}
+        self._levels = {level.id: level for level in version.levels}
+        # The spend at which a guest on a level (None: none) may move up: the next higher threshold.
+        thresholds = sorted(level.threshold_amount for level in version.levels)
+        self._next_threshold: dict[int | None, Decimal | None] = {None: thresholds[0] if thresholds else None}
+        for level in version.levels:
+            self._next_threshold[level.id] = next((t for t in thresholds if t > level.threshold_amount), None)
         self._promos_by_code: dict[frozenset[int], tuple[PromoSnapshot, ...]] = {}
 
     def _state(self, guest_id: int, start: GuestStart) -> _GuestState:
@@ -221,8 +228,9 @@ class ProgramReplay:
             state.window.append((check.at, check.total_amount))
             state.window_amount += check.total_amount
 
-    def replay(self, check: ReplayCheck, start: GuestStart) -> int:
-        """Quote and apply one check of the period; returns the points it earned."""
+    def replay(self, check: ReplayCheck, start: GuestStart, quoted: Check) -> int:
+        """Quote and apply one check of the period (`quoted`: it as loyalty.rules sees it); returns the points it
+        earned."""
         version = self.version
         state = self._state(check.guest_id, start)
         if self._rolling:
@@ -233,15 +241,9 @@ class ProgramReplay:
         available, expired = self._available(state, check.at)
         quote = quote_check(
             version.program,
-            version.level(state.level_id),
+            self._levels.get(state.level_id) if state.level_id is not None else None,
             self._promos(check.code_promo_ids) if check.code_promo_ids else version.promos,
-            Check(
-                total_amount=check.total_amount,
-                points_to_spend=check.points_spent,
-                at=check.at,
-                restaurant_id=check.restaurant_id,
-                promo_code=CODE if check.code_promo_ids else "",
-            ),
+            quoted,
             available,
             start.tags,
         )
@@ -254,22 +256,24 @@ class ProgramReplay:
         if self._rolling:
             state.window.append((check.at, check.total_amount))
             state.window_amount += check.total_amount
-        move = level_move(
-            version.levels,
-            level_id=state.level_id,
-            spend=state.window_amount if self._rolling else state.spend_amount,
-        )
-        if move is not None:
-            state.level_id = move.to_level.id
-        for figures in (
-            self.total,
-            self.by_restaurant.setdefault(check.restaurant_id, Figures()),
-            self.by_level.setdefault(level_name, Figures()),
-        ):
+        spend = state.window_amount if self._rolling else state.spend_amount
+        next_threshold = self._next_threshold.get(state.level_id)
+        if next_threshold is not None and spend >= next_threshold:
+            move = level_move(version.levels, level_id=state.level_id, spend=spend)
+            if move is not None:
+                state.level_id = move.to_level.id
+        earned, redeemable, spent = quote.earn_points, quote.max_spend_points, quote.spend_points
+        by_restaurant = self.by_restaurant.get(check.restaurant_id)
+        if by_restaurant is None:
+            by_restaurant = self.by_restaurant[check.restaurant_id] = Figures()
+        by_level = self.by_level.get(level_name)
+        if by_level is None:
+            by_level = self.by_level[level_name] = Figures()
+        for figures in (self.total, by_restaurant, by_level):
             figures.checks += 1
-            figures.points_issued += quote.earn_points
-            figures.points_redeemable += quote.max_spend_points
-            figures.points_spent += quote.spend_points
+            figures.points_issued += earned
+            figures.points_redeemable += redeemable
+            figures.points_spent += spent
             figures.points_expired += expired
         self.earned_by_guest[check.guest_id] = self.earned_by_guest.get(check.guest_id, 0) + quote.earn_points
         return quote.earn_points
@@ -308,8 +312,15 @@ class Replay:
                 self.current.warm_up(check, start)
                 self.draft.warm_up(check, start)
                 continue
-            self.current.replay(check, start)
-            self.draft.replay(check, start)
+            quoted = Check(
+                total_amount=check.total_amount,
+                points_to_spend=check.points_spent,
+                at=check.at,
+                restaurant_id=check.restaurant_id,
+                promo_code=CODE if check.code_promo_ids else "",
+            )
+            self.current.replay(check, start, quoted)
+            self.draft.replay(check, start, quoted)
             self.checks += 1
 
     def result(self) -> dict[str, Any]:
@@ -335,10 +346,11 @@ class Replay:
         if any(NO_LEVEL in counts for counts in no_level_seen) or not level_names:
             level_names.insert(0, NO_LEVEL)
         guest_ids = set(current.earned_by_guest) | set(draft.earned_by_guest)
-        changes = sorted(
+        changes = heapq.nsmallest(
+            TOP_GUESTS,
             ((draft.earned_by_guest.get(pk, 0) - current.earned_by_guest.get(pk, 0), pk) for pk in guest_ids),
             key=lambda item: (-abs(item[0]), item[1]),
-        )[:TOP_GUESTS]
+        )
         return {
             "checks": self.checks,
             "guests": len(guest_ids),
