@@ -106,7 +106,6 @@ class BacktestForm(forms.Form):
         choices=[(days, str(days)) for days in BACKTEST_DAYS],
         coerce=int,
         initial=90,
-        widget=forms.RadioSelect,
     )
 
 

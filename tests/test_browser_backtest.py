@@ -91,7 +91,7 @@ def test_owner_backtests_a_draft_and_publishes_it(worlds: Any, live_site: Any, p
         page.wait_for_url("**/loyalty/drafts/*/")
         page.fill("input[name=base_earn_rate_percent]", "10")
         page.click("[data-testid=draft-form] button[type=submit]")
-        page.check("input[name=days][value='30']")
+        page.select_option("select[name=days]", "30")
         page.click("[data-testid=backtest-form] button[type=submit]")
         page.wait_for_url("**/loyalty/backtests/*/")
         page.wait_for_selector("[data-testid=backtest-progress][data-status=done]")

@@ -7,11 +7,9 @@ JSON, and the days: 202, then poll) and GET /loyalty/backtests/{id} (status, pro
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,69 +17,17 @@ from rest_framework.views import APIView
 from accounts.requests import StaffApiRequest
 from accounts.roles import Permission
 from loyalty import services
-from loyalty.models import Backtest, ProgramDraft
+from loyalty.api.serializers import (
+    BacktestInput,
+    BacktestOut,
+    DraftInput,
+    DraftOut,
+    DraftUpdateInput,
+    PublishInput,
+)
 from loyalty.selectors import access_backtest, access_draft
-from loyalty.services.backtests import BACKTEST_DAYS
 from maxloyalty.api import error_responses, validated
 from maxloyalty.errors import ValidationFailed
-
-
-class DraftOut(serializers.ModelSerializer[ProgramDraft]):
-    status = serializers.CharField(help_text="draft, scheduled (publish_at is to come) or published")
-    draft = serializers.JSONField(
-        source="data", help_text="The draft program: {program: {...}, levels: [...], promos: [...]}"
-    )
-
-    class Meta:
-        model = ProgramDraft
-        fields = ("id", "name", "status", "draft", "created_at", "updated_at", "publish_at", "published_at")
-
-
-class BacktestOut(serializers.ModelSerializer[Backtest]):
-    status = serializers.CharField(help_text="pending, running, done or failed")
-    percent = serializers.IntegerField(read_only=True)
-    result = serializers.JSONField(
-        help_text="When done: checks, guests, current and draft figures, restaurants, levels, most_changed_guests"
-    )
-
-    class Meta:
-        model = Backtest
-        fields = (
-            "id",
-            "draft",
-            "days",
-            "period_start",
-            "period_end",
-            "status",
-            "total",
-            "processed",
-            "percent",
-            "result",
-            "failure",
-            "created_at",
-            "started_at",
-            "finished_at",
-        )
-
-
-class DraftInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    draft = serializers.JSONField(required=False, help_text="Leave out to start from the program in force")
-
-
-class DraftUpdateInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    draft = serializers.JSONField()
-
-
-class PublishInput(serializers.Serializer[Any]):
-    effective_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Leave out: at once")
-
-
-class BacktestInput(serializers.Serializer[Any]):
-    draft_id = serializers.IntegerField(required=False)
-    draft = serializers.JSONField(required=False, help_text="A draft's program JSON (saved as a new draft)")
-    days = serializers.ChoiceField(choices=BACKTEST_DAYS)
 
 
 class DraftCreateApi(APIView):

@@ -6,11 +6,13 @@ from decimal import Decimal
 
 import pytest
 
+from loyalty import services
 from loyalty.models import Backtest, ProgramDraft, ProgramSettings
 from loyalty.rules import Check
 from loyalty.selectors import local_now
 from loyalty.services import apply_check, create_draft, create_level
 from loyalty.tests.factories import GuestFactory
+from maxloyalty.errors import DomainError
 from tests.fixtures import api_as
 
 
@@ -107,3 +109,21 @@ def test_managers_and_cashiers_are_refused(alpha, role):
     assert api.post(f"/api/v1/loyalty/drafts/{draft.pk}/publish", {}, format="json").status_code == 403
     assert not Backtest.objects.exists()
     assert ProgramDraft.objects.get().status == "draft"
+
+
+def test_a_backtest_that_cannot_finish_ends_failed_with_a_reason(alpha):
+    draft = create_draft(actor=None)
+    backtest = Backtest.objects.create(
+        draft=draft,
+        days=30,
+        period_start=local_now() - datetime.timedelta(days=30),
+        period_end=local_now(),
+        draft_data={"levels": "not a list"},
+    )
+    with pytest.raises(DomainError):
+        services.run_backtest(backtest_id=backtest.pk)
+
+    polled = api_as(alpha, "owner").get(f"/api/v1/loyalty/backtests/{backtest.pk}").json()
+    assert polled["status"] == "failed"
+    assert polled["failure"]
+    assert polled["finished_at"] is not None
