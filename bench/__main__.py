@@ -18,6 +18,7 @@ BENCHMARKS = (
     "dashboard",
     "page_budget",
     "guest_search",
+    "backtest",
     "routing",
     "soak",
     "campaign",

@@ -112,6 +112,8 @@ SKIPPED: dict[str, str] = {
     "guests:guest-unblock": "POST-only action",
     "loyalty:promo-code-create": "POST-only action",
     "loyalty:promo-code-deactivate": "POST-only action",
+    "loyalty:backtest-start": "POST-only action",
+    "loyalty:draft-publish": "POST-only action",
     "staff:set-active": "POST-only action",
     "staff:invitation-resend": "POST-only action",
     "staff:invitation-revoke": "POST-only action",
@@ -161,6 +163,9 @@ SKIPPED: dict[str, str] = {
     "loyalty-api:guest-check": "POST-only action",
     "loyalty-api:transaction-reverse": "POST-only action",
     "loyalty-api:quote": "POST-only action",
+    "loyalty-api:draft-create": "POST-only action",
+    "loyalty-api:draft-publish": "POST-only action",
+    "loyalty-api:backtest-create": "POST-only action",
     "loyalty-api:promo-code-detail": "DELETE-only (no GET)",
     "telegram_bot-api:mini-app-profile": "needs a Telegram Mini App's signed initData, not a staff session",
     "telegram_bot-api:mini-app-history": "needs a Telegram Mini App's signed initData, not a staff session",
@@ -191,6 +196,8 @@ class Rows:
     job_id: int | None
     export_ids: dict[str, int]  # per role: an export is only its creator's to see
     today: datetime.date
+    draft_id: int | None = None
+    backtest_id: int | None = None
 
     @property
     def month_ago(self) -> datetime.date:
@@ -396,6 +403,9 @@ PLANS: dict[str, Plan] = dict(
         _simple("loyalty:promo-create"),
         ("loyalty:promo-edit", lambda rows, role: _optional("loyalty:promo-edit", rows.promo_id)),
         ("loyalty:promo-delete", lambda rows, role: _optional("loyalty:promo-delete", rows.promo_id)),
+        _simple("loyalty:draft-list"),
+        ("loyalty:draft-edit", lambda rows, role: _optional("loyalty:draft-edit", rows.draft_id)),
+        ("loyalty:backtest-detail", lambda rows, role: _optional("loyalty:backtest-detail", rows.backtest_id)),
         _simple("campaigns:segment-list"),
         _simple("campaigns:segment-create"),
         (
@@ -497,6 +507,11 @@ PLANS: dict[str, Plan] = dict(
         ("loyalty-api:level-detail", lambda rows, role: _optional("loyalty-api:level-detail", rows.level_id)),
         _simple("loyalty-api:promo-list"),
         ("loyalty-api:promo-detail", lambda rows, role: _optional("loyalty-api:promo-detail", rows.promo_id)),
+        ("loyalty-api:draft-detail", lambda rows, role: _optional("loyalty-api:draft-detail", rows.draft_id)),
+        (
+            "loyalty-api:backtest-detail",
+            lambda rows, role: _optional("loyalty-api:backtest-detail", rows.backtest_id),
+        ),
         ("loyalty-api:promo-code-list", lambda rows, role: _optional("loyalty-api:promo-code-list", rows.promo_id)),
         _simple("loyalty-api:program"),
         _simple("restaurants-api:restaurant-list"),
@@ -733,8 +748,8 @@ def ensure_detail_rows(chain: Any, users: dict[str, Any], restaurant_id: int) ->
     from campaigns.models import Campaign, Segment
     from campaigns.services import create_campaign, create_segment
     from guests.models import GuestExport, ImportJob, ImportStatus
-    from loyalty.models import Level, Promo, PromoCode
-    from loyalty.services import create_level, create_promo, create_promo_code
+    from loyalty.models import Backtest, BacktestStatus, Level, ProgramDraft, Promo, PromoCode
+    from loyalty.services import create_draft, create_level, create_promo, create_promo_code
     from maxloyalty.errors import DomainError
     from restaurants.models import Restaurant
     from telegram_bot.models import Broadcast
@@ -787,6 +802,18 @@ def ensure_detail_rows(chain: Any, users: dict[str, Any], restaurant_id: int) ->
     job = ImportJob.objects.order_by("id").first() or ImportJob.objects.create(
         file_name="bench.csv", created_by=owner, status=ImportStatus.DONE, total=1, processed=1, updated=1
     )
+    # A draft and a finished (empty) backtest of it: start_backtest would queue a replay that a later benchmark's
+    # worker would run in this chain.
+    draft = ProgramDraft.objects.order_by("id").first() or create_draft(actor=owner, name="Bench draft")
+    now = datetime.datetime.now(datetime.UTC)
+    backtest = Backtest.objects.order_by("id").first() or Backtest.objects.create(
+        draft=draft,
+        days=30,
+        period_start=now - datetime.timedelta(days=30),
+        period_end=now,
+        status=BacktestStatus.DONE,
+        draft_data=draft.data,
+    )
     exports = {}
     for role, user in users.items():  # an export is its creator's alone; the row as the access matrix makes it
         export = GuestExport.objects.filter(created_by=user).first()
@@ -800,6 +827,8 @@ def ensure_detail_rows(chain: Any, users: dict[str, Any], restaurant_id: int) ->
         "campaign_id": campaign.pk,
         "job_id": job.pk,
         "export_ids": {role: export.pk for role, export in exports.items()},
+        "draft_id": draft.pk,
+        "backtest_id": backtest.pk,
     }
 
 

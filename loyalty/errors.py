@@ -92,3 +92,15 @@ class DuplicateLevel(Conflict):
 
 class DuplicatePromoCode(Conflict):
     code, message = "duplicate_promo_code", _("This promo code already exists")
+
+
+class DraftNotFound(DomainError):
+    code, status, message = "draft_not_found", 404, _("No such program draft")
+
+
+class BacktestNotFound(DomainError):
+    code, status, message = "backtest_not_found", 404, _("No such backtest")
+
+
+class DraftAlreadyPublished(Conflict):
+    code, message = "draft_published", _("This draft was published already: start a new draft")

@@ -402,6 +402,8 @@ class AppliedCheck(models.Model):
         indexes = [
             models.Index(fields=["guest", "-checked_at"], name="loyalty_check_guest_time_idx"),
             models.Index(fields=["receipt_id"], name="loyalty_check_receipt_idx"),
+            # A backtest reads a period's checks in time order (loyalty.services.backtests).
+            models.Index(fields=["checked_at"], name="loyalty_check_time_idx"),
             # Staff-made checks only (the till's shift list: a cashier's own, a manager's whole restaurant).
             models.Index(
                 fields=["actor", "-created_at"], condition=Q(actor__isnull=False), name="loyalty_check_actor_idx"
@@ -594,3 +596,91 @@ class NotificationOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.guest_id} ({self.status})"
+
+
+class DraftStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled to publish")
+    PUBLISHED = "published", _("Published")
+
+
+class ProgramDraft(models.Model):
+    """A program change being prepared: settings, levels and promos as JSON in the snapshots' shape
+    (loyalty.program_draft), backtested against past checks, then published through the program services."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    data = models.JSONField(_("draft program"), default=dict)
+    status = models.CharField(_("status"), max_length=16, choices=DraftStatus.choices, default=DraftStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    publish_at = models.DateTimeField(_("takes effect at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("program draft")
+        verbose_name_plural = _("program drafts")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["publish_at"], condition=Q(status="scheduled"), name="loyalty_programdraft_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"
+
+
+class BacktestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class Backtest(models.Model):
+    """One replay of a period's checks under the current program and a draft (loyalty.services.backtests),
+    run by a Celery task; staff poll its progress, then read the result side by side."""
+
+    draft = models.ForeignKey(ProgramDraft, on_delete=models.CASCADE, related_name="backtests")
+    days = models.PositiveSmallIntegerField(_("days"))
+    period_start = models.DateTimeField(_("from"))
+    period_end = models.DateTimeField(_("until"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=BacktestStatus.choices, default=BacktestStatus.PENDING
+    )
+    total = models.PositiveIntegerField(_("checks to replay"), default=0)
+    processed = models.PositiveIntegerField(_("checks replayed"), default=0)
+    draft_data = models.JSONField(_("draft as backtested"), default=dict)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    failure = models.TextField(_("why the backtest failed"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("backtest")
+        verbose_name_plural = _("backtests")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.draft_id}: {self.days} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BacktestStatus.DONE, BacktestStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == BacktestStatus.DONE:
+            return 100
+        return int(self.processed * 100 / self.total) if self.total else 0

@@ -21,13 +21,17 @@ from django.utils import timezone
 from accounts.access import ChainAccess
 from guests.models import Guest
 from loyalty import rules
+from loyalty.backtest_rules import ProgramVersion
+from loyalty.errors import BacktestNotFound, DraftNotFound
 from loyalty.models import (
     AppliedCheck,
+    Backtest,
     LedgerEntry,
     LedgerKey,
     Level,
     LevelThresholdMode,
     PointsAccount,
+    ProgramDraft,
     ProgramSettings,
     Promo,
     PromoCode,
@@ -292,3 +296,36 @@ def reversal_of(entry_id: int) -> LedgerEntry | None:
     if found is None:
         return None
     return LedgerEntry.objects.filter(pk=found[0], created_at=found[1]).first()
+
+
+def current_program_version() -> ProgramVersion:
+    """The program in force as a backtest replays it: settings, levels, and every active promo (their dates are
+    the rules' to check, so a promo that ran in the period counts while it is still active)."""
+    context = program_context()
+    promos = Promo.objects.filter(is_active=True).prefetch_related("restaurants", "levels").order_by("id")
+    return ProgramVersion(
+        program=context.program, levels=context.levels, promos=tuple(promo_snapshot(promo) for promo in promos)
+    )
+
+
+def program_drafts() -> QuerySet[ProgramDraft]:
+    return ProgramDraft.objects.select_related("created_by", "updated_by").order_by("-created_at", "-id")
+
+
+def access_draft(*, draft_id: int) -> ProgramDraft:
+    """A draft of this chain (the guard has checked MANAGE_PROGRAM; another chain's ids are not in this schema)."""
+    draft = ProgramDraft.objects.filter(pk=draft_id).first()
+    if draft is None:
+        raise DraftNotFound()
+    return draft
+
+
+def access_backtest(*, backtest_id: int) -> Backtest:
+    backtest = Backtest.objects.select_related("draft").filter(pk=backtest_id).first()
+    if backtest is None:
+        raise BacktestNotFound()
+    return backtest
+
+
+def draft_backtests(*, draft: ProgramDraft) -> QuerySet[Backtest]:
+    return Backtest.objects.filter(draft=draft).order_by("-created_at", "-id")

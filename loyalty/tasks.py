@@ -1,6 +1,8 @@
 """Scheduled loyalty work, one chain at a time (beat → tenants.tasks.run_in_every_chain → these, in the schema).
 
 - activate_pending_points_task: every few minutes, pending points whose delay has passed become spendable;
+- publish_due_drafts_task: every minute, program drafts scheduled for a moment that has come are published;
+- run_backtest_task: one backtest of a program draft, queued by loyalty.services.start_backtest;
 - loyalty_night: hourly; in the hour after NIGHT_HOUR (chain time) it queues the nightly jobs below.
 Each job is safe to run twice: the services write every entry under a key that makes a repeat a no-op. Warning
 guests of expiring points, and greeting them on their birthday, is the automations' (automations.runners).
@@ -48,3 +50,13 @@ def loyalty_night(*, force: bool = False) -> int:
     for task in NIGHTLY_TASKS:
         task.delay()
     return len(NIGHTLY_TASKS)
+
+
+@shared_task
+def publish_due_drafts_task() -> int:
+    return services.publish_due_drafts(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def run_backtest_task(backtest_id: int) -> None:
+    services.run_backtest(backtest_id=backtest_id)

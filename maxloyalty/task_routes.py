@@ -65,6 +65,8 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "guests.tasks.scan_for_duplicates": MAINTENANCE,  # compares the whole chain: seconds at 1M guests
     "loyalty.tasks.activate_pending_points_task": MAINTENANCE,
     "loyalty.tasks.loyalty_night": MAINTENANCE,
+    "loyalty.tasks.publish_due_drafts_task": MAINTENANCE,
+    "loyalty.tasks.run_backtest_task": ANALYTICS,  # a long replay of past checks: never in front of the nightly jobs
     "loyalty.tasks.expire_points_task": MAINTENANCE,
     "loyalty.tasks.grant_birthday_bonuses_task": MAINTENANCE,
     "loyalty.tasks.reevaluate_levels_task": MAINTENANCE,

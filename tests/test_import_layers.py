@@ -116,9 +116,11 @@ MODULES: dict[str, str] = {
     "guests.search": "selectors",
     "guests.search_text": "base",
     # loyalty
+    "loyalty.backtest_rules": "base",
     "loyalty.check_plan": "base",
     "loyalty.demo": "services",
     "loyalty.grants": "selectors",
+    "loyalty.program_draft": "base",
     "loyalty.rights": "selectors",
     # messaging: the SMS library (parts and providers), adapters that call no service
     "messaging.sms": "base",

@@ -10,8 +10,19 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from loyalty import rules
-from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry, Level, ProgramSettings, Promo, PromoCode
+from loyalty.models import (
+    EARNING_KINDS,
+    Backtest,
+    EntryKind,
+    LedgerEntry,
+    Level,
+    ProgramDraft,
+    ProgramSettings,
+    Promo,
+    PromoCode,
+)
 from loyalty.selectors import Balance
+from loyalty.services.backtests import BACKTEST_DAYS
 
 if TYPE_CHECKING:
     from restaurants.models import Restaurant
@@ -347,3 +358,64 @@ class ProgramInput(serializers.ModelSerializer[ProgramSettings]):
         model = ProgramSettings
         fields = PROGRAM_FIELDS
         extra_kwargs = {field: {"required": False} for field in PROGRAM_FIELDS}
+
+
+# Program drafts and their backtests (loyalty.api.backtest_views).
+
+
+class DraftOut(serializers.ModelSerializer[ProgramDraft]):
+    status = serializers.CharField(help_text="draft, scheduled (publish_at is to come) or published")
+    draft = serializers.JSONField(
+        source="data", help_text="The draft program: {program: {...}, levels: [...], promos: [...]}"
+    )
+
+    class Meta:
+        model = ProgramDraft
+        fields = ("id", "name", "status", "draft", "created_at", "updated_at", "publish_at", "published_at")
+
+
+class BacktestOut(serializers.ModelSerializer[Backtest]):
+    status = serializers.CharField(help_text="pending, running, done or failed")
+    percent = serializers.IntegerField(read_only=True)
+    result = serializers.JSONField(
+        help_text="When done: checks, guests, current and draft figures, restaurants, levels, most_changed_guests"
+    )
+
+    class Meta:
+        model = Backtest
+        fields = (
+            "id",
+            "draft",
+            "days",
+            "period_start",
+            "period_end",
+            "status",
+            "total",
+            "processed",
+            "percent",
+            "result",
+            "failure",
+            "created_at",
+            "started_at",
+            "finished_at",
+        )
+
+
+class DraftInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    draft = serializers.JSONField(required=False, help_text="Leave out to start from the program in force")
+
+
+class DraftUpdateInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    draft = serializers.JSONField()
+
+
+class PublishInput(serializers.Serializer[Any]):
+    effective_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Leave out: at once")
+
+
+class BacktestInput(serializers.Serializer[Any]):
+    draft_id = serializers.IntegerField(required=False)
+    draft = serializers.JSONField(required=False, help_text="A draft's program JSON (saved as a new draft)")
+    days = serializers.ChoiceField(choices=BACKTEST_DAYS)

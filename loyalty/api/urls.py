@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loyalty.api import views
+from loyalty.api import backtest_views, views
 
 app_name = "loyalty-api"
 urlpatterns = [
@@ -19,4 +19,9 @@ urlpatterns = [
     path("promos/<int:promo_id>/codes", views.PromoCodeListApi.as_view(), name="promo-code-list"),
     path("promos/<int:promo_id>/codes/<int:code_id>", views.PromoCodeDetailApi.as_view(), name="promo-code-detail"),
     path("program", views.ProgramApi.as_view(), name="program"),
+    path("loyalty/drafts", backtest_views.DraftCreateApi.as_view(), name="draft-create"),
+    path("loyalty/drafts/<int:draft_id>", backtest_views.DraftDetailApi.as_view(), name="draft-detail"),
+    path("loyalty/drafts/<int:draft_id>/publish", backtest_views.DraftPublishApi.as_view(), name="draft-publish"),
+    path("loyalty/backtests", backtest_views.BacktestCreateApi.as_view(), name="backtest-create"),
+    path("loyalty/backtests/<int:backtest_id>", backtest_views.BacktestDetailApi.as_view(), name="backtest-detail"),
 ]

@@ -11,8 +11,18 @@
 - bonuses: grant_welcome_bonus, grant_birthday_bonuses (the program's own grants)
 - referrals: record_referral at sign-up; the bonuses are paid by apply_check on the first qualifying purchase
 - program: settings, levels, promos and promo codes edited by admins
+- backtests: program drafts, their backtests over past checks, publishing (now or at a chosen moment)
 """
 
+from loyalty.services.backtests import (
+    backtest_new_draft,
+    create_draft,
+    publish_draft,
+    publish_due_drafts,
+    run_backtest,
+    start_backtest,
+    update_draft,
+)
 from loyalty.services.bonuses import grant_birthday_bonuses, grant_welcome_bonus
 from loyalty.services.check_batches import CheckResult, CheckToApply, apply_checks
 from loyalty.services.checks import CheckOutcome, apply_check, quote_for_guest, reverse_check
@@ -48,6 +58,8 @@ __all__ = [
     "adjust_points",
     "apply_check",
     "apply_checks",
+    "backtest_new_draft",
+    "create_draft",
     "create_level",
     "create_promo",
     "create_promo_code",
@@ -58,6 +70,8 @@ __all__ = [
     "grant_birthday_bonuses",
     "grant_program_bonus",
     "grant_welcome_bonus",
+    "publish_draft",
+    "publish_due_drafts",
     "quote_for_guest",
     "record_referral",
     "redeem_points",
@@ -65,6 +79,9 @@ __all__ = [
     "reverse_check",
     "reverse_entry",
     "set_points_frozen",
+    "run_backtest",
+    "start_backtest",
+    "update_draft",
     "update_level",
     "update_program_settings",
     "update_promo",

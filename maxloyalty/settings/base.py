@@ -328,6 +328,8 @@ CELERY_BEAT_SCHEDULE = {
     "loyalty-night": _in_every_chain("loyalty.tasks.loyalty_night", crontab(minute=15)),
     # Hourly per chain; in the chain's 4 a.m. the staff fraud rules run (fraud.tasks.fraud_night).
     "fraud-night": _in_every_chain("fraud.tasks.fraud_night", crontab(minute=25)),
+    # Every minute per chain: program drafts scheduled to take effect at a moment that has come are published.
+    "loyalty-drafts-publish": _in_every_chain("loyalty.tasks.publish_due_drafts_task", 60.0),
 }
 CELERY_TIMEZONE = "UTC"
 

@@ -38,7 +38,15 @@ from guests.models import GuestExport
 from guests.services import create_guest, start_import_job
 from loyalty import rules
 from loyalty.models import EntryKind
-from loyalty.services import accrue_points, apply_check, create_level, create_promo, create_promo_code
+from loyalty.services import (
+    accrue_points,
+    apply_check,
+    create_draft,
+    create_level,
+    create_promo,
+    create_promo_code,
+    start_backtest,
+)
 from pos.check_format import PosCheck
 from pos.models import PosKind
 from pos.services.connections import create_connection
@@ -142,6 +150,8 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
     flag = FraudFlag.objects.create(
         rule=FraudRule.VELOCITY, key=f"velocity:guest:{guest.id}:matrix-{mark}", guest=guest, restaurant=restaurant
     )
+    draft = create_draft(actor=None, name=f"Draft {mark}")
+    backtest = start_backtest(draft=draft, days=30, actor=None)  # queued after a commit that never comes here
     return {
         "restaurant_id": restaurant.id,
         "connection_id": pos_connection.id,
@@ -161,6 +171,8 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
         "flag_id": flag.id,
         "job_id": job.id,
         "export_id": export.id,
+        "draft_id": draft.id,
+        "backtest_id": backtest.id,
         "file_name": "no-logo.png",
         "membership_id": world.user(Role.CASHIER).memberships.get(chain=world.chain).id,
         "invitation_id": invitation.id,
