@@ -280,11 +280,13 @@ def _expire(claim: ReceiptClaim, now: datetime.datetime) -> None:
             "We could not find your receipt of %(date)s for %(amount)s ₽ in the restaurant's data, so no points "
             "were added for it. If you think this is a mistake, please show the receipt to the restaurant staff."
         ) % {"date": date_format(local, "SHORT_DATETIME_FORMAT"), "amount": claim.total_amount}
+        subject = _("Your receipt was not found")
     send_to_guest(
         guest=guest,
         kind=CLAIM_MESSAGE_KIND,
         dedupe_key=f"receipt-claim-expired:{claim.pk}",
         text=text,
+        subject=subject,
         is_marketing=False,
         now=now,
     )
