@@ -41,6 +41,12 @@ class FiscalQr:
         return fiscal_key(self.fiscal_drive, self.document_number, self.fiscal_sign)
 
 
+def looks_like_fiscal_qr(text: str) -> bool:
+    """Whether a chat message is meant as a receipt's QR text (then it is parsed, and refused with the reason)."""
+    lowered = text.strip().lower()
+    return len(lowered) <= MAX_QR_LENGTH and "fn=" in lowered and "&" in lowered
+
+
 def fiscal_key(fiscal_drive: str, document_number: str, fiscal_sign: str) -> str:
     """One fiscal document's key, as stored on a receipt and a claim: drive/number/sign, leading zeros dropped from
     the number and the sign (tills print them either way)."""

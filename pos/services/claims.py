@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guests.models import Guest
 from loyalty.selectors import current_chain
@@ -112,6 +113,20 @@ def claim_receipt(*, guest: Guest, qr_text: str, source: str, now: datetime.date
     claim.attempts, claim.last_tried_at = 1, now
     claim.save(update_fields=["attempts", "last_tried_at"])
     return ClaimResult(claim=claim, matched=claim.status == ClaimStatus.MATCHED)
+
+
+def claim_outcome_text(result: ClaimResult) -> str:
+    """What the guest is told after the claim, in the active language."""
+    if result.matched:
+        return ngettext(
+            "Thank you! %(points)d point was added for this receipt.",
+            "Thank you! %(points)d points were added for this receipt.",
+            result.claim.points_earned,
+        ) % {"points": result.claim.points_earned}
+    return _(
+        "Thank you! The restaurant has not sent this receipt to us yet: we will add the points as soon as it does "
+        "(within %(hours)s hours of the visit) and let you know if we cannot."
+    ) % {"hours": settings.RECEIPT_CLAIM_WINDOW_HOURS}
 
 
 def _qr_fields(qr: FiscalQr, receipt_at: datetime.datetime) -> dict[str, object]:
