@@ -343,7 +343,9 @@ def _fiscal(value: Any, errors: _Errors) -> str:
     if value in (None, {}, ""):
         return ""
     if not isinstance(value, dict):
-        errors.add("fiscal", _('Must be an object such as {"fn": "9960440300000001", "i": "1234", "fp": "2345678901"}.'))
+        errors.add(
+            "fiscal", _('Must be an object such as {"fn": "9960440300000001", "i": "1234", "fp": "2345678901"}.')
+        )
         return ""
     parts = []
     for key, pattern, message in (

@@ -78,7 +78,11 @@ def parse_fiscal_qr(text: str) -> FiscalQr:
         problems.append(_("the operation type (n) must be 1 to 4"))
     if problems:
         raise ValidationFailed(
-            fields={"qr": [_("This is not the QR code of a fiscal receipt: %(problems)s.") % {"problems": "; ".join(problems)}]}
+            fields={
+                "qr": [
+                    _("This is not the QR code of a fiscal receipt: %(problems)s.") % {"problems": "; ".join(problems)}
+                ]
+            }
         )
     assert local_time is not None and total is not None
     return FiscalQr(

@@ -9,80 +9,126 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('guests', '0016_restaurant_guests'),
-        ('pos', '0009_receipts_partitioned'),
-        ('restaurants', '0002_content_type_moved'),
+        ("guests", "0016_restaurant_guests"),
+        ("pos", "0009_receipts_partitioned"),
+        ("restaurants", "0002_content_type_moved"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReceiptClaim',
+            name="ReceiptClaim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('bot', 'Telegram bot'), ('mini_app', 'Mini App')], max_length=16, verbose_name='source')),
-                ('status', models.CharField(choices=[('pending', "Waiting for the restaurant's data"), ('matched', 'Points accrued'), ('expired', 'Not found in time'), ('refused', 'Refused')], default='pending', max_length=16, verbose_name='status')),
-                ('receipt_at', models.DateTimeField(verbose_name='receipt time')),
-                ('total_amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='total')),
-                ('fiscal_drive', models.CharField(max_length=16, verbose_name='fiscal drive (FN)')),
-                ('document_number', models.CharField(max_length=10, verbose_name='fiscal document number')),
-                ('fiscal_sign', models.CharField(max_length=10, verbose_name='fiscal sign (FP)')),
-                ('operation_type', models.CharField(max_length=1, verbose_name='operation type')),
-                ('fiscal_key', models.CharField(max_length=64, verbose_name='fiscal document')),
-                ('receipt_id', models.BigIntegerField(blank=True, null=True, verbose_name='receipt')),
-                ('receipt_received_at', models.DateTimeField(blank=True, null=True, verbose_name='receipt received at')),
-                ('points_earned', models.IntegerField(default=0, verbose_name='points earned')),
-                ('outcome_reason', models.CharField(blank=True, max_length=64, verbose_name='outcome')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('matched_at', models.DateTimeField(blank=True, null=True, verbose_name='matched at')),
-                ('last_tried_at', models.DateTimeField(blank=True, null=True, verbose_name='last tried at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("bot", "Telegram bot"), ("mini_app", "Mini App")],
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for the restaurant's data"),
+                            ("matched", "Points accrued"),
+                            ("expired", "Not found in time"),
+                            ("refused", "Refused"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("receipt_at", models.DateTimeField(verbose_name="receipt time")),
+                ("total_amount", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="total")),
+                ("fiscal_drive", models.CharField(max_length=16, verbose_name="fiscal drive (FN)")),
+                ("document_number", models.CharField(max_length=10, verbose_name="fiscal document number")),
+                ("fiscal_sign", models.CharField(max_length=10, verbose_name="fiscal sign (FP)")),
+                ("operation_type", models.CharField(max_length=1, verbose_name="operation type")),
+                ("fiscal_key", models.CharField(max_length=64, verbose_name="fiscal document")),
+                ("receipt_id", models.BigIntegerField(blank=True, null=True, verbose_name="receipt")),
+                (
+                    "receipt_received_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="receipt received at"),
+                ),
+                ("points_earned", models.IntegerField(default=0, verbose_name="points earned")),
+                ("outcome_reason", models.CharField(blank=True, max_length=64, verbose_name="outcome")),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                ("matched_at", models.DateTimeField(blank=True, null=True, verbose_name="matched at")),
+                ("last_tried_at", models.DateTimeField(blank=True, null=True, verbose_name="last tried at")),
             ],
             options={
-                'verbose_name': 'receipt claim',
-                'verbose_name_plural': 'receipt claims',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "receipt claim",
+                "verbose_name_plural": "receipt claims",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='receipt',
-            name='fiscal_key',
-            field=models.CharField(blank=True, max_length=64, verbose_name='fiscal document'),
+            model_name="receipt",
+            name="fiscal_key",
+            field=models.CharField(blank=True, max_length=64, verbose_name="fiscal document"),
         ),
         migrations.AddIndex(
-            model_name='receipt',
-            index=models.Index(condition=models.Q(('fiscal_key', ''), _negated=True), fields=['fiscal_key'], name='pos_receipt_fiscal_idx'),
+            model_name="receipt",
+            index=models.Index(
+                condition=models.Q(("fiscal_key", ""), _negated=True),
+                fields=["fiscal_key"],
+                name="pos_receipt_fiscal_idx",
+            ),
         ),
         migrations.AddField(
-            model_name='receiptclaim',
-            name='guest',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='receipt_claims', to='guests.guest'),
+            model_name="receiptclaim",
+            name="guest",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="receipt_claims",
+                to="guests.guest",
+            ),
         ),
         migrations.AddField(
-            model_name='receiptclaim',
-            name='restaurant',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='restaurants.restaurant', verbose_name='restaurant'),
+            model_name="receiptclaim",
+            name="restaurant",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="restaurants.restaurant",
+                verbose_name="restaurant",
+            ),
         ),
         migrations.AddIndex(
-            model_name='receiptclaim',
-            index=models.Index(fields=['guest', '-created_at'], name='pos_receiptclaim_guest_idx'),
+            model_name="receiptclaim",
+            index=models.Index(fields=["guest", "-created_at"], name="pos_receiptclaim_guest_idx"),
         ),
         migrations.AddIndex(
-            model_name='receiptclaim',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['expires_at'], name='pos_receiptclaim_pending_idx'),
+            model_name="receiptclaim",
+            index=models.Index(
+                condition=models.Q(("status", "pending")), fields=["expires_at"], name="pos_receiptclaim_pending_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='receiptclaim',
-            index=models.Index(fields=['-created_at'], name='pos_receiptclaim_created_idx'),
+            model_name="receiptclaim",
+            index=models.Index(fields=["-created_at"], name="pos_receiptclaim_created_idx"),
         ),
         migrations.AddConstraint(
-            model_name='receiptclaim',
-            constraint=models.UniqueConstraint(fields=('fiscal_key',), name='pos_receiptclaim_once_per_fiscal_document'),
+            model_name="receiptclaim",
+            constraint=models.UniqueConstraint(
+                fields=("fiscal_key",), name="pos_receiptclaim_once_per_fiscal_document"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receiptclaim',
-            constraint=models.UniqueConstraint(condition=models.Q(('receipt_id__isnull', False)), fields=('receipt_id',), name='pos_receiptclaim_once_per_receipt'),
+            model_name="receiptclaim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("receipt_id__isnull", False)),
+                fields=("receipt_id",),
+                name="pos_receiptclaim_once_per_receipt",
+            ),
         ),
     ]

@@ -19,13 +19,20 @@ def chain_zone() -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(current_chain().time_zone or "UTC")
 
 
-def qr_text(at: datetime.datetime, amount: str = "1000.00", *, document: int = 1, sign: int = 1111, kind: int = 1) -> str:
+def qr_text(
+    at: datetime.datetime, amount: str = "1000.00", *, document: int = 1, sign: int = 1111, kind: int = 1
+) -> str:
     local = timezone.localtime(at, chain_zone())
     return f"t={local:%Y%m%dT%H%M}&s={amount}&fn={FISCAL_DRIVE}&i={document}&fp={sign}&n={kind}"
 
 
 def send_guestless_check(
-    webhook: Any, external_id: str, *, closed_at: datetime.datetime, fiscal: dict[str, Any] | None = None, **overrides: Any
+    webhook: Any,
+    external_id: str,
+    *,
+    closed_at: datetime.datetime,
+    fiscal: dict[str, Any] | None = None,
+    **overrides: Any,
 ) -> None:
     """A check of 1000.00 the POS sends without a guest, processed by the drain (no points for anyone)."""
     payload = check_payload(external_id, closed_at=closed_at.isoformat(), opened_at=None, **overrides)

@@ -15,7 +15,7 @@ VALID = "t=20261207T1930&s=1234.50&fn=9960440300000001&i=00123&fp=2345678901&n=1
 
 def test_a_receipt_qr_gives_its_time_sum_and_fiscal_document():
     qr = parse_fiscal_qr(VALID)
-    assert qr.local_time == datetime(2026, 12, 7, 19, 30)  # noqa: DTZ001  # the till's local time has no zone
+    assert qr.local_time == datetime(2026, 12, 7, 19, 30)  # the till's local time has no zone
     assert qr.total_amount == Decimal("1234.50")
     assert (qr.fiscal_drive, qr.document_number, qr.fiscal_sign, qr.operation_type) == (
         "9960440300000001",

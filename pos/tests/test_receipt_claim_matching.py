@@ -34,7 +34,9 @@ def test_exact_fiscal_match_accrues_the_points_once(webhook, guest):
 def test_the_fiscal_document_decides_even_when_the_clock_of_the_till_differs(webhook, guest):
     closed = timezone.now() - timedelta(hours=3)
     send_guestless_check(webhook, "F-2", closed_at=closed, fiscal=fiscal_of(8, 888))
-    result = claim_receipt(guest=guest, qr_text=qr_text(closed - timedelta(minutes=45), document=8, sign=888), source="bot")
+    result = claim_receipt(
+        guest=guest, qr_text=qr_text(closed - timedelta(minutes=45), document=8, sign=888), source="bot"
+    )
     assert result.matched and balance(guest) == 50
 
 

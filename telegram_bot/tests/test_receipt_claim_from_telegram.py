@@ -87,9 +87,9 @@ def test_the_mini_app_claims_with_valid_init_data(alpha, member):
 def test_the_mini_app_refuses_forged_init_data_and_keeps_nothing(alpha, member, forged):
     data = {
         "": None,
-        "tampered": _init_data().replace(f"%22id%22%3A+{CHAT}", "%22id%22%3A+1").replace(
-            f"%22id%22%3A%20{CHAT}", "%22id%22%3A%201"
-        ),
+        "tampered": _init_data()
+        .replace(f"%22id%22%3A+{CHAT}", "%22id%22%3A+1")
+        .replace(f"%22id%22%3A%20{CHAT}", "%22id%22%3A%201"),
         "other-bot": _init_data(token="999:other-chains-bot"),
     }[forged]
     response = _claim(alpha, qr_text(timezone.now(), document=54), data)
