@@ -13,6 +13,7 @@ from messaging.models import Message
 from pos.models import ClaimStatus, ReceiptClaim
 from pos.services.claims import claim_receipt, retry_pending_claims
 from pos.tests.claims import fiscal_of, qr_text, send_guestless_check
+from pos.tasks import pos_chain_tick
 from pos.tests.conftest import balance, receipt
 from tests.checks import committed_effects
 
@@ -30,6 +31,15 @@ def test_late_pos_data_matches_the_waiting_claim_on_the_next_tick(webhook, guest
     assert receipt("L-1").guest == guest
     assert balance(guest) == 50
     assert retry_pending_claims(now=timezone.now() + timedelta(minutes=6)) == 0  # matched claims are left alone
+    assert balance(guest) == 50
+
+
+def test_the_per_chain_pos_tick_retries_waiting_claims(webhook, guest):
+    closed = timezone.now() - timedelta(minutes=30)
+    claim_receipt(guest=guest, qr_text=qr_text(closed), source="bot", now=timezone.now() - timedelta(minutes=5))
+    send_guestless_check(webhook, "L-3", closed_at=closed)
+    pos_chain_tick()
+    assert receipt("L-3").guest == guest
     assert balance(guest) == 50
 
 
@@ -57,6 +67,6 @@ def test_an_unmatched_claim_expires_after_the_window_and_the_guest_is_told_once(
     assert Message.objects.filter(guest=guest, kind="receipt_claim").count() == 1
     sent = [message for message in mail.outbox if "claim@example.com" in message.to]
     assert len(sent) == 1
-    assert "777.00" in sent[0].body and "no points" in sent[0].body
+    assert "777.00" in sent[0].body and "баллы за него не начислены" in sent[0].body  # the guest's language: Russian
     assert balance(guest) == 0
     assert ReceiptClaim.objects.filter(status=ClaimStatus.PENDING).count() == 0
