@@ -12,8 +12,8 @@ from django.utils import timezone
 from messaging.models import Message
 from pos.models import ClaimStatus, ReceiptClaim
 from pos.services.claims import claim_receipt, retry_pending_claims
-from pos.tests.claims import fiscal_of, qr_text, send_guestless_check
 from pos.tasks import pos_chain_tick
+from pos.tests.claims import fiscal_of, qr_text, send_guestless_check
 from pos.tests.conftest import balance, receipt
 from tests.checks import committed_effects
 
