@@ -98,6 +98,10 @@ class ReceiptAlreadyClaimed(Conflict):
     code, message = "receipt_already_claimed", _("This receipt has already been claimed.")
 
 
+class ReceiptRefunded(Conflict):
+    code, message = "receipt_refunded", _("This receipt was refunded: it earns no points.")
+
+
 class ClaimLimitReached(DomainError):
     code, status, message = (
         "claim_limit_reached",

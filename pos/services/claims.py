@@ -36,10 +36,11 @@ from pos.errors import (
     ClaimReceiptInTheFuture,
     ClaimWindowPassed,
     ReceiptAlreadyClaimed,
+    ReceiptRefunded,
 )
 from pos.events import ProcessedReceipt, receipts_processed
 from pos.fiscal_qr import SALE, FiscalQr, parse_fiscal_qr
-from pos.models import ClaimStatus, Receipt, ReceiptClaim, ReceiptOperation, ReceiptStatus
+from pos.models import ClaimStatus, Receipt, ReceiptClaim, ReceiptKey, ReceiptOperation, ReceiptStatus
 from pos.selectors import restaurant_zone
 from pos.services.receipts.batches import loyalty_check_for
 
@@ -154,6 +155,8 @@ def _match(claim: ReceiptClaim) -> Receipt | DomainError | None:
     if exact is not None:
         if exact.guest_id is not None or exact.guest_identifier:
             return ReceiptAlreadyClaimed()
+        if _is_refunded(exact):
+            return ReceiptRefunded()
         return exact if exact.status == ReceiptStatus.PROCESSED else None
     tolerance = datetime.timedelta(minutes=settings.RECEIPT_CLAIM_TIME_TOLERANCE_MINUTES)
     local_time = claim.receipt_at.astimezone(_chain_zone()).replace(tzinfo=None)
@@ -174,7 +177,16 @@ def _match(claim: ReceiptClaim) -> Receipt | DomainError | None:
         and abs(receipt.closed_at.astimezone(restaurant_zone(receipt.restaurant)).replace(tzinfo=None) - local_time)
         <= tolerance
     ]
+    # A check refunded since is no visit to claim; left out before counting, so it leaves no doubt either.
+    fitting = [receipt for receipt in fitting if not _is_refunded(receipt)]
     return fitting[0] if len(fitting) == 1 else None
+
+
+def _is_refunded(receipt: Receipt) -> bool:
+    """Whether the POS has sent the refund of the receipt's check (ReceiptKey holds every receipt's check id)."""
+    return ReceiptKey.objects.filter(
+        connection_id=receipt.connection_id, external_id=receipt.external_id, operation=ReceiptOperation.REFUND
+    ).exists()
 
 
 def _accrue(claim: ReceiptClaim, receipt: Receipt, guest: Guest, now: datetime.datetime) -> DomainError | None:

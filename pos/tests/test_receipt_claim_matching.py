@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from maxloyalty.errors import ValidationFailed
-from pos.errors import ClaimLimitReached, ClaimNotASale, ClaimWindowPassed, ReceiptAlreadyClaimed
+from pos.errors import ClaimLimitReached, ClaimNotASale, ClaimWindowPassed, ReceiptAlreadyClaimed, ReceiptRefunded
 from pos.models import ClaimStatus, ReceiptClaim
 from pos.services.claims import claim_receipt
 from pos.tests.claims import fiscal_of, qr_text, send_guestless_check
@@ -87,6 +87,19 @@ def test_one_receipt_matched_by_sum_earns_once_whoever_claims_it(webhook, guest,
     late = claim_receipt(guest=other, qr_text=qr_text(closed, document=22), source="bot")
     assert not late.matched
     assert balance(guest) == 50 and balance(other) == 0
+
+
+def test_a_refunded_check_earns_nothing_by_its_fiscal_document_or_by_sum(webhook, guest):
+    closed = timezone.now() - timedelta(hours=1)
+    send_guestless_check(webhook, "R-1", closed_at=closed, fiscal=fiscal_of(81, 8181))
+    send_guestless_check(webhook, "R-1", closed_at=closed, status="refunded")
+    with pytest.raises(ReceiptRefunded):
+        claim_receipt(guest=guest, qr_text=qr_text(closed, document=81, sign=8181), source="bot")
+    send_guestless_check(webhook, "R-2", closed_at=closed - timedelta(hours=2))
+    send_guestless_check(webhook, "R-2", closed_at=closed - timedelta(hours=2), status="refunded")
+    result = claim_receipt(guest=guest, qr_text=qr_text(closed - timedelta(hours=2), document=82), source="bot")
+    assert not result.matched
+    assert balance(guest) == 0
 
 
 def test_a_refund_receipt_is_refused(guest):
