@@ -47,11 +47,12 @@ from pos.services.receipts.batches import loyalty_check_for
 logger = logging.getLogger(__name__)
 
 CLAIM_MESSAGE_KIND = "receipt_claim"
-# A till's clock may run ahead of ours a little; a receipt further in the future is a mistyped QR.
-CLOCK_SKEW = datetime.timedelta(hours=1)
-# Restaurants of a chain may lie in other time zones than the chain's: receipts this far either side are read,
-# then compared in their own restaurant's local time.
+# Restaurants of a chain may lie in other time zones than the chain's (the QR's time is read in the chain's): receipts
+# this far either side are read, then compared in their own restaurant's local time.
 ZONE_SPREAD = datetime.timedelta(hours=14)
+# A till east of the chain's zone prints a time "ahead" of the chain's clock, and its clock may run ahead a little;
+# a receipt further in the future is a mistyped QR.
+FUTURE_ALLOWED = ZONE_SPREAD + datetime.timedelta(hours=1)
 RETRY_EVERY = datetime.timedelta(minutes=2)
 RETRY_BATCH = 200
 
@@ -82,7 +83,7 @@ def claim_receipt(*, guest: Guest, qr_text: str, source: str, now: datetime.date
     receipt_at = qr.local_time.replace(tzinfo=_chain_zone())
     if receipt_at < now - claim_window():
         raise ClaimWindowPassed(hours=settings.RECEIPT_CLAIM_WINDOW_HOURS)
-    if receipt_at > now + CLOCK_SKEW:
+    if receipt_at > now + FUTURE_ALLOWED:
         raise ClaimReceiptInTheFuture()
     # One claim at a time per guest, so two concurrent claims cannot both pass the daily limit.
     guest = Guest.objects.select_for_update(of=("self",)).get(pk=guest.pk)

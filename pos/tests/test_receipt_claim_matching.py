@@ -3,18 +3,29 @@ or by sum and time, and accrues it once as if the card had been shown; a doubtfu
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.test import override_settings
 from django.utils import timezone
 
 from maxloyalty.errors import ValidationFailed
-from pos.errors import ClaimLimitReached, ClaimNotASale, ClaimWindowPassed, ReceiptAlreadyClaimed, ReceiptRefunded
+from pos.errors import (
+    ClaimLimitReached,
+    ClaimNotASale,
+    ClaimReceiptInTheFuture,
+    ClaimWindowPassed,
+    ReceiptAlreadyClaimed,
+    ReceiptRefunded,
+)
 from pos.models import ClaimStatus, ReceiptClaim
 from pos.services.claims import claim_receipt
 from pos.tests.claims import fiscal_of, qr_text, send_guestless_check
 from pos.tests.conftest import balance, ledger_sum, receipt
+from restaurants.services import create_restaurant
+from tests.checks import CheckSpec, send_checks
 
 
 def test_exact_fiscal_match_accrues_the_points_once(webhook, guest):
@@ -115,6 +126,12 @@ def test_a_receipt_older_than_the_window_is_refused_and_nothing_is_kept(guest):
     assert not ReceiptClaim.objects.exists()
 
 
+def test_a_receipt_dated_beyond_any_time_zone_of_the_chain_is_refused(guest):
+    with pytest.raises(ClaimReceiptInTheFuture):
+        claim_receipt(guest=guest, qr_text=qr_text(timezone.now() + timedelta(hours=16)), source="bot")
+    assert not ReceiptClaim.objects.exists()
+
+
 def test_a_malformed_qr_is_refused_and_nothing_is_kept(guest):
     with pytest.raises(ValidationFailed):
         claim_receipt(guest=guest, qr_text="t=tomorrow&s=lots", source="bot")
@@ -131,3 +148,16 @@ def test_a_guest_claims_at_most_the_daily_limit(guest, make_guest):
     assert ReceiptClaim.objects.filter(guest=guest).count() == 2
     # Another guest is not held back by this one's claims.
     claim_receipt(guest=make_guest(), qr_text=qr_text(now - timedelta(minutes=5), document=33), source="bot")
+
+
+def test_a_restaurant_in_another_time_zone_is_matched_by_its_own_local_time(alpha, guest):
+    far_east = create_restaurant(
+        actor=alpha.user("owner"), name="Alpha Far East", address="Port st. 3", time_zone="Asia/Vladivostok"
+    )
+    closed = timezone.now() - timedelta(hours=1)
+    send_checks(alpha, [CheckSpec(total_amount=Decimal("1000.00"), closed_at=closed, restaurant=far_east)])
+    till_time = timezone.localtime(closed, zoneinfo.ZoneInfo("Asia/Vladivostok"))  # what its receipt prints
+    qr = f"t={till_time:%Y%m%dT%H%M}&s=1000.00&fn=9960440300000001&i=91&fp=9191&n=1"
+    result = claim_receipt(guest=guest, qr_text=qr, source="bot")
+    assert result.matched and result.claim.restaurant_id == far_east.pk
+    assert balance(guest) == 50
