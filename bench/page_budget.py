@@ -171,6 +171,7 @@ SKIPPED: dict[str, str] = {
     "telegram_bot-api:mini-app-history": "needs a Telegram Mini App's signed initData, not a staff session",
     "telegram_bot-api:mini-app-promos": "needs a Telegram Mini App's signed initData, not a staff session",
     "telegram_bot-api:mini-app-restaurants": "needs a Telegram Mini App's signed initData, not a staff session",
+    "telegram_bot-api:mini-app-receipt-claims": "needs a Telegram Mini App's signed initData, not a staff session",
     "^api/": "the JSON 404 of unknown API paths, not a page",
 }
 
@@ -305,6 +306,7 @@ PLANS: dict[str, Plan] = dict(
         ("pos-api:receipt-list", lambda rows, role: _receipt_api(rows)),
         ("pos-api:receipt-detail", lambda rows, role: _first("pos-api:receipt-detail", rows.receipt_id)),
         _simple("pos-api:rejected-attempt-list"),
+        _simple("pos-api:receipt-claim-list"),
         _simple("home"),
         _simple("accounts:login"),
         _simple("accounts:chain-chooser"),

@@ -37,7 +37,7 @@ from loyalty.models import AppliedCheck, LedgerEntry, LevelChangeReason, PointsA
 from loyalty.selectors import level_spend, program_context
 from loyalty.services.ledger import locked_accounts, save_account
 from loyalty.services.levels import record_level_change
-from pos.models import Receipt
+from pos.models import Receipt, ReceiptClaim
 from telegram_bot.models import TelegramChat
 
 if TYPE_CHECKING:
@@ -73,6 +73,7 @@ MOVED_ROWS: dict[str, Any] = {
     "checks": AppliedCheck,
     "receipts": Receipt,
     "code_uses": PromoCodeUse,
+    "receipt_claims": ReceiptClaim,  # claims from receipts' QR: the survivor's daily limit and waiting claims
 }
 
 

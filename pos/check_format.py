@@ -4,7 +4,9 @@ Pure: no database. The webhook body (documented in docs/pos-protocol.md) looks l
     {"external_id": "A-1001", "status": "closed", "closed_at": "2026-11-25T19:40:00+03:00",
      "guest": {"phone": "+79161234567"}, "items": [{"sku": "101", "name": "Latte", "category": "coffee",
      "quantity": 2, "price": "250.00", "discount": "50.00"}], "total_amount": "450.00", "currency": "RUB",
-     "points_to_spend": 100, "payments": [{"type": "card", "amount": "350.00"}]}
+     "points_to_spend": 100, "payments": [{"type": "card", "amount": "350.00"}],
+     "fiscal": {"fn": "9960440300000001", "i": "1234", "fp": "2345678901"}}
+`fiscal` (optional) names the fiscal document printed for the check: a guest's claim from its QR finds it.
 Amounts are parsed as Decimal from the raw JSON (never through float).
 """
 
@@ -29,6 +31,7 @@ from django.utils.translation import ngettext
 from maxloyalty.errors import ValidationFailed
 from maxloyalty.json_bodies import load_json
 from pos.errors import MalformedJson
+from pos.fiscal_qr import fiscal_key
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -39,6 +42,8 @@ REFUND_STATUSES = {"refunded", "cancelled", "canceled", "deleted"}
 _CARD = re.compile(r"^[A-Za-z0-9]{4,32}$")
 _QR = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+_FISCAL_DRIVE = re.compile(r"^\d{16}$")
+_FISCAL_NUMBER = re.compile(r"^\d{1,10}$")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class PosCheck:
     payments: tuple[dict[str, str], ...] = ()
     points_to_spend: int = 0
     promo_code: str = ""
+    fiscal_key: str = ""  # the fiscal document printed for the check (pos.fiscal_qr.fiscal_key), when the POS says
     payload: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def lines_json(self) -> list[dict[str, str]]:
@@ -332,6 +338,31 @@ def _payments(value: Any, errors: _Errors) -> tuple[dict[str, str], ...]:
     return tuple(payments)
 
 
+def _fiscal(value: Any, errors: _Errors) -> str:
+    """The fiscal document's key (pos.fiscal_qr.fiscal_key) from {"fn", "i", "fp"}; "" when not given."""
+    if value in (None, {}, ""):
+        return ""
+    if not isinstance(value, dict):
+        errors.add(
+            "fiscal", _('Must be an object such as {"fn": "9960440300000001", "i": "1234", "fp": "2345678901"}.')
+        )
+        return ""
+    parts = []
+    for key, pattern, message in (
+        ("fn", _FISCAL_DRIVE, _("Must be the 16 digits of the fiscal drive number.")),
+        ("i", _FISCAL_NUMBER, _("Must be the fiscal document number (digits).")),
+        ("fp", _FISCAL_NUMBER, _("Must be the fiscal sign (up to 10 digits).")),
+    ):
+        raw = value.get(key)
+        text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+        if not pattern.match(text):
+            errors.add(f"fiscal.{key}", message)
+        parts.append(text)
+    if len(errors.fields.keys() & {"fiscal.fn", "fiscal.i", "fiscal.fp"}):
+        return ""
+    return fiscal_key(*parts)
+
+
 def total_tolerance(line_count: int) -> Decimal:
     """Rounding each line to kopecks may leave half a kopeck per line; allow a kopeck per line."""
     return CENT * max(1, line_count)
@@ -389,6 +420,7 @@ def parse_webhook_check(
         payments=_payments(data.get("payments"), errors),
         points_to_spend=points if is_sale else 0,
         promo_code=_text(data.get("promo_code"), "promo_code", errors, max_length=64),
+        fiscal_key=_fiscal(data.get("fiscal"), errors),
         payload=data,
     )
     if errors.fields:

@@ -89,3 +89,45 @@ class NoSigningSecret(Conflict):
         "no_signing_secret",
         _("This connection has no signing secret: rotate the secret first, then send the test check."),
     )
+
+
+# A guest's claim of a visit from the fiscal receipt's QR (pos.services.claims).
+
+
+class ReceiptAlreadyClaimed(Conflict):
+    code, message = "receipt_already_claimed", _("This receipt has already been claimed.")
+
+
+class ReceiptRefunded(Conflict):
+    code, message = "receipt_refunded", _("This receipt was refunded: it earns no points.")
+
+
+class ClaimLimitReached(DomainError):
+    code, status, message = (
+        "claim_limit_reached",
+        429,
+        _("You have claimed as many receipts as allowed today. Please try again tomorrow."),
+    )
+
+
+class ClaimWindowPassed(DomainError):
+    code, status, message = (
+        "claim_window_passed",
+        422,
+        _("This receipt is too old to claim: a visit can be claimed within %(hours)s hours."),
+    )
+
+    def __init__(self, *, hours: int) -> None:
+        super().__init__(self.message % {"hours": hours}, hours=hours)
+
+
+class ClaimNotASale(DomainError):
+    code, status, message = "claim_not_a_sale", 422, _("Only the receipt of a purchase earns points.")
+
+
+class ClaimReceiptInTheFuture(DomainError):
+    code, status, message = (
+        "claim_receipt_in_the_future",
+        422,
+        _("The time on this receipt is in the future: check the QR code and try again."),
+    )

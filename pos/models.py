@@ -124,6 +124,9 @@ class Receipt(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     promo_code = models.CharField(_("promo code"), max_length=64, blank=True)
     points_requested = models.IntegerField(_("points requested"), default=0)
+    # The fiscal document the POS printed for the check, when it says (pos.fiscal_qr.fiscal_key): a guest's claim
+    # from the receipt's QR finds its receipt by it (pos.services.claims).
+    fiscal_key = models.CharField(_("fiscal document"), max_length=64, blank=True)
     # Outcome
     guest = models.ForeignKey(
         "guests.Guest", null=True, blank=True, on_delete=models.SET_NULL, related_name="receipts", db_index=False
@@ -172,6 +175,8 @@ class Receipt(models.Model):
             models.Index(
                 fields=["refund_of"], name="pos_receipt_refund_of_idx", condition=models.Q(refund_of__isnull=False)
             ),
+            # Only receipts whose POS sends fiscal data cost an entry.
+            models.Index(fields=["fiscal_key"], name="pos_receipt_fiscal_idx", condition=~models.Q(fiscal_key="")),
         ]
 
     def __str__(self) -> str:
@@ -237,6 +242,7 @@ RECEIPT_CHECK_FIELDS = (
     "currency",
     "promo_code",
     "points_requested",
+    "fiscal_key",
     "received_at",
 )
 # Written by processing (the drain, in one UPDATE per batch; a staff rerun resets some); a new receipt starts with
@@ -272,6 +278,72 @@ RECEIPT_PROCESSING_FIELDS = (
     "closed_at",
     "received_at",
 )
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("receipt claim status", "Waiting for the restaurant's data")
+    MATCHED = "matched", pgettext_lazy("receipt claim status", "Points accrued")
+    EXPIRED = "expired", pgettext_lazy("receipt claim status", "Not found in time")
+    REFUSED = "refused", pgettext_lazy("receipt claim status", "Refused")
+
+
+class ClaimSource(models.TextChoices):
+    BOT = "bot", _("Telegram bot")
+    MINI_APP = "mini_app", _("Mini App")
+
+
+class ReceiptClaim(models.Model):
+    """A guest who forgot their card claims a visit with the QR of the fiscal receipt (pos.fiscal_qr): matched to a
+    receipt the POS sent without a guest, then accrued as the POS pipeline would (pos.services.claims). One claim
+    per fiscal document; a claim not matched yet is retried until expires_at, then expires."""
+
+    guest = models.ForeignKey("guests.Guest", on_delete=models.CASCADE, related_name="receipt_claims", db_index=False)
+    source = models.CharField(_("source"), max_length=16, choices=ClaimSource.choices)
+    status = models.CharField(_("status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    # The QR's fields; receipt_at is the till's local time read in the chain's time zone.
+    receipt_at = models.DateTimeField(_("receipt time"))
+    total_amount = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    fiscal_drive = models.CharField(_("fiscal drive (FN)"), max_length=16)
+    document_number = models.CharField(_("fiscal document number"), max_length=10)
+    fiscal_sign = models.CharField(_("fiscal sign (FP)"), max_length=10)
+    operation_type = models.CharField(_("operation type"), max_length=1)
+    fiscal_key = models.CharField(_("fiscal document"), max_length=64)
+    # The receipt it matched (receipts are partitioned: kept by id and month, without a foreign key).
+    receipt_id = models.BigIntegerField(_("receipt"), null=True, blank=True)
+    receipt_received_at = models.DateTimeField(_("receipt received at"), null=True, blank=True)
+    restaurant = models.ForeignKey(
+        Restaurant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("restaurant")
+    )
+    points_earned = models.IntegerField(_("points earned"), default=0)
+    outcome_reason = models.CharField(_("outcome"), max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    matched_at = models.DateTimeField(_("matched at"), null=True, blank=True)
+    last_tried_at = models.DateTimeField(_("last tried at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("receipt claim")
+        verbose_name_plural = _("receipt claims")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["fiscal_key"], name="pos_receiptclaim_once_per_fiscal_document"),
+            models.UniqueConstraint(
+                fields=["receipt_id"],
+                name="pos_receiptclaim_once_per_receipt",
+                condition=models.Q(receipt_id__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["guest", "-created_at"], name="pos_receiptclaim_guest_idx"),
+            models.Index(
+                fields=["expires_at"], name="pos_receiptclaim_pending_idx", condition=models.Q(status="pending")
+            ),
+            models.Index(fields=["-created_at"], name="pos_receiptclaim_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_key}: {self.status}"
 
 
 class SyncRunStatus(models.TextChoices):

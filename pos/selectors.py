@@ -16,7 +16,15 @@ from accounts.access import ChainAccess
 from maxloyalty.encryption import decrypt_json, decrypt_text
 from maxloyalty.local_cache import LocalTTLCache
 from pos.errors import ConnectionNotFound, ReceiptNotFound
-from pos.models import ConnectionStatus, PosConnection, Receipt, ReceiptKey, ReceiptStatus, SyncRun
+from pos.models import (
+    ConnectionStatus,
+    PosConnection,
+    Receipt,
+    ReceiptClaim,
+    ReceiptKey,
+    ReceiptStatus,
+    SyncRun,
+)
 from restaurants.models import Restaurant
 
 
@@ -236,3 +244,9 @@ def receipts_with_external_id(external_id: str) -> Q:
     if not keys:
         return Q(pk__in=[])
     return Q(pk__in=[key[0] for key in keys], received_at__in=sorted({key[1] for key in keys}))
+
+
+def receipt_claim_list(*, access: ChainAccess, status: str = "") -> QuerySet[ReceiptClaim]:
+    """Guests' claims from receipts' QR, newest first; a manager sees the claims matched in their restaurants."""
+    claims = access.limit_to_restaurants(ReceiptClaim.objects.all()).select_related("restaurant")
+    return claims.filter(status=status) if status else claims

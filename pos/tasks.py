@@ -2,7 +2,7 @@
 
 Beat sends `pos_chain_tick` into every chain once a minute through the one fan-out
 (tenants.tasks.run_in_every_chain): receipts left pending or due for a retry are processed, connections whose
-poll interval has passed are polled, and once a day rejected attempts and sync runs past the retention go.
+poll interval has passed are polled, guests' receipt claims still waiting are matched again or expire, and once a day rejected attempts and sync runs past the retention go.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pos.adapters.base import PosUnavailable
 from pos.models import SyncRunStatus
 from pos.selectors import due_connections
 from pos.services import drain_pending_receipts, fetch_notified_orders, purge_old_history, sync_connection
+from pos.services.claims import retry_pending_claims
 from pos.services.receipt_archive import archive_and_drop_old_receipts
 
 logger = logging.getLogger(__name__)
@@ -58,12 +59,14 @@ def fetch_pos_orders(self: Task[Any, Any], connection_id: int, refs: list[str]) 
 
 @shared_task(acks_late=True)
 def pos_chain_tick() -> int:
-    """Once a minute per chain: receipts left over or due for a retry, and the polls whose time has come."""
+    """Once a minute per chain: receipts left over or due for a retry, the polls whose time has come, and the
+    receipt claims waiting for late POS data."""
     handled, more = drain_pending_receipts(linger=False)  # a safety net: it does not wait for new arrivals
     if more:
         drain_receipts.delay()
     for pos_connection in due_connections():
         sync_pos_connection.delay(pos_connection.pk)
+    retry_pending_claims()
     return handled
 
 

@@ -1,9 +1,13 @@
 """In a real browser, the Telegram Mini App page with a valid initData (as Telegram puts it in the URL fragment)
-shows the guest's balance, card and level; without it, a hint to open the page from the bot."""
+shows the guest's balance, card and level; without it, a hint to open the page from the bot. A guest who forgot
+their card scans the receipt's QR with Telegram's scanner and is told what became of the claim."""
 
 from __future__ import annotations
 
+import datetime
+import json
 import time
+import zoneinfo
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -46,6 +50,7 @@ def _member(schema_name: str) -> int:
 def _remove(schema_name: str, guest_id: int) -> None:
     with schema_context(schema_name), connection.cursor() as cursor:
         for table, column in (
+            ("pos_receiptclaim", "guest_id"),
             ("telegram_bot_delivery", "guest_id"),
             ("telegram_bot_telegramchat", "guest_id"),
             ("audit_auditentry", "object_id"),
@@ -94,3 +99,32 @@ def test_mini_app_without_init_data_asks_to_open_it_from_the_bot(mini_app_member
     wait_until(page, "!document.getElementById('status').textContent.startsWith('Загрузка')")
     assert page.inner_text("#status") == "Откройте эту страницу из бота сети."
     assert page.is_hidden("#card")
+
+
+def test_mini_app_claims_a_receipt_scanned_with_telegrams_qr_scanner(mini_app_member, live_site, page):
+    from telegram_bot.init_data import sign_init_data
+
+    init_data = sign_init_data(
+        {"auth_date": str(int(time.time())), "user": {"id": USER_ID, "first_name": "Anna", "language_code": "ru"}},
+        bot_token=TOKEN,
+    )
+    zone = zoneinfo.ZoneInfo(mini_app_member.chain.time_zone or "UTC")
+    local = f"{datetime.datetime.now(zone) - datetime.timedelta(minutes=10):%Y%m%dT%H%M}"  # the till's local time
+    qr = f"t={local}&s=432.10&fn=9960440300000099&i=4321&fp=1234554321&n=1"
+    # Telegram's WebApp object as the Telegram client provides it: its scanner "reads" the receipt's QR at once.
+    scanner = "function (params, callback) { window.scannerText = params.text; callback(" + json.dumps(qr) + "); }"
+    page.add_init_script(
+        "window.Telegram = {WebApp: {initData: "
+        + json.dumps(init_data)
+        + ", ready: function () {}, showScanQrPopup: "
+        + scanner
+        + "}};"
+    )
+    page.goto(chain_url(live_site, mini_app_member.host, "/telegram/app/"))
+    page.wait_for_selector("#claim-section:not([hidden])")
+    page.click("#claim-button")
+    wait_until(page, "document.getElementById('claim-result').textContent.startsWith('Спасибо')")
+    screenshot(page, "mini-app-receipt-claim")
+
+    assert "Ресторан ещё не передал нам этот чек" in page.inner_text("#claim-result")
+    assert page.evaluate("window.scannerText") == "Наведите камеру на QR-код фискального чека"

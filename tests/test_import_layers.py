@@ -150,6 +150,7 @@ MODULES: dict[str, str] = {
     "observability.metrics": "base",
     # pos
     "pos.check_format": "base",
+    "pos.fiscal_qr": "base",  # the fiscal receipt QR parser (pure)
     "pos.inbound": "selectors",
     "pos.signatures": "base",
     "pos.till": "services",

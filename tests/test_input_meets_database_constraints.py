@@ -42,6 +42,8 @@ INTERNAL = {
     "billing_messageusage_one_per_month": "counters upserted by the messaging service",
     "billing_smsoveragecharge_one_per_month": "close_sms_month returns the month's charge already recorded",
     "pos_receiptkey_external_id_unique": "a repeated check id is answered with the stored receipt (200), see below",
+    "pos_receiptclaim_once_per_fiscal_document": "claim_receipt looks the fiscal document up first (409); a race: 409",
+    "pos_receiptclaim_once_per_receipt": "a claim matches only a receipt without a guest, locked, then gives it one",
     "pos_rejected_one_row_per_minute": "aggregated by INSERT ... ON CONFLICT DO UPDATE",
     "guests_guest_qr_unique": "QR tokens are random, made by the guest service",
     "guests_guest_telegram_unique": "set by the bot from Telegram's user id, looked up first",

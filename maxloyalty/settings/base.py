@@ -603,6 +603,11 @@ POS_DEFAULT_POLL_MINUTES = env.int("POS_DEFAULT_POLL_MINUTES", default=60)
 # Seconds a POS connection's signing material is kept inside one process (the webhook's hot path).
 POS_CONNECTION_LOCAL_TTL = env.int("POS_CONNECTION_LOCAL_TTL", default=10)
 POS_HTTP_TIMEOUT_SECONDS = env.float("POS_HTTP_TIMEOUT_SECONDS", default=20.0)
+# A guest's claim of a visit from the fiscal receipt's QR (pos.services.claims): within this many hours of the
+# receipt, at most this many a day per guest, matched by sum when the receipt's time is within the tolerance.
+RECEIPT_CLAIM_WINDOW_HOURS = env.int("RECEIPT_CLAIM_WINDOW_HOURS", default=48)
+RECEIPT_CLAIM_DAILY_LIMIT = env.int("RECEIPT_CLAIM_DAILY_LIMIT", default=3)
+RECEIPT_CLAIM_TIME_TOLERANCE_MINUTES = env.int("RECEIPT_CLAIM_TIME_TOLERANCE_MINUTES", default=10)
 # Calls to chain-configured addresses (maxloyalty.outbound): networks allowed besides public addresses (CIDR list;
 # development and tests allow loopback), the answer's size cap and how many redirects are followed.
 OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])

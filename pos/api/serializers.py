@@ -10,7 +10,17 @@ from rest_framework import serializers
 
 from accounts.access import access_for
 from guests.masking import contact_view
-from pos.models import ConnectionStatus, PosConnection, PosKind, Receipt, ReceiptStatus, RejectedAttempt, SyncRun
+from pos.models import (
+    ClaimStatus,
+    ConnectionStatus,
+    PosConnection,
+    PosKind,
+    Receipt,
+    ReceiptClaim,
+    ReceiptStatus,
+    RejectedAttempt,
+    SyncRun,
+)
 
 
 class PosConnectionOut(serializers.ModelSerializer[PosConnection]):
@@ -186,3 +196,31 @@ class RejectedAttemptOut(serializers.ModelSerializer[RejectedAttempt]):
             "first_received_at",
             "received_at",
         ]
+
+
+class ReceiptClaimOut(serializers.ModelSerializer[ReceiptClaim]):
+    class Meta:
+        model = ReceiptClaim
+        fields = [
+            "id",
+            "guest",
+            "source",
+            "status",
+            "receipt_at",
+            "total_amount",
+            "fiscal_drive",
+            "document_number",
+            "fiscal_sign",
+            "receipt_id",
+            "restaurant",
+            "points_earned",
+            "outcome_reason",
+            "attempts",
+            "created_at",
+            "expires_at",
+            "matched_at",
+        ]
+
+
+class ReceiptClaimFilters(serializers.Serializer[None]):
+    status = serializers.ChoiceField(choices=ClaimStatus.choices, required=False)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("pos/receipts", views.ReceiptListApi.as_view(), name="receipt-list"),
     path("pos/receipts/<int:receipt_id>", views.ReceiptDetailApi.as_view(), name="receipt-detail"),
     path("pos/receipts/<int:receipt_id>/rerun", views.ReceiptRerunApi.as_view(), name="receipt-rerun"),
+    path("receipt-claims", views.ReceiptClaimListApi.as_view(), name="receipt-claim-list"),
     path("pos/rejected-attempts", views.RejectedAttemptListApi.as_view(), name="rejected-attempt-list"),
     path("pos/webhooks/<int:connection_id>", views.PosWebhookReceiveApi.as_view(), name="webhook-receive"),
     path("pos/iiko/<int:connection_id>/webhook", views.IikoWebhookReceiveApi.as_view(), name="iiko-webhook-receive"),

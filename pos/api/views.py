@@ -29,6 +29,8 @@ from pos.api.serializers import (
     PosConnectionInput,
     PosConnectionOut,
     PosConnectionRotateTokenInput,
+    ReceiptClaimFilters,
+    ReceiptClaimOut,
     ReceiptDetailOut,
     ReceiptFilters,
     ReceiptOut,
@@ -336,6 +338,23 @@ class ReceiptRerunApi(APIView):
         receipt = selectors.access_receipt(access=_access(request), receipt_id=receipt_id)
         receipt = services.rerun_receipt(receipt=receipt, actor=request.user)
         return Response(ReceiptOut(receipt, context={"request": request}).data, status=202)
+
+
+class ReceiptClaimListApi(APIView):
+    """GET /api/v1/receipt-claims?status=: guests' claims of visits from receipts' QR (pos.services.claims), newest
+    first; managers see those matched in their restaurants."""
+
+    required_permission = Permission.VIEW_DASHBOARD
+
+    @extend_schema(
+        summary="Guests' claims of visits from fiscal receipts' QR, newest first",
+        parameters=[ReceiptClaimFilters],
+        responses={200: ReceiptClaimOut(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        params = validated(ReceiptClaimFilters, request.query_params)
+        claims = selectors.receipt_claim_list(access=_access(request), status=params.get("status", ""))
+        return _page(self, request, claims, ReceiptClaimOut)
 
 
 class RejectedAttemptListApi(APIView):

@@ -5,10 +5,14 @@
   var TEXTS = {
     ru: { loading: "Загрузка…", available: "Баллы", pending: "Ожидают начисления", history: "История",
           promos: "Акции", restaurants: "Рестораны", level: "Уровень", card: "Карта", toNext: "До уровня",
-          failed: "Откройте эту страницу из бота сети.", empty: "Пока пусто" },
+          failed: "Откройте эту страницу из бота сети.", empty: "Пока пусто",
+          claim: "Забыли карту? Отсканируйте QR-код чека", scan: "Наведите камеру на QR-код фискального чека",
+          claimFailed: "Не удалось отправить чек, попробуйте ещё раз." },
     en: { loading: "Loading…", available: "Points", pending: "Pending", history: "History", promos: "Promos",
           restaurants: "Restaurants", level: "Level", card: "Card", toNext: "To reach",
-          failed: "Open this page from the chain's bot.", empty: "Nothing yet" }
+          failed: "Open this page from the chain's bot.", empty: "Nothing yet",
+          claim: "Forgot your card? Scan the receipt's QR code", scan: "Point the camera at the fiscal receipt's QR code",
+          claimFailed: "The receipt could not be sent, please try again." }
   };
   var hash = new URLSearchParams(window.location.hash.slice(1));
   var webApp = window.Telegram && window.Telegram.WebApp;
@@ -43,6 +47,38 @@
     return fetch(api + path, { headers: { "X-Telegram-Init-Data": initData, "Accept": "application/json" } })
       .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); });
   }
+  function post(path, body) {
+    return fetch(api + path, {
+      method: "POST",
+      headers: { "X-Telegram-Init-Data": initData, "Accept": "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) throw new Error((data.error && data.error.message) || t.claimFailed);
+        return data;
+      });
+    });
+  }
+  // Forgot the card: Telegram's QR scanner reads the fiscal receipt's QR (t=…&s=…&fn=…&i=…&fp=…&n=…), the server
+  // finds the receipt the restaurant sent and adds the points (or says it will when the receipt arrives).
+  function claimReceipt(qr) {
+    $("claim-result").textContent = t.loading;
+    post("receipt-claims", { qr: qr }).then(function (d) {
+      $("claim-result").textContent = d.message;
+      if (d.status === "matched") get("me").then(showProfile);
+    }).catch(function (error) { $("claim-result").textContent = error.message || t.claimFailed; });
+  }
+  function offerClaim() {
+    if (!webApp || !webApp.showScanQrPopup) return;
+    $("claim-button").addEventListener("click", function () {
+      webApp.showScanQrPopup({ text: t.scan }, function (text) {
+        if (!/(^|&)fn=/.test(text || "")) return false;  // not a receipt's QR: keep scanning
+        claimReceipt(text);
+        return true;  // closes the scanner
+      });
+    });
+    $("claim-section").hidden = false;
+  }
   function showProfile(p) {
     $("qr").src = p.qr_svg;
     $("card-number").textContent = t.card + " " + p.card_number;
@@ -60,6 +96,7 @@
   if (webApp && webApp.ready) webApp.ready();
   get("me").then(function (profile) {
     showProfile(profile);
+    offerClaim();
     get("history").then(function (d) {
       fill($("history"), d.results, function (e) { return (e.points > 0 ? "+" : "") + fmt(e.points) + " · " + e.reason; });
     });

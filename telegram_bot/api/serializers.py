@@ -11,3 +11,7 @@ class MiniAppProfileInput(serializers.Serializer[None]):
     language = serializers.ChoiceField(choices=[code for code, _name in settings.LANGUAGES], required=False)
     notifications_enabled = serializers.BooleanField(required=False)
     marketing_consent = serializers.BooleanField(required=False)
+
+
+class MiniAppReceiptClaimInput(serializers.Serializer[None]):
+    qr = serializers.CharField(max_length=300, trim_whitespace=True)

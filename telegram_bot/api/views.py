@@ -14,7 +14,9 @@ from rest_framework.views import APIView
 from guests.models import Guest, GuestStatus
 from guests.services import set_consent, update_guest
 from maxloyalty.api import validated
-from telegram_bot.api.serializers import MiniAppProfileInput
+from pos.models import ClaimSource
+from pos.services.claims import claim_outcome_text, claim_receipt
+from telegram_bot.api.serializers import MiniAppProfileInput, MiniAppReceiptClaimInput
 from telegram_bot.errors import GuestNotJoined, MiniAppUnauthorized
 from telegram_bot.init_data import InitDataInvalid, validated_user
 from telegram_bot.selectors import (
@@ -124,4 +126,21 @@ class MiniAppRestaurantListApi(MiniAppApi):
                     for restaurant in open_restaurants()
                 ]
             }
+        )
+
+
+class MiniAppReceiptClaimApi(MiniAppApi):
+    """The guest scanned a fiscal receipt's QR (Telegram's showScanQrPopup): the visit is claimed (pos.services.claims)."""
+
+    def post(self, request: Request) -> Response:
+        guest = mini_app_guest(request)
+        data = validated(MiniAppReceiptClaimInput, request.data)
+        result = claim_receipt(guest=guest, qr_text=data["qr"], source=ClaimSource.MINI_APP)
+        return Response(
+            {
+                "status": result.claim.status,
+                "points_earned": result.claim.points_earned,
+                "message": claim_outcome_text(result),
+            },
+            status=201,
         )

@@ -31,6 +31,8 @@ from guests.services import create_guest, set_consent
 from loyalty.selectors import current_chain, guest_balance, program_context
 from loyalty.services import record_referral
 from maxloyalty.errors import DomainError
+from pos.fiscal_qr import looks_like_fiscal_qr
+from pos.models import ClaimSource
 from restaurants.models import Restaurant
 from telegram_bot.client import TelegramError, call_bot
 from telegram_bot.models import ChatState, MessageKind, ProcessedUpdate, TelegramChat
@@ -139,12 +141,29 @@ def _on_message(message: Message, token: str, bot_username: str) -> None:
             _on_start(chat, text.partition(" ")[2].strip(), talk)
         elif chat.guest is not None and text in ("/menu", "/help"):
             _show_help(talk) if text == "/help" else _show_menu(chat, talk)
+        elif chat.guest is not None and looks_like_fiscal_qr(text):
+            _on_receipt_qr(chat.guest, text, talk)
         elif chat.guest is not None and _took_rating_comment(chat.guest, text):
             talk.say(_("Thank you, we have passed your comment on to the restaurant."), _menu_markup())
         elif chat.guest is not None:
             talk.say(_("I did not understand that. Use the menu below or send /help."), _menu_markup())
         else:
             talk.say(_("To join, press the button below and share your phone number."), _contact_markup())
+
+
+def _on_receipt_qr(guest: Guest, text: str, talk: Conversation) -> None:
+    """The guest pasted or forwarded the text of a fiscal receipt's QR (a photo of it is not decoded): the visit is
+    claimed (pos.services.claims) and the guest told what happened, or why not."""
+    # Imported here: the claims service tells guests through messaging, which delivers through this package.
+    from pos.services.claims import claim_outcome_text, claim_receipt
+
+    try:
+        result = claim_receipt(guest=guest, qr_text=text, source=ClaimSource.BOT)
+    except DomainError as refusal:
+        reason = refusal.fields.get("qr", [str(refusal.message)])[0]
+        talk.say(str(reason), _menu_markup())
+        return
+    talk.say(claim_outcome_text(result), _menu_markup())
 
 
 def _contact_markup() -> ReplyKeyboardMarkup:

@@ -69,6 +69,7 @@ SPECIAL_DOORS: dict[str, Rule] = {
     "telegram_bot-api:mini-app-history": GUEST_TOKEN,
     "telegram_bot-api:mini-app-promos": GUEST_TOKEN,
     "telegram_bot-api:mini-app-restaurants": GUEST_TOKEN,
+    "telegram_bot-api:mini-app-receipt-claims": GUEST_TOKEN,
     "pos-api:webhook-receive": WEBHOOK_SIGNATURE,
     "pos-api:iiko-webhook-receive": WEBHOOK_SIGNATURE,
     "pos-api:rkeeper-notification-receive": WEBHOOK_SIGNATURE,

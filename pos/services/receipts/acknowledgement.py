@@ -78,6 +78,7 @@ def receipt_values(
         "currency": check.currency,
         "promo_code": check.promo_code,
         "points_requested": check.points_to_spend,
+        "fiscal_key": check.fiscal_key,
         "received_at": received_at or timezone.now(),
     }
 
