@@ -1,6 +1,6 @@
 """Sending a campaign, batch by batch (each batch one campaigns.tasks.send_campaign_batch task on the messaging
 queue): the segment is evaluated once and split into the treated and the control group (campaigns.holdout), then
-the treated are sent the message through messaging.services.send_to_guest and given the campaign's bonus points.
+the treated are sent the message through messaging.services.send_to_guests (a batch at a time) and given the campaign's bonus points.
 
 A rerun sends nothing twice: the split is stored once (a unique row per campaign and guest), each message has a
 dedupe key per campaign and guest, each grant an idempotency key per campaign and guest, and a batch that fails
@@ -31,7 +31,7 @@ from maxloyalty.current_schema import current_schema_name
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.channels import reachable_condition
 from messaging.models import MessageStatus
-from messaging.services import ContentForChannel, MessageContent, send_to_guest
+from messaging.services import ContentForGuest, GuestSend, MessageContent, send_to_guests
 from messaging.templating import guest_context, render_text
 from tenants.models import Chain
 
@@ -92,14 +92,14 @@ def split_members(campaign: Campaign) -> int:
     return stored
 
 
-def _content_maker(campaign: Campaign, guest: Guest, chain_name: str) -> ContentForChannel:
+def _content_maker(campaign: Campaign, chain_name: str) -> ContentForGuest:
     extra = {
         "bonus_points": str(campaign.bonus_points) if campaign.bonus_points else "",
         "promo_code": campaign.promo_code.code if campaign.promo_code is not None else "",
     }
-    context = guest_context(guest, chain_name=chain_name, extra=extra)
 
-    def content_for(channel: str) -> MessageContent:  # one of campaign.channels (send_to_guest's allowed_channels)
+    def content_for(guest: Guest, channel: str) -> MessageContent:  # one of campaign.channels (allowed_channels)
+        context = guest_context(guest, chain_name=chain_name, extra=extra)
         if channel == CampaignChannel.EMAIL:
             return MessageContent(
                 text=render_text(campaign.email_text, context),
@@ -112,27 +112,31 @@ def _content_maker(campaign: Campaign, guest: Guest, chain_name: str) -> Content
     return content_for
 
 
-def _send_one(campaign: Campaign, recipient: CampaignRecipient, chain_name: str, now: datetime.datetime) -> None:
-    guest = recipient.guest
-    message = send_to_guest(
-        guest=guest,
+def _send_batch(
+    campaign: Campaign, recipients: list[CampaignRecipient], chain_name: str, now: datetime.datetime
+) -> None:
+    """The batch's messages in a few statements (messaging.services.send_to_guests), each guest's bonus through the
+    ledger (one grant per guest: the ledger has no batch grant), the recipients marked in one UPDATE."""
+    messages = send_to_guests(
+        sends=[GuestSend(guest_id=r.guest_id, dedupe_key=message_key(campaign.pk, r.guest_id)) for r in recipients],
         kind="campaign",
-        dedupe_key=message_key(campaign.pk, guest.pk),
-        content_for=_content_maker(campaign, guest, chain_name),
+        content_for=_content_maker(campaign, chain_name),
         allowed_channels=campaign.channels,
         is_marketing=True,
         now=now,
     )
-    if campaign.bonus_points and message.status != MessageStatus.SUPPRESSED:
-        grant_program_bonus(
-            guest=guest,
-            points=campaign.bonus_points,
-            kind=EntryKind.PROMO_BONUS,
-            idempotency_key=message_key(campaign.pk, guest.pk),
-            reason=_("Campaign “%(name)s”") % {"name": campaign.name},
-        )
-    recipient.message, recipient.sent_at = message, now
-    recipient.save(update_fields=["message", "sent_at"])
+    for recipient in recipients:
+        message = messages.get(message_key(campaign.pk, recipient.guest_id))  # None: the guest is gone
+        if message is not None and campaign.bonus_points and message.status != MessageStatus.SUPPRESSED:
+            grant_program_bonus(
+                guest=recipient.guest,
+                points=campaign.bonus_points,
+                kind=EntryKind.PROMO_BONUS,
+                idempotency_key=message_key(campaign.pk, recipient.guest_id),
+                reason=_("Campaign “%(name)s”") % {"name": campaign.name},
+            )
+        recipient.message, recipient.sent_at = message, now
+    CampaignRecipient.objects.bulk_update(recipients, ["message", "sent_at"])
 
 
 @transaction.atomic
@@ -157,8 +161,8 @@ def send_campaign_batch(*, campaign_id: int, batch: int = BATCH_SIZE) -> int:
     ).select_related("guest", "guest__home_restaurant")
     recipients = list(waiting.order_by("guest_id")[:batch])
     chain = _chain()
-    for recipient in recipients:
-        _send_one(campaign, recipient, chain.name if chain is not None else "", now)
+    if recipients:
+        _send_batch(campaign, recipients, chain.name if chain is not None else "", now)
     if waiting.exists():
         campaign.save(update_fields=["updated_at"])  # alive: the tick leaves it to its own next batch
         enqueue_after_commit(BATCH_TASK, campaign_id=campaign.pk)

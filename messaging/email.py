@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from typing import Any
 from email.utils import formataddr, make_msgid, parseaddr
 
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
@@ -60,7 +61,24 @@ def provider_name() -> str:
     return backend.rsplit(".", 2)[-2] if "." in backend else backend
 
 
-def build_email(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
+def open_email_connection() -> Any:
+    """One connection to the provider for a batch of emails (anymail's HTTP session, one SMTP connection)."""
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError):
+        pass  # each email then opens its own, and reports the failure as its own (send_email)
+    return connection
+
+
+def close_email_connection(connection: Any) -> None:
+    try:
+        connection.close()
+    except (smtplib.SMTPException, OSError):
+        pass  # the batch's emails are handed over already
+
+
+def build_email(outgoing: OutgoingEmail, connection: Any = None) -> EmailMultiAlternatives:
     from_email = sender(outgoing.sender_name, outgoing.sender_address)
     domain = parseaddr(from_email)[1].rpartition("@")[2] or None
     headers = {"Message-ID": make_msgid(domain=domain)}
@@ -73,7 +91,7 @@ def build_email(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
         from_email=from_email,
         to=[outgoing.to],
         headers=headers,
-        connection=get_connection(fail_silently=False),
+        connection=connection or get_connection(fail_silently=False),
     )
     email.attach_alternative(outgoing.html or html_of_text(outgoing.text), "text/html")
     email.metadata = outgoing.metadata  # type: ignore[attr-defined]  # anymail's extension of EmailMessage
@@ -85,9 +103,10 @@ def _status_code(error: AnymailError) -> int | None:
     return int(code) if code else None
 
 
-def send_email(outgoing: OutgoingEmail) -> SentEmail:
-    """Hand one email to the provider; the id its tracking events will name (ours for SMTP and the console)."""
-    email = build_email(outgoing)
+def send_email(outgoing: OutgoingEmail, connection: Any = None) -> SentEmail:
+    """Hand one email to the provider, through `connection` when a batch opened one (open_email_connection); the id
+    its tracking events will name (ours for SMTP and the console)."""
+    email = build_email(outgoing, connection)
     try:
         email.send()
     except AnymailRecipientsRefused as error:
