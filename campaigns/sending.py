@@ -15,7 +15,8 @@ from functools import reduce
 from operator import or_
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,7 @@ from loyalty.services.ledger import grant_program_bonus
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.channels import reachable_condition
-from messaging.models import MessageStatus
+from messaging.models import Message, MessageStatus
 from messaging.services import ContentForGuest, GuestSend, MessageContent, send_to_guests
 from messaging.templating import guest_context, render_text
 from tenants.models import Chain
@@ -135,8 +136,16 @@ def _send_batch(
                 idempotency_key=message_key(campaign.pk, recipient.guest_id),
                 reason=_("Campaign “%(name)s”") % {"name": campaign.name},
             )
-        recipient.message, recipient.sent_at = message, now
-    CampaignRecipient.objects.bulk_update(recipients, ["message", "sent_at"])
+    # One UPDATE: each recipient's message found by its dedupe key (unique), NULL for a guest gone since the split.
+    key = Concat(
+        Value("campaign:"),
+        Cast(OuterRef("campaign_id"), CharField()),
+        Value(":guest:"),
+        Cast(OuterRef("guest_id"), CharField()),
+    )
+    CampaignRecipient.objects.filter(pk__in=[recipient.pk for recipient in recipients]).update(
+        sent_at=now, message=Subquery(Message.objects.filter(dedupe_key=key).values("pk")[:1])
+    )
 
 
 @transaction.atomic

@@ -97,11 +97,17 @@ class ChannelFacts:
     marketing_day: dict[int, int]
     marketing_week: dict[int, int]
     sms_used_up: bool | None = None  # read the first time an SMS is considered
+    zone: ZoneInfo | None = None  # the chain's, read the first time a guest without a home zone needs it
 
     def sms_allowance_used_up(self) -> bool:
         if self.sms_used_up is None:
             self.sms_used_up = is_sms_allowance_used_up(self.now)
         return self.sms_used_up
+
+    def chain_zone(self) -> ZoneInfo:
+        if self.zone is None:
+            self.zone = chain_time_zone()
+        return self.zone
 
     def count_marketing(self, guest_id: int) -> None:
         self.marketing_day[guest_id] = self.marketing_day.get(guest_id, 0) + 1
@@ -131,7 +137,9 @@ def channel_facts(
     week: dict[int, int] = {}
     if is_marketing:
         counts = (
-            Message.objects.filter(guest_id__in=ids, is_marketing=True, created_at__gte=now - datetime.timedelta(days=7))
+            Message.objects.filter(
+                guest_id__in=ids, is_marketing=True, created_at__gte=now - datetime.timedelta(days=7)
+            )
             .exclude(status=MessageStatus.SUPPRESSED)
             .values("guest_id")
             .annotate(week=Count("id"), day=Count("id", filter=Q(created_at__gte=now - datetime.timedelta(days=1))))
@@ -162,15 +170,15 @@ def reachable_address(guest: Guest, channel: str, facts: ChannelFacts) -> str:
     return ""
 
 
-def guest_time_zone(guest: Guest) -> ZoneInfo:
-    """The zone of the guest's home restaurant, else the chain's."""
+def guest_time_zone(guest: Guest, facts: ChannelFacts | None = None) -> ZoneInfo:
+    """The zone of the guest's home restaurant, else the chain's (read once per batch of `facts`)."""
     restaurant = guest.home_restaurant if guest.home_restaurant_id else None
     if restaurant is not None and restaurant.time_zone:
         try:
             return ZoneInfo(restaurant.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    return chain_time_zone()
+    return facts.chain_zone() if facts is not None else chain_time_zone()
 
 
 def cap_refusal(guest: Guest, facts: ChannelFacts) -> Refusal | None:
@@ -214,7 +222,9 @@ def choose_with_facts(
         return ChannelChoice(None, reason=refusal)
     facts.count_marketing(guest.pk)
     quiet_end = quiet_hours_end(
-        facts.now.astimezone(guest_time_zone(guest)), start=settings.quiet_hours_start, end=settings.quiet_hours_end
+        facts.now.astimezone(guest_time_zone(guest, facts)),
+        start=settings.quiet_hours_start,
+        end=settings.quiet_hours_end,
     )
     return ChannelChoice(
         chosen, recipient=address, not_before=quiet_end.astimezone(datetime.UTC) if quiet_end else None

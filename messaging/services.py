@@ -415,19 +415,34 @@ def _finish(message: Message, status: str, reason: str = "", sent: Sent | None =
     return DeliveryResult(status)
 
 
-def _deliver(message_id: int, context: DeliveryContext) -> DeliveryResult:
+def _queued_messages(message_ids: Sequence[int]) -> dict[int, Message]:
+    """The queued messages among `message_ids`, with their guest and whether their address is suppressed, in one
+    query for a batch (each is then locked and checked again on its own: `_deliver`)."""
+    suppressed = EmailSuppression.objects.filter(address=Lower(Trim(OuterRef("recipient"))))
+    rows = (
+        Message.objects.select_related("guest")
+        .annotate(is_suppressed=Exists(suppressed))
+        .filter(pk__in=message_ids, status=MessageStatus.QUEUED)
+    )
+    return {message.pk: message for message in rows}
+
+
+def _deliver(message_id: int, message: Message | None, context: DeliveryContext) -> DeliveryResult:
     """One message through its channel, its outcome committed before the next is taken: a worker killed in a
     batch leaves the messages before committed as sent and the rest queued (the tick hands them over again)."""
     with transaction.atomic():
-        message = (
-            Message.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("guest")
-            .annotate(is_suppressed=Exists(EmailSuppression.objects.filter(address=Lower(Trim(OuterRef("recipient"))))))
+        locked = (
+            Message.objects.select_for_update(skip_locked=True)
             .filter(pk=message_id)
+            .values_list("status", "attempts", "not_before_at")
             .first()
         )
-        if message is None or message.status != MessageStatus.QUEUED:
-            return DeliveryResult(message.status if message is not None else "missing")
+        if locked is None:  # gone, or another worker holds it
+            return DeliveryResult("missing")
+        status, attempts, not_before_at = locked
+        if message is None or status != MessageStatus.QUEUED:
+            return DeliveryResult(status)
+        message.status, message.attempts, message.not_before_at = status, attempts, not_before_at
         now = timezone.now()
         if message.not_before_at is not None and message.not_before_at > now:
             return DeliveryResult(message.status)  # early: the tick hands it over again once it is due
@@ -454,7 +469,7 @@ def deliver_message(*, message_id: int) -> DeliveryResult:
     already sent, is left alone (a redelivered task sends nothing twice)."""
     context = DeliveryContext()
     try:
-        return _deliver(message_id, context)
+        return _deliver(message_id, _queued_messages([message_id]).get(message_id), context)
     finally:
         context.close()
 
@@ -465,9 +480,10 @@ def deliver_messages(*, message_ids: Sequence[int]) -> dict[int, DeliveryResult]
     provider was unavailable is retried alone with its back-off (the deliver_message task, counted attempts)."""
     context = DeliveryContext()
     results: dict[int, DeliveryResult] = {}
+    messages = _queued_messages(message_ids)
     try:
         for message_id in message_ids:
-            result = _deliver(message_id, context)
+            result = _deliver(message_id, messages.get(message_id), context)
             results[message_id] = result
             if result.retry_after is not None:
                 enqueue_after_commit(DELIVER_TASK, countdown=result.retry_after, message_id=message_id)
