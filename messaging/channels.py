@@ -14,6 +14,11 @@ For each message and guest, `choose_channel`:
 Transactional kinds (messaging.models.TRANSACTIONAL_KINDS: receipts) skip rules 3 and 4, but not the SMS allowance:
 on a plan that blocks past it the platform does not pay for the extra parts, and a receipt still reaches the guest
 through their other channels (and stays in their history). Their parts count toward the allowance like any other.
+
+The rules run on facts read once for a batch of guests (`channel_facts`: preferences, reachable chats,
+suppressed addresses, marketing counts, in grouped queries; `choose_with_facts` per guest, counting a marketing
+message it lets through toward that guest's caps for the rest of the batch): messaging.services.send_to_guests
+sends a campaign's batch that way, and `choose_channel` for one guest is the batch of one.
 """
 
 from __future__ import annotations

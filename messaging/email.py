@@ -9,10 +9,11 @@ provider's answer becomes ProviderUnavailable (try again: 5xx, 429, no connectio
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 from dataclasses import dataclass
-from typing import Any
 from email.utils import formataddr, make_msgid, parseaddr
+from typing import Any
 
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
 from django.conf import settings
@@ -64,18 +65,15 @@ def provider_name() -> str:
 def open_email_connection() -> Any:
     """One connection to the provider for a batch of emails (anymail's HTTP session, one SMTP connection)."""
     connection = get_connection(fail_silently=False)
-    try:
+    # Not reached now: each email then opens its own connection and reports the failure as its own (send_email).
+    with contextlib.suppress(smtplib.SMTPException, OSError):
         connection.open()
-    except (smtplib.SMTPException, OSError):
-        pass  # each email then opens its own, and reports the failure as its own (send_email)
     return connection
 
 
 def close_email_connection(connection: Any) -> None:
-    try:
+    with contextlib.suppress(smtplib.SMTPException, OSError):  # the batch's emails are handed over already
         connection.close()
-    except (smtplib.SMTPException, OSError):
-        pass  # the batch's emails are handed over already
 
 
 def build_email(outgoing: OutgoingEmail, connection: Any = None) -> EmailMultiAlternatives:

@@ -275,21 +275,19 @@ def queue_due_messages(*, now: datetime.datetime | None = None, batch: int = DUE
         .values_list("pk", flat=True)[:batch]
     )
     Message.objects.filter(pk__in=ids).update(queued_at=now)
-    for message_id in ids:
-        enqueue_after_commit(DELIVER_TASK, message_id=message_id)
+    _enqueue_deliveries(ids)
     return len(ids)
 
 
 class DeliveryContext:
     """What the deliveries of one batch share, each read the first time a message needs it: the chain, its
-    messaging settings, whether the SMS allowance is used up, and one open email connection (anymail's HTTP
+    messaging settings and one open email connection (anymail's HTTP
     session, or one SMTP connection) for all the batch's emails. Close it at the end (`close`)."""
 
     def __init__(self) -> None:
         self._chain: Chain | None = None
         self._chain_read = False
         self._settings: MessagingSettings | None = None
-        self._sms_used_up: bool | None = None
         self._email_connection: Any = None
 
     @property
@@ -305,9 +303,8 @@ class DeliveryContext:
         return self._settings
 
     def sms_allowance_used_up(self) -> bool:
-        if self._sms_used_up is None:
-            self._sms_used_up = is_sms_allowance_used_up(timezone.now())
-        return self._sms_used_up
+        """Read again for each SMS: the batch's own messages may use the allowance up half-way."""
+        return is_sms_allowance_used_up(timezone.now())
 
     def email_connection(self) -> Any:
         if self._email_connection is None:
