@@ -3,7 +3,9 @@ provider's tracking events, unsubscribe, a guest's preferred channel, the chain'
 
 `send_to_guest` asks messaging.channels which channel (or none, or later), logs one Message under its dedupe key
 and queues its delivery after commit; `deliver_message` (the messaging.tasks.deliver_message task) sends it through
-the sender of its channel (SENDERS: the one dispatch by channel; SMS plugs in there).
+the sender of its channel (SENDERS: the one dispatch by channel; SMS plugs in there). `send_to_guests` does the
+same for a batch of guests in a fixed number of statements (send_to_guest is its batch of one), and
+`deliver_messages` (the messaging.tasks.deliver_messages task) delivers a batch, each outcome committed on its own.
 """
 
 from __future__ import annotations
@@ -281,8 +283,8 @@ def queue_due_messages(*, now: datetime.datetime | None = None, batch: int = DUE
 
 class DeliveryContext:
     """What the deliveries of one batch share, each read the first time a message needs it: the chain, its
-    messaging settings and one open email connection (anymail's HTTP
-    session, or one SMTP connection) for all the batch's emails. Close it at the end (`close`)."""
+    messaging settings and one open email connection (anymail's HTTP session, or one SMTP connection) for all the
+    batch's emails. Close it at the end (`close`)."""
 
     def __init__(self) -> None:
         self._chain: Chain | None = None
