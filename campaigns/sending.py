@@ -1,6 +1,7 @@
 """Sending a campaign, batch by batch (each batch one campaigns.tasks.send_campaign_batch task on the messaging
 queue): the segment is evaluated once and split into the treated and the control group (campaigns.holdout), then
-the treated are sent the message through messaging.services.send_to_guests (a batch at a time) and given the campaign's bonus points.
+the treated are sent the message through messaging.services.send_to_guests (a batch at a time, in a fixed number
+of statements) and given the campaign's bonus points.
 
 A rerun sends nothing twice: the split is stored once (a unique row per campaign and guest), each message has a
 dedupe key per campaign and guest, each grant an idempotency key per campaign and guest, and a batch that fails
@@ -136,7 +137,7 @@ def _send_batch(
                 idempotency_key=message_key(campaign.pk, recipient.guest_id),
                 reason=_("Campaign “%(name)s”") % {"name": campaign.name},
             )
-    # One UPDATE: each recipient's message found by its dedupe key (unique), NULL for a guest gone since the split.
+    # One UPDATE: each recipient's message found by its dedupe key (message_key's, unique), NULL for a guest gone.
     key = Concat(
         Value("campaign:"),
         Cast(OuterRef("campaign_id"), CharField()),
@@ -167,7 +168,7 @@ def send_campaign_batch(*, campaign_id: int, batch: int = BATCH_SIZE) -> int:
         campaign.save(update_fields=["members_split_at", "updated_at"])
     waiting = CampaignRecipient.objects.filter(
         campaign=campaign, group=RecipientGroup.TREATED, sent_at__isnull=True
-    ).select_related("guest", "guest__home_restaurant")
+    ).select_related("guest")
     recipients = list(waiting.order_by("guest_id")[:batch])
     chain = _chain()
     if recipients:
