@@ -1,6 +1,7 @@
 """Sending a campaign, batch by batch (each batch one campaigns.tasks.send_campaign_batch task on the messaging
 queue): the segment is evaluated once and split into the treated and the control group (campaigns.holdout), then
-the treated are sent the message through messaging.services.send_to_guest and given the campaign's bonus points.
+the treated are sent the message through messaging.services.send_to_guests (a batch at a time, in a fixed number
+of statements) and given the campaign's bonus points.
 
 A rerun sends nothing twice: the split is stored once (a unique row per campaign and guest), each message has a
 dedupe key per campaign and guest, each grant an idempotency key per campaign and guest, and a batch that fails
@@ -15,7 +16,8 @@ from functools import reduce
 from operator import or_
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,8 +32,8 @@ from loyalty.services.ledger import grant_program_bonus
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.channels import reachable_condition
-from messaging.models import MessageStatus
-from messaging.services import ContentForChannel, MessageContent, send_to_guest
+from messaging.models import Message, MessageStatus
+from messaging.services import ContentForGuest, GuestSend, MessageContent, send_to_guests
 from messaging.templating import guest_context, render_text
 from tenants.models import Chain
 
@@ -92,14 +94,14 @@ def split_members(campaign: Campaign) -> int:
     return stored
 
 
-def _content_maker(campaign: Campaign, guest: Guest, chain_name: str) -> ContentForChannel:
+def _content_maker(campaign: Campaign, chain_name: str) -> ContentForGuest:
     extra = {
         "bonus_points": str(campaign.bonus_points) if campaign.bonus_points else "",
         "promo_code": campaign.promo_code.code if campaign.promo_code is not None else "",
     }
-    context = guest_context(guest, chain_name=chain_name, extra=extra)
 
-    def content_for(channel: str) -> MessageContent:  # one of campaign.channels (send_to_guest's allowed_channels)
+    def content_for(guest: Guest, channel: str) -> MessageContent:  # one of campaign.channels (allowed_channels)
+        context = guest_context(guest, chain_name=chain_name, extra=extra)
         if channel == CampaignChannel.EMAIL:
             return MessageContent(
                 text=render_text(campaign.email_text, context),
@@ -112,27 +114,39 @@ def _content_maker(campaign: Campaign, guest: Guest, chain_name: str) -> Content
     return content_for
 
 
-def _send_one(campaign: Campaign, recipient: CampaignRecipient, chain_name: str, now: datetime.datetime) -> None:
-    guest = recipient.guest
-    message = send_to_guest(
-        guest=guest,
+def _send_batch(
+    campaign: Campaign, recipients: list[CampaignRecipient], chain_name: str, now: datetime.datetime
+) -> None:
+    """The batch's messages in a few statements (messaging.services.send_to_guests), each guest's bonus through the
+    ledger (one grant per guest: the ledger has no batch grant), the recipients marked in one UPDATE."""
+    messages = send_to_guests(
+        sends=[GuestSend(guest_id=r.guest_id, dedupe_key=message_key(campaign.pk, r.guest_id)) for r in recipients],
         kind="campaign",
-        dedupe_key=message_key(campaign.pk, guest.pk),
-        content_for=_content_maker(campaign, guest, chain_name),
+        content_for=_content_maker(campaign, chain_name),
         allowed_channels=campaign.channels,
         is_marketing=True,
         now=now,
     )
-    if campaign.bonus_points and message.status != MessageStatus.SUPPRESSED:
-        grant_program_bonus(
-            guest=guest,
-            points=campaign.bonus_points,
-            kind=EntryKind.PROMO_BONUS,
-            idempotency_key=message_key(campaign.pk, guest.pk),
-            reason=_("Campaign “%(name)s”") % {"name": campaign.name},
-        )
-    recipient.message, recipient.sent_at = message, now
-    recipient.save(update_fields=["message", "sent_at"])
+    for recipient in recipients:
+        message = messages.get(message_key(campaign.pk, recipient.guest_id))  # None: the guest is gone
+        if message is not None and campaign.bonus_points and message.status != MessageStatus.SUPPRESSED:
+            grant_program_bonus(
+                guest=recipient.guest,
+                points=campaign.bonus_points,
+                kind=EntryKind.PROMO_BONUS,
+                idempotency_key=message_key(campaign.pk, recipient.guest_id),
+                reason=_("Campaign “%(name)s”") % {"name": campaign.name},
+            )
+    # One UPDATE: each recipient's message found by its dedupe key (message_key's, unique), NULL for a guest gone.
+    key = Concat(
+        Value("campaign:"),
+        Cast(OuterRef("campaign_id"), CharField()),
+        Value(":guest:"),
+        Cast(OuterRef("guest_id"), CharField()),
+    )
+    CampaignRecipient.objects.filter(pk__in=[recipient.pk for recipient in recipients]).update(
+        sent_at=now, message=Subquery(Message.objects.filter(dedupe_key=key).values("pk")[:1])
+    )
 
 
 @transaction.atomic
@@ -154,11 +168,11 @@ def send_campaign_batch(*, campaign_id: int, batch: int = BATCH_SIZE) -> int:
         campaign.save(update_fields=["members_split_at", "updated_at"])
     waiting = CampaignRecipient.objects.filter(
         campaign=campaign, group=RecipientGroup.TREATED, sent_at__isnull=True
-    ).select_related("guest", "guest__home_restaurant")
+    ).select_related("guest")
     recipients = list(waiting.order_by("guest_id")[:batch])
     chain = _chain()
-    for recipient in recipients:
-        _send_one(campaign, recipient, chain.name if chain is not None else "", now)
+    if recipients:
+        _send_batch(campaign, recipients, chain.name if chain is not None else "", now)
     if waiting.exists():
         campaign.save(update_fields=["updated_at"])  # alive: the tick leaves it to its own next batch
         enqueue_after_commit(BATCH_TASK, campaign_id=campaign.pk)

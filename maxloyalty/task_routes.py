@@ -32,6 +32,7 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "telegram_bot.tasks.start_broadcast": MESSAGING,
     "telegram_bot.tasks.telegram_chain_tick": MESSAGING,
     "messaging.tasks.deliver_message": MESSAGING,
+    "messaging.tasks.deliver_messages": MESSAGING,
     "messaging.tasks.messaging_chain_tick": MESSAGING,
     "messaging.tasks.send_templated_message": MESSAGING,
     "messaging.tasks.register_sms_callback": MESSAGING,

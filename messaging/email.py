@@ -9,9 +9,11 @@ provider's answer becomes ProviderUnavailable (try again: 5xx, 429, no connectio
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 from dataclasses import dataclass
 from email.utils import formataddr, make_msgid, parseaddr
+from typing import Any
 
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
 from django.conf import settings
@@ -60,7 +62,21 @@ def provider_name() -> str:
     return backend.rsplit(".", 2)[-2] if "." in backend else backend
 
 
-def build_email(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
+def open_email_connection() -> Any:
+    """One connection to the provider for a batch of emails (anymail's HTTP session, one SMTP connection)."""
+    connection = get_connection(fail_silently=False)
+    # Not reached now: each email then opens its own connection and reports the failure as its own (send_email).
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        connection.open()
+    return connection
+
+
+def close_email_connection(connection: Any) -> None:
+    with contextlib.suppress(smtplib.SMTPException, OSError):  # the batch's emails are handed over already
+        connection.close()
+
+
+def build_email(outgoing: OutgoingEmail, connection: Any = None) -> EmailMultiAlternatives:
     from_email = sender(outgoing.sender_name, outgoing.sender_address)
     domain = parseaddr(from_email)[1].rpartition("@")[2] or None
     headers = {"Message-ID": make_msgid(domain=domain)}
@@ -73,7 +89,7 @@ def build_email(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
         from_email=from_email,
         to=[outgoing.to],
         headers=headers,
-        connection=get_connection(fail_silently=False),
+        connection=connection or get_connection(fail_silently=False),
     )
     email.attach_alternative(outgoing.html or html_of_text(outgoing.text), "text/html")
     email.metadata = outgoing.metadata  # type: ignore[attr-defined]  # anymail's extension of EmailMessage
@@ -85,9 +101,10 @@ def _status_code(error: AnymailError) -> int | None:
     return int(code) if code else None
 
 
-def send_email(outgoing: OutgoingEmail) -> SentEmail:
-    """Hand one email to the provider; the id its tracking events will name (ours for SMTP and the console)."""
-    email = build_email(outgoing)
+def send_email(outgoing: OutgoingEmail, connection: Any = None) -> SentEmail:
+    """Hand one email to the provider, through `connection` when a batch opened one (open_email_connection); the id
+    its tracking events will name (ours for SMTP and the console)."""
+    email = build_email(outgoing, connection)
     try:
         email.send()
     except AnymailRecipientsRefused as error:

@@ -3,30 +3,35 @@ provider's tracking events, unsubscribe, a guest's preferred channel, the chain'
 
 `send_to_guest` asks messaging.channels which channel (or none, or later), logs one Message under its dedupe key
 and queues its delivery after commit; `deliver_message` (the messaging.tasks.deliver_message task) sends it through
-the sender of its channel (SENDERS: the one dispatch by channel; SMS plugs in there).
+the sender of its channel (SENDERS: the one dispatch by channel; SMS plugs in there). `send_to_guests` does the
+same for a batch of guests in a fixed number of statements (send_to_guest is its batch of one), and
+`deliver_messages` (the messaging.tasks.deliver_messages task) delivers a batch, each outcome committed on its own.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Collection
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
 from accounts.models import User
 from audit.services import changes_between, record_audit
 from guests.models import Guest
+from guests.selectors import with_loyalty
 from guests.services import set_consent
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.encryption import encrypt_json
 from maxloyalty.task_queue import enqueue_after_commit
-from messaging.channels import Refusal, choose_channel, is_email_suppressed, is_sms_allowance_used_up
-from messaging.email import OutgoingEmail, send_email
+from messaging.channels import Refusal, channel_facts, choose_with_facts, is_sms_allowance_used_up
+from messaging.email import OutgoingEmail, close_email_connection, open_email_connection, send_email
 from messaging.errors import ProviderRefused, ProviderUnavailable, UnknownChannel, UnsubscribeLinkInvalid
 from messaging.message_templates import TEMPLATE_FIELDS, render_for_channel
 from messaging.models import (
@@ -49,9 +54,13 @@ from messaging.unsubscribe_links import guest_of_token, unsubscribe_url
 from observability.metrics import GUEST_MESSAGES
 from telegram_bot.models import Delivery, DeliveryStatus
 from telegram_bot.services.notifications import deliver as deliver_by_telegram
+from telegram_bot.services.notifications import take_slot
 from tenants.models import Chain
 
 DELIVER_TASK = "messaging.tasks.deliver_message"
+DELIVER_BATCH_TASK = "messaging.tasks.deliver_messages"
+# Messages handed to the provider by one deliver_messages task (one email connection, the shared reads once).
+DELIVERY_BATCH = 50
 REGISTER_SMS_CALLBACK_TASK = "messaging.tasks.register_sms_callback"
 MAX_ATTEMPTS = 5
 DUE_BATCH = 1000
@@ -91,7 +100,132 @@ ContentForChannel = Callable[[str], MessageContent]
 # --- Sending --------------------------------------------------------------------------------------------------
 
 
+# Content made for a guest once their channel is known (a batch's messages differ per guest and channel).
+ContentForGuest = Callable[[Guest, str], MessageContent]
+
+
+@dataclass(frozen=True)
+class GuestSend:
+    """One message of a batch (send_to_guests): to whom, under which dedupe key."""
+
+    guest_id: int
+    dedupe_key: str
+
+
+def _delivery_chunks(message_ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(message_ids), DELIVERY_BATCH):
+        yield message_ids[start : start + DELIVERY_BATCH]
+
+
+def _enqueue_deliveries(message_ids: list[int]) -> None:
+    """Each message handed over after commit: one at a time alone, else in batches (deliver_messages)."""
+    if len(message_ids) == 1:
+        enqueue_after_commit(DELIVER_TASK, message_id=message_ids[0])
+        return
+    for chunk in _delivery_chunks(message_ids):
+        enqueue_after_commit(DELIVER_BATCH_TASK, message_ids=chunk)
+
+
+def _create_messages(messages: list[Message]) -> dict[str, Message]:
+    """Insert the batch's messages in one statement; when a concurrent sender logged one of the keys first (the
+    unique dedupe key), one by one, keeping theirs. The messages by dedupe key."""
+    try:
+        with transaction.atomic():
+            Message.objects.bulk_create(messages)
+        return {message.dedupe_key: message for message in messages}
+    except IntegrityError:
+        pass
+    logged: dict[str, Message] = {}
+    for message in messages:
+        try:
+            with transaction.atomic():
+                message.pk = None
+                message.save(force_insert=True)
+            logged[message.dedupe_key] = message
+        except IntegrityError:  # a concurrent sender logged it first
+            logged[message.dedupe_key] = Message.objects.get(dedupe_key=message.dedupe_key)
+    return logged
+
+
 @transaction.atomic
+def send_to_guests(
+    *,
+    sends: Sequence[GuestSend],
+    kind: str,
+    text: str = "",
+    subject: str = "",
+    html: str = "",
+    content_for: ContentForGuest | None = None,
+    allowed_channels: Collection[str] | None = None,
+    is_marketing: bool | None = None,
+    now: datetime.datetime | None = None,
+) -> dict[str, Message]:
+    """send_to_guest for many guests at once, in a number of statements that does not grow with the batch: the
+    messages already logged under their dedupe keys are returned as they are (nothing sent twice); the guests are
+    locked together (ORDER BY id, so two batches cannot deadlock), the channel choice reads its facts once
+    (messaging.channels.channel_facts: the same rules as one guest's, a second message to a guest in the batch
+    counted in the caps), the messages are inserted in one statement and their delivery queued in batches after
+    commit. A guest who no longer exists is skipped. The messages by dedupe key."""
+    keys = [send.dedupe_key for send in sends]
+    logged = {message.dedupe_key: message for message in Message.objects.filter(dedupe_key__in=keys)}
+    pending: dict[str, GuestSend] = {}
+    for send in sends:
+        if send.dedupe_key not in logged:
+            pending.setdefault(send.dedupe_key, send)
+    if not pending:
+        return logged
+    marketing = (kind not in TRANSACTIONAL_KINDS) if is_marketing is None else is_marketing
+    marketing = marketing and kind not in TRANSACTIONAL_KINDS
+    # One sender at a time per guest, so two concurrent sends cannot both pass the frequency cap.
+    guests = {
+        guest.pk: guest
+        for guest in with_loyalty(Guest.objects.select_for_update(of=("self",)).select_related("home_restaurant"))
+        .filter(pk__in={send.guest_id for send in pending.values()})
+        .order_by("pk")
+    }
+    now = now or timezone.now()
+    facts = channel_facts(list(guests.values()), settings=messaging_settings(), now=now, is_marketing=marketing)
+    queued_at = timezone.now()
+    messages = []
+    for send in pending.values():
+        guest = guests.get(send.guest_id)
+        if guest is None:
+            continue
+        choice = choose_with_facts(guest=guest, is_marketing=marketing, facts=facts, allowed=allowed_channels)
+        content = MessageContent(text=text, subject=subject, html=html)
+        if content_for is not None and choice.channel:
+            content = content_for(guest, choice.channel)
+        messages.append(
+            Message(
+                guest=guest,
+                kind=kind,
+                channel=choice.channel or "",
+                is_marketing=marketing,
+                recipient=choice.recipient,
+                subject=content.subject,
+                text_body=content.text,
+                html_body=content.html,
+                status=MessageStatus.QUEUED if choice.channel else MessageStatus.SUPPRESSED,
+                reason=choice.reason,
+                dedupe_key=send.dedupe_key,
+                not_before_at=choice.not_before,
+                queued_at=queued_at if choice.channel and choice.not_before is None else None,
+                created_at=now,
+            )
+        )
+    created = _create_messages(messages)
+    to_deliver = []
+    for message in messages:
+        if created.get(message.dedupe_key) is not message:
+            continue  # a concurrent sender's
+        if message.status == MessageStatus.SUPPRESSED:
+            GUEST_MESSAGES.labels(channel="none", outcome=MessageStatus.SUPPRESSED.value).inc()
+        if message.queued_at is not None:
+            to_deliver.append(message.pk)
+    _enqueue_deliveries(to_deliver)  # those waiting out quiet hours: the tick hands them over when they end
+    return {**logged, **created}
+
+
 def send_to_guest(
     *,
     guest: Guest,
@@ -109,46 +243,23 @@ def send_to_guest(
     dedupe key again returns the first message and sends nothing. Not sendable (no consent, caps): the message is
     logged as suppressed with the reason. `is_marketing` defaults to "not a transactional kind". The content is
     `text` (with `subject`, `html`) on any channel, or `content_for(channel)` once the channel is chosen;
-    `allowed_channels` limits the choice (a campaign written for some channels only)."""
-    existing = Message.objects.filter(dedupe_key=dedupe_key).first()
-    if existing is not None:
-        return existing
-    marketing = (kind not in TRANSACTIONAL_KINDS) if is_marketing is None else is_marketing
-    marketing = marketing and kind not in TRANSACTIONAL_KINDS
-    # One sender at a time per guest, so two concurrent sends cannot both pass the frequency cap.
-    guest = Guest.objects.select_for_update(of=("self",)).select_related("home_restaurant").get(pk=guest.pk)
-    now = now or timezone.now()
-    choice = choose_channel(
-        guest=guest, is_marketing=marketing, settings=messaging_settings(), now=now, allowed=allowed_channels
+    `allowed_channels` limits the choice (a campaign written for some channels only). The batch of one of
+    send_to_guests."""
+    messages = send_to_guests(
+        sends=[GuestSend(guest_id=guest.pk, dedupe_key=dedupe_key)],
+        kind=kind,
+        text=text,
+        subject=subject,
+        html=html,
+        content_for=(lambda _guest, channel: content_for(channel)) if content_for is not None else None,
+        allowed_channels=allowed_channels,
+        is_marketing=is_marketing,
+        now=now,
     )
-    if content_for is not None and choice.channel:
-        content = content_for(choice.channel)
-        text, subject, html = content.text, content.subject, content.html
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                guest=guest,
-                kind=kind,
-                channel=choice.channel or "",
-                is_marketing=marketing,
-                recipient=choice.recipient,
-                subject=subject,
-                text_body=text,
-                html_body=html,
-                status=MessageStatus.QUEUED if choice.channel else MessageStatus.SUPPRESSED,
-                reason=choice.reason,
-                dedupe_key=dedupe_key,
-                not_before_at=choice.not_before,
-                queued_at=timezone.now() if choice.channel and choice.not_before is None else None,
-                created_at=now,
-            )
-    except IntegrityError:  # a concurrent sender logged it first
-        return Message.objects.get(dedupe_key=dedupe_key)
-    if message.status == MessageStatus.SUPPRESSED:
-        GUEST_MESSAGES.labels(channel="none", outcome=MessageStatus.SUPPRESSED.value).inc()
-    if message.queued_at is not None:
-        enqueue_after_commit(DELIVER_TASK, message_id=message.pk)
-    return message  # waiting out quiet hours: the tick hands it over when they end
+    message = messages.get(dedupe_key)
+    if message is None:
+        raise Guest.DoesNotExist(f"No guest {guest.pk}")
+    return message
 
 
 @transaction.atomic
@@ -166,12 +277,49 @@ def queue_due_messages(*, now: datetime.datetime | None = None, batch: int = DUE
         .values_list("pk", flat=True)[:batch]
     )
     Message.objects.filter(pk__in=ids).update(queued_at=now)
-    for message_id in ids:
-        enqueue_after_commit(DELIVER_TASK, message_id=message_id)
+    _enqueue_deliveries(ids)
     return len(ids)
 
 
-def _send_telegram(message: Message) -> Sent:
+class DeliveryContext:
+    """What the deliveries of one batch share, each read the first time a message needs it: the chain, its
+    messaging settings and one open email connection (anymail's HTTP session, or one SMTP connection) for all the
+    batch's emails. Close it at the end (`close`)."""
+
+    def __init__(self) -> None:
+        self._chain: Chain | None = None
+        self._chain_read = False
+        self._settings: MessagingSettings | None = None
+        self._email_connection: Any = None
+
+    @property
+    def chain(self) -> Chain | None:
+        if not self._chain_read:
+            self._chain, self._chain_read = Chain.objects.filter(schema_name=current_schema_name()).first(), True
+        return self._chain
+
+    @property
+    def settings(self) -> MessagingSettings:
+        if self._settings is None:
+            self._settings = messaging_settings()
+        return self._settings
+
+    def sms_allowance_used_up(self) -> bool:
+        """Read again for each SMS: the batch's own messages may use the allowance up half-way."""
+        return is_sms_allowance_used_up(timezone.now())
+
+    def email_connection(self) -> Any:
+        if self._email_connection is None:
+            self._email_connection = open_email_connection()
+        return self._email_connection
+
+    def close(self) -> None:
+        if self._email_connection is not None:
+            close_email_connection(self._email_connection)
+            self._email_connection = None
+
+
+def _send_telegram(message: Message, context: DeliveryContext) -> Sent:
     """Through the bot's own delivery path (telegram_bot.services.notifications.deliver): its rate limits, its
     429 and 403 handling, its delivery log, one Delivery per Message."""
     delivery, _created = Delivery.objects.get_or_create(
@@ -187,14 +335,15 @@ def _send_telegram(message: Message) -> Sent:
     raise ProviderRefused(delivery.reason or "Telegram did not take the message")
 
 
-def _send_email(message: Message) -> Sent:
-    row = messaging_settings()
+def _send_email(message: Message, context: DeliveryContext) -> Sent:
+    row = context.settings
     schema_name = current_schema_name()
-    chain = Chain.objects.filter(schema_name=schema_name).first()
+    chain = context.chain
     link = ""
     if message.is_marketing:
         base_url = chain.base_url if chain is not None else ""
         link = unsubscribe_url(base_url=base_url, guest_id=message.guest_id, schema_name=schema_name)
+    wait_for_provider_slot(Channel.EMAIL, settings.MESSAGING_EMAIL_PER_SECOND)
     sent = send_email(
         OutgoingEmail(
             to=message.recipient,
@@ -205,35 +354,44 @@ def _send_email(message: Message) -> Sent:
             sender_address=row.email_sender_address,
             unsubscribe_url=link,
             metadata={"chain": schema_name, "message": str(message.pk)},
-        )
+        ),
+        connection=context.email_connection(),
     )
     return Sent(provider=sent.provider, provider_message_id=sent.provider_message_id)
 
 
-def _send_sms(message: Message) -> Sent:
+def _send_sms(message: Message, context: DeliveryContext) -> Sent:
     """Through the chain's SMS provider (messaging.sms_services); the parts it cost are kept on the message."""
+    wait_for_provider_slot(Channel.SMS, settings.MESSAGING_SMS_PER_SECOND)
     provider, sent = send_sms_message(message)
     message.parts = sent.parts
     message.save(update_fields=["parts"])
     return Sent(provider=provider, provider_message_id=sent.provider_message_id)
 
 
+def wait_for_provider_slot(channel: str, per_second: int) -> None:
+    """Block until the provider's per-second limit allows one more message (0: no limit), shared by every worker
+    through the same Redis counters as the bot's limits (telegram_bot.services.notifications.take_slot)."""
+    while per_second > 0 and (wait := take_slot(f"provider:{channel}:{int(time.time())}", 1.0, per_second)):
+        time.sleep(min(wait, 0.05))
+
+
 # The one dispatch by channel.
-SENDERS: dict[str, Callable[[Message], Sent]] = {
+SENDERS: dict[str, Callable[[Message, DeliveryContext], Sent]] = {
     Channel.TELEGRAM: _send_telegram,
     Channel.EMAIL: _send_email,
     Channel.SMS: _send_sms,
 }
 
 
-def _still_sendable(message: Message) -> str:
+def _still_sendable(message: Message, context: DeliveryContext) -> str:
     """ "" when the message may still go out, else why not: consent withdrawn, the address suppressed or the SMS
-    allowance used up while it waited (quiet hours, retries)."""
+    allowance used up while it waited (quiet hours, retries). `message.is_suppressed` is read with the message."""
     if not message.guest.has_consent(message.channel):
         return "Consent withdrawn before sending"
-    if message.channel == Channel.EMAIL and is_email_suppressed(message.recipient):
+    if message.channel == Channel.EMAIL and getattr(message, "is_suppressed", False):
         return "The address is suppressed (bounce or complaint)"
-    if message.channel == Channel.SMS and is_sms_allowance_used_up(timezone.now()):
+    if message.channel == Channel.SMS and context.sms_allowance_used_up():
         return Refusal.SMS_ALLOWANCE.value  # used up while the message waited (quiet hours, retries)
     return ""
 
@@ -256,27 +414,43 @@ def _finish(message: Message, status: str, reason: str = "", sent: Sent | None =
     return DeliveryResult(status)
 
 
-def deliver_message(*, message_id: int) -> DeliveryResult:
-    """Send one queued message through its channel and log the outcome; a message another worker holds, or one
-    already sent, is left alone (a redelivered task sends nothing twice)."""
+def _queued_messages(message_ids: Sequence[int]) -> dict[int, Message]:
+    """The queued messages among `message_ids`, with their guest and whether their address is suppressed, in one
+    query for a batch (each is then locked and checked again on its own: `_deliver`)."""
+    suppressed = EmailSuppression.objects.filter(address=Lower(Trim(OuterRef("recipient"))))
+    rows = (
+        Message.objects.select_related("guest")
+        .annotate(is_suppressed=Exists(suppressed))
+        .filter(pk__in=message_ids, status=MessageStatus.QUEUED)
+    )
+    return {message.pk: message for message in rows}
+
+
+def _deliver(message_id: int, message: Message | None, context: DeliveryContext) -> DeliveryResult:
+    """One message through its channel, its outcome committed before the next is taken: a worker killed in a
+    batch leaves the messages before committed as sent and the rest queued (the tick hands them over again)."""
     with transaction.atomic():
-        message = (
-            Message.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("guest")
+        locked = (
+            Message.objects.select_for_update(skip_locked=True)
             .filter(pk=message_id)
+            .values_list("status", "attempts", "not_before_at")
             .first()
         )
-        if message is None or message.status != MessageStatus.QUEUED:
-            return DeliveryResult(message.status if message is not None else "missing")
+        if locked is None:  # gone, or another worker holds it
+            return DeliveryResult("missing")
+        status, attempts, not_before_at = locked
+        if message is None or status != MessageStatus.QUEUED:
+            return DeliveryResult(status)
+        message.status, message.attempts, message.not_before_at = status, attempts, not_before_at
         now = timezone.now()
         if message.not_before_at is not None and message.not_before_at > now:
             return DeliveryResult(message.status)  # early: the tick hands it over again once it is due
-        refusal = _still_sendable(message)
+        refusal = _still_sendable(message, context)
         if refusal:
             return _finish(message, MessageStatus.SUPPRESSED, refusal)
         message.attempts += 1
         try:
-            sent = SENDERS[message.channel](message)
+            sent = SENDERS[message.channel](message, context)
         except ProviderUnavailable as error:
             if message.attempts >= MAX_ATTEMPTS:
                 return _finish(message, MessageStatus.FAILED, f"Gave up after {message.attempts} attempts: {error}")
@@ -287,6 +461,34 @@ def deliver_message(*, message_id: int) -> DeliveryResult:
         except ProviderRefused as error:
             return _finish(message, MessageStatus.FAILED, str(error))
         return _finish(message, MessageStatus.SENT, sent=sent)
+
+
+def deliver_message(*, message_id: int) -> DeliveryResult:
+    """Send one queued message through its channel and log the outcome; a message another worker holds, or one
+    already sent, is left alone (a redelivered task sends nothing twice)."""
+    context = DeliveryContext()
+    try:
+        return _deliver(message_id, _queued_messages([message_id]).get(message_id), context)
+    finally:
+        context.close()
+
+
+def deliver_messages(*, message_ids: Sequence[int]) -> dict[int, DeliveryResult]:
+    """deliver_message for a batch (the messaging.tasks.deliver_messages task): the chain, its settings and one
+    email connection shared, each message's outcome committed on its own (same status machine). A message whose
+    provider was unavailable is retried alone with its back-off (the deliver_message task, counted attempts)."""
+    context = DeliveryContext()
+    results: dict[int, DeliveryResult] = {}
+    messages = _queued_messages(message_ids)
+    try:
+        for message_id in message_ids:
+            result = _deliver(message_id, messages.get(message_id), context)
+            results[message_id] = result
+            if result.retry_after is not None:
+                enqueue_after_commit(DELIVER_TASK, countdown=result.retry_after, message_id=message_id)
+    finally:
+        context.close()
+    return results
 
 
 # --- Tracking, suppression and unsubscribing ----------------------------------------------------------------

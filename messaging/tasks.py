@@ -8,6 +8,7 @@ from typing import Any
 from celery import shared_task
 
 from messaging.services import deliver_message as deliver
+from messaging.services import deliver_messages as deliver_batch
 from messaging.services import queue_due_messages, send_templated_to_guest
 from messaging.sms.providers import SmsTemporaryError
 from messaging.sms_services import register_status_callback
@@ -22,6 +23,12 @@ def deliver_message(self: Any, message_id: int) -> str:
         time.sleep(result.retry_after)  # eager (tests, no broker): nothing else can hold the countdown
         result = deliver(message_id=message_id)
     return result.status
+
+
+@shared_task(acks_late=True)
+def deliver_messages(message_ids: list[int]) -> int:
+    """A batch of queued messages (a campaign's); one whose provider was unavailable is retried alone."""
+    return len(deliver_batch(message_ids=message_ids))
 
 
 @shared_task(acks_late=True)

@@ -558,6 +558,9 @@ if EMAIL_PROVIDER not in EMAIL_PROVIDER_BACKENDS:
 EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_PROVIDER_BACKENDS[EMAIL_PROVIDER])
 # The first retry of a message whose provider was unavailable waits this long, each next one twice as long.
 MESSAGING_RETRY_SECONDS = env.float("MESSAGING_RETRY_SECONDS", default=30.0)
+# The email and SMS providers' per-second limits for this platform's account, shared by every worker (0: none).
+MESSAGING_EMAIL_PER_SECOND = env.int("MESSAGING_EMAIL_PER_SECOND", default=0)
+MESSAGING_SMS_PER_SECOND = env.int("MESSAGING_SMS_PER_SECOND", default=0)
 # What one message costs the chain per channel, in the chain's currency: a campaign's results weigh it (with its bonus
 # points) against the uplift in revenue. CAMPAIGN_MESSAGE_COSTS="telegram=0,email=0.10,sms=4.50".
 CAMPAIGN_MESSAGE_COSTS = {

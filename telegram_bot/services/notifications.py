@@ -262,7 +262,7 @@ def set_notifications(*, guest: Guest, enabled: bool) -> bool:
 # --- Sending ------------------------------------------------------------------------------------------------
 
 
-def _take_slot(key: str, window_seconds: float, limit: int) -> float:
+def take_slot(key: str, window_seconds: float, limit: int) -> float:
     """0 when a slot was taken, else the seconds to wait. Redis counters shared by every worker process."""
     platform_cache = caches["platform"]
     full_key = platform_cache.make_key(key)
@@ -286,9 +286,9 @@ def wait_for_send_slot(*, bot_id: int, chat_id: int) -> None:
     """Block until both Telegram limits allow one more message: ~30/s per bot and one per second per chat."""
     interval = settings.TELEGRAM_CHAT_INTERVAL_SECONDS
     per_second = settings.TELEGRAM_MESSAGES_PER_SECOND
-    while interval > 0 and (wait := _take_slot(f"tg-chat:{bot_id}:{chat_id}", interval, 1)):
+    while interval > 0 and (wait := take_slot(f"tg-chat:{bot_id}:{chat_id}", interval, 1)):
         time.sleep(min(wait, interval))
-    while per_second > 0 and (wait := _take_slot(f"tg-bot:{bot_id}:{int(time.time())}", 1.0, per_second)):
+    while per_second > 0 and (wait := take_slot(f"tg-bot:{bot_id}:{int(time.time())}", 1.0, per_second)):
         time.sleep(min(wait, 0.05))
 
 
