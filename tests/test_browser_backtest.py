@@ -65,6 +65,7 @@ def _drop(schema_name: str, guest_id: int, *, had_settings: bool, since: datetim
                 ("loyalty_notificationoutbox", "guest_id"),
                 ("loyalty_pointsaccount", "guest_id"),
                 ("analytics_guestmonthactivity", "guest_id"),
+                ("guests_restaurantguest", "guest_id"),  # the restaurants the guest visited
                 ("guests_guest", "id"),
             ):
                 cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [guest_id])  # noqa: S608

@@ -43,6 +43,9 @@ def _drop(schema_name: str, guest_ids: tuple[int, int]) -> None:
                 ("audit_auditentry", "object_id"),
                 ("loyalty_ledgerentry", "guest_id"),
                 ("loyalty_pointsaccount", "guest_id"),
+                ("guests_duplicatecandidate", "first_id"),  # the pair the page's first look stored
+                ("guests_duplicatecandidate", "second_id"),
+                ("guests_restaurantguest", "guest_id"),
                 ("guests_guest", "id"),
             ):
                 values = [str(value) for value in ids] if column == "object_id" else ids

@@ -57,6 +57,7 @@ def _remove(schema_name: str, guest_id: int) -> None:
             ("loyalty_notificationoutbox", "guest_id"),
             ("loyalty_ledgerentry", "guest_id"),
             ("loyalty_pointsaccount", "guest_id"),
+            ("guests_restaurantguest", "guest_id"),  # the restaurants the guest visited
             ("guests_guest", "id"),
         ):
             cursor.execute(
