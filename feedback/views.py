@@ -18,6 +18,7 @@ from feedback.rules import SCORES
 from feedback.selectors import feedback_settings, rating_of_visit
 from feedback.services import rate_visit_by_link, request_of_link, update_feedback_settings
 from maxloyalty.errors import domain_errors_into
+from maxloyalty.whole_numbers import whole_number
 
 
 @require_http_methods(["GET", "POST"])
@@ -32,7 +33,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         current = rating_of_visit(feedback_request.applied_check_id)
         asked = request.GET.get("score", "")
         initial: dict[str, object] = {
-            "score": int(asked) if asked.isdigit() else (current.score if current else None),
+            "score": whole_number(asked, default=None, maximum=max(SCORES)) or (current.score if current else None),
             "comment": current.comment if current else "",
         }
         form = RatingForm(request.POST or None, initial=initial)

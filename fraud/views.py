@@ -27,6 +27,7 @@ from fraud.selectors import (
     review_queue,
 )
 from maxloyalty.errors import DomainError
+from maxloyalty.whole_numbers import whole_number
 from restaurants.models import Restaurant
 
 PAGE_SIZE = 50
@@ -39,7 +40,7 @@ def _access(request: StaffRequest) -> ChainAccess:
 
 
 def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10_000 else 1
+    return max(whole_number(raw, default=1, maximum=9_999), 1)
 
 
 @permission_required_page(Permission.REVIEW_FRAUD)

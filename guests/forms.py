@@ -13,6 +13,7 @@ from accounts.access import ChainAccess
 from guests.masking import contact_view
 from guests.models import Gender, GuestStatus
 from loyalty.models import Level
+from maxloyalty.whole_numbers import whole_number
 from restaurants.models import Restaurant
 
 SORT_CHOICES = [
@@ -80,7 +81,7 @@ class GuestIdsField(forms.Field):
     widget = forms.MultipleHiddenInput
 
     def to_python(self, value: Any) -> list[int]:
-        return [int(item) for item in value or [] if str(item).isdigit()]
+        return [number for item in value or [] if (number := whole_number(item, default=None)) is not None]
 
     def validate(self, value: list[int]) -> None:
         if not value:

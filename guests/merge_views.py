@@ -23,6 +23,7 @@ from guests.merge import merge_guests, unmerge_guests
 from guests.models import Guest
 from guests.selectors import access_guest
 from maxloyalty.errors import DomainError
+from maxloyalty.whole_numbers import whole_number
 
 COMPARED_FIELDS = ("first_name", "last_name", "phone", "email", "card_number", "birthday", "tags", "created_at")
 REASON_LABELS = {
@@ -40,7 +41,7 @@ def _access(request: StaffRequest) -> ChainAccess:
 
 
 def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10_000 else 1
+    return max(whole_number(raw, default=1, maximum=9_999), 1)
 
 
 @permission_required_page(Permission.MERGE_GUESTS)

@@ -61,6 +61,7 @@ from maxloyalty.chain_files import file_response
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.errors import DomainError, ValidationFailed, domain_errors_into
 from maxloyalty.keyset import InvalidCursor, Position, cursor_parameter, encode_cursor, keyset_page
+from maxloyalty.whole_numbers import whole_number
 from telegram_bot.selectors import guest_deliveries
 
 GUESTS_PER_PAGE = 25
@@ -98,8 +99,7 @@ def _list_row(guest: Guest, access: ChainAccess) -> dict[str, Any]:
 
 
 def _page_number(request: HttpRequest) -> int:
-    number = request.GET.get("page", "")
-    return max(int(number), 1) if number.isdigit() else 1
+    return max(whole_number(request.GET.get("page"), default=1), 1)
 
 
 def _guest_page(request: HttpRequest, guests: Any, *, newest_first: bool) -> tuple[list[Guest], dict[str, Any]]:

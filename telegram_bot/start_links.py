@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from maxloyalty.whole_numbers import whole_number
+
 MAX_START_PARAM_LENGTH = 64
 _ALLOWED = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -31,7 +33,7 @@ def parse_start_param(param: str) -> StartLink:
     restaurant = found.get("rest", "")
     return StartLink(
         referral_card=found.get("ref", "") if found.get("ref", "").isdigit() else "",
-        restaurant_id=int(restaurant) if restaurant.isdigit() else None,
+        restaurant_id=whole_number(restaurant, default=None),
         campaign_tag=found.get("c", "")[:50],
     )
 

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from guests.models import Guest, GuestStatus
 from guests.services import set_consent, update_guest
 from maxloyalty.api import validated
+from maxloyalty.whole_numbers import whole_number
 from pos.models import ClaimSource
 from pos.services.claims import claim_outcome_text, claim_receipt
 from telegram_bot.api.serializers import MiniAppProfileInput, MiniAppReceiptClaimInput
@@ -80,7 +81,7 @@ class MiniAppHistoryApi(MiniAppApi):
     def get(self, request: Request) -> Response:
         guest = mini_app_guest(request)
         page = request.query_params.get("page", "0")
-        entries, has_older = history_page(guest=guest, page=int(page) if page.isdigit() else 0, size=20)
+        entries, has_older = history_page(guest=guest, page=whole_number(page, default=0, maximum=100_000), size=20)
         return Response(
             {
                 "results": [

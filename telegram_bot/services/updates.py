@@ -31,6 +31,7 @@ from guests.services import create_guest, set_consent
 from loyalty.selectors import current_chain, guest_balance, program_context
 from loyalty.services import record_referral
 from maxloyalty.errors import DomainError
+from maxloyalty.whole_numbers import whole_number
 from pos.fiscal_qr import looks_like_fiscal_qr
 from pos.models import ClaimSource
 from restaurants.models import Restaurant
@@ -376,10 +377,11 @@ def _on_rating(guest: Guest, data: str, talk: Conversation) -> None:
     from feedback.services import rate_visit_by_telegram
 
     message_id, _sep, score = data.removeprefix(RATING_CALLBACK_PREFIX).partition(":")
-    if not (message_id.isdigit() and score.isdigit()):
+    message_number, score_number = whole_number(message_id, default=None), whole_number(score, default=None)
+    if message_number is None or score_number is None:
         return
     try:
-        rate_visit_by_telegram(guest=guest, message_id=int(message_id), score=int(score))
+        rate_visit_by_telegram(guest=guest, message_id=message_number, score=score_number)
     except DomainError as error:
         talk.say(str(error.message))
         return
@@ -411,7 +413,7 @@ def _on_menu(chat: TelegramChat, guest: Guest, data: str, talk: Conversation) ->
             qr_png(guest.qr_token), _("Card %(card)s. Show this QR code at the till.") % {"card": guest.card_number}
         )
     elif data.startswith("hist:"):
-        page = int(data[5:]) if data[5:].isdigit() else 0
+        page = whole_number(data[5:], default=0, maximum=100_000)
         _show_history(guest, page, talk)
     elif data == "promos":
         promos = current_promos()
