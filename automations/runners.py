@@ -37,25 +37,22 @@ from loyalty.selectors import ProgramContext, program_context
 from loyalty.services import grant_program_bonus
 from messaging.models import MessageStatus
 from messaging.services import send_templated
+from messaging.templating import points_text
 
 
 def occasion_key(kind: str, guest_id: int, occasion: str) -> str:
     return f"automation:{kind}:{guest_id}:{occasion}"
 
 
-def _points_text(points: int) -> str:
-    return f"{points:,}".replace(",", "\u202f")
-
-
 def _template_values(guest: Guest, values: dict[str, object], bonus_points: int) -> dict[str, str]:
     """The kind's variables as the guest reads them (numbers grouped, dates in their language)."""
-    shown: dict[str, str] = {"bonus_points": _points_text(bonus_points) if bonus_points else ""}
+    shown: dict[str, str] = {"bonus_points": points_text(bonus_points) if bonus_points else ""}
     with translation.override(guest.language):
         for name, value in values.items():
             if isinstance(value, datetime.date):
                 shown[name] = formats.date_format(value, "DATE_FORMAT")
             elif isinstance(value, int):
-                shown[name] = _points_text(value)
+                shown[name] = points_text(value)
             else:
                 shown[name] = str(value)
     return shown

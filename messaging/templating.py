@@ -118,7 +118,9 @@ def render_text(text: str, context: Mapping[str, Any], *, html: bool = False) ->
     return PLACEHOLDER.sub(value, text)
 
 
-def _points_text(points: int) -> str:
+def points_text(points: int) -> str:
+    """1540 → "1 540" (a narrow no-break space groups thousands, as Russian receipts do): every message shows
+    points so (the bot's, the templates', the automations')."""
     return f"{points:,}".replace(",", "\u202f")
 
 
@@ -133,7 +135,7 @@ def guest_context(guest: Guest, *, chain_name: str = "", extra: Mapping[str, Any
         "first_name": guest.first_name,
         "last_name": guest.last_name,
         "full_name": " ".join(part for part in (guest.first_name, guest.last_name) if part),
-        "points": _points_text(int(figures.get("available") or 0)),
+        "points": points_text(int(figures.get("available") or 0)),
         "level": level.get("name", ""),
         "card_number": guest.card_number or "",
         "chain": chain_name,

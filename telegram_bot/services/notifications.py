@@ -29,6 +29,7 @@ from loyalty.models import AppliedCheck, NotificationKind, NotificationOutbox, N
 from loyalty.selectors import guest_balance
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.selectors import own_telegram_text
+from messaging.templating import points_text
 from observability.metrics import TELEGRAM_MESSAGES
 from telegram_bot.client import Forbidden, RetryAfter, TelegramError, call_bot, retry_after_seconds
 from telegram_bot.models import (
@@ -51,12 +52,6 @@ class DeliveryOutcome:
     retry_after: float | None = None  # seconds to wait before the next attempt (429), None: done
     # Set when this attempt finished a broadcast's message: the caller counts it (broadcasts.count_broadcast_delivery).
     broadcast_id: int | None = None
-
-
-def points_text(points: int) -> str:
-    """1540 → "1 540" (a narrow no-break space groups thousands, as Russian receipts do). Messages with a count
-    choose their plural form with ngettext from the int (1 балл, 2 балла, 5 баллов) and show this text."""
-    return f"{points:,}".replace(",", "\u202f")
 
 
 def may_receive(guest: Guest, chat: TelegramChat | None, kind: str) -> bool:

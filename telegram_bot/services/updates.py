@@ -32,6 +32,7 @@ from loyalty.selectors import current_chain, guest_balance, program_context
 from loyalty.services import record_referral
 from maxloyalty.errors import DomainError
 from maxloyalty.whole_numbers import whole_number
+from messaging.templating import points_text
 from pos.fiscal_qr import looks_like_fiscal_qr
 from pos.models import ClaimSource
 from restaurants.models import Restaurant
@@ -47,7 +48,6 @@ from telegram_bot.selectors import (
 )
 from telegram_bot.services.notifications import (
     RATING_CALLBACK_PREFIX,
-    points_text,
     queue_message,
     set_notifications,
 )
