@@ -9,6 +9,7 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import Role
+from analytics.periods import chain_time_zone
 from feedback.services import rate_visit_by_link
 from feedback.tests.conftest import link_token
 from tests.fixtures import api_as, api_on, api_token
@@ -42,7 +43,7 @@ def test_filters_by_restaurant_score_and_period(alpha, asked):
     low = _rate(asked, alpha.restaurants[0], 1, "b2@example.com")
     _rate(asked, alpha.restaurants[1], 1, "b3@example.com")
     api = api_as(alpha, Role.ADMIN)
-    today = timezone.localdate()
+    today = timezone.now().astimezone(chain_time_zone()).date()  # the API reads days in the chain's zone
     tomorrow = today + datetime.timedelta(days=1)
 
     by_both = api.get(URL, {"restaurant": alpha.restaurants[0].pk, "score": 1}).json()
