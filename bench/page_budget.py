@@ -421,6 +421,7 @@ PLANS: dict[str, Plan] = dict(
             ],
         ),
         ("campaigns:segment-edit", lambda rows, role: _optional("campaigns:segment-edit", rows.segment_id)),
+        ("campaigns:segment-count", lambda rows, role: _optional("campaigns:segment-count", rows.segment_id)),
         _simple("campaigns-pages:campaign-list"),
         _simple("campaigns-pages:campaign-create"),
         (

@@ -12,10 +12,14 @@ Who may use segments (the one rule; pages, the API and the services ask may_use_
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+import hashlib
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
@@ -197,6 +201,36 @@ def count_segment(guests: QuerySet[Guest]) -> CappedCount:
     return capped_count(guests, SEGMENT_COUNT_CAP)
 
 
+def _remembered(kind: str, filters: SegmentFilters, access: ChainAccess | None, compute: Callable[[], Any]) -> Any:
+    """A segment's count or preview as this viewer last saw it, for SEGMENT_COUNT_CACHE_SECONDS: at 1M guests both
+    evaluate the visit filters over every matching guest (about a second), and the list, the builder and the API
+    ask again and again. The key holds the filters, the chain's day (their windows move with it), the viewer's
+    restaurants and whether they see contacts; sending never reads it (segment_guests, at send time)."""
+    seconds = settings.SEGMENT_COUNT_CACHE_SECONDS
+    if seconds <= 0:
+        return compute()
+    scope = (
+        "all" if access is None or access.restaurant_ids is None else ",".join(map(str, sorted(access.restaurant_ids)))
+    )
+    described = json.dumps([filters.as_json(), str(chain_today()), scope, contact_view(access).sees_contacts])
+    key = f"segments:{kind}:{hashlib.sha256(described.encode()).hexdigest()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
+def segment_size(
+    segment_or_filters: Segment | SegmentFilters | Mapping[str, Any], access: ChainAccess | None
+) -> CappedCount:
+    """How many guests a segment holds for this viewer (up to SEGMENT_COUNT_CAP), as counted in the last
+    SEGMENT_COUNT_CACHE_SECONDS (the list's and the preview's count)."""
+    filters = _filters_of(segment_or_filters)
+    count: CappedCount = _remembered("count", filters, access, lambda: count_segment(segment_guests(filters, access)))
+    return count
+
+
 @dataclass(frozen=True)
 class SegmentMember:
     """One guest of a preview, contacts as the viewer may see them (guests.masking)."""
@@ -219,8 +253,15 @@ class SegmentPreview:
 def segment_preview(
     segment_or_filters: Segment | SegmentFilters | Mapping[str, Any], access: ChainAccess | None
 ) -> SegmentPreview:
-    """How many guests the segment holds for this viewer (up to SEGMENT_COUNT_CAP) and its first PREVIEW_SIZE."""
-    guests = segment_guests(segment_or_filters, access)
+    """How many guests the segment holds for this viewer (up to SEGMENT_COUNT_CAP) and its first PREVIEW_SIZE, as
+    seen in the last SEGMENT_COUNT_CACHE_SECONDS."""
+    filters = _filters_of(segment_or_filters)
+    members: list[SegmentMember] = _remembered("members", filters, access, lambda: _first_members(filters, access))
+    return SegmentPreview(count=segment_size(filters, access), members=members)
+
+
+def _first_members(filters: SegmentFilters, access: ChainAccess | None) -> list[SegmentMember]:
+    guests = segment_guests(filters, access)
     view = contact_view(access)
     members = []
     for guest in with_loyalty(guests)[:PREVIEW_SIZE]:
@@ -237,7 +278,7 @@ def segment_preview(
                 last_visit_at=guest.last_visit_at,
             )
         )
-    return SegmentPreview(count=count_segment(guests), members=members)
+    return members
 
 
 # --- campaigns -------------------------------------------------------------------------------------------------

@@ -11,5 +11,6 @@ urlpatterns = [
     path("preview/", views.segment_preview_part, name="segment-preview"),
     path("settings/", views.segment_settings, name="segment-settings"),
     path("<int:segment_id>/", views.segment_edit, name="segment-edit"),
+    path("<int:segment_id>/count/", views.segment_count_part, name="segment-count"),
     path("<int:segment_id>/delete/", views.segment_delete, name="segment-delete"),
 ]

@@ -1,4 +1,4 @@
-"""The saved segments' pages: the list with each segment's count, the form with a live count and preview (htmx,
+"""The saved segments' pages: the list (each segment's count fetched beside it, so a long list opens at once), the form with a live count and preview (htmx,
 re-asked as the filters change), deletion behind a confirmation, and the chain's switch that lets managers build
 segments. Who may do what is campaigns.selectors' rule; the writes are campaigns.services'."""
 
@@ -19,12 +19,11 @@ from campaigns.forms import SegmentForm
 from campaigns.models import Segment
 from campaigns.selectors import (
     access_segment,
-    count_segment,
     managers_may_use_segments,
     may_change_segment,
     require_segment_access,
-    segment_guests,
     segment_preview,
+    segment_size,
     visible_segments,
 )
 from campaigns.services import create_segment, delete_segment, set_managers_may_use_segments, update_segment
@@ -47,15 +46,22 @@ def _posted(request: StaffRequest) -> Any:
 def segment_list(request: StaffRequest) -> HttpResponse:
     access = _access(request)
     rows = [
-        {
-            "segment": segment,
-            "count": count_segment(segment_guests(segment, access)),
-            "can_change": may_change_segment(access, segment),
-        }
-        for segment in visible_segments(access)
+        {"segment": segment, "can_change": may_change_segment(access, segment)} for segment in visible_segments(access)
     ]
     context = {"rows": rows, "managers_allowed": managers_may_use_segments()}
     return render(request, "campaigns/segments.html", context)
+
+
+@member_page
+@require_GET
+def segment_count_part(request: StaffRequest, segment_id: int) -> HttpResponse:
+    """One segment's count on the list, asked for by the list's row as it loads (htmx; without it the row links to
+    the segment's page, whose preview counts)."""
+    access = _access(request)
+    segment = access_segment(access=access, segment_id=segment_id)
+    return render(
+        request, "campaigns/_segment_count.html", {"segment": segment, "count": segment_size(segment, access)}
+    )
 
 
 def _form_page(request: StaffRequest, form: SegmentForm, segment: Segment | None, *, can_change: bool) -> HttpResponse:

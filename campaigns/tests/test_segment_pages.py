@@ -42,13 +42,15 @@ def test_an_owner_creates_lists_edits_and_deletes_a_segment(alpha: ChainWorld) -
     )
     segment = Segment.objects.get(name="VIP by email")
     listed = client.get("/segments/").content.decode()
+    counted = client.get(f"/segments/{segment.pk}/count/", **HTMX).content.decode()
     edited = client.post(f"/segments/{segment.pk}/", {"name": "VIP", "tags": "vip", "birthday_month": "5"})
     confirm = client.get(f"/segments/{segment.pk}/delete/")
     deleted = client.post(f"/segments/{segment.pk}/delete/")
 
     assert created.status_code == 302
     assert segment.filters == {"tags": ["vip"], "reachable_channels": ["email"]}
-    assert "VIP by email" in listed and '<td data-testid="segment-count">1</td>' in listed
+    assert "VIP by email" in listed and f'hx-get="/segments/{segment.pk}/count/"' in listed
+    assert '<span data-testid="segment-count-value">1</span>' in counted
     assert edited.status_code == 302
     assert confirm.status_code == 200 and "Delete the segment" in confirm.content.decode()
     assert deleted.status_code == 302

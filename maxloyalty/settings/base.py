@@ -174,6 +174,8 @@ ANALYTICS_REPLICA_CHECK_SECONDS = env.float("ANALYTICS_REPLICA_CHECK_SECONDS", d
 # The liability page and API show a snapshot (analytics.liability_snapshots): one older than this is refreshed in the
 # background when someone looks; a refresh holds its per-chain lock at most this long (a crashed one frees it).
 LIABILITY_SNAPSHOT_MAX_AGE_SECONDS = env.int("LIABILITY_SNAPSHOT_MAX_AGE_SECONDS", default=3600)
+# A segment's count and preview are remembered this long per viewer (campaigns.selectors.segment_size); 0: never.
+SEGMENT_COUNT_CACHE_SECONDS = env.int("SEGMENT_COUNT_CACHE_SECONDS", default=60)
 LIABILITY_REFRESH_LOCK_SECONDS = env.int("LIABILITY_REFRESH_LOCK_SECONDS", default=1800)
 # The duplicates page and API show the pairs of the last scan (guests.duplicate_scans); an older one is redone.
 DUPLICATE_SCAN_MAX_AGE_SECONDS = env.int("DUPLICATE_SCAN_MAX_AGE_SECONDS", default=3600)

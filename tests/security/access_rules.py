@@ -83,6 +83,7 @@ SPECIAL_DOORS: dict[str, Rule] = {
             "campaigns:segment-create",
             "campaigns:segment-preview",
             "campaigns:segment-edit",
+            "campaigns:segment-count",
             "campaigns:segment-delete",
             "campaigns-api:segment-list",
             "campaigns-api:segment-detail",
