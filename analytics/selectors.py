@@ -53,11 +53,7 @@ def scoped_period(
 def _cached(name: str, period: Period, compute: Callable[[], Any], fingerprint: str) -> Any:
     restaurants = "all" if period.restaurant_ids is None else ",".join(map(str, sorted(period.restaurant_ids)))
     key = f"analytics:{name}:{period.start}:{period.end}:{restaurants}:{fingerprint}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, CACHE_SECONDS)
-    return value
+    return cache.get_or_set(key, compute, CACHE_SECONDS)
 
 
 def stats_fingerprint(last_day: dt.date) -> str:

@@ -214,11 +214,7 @@ def _remembered(kind: str, filters: SegmentFilters, access: ChainAccess | None, 
     )
     described = json.dumps([filters.as_json(), str(chain_today()), scope, contact_view(access).sees_contacts])
     key = f"segments:{kind}:{hashlib.sha256(described.encode()).hexdigest()}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, seconds)
-    return value
+    return cache.get_or_set(key, compute, seconds)
 
 
 def segment_size(
