@@ -619,13 +619,14 @@ def _year_ago(minutes_from: str = "n") -> str:
 
 
 def backfill_guest_visits() -> None:
-    """The guest columns that recording a visit keeps (first and last visit, the home restaurant: the first one
-    visited) for guests whose visits were seeded bare (bench.dashboard), so the list's filters find them; once."""
+    """What recording a visit keeps (the guest's first and last visit, the home restaurant: the first one visited;
+    the restaurants each guest has visited, which the restricted roles see by) for guests whose visits were seeded
+    bare (bench.dashboard), so the list's filters and the managers' and cashiers' scope find them; once."""
     from django.db import connection
 
-    from guests.models import Guest, Visit
+    from guests.models import Guest, RestaurantGuest, Visit
 
-    guests, visits = Guest._meta.db_table, Visit._meta.db_table
+    guests, visits, visited = Guest._meta.db_table, Visit._meta.db_table, RestaurantGuest._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -640,6 +641,16 @@ def backfill_guest_visits() -> None:
         if cursor.rowcount:
             print(f"  guests: first and last visit and home restaurant set for {cursor.rowcount:,}", flush=True)
             cursor.execute(f'ANALYZE "{guests}"')
+        cursor.execute(
+            f"""
+            INSERT INTO "{visited}" (guest_id, restaurant_id, first_visited_at)
+            SELECT guest_id, restaurant_id, min(visited_at) FROM "{visits}" WHERE restaurant_id IS NOT NULL
+            GROUP BY 1, 2 ON CONFLICT (guest_id, restaurant_id) DO NOTHING
+            """
+        )
+        if cursor.rowcount:
+            print(f"  guests: {cursor.rowcount:,} (guest, restaurant visited) pairs recorded", flush=True)
+            cursor.execute(f'ANALYZE "{visited}"')
 
 
 def ensure_connections(owner: Any, restaurant_ids: list[int]) -> list[int]:
