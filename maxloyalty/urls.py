@@ -21,6 +21,7 @@ urlpatterns = [
     path("loyalty/", include("loyalty.urls")),
     path("segments/", include("campaigns.urls")),
     path("fraud/", include("fraud.urls")),
+    path("receipt-claims/", include("pos.claim_urls")),
     path("campaigns/", include("campaigns.campaign_urls")),
     path("automations/", include("automations.urls")),
     path("staff/", include("accounts.staff_urls")),

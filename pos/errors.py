@@ -98,6 +98,21 @@ class ReceiptAlreadyClaimed(Conflict):
     code, message = "receipt_already_claimed", _("This receipt has already been claimed.")
 
 
+class ClaimNotFound(NotFound):
+    code = "receipt_claim_not_found"
+
+
+class ClaimSettled(Conflict):
+    code, message = "receipt_claim_settled", _("This claim is already settled.")
+
+
+class ClaimOfAnotherFiscalDocument(Conflict):
+    code, message = (
+        "receipt_of_another_fiscal_document",
+        _("The POS sent another fiscal document for this receipt than the one in the guest's QR code."),
+    )
+
+
 class ReceiptRefunded(Conflict):
     code, message = "receipt_refunded", _("This receipt was refunded: it earns no points.")
 

@@ -316,6 +316,7 @@ class ReceiptClaim(models.Model):
     )
     points_earned = models.IntegerField(_("points earned"), default=0)
     outcome_reason = models.CharField(_("outcome"), max_length=64, blank=True)
+    review_note = models.CharField(_("staff note"), max_length=500, blank=True)  # a manual match's or rejection's
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -13,15 +13,17 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.access import ChainAccess
+from loyalty.selectors import current_chain
 from maxloyalty.encryption import decrypt_json, decrypt_text
 from maxloyalty.local_cache import LocalTTLCache
-from pos.errors import ConnectionNotFound, ReceiptNotFound
+from pos.errors import ClaimNotFound, ConnectionNotFound, ReceiptNotFound
 from pos.models import (
     ConnectionStatus,
     PosConnection,
     Receipt,
     ReceiptClaim,
     ReceiptKey,
+    ReceiptOperation,
     ReceiptStatus,
     SyncRun,
 )
@@ -246,7 +248,131 @@ def receipts_with_external_id(external_id: str) -> Q:
     return Q(pk__in=[key[0] for key in keys], received_at__in=sorted({key[1] for key in keys}))
 
 
-def receipt_claim_list(*, access: ChainAccess, status: str = "") -> QuerySet[ReceiptClaim]:
-    """Guests' claims from receipts' QR, newest first; a manager sees the claims matched in their restaurants."""
-    claims = access.limit_to_restaurants(ReceiptClaim.objects.all()).select_related("restaurant")
-    return claims.filter(status=status) if status else claims
+# Restaurants of a chain may lie in other time zones than the chain's (a claim's QR time is read in the chain's):
+# receipts this far either side of a claim are read, then compared in their own restaurant's local time.
+CLAIM_ZONE_SPREAD = timedelta(hours=14)
+# How far from the QR's time the staff page looks for receipts the claim may be for (the guest's till may print
+# another time than the POS stores, a QR may be read wrong): wider than automatic matching's tolerance.
+CANDIDATE_SPAN = timedelta(hours=3)
+CANDIDATES_SHOWN = 20
+
+
+def visible_claims(access: ChainAccess) -> QuerySet[ReceiptClaim]:
+    """Claims a member may see: every one for owners and admins; for a manager those matched in their restaurants
+    and those not matched to any restaurant yet (a waiting claim may be for one of theirs: they can look for it)."""
+    claims = ReceiptClaim.objects.select_related("restaurant", "guest")
+    if access.restaurant_ids is None:
+        return claims
+    return claims.filter(Q(restaurant__in=access.restaurant_ids) | Q(restaurant__isnull=True))
+
+
+def receipt_claim_list(
+    *,
+    access: ChainAccess,
+    status: str = "",
+    restaurant_id: int | None = None,
+    receipt_from: datetime | None = None,
+    receipt_until: datetime | None = None,
+) -> QuerySet[ReceiptClaim]:
+    """Guests' claims from receipts' QR, newest first, by status, restaurant (where matched) and the receipt's time."""
+    claims = visible_claims(access)
+    if status:
+        claims = claims.filter(status=status)
+    if restaurant_id is not None:
+        claims = claims.filter(restaurant_id=restaurant_id)
+    if receipt_from is not None:
+        claims = claims.filter(receipt_at__gte=receipt_from)
+    if receipt_until is not None:
+        claims = claims.filter(receipt_at__lt=receipt_until)
+    return claims
+
+
+def access_claim(*, access: ChainAccess, claim_id: int) -> ReceiptClaim:
+    """One claim the member may see; the same 404 for missing and not theirs."""
+    claim = visible_claims(access).filter(pk=claim_id).first()
+    if claim is None:
+        raise ClaimNotFound()
+    return claim
+
+
+def is_refunded_receipt(receipt: Receipt) -> bool:
+    """Whether the POS has sent the refund of the receipt's check (ReceiptKey holds every receipt's check id)."""
+    return ReceiptKey.objects.filter(
+        connection_id=receipt.connection_id, external_id=receipt.external_id, operation=ReceiptOperation.REFUND
+    ).exists()
+
+
+def claimable_receipts(claim: ReceiptClaim) -> QuerySet[Receipt]:
+    """Sale receipts the POS sent without a guest and the pipeline processed, that may be the claim's (receipts are
+    partitioned by month of arrival, and a receipt arrives after its check closed)."""
+    return Receipt.objects.filter(
+        operation=ReceiptOperation.SALE,
+        status=ReceiptStatus.PROCESSED,
+        guest__isnull=True,
+        guest_identifier="",
+        received_at__gte=claim.receipt_at - CLAIM_ZONE_SPREAD,
+    ).filter(Q(fiscal_key="") | Q(fiscal_key=claim.fiscal_key))
+
+
+@dataclass(frozen=True)
+class CandidateReceipt:
+    """A receipt shown beside a claim: how far its close time is from the QR's (in its restaurant's local time),
+    whether its sum is the QR's, and whether automatic matching would take it (same sum, within the tolerance)."""
+
+    receipt: Receipt
+    minutes_apart: int
+    is_same_sum: bool
+    fits: bool
+    is_refunded: bool
+
+
+def claim_candidates(*, access: ChainAccess, claim: ReceiptClaim) -> list[CandidateReceipt]:
+    """The guest-less receipts of the member's restaurants closed within CANDIDATE_SPAN of the QR's time, those of
+    the QR's sum first, then the nearest in time."""
+    chain_zone = zoneinfo.ZoneInfo(current_chain().time_zone or "UTC")
+    local_time = claim.receipt_at.astimezone(chain_zone).replace(tzinfo=None)
+    receipts = access.limit_to_restaurants(claimable_receipts(claim)).filter(
+        closed_at__gte=claim.receipt_at - CLAIM_ZONE_SPREAD - CANDIDATE_SPAN,
+        closed_at__lte=claim.receipt_at + CLAIM_ZONE_SPREAD + CANDIDATE_SPAN,
+    )
+    tolerance = timedelta(minutes=settings.RECEIPT_CLAIM_TIME_TOLERANCE_MINUTES)
+    found = []
+    for receipt in receipts.select_related("restaurant").order_by("closed_at")[:500]:
+        assert receipt.closed_at is not None  # filtered on above
+        apart = abs(receipt.closed_at.astimezone(restaurant_zone(receipt.restaurant)).replace(tzinfo=None) - local_time)
+        if apart > CANDIDATE_SPAN:
+            continue
+        same_sum = receipt.total_amount == claim.total_amount
+        found.append(
+            CandidateReceipt(
+                receipt=receipt,
+                minutes_apart=int(apart.total_seconds() // 60),
+                is_same_sum=same_sum,
+                fits=same_sum and apart <= tolerance,
+                is_refunded=False,
+            )
+        )
+    found.sort(key=lambda candidate: (not candidate.is_same_sum, candidate.minutes_apart))
+    return [
+        CandidateReceipt(**{**candidate.__dict__, "is_refunded": is_refunded_receipt(candidate.receipt)})
+        for candidate in found[:CANDIDATES_SHOWN]
+    ]
+
+
+def receipt_for_manual_match(*, access: ChainAccess, claim: ReceiptClaim, receipt_id: int) -> Receipt:
+    """The receipt a member chose for a claim: guest-less, processed, of their restaurants; else ReceiptNotFound."""
+    receipts: QuerySet[Receipt] = access.limit_to_restaurants(claimable_receipts(claim))
+    receipt = receipts.filter(pk=receipt_id).select_related("restaurant").first()
+    if receipt is None:
+        raise ReceiptNotFound()
+    return receipt
+
+
+def matched_receipt(claim: ReceiptClaim) -> Receipt | None:
+    if claim.receipt_id is None or claim.receipt_received_at is None:
+        return None
+    return (
+        Receipt.objects.filter(pk=claim.receipt_id, received_at=claim.receipt_received_at)
+        .select_related("restaurant")
+        .first()
+    )

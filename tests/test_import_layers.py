@@ -152,6 +152,7 @@ MODULES: dict[str, str] = {
     "pos.check_format": "base",
     "pos.fiscal_qr": "base",  # the fiscal receipt QR parser (pure)
     "pos.inbound": "selectors",
+    "pos.qr_images": "base",  # QR codes read from a photo (pure)
     "pos.signatures": "base",
     "pos.till": "services",
     "pos.webhook_examples": "base",

@@ -342,7 +342,8 @@ class ReceiptRerunApi(APIView):
 
 class ReceiptClaimListApi(APIView):
     """GET /api/v1/receipt-claims?status=: guests' claims of visits from receipts' QR (pos.services.claims), newest
-    first; managers see those matched in their restaurants."""
+    first; managers see those matched in their restaurants and those not matched to a restaurant yet
+    (pos.selectors.visible_claims, as on the claims page)."""
 
     required_permission = Permission.VIEW_DASHBOARD
 

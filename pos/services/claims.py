@@ -24,6 +24,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.access import ChainAccess
+from audit.services import record_audit
 from guests.models import Guest
 from loyalty.selectors import current_chain
 from loyalty.services import CheckToApply, apply_checks
@@ -33,23 +35,29 @@ from messaging.services import send_to_guest
 from pos.errors import (
     ClaimLimitReached,
     ClaimNotASale,
+    ClaimOfAnotherFiscalDocument,
     ClaimReceiptInTheFuture,
+    ClaimSettled,
     ClaimWindowPassed,
     ReceiptAlreadyClaimed,
     ReceiptRefunded,
 )
 from pos.events import ProcessedReceipt, receipts_processed
 from pos.fiscal_qr import SALE, FiscalQr, parse_fiscal_qr
-from pos.models import ClaimStatus, Receipt, ReceiptClaim, ReceiptKey, ReceiptOperation, ReceiptStatus
-from pos.selectors import restaurant_zone
+from pos.models import ClaimStatus, Receipt, ReceiptClaim, ReceiptOperation, ReceiptStatus
+from pos.selectors import (
+    CLAIM_ZONE_SPREAD,
+    access_claim,
+    is_refunded_receipt,
+    receipt_for_manual_match,
+    restaurant_zone,
+)
 from pos.services.receipts.batches import loyalty_check_for
 
 logger = logging.getLogger(__name__)
 
 CLAIM_MESSAGE_KIND = "receipt_claim"
-# Restaurants of a chain may lie in other time zones than the chain's (the QR's time is read in the chain's): receipts
-# this far either side are read, then compared in their own restaurant's local time.
-ZONE_SPREAD = datetime.timedelta(hours=14)
+ZONE_SPREAD = CLAIM_ZONE_SPREAD
 # A till east of the chain's zone prints a time "ahead" of the chain's clock, and its clock may run ahead a little;
 # a receipt further in the future is a mistyped QR.
 FUTURE_ALLOWED = ZONE_SPREAD + datetime.timedelta(hours=1)
@@ -154,10 +162,9 @@ def _match(claim: ReceiptClaim) -> Receipt | DomainError | None:
     arrived, not processed yet, or several fit). A ReceiptAlreadyClaimed when its receipt already has a guest."""
     exact = _candidates(claim).filter(fiscal_key=claim.fiscal_key).select_related("restaurant").first()
     if exact is not None:
-        if exact.guest_id is not None or exact.guest_identifier:
-            return ReceiptAlreadyClaimed()
-        if _is_refunded(exact):
-            return ReceiptRefunded()
+        refusal = _receipt_refusal(claim, exact)
+        if refusal is not None:
+            return refusal
         return exact if exact.status == ReceiptStatus.PROCESSED else None
     tolerance = datetime.timedelta(minutes=settings.RECEIPT_CLAIM_TIME_TOLERANCE_MINUTES)
     local_time = claim.receipt_at.astimezone(_chain_zone()).replace(tzinfo=None)
@@ -184,10 +191,19 @@ def _match(claim: ReceiptClaim) -> Receipt | DomainError | None:
 
 
 def _is_refunded(receipt: Receipt) -> bool:
-    """Whether the POS has sent the refund of the receipt's check (ReceiptKey holds every receipt's check id)."""
-    return ReceiptKey.objects.filter(
-        connection_id=receipt.connection_id, external_id=receipt.external_id, operation=ReceiptOperation.REFUND
-    ).exists()
+    return is_refunded_receipt(receipt)
+
+
+def _receipt_refusal(claim: ReceiptClaim, receipt: Receipt) -> DomainError | None:
+    """Why this receipt cannot be the claim's, whoever found it (the QR's fiscal document, or a member's choice on
+    the claims page): it has a guest already, its check was refunded, or the POS named another fiscal document."""
+    if receipt.guest_id is not None or receipt.guest_identifier:
+        return ReceiptAlreadyClaimed()
+    if _is_refunded(receipt):
+        return ReceiptRefunded()
+    if receipt.fiscal_key and receipt.fiscal_key != claim.fiscal_key:
+        return ClaimOfAnotherFiscalDocument()
+    return None
 
 
 def _accrue(claim: ReceiptClaim, receipt: Receipt, guest: Guest, now: datetime.datetime) -> DomainError | None:
@@ -301,20 +317,99 @@ def _refuse(claim: ReceiptClaim, reason: str) -> None:
 def _expire(claim: ReceiptClaim, now: datetime.datetime) -> None:
     claim.status, claim.outcome_reason = ClaimStatus.EXPIRED, "not_found"
     claim.save(update_fields=["status", "outcome_reason"])
+    _tell_guest(claim, "expired", now)
+
+
+def _tell_guest(claim: ReceiptClaim, outcome: str, now: datetime.datetime) -> None:
+    """The guest is told, in their language, why the claim earned nothing: not found in time, or rejected by the
+    staff with their reason. Once per claim and outcome (the message's dedupe key)."""
     guest = claim.guest
     with translation.override(guest.language or settings.LANGUAGE_CODE):
-        local = timezone.localtime(claim.receipt_at, _chain_zone())
-        text = _(
-            "We could not find your receipt of %(date)s for %(amount)s ₽ in the restaurant's data, so no points "
-            "were added for it. If you think this is a mistake, please show the receipt to the restaurant staff."
-        ) % {"date": date_format(local, "SHORT_DATETIME_FORMAT"), "amount": claim.total_amount}
-        subject = _("Your receipt was not found")
+        values = {
+            "date": date_format(timezone.localtime(claim.receipt_at, _chain_zone()), "SHORT_DATETIME_FORMAT"),
+            "amount": claim.total_amount,
+            "reason": claim.review_note,
+        }
+        if outcome == "expired":
+            text = _(
+                "We could not find your receipt of %(date)s for %(amount)s ₽ in the restaurant's data, so no points "
+                "were added for it. If you think this is a mistake, please show the receipt to the restaurant staff."
+            )
+            subject = _("Your receipt was not found")
+        else:
+            text = _(
+                "The restaurant checked your receipt of %(date)s for %(amount)s ₽ and could not accept it, so no "
+                "points were added for it. The reason: %(reason)s"
+            )
+            subject = _("Your receipt was not accepted")
     send_to_guest(
         guest=guest,
         kind=CLAIM_MESSAGE_KIND,
-        dedupe_key=f"receipt-claim-expired:{claim.pk}",
-        text=text,
+        dedupe_key=f"receipt-claim-{outcome}:{claim.pk}",
+        text=text % values,
         subject=subject,
         is_marketing=False,
         now=now,
     )
+
+
+def _open_claim(access: ChainAccess, claim_id: int, statuses: tuple[str, ...]) -> ReceiptClaim:
+    """The claim, locked, if the member may see it and it is in one of `statuses` (else ClaimSettled)."""
+    access_claim(access=access, claim_id=claim_id)  # the same 404 for missing and not theirs
+    claim = ReceiptClaim.objects.select_for_update(of=("self",)).select_related("guest").get(pk=claim_id)
+    if claim.status not in statuses:
+        raise ClaimSettled()
+    return claim
+
+
+@transaction.atomic
+def match_claim_to_receipt(
+    *, access: ChainAccess, claim_id: int, receipt_id: int, note: str = "", now: datetime.datetime | None = None
+) -> ReceiptClaim:
+    """A member matches a claim to the receipt they chose (a waiting claim, or one that expired: the guest was told
+    to show the receipt to the staff). The receipt must be one the automatic matching could have taken apart from
+    sum and time (guest-less, processed, not refunded, no other fiscal document; in the member's restaurants); the
+    accrual is the automatic one (_accrue). Audited."""
+    now = now or timezone.now()
+    claim = _open_claim(access, claim_id, (ClaimStatus.PENDING, ClaimStatus.EXPIRED))
+    receipt = receipt_for_manual_match(access=access, claim=claim, receipt_id=receipt_id)
+    refusal = _receipt_refusal(claim, receipt) or _accrue(claim, receipt, claim.guest, now)
+    if refusal is not None:
+        raise refusal
+    claim.review_note = note[:500]
+    claim.save(update_fields=["review_note"])
+    record_audit(
+        action="receipt_claim.matched",
+        actor=access.user,
+        target=claim,
+        data={
+            "guest_id": claim.guest_id,
+            "receipt_id": receipt.pk,
+            "external_id": receipt.external_id,
+            "points": claim.points_earned,
+        },
+        reason=note,
+        restaurant_id=receipt.restaurant_id,
+    )
+    return claim
+
+
+@transaction.atomic
+def reject_claim(
+    *, access: ChainAccess, claim_id: int, reason: str, now: datetime.datetime | None = None
+) -> ReceiptClaim:
+    """A member rejects a waiting claim with a reason; the guest is told it. Audited."""
+    now = now or timezone.now()
+    claim = _open_claim(access, claim_id, (ClaimStatus.PENDING,))
+    claim.status, claim.outcome_reason, claim.review_note = ClaimStatus.REFUSED, "rejected", reason.strip()[:500]
+    claim.save(update_fields=["status", "outcome_reason", "review_note"])
+    record_audit(
+        action="receipt_claim.rejected",
+        actor=access.user,
+        target=claim,
+        data={"guest_id": claim.guest_id, "fiscal_key": claim.fiscal_key},
+        reason=claim.review_note,
+        restaurant_id=claim.restaurant_id,
+    )
+    _tell_guest(claim, "rejected", now)
+    return claim

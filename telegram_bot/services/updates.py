@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from telegram import (
+    Bot,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -35,6 +36,7 @@ from maxloyalty.whole_numbers import whole_number
 from messaging.templating import points_text
 from pos.fiscal_qr import looks_like_fiscal_qr
 from pos.models import ClaimSource
+from pos.qr_images import MAX_IMAGE_BYTES, qr_texts_in_image
 from restaurants.models import Restaurant
 from telegram_bot.client import TelegramError, call_bot
 from telegram_bot.models import ChatState, MessageKind, ProcessedUpdate, TelegramChat
@@ -144,6 +146,8 @@ def _on_message(message: Message, token: str, bot_username: str) -> None:
             _show_help(talk) if text == "/help" else _show_menu(chat, talk)
         elif chat.guest is not None and looks_like_fiscal_qr(text):
             _on_receipt_qr(chat.guest, text, talk)
+        elif chat.guest is not None and (image_id := _receipt_image_id(message)) is not None:
+            _on_receipt_photo(chat.guest, image_id, talk)
         elif chat.guest is not None and _took_rating_comment(chat.guest, text):
             talk.say(_("Thank you, we have passed your comment on to the restaurant."), _menu_markup())
         elif chat.guest is not None:
@@ -152,9 +156,47 @@ def _on_message(message: Message, token: str, bot_username: str) -> None:
             talk.say(_("To join, press the button below and share your phone number."), _contact_markup())
 
 
+def _receipt_image_id(message: Message) -> str | None:
+    """The file id of the image a guest sent (a photo: the largest size Telegram offers within MAX_IMAGE_BYTES; or
+    an image sent as a file), or None when the message holds no image."""
+    if message.photo:
+        sizes = [size for size in message.photo if (size.file_size or 0) <= MAX_IMAGE_BYTES]
+        return max(sizes, key=lambda size: size.width * size.height).file_id if sizes else None
+    document = message.document
+    if document is not None and (document.mime_type or "").startswith("image/"):
+        return document.file_id if (document.file_size or 0) <= MAX_IMAGE_BYTES else None
+    return None
+
+
+def _on_receipt_photo(guest: Guest, file_id: str, talk: Conversation) -> None:
+    """The guest sent a photo of the receipt: its QR is read here (pos.qr_images) and claimed as if pasted."""
+
+    async def download(bot: Bot) -> bytes:
+        telegram_file = await bot.get_file(file_id)
+        return bytes(await telegram_file.download_as_bytearray())
+
+    try:
+        image = call_bot(talk.token, download)
+    except TelegramError as error:
+        logger.warning("A receipt photo could not be downloaded: %s", error)
+        talk.say(_("I could not download this photo. Please send it again."), _menu_markup())
+        return
+    texts = [text for text in qr_texts_in_image(image) if looks_like_fiscal_qr(text)]
+    if not texts:
+        talk.say(
+            _(
+                "I could not find the QR code of a fiscal receipt in this photo. Please send a sharper photo of the "
+                "QR code alone, or paste the text it holds."
+            ),
+            _menu_markup(),
+        )
+        return
+    _on_receipt_qr(guest, texts[0], talk)
+
+
 def _on_receipt_qr(guest: Guest, text: str, talk: Conversation) -> None:
-    """The guest pasted or forwarded the text of a fiscal receipt's QR (a photo of it is not decoded): the visit is
-    claimed (pos.services.claims) and the guest told what happened, or why not."""
+    """The guest pasted or forwarded the text of a fiscal receipt's QR, or sent a photo of it: the visit is claimed
+    (pos.services.claims) and the guest told what happened, or why not."""
     # Imported here: the claims service tells guests through messaging, which delivers through this package.
     from pos.services.claims import claim_outcome_text, claim_receipt
 

@@ -11,7 +11,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 BOT_ID = 700100
 BOT_USERNAME = "alpha_loyalty_bot"
@@ -35,6 +35,8 @@ class FakeTelegram:
     lock: threading.Lock = field(default_factory=threading.Lock)
     updates: list[dict[str, Any]] = field(default_factory=list)  # what getUpdates hands out (long polling)
     closed_connections: list[tuple[str, int]] = field(default_factory=list)  # the client hung up
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id → content (getFile, then the file download)
+    downloads: list[str] = field(default_factory=list)  # the file paths the client downloaded
 
     @property
     def base_url(self) -> str:
@@ -47,6 +49,8 @@ class FakeTelegram:
             self.valid_tokens.clear()
             self.updates.clear()
             self.closed_connections.clear()
+            self.files.clear()
+            self.downloads.clear()
 
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         return [
@@ -131,6 +135,20 @@ def _handler(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
                 with fake.lock:
                     updates, fake.updates[:] = list(fake.updates), []
                 self._answer(200, {"ok": True, "result": updates})
+            elif method == "getFile":
+                file_id = str(params.get("file_id", ""))
+                with fake.lock:
+                    content = fake.files.get(file_id)
+                if content is None:
+                    self._answer(400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"})
+                else:
+                    result = {
+                        "file_id": file_id,
+                        "file_unique_id": f"u{file_id}",
+                        "file_size": len(content),
+                        "file_path": f"photos/{file_id}.jpg",
+                    }
+                    self._answer(200, {"ok": True, "result": result})
             elif method in ("sendMessage", "sendPhoto"):
                 chat_id = int(params["chat_id"])
                 result = {
@@ -143,7 +161,24 @@ def _handler(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
             else:
                 self._answer(200, {"ok": True, "result": True})
 
-        do_GET = do_POST  # noqa: N815  (the handler method name http.server looks up)
+        def do_GET(self) -> None:
+            # Files are downloaded from /file/bot<token>/<file_path> (Telegram's file server); the rest is the API.
+            if not self.path.startswith("/file/bot"):
+                self.do_POST()
+                return
+            token, _, file_path = unquote(self.path).removeprefix("/file/bot").partition("/")
+            file_id = file_path.removeprefix("photos/").removesuffix(".jpg")
+            with fake.lock:
+                fake.downloads.append(file_path)
+                content = fake.files.get(file_id) if token in fake.valid_tokens else None
+            if content is None:
+                self._answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
 
     return Handler
 

@@ -49,6 +49,7 @@ from loyalty.services import (
 )
 from pos.check_format import PosCheck
 from pos.models import PosKind
+from pos.services.claims import claim_receipt
 from pos.services.connections import create_connection
 from pos.services.receipts import receive_check
 from telegram_bot.services.broadcasts import create_broadcast
@@ -150,6 +151,11 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
     flag = FraudFlag.objects.create(
         rule=FraudRule.VELOCITY, key=f"velocity:guest:{guest.id}:matrix-{mark}", guest=guest, restaurant=restaurant
     )
+    # A guest's claim from a receipt's QR that no receipt matches yet (pos.services.claims).
+    at = timezone.localtime(timezone.now() - datetime.timedelta(hours=1))
+    claim = claim_receipt(
+        guest=guest, qr_text=f"t={at:%Y%m%dT%H%M}&s=12.34&fn=9960440300000001&i=7&fp=77&n=1", source="bot"
+    ).claim
     draft = create_draft(actor=None, name=f"Draft {mark}")
     backtest = start_backtest(draft=draft, days=30, actor=None)  # queued after a commit that never comes here
     return {
@@ -169,6 +175,7 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
         "second_id": twin.id,
         "merge_id": merge.id,
         "flag_id": flag.id,
+        "claim_id": claim.id,
         "job_id": job.id,
         "export_id": export.id,
         "draft_id": draft.id,

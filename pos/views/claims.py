@@ -1,0 +1,145 @@
+"""The receipt claims' staff pages (/receipt-claims/): the list with filters, a claim with its evidence (the QR's
+fields, the receipts it may be for) and the staff's actions, match to a chosen receipt and reject with a reason, both
+through pos.services.claims (the same accrual as automatic matching). Owners and admins see every claim, managers
+those of their restaurants and those not matched to a restaurant yet; cashiers none."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import ChainAccess, access_for, permission_required_page
+from accounts.requests import StaffRequest
+from accounts.roles import Permission
+from loyalty.selectors import current_chain
+from maxloyalty.errors import DomainError
+from maxloyalty.whole_numbers import whole_number
+from pos.claim_forms import ClaimFilterForm, ClaimMatchForm, ClaimRejectForm
+from pos.models import ReceiptClaim
+from pos.selectors import access_claim, claim_candidates, matched_receipt, receipt_claim_list
+from pos.services.claims import match_claim_to_receipt, reject_claim
+from restaurants.selectors import visible_restaurants
+
+PAGE_SIZE = 50
+
+
+def _access(request: StaffRequest) -> ChainAccess:
+    access = access_for(request)
+    assert access is not None  # permission_required_page refused non-members already
+    return access
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    zone = zoneinfo.ZoneInfo(current_chain().time_zone or "UTC")
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+
+
+@permission_required_page(Permission.VIEW_DASHBOARD)
+@require_GET
+def claim_list(request: StaffRequest) -> HttpResponse:
+    access = _access(request)
+    restaurants = list(visible_restaurants(access).values_list("id", "name"))
+    filters = ClaimFilterForm(request.GET or None, restaurants=restaurants)
+    values: dict[str, Any] = filters.cleaned_data if filters.is_valid() else {}
+    page = max(whole_number(request.GET.get("page"), default=1, maximum=9_999), 1)
+    date_from, date_to = values.get("date_from"), values.get("date_to")
+    claims = list(
+        receipt_claim_list(
+            access=access,
+            status=values.get("status", ""),
+            restaurant_id=values.get("restaurant"),
+            receipt_from=_day_start(date_from) if date_from else None,
+            receipt_until=_day_start(date_to + datetime.timedelta(days=1)) if date_to else None,
+        )[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1]
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "pos/claim_list.html",
+        {
+            "filters": filters,
+            "claims": claims[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(claims) > PAGE_SIZE,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@permission_required_page(Permission.VIEW_DASHBOARD)
+@require_GET
+def claim_detail(request: StaffRequest, claim_id: int) -> HttpResponse:
+    return _detail(request, access_claim(access=_access(request), claim_id=claim_id))
+
+
+def _detail(
+    request: StaffRequest,
+    claim: ReceiptClaim,
+    *,
+    match_form: forms.Form | None = None,
+    reject_form: forms.Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    is_open = claim.status in ("pending", "expired")
+    return render(
+        request,
+        "pos/claim_detail.html",
+        {
+            "claim": claim,
+            "receipt": matched_receipt(claim),
+            "candidates": claim_candidates(access=_access(request), claim=claim) if is_open else [],
+            "can_match": is_open,
+            "can_reject": claim.status == "pending",
+            "match_form": match_form or ClaimMatchForm(),
+            "reject_form": reject_form or ClaimRejectForm(),
+        },
+        status=status,
+    )
+
+
+@permission_required_page(Permission.VIEW_DASHBOARD)
+@require_POST
+def claim_match(request: StaffRequest, claim_id: int) -> HttpResponse:
+    access = _access(request)
+    claim = access_claim(access=access, claim_id=claim_id)
+    form = ClaimMatchForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, claim, match_form=form, status=422)
+    try:
+        matched = match_claim_to_receipt(
+            access=access,
+            claim_id=claim.pk,
+            receipt_id=form.cleaned_data["receipt_id"],
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as error:
+        form.add_error(None, str(error.message))
+        return _detail(request, access_claim(access=access, claim_id=claim_id), match_form=form, status=error.status)
+    messages.success(request, _("The claim is matched: %(points)d points accrued.") % {"points": matched.points_earned})
+    return redirect("receipt-claims:claim-detail", claim_id=claim.pk)
+
+
+@permission_required_page(Permission.VIEW_DASHBOARD)
+@require_POST
+def claim_reject(request: StaffRequest, claim_id: int) -> HttpResponse:
+    access = _access(request)
+    claim = access_claim(access=access, claim_id=claim_id)
+    form = ClaimRejectForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, claim, reject_form=form, status=422)
+    try:
+        reject_claim(access=access, claim_id=claim.pk, reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        form.add_error(None, str(error.message))
+        return _detail(request, access_claim(access=access, claim_id=claim_id), reject_form=form, status=error.status)
+    messages.success(request, _("The claim is rejected; the guest is told the reason."))
+    return redirect("receipt-claims:claim-detail", claim_id=claim.pk)
