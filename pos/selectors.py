@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.access import ChainAccess
+from guests.selectors import visible_guests
 from loyalty.selectors import current_chain
 from maxloyalty.encryption import decrypt_json, decrypt_text
 from maxloyalty.local_cache import LocalTTLCache
@@ -258,12 +259,15 @@ CANDIDATES_SHOWN = 20
 
 
 def visible_claims(access: ChainAccess) -> QuerySet[ReceiptClaim]:
-    """Claims a member may see: every one for owners and admins; for a manager those matched in their restaurants
-    and those not matched to any restaurant yet (a waiting claim may be for one of theirs: they can look for it)."""
+    """Claims a member may see: every one for owners and admins; for a manager those matched in their restaurants,
+    and those not matched to any restaurant yet whose guest is one of their restaurants' guests (the one rule of
+    who sees a guest, guests.selectors.visible_guests): a first-time guest's waiting claim is the owner's and
+    admins' to review."""
     claims = ReceiptClaim.objects.select_related("restaurant", "guest")
     if access.restaurant_ids is None:
         return claims
-    return claims.filter(Q(restaurant__in=access.restaurant_ids) | Q(restaurant__isnull=True))
+    theirs = Q(restaurant__isnull=True, guest__in=visible_guests(access).values("pk"))
+    return claims.filter(Q(restaurant__in=access.restaurant_ids) | theirs)
 
 
 def receipt_claim_list(

@@ -1,5 +1,5 @@
-"""The receipt claims' staff pages: owners and admins see every claim, managers those of their restaurants and those
-not matched yet, cashiers none; a claim shows its QR's fields and the receipts it may be for; staff match a claim to
+"""The receipt claims' staff pages: owners and admins see every claim, managers those matched in their restaurants
+and the waiting ones of their restaurants' guests, cashiers none; a claim shows its QR's fields and the receipts it may be for; staff match a claim to
 a chosen guest-less receipt (the automatic accrual, once) or reject it with a reason the guest is told, both
 audited."""
 
@@ -36,6 +36,12 @@ def _guestless(world, amount: str, closed, restaurant=None, external_id: str = "
         [CheckSpec(total_amount=Decimal(amount), closed_at=closed, restaurant=restaurant, external_id=external_id)],
     )
     return Receipt.objects.order_by("-id").first()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def guest(make_guest, alpha):  # type: ignore[no-untyped-def]
+    """A guest of the manager's restaurant (restaurants[0]), so the manager may see their waiting claims."""
+    return make_guest(home_restaurant_id=alpha.restaurants[0].pk)
 
 
 @pytest.fixture
@@ -80,16 +86,23 @@ def test_the_list_filters_by_status_restaurant_and_visit_day(alpha, waiting, gue
     assert shown(f"?date_to={(timezone.localdate() - timedelta(days=3)).isoformat()}") == set()
 
 
-def test_a_manager_sees_their_restaurants_and_unmatched_claims_and_a_cashier_nothing(alpha, waiting, guest):
+def test_a_manager_sees_their_restaurants_claims_and_their_guests_waiting_ones_and_a_cashier_nothing(
+    alpha, waiting, guest, make_guest
+):
     claim, _near = waiting
     closed = timezone.now() - timedelta(hours=2)
     _guestless(alpha, "500.00", closed, restaurant=alpha.restaurants[1])
     elsewhere = claim_receipt(guest=guest, qr_text=qr_text(closed, amount="500.00", document=83), source="bot").claim
+    stranger = make_guest(home_restaurant_id=alpha.restaurants[1].pk)
+    strangers = claim_receipt(guest=stranger, qr_text=qr_text(closed, amount="321.00", document=85), source="bot").claim
+    assert strangers.status == ClaimStatus.PENDING
     manager = signed_in_client(alpha, "manager")  # works in restaurants[0] only
     listing = manager.get("/receipt-claims/").content.decode()
     assert f'data-testid="claim-{claim.pk}"' in listing
     assert f'data-testid="claim-{elsewhere.pk}"' not in listing
+    assert f'data-testid="claim-{strangers.pk}"' not in listing  # waiting, but another restaurant's guest
     assert manager.get(f"/receipt-claims/{elsewhere.pk}/").status_code == 404
+    assert manager.get(f"/receipt-claims/{strangers.pk}/").status_code == 404
     assert signed_in_client(alpha, "cashier").get("/receipt-claims/").status_code == 403
 
 
