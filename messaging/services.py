@@ -29,10 +29,12 @@ from guests.selectors import with_loyalty
 from guests.services import set_consent
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.encryption import encrypt_json
+from maxloyalty.events import emit_after_commit
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.channels import Refusal, channel_facts, choose_with_facts, is_sms_allowance_used_up
 from messaging.email import OutgoingEmail, close_email_connection, open_email_connection, send_email
 from messaging.errors import ProviderRefused, ProviderUnavailable, UnknownChannel, UnsubscribeLinkInvalid
+from messaging.events import messages_failed
 from messaging.message_templates import TEMPLATE_FIELDS, render_for_channel
 from messaging.models import (
     TRANSACTIONAL_KINDS,
@@ -411,6 +413,8 @@ def _finish(message: Message, status: str, reason: str = "", sent: Sent | None =
         fields += ["provider", "provider_message_id", "sent_at"]
     message.save(update_fields=fields)
     GUEST_MESSAGES.labels(channel=message.channel, outcome=str(status)).inc()  # every delivery ends here once
+    if status == MessageStatus.FAILED:
+        emit_after_commit(messages_failed, sender=Message, messages=[message])
     return DeliveryResult(status)
 
 
@@ -544,6 +548,8 @@ def record_email_event(
         message.reason = (description or message.reason)[:300]
         message.save(update_fields=["status", "reason"])
         GUEST_MESSAGES.labels(channel=Channel.EMAIL.value, outcome=str(message.status)).inc()
+        if bounced:
+            emit_after_commit(messages_failed, sender=Message, messages=[message])
         suppress_email(
             address=message.recipient,
             reason=SuppressionReason.BOUNCED if bounced else SuppressionReason.COMPLAINED,
