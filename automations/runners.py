@@ -45,11 +45,9 @@ from loyalty.models import EntryKind
 from loyalty.selectors import ProgramContext, program_context
 from loyalty.services import BonusGrant, grant_program_bonuses
 from maxloyalty.db.set_based_writes import update_rows
-from messaging.message_templates import TemplateTexts, render_for_channel
 from messaging.models import Message, MessageStatus
-from messaging.selectors import chain_name, message_template, template_language
-from messaging.services import GuestSend, MessageContent, send_to_guests
-from messaging.templating import guest_context, points_text
+from messaging.services import GuestSend, send_to_guests, templated_content
+from messaging.templating import points_text
 
 # Claim a batch: the rows that come back are this run's (a row inserted before, or by a concurrent worker whose
 # insert this one waits for, is not returned). A guest gone since the batch was read is not claimed.
@@ -120,30 +118,23 @@ def _rounds(dues: list[Due]) -> Iterator[list[Due]]:
 
 def _send(row: Automation, dues: list[Due], points: int, now: datetime.datetime) -> dict[str, Message]:
     """The dues' messages through send_to_guests, each rendered from the kind's template in the guest's language
-    (the template read once per language) with the guest's own values. The messages by dedupe key."""
-    kind = rules.TEMPLATE_KINDS[row.kind]
-    name = chain_name()
-    templates: dict[str, TemplateTexts] = {}
+    (messaging.services.templated_content: the template read once per language) with the guest's own values. The
+    messages by dedupe key."""
+    values: dict[int, dict[str, object]] = {}
+    content_for = templated_content(
+        rules.TEMPLATE_KINDS[row.kind],
+        lambda guest: _template_values(guest.language, values[guest.pk], points),
+    )
     messages: dict[str, Message] = {}
     for dues_round in _rounds(dues):
-        values = {due.guest_id: due.values for due in dues_round}
-
-        def content_for(guest: Guest, channel: str, values: dict[int, dict[str, object]] = values) -> MessageContent:
-            language = template_language(guest.language)
-            if language not in templates:
-                templates[language] = message_template(kind=kind, language=language)
-            extra = _template_values(guest.language, values[guest.pk], points)
-            content = render_for_channel(
-                templates[language], channel, guest_context(guest, chain_name=name, extra=extra)
-            )
-            return MessageContent(text=content.text, subject=content.subject, html=content.html)
-
+        values.clear()
+        values.update({due.guest_id: due.values for due in dues_round})
         messages |= send_to_guests(
             sends=[
                 GuestSend(guest_id=due.guest_id, dedupe_key=occasion_key(row.kind, due.guest_id, due.occasion))
                 for due in dues_round
             ],
-            kind=kind,
+            kind=rules.TEMPLATE_KINDS[row.kind],
             content_for=content_for,
             allowed_channels=row.channels,
             now=now,

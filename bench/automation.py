@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from bench.loyalty_core import bench_chain
 from bench.results import append_results, entry, print_table, setup_django
 
 SLUG = "benchauto"
@@ -38,22 +38,6 @@ SCALES = {
     "small": Scale("small", guests=2_000, one_at_a_time=200),
     "full": Scale("full", guests=20_000, one_at_a_time=1_000),
 }
-
-
-def _chain() -> Any:
-    from tenants.models import Chain, ChainStatus
-    from tenants.services import create_chain
-
-    chain = Chain.objects.filter(slug=SLUG).first()
-    if chain is None:
-        chain, _owner = create_chain(
-            name="Bench automations",
-            slug=SLUG,
-            owner_email=f"owner@{SLUG}.test",
-            owner_password=uuid.uuid4().hex,
-            status=ChainStatus.ACTIVE,
-        )
-    return chain
 
 
 def _prepare(chain: Any, guests: int) -> None:
@@ -130,7 +114,7 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
     name = requested_scale or os.environ.get("BENCH_SCALE", "small")
     scale = SCALES[name]
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-    chain = _chain()
+    chain = bench_chain(SLUG, "Bench automations")
     call_command("migrate_schemas", schema_name=chain.schema_name, interactive=False, verbosity=0)  # a reused chain
     try:
         with schema_context(chain.schema_name):

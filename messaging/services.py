@@ -35,7 +35,7 @@ from messaging.channels import Refusal, channel_facts, choose_with_facts, is_sms
 from messaging.email import OutgoingEmail, close_email_connection, open_email_connection, send_email
 from messaging.errors import ProviderRefused, ProviderUnavailable, UnknownChannel, UnsubscribeLinkInvalid
 from messaging.events import messages_failed
-from messaging.message_templates import TEMPLATE_FIELDS, render_for_channel
+from messaging.message_templates import TEMPLATE_FIELDS, TemplateTexts, render_for_channel
 from messaging.models import (
     TRANSACTIONAL_KINDS,
     Channel,
@@ -685,6 +685,27 @@ def set_sms_provider(
 # --- Message templates ----------------------------------------------------------------------------------------
 
 
+def templated_content(kind: str, extra_for: Callable[[Guest], dict[str, Any] | None]) -> ContentForGuest:
+    """Content made from the chain's template of `kind` (or the default) in each guest's language, rendered for the
+    channel chosen with the guest's values and `extra_for(guest)` (the kind's own variables): for send_to_guests'
+    `content_for` (a batch's guests) and send_templated's. The chain's name and each language's template are read
+    once, when a guest first needs them."""
+    templates: dict[str, TemplateTexts] = {}
+    name: list[str] = []
+
+    def content_for(guest: Guest, channel: str) -> MessageContent:
+        language = template_language(guest.language)
+        if language not in templates:
+            templates[language] = message_template(kind=kind, language=language)
+        if not name:
+            name.append(chain_name())
+        context = guest_context(guest, chain_name=name[0], extra=extra_for(guest))
+        content = render_for_channel(templates[language], channel, context)
+        return MessageContent(text=content.text, subject=content.subject, html=content.html)
+
+    return content_for
+
+
 def send_templated(
     *,
     guest: Guest,
@@ -699,11 +720,10 @@ def send_templated(
     channel chosen (among `allowed_channels`, an automation's), with the guest's values and `extra_context` (the
     kind's own variables)."""
 
+    content_for_guest = templated_content(kind, lambda _guest: extra_context)
+
     def content_for(channel: str) -> MessageContent:
-        template = message_template(kind=kind, language=template_language(guest.language))
-        context = guest_context(guest, chain_name=chain_name(), extra=extra_context)
-        content = render_for_channel(template, channel, context)
-        return MessageContent(text=content.text, subject=content.subject, html=content.html)
+        return content_for_guest(guest, channel)
 
     return send_to_guest(
         guest=guest,
