@@ -284,11 +284,3 @@ def level_at_risk_due(*, today: datetime.date, days: int, context: ProgramContex
             since = (level_since or timezone.now()).astimezone(context.zone).date().isoformat()
             batch.append(Due(guest_id, f"level:{level_id}:{since}", {"days_left": days}))
         yield batch
-
-
-def already_sent(kind: str, dues: list[Due]) -> set[tuple[int, str]]:
-    """Which of these (guest, occasion) pairs the automation has written to (one query a batch)."""
-    rows = AutomationSend.objects.filter(kind=kind, guest_id__in=[due.guest_id for due in dues]).values_list(
-        "guest_id", "occasion"
-    )
-    return set(rows)

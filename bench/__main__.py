@@ -22,6 +22,7 @@ BENCHMARKS = (
     "routing",
     "soak",
     "campaign",
+    "automation",
     "partition_migration",
 )
 

@@ -45,16 +45,17 @@ def phone_of(number: int) -> str:
     return f"+7916{number:07d}"
 
 
-def bench_chain() -> Any:
+def bench_chain(slug: str = SLUG, name: str = "Bench core") -> Any:
+    """The benchmark's chain `slug`, made the first time (its owner owner@<slug>.test), reused by later runs."""
     from tenants.models import Chain, ChainStatus
     from tenants.services import create_chain
 
-    chain = Chain.objects.filter(slug=SLUG).first()
+    chain = Chain.objects.filter(slug=slug).first()
     if chain is None:
         chain, _owner = create_chain(
-            name="Bench core",
-            slug=SLUG,
-            owner_email=f"owner@{SLUG}.test",
+            name=name,
+            slug=slug,
+            owner_email=f"owner@{slug}.test",
             owner_password=uuid.uuid4().hex,
             status=ChainStatus.ACTIVE,
         )

@@ -28,7 +28,7 @@ from campaigns.models import Campaign, CampaignChannel, CampaignRecipient, Campa
 from campaigns.selectors import due_campaign_ids, segment_guests
 from guests.models import Guest
 from loyalty.models import EntryKind
-from loyalty.services.ledger import grant_program_bonus
+from loyalty.services.ledger import BonusGrant, grant_program_bonuses
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.channels import reachable_condition
@@ -117,8 +117,8 @@ def _content_maker(campaign: Campaign, chain_name: str) -> ContentForGuest:
 def _send_batch(
     campaign: Campaign, recipients: list[CampaignRecipient], chain_name: str, now: datetime.datetime
 ) -> None:
-    """The batch's messages in a few statements (messaging.services.send_to_guests), each guest's bonus through the
-    ledger (one grant per guest: the ledger has no batch grant), the recipients marked in one UPDATE."""
+    """The batch's messages in a few statements (messaging.services.send_to_guests), the bonuses through the
+    ledger's batch grant (loyalty.services.grant_program_bonuses), the recipients marked in one UPDATE."""
     messages = send_to_guests(
         sends=[GuestSend(guest_id=r.guest_id, dedupe_key=message_key(campaign.pk, r.guest_id)) for r in recipients],
         kind="campaign",
@@ -127,16 +127,17 @@ def _send_batch(
         is_marketing=True,
         now=now,
     )
-    for recipient in recipients:
-        message = messages.get(message_key(campaign.pk, recipient.guest_id))  # None: the guest is gone
-        if message is not None and campaign.bonus_points and message.status != MessageStatus.SUPPRESSED:
-            grant_program_bonus(
-                guest=recipient.guest,
-                points=campaign.bonus_points,
-                kind=EntryKind.PROMO_BONUS,
-                idempotency_key=message_key(campaign.pk, recipient.guest_id),
-                reason=_("Campaign “%(name)s”") % {"name": campaign.name},
-            )
+    if campaign.bonus_points:
+        grant_program_bonuses(
+            grants=[
+                BonusGrant(recipient.guest_id, campaign.bonus_points, message_key(campaign.pk, recipient.guest_id))
+                for recipient in recipients
+                if (message := messages.get(message_key(campaign.pk, recipient.guest_id))) is not None
+                and message.status != MessageStatus.SUPPRESSED  # None: the guest is gone
+            ],
+            kind=EntryKind.PROMO_BONUS,
+            reason=_("Campaign “%(name)s”") % {"name": campaign.name},
+        )
     # One UPDATE: each recipient's message found by its dedupe key (message_key's, unique), NULL for a guest gone.
     key = Concat(
         Value("campaign:"),

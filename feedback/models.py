@@ -49,6 +49,8 @@ class RequestStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the delay")
     SENT = "sent", _("Asked")
     SKIPPED = "skipped", _("Not asked")
+    FAILED = "failed", _("Not delivered, to be asked again")
+    UNDELIVERED = "undelivered", _("Not delivered")
 
 
 class SkipReason(models.TextChoices):
@@ -61,7 +63,9 @@ class SkipReason(models.TextChoices):
 
 
 class FeedbackRequest(models.Model):
-    """The question about one visit: planned with the check, sent once after the delay (or skipped, with why)."""
+    """The question about one visit: planned with the check, sent once after the delay (or skipped, with why);
+    a message that was not delivered makes it failed (with the channel's reason), asked once more by the next tick
+    and undelivered when that fails too."""
 
     applied_check = models.OneToOneField(
         "loyalty.AppliedCheck", on_delete=models.CASCADE, related_name="+", verbose_name=_("check")
@@ -72,12 +76,14 @@ class FeedbackRequest(models.Model):
     )
     visited_at = models.DateTimeField(_("visit time"))
     status = models.CharField(_("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    reason = models.CharField(_("why not asked"), max_length=300, blank=True)
+    reason = models.CharField(_("why not asked or not delivered"), max_length=300, blank=True)
     message = models.ForeignKey(
         "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     channel = models.CharField(_("channel"), max_length=16, blank=True)
     sent_at = models.DateTimeField(_("asked at"), null=True, blank=True)
+    # Messages sent for it: a request whose message was not delivered is sent once more (feedback.rules).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -89,6 +95,8 @@ class FeedbackRequest(models.Model):
             # "Asked this guest in the last N days?"
             models.Index(fields=["guest", "sent_at"], condition=Q(status="sent"), name="feedback_request_asked_idx"),
             models.Index(fields=["message"], condition=Q(message__isnull=False), name="feedback_request_message_idx"),
+            # The tick's other question: requests whose message was not delivered, to be asked again.
+            models.Index(fields=["visited_at"], condition=Q(status="failed"), name="feedback_request_retry_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,5 @@
-"""Reads of feedback: the chain's settings, ratings per restaurant (dashboard, analytics), the API's list, and the
-staff a low rating is told to."""
+"""Reads of feedback: the chain's settings, ratings per restaurant (dashboard, analytics), the API's list, the
+staff a low rating is told to, and the requests whose message was not delivered (the settings page)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from guardian.models import UserObjectPermission
 from accounts.access import ChainAccess
 from accounts.models import Membership, Role
 from analytics.metrics import Period
-from feedback.models import AlertRecipients, FeedbackSettings, VisitRating
+from feedback.models import AlertRecipients, FeedbackRequest, FeedbackSettings, RequestStatus, VisitRating
 
 
 def feedback_settings() -> FeedbackSettings:
@@ -115,3 +115,18 @@ def alert_addresses(*, chain_id: int, restaurant_id: int | None, row: FeedbackSe
 
 def rating_of_visit(applied_check_id: int) -> VisitRating | None:
     return VisitRating.objects.filter(applied_check_id=applied_check_id).first()
+
+
+UNDELIVERED_SHOWN = 20
+
+
+def undelivered_requests(*, since: datetime.datetime, limit: int = UNDELIVERED_SHOWN) -> list[FeedbackRequest]:
+    """The latest requests since `since` whose message was not delivered (to be asked again, or given up), with
+    the channel's reason, their guest and restaurant: newest visit first."""
+    return list(
+        FeedbackRequest.objects.filter(
+            status__in=(RequestStatus.FAILED, RequestStatus.UNDELIVERED), visited_at__gte=since
+        )
+        .select_related("guest", "restaurant")
+        .order_by("-visited_at", "-id")[:limit]
+    )

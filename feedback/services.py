@@ -5,7 +5,9 @@ The schedule is the table: `plan_feedback_requests` writes a pending row per app
 checks_applied event, after commit) and the per-chain tick (`send_due_feedback_requests`, once a minute) sends
 those whose visit is older than the chain's delay, through messaging (kind `feedback_request`: the guest's channel,
 consent, quiet hours and caps), so a worker restart or a lost task loses nothing and a rerun sends nothing twice
-(the row's status, and messaging's dedupe key per request).
+(the row's status, and messaging's dedupe key per request). A request follows its message's delivery: not
+delivered (messaging's messages_failed event), it is failed with the channel's reason and asked once more by the
+next tick, then given up (feedback.rules, rule 5).
 """
 
 from __future__ import annotations
@@ -27,13 +29,20 @@ from audit.services import changes_between, record_audit
 from feedback.errors import RatingLinkExpired, RatingLinkInvalid, ScoreInvalid
 from feedback.models import FeedbackRequest, FeedbackSettings, RequestStatus, SkipReason, VisitRating
 from feedback.rating_links import LinkExpired, rating_url, request_of_token
-from feedback.rules import ANSWER_WINDOW, COMMENT_WINDOW, is_valid_score, needs_alert, needs_comment_alert
+from feedback.rules import (
+    ANSWER_WINDOW,
+    COMMENT_WINDOW,
+    after_failed_delivery,
+    is_valid_score,
+    needs_alert,
+    needs_comment_alert,
+)
 from feedback.selectors import alert_addresses, feedback_settings
 from guests.models import Guest, GuestStatus
 from loyalty.models import AppliedCheck
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.task_queue import enqueue_after_commit
-from messaging.models import Channel, MessageStatus
+from messaging.models import Channel, Message, MessageStatus
 from messaging.services import send_templated
 from tenants.models import Chain
 
@@ -79,32 +88,53 @@ def _base_url() -> str:
     return chain.base_url if chain is not None else ""
 
 
+def _due_requests(row: FeedbackSettings, now: datetime.datetime, batch: int) -> list[FeedbackRequest]:
+    """The pending requests whose visit is older than the delay, then the failed ones (rule 5: asked again), each
+    locked (two workers at once take different rows: SKIP LOCKED)."""
+    locked = FeedbackRequest.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
+        "guest", "applied_check"
+    )
+    pending = locked.filter(
+        status=RequestStatus.PENDING, visited_at__lte=now - datetime.timedelta(minutes=row.delay_minutes)
+    )
+    failed = locked.filter(status=RequestStatus.FAILED)
+    return [
+        *pending.order_by("visited_at", "id")[:batch],
+        *failed.order_by("visited_at", "id")[:batch],
+    ]
+
+
+def _not_asked(request: FeedbackRequest, reason: str) -> None:
+    """Skipped with `reason`; a request asked before whose message was not delivered is given up instead, its
+    delivery failure kept with the reason it is not asked again."""
+    if request.status != RequestStatus.FAILED:
+        _skip(request, reason)
+        return
+    request.status, request.reason = RequestStatus.UNDELIVERED, f"{request.reason} ({reason})"[:300]
+    request.save(update_fields=["status", "reason"])
+
+
 @transaction.atomic
 def send_due_feedback_requests(*, now: datetime.datetime | None = None, batch: int = DUE_BATCH) -> int:
     """Send the requests whose visit is older than the chain's delay: at most one per guest in the chain's repeat
     gap, none for a refunded check or a visit too long ago. Each goes through messaging (consent, channel, quiet
-    hours, caps); one messaging refuses is skipped with its reason. Once a minute per chain; two workers at once
-    take different rows (SKIP LOCKED). Returns how many were sent."""
+    hours, caps); one messaging refuses is skipped with its reason. A request whose message was not delivered
+    (rule 5 of feedback.rules) is sent once more, under a dedupe key of its own, by the same rules. Once a minute
+    per chain. Returns how many were sent."""
     now = now or timezone.now()
     row = feedback_settings()
     if not row.is_enabled:
         return 0
-    due = list(
-        FeedbackRequest.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("guest", "applied_check")
-        .filter(status=RequestStatus.PENDING, visited_at__lte=now - datetime.timedelta(minutes=row.delay_minutes))
-        .order_by("visited_at", "id")[:batch]
-    )
     base_url, schema_name, sent = _base_url(), current_schema_name(), 0
-    for request in due:
+    for request in _due_requests(row, now, batch):
         if request.visited_at < now - datetime.timedelta(minutes=row.delay_minutes) - STALE_AFTER:
-            _skip(request, SkipReason.STALE)
+            _not_asked(request, SkipReason.STALE)
             continue
         if request.applied_check.reversed_at is not None:
-            _skip(request, SkipReason.REFUNDED)
+            _not_asked(request, SkipReason.REFUNDED)
             continue
         if request.guest.status != GuestStatus.ACTIVE:
-            _skip(request, SkipReason.GUEST_INACTIVE)
+            _not_asked(request, SkipReason.GUEST_INACTIVE)
             continue
         gap_start = now - datetime.timedelta(days=row.repeat_gap_days)
         # The guest's row is the lock send_to_guest takes too: two ticks at once cannot both pass the repeat gap.
@@ -112,24 +142,46 @@ def send_due_feedback_requests(*, now: datetime.datetime | None = None, batch: i
         if FeedbackRequest.objects.filter(
             guest_id=request.guest_id, status=RequestStatus.SENT, sent_at__gt=gap_start
         ).exists():
-            _skip(request, SkipReason.ASKED_RECENTLY)
+            _not_asked(request, SkipReason.ASKED_RECENTLY)
             continue
+        attempt = max(request.attempts, 1 if request.message_id else 0) + 1  # rows from before attempts counted
         url = rating_url(base_url=base_url, request_id=request.pk, schema_name=schema_name)
         message = send_templated(
             guest=request.guest,
             kind=FEEDBACK_KIND,
-            dedupe_key=f"feedback:{request.pk}",
+            dedupe_key=f"feedback:{request.pk}" if attempt == 1 else f"feedback:{request.pk}:{attempt}",
             extra_context={"feedback_url": url},
             now=now,
         )
-        request.message, request.channel = message, message.channel
         if message.status == MessageStatus.SUPPRESSED:
-            request.status, request.reason = RequestStatus.SKIPPED, message.reason
-        else:
-            request.status, request.sent_at = RequestStatus.SENT, now
-            sent += 1
-        request.save(update_fields=["message", "channel", "status", "reason", "sent_at"])
+            _not_asked(request, message.reason)
+            if request.status == RequestStatus.SKIPPED:
+                request.message, request.channel = message, message.channel
+                request.save(update_fields=["message", "channel"])
+            continue
+        request.message, request.channel, request.attempts = message, message.channel, attempt
+        request.status, request.reason, request.sent_at = RequestStatus.SENT, "", now
+        sent += 1
+        request.save(update_fields=["message", "channel", "attempts", "status", "reason", "sent_at"])
     return sent
+
+
+@transaction.atomic
+def record_failed_deliveries(*, messages: Iterable[Message]) -> int:
+    """Messages that did not reach the guest (messaging's messages_failed): the feedback requests they asked are
+    failed with the channel's reason, to be asked again by the next tick, or undelivered after their last attempt
+    (rule 5 of feedback.rules). Returns how many requests changed."""
+    reasons = {message.pk: message.reason for message in messages if message.kind == FEEDBACK_KIND}
+    if not reasons:
+        return 0
+    requests = list(
+        FeedbackRequest.objects.select_for_update().filter(message_id__in=reasons, status=RequestStatus.SENT)
+    )
+    for request in requests:
+        request.status = after_failed_delivery(max(request.attempts, 1))
+        request.reason = (reasons.get(request.message_id or 0) or "")[:300]
+        request.save(update_fields=["status", "reason"])
+    return len(requests)
 
 
 # --- Ratings --------------------------------------------------------------------------------------------------
@@ -343,6 +395,7 @@ __all__ = [
     "plan_feedback_requests",
     "rate_visit_by_link",
     "rate_visit_by_telegram",
+    "record_failed_deliveries",
     "request_of_link",
     "send_due_feedback_requests",
     "update_feedback_settings",

@@ -1,12 +1,15 @@
 """Pages of feedback: the guest's rating page behind the signed link (no sign-in, the guest's language, mobile
-first) and the chain's feedback settings (owner, admin)."""
+first) and the chain's feedback settings (owner, admin), with the requests of the last 30 days whose message was not
+delivered and why."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -15,10 +18,12 @@ from accounts.roles import Permission
 from feedback.errors import RatingLinkExpired, RatingLinkInvalid
 from feedback.forms import FeedbackSettingsForm, RatingForm
 from feedback.rules import SCORES
-from feedback.selectors import feedback_settings, rating_of_visit
+from feedback.selectors import feedback_settings, rating_of_visit, undelivered_requests
 from feedback.services import rate_visit_by_link, request_of_link, update_feedback_settings
 from maxloyalty.errors import domain_errors_into
 from maxloyalty.whole_numbers import whole_number
+
+UNDELIVERED_PERIOD = datetime.timedelta(days=30)  # the settings page lists the requests not delivered in it
 
 
 @require_http_methods(["GET", "POST"])
@@ -66,4 +71,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         if not form.errors:
             messages.success(request, _("Feedback settings saved."))
             return redirect("feedback:settings")
-    return render(request, "feedback/settings.html", {"form": form}, status=422 if form.errors else 200)
+    undelivered = undelivered_requests(since=timezone.now() - UNDELIVERED_PERIOD)
+    context = {"form": form, "undelivered": undelivered, "undelivered_days": UNDELIVERED_PERIOD.days}
+    return render(request, "feedback/settings.html", context, status=422 if form.errors else 200)

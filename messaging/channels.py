@@ -7,8 +7,8 @@ For each message and guest, `choose_channel`:
    can be reached on: Telegram needs the chain's bot and a linked chat that has not blocked it, email an address not
    suppressed (hard bounce, complaint), SMS a phone and the chain's SMS provider, and an SMS allowance not used up
    on a plan that blocks past it (billing.selectors.sms_allowance). Never a channel without consent;
-3. marketing over the chain's frequency caps (the guest's marketing messages of the last day and of the last 7 days)
-   is not sent, with the reason;
+3. marketing over the chain's frequency caps (the guest's marketing messages of the last day and of the last 7 days,
+   not counting those they never got: refused, failed, bounced) is not sent, with the reason;
 4. marketing inside the chain's quiet hours, in the local time of the guest's home restaurant (else the chain's
    zone), is delayed to their end (`not_before`), not dropped.
 Transactional kinds (messaging.models.TRANSACTIONAL_KINDS: receipts) skip rules 3 and 4, but not the SMS allowance:
@@ -55,6 +55,10 @@ class Refusal(models.TextChoices):
     DAILY_CAP = "daily_cap", _("The guest already got the chain's daily number of marketing messages")
     WEEKLY_CAP = "weekly_cap", _("The guest already got the chain's weekly number of marketing messages")
     SMS_ALLOWANCE = "sms_allowance", _("The plan's SMS allowance for this month is used up")
+
+
+# Messages the guest never got do not count toward the caps: refused here, or failed or bounced on their way.
+NOT_RECEIVED = (MessageStatus.SUPPRESSED, MessageStatus.FAILED, MessageStatus.BOUNCED)
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ def channel_facts(
             Message.objects.filter(
                 guest_id__in=ids, is_marketing=True, created_at__gte=now - datetime.timedelta(days=7)
             )
-            .exclude(status=MessageStatus.SUPPRESSED)
+            .exclude(status__in=NOT_RECEIVED)
             .values("guest_id")
             .annotate(week=Count("id"), day=Count("id", filter=Q(created_at__gte=now - datetime.timedelta(days=1))))
         )

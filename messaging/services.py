@@ -29,11 +29,13 @@ from guests.selectors import with_loyalty
 from guests.services import set_consent
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.encryption import encrypt_json
+from maxloyalty.events import emit_after_commit
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.channels import Refusal, channel_facts, choose_with_facts, is_sms_allowance_used_up
 from messaging.email import OutgoingEmail, close_email_connection, open_email_connection, send_email
 from messaging.errors import ProviderRefused, ProviderUnavailable, UnknownChannel, UnsubscribeLinkInvalid
-from messaging.message_templates import TEMPLATE_FIELDS, render_for_channel
+from messaging.events import messages_failed
+from messaging.message_templates import TEMPLATE_FIELDS, TemplateTexts, render_for_channel
 from messaging.models import (
     TRANSACTIONAL_KINDS,
     Channel,
@@ -411,6 +413,8 @@ def _finish(message: Message, status: str, reason: str = "", sent: Sent | None =
         fields += ["provider", "provider_message_id", "sent_at"]
     message.save(update_fields=fields)
     GUEST_MESSAGES.labels(channel=message.channel, outcome=str(status)).inc()  # every delivery ends here once
+    if status == MessageStatus.FAILED:
+        emit_after_commit(messages_failed, sender=Message, messages=[message])
     return DeliveryResult(status)
 
 
@@ -544,6 +548,8 @@ def record_email_event(
         message.reason = (description or message.reason)[:300]
         message.save(update_fields=["status", "reason"])
         GUEST_MESSAGES.labels(channel=Channel.EMAIL.value, outcome=str(message.status)).inc()
+        if bounced:
+            emit_after_commit(messages_failed, sender=Message, messages=[message])
         suppress_email(
             address=message.recipient,
             reason=SuppressionReason.BOUNCED if bounced else SuppressionReason.COMPLAINED,
@@ -679,6 +685,27 @@ def set_sms_provider(
 # --- Message templates ----------------------------------------------------------------------------------------
 
 
+def templated_content(kind: str, extra_for: Callable[[Guest], dict[str, Any] | None]) -> ContentForGuest:
+    """Content made from the chain's template of `kind` (or the default) in each guest's language, rendered for the
+    channel chosen with the guest's values and `extra_for(guest)` (the kind's own variables): for send_to_guests'
+    `content_for` (a batch's guests) and send_templated's. The chain's name and each language's template are read
+    once, when a guest first needs them."""
+    templates: dict[str, TemplateTexts] = {}
+    name: list[str] = []
+
+    def content_for(guest: Guest, channel: str) -> MessageContent:
+        language = template_language(guest.language)
+        if language not in templates:
+            templates[language] = message_template(kind=kind, language=language)
+        if not name:
+            name.append(chain_name())
+        context = guest_context(guest, chain_name=name[0], extra=extra_for(guest))
+        content = render_for_channel(templates[language], channel, context)
+        return MessageContent(text=content.text, subject=content.subject, html=content.html)
+
+    return content_for
+
+
 def send_templated(
     *,
     guest: Guest,
@@ -693,11 +720,10 @@ def send_templated(
     channel chosen (among `allowed_channels`, an automation's), with the guest's values and `extra_context` (the
     kind's own variables)."""
 
+    content_for_guest = templated_content(kind, lambda _guest: extra_context)
+
     def content_for(channel: str) -> MessageContent:
-        template = message_template(kind=kind, language=template_language(guest.language))
-        context = guest_context(guest, chain_name=chain_name(), extra=extra_context)
-        content = render_for_channel(template, channel, context)
-        return MessageContent(text=content.text, subject=content.subject, html=content.html)
+        return content_for_guest(guest, channel)
 
     return send_to_guest(
         guest=guest,

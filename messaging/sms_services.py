@@ -21,7 +21,9 @@ from guests.models import Guest
 from guests.phones import normalize_phone
 from guests.services import set_consent
 from maxloyalty.current_schema import current_schema_name
+from maxloyalty.events import emit_after_commit
 from messaging.errors import ProviderRefused, ProviderUnavailable
+from messaging.events import messages_failed
 from messaging.models import Channel, Message, MessageStatus, MessagingSettings
 from messaging.selectors import messaging_settings, sms_credentials
 from messaging.sms.parts import count_parts
@@ -148,6 +150,7 @@ def record_sms_statuses(statuses: Iterable[SmsStatus]) -> list[Message]:
             message.reason = f"Failed on delivery (error {update.error_code or 'unknown'})"[:300]
             message.save(update_fields=["status", "reason"])
             GUEST_MESSAGES.labels(channel=Channel.SMS.value, outcome=MessageStatus.FAILED.value).inc()
+            emit_after_commit(messages_failed, sender=Message, messages=[message])
             if update.opted_out:
                 _withdraw_sms_consent(message.guest, source=STOP_REPLY)
         changed.append(message)

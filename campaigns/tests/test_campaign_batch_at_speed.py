@@ -21,18 +21,20 @@ from messaging.services import update_messaging_settings
 
 def _statements_of_a_batch(campaign_world: Any, size: int, tag: str) -> list[str]:
     campaign_world.guests(size, tag=tag)
-    campaign = campaign_world.campaign(campaign_world.segment(tag=tag), holdout_percent=0)
+    campaign = campaign_world.campaign(campaign_world.segment(tag=tag), holdout_percent=0, bonus_points=30)
     send_campaign(access=campaign_world.owner, campaign=campaign)  # its batch task is not run: measured below
     with CaptureQueriesContext(connection) as captured:
         assert send_campaign_batch(campaign_id=campaign.pk) == size
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENT
     assert Message.objects.filter(dedupe_key__startswith=f"campaign:{campaign.pk}:").count() == size
+    assert LedgerEntry.objects.filter(idempotency_key__startswith=f"campaign:{campaign.pk}:").count() == size
     return [query["sql"] for query in captured]
 
 
 def test_a_campaign_batch_costs_the_same_statements_whatever_its_size(campaign_world) -> None:
-    """The campaign, the split, the recipients, send_to_guests' reads and insert, the recipients' UPDATE."""
+    """The campaign, the split, the recipients, send_to_guests' reads and insert, the bonuses' batch grant, the
+    recipients' UPDATE."""
     _statements_of_a_batch(campaign_world, 1, "warm")
     small = _statements_of_a_batch(campaign_world, 2, "small")
     large = _statements_of_a_batch(campaign_world, 20, "large")
@@ -47,16 +49,13 @@ def test_a_batch_killed_half_way_leaves_nothing_half_sent(campaign_world, monkey
     guests = campaign_world.guests(5)
     campaign = campaign_world.campaign(campaign_world.segment(), holdout_percent=0, bonus_points=30)
     send_campaign(access=campaign_world.owner, campaign=campaign)
-    real_grant = sending.grant_program_bonus
-    granted: list[int] = []
+    real_grant = sending.grant_program_bonuses
 
-    def dies_at_the_third(**kwargs: Any) -> Any:
-        if len(granted) == 2:
-            raise WorkerKilled()
-        granted.append(kwargs["guest"].pk)
-        return real_grant(**kwargs)
+    def dies_while_granting(**kwargs: Any) -> Any:
+        real_grant(**kwargs)  # the bonuses written, the messages logged: then the worker dies
+        raise WorkerKilled()
 
-    monkeypatch.setattr(sending, "grant_program_bonus", dies_at_the_third)
+    monkeypatch.setattr(sending, "grant_program_bonuses", dies_while_granting)
     with campaign_world.run(execute=True), pytest.raises(WorkerKilled):
         send_campaign_batch(campaign_id=campaign.pk)
 
@@ -65,7 +64,7 @@ def test_a_batch_killed_half_way_leaves_nothing_half_sent(campaign_world, monkey
     assert not campaign.recipients.filter(sent_at__isnull=False).exists()
     assert campaign_world.email.requests == []
 
-    monkeypatch.setattr(sending, "grant_program_bonus", real_grant)
+    monkeypatch.setattr(sending, "grant_program_bonuses", real_grant)
     campaign_world.send_batches(campaign)  # the next run (the campaigns tick hands a stalled campaign over again)
 
     campaign.refresh_from_db()

@@ -1,7 +1,8 @@
 """Every write of the loyalty program. Import from here: `from loyalty.services import apply_check`.
 
 - ledger: accrue_points, redeem_points, adjust_points, reverse_entry (locked, idempotent by key, audited; a manual
-  grant is held to loyalty.grants), grant_program_bonus (the program's own bonuses), set_points_frozen (a fraud
+  grant is held to loyalty.grants), grant_program_bonus (the program's own bonuses) and
+  grant_program_bonuses (a batch of them, set-based: automations, campaigns), set_points_frozen (a fraud
   review's hold: spending refused, earning goes on)
 - checks: apply_check, reverse_check, quote_for_guest (a check at the till or from the POS, and its refund)
 - check_batches: apply_checks (many POS checks in one transaction, written together)
@@ -28,9 +29,11 @@ from loyalty.services.check_batches import CheckResult, CheckToApply, apply_chec
 from loyalty.services.checks import CheckOutcome, apply_check, quote_for_guest, reverse_check
 from loyalty.services.expiry import activate_pending_points, expire_points
 from loyalty.services.ledger import (
+    BonusGrant,
     accrue_points,
     adjust_points,
     grant_program_bonus,
+    grant_program_bonuses,
     redeem_points,
     reverse_entry,
     set_points_frozen,
@@ -50,6 +53,7 @@ from loyalty.services.program import (
 from loyalty.services.referrals import record_referral
 
 __all__ = [
+    "BonusGrant",
     "CheckOutcome",
     "CheckResult",
     "CheckToApply",
@@ -69,6 +73,7 @@ __all__ = [
     "expire_points",
     "grant_birthday_bonuses",
     "grant_program_bonus",
+    "grant_program_bonuses",
     "grant_welcome_bonus",
     "publish_draft",
     "publish_due_drafts",

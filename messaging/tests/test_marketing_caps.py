@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from messaging.channels import Refusal
+from messaging.models import Message
 from messaging.services import send_to_guest, update_messaging_settings
 
 NOON = datetime.datetime(2026, 3, 10, 9, 0, tzinfo=datetime.UTC)
@@ -58,3 +59,21 @@ def test_refused_messages_do_not_count_against_the_cap(alpha, make_guest):
     sent = _send(guest, "n:2", NOON + datetime.timedelta(hours=1))
 
     assert (refused.status, sent.status) == ("suppressed", "queued")
+
+
+def test_a_message_that_failed_on_its_way_does_not_count_against_the_cap(
+    alpha, make_guest, sendgrid, django_capture_on_commit_callbacks
+):
+    update_messaging_settings(
+        actor=alpha.user("owner"), marketing_per_day=1, quiet_hours_start=None, quiet_hours_end=None
+    )
+    guest = make_guest(email="failed@example.com", consents={"email": True})
+    sendgrid.failures.append((400, '{"errors": [{"message": "Refused"}]}'))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _send(guest, "f:1", NOON)
+
+    again = _send(guest, "f:2", NOON + datetime.timedelta(hours=1))
+    capped = _send(guest, "f:3", NOON + datetime.timedelta(hours=2))
+
+    assert Message.objects.get(pk=first.pk).status == "failed"
+    assert (again.status, capped.status) == ("queued", "suppressed")
