@@ -1,0 +1,1 @@
+"""Wallet follows the loyalty events: cards whose balance or level changed are updated (see wallet.services)."""

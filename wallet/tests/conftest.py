@@ -1,0 +1,59 @@
+"""Fixtures of the wallet tests: throwaway certificates, the Apple and Google settings pointing at them, guests
+registered through guests.services and checks applied by loyalty's service with their after-commit events run."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guests.models import Guest
+from loyalty.rules import Check
+from loyalty.services import apply_check
+from messaging.tests.conftest import make_guest  # noqa: F401
+from tests.fixtures import ChainWorld
+from wallet.tests.certificates import KEY_PASSWORD, PASS_TYPE_ID, TEAM_ID, WalletCertificates, make_certificates
+
+_keys = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> WalletCertificates:
+    return make_certificates(Path(tmp_path_factory.mktemp("wallet-certificates")))
+
+
+@pytest.fixture
+def apple_wallet(settings: Any, certificates: WalletCertificates) -> WalletCertificates:
+    """Apple Wallet configured: the certificates as paths, the (encrypted) key as PEM text."""
+    settings.APPLE_PASS_TYPE_ID = PASS_TYPE_ID
+    settings.APPLE_TEAM_ID = TEAM_ID
+    settings.APPLE_PASS_CERTIFICATE = str(certificates.pass_certificate)
+    settings.APPLE_PASS_KEY = certificates.pass_key.read_text()
+    settings.APPLE_PASS_KEY_PASSWORD = KEY_PASSWORD
+    settings.APPLE_WWDR_CERTIFICATE = str(certificates.wwdr)
+    return certificates
+
+
+@pytest.fixture
+def guest(make_guest: Callable[..., Guest]) -> Guest:  # noqa: F811
+    return make_guest(first_name="Anna", last_name="Petrova", email="anna@example.com", consents={"email": True})
+
+
+@pytest.fixture
+def spend(alpha: ChainWorld, django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
+    """spend(guest, amount): a check applied by loyalty's service; the events after commit run (tasks are eager)."""
+
+    def make(guest: Guest, amount: str = "1000") -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return apply_check(
+                guest=guest,
+                check=Check(total_amount=Decimal(amount)),
+                restaurant=alpha.restaurants[0],
+                idempotency_key=f"wallet-test:{next(_keys)}",
+            )
+
+    return make
