@@ -32,6 +32,8 @@ class WalletCard(models.Model):
     # What the card last showed its devices: a round of updates pushes only cards whose facts differ.
     shown_points = models.IntegerField(_("points shown"), null=True, blank=True)
     shown_level = models.CharField(_("level shown"), max_length=100, blank=True)
+    # Its guest's balance or level moved since the last round of updates (wallet.services.update_changed_cards).
+    needs_update = models.BooleanField(_("needs an update"), default=False)
     # When what the card shows last changed: Apple's Last-Modified and passesUpdatedSince.
     changed_at = models.DateTimeField(_("content changed at"), auto_now_add=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -43,6 +45,11 @@ class WalletCard(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["guest", "platform"], name="wallet_walletcard_one_per_platform"),
             models.UniqueConstraint(fields=["serial"], name="wallet_walletcard_serial_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["needs_update"], condition=models.Q(needs_update=True), name="wallet_walletcard_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.storage import default_storage
 
 from guests.models import Guest
 from loyalty.selectors import current_chain, guest_balance
+from wallet.adapters import google
 from wallet.apple_pass import PassContent, build_pkpass, signer_from_settings
 from wallet.models import AppleDeviceRegistration, WalletCard, WalletPlatform
 
@@ -122,3 +124,33 @@ def apple_pass_of_card(card: WalletCard) -> bytes:
         card_number=facts.card_number,
     )
     return build_pkpass(content, signer_from_settings())
+
+
+def google_object_of_card(card: WalletCard, facts: CardFacts | None = None) -> dict[str, Any]:
+    facts = facts or card_facts(card.guest)
+    return google.loyalty_object(
+        chain_slug=facts.chain_slug,
+        serial=card.serial,
+        guest_name=facts.guest_name,
+        level_name=facts.level_name,
+        points=facts.points,
+        qr_value=facts.qr_value,
+        card_number=facts.card_number,
+    )
+
+
+def google_save_url_of_card(card: WalletCard) -> str:
+    """The card's "Save to Google Wallet" address (its class and object inside the signed JWT)."""
+    facts = card_facts(card.guest)
+    chain = current_chain()
+    document = google.loyalty_class(
+        chain_slug=facts.chain_slug,
+        chain_name=facts.chain_name,
+        background_hex="#{:02x}{:02x}{:02x}".format(*facts.background_rgb),
+        logo_url=chain.logo_url,
+    )
+    return google.save_url(
+        loyalty_class_document=document,
+        loyalty_object_document=google_object_of_card(card, facts),
+        origin=chain.base_url,
+    )

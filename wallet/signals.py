@@ -1,1 +1,27 @@
-"""Wallet follows the loyalty events: cards whose balance or level changed are updated (see wallet.services)."""
+"""Wallet follows the loyalty events (after commit): every guest whose points or level moved may have a card to
+update (wallet.services.note_balances_changed marks it and queues one coalesced round)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from loyalty.events import checks_applied, level_changed, points_changed, points_granted
+from wallet.services import note_balances_changed
+
+
+@receiver(checks_applied, dispatch_uid="wallet-after-checks")
+def update_cards_after_checks(sender: Any, applied: list[tuple[Any, Any]], **_kwargs: Any) -> None:
+    note_balances_changed(guest_ids=[guest.pk for guest, _outcome in applied])
+
+
+@receiver(points_granted, dispatch_uid="wallet-after-grants")
+@receiver(points_changed, dispatch_uid="wallet-after-points-changes")
+def update_cards_after_points(sender: Any, entries: list[Any], **_kwargs: Any) -> None:
+    note_balances_changed(guest_ids=[entry.guest_id for entry in entries])
+
+
+@receiver(level_changed, dispatch_uid="wallet-after-level-changes")
+def update_cards_after_levels(sender: Any, changes: list[Any], **_kwargs: Any) -> None:
+    note_balances_changed(guest_ids=[change.guest_id for change in changes])

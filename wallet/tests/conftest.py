@@ -4,7 +4,7 @@ registered through guests.services and checks applied by loyalty's service with 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from loyalty.services import apply_check
 from messaging.tests.conftest import make_guest  # noqa: F401
 from tests.fixtures import ChainWorld
 from wallet.tests.certificates import KEY_PASSWORD, PASS_TYPE_ID, TEAM_ID, WalletCertificates, make_certificates
+from wallet.tests.fake_apns import FakeApns, start_fake_apns
 
 _keys = itertools.count(1)
 
@@ -26,9 +27,26 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> WalletCertificates
     return make_certificates(Path(tmp_path_factory.mktemp("wallet-certificates")))
 
 
+@pytest.fixture(scope="session")
+def _fake_apns_server(certificates: WalletCertificates) -> Iterator[FakeApns]:
+    fake = start_fake_apns(certificates)
+    yield fake
+    fake.server.shutdown()
+
+
 @pytest.fixture
-def apple_wallet(settings: Any, certificates: WalletCertificates) -> WalletCertificates:
-    """Apple Wallet configured: the certificates as paths, the (encrypted) key as PEM text."""
+def apns(_fake_apns_server: FakeApns) -> FakeApns:
+    """The fake APNs the apple_wallet settings point at, emptied for the test."""
+    _fake_apns_server.pushes.clear()
+    _fake_apns_server.gone.clear()
+    return _fake_apns_server
+
+
+@pytest.fixture
+def apple_wallet(settings: Any, certificates: WalletCertificates, apns: FakeApns) -> WalletCertificates:
+    """Apple Wallet configured: the certificates as paths, the (encrypted) key as PEM text, APNs the fake."""
+    settings.APNS_URL = apns.url
+    settings.APNS_CA_CERTIFICATE = str(certificates.ca)
     settings.APPLE_PASS_TYPE_ID = PASS_TYPE_ID
     settings.APPLE_TEAM_ID = TEAM_ID
     settings.APPLE_PASS_CERTIFICATE = str(certificates.pass_certificate)
