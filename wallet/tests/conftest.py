@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.cache import cache
 
 from guests.models import Guest
 from loyalty.rules import Check
@@ -18,6 +21,7 @@ from messaging.tests.conftest import make_guest  # noqa: F401
 from tests.fixtures import ChainWorld
 from wallet.tests.certificates import KEY_PASSWORD, PASS_TYPE_ID, TEAM_ID, WalletCertificates, make_certificates
 from wallet.tests.fake_apns import FakeApns, start_fake_apns
+from wallet.tests.fake_google_wallet import FakeGoogleWallet, start_fake_google_wallet
 
 _keys = itertools.count(1)
 
@@ -54,6 +58,42 @@ def apple_wallet(settings: Any, certificates: WalletCertificates, apns: FakeApns
     settings.APPLE_PASS_KEY_PASSWORD = KEY_PASSWORD
     settings.APPLE_WWDR_CERTIFICATE = str(certificates.wwdr)
     return certificates
+
+
+ISSUER_ID = "3388000000012345678"
+SERVICE_ACCOUNT = "wallet@maxloyalty-test.iam.gserviceaccount.com"
+
+
+@pytest.fixture(scope="session")
+def google_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def _fake_google_server() -> Iterator[FakeGoogleWallet]:
+    fake = start_fake_google_wallet()
+    yield fake
+    fake.server.shutdown()
+
+
+@pytest.fixture
+def google_wallet(
+    settings: Any, google_key: rsa.RSAPrivateKey, _fake_google_server: FakeGoogleWallet
+) -> FakeGoogleWallet:
+    """Google Wallet configured with a throwaway service account key; its token and REST API are the fake."""
+    fake = _fake_google_server
+    fake.token_requests.clear()
+    fake.calls.clear()
+    fake.objects.clear()
+    cache.delete("wallet:google-access-token")
+    settings.GOOGLE_WALLET_ISSUER_ID = ISSUER_ID
+    settings.GOOGLE_WALLET_SERVICE_ACCOUNT_EMAIL = SERVICE_ACCOUNT
+    settings.GOOGLE_WALLET_PRIVATE_KEY = google_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    settings.GOOGLE_WALLET_API_URL = fake.url
+    settings.GOOGLE_OAUTH_TOKEN_URL = f"{fake.url}/token"
+    return fake
 
 
 @pytest.fixture
