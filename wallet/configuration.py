@@ -28,6 +28,11 @@ def google_configured() -> bool:
     return all(getattr(settings, name, "") for name in _GOOGLE)
 
 
+def wallet_configured() -> bool:
+    """Apple or Google: the guest's "add to wallet" buttons show."""
+    return apple_configured() or google_configured()
+
+
 def pem_bytes(value: str) -> bytes:
     """A PEM setting's bytes: the text itself when it holds a PEM block, else the file it names."""
     if "-----BEGIN" in value:

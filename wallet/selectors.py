@@ -10,10 +10,14 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 
-from guests.models import Guest
+from guests.models import Guest, GuestStatus
 from loyalty.selectors import current_chain, guest_balance
+from maxloyalty.current_schema import current_schema_name
 from wallet.adapters import google
 from wallet.apple_pass import PassContent, build_pkpass, signer_from_settings
+from wallet.configuration import apple_configured, google_configured
+from wallet.errors import WalletLinkExpired, WalletLinkInvalid
+from wallet.links import LinkExpired, add_url, guest_of_token
 from wallet.models import AppleDeviceRegistration, WalletCard, WalletPlatform
 
 # The chain has no brand colours of its own yet: every card uses these (CSS rgb() as PassKit wants them).
@@ -154,3 +158,26 @@ def google_save_url_of_card(card: WalletCard) -> str:
         loyalty_object_document=google_object_of_card(card, facts),
         origin=chain.base_url,
     )
+
+
+def guest_of_link(token: str) -> Guest:
+    """The active guest an "add to wallet" link of this chain names; WalletLinkInvalid (404) for a forged,
+    foreign or unknown one, WalletLinkExpired (410) for an old one."""
+    try:
+        guest_id = guest_of_token(token, schema_name=current_schema_name())
+    except LinkExpired:
+        raise WalletLinkExpired() from None
+    if guest_id is None:
+        raise WalletLinkInvalid()
+    guest = Guest.objects.filter(pk=guest_id, status=GuestStatus.ACTIVE, erased_at__isnull=True).first()
+    if guest is None:
+        raise WalletLinkInvalid()
+    return guest
+
+
+def add_to_wallet_url(guest: Guest) -> str:
+    """The guest's signed "add to wallet" page (bot, Mini App, email); "" while no wallet is configured."""
+    if not (apple_configured() or google_configured()):
+        return ""
+    chain = current_chain()
+    return add_url(base_url=chain.base_url, guest_id=guest.pk, schema_name=chain.schema_name)

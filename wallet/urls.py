@@ -19,4 +19,7 @@ urlpatterns = [
     ),
     path("apple/v1/passes/<str:pass_type_id>/<str:serial>", views.latest_pass, name="apple-pass"),
     path("apple/v1/log", views.device_log, name="apple-log"),
+    path("add/<str:token>/", views.add, name="add"),
+    path("add/<str:token>/apple/", views.add_apple, name="add-apple"),
+    path("add/<str:token>/google/", views.add_google, name="add-google"),
 ]

@@ -1,6 +1,9 @@
-"""Apple's PassKit web service on the card's chain host ({webServiceURL}/v1/...): devices register for a card's
+"""The wallet's public doors. Apple's PassKit web service on the card's chain host ({webServiceURL}/v1/...): devices register for a card's
 updates, ask which of their cards changed, fetch the latest pass, send their logs. Authenticated by the card's
 token ("Authorization: ApplePass <token>"), rate-limited per client address like the other public doors.
+
+The guest's signed "add to wallet" link (wallet.links): a page with a button per configured wallet, the .pkpass
+download and the redirect to Google's save page; a forged link is 404, an expired one 410, both readable pages.
 
 Protocol: https://developer.apple.com/documentation/walletpasses/adding-a-web-service-to-update-passes
 """
@@ -12,18 +15,30 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from loyalty.selectors import current_chain
 from maxloyalty import rate_limits
 from maxloyalty.client_ip import client_ip
+from maxloyalty.errors import DomainError
 from maxloyalty.json_bodies import load_json
 from wallet.apple_pass import PKPASS_CONTENT_TYPE
-from wallet.configuration import apple_configured
-from wallet.selectors import apple_pass_of_card, card_for_device, serials_updated_since
-from wallet.services import register_device, unregister_device
+from wallet.configuration import apple_configured, google_configured
+from wallet.errors import WalletLinkExpired, WalletLinkInvalid, WalletNotConfigured
+from wallet.models import WalletPlatform
+from wallet.selectors import (
+    apple_pass_of_card,
+    card_for_device,
+    google_save_url_of_card,
+    guest_of_link,
+    serials_updated_since,
+)
+from wallet.services import issue_card, register_device, unregister_device
 
 logger = logging.getLogger(__name__)
 
@@ -127,3 +142,75 @@ def device_log(request: HttpRequest) -> HttpResponse:
     for line in (logs if isinstance(logs, list) else [])[:20]:
         logger.warning("Apple Wallet device log: %s", str(line)[:500])
     return HttpResponse(status=200)
+
+
+LINK_REQUESTS_PER_MINUTE = 30  # per client address, on the guest's "add to wallet" pages
+
+
+def _link_limited(request: HttpRequest) -> HttpResponse | None:
+    if not rate_limits.hit(
+        scope="wallet-link", subject=client_ip(request), limit=LINK_REQUESTS_PER_MINUTE, window_seconds=60
+    ):
+        return HttpResponse(status=429, headers={"Retry-After": "60"})
+    return None
+
+
+def _link_refused(request: HttpRequest, error: DomainError) -> HttpResponse:
+    return render(request, "wallet/link_invalid.html", {"error": error}, status=error.status)
+
+
+@require_GET
+def add(request: HttpRequest, token: str) -> HttpResponse:
+    """The guest's page behind the emailed or bot link: a button per configured wallet."""
+    if (refused := _link_limited(request)) is not None:
+        return refused
+    try:
+        guest = guest_of_link(token)
+    except (WalletLinkInvalid, WalletLinkExpired) as error:
+        return _link_refused(request, error)
+    with translation.override(guest.language or translation.get_language()):
+        context = {
+            "token": token,
+            "chain": current_chain(),
+            "first_name": guest.first_name,
+            "apple": apple_configured(),
+            "google": google_configured(),
+        }
+        return render(request, "wallet/add.html", context)
+
+
+@require_GET
+def add_apple(request: HttpRequest, token: str) -> HttpResponse:
+    """The guest's .pkpass (the phone offers to add it to Wallet)."""
+    if (refused := _link_limited(request)) is not None:
+        return refused
+    try:
+        guest = guest_of_link(token)
+        if not apple_configured():
+            raise WalletNotConfigured()
+    except DomainError as error:
+        return _link_refused(request, error)
+    with translation.override(guest.language or translation.get_language()):
+        data = apple_pass_of_card(issue_card(guest=guest, platform=WalletPlatform.APPLE))
+    response = HttpResponse(data, content_type=PKPASS_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="card.pkpass"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def add_google(request: HttpRequest, token: str) -> HttpResponse:
+    """A redirect to Google's "Save to Google Wallet" page for the guest's card."""
+    if (refused := _link_limited(request)) is not None:
+        return refused
+    try:
+        guest = guest_of_link(token)
+        if not google_configured():
+            raise WalletNotConfigured()
+    except DomainError as error:
+        return _link_refused(request, error)
+    with translation.override(guest.language or translation.get_language()):
+        url = google_save_url_of_card(issue_card(guest=guest, platform=WalletPlatform.GOOGLE))
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "no-store"
+    return response

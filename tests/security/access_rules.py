@@ -66,6 +66,9 @@ SPECIAL_DOORS: dict[str, Rule] = {
     "wallet:apple-pass": WEBHOOK_SIGNATURE,
     "wallet:apple-serials": PUBLIC,
     "wallet:apple-log": PUBLIC,
+    "wallet:add": PUBLIC,  # the signed "add to wallet" link in a guest's email or bot decides
+    "wallet:add-apple": PUBLIC,
+    "wallet:add-google": PUBLIC,
     "messaging:sendgrid-tracking": WEBHOOK_SIGNATURE,
     "messaging:mailgun-tracking": WEBHOOK_SIGNATURE,
     "messaging:sms-twilio-status": WEBHOOK_SIGNATURE,

@@ -18,6 +18,13 @@ from guests.models import Guest
 from loyalty.rules import Check
 from loyalty.services import apply_check
 from messaging.tests.conftest import make_guest  # noqa: F401
+from telegram_bot.tests.conftest import (  # noqa: F401
+    _fake_telegram_server,
+    alpha_bot,
+    linked_guest,
+    send_update,
+    telegram_api,
+)
 from tests.fixtures import ChainWorld
 from wallet.tests.certificates import KEY_PASSWORD, PASS_TYPE_ID, TEAM_ID, WalletCertificates, make_certificates
 from wallet.tests.fake_apns import FakeApns, start_fake_apns
