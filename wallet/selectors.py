@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.db.models import Count
 
 from guests.models import Guest, GuestStatus
 from loyalty.selectors import current_chain, guest_balance
@@ -105,7 +106,8 @@ def push_tokens_of(card_ids: list[int]) -> list[AppleDeviceRegistration]:
 
 
 def wallet_cards_of_guest(guest: Guest) -> list[WalletCard]:
-    return list(WalletCard.objects.filter(guest=guest).order_by("platform"))
+    """The guest's wallet cards for the staff's guest page, each with `device_count` (Apple devices registered)."""
+    return list(WalletCard.objects.filter(guest=guest).annotate(device_count=Count("devices")).order_by("platform"))
 
 
 def apple_pass_of_card(card: WalletCard) -> bytes:
