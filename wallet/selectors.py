@@ -57,14 +57,15 @@ def _logo_png(name: str) -> bytes | None:
     return data if data.startswith(b"\x89PNG") else None
 
 
-def card_facts(guest: Guest) -> CardFacts:
-    """What the guest's wallet card shows: the chain, its logo, the guest's level, balance and till QR."""
+def card_facts(guest: Guest, *, with_logo: bool = True) -> CardFacts:
+    """What the guest's wallet card shows: the chain, its logo, the guest's level, balance and till QR.
+    `with_logo=False` skips reading the logo from the chain's files (a round of updates compares figures only)."""
     chain = current_chain()
     balance = guest_balance(guest=guest)
     return CardFacts(
         chain_name=chain.name,
         chain_slug=chain.slug,
-        logo_png=_logo_png(chain.logo),
+        logo_png=_logo_png(chain.logo) if with_logo else None,
         background_color=BACKGROUND_COLOR,
         foreground_color=FOREGROUND_COLOR,
         label_color=LABEL_COLOR,
@@ -133,7 +134,7 @@ def apple_pass_of_card(card: WalletCard) -> bytes:
 
 
 def google_object_of_card(card: WalletCard, facts: CardFacts | None = None) -> dict[str, Any]:
-    facts = facts or card_facts(card.guest)
+    facts = facts or card_facts(card.guest, with_logo=False)
     return google.loyalty_object(
         chain_slug=facts.chain_slug,
         serial=card.serial,
@@ -147,7 +148,7 @@ def google_object_of_card(card: WalletCard, facts: CardFacts | None = None) -> d
 
 def google_save_url_of_card(card: WalletCard) -> str:
     """The card's "Save to Google Wallet" address (its class and object inside the signed JWT)."""
-    facts = card_facts(card.guest)
+    facts = card_facts(card.guest, with_logo=False)  # Google fetches the logo from its public address
     chain = current_chain()
     document = google.loyalty_class(
         chain_slug=facts.chain_slug,

@@ -36,7 +36,7 @@ def issue_card(*, guest: Guest, platform: str) -> WalletCard:
     card = WalletCard.objects.filter(guest=guest, platform=platform).first()
     if card is not None:
         return card
-    facts = card_facts(guest)
+    facts = card_facts(guest, with_logo=False)
     try:
         with transaction.atomic():
             return WalletCard.objects.create(
@@ -102,7 +102,7 @@ def update_changed_cards() -> UpdateRound:
             WalletCard.objects.select_for_update(skip_locked=True).filter(needs_update=True).select_related("guest")
         )
         for card in due:
-            facts = card_facts(card.guest)
+            facts = card_facts(card.guest, with_logo=False)
             card.needs_update = False
             if (facts.points, facts.level_name) != (card.shown_points, card.shown_level):
                 card.shown_points, card.shown_level, card.changed_at = facts.points, facts.level_name, now

@@ -66,7 +66,9 @@ def push_pass_updates(push_tokens: list[str]) -> PushResult:
     failed: list[str] = []
     if not push_tokens:
         return PushResult(delivered, gone, failed)
-    headers = {"apns-topic": settings.APPLE_PASS_TYPE_ID, "apns-push-type": "background", "apns-priority": "5"}
+    # Wallet's update push: the pass type's topic and an empty JSON dictionary, nothing else (Apple's web service
+    # guide); what changed is fetched by the device from our web service.
+    headers = {"apns-topic": settings.APPLE_PASS_TYPE_ID, "content-type": "application/json"}
     base = settings.APNS_URL.rstrip("/")
     with outbound_client(timeout=TIMEOUT_SECONDS, verify=tls_context(), http2=True) as client:
         for token in push_tokens:
