@@ -87,16 +87,18 @@ class UpdateRound:
     pushes_delivered: int
     devices_gone: int
     google_objects_updated: int
+    cards_failed: int  # marked again: the task retries the round later (wallet.tasks)
 
 
 def update_changed_cards() -> UpdateRound:
     """One round: every marked card whose balance or level differs from what it showed gets its new content
     (changed_at moves, so devices fetch it), then its Apple devices are pushed and its Google object updated.
-    A device APNs answers 410 for is unregistered. The network calls come after the cards are committed."""
+    A device APNs answers 410 for is unregistered. The network calls come after the cards are committed; a card
+    whose push or update failed (APNs or Google unreachable, refusing) is marked again for the next round."""
     cache.delete(round_key())  # a change from now on queues the next round
     now = timezone.now()
     changed: list[WalletCard] = []
-    google_documents = []
+    google_documents = {}
     with transaction.atomic():
         due = list(
             WalletCard.objects.select_for_update(skip_locked=True).filter(needs_update=True).select_related("guest")
@@ -108,8 +110,9 @@ def update_changed_cards() -> UpdateRound:
                 card.shown_points, card.shown_level, card.changed_at = facts.points, facts.level_name, now
                 changed.append(card)
                 if card.platform == WalletPlatform.GOOGLE:
-                    google_documents.append(google_object_of_card(card, facts))
+                    google_documents[card.pk] = google_object_of_card(card, facts)
         WalletCard.objects.bulk_update(due, ["needs_update", "shown_points", "shown_level", "changed_at", "updated_at"])
+    failed_ids: set[int] = set()
     delivered = gone = 0
     apple_ids = [card.pk for card in changed if card.platform == WalletPlatform.APPLE]
     if apple_ids and apple_configured():
@@ -118,10 +121,20 @@ def update_changed_cards() -> UpdateRound:
         delivered, gone = len(result.delivered), len(result.gone)
         if result.gone:
             AppleDeviceRegistration.objects.filter(card_id__in=apple_ids, push_token__in=result.gone).delete()
+        failed_ids |= {
+            registration.card_id for registration in registrations if registration.push_token in result.failed
+        }
     updated = 0
     if google_documents and google_configured():
-        failed = google.update_loyalty_objects(google_documents)
+        failed = set(google.update_loyalty_objects(list(google_documents.values())))
+        failed_ids |= {card_id for card_id, document in google_documents.items() if document["id"] in failed}
         updated = len(google_documents) - len(failed)
+    if failed_ids:  # shown_points unknown: the next round sees a difference and delivers again
+        WalletCard.objects.filter(pk__in=failed_ids).update(needs_update=True, shown_points=None)
     return UpdateRound(
-        cards_changed=len(changed), pushes_delivered=delivered, devices_gone=gone, google_objects_updated=updated
+        cards_changed=len(changed),
+        pushes_delivered=delivered,
+        devices_gone=gone,
+        google_objects_updated=updated,
+        cards_failed=len(failed_ids),
     )

@@ -20,6 +20,7 @@ class FakeGoogleWallet:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     calls: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # method, path, auth, body
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failures_left: int = 0  # the next calls to the objects answer 503
 
     @property
     def url(self) -> str:
@@ -59,6 +60,10 @@ def start_fake_google_wallet() -> FakeGoogleWallet:
         def do_PATCH(self) -> None:
             document = json.loads(self._body())
             fake.calls.append(("PATCH", self.path, self.headers.get("Authorization", ""), document))
+            if fake.failures_left:
+                fake.failures_left -= 1
+                self._answer(503, {"error": {"code": 503}})
+                return
             if self.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
                 self._answer(401, {"error": "unauthenticated"})
                 return

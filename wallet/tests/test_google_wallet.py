@@ -92,3 +92,18 @@ def test_an_object_google_does_not_know_yet_is_inserted(
     assert [call[0] for call in google_wallet.calls] == ["PATCH", "POST"]
     object_id = f"{ISSUER_ID}.{card.serial}"
     assert google_wallet.objects[object_id]["loyaltyPoints"]["balance"] == {"int": guest_balance(guest=guest).available}
+
+
+def test_an_update_google_refuses_is_delivered_by_the_retried_round(
+    alpha: ChainWorld, google_wallet: FakeGoogleWallet, guest: Guest, spend: Callable[..., Any]
+) -> None:
+    card = issue_card(guest=guest, platform=WalletPlatform.GOOGLE)
+    object_id = f"{ISSUER_ID}.{card.serial}"
+    google_wallet.objects[object_id] = {"id": object_id}
+    google_wallet.failures_left = 1
+    spend(guest, "1000")
+    assert [call[0] for call in google_wallet.calls] == ["PATCH", "PATCH"]  # refused once, then the retry
+    points = guest_balance(guest=guest).available
+    assert google_wallet.objects[object_id]["loyaltyPoints"]["balance"] == {"int": points}
+    card.refresh_from_db()
+    assert (card.shown_points, card.needs_update) == (points, False)
