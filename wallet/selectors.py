@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db.models import Count
+from django.utils import translation
 
 from guests.models import Guest, GuestStatus
 from loyalty.selectors import current_chain, guest_balance
@@ -130,32 +131,35 @@ def apple_pass_of_card(card: WalletCard) -> bytes:
         qr_value=facts.qr_value,
         card_number=facts.card_number,
     )
-    return build_pkpass(content, signer_from_settings())
+    with translation.override(card.guest.language or None):  # the labels in the guest's language, whoever asks
+        return build_pkpass(content, signer_from_settings())
 
 
 def google_object_of_card(card: WalletCard, facts: CardFacts | None = None) -> dict[str, Any]:
     facts = facts or card_facts(card.guest, with_logo=False)
-    return google.loyalty_object(
-        chain_slug=facts.chain_slug,
-        serial=card.serial,
-        guest_name=facts.guest_name,
-        level_name=facts.level_name,
-        points=facts.points,
-        qr_value=facts.qr_value,
-        card_number=facts.card_number,
-    )
+    with translation.override(card.guest.language or None):
+        return google.loyalty_object(
+            chain_slug=facts.chain_slug,
+            serial=card.serial,
+            guest_name=facts.guest_name,
+            level_name=facts.level_name,
+            points=facts.points,
+            qr_value=facts.qr_value,
+            card_number=facts.card_number,
+        )
 
 
 def google_save_url_of_card(card: WalletCard) -> str:
     """The card's "Save to Google Wallet" address (its class and object inside the signed JWT)."""
     facts = card_facts(card.guest, with_logo=False)  # Google fetches the logo from its public address
     chain = current_chain()
-    document = google.loyalty_class(
-        chain_slug=facts.chain_slug,
-        chain_name=facts.chain_name,
-        background_hex="#{:02x}{:02x}{:02x}".format(*facts.background_rgb),
-        logo_url=chain.logo_url,
-    )
+    with translation.override(card.guest.language or None):
+        document = google.loyalty_class(
+            chain_slug=facts.chain_slug,
+            chain_name=facts.chain_name,
+            background_hex="#{:02x}{:02x}{:02x}".format(*facts.background_rgb),
+            logo_url=chain.logo_url,
+        )
     return google.save_url(
         loyalty_class_document=document,
         loyalty_object_document=google_object_of_card(card, facts),
