@@ -63,6 +63,7 @@ from maxloyalty.errors import DomainError, ValidationFailed, domain_errors_into
 from maxloyalty.keyset import InvalidCursor, Position, cursor_parameter, encode_cursor, keyset_page
 from maxloyalty.whole_numbers import whole_number
 from telegram_bot.selectors import guest_deliveries
+from wallet.selectors import wallet_cards_of_guest
 
 GUESTS_PER_PAGE = 25
 LEDGER_PER_PAGE = 20
@@ -380,6 +381,7 @@ def _detail_context(request: HttpRequest, access: ChainAccess, guest: Guest, **e
         "consents": [label for channel, label in ConsentChannel.choices if guest.has_consent(channel)],
         "status_form": StatusReasonForm(),
         "telegram_deliveries": guest_deliveries(guest=guest),
+        "wallet_cards": wallet_cards_of_guest(guest),
     }
 
 

@@ -146,8 +146,10 @@ class GuardedTransport(httpx.BaseTransport):
     """httpx transport: checks each request's address (every redirect hop is a request), pins the connection to
     it and caps the answer's size on the wire."""
 
-    def __init__(self, *, max_response_bytes: int, resolver: Resolver | None = None, verify: Any = True) -> None:
-        self._inner = httpx.HTTPTransport(verify=verify, retries=0)
+    def __init__(
+        self, *, max_response_bytes: int, resolver: Resolver | None = None, verify: Any = True, http2: bool = False
+    ) -> None:
+        self._inner = httpx.HTTPTransport(verify=verify, retries=0, http2=http2)
         self._max_response_bytes = max_response_bytes
         self._resolver = resolver
 
@@ -189,11 +191,14 @@ class GuardedTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-def outbound_client(*, timeout: float, resolver: Resolver | None = None, verify: Any = True) -> httpx.Client:
-    """An httpx client for chain-configured addresses (see the module's description)."""
+def outbound_client(
+    *, timeout: float, resolver: Resolver | None = None, verify: Any = True, http2: bool = False
+) -> httpx.Client:
+    """An httpx client for chain-configured addresses (see the module's description). `http2`: offered by TLS's
+    ALPN (APNs needs it), HTTP/1.1 when the server does not take it."""
     return httpx.Client(
         transport=GuardedTransport(
-            max_response_bytes=settings.OUTBOUND_MAX_RESPONSE_BYTES, resolver=resolver, verify=verify
+            max_response_bytes=settings.OUTBOUND_MAX_RESPONSE_BYTES, resolver=resolver, verify=verify, http2=http2
         ),
         timeout=timeout,
         follow_redirects=True,

@@ -31,6 +31,7 @@ urlpatterns = [
     path("telegram/", include("telegram_bot.guest_urls")),
     path("messaging/", include("messaging.urls")),
     path("feedback/", include("feedback.urls")),
+    path("wallet/", include("wallet.urls")),
     path("audit/", include("audit.urls")),
     path("billing/", include("billing.urls")),
     path("setup/", include("onboarding.urls")),

@@ -13,11 +13,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.functional import lazy
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from guests.models import Guest
 from maxloyalty.errors import ValidationFailed
+from wallet.selectors import add_to_wallet_url
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\}\}|\{%|%\}")
@@ -32,6 +34,9 @@ COMMON_VARIABLES: dict[str, Any] = {
     "card_number": _("the guest's card number"),
     "chain": _("the chain's name"),
     "restaurant": _("the guest's home restaurant"),
+    "wallet_url": _(
+        "the link that adds the guest's card to Apple Wallet or Google Wallet (empty while neither is set up)"
+    ),
 }
 # What a kind of message adds (its sender fills them).
 KIND_VARIABLES: dict[str, dict[str, Any]] = {
@@ -64,6 +69,7 @@ SAMPLE_VALUES: dict[str, str] = {
     "expiry_date": "31.12.2026",
     "promo_code": "SPRING25",
     "feedback_url": "https://example.com/feedback/…",
+    "wallet_url": "https://example.com/wallet/add/…",
     "days_away": "45",
     "days_left": "14",
 }
@@ -140,6 +146,8 @@ def guest_context(guest: Guest, *, chain_name: str = "", extra: Mapping[str, Any
         "card_number": guest.card_number or "",
         "chain": chain_name,
         "restaurant": home.name if home is not None else "",
+        # Signed only when a text uses it (a campaign to every guest pays nothing for it otherwise).
+        "wallet_url": lazy(add_to_wallet_url, str)(guest),
     }
     context.update(extra or {})
     return context

@@ -16,6 +16,7 @@ from maxloyalty.encryption import decrypt_text
 from restaurants.models import Restaurant, RestaurantStatus
 from telegram_bot.errors import BotNotConnected, BroadcastNotFound
 from telegram_bot.models import Broadcast, Delivery, TelegramBot, TelegramChat
+from wallet.selectors import add_to_wallet_url
 
 HISTORY_PAGE_SIZE = 5
 
@@ -143,4 +144,5 @@ def mini_app_profile(*, guest: Guest) -> dict[str, Any]:
         "level_progress_percent": level_progress_percent(balance),
         "notifications_enabled": chat.notifications_enabled if chat is not None else True,
         "marketing_consent": guest.has_consent("telegram"),
+        "wallet_url": add_to_wallet_url(guest),  # "" while no wallet is configured
     }

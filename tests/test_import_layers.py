@@ -145,6 +145,10 @@ MODULES: dict[str, str] = {
     "messaging.sms_services": "services",
     # feedback: the signed rating link (like messaging.unsubscribe_links)
     "feedback.rating_links": "base",
+    # wallet: reading settings' PEMs, the .pkpass builder (pure), the signed "add to wallet" link
+    "wallet.configuration": "base",
+    "wallet.apple_pass": "base",
+    "wallet.links": "base",
     # observability
     "observability.cache_client": "base",
     "observability.metrics": "base",

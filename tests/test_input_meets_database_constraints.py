@@ -66,6 +66,11 @@ INTERNAL = {
     "guests_restaurantguest_once": "visits record their guest and restaurant with ON CONFLICT: a pair is stored once",
     "guests_duplicatecandidate_one_per_pair": "the duplicate scan upserts pairs (ON CONFLICT): a pair is stored once",
     "guests_duplicatecandidate_ordered": "the scan's query pairs a lower id with a higher one (a.id < b.id); no input",
+    "wallet_walletcard_one_per_platform": "wallet.services.issue_card returns the guest's card when there is one; "
+    "a race (two taps on the link) keeps the first",
+    "wallet_walletcard_serial_unique": "serials are 18 random bytes made by the model, never an input",
+    "wallet_appledeviceregistration_one_per_card": "wallet.services.register_device updates the device's row when "
+    "it registers again (PassKit answers 200)",
     "fraud_fraudflag_once": "fraud.services records a finding only when its key is new; a race keeps the first",
     "campaigns_campaignrecipient_once": "the split inserts members with ignore_conflicts: a rerun adds no one twice",
     "automations_automation_kind_unique": "automations.selectors.automations gets or creates one row per kind",

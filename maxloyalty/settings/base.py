@@ -78,6 +78,7 @@ TENANT_APPS = [
     "automations",  # welcome series, win-back, birthday, expiry and level messages, run per chain (issue #26)
     "feedback",  # post-visit ratings, low-rating alerts, ratings per restaurant (issue #26)
     "fraud",  # abuse and fraud flags, their review queue and the freeze of a guest's points (issue #27)
+    "wallet",  # the loyalty card in Apple Wallet and Google Wallet, kept up to date after each check (issue #27)
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -642,6 +643,28 @@ TELEGRAM_INIT_DATA_MAX_AGE_SECONDS = env.int("TELEGRAM_INIT_DATA_MAX_AGE_SECONDS
 # Telegram's limits: about 30 messages per second per bot, one per second per chat.
 TELEGRAM_MESSAGES_PER_SECOND = env.int("TELEGRAM_MESSAGES_PER_SECOND", default=30)
 TELEGRAM_CHAT_INTERVAL_SECONDS = env.float("TELEGRAM_CHAT_INTERVAL_SECONDS", default=1.0)
+
+# --- Wallet passes (wallet/): all optional; without them the wallet buttons are hidden -------------------
+# Apple: the Pass Type ID certificate and its key (a PEM file's path or the PEM text), Apple's WWDR intermediate.
+APPLE_PASS_TYPE_ID = env("APPLE_PASS_TYPE_ID", default="")
+APPLE_TEAM_ID = env("APPLE_TEAM_ID", default="")
+APPLE_PASS_CERTIFICATE = env("APPLE_PASS_CERTIFICATE", default="")
+APPLE_PASS_KEY = env("APPLE_PASS_KEY", default="")
+APPLE_PASS_KEY_PASSWORD = env("APPLE_PASS_KEY_PASSWORD", default="")
+APPLE_WWDR_CERTIFICATE = env("APPLE_WWDR_CERTIFICATE", default="")
+# APNs, reached with the pass certificate as the TLS client certificate (Wallet's pushes need it); tests: a fake.
+APNS_URL = env("APNS_URL", default="https://api.push.apple.com")
+APNS_CA_CERTIFICATE = env("APNS_CA_CERTIFICATE", default="")  # a PEM path: trust only it (tests); empty: system
+# Google: the issuer and a service account's key (PEM path or text) that may write its loyalty objects.
+GOOGLE_WALLET_ISSUER_ID = env("GOOGLE_WALLET_ISSUER_ID", default="")
+GOOGLE_WALLET_SERVICE_ACCOUNT_EMAIL = env("GOOGLE_WALLET_SERVICE_ACCOUNT_EMAIL", default="")
+GOOGLE_WALLET_PRIVATE_KEY = env("GOOGLE_WALLET_PRIVATE_KEY", default="")
+GOOGLE_WALLET_API_URL = env("GOOGLE_WALLET_API_URL", default="https://walletobjects.googleapis.com")
+GOOGLE_OAUTH_TOKEN_URL = env("GOOGLE_OAUTH_TOKEN_URL", default="https://oauth2.googleapis.com/token")
+# A burst of checks of one chain makes one round of card updates this many seconds after the first.
+WALLET_PUSH_DELAY_SECONDS = env.float("WALLET_PUSH_DELAY_SECONDS", default=5.0)
+# How long the "add to wallet" link in an email or the bot works.
+WALLET_LINK_DAYS = env.int("WALLET_LINK_DAYS", default=14)
 
 # --- Billing -------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")

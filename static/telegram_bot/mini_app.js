@@ -7,12 +7,12 @@
           promos: "Акции", restaurants: "Рестораны", level: "Уровень", card: "Карта", toNext: "До уровня",
           failed: "Откройте эту страницу из бота сети.", empty: "Пока пусто",
           claim: "Забыли карту? Отсканируйте QR-код чека", scan: "Наведите камеру на QR-код фискального чека",
-          claimFailed: "Не удалось отправить чек, попробуйте ещё раз." },
+          claimFailed: "Не удалось отправить чек, попробуйте ещё раз.", addToWallet: "Добавить карту в Wallet" },
     en: { loading: "Loading…", available: "Points", pending: "Pending", history: "History", promos: "Promos",
           restaurants: "Restaurants", level: "Level", card: "Card", toNext: "To reach",
           failed: "Open this page from the chain's bot.", empty: "Nothing yet",
           claim: "Forgot your card? Scan the receipt's QR code", scan: "Point the camera at the fiscal receipt's QR code",
-          claimFailed: "The receipt could not be sent, please try again." }
+          claimFailed: "The receipt could not be sent, please try again.", addToWallet: "Add the card to your wallet" }
   };
   var hash = new URLSearchParams(window.location.hash.slice(1));
   var webApp = window.Telegram && window.Telegram.WebApp;
@@ -88,6 +88,14 @@
     $("progress-bar").style.width = p.level_progress_percent + "%";
     $("progress-bar").parentElement.hidden = !p.next_level;
     $("next-level").textContent = p.next_level ? t.toNext + " " + p.next_level + ": " + p.spend_to_next_level_amount : "";
+    // The signed "add to wallet" page (wallet.links), outside Telegram: Wallet opens a .pkpass from the browser.
+    if (p.wallet_url) {
+      $("wallet-link").href = p.wallet_url;
+      $("wallet-link").addEventListener("click", function (event) {
+        if (webApp && webApp.openLink) { event.preventDefault(); webApp.openLink(p.wallet_url); }
+      });
+      $("wallet-link").hidden = false;
+    }
     $("card").hidden = false;
     $("status").hidden = true;
   }

@@ -54,6 +54,8 @@ from telegram_bot.services.notifications import (
     set_notifications,
 )
 from telegram_bot.start_links import MAX_START_PARAM_LENGTH, invite_link, parse_start_param
+from wallet.configuration import wallet_configured
+from wallet.selectors import add_to_wallet_url
 
 logger = logging.getLogger(__name__)
 
@@ -367,6 +369,7 @@ def _menu_markup() -> InlineKeyboardMarkup:
                 InlineKeyboardButton(_("Notifications on/off"), callback_data="notif"),
                 InlineKeyboardButton(_("Help"), callback_data="help"),
             ],
+            *([[InlineKeyboardButton(_("Add to wallet"), callback_data="wallet")]] if wallet_configured() else []),
         ]
     )
 
@@ -471,6 +474,11 @@ def _on_menu(chat: TelegramChat, guest: Guest, data: str, talk: Conversation) ->
         talk.say(_("Notifications are on.") if enabled else _("Notifications are off."), _menu_markup())
     elif data == "help":
         _show_help(talk)
+    elif data == "wallet" and (link := add_to_wallet_url(guest)):
+        talk.say(
+            _("Keep your card in Apple Wallet or Google Wallet: it shows your points and updates after each visit."),
+            InlineKeyboardMarkup([[InlineKeyboardButton(_("Add to wallet"), url=link)]]),
+        )
     else:
         _show_menu(chat, talk)
 

@@ -60,6 +60,15 @@ SPECIAL_DOORS: dict[str, Rule] = {
     "telegram:webhook": WEBHOOK_SIGNATURE,
     "messaging:unsubscribe": PUBLIC,  # the signed link in a guest's email decides
     "feedback:rate": PUBLIC,  # the signed link in a guest's feedback request decides
+    # Apple's PassKit web service: the card's own token ("ApplePass <token>") decides; the device's list of changed
+    # serials and its log are open by Apple's protocol (they name no guest).
+    "wallet:apple-registration": WEBHOOK_SIGNATURE,
+    "wallet:apple-pass": WEBHOOK_SIGNATURE,
+    "wallet:apple-serials": PUBLIC,
+    "wallet:apple-log": PUBLIC,
+    "wallet:add": PUBLIC,  # the signed "add to wallet" link in a guest's email or bot decides
+    "wallet:add-apple": PUBLIC,
+    "wallet:add-google": PUBLIC,
     "messaging:sendgrid-tracking": WEBHOOK_SIGNATURE,
     "messaging:mailgun-tracking": WEBHOOK_SIGNATURE,
     "messaging:sms-twilio-status": WEBHOOK_SIGNATURE,

@@ -66,6 +66,8 @@ from tests.security.access_rules import (
     doors,
     rules_of,
 )
+from wallet.models import WalletPlatform
+from wallet.services import issue_card
 
 CHAIN_URLS, PLATFORM_URLS = "maxloyalty.urls", "maxloyalty.urls_public"
 ROLES = (Role.OWNER, Role.ADMIN, Role.MANAGER, Role.CASHIER)
@@ -158,6 +160,7 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
     ).claim
     draft = create_draft(actor=None, name=f"Draft {mark}")
     backtest = start_backtest(draft=draft, days=30, actor=None)  # queued after a commit that never comes here
+    wallet_card = issue_card(guest=guest, platform=WalletPlatform.APPLE)
     return {
         "restaurant_id": restaurant.id,
         "connection_id": pos_connection.id,
@@ -181,6 +184,9 @@ def _seed(world: ChainWorld) -> dict[str, Any]:
         "draft_id": draft.id,
         "backtest_id": backtest.id,
         "file_name": "no-logo.png",
+        "serial": wallet_card.serial,  # the PassKit web service's parameters
+        "device_library_id": f"matrix-device-{mark}",
+        "pass_type_id": "pass.test.matrix",
         "membership_id": world.user(Role.CASHIER).memberships.get(chain=world.chain).id,
         "invitation_id": invitation.id,
         "slug": "summary",

@@ -1,0 +1,19 @@
+"""Errors of the wallet's guest link, with the status its page answers."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from maxloyalty.errors import DomainError
+
+
+class WalletLinkInvalid(DomainError):
+    code, status, message = "wallet_link_invalid", 404, _("This link is not valid. Ask for a new one in the bot.")
+
+
+class WalletLinkExpired(DomainError):
+    code, status, message = "wallet_link_expired", 410, _("This link has expired. Ask for a new one in the bot.")
+
+
+class WalletNotConfigured(DomainError):
+    code, status, message = "wallet_not_configured", 404, _("This wallet is not available.")

@@ -1,0 +1,120 @@
+"""Apple's PassKit web service on the chain's host: a device registers with the card's token (a wrong one is 401),
+lists the serials changed since its tag, fetches the latest pass (304 when unchanged) and unregisters."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.http import http_date
+
+from guests.models import Guest
+from tests.fixtures import ChainWorld, client_on
+from wallet.models import AppleDeviceRegistration, WalletCard, WalletPlatform
+from wallet.services import issue_card
+from wallet.tests.certificates import PASS_TYPE_ID, WalletCertificates
+
+DEVICE = "device-library-1"
+
+
+def _registration_url(card: WalletCard, device: str = DEVICE) -> str:
+    return f"/wallet/apple/v1/devices/{device}/registrations/{PASS_TYPE_ID}/{card.serial}"
+
+
+def _register(world: ChainWorld, card: WalletCard, token: str, push_token: str = "push-token-1") -> HttpResponse:
+    return client_on(world.host).post(  # type: ignore[return-value]
+        _registration_url(card),
+        data=json.dumps({"pushToken": push_token}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"ApplePass {token}",
+    )
+
+
+def test_a_device_registers_once_with_the_cards_token(
+    alpha: ChainWorld, apple_wallet: WalletCertificates, guest: Guest
+) -> None:
+    card = issue_card(guest=guest, platform=WalletPlatform.APPLE)
+    assert _register(alpha, card, card.authentication_token).status_code == 201
+    assert _register(alpha, card, card.authentication_token, push_token="push-token-2").status_code == 200
+    registration = AppleDeviceRegistration.objects.get(card=card)
+    assert (registration.device_library_id, registration.push_token) == (DEVICE, "push-token-2")
+
+
+def test_a_wrong_token_is_401_and_registers_nothing(
+    alpha: ChainWorld, apple_wallet: WalletCertificates, guest: Guest
+) -> None:
+    card = issue_card(guest=guest, platform=WalletPlatform.APPLE)
+    assert _register(alpha, card, card.authentication_token + "x").status_code == 401
+    other = issue_card(guest=guest, platform=WalletPlatform.GOOGLE)
+    assert _register(alpha, card, other.authentication_token).status_code == 401
+    assert not AppleDeviceRegistration.objects.filter(card=card).exists()
+
+
+def test_the_device_lists_the_cards_changed_since_its_tag(
+    alpha: ChainWorld, apple_wallet: WalletCertificates, guest: Guest, spend: Callable[..., Any]
+) -> None:
+    card = issue_card(guest=guest, platform=WalletPlatform.APPLE)
+    _register(alpha, card, card.authentication_token)
+    url = f"/wallet/apple/v1/devices/{DEVICE}/registrations/{PASS_TYPE_ID}"
+    first = client_on(alpha.host).get(url)
+    assert first.status_code == 200
+    assert first.json()["serialNumbers"] == [card.serial]
+    tag = first.json()["lastUpdated"]
+    assert client_on(alpha.host).get(url, {"passesUpdatedSince": tag}).status_code == 204
+    spend(guest, "1000")  # the balance changes: the card is updated (wallet.services.update_cards)
+    later = client_on(alpha.host).get(url, {"passesUpdatedSince": tag})
+    assert later.status_code == 200
+    assert later.json()["serialNumbers"] == [card.serial]
+    assert (
+        client_on(alpha.host).get(f"/wallet/apple/v1/devices/unknown/registrations/{PASS_TYPE_ID}").status_code == 204
+    )
+
+
+def test_the_latest_pass_is_served_with_last_modified_and_304_when_unchanged(
+    alpha: ChainWorld, apple_wallet: WalletCertificates, guest: Guest
+) -> None:
+    card = issue_card(guest=guest, platform=WalletPlatform.APPLE)
+    url = f"/wallet/apple/v1/passes/{PASS_TYPE_ID}/{card.serial}"
+    auth = {"HTTP_AUTHORIZATION": f"ApplePass {card.authentication_token}"}
+    response = client_on(alpha.host).get(url, **auth)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.apple.pkpass"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert json.loads(archive.read("pass.json"))["serialNumber"] == card.serial
+    unchanged = client_on(alpha.host).get(url, HTTP_IF_MODIFIED_SINCE=response["Last-Modified"], **auth)
+    assert unchanged.status_code == 304
+    stale = http_date(card.changed_at.timestamp() - 60)
+    assert client_on(alpha.host).get(url, HTTP_IF_MODIFIED_SINCE=stale, **auth).status_code == 200
+    assert client_on(alpha.host).get(url, HTTP_AUTHORIZATION="ApplePass wrong").status_code == 401
+
+
+def test_a_device_unregisters_and_logs_are_accepted(
+    alpha: ChainWorld, apple_wallet: WalletCertificates, guest: Guest
+) -> None:
+    card = issue_card(guest=guest, platform=WalletPlatform.APPLE)
+    _register(alpha, card, card.authentication_token)
+    deleted = client_on(alpha.host).delete(
+        _registration_url(card), HTTP_AUTHORIZATION=f"ApplePass {card.authentication_token}"
+    )
+    assert deleted.status_code == 200
+    assert not AppleDeviceRegistration.objects.filter(card=card).exists()
+    logged = client_on(alpha.host).post(
+        "/wallet/apple/v1/log", data=json.dumps({"logs": ["something failed"]}), content_type="application/json"
+    )
+    assert logged.status_code == 200
+
+
+def test_the_card_of_chain_a_is_unknown_on_chain_b(
+    alpha: ChainWorld, beta: ChainWorld, apple_wallet: WalletCertificates, guest: Guest
+) -> None:
+    card = issue_card(guest=guest, platform=WalletPlatform.APPLE)
+    assert _register(beta, card, card.authentication_token).status_code == 401
+
+
+def test_the_web_service_is_404_when_apple_wallet_is_not_configured(alpha: ChainWorld, guest: Guest) -> None:
+    card = issue_card(guest=guest, platform=WalletPlatform.APPLE)
+    assert _register(alpha, card, card.authentication_token).status_code == 404
