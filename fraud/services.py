@@ -15,14 +15,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import ChainAccess
-from accounts.models import Membership, Role
-from accounts.roles import Permission
+from accounts.models import Membership
+from accounts.roles import ROLE_PERMISSIONS, Permission
 from audit.services import changes_between, record_audit
 from fraud import rules
 from fraud.errors import EntryNotInFlag, FlagHasNoGuest
@@ -44,6 +43,7 @@ from loyalty.selectors import current_chain
 from loyalty.services import reverse_entry, set_points_frozen
 from maxloyalty.errors import ValidationFailed
 from maxloyalty.task_queue import enqueue_after_commit
+from messaging.staff_alerts import deliver_staff_alert
 from tenants.models import Chain
 
 SETTINGS_FIELDS = (
@@ -304,20 +304,18 @@ def update_fraud_settings(*, access: ChainAccess, **values: Any) -> FraudSetting
 # --- alerts -------------------------------------------------------------------------------------------------------
 
 
-def _alert_addresses(thresholds: FraudSettings, chain: Chain) -> list[str]:
-    if thresholds.alert_email:
-        return [thresholds.alert_email]
+def _alert_recipients(chain: Chain) -> list[int]:
+    """The staff who review fraud (Permission.REVIEW_FRAUD: owners and admins), active in the chain."""
+    roles = [role for role, permissions in ROLE_PERMISSIONS.items() if Permission.REVIEW_FRAUD in permissions]
     return list(
-        Membership.objects.filter(chain_id=chain.pk, role=Role.OWNER, is_active=True).values_list(
-            "user__email", flat=True
-        )
+        Membership.objects.filter(chain_id=chain.pk, role__in=roles, is_active=True).values_list("user_id", flat=True)
     )
 
 
 def send_flag_alerts(*, flag_ids: Sequence[int]) -> int:
-    """Email the owner (or the chain's alert address) about new flags, once each; returns the flags announced.
-
-    Telegram is not used: staff have no Telegram link in this platform (the chain's bot serves guests)."""
+    """Alert the reviewers about new flags, once each (messaging.staff_alerts): in Telegram those who linked it, by
+    email the rest, or, when the owner named an alert address, that address instead of the unlinked reviewers'.
+    Returns the flags announced."""
     with transaction.atomic():
         flags = list(
             FraudFlag.objects.select_for_update(skip_locked=True, of=("self",))
@@ -328,17 +326,22 @@ def send_flag_alerts(*, flag_ids: Sequence[int]) -> int:
         if not flags:
             return 0
         chain = current_chain()
-        addresses = _alert_addresses(fraud_settings(), chain)
-        if addresses:
-            with translation.override(chain.default_language or settings.LANGUAGE_CODE):
-                subject = _("%(chain)s: %(count)d new fraud flag(s)") % {"chain": chain.name, "count": len(flags)}
-                base_url = chain.base_url
-                lines = [
-                    f"#{flag.pk} {FraudRule(flag.rule).label}: "
-                    f"{flag.guest or flag.staff or '-'} — {base_url}/fraud/{flag.pk}/"
-                    for flag in flags
-                ]
-                body = "\n".join([_("New flags wait for review:"), "", *lines])
-            send_mail(subject, body, None, addresses)
+        thresholds = fraud_settings()
+        with translation.override(chain.default_language or settings.LANGUAGE_CODE):
+            subject = _("%(chain)s: %(count)d new fraud flag(s)") % {"chain": chain.name, "count": len(flags)}
+            base_url = chain.base_url
+            lines = [
+                f"#{flag.pk} {FraudRule(flag.rule).label}: "
+                f"{flag.guest or flag.staff or '-'} — {base_url}/fraud/{flag.pk}/"
+                for flag in flags
+            ]
+            body = "\n".join([_("New flags wait for review:"), "", *lines])
+        deliver_staff_alert(
+            user_ids=_alert_recipients(chain),
+            subject=subject,
+            body=body,
+            extra_emails=[thresholds.alert_email] if thresholds.alert_email else [],
+            email_unlinked=not thresholds.alert_email,
+        )
         FraudFlag.objects.filter(pk__in=[flag.pk for flag in flags]).update(alerted_at=timezone.now())
     return len(flags)

@@ -640,6 +640,8 @@ TELEGRAM_INIT_DATA_MAX_AGE_SECONDS = env.int("TELEGRAM_INIT_DATA_MAX_AGE_SECONDS
 # Telegram's limits: about 30 messages per second per bot, one per second per chat.
 TELEGRAM_MESSAGES_PER_SECOND = env.int("TELEGRAM_MESSAGES_PER_SECOND", default=30)
 TELEGRAM_CHAT_INTERVAL_SECONDS = env.float("TELEGRAM_CHAT_INTERVAL_SECONDS", default=1.0)
+# How long a staff member's "Connect Telegram" deep link (t.me/<bot>?start=staff_<token>) may be used, in minutes.
+TELEGRAM_STAFF_LINK_TTL_MINUTES = env.int("TELEGRAM_STAFF_LINK_TTL_MINUTES", default=15)
 
 # --- Billing -------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
