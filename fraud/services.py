@@ -37,6 +37,7 @@ from fraud.selectors import (
     restaurant_places,
     reversed_entry_ids,
     staff_stats,
+    till_stats,
 )
 from guests.models import Guest
 from loyalty.selectors import current_chain
@@ -66,8 +67,10 @@ REGISTRATION_GRACE = datetime.timedelta(days=7)
 def _flag_rows(
     rule: str, findings: Iterable[rules.Finding], *, guest_id: int | None = None, staff_id: int | None = None
 ) -> list[FraudFlag]:
-    """Unsaved flags of the findings, each under its key (rule, subject, window)."""
-    subject = f"guest:{guest_id}" if guest_id is not None else f"staff:{staff_id}"
+    """Unsaved flags of the findings, each under its key (rule, subject, window); neither a guest nor a staff
+    member: a POS till, named in the window."""
+    subjects = {"guest": guest_id, "staff": staff_id}
+    subject = next((f"{kind}:{value}" for kind, value in subjects.items() if value is not None), "till")
     return [
         FraudFlag(
             rule=rule,
@@ -146,7 +149,8 @@ def check_guests(
 
 @transaction.atomic
 def check_staff(*, now: datetime.datetime | None = None) -> list[FraudFlag]:
-    """The nightly staff rules (5-6 of fraud.rules) over the owner's windows, up to `now`."""
+    """The nightly staff rules (5-6 of fraud.rules: staff members, and POS tills for the share of checks with a
+    guest attached) over the owner's windows, up to `now`."""
     thresholds = fraud_settings()
     if not thresholds.is_enabled:
         return []
@@ -158,6 +162,13 @@ def check_staff(*, now: datetime.datetime | None = None) -> list[FraudFlag]:
         stats, factor=thresholds.cashier_share_factor, min_checks=thresholds.cashier_min_checks, week=week
     ):
         rows += _flag_rows(FraudRule.CASHIER_SHARE, [finding], staff_id=finding.evidence["staff_id"])
+    tills = till_stats(since=now - datetime.timedelta(days=thresholds.cashier_window_days), until=now)
+    rows += _flag_rows(
+        FraudRule.CASHIER_SHARE,
+        rules.till_guest_share_outliers(
+            tills, factor=thresholds.cashier_share_factor, min_checks=thresholds.cashier_min_checks, week=week
+        ),
+    )
     registered = registration_stats(
         since=now - datetime.timedelta(days=thresholds.registration_window_days), until=now - REGISTRATION_GRACE
     )
