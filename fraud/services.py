@@ -2,7 +2,7 @@
 dismissal, freeze, unfreeze and reversals (audited), the owner's thresholds, and the alert to the owner.
 
 When the rules run: the per-guest rules (velocity, distance, same amount, refund after redemption) in a task queued
-after a check or a refund is written (fraud.signals: never inline in the POS path); the staff rules nightly per chain
+after checks (coalesced: note_checked_guests) or a refund are written (fraud.signals: never inline in the POS path); the staff rules nightly per chain
 (fraud.tasks.fraud_night, the chain's 4 a.m.). A freeze holds spending only (loyalty.services.set_points_frozen):
 the guest's purchases still earn, so a dismissed suspicion costs the guest nothing, and what was earned wrongly is
 reversed by the reviewer, entry by entry.
@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -43,7 +44,7 @@ from guests.models import Guest
 from loyalty.selectors import current_chain
 from loyalty.services import reverse_entry, set_points_frozen
 from maxloyalty.errors import ValidationFailed
-from maxloyalty.task_queue import enqueue_after_commit
+from maxloyalty.task_queue import enqueue, enqueue_after_commit
 from messaging.staff_alerts import deliver_staff_alert
 from tenants.models import Chain
 
@@ -100,6 +101,60 @@ def _record_flags(rows: Sequence[FraudFlag]) -> list[FraudFlag]:
 
 # The per-guest rules read the checks closed this long before now at least (their longest window, one hour more).
 MIN_GUEST_LOOKBACK = datetime.timedelta(hours=25)
+
+# --- guests waiting for the per-guest rules (after checks) ------------------------------------------------------
+# The POS drain applies checks in many small batches; a task per batch would cost its own dispatch, schema set-up
+# and reads each time. Instead each batch's guests join one Redis set per chain (one SADD) and one task, queued
+# FRAUD_GUEST_CHECK_DELAY_SECONDS later, takes the whole set: one task and a few statements per thousand checks.
+PENDING_GUESTS_KEY = "fraud:pending-guests"
+PENDING_TASK_FLAG = "fraud:pending-guests-queued"
+GUEST_TASK = "fraud.tasks.check_guests_task"
+GUESTS_PER_RUN = 1000  # guests whose facts one run of check_guests reads together
+
+
+def _redis() -> Any | None:
+    try:
+        from django_redis import get_redis_connection
+
+        return get_redis_connection("default")
+    except (ImportError, NotImplementedError):  # development without Redis: the local-memory cache
+        return None
+
+
+def note_checked_guests(*, guest_ids: Sequence[int]) -> None:
+    """After checks commit: the guests wait for the per-guest rules, and one task is queued for them unless one is
+    queued already (SET NX). Without Redis, a task for these guests at once."""
+    redis = _redis()
+    if redis is None:
+        enqueue(GUEST_TASK, guest_ids=list(guest_ids))
+        return
+    redis.sadd(cache.make_key(PENDING_GUESTS_KEY), *guest_ids)
+    if cache.add(PENDING_TASK_FLAG, 1, timeout=int(settings.FRAUD_GUEST_CHECK_DELAY_SECONDS) + 300):
+        enqueue(GUEST_TASK, countdown=settings.FRAUD_GUEST_CHECK_DELAY_SECONDS or None)
+
+
+def _take_pending_guests() -> list[int]:
+    """The waiting guests, taken. The flag goes first: guests noted from then on queue a task of their own."""
+    redis = _redis()
+    if redis is None:
+        return []
+    cache.delete(PENDING_TASK_FLAG)
+    key = cache.make_key(PENDING_GUESTS_KEY)
+    pipe = redis.pipeline()
+    pipe.smembers(key)
+    pipe.delete(key)
+    members, _deleted = pipe.execute()
+    return sorted(int(member) for member in members)
+
+
+def check_pending_guests() -> int:
+    """The task's work: the per-guest rules over every guest waiting, GUESTS_PER_RUN at a time. Returns the flags
+    raised."""
+    waiting = _take_pending_guests()
+    return sum(
+        len(check_guests(guest_ids=waiting[start : start + GUESTS_PER_RUN]))
+        for start in range(0, len(waiting), GUESTS_PER_RUN)
+    )
 
 
 @transaction.atomic

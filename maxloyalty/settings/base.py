@@ -643,6 +643,11 @@ TELEGRAM_CHAT_INTERVAL_SECONDS = env.float("TELEGRAM_CHAT_INTERVAL_SECONDS", def
 # How long a staff member's "Connect Telegram" deep link (t.me/<bot>?start=staff_<token>) may be used, in minutes.
 TELEGRAM_STAFF_LINK_TTL_MINUTES = env.int("TELEGRAM_STAFF_LINK_TTL_MINUTES", default=15)
 
+# --- Fraud rules ---------------------------------------------------------------------------
+# The per-guest rules run this long after the first of a stream of checks, for every guest checked meanwhile (one
+# task for many POS batches); 0: at once.
+FRAUD_GUEST_CHECK_DELAY_SECONDS = env.float("FRAUD_GUEST_CHECK_DELAY_SECONDS", default=5.0)
+
 # --- Billing -------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
