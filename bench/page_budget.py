@@ -467,6 +467,7 @@ PLANS: dict[str, Plan] = dict(
         _simple("staff:invite"),
         ("staff:edit", lambda rows, role: _first("staff:edit", rows.membership_id)),
         _simple("telegram-settings:bot"),
+        _simple("telegram-settings:staff-link"),
         _simple("messaging:settings"),
         _simple("feedback:settings"),
         _simple("feedback-api:rating-list"),

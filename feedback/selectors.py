@@ -94,23 +94,22 @@ def restaurant_staff_user_ids(restaurant_id: int) -> set[int]:
     return set(ids)
 
 
-def alert_addresses(*, chain_id: int, restaurant_id: int | None, row: FeedbackSettings) -> list[str]:
-    """Whom a low rating of `restaurant_id` is emailed to, per the chain's choice: active members' addresses, and
-    the chain's extra address."""
+def alert_recipients(*, chain_id: int, restaurant_id: int | None, row: FeedbackSettings) -> list[int]:
+    """The staff a low rating of `restaurant_id` is told to, per the chain's choice: active members' user ids (the
+    chain's extra address, `row.alert_email`, comes on top)."""
     memberships = Membership.objects.filter(chain_id=chain_id, is_active=True, user__is_active=True)
     chosen = row.alert_recipients
-    managers: list[str] = []
+    managers: list[int] = []
     if chosen in (AlertRecipients.MANAGERS, AlertRecipients.MANAGERS_AND_ADMINS) and restaurant_id is not None:
         staff = restaurant_staff_user_ids(restaurant_id)
-        managers = list(memberships.filter(role=Role.MANAGER, user_id__in=staff).values_list("user__email", flat=True))
-    leaders: list[str] = []
+        managers = list(memberships.filter(role=Role.MANAGER, user_id__in=staff).values_list("user_id", flat=True))
+    leaders: list[int] = []
     wants_leaders = chosen in (AlertRecipients.MANAGERS_AND_ADMINS, AlertRecipients.OWNERS_AND_ADMINS) or (
         chosen == AlertRecipients.MANAGERS and not managers
     )
     if wants_leaders:
-        leaders = list(memberships.filter(role__in=(Role.OWNER, Role.ADMIN)).values_list("user__email", flat=True))
-    addresses = [*managers, *leaders, *([row.alert_email] if row.alert_email else [])]
-    return sorted({address.strip().lower() for address in addresses if address})
+        leaders = list(memberships.filter(role__in=(Role.OWNER, Role.ADMIN)).values_list("user_id", flat=True))
+    return sorted({*managers, *leaders})
 
 
 def rating_of_visit(applied_check_id: int) -> VisitRating | None:

@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -37,13 +36,14 @@ from feedback.rules import (
     needs_alert,
     needs_comment_alert,
 )
-from feedback.selectors import alert_addresses, feedback_settings
+from feedback.selectors import alert_recipients, feedback_settings
 from guests.models import Guest, GuestStatus
 from loyalty.models import AppliedCheck
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.models import Channel, Message, MessageStatus
 from messaging.services import send_templated
+from messaging.staff_alerts import deliver_staff_alert
 from tenants.models import Chain
 
 FEEDBACK_KIND = "feedback_request"
@@ -321,9 +321,9 @@ def _alert_text(rating: VisitRating, guest: Guest, *, is_comment_only: bool) -> 
 
 
 def alert_low_rating(*, rating_id: int) -> int:
-    """Email the chain's chosen staff about a low rating, once per rating (claimed by alerted_at), and its comment
-    once more when it came after the alert (claimed by comment_alerted_at): a repeated task sends nothing. Returns
-    how many addresses were written to."""
+    """Alert the chain's chosen staff about a low rating (messaging.staff_alerts: Telegram for those who linked it,
+    else email), once per rating (claimed by alerted_at), and its comment once more when it came after the alert
+    (claimed by comment_alerted_at): a repeated task sends nothing. Returns how many staff and addresses were told."""
     with transaction.atomic():
         rating = (
             VisitRating.objects.select_for_update(of=("self",))
@@ -348,15 +348,14 @@ def alert_low_rating(*, rating_id: int) -> int:
         rating.comment_alerted_at = now if rating.comment else None
         rating.save(update_fields=["alerted_at", "comment_alerted_at"])
         chain = Chain.objects.filter(schema_name=current_schema_name()).first()
-        addresses = alert_addresses(chain_id=chain.pk, restaurant_id=rating.restaurant_id, row=row) if chain else []
-        if not addresses:
+        user_ids = alert_recipients(chain_id=chain.pk, restaurant_id=rating.restaurant_id, row=row) if chain else []
+        extra = [row.alert_email] if row.alert_email else []
+        if not (user_ids or extra):
             return 0
         with translation.override(chain.default_language if chain is not None else settings.LANGUAGE_CODE):
             subject, body = _alert_text(rating, rating.guest, is_comment_only=is_comment_only)
-        # Inside the claim: a mail server that fails rolls the claim back and the task's retry tries again. One
-        # mail per address: staff do not see each other's addresses.
-        send_mass_mail([(subject, body, None, [address]) for address in addresses])
-        return len(addresses)
+        # Inside the claim: a mail server that fails rolls the claim back and the task's retry tries again.
+        return deliver_staff_alert(user_ids=user_ids, subject=subject, body=body, extra_emails=extra).count
 
 
 # --- Settings -------------------------------------------------------------------------------------------------

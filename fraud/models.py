@@ -30,7 +30,11 @@ class FraudSettings(models.Model):
         _("new guests of one cashier with no later visit: flag from"), default=10
     )
     registration_window_days = models.PositiveIntegerField(_("registrations over days"), default=30)
-    alert_email = models.EmailField(_("alert email"), blank=True, help_text=_("Empty: every owner's email"))
+    alert_email = models.EmailField(
+        _("alert email"),
+        blank=True,
+        help_text=_("Empty: each owner's and admin's own email. Those who linked Telegram get alerts there anyway."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

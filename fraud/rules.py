@@ -15,8 +15,9 @@ more of them, the window already flagged) raises nothing new.
 5. Cashier share: for each staff member at a restaurant with at least `min_checks` checks, each share per check
    (manual bonuses, undos, redemptions right after an accrual) is compared with the restaurant's (its other staff,
    together at least `min_checks` checks); a share above `factor` times theirs, and at least MIN_OUTLIER_SHARE, is
-   flagged. Named by ISO week. (The share of checks with a guest attached needs the POS to name the cashier of each
-   check, which no adapter carries yet: not measured.)
+   flagged. Named by ISO week. The share of checks with a guest attached is compared the same way per POS till
+   (the terminal the POS names; no adapter names the cashier of a check): a till attaching guests to far more of
+   its sales than the restaurant's other tills, e.g. a cashier's own card on guests' checks.
 6. Registrations without visit: at least `threshold` guests registered by one staff member in the window that never
    came back after their registration day. Named by ISO week.
 """
@@ -75,6 +76,14 @@ class StaffStats:
     manual_bonuses: int = 0
     undos: int = 0
     quick_redemptions: int = 0
+
+
+@dataclass(frozen=True)
+class TillStats:
+    restaurant_id: int
+    till: str
+    checks: int  # sales closed at this till
+    with_guest: int  # of them, with a guest attached
 
 
 @dataclass(frozen=True)
@@ -223,7 +232,7 @@ def cashier_outliers(stats: Sequence[StaffStats], *, factor: Decimal, min_checks
         for metric in STAFF_METRICS:
             share = getattr(row, metric) / row.checks
             restaurant_share = (total[metric] - getattr(row, metric)) / others_checks
-            if share >= MIN_OUTLIER_SHARE and share > float(factor) * restaurant_share:
+            if is_far_above(share, restaurant_share, factor):
                 findings.append(
                     Finding(
                         window=f"{row.staff_id}-{row.restaurant_id}-{metric}-{week}",
@@ -240,6 +249,45 @@ def cashier_outliers(stats: Sequence[StaffStats], *, factor: Decimal, min_checks
                         restaurant_id=row.restaurant_id,
                     )
                 )
+    return findings
+
+
+def is_far_above(share: float, restaurant_share: float, factor: Decimal) -> bool:
+    return share >= MIN_OUTLIER_SHARE and share > float(factor) * restaurant_share
+
+
+def till_guest_share_outliers(
+    stats: Sequence[TillStats], *, factor: Decimal, min_checks: int, week: str
+) -> list[Finding]:
+    """Rule 5, the share of checks with a guest attached, per till against the restaurant's other tills."""
+    totals: dict[int, tuple[int, int]] = {}
+    for row in stats:
+        checks, with_guest = totals.get(row.restaurant_id, (0, 0))
+        totals[row.restaurant_id] = (checks + row.checks, with_guest + row.with_guest)
+    findings = []
+    for row in stats:
+        checks, with_guest = totals[row.restaurant_id]
+        others_checks = checks - row.checks
+        if row.checks < min_checks or others_checks < min_checks:
+            continue
+        share, restaurant_share = row.with_guest / row.checks, (with_guest - row.with_guest) / others_checks
+        if is_far_above(share, restaurant_share, factor):
+            findings.append(
+                Finding(
+                    window=f"till-{row.restaurant_id}-{row.till}-guest_attached-{week}",
+                    evidence={
+                        "metric": "guest_attached",
+                        "till": row.till,
+                        "checks": row.checks,
+                        "count": row.with_guest,
+                        "share": round(share, 4),
+                        "restaurant_share": round(restaurant_share, 4),
+                        "factor": str(factor),
+                        "week": week,
+                    },
+                    restaurant_id=row.restaurant_id,
+                )
+            )
     return findings
 
 

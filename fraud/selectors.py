@@ -8,16 +8,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from audit.models import AuditEntry
 from fraud.errors import FlagNotFound
 from fraud.models import FraudFlag, FraudSettings
-from fraud.rules import QUICK_REDEMPTION_MINUTES, CheckFact, RefundFact, RegistrationStats, StaffStats
+from fraud.rules import (
+    QUICK_REDEMPTION_MINUTES,
+    CheckFact,
+    RefundFact,
+    RegistrationStats,
+    StaffStats,
+    TillStats,
+)
 from guests.models import Guest
 from loyalty.models import EARNING_KINDS, AppliedCheck, EntryKind, LedgerEntry, PointsAccount
-from pos.models import Receipt
+from pos.models import Receipt, ReceiptOperation
 from restaurants.models import Restaurant
 
 RECENT_CHECKS = 50  # a guest's checks the per-check rules look at: far more than any window's threshold
@@ -174,6 +181,29 @@ def staff_stats(*, since: datetime.datetime, until: datetime.datetime) -> list[S
             quick_redemptions=metrics.get("quick_redemptions", 0),
         )
         for (staff_id, restaurant_id), metrics in sorted(counts.items())
+    ]
+
+
+def till_stats(*, since: datetime.datetime, until: datetime.datetime) -> list[TillStats]:
+    """Per restaurant and POS till (terminal): sales closed in [since, until) and those with a guest attached by
+    the till (the POS sent a guest identifier). One statement; receipts received before `since` are not read."""
+    rows = (
+        Receipt.objects.filter(
+            operation=ReceiptOperation.SALE,
+            received_at__gte=since,
+            closed_at__gte=since,
+            closed_at__lt=until,
+        )
+        .exclude(terminal="")
+        .values("restaurant_id", "terminal")
+        .annotate(checks=Count("id"), with_guest=Count("id", filter=~Q(guest_identifier="")))
+        .order_by("restaurant_id", "terminal")
+    )
+    return [
+        TillStats(
+            restaurant_id=row["restaurant_id"], till=row["terminal"], checks=row["checks"], with_guest=row["with_guest"]
+        )
+        for row in rows
     ]
 
 

@@ -2,7 +2,7 @@
 dismissal, freeze, unfreeze and reversals (audited), the owner's thresholds, and the alert to the owner.
 
 When the rules run: the per-guest rules (velocity, distance, same amount, refund after redemption) in a task queued
-after a check or a refund is written (fraud.signals: never inline in the POS path); the staff rules nightly per chain
+after checks (coalesced: note_checked_guests) or a refund are written (fraud.signals: never inline in the POS path); the staff rules nightly per chain
 (fraud.tasks.fraud_night, the chain's 4 a.m.). A freeze holds spending only (loyalty.services.set_points_frozen):
 the guest's purchases still earn, so a dismissed suspicion costs the guest nothing, and what was earned wrongly is
 reversed by the reviewer, entry by entry.
@@ -15,14 +15,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import ChainAccess
-from accounts.models import Membership, Role
-from accounts.roles import Permission
+from accounts.models import Membership
+from accounts.roles import ROLE_PERMISSIONS, Permission
 from audit.services import changes_between, record_audit
 from fraud import rules
 from fraud.errors import EntryNotInFlag, FlagHasNoGuest
@@ -38,12 +38,14 @@ from fraud.selectors import (
     restaurant_places,
     reversed_entry_ids,
     staff_stats,
+    till_stats,
 )
 from guests.models import Guest
 from loyalty.selectors import current_chain
 from loyalty.services import reverse_entry, set_points_frozen
 from maxloyalty.errors import ValidationFailed
-from maxloyalty.task_queue import enqueue_after_commit
+from maxloyalty.task_queue import enqueue, enqueue_after_commit
+from messaging.staff_alerts import deliver_staff_alert
 from tenants.models import Chain
 
 SETTINGS_FIELDS = (
@@ -66,8 +68,10 @@ REGISTRATION_GRACE = datetime.timedelta(days=7)
 def _flag_rows(
     rule: str, findings: Iterable[rules.Finding], *, guest_id: int | None = None, staff_id: int | None = None
 ) -> list[FraudFlag]:
-    """Unsaved flags of the findings, each under its key (rule, subject, window)."""
-    subject = f"guest:{guest_id}" if guest_id is not None else f"staff:{staff_id}"
+    """Unsaved flags of the findings, each under its key (rule, subject, window); neither a guest nor a staff
+    member: a POS till, named in the window."""
+    subjects = {"guest": guest_id, "staff": staff_id}
+    subject = next((f"{kind}:{value}" for kind, value in subjects.items() if value is not None), "till")
     return [
         FraudFlag(
             rule=rule,
@@ -97,6 +101,60 @@ def _record_flags(rows: Sequence[FraudFlag]) -> list[FraudFlag]:
 
 # The per-guest rules read the checks closed this long before now at least (their longest window, one hour more).
 MIN_GUEST_LOOKBACK = datetime.timedelta(hours=25)
+
+# --- guests waiting for the per-guest rules (after checks) ------------------------------------------------------
+# The POS drain applies checks in many small batches; a task per batch would cost its own dispatch, schema set-up
+# and reads each time. Instead each batch's guests join one Redis set per chain (one SADD) and one task, queued
+# FRAUD_GUEST_CHECK_DELAY_SECONDS later, takes the whole set: one task and a few statements per thousand checks.
+PENDING_GUESTS_KEY = "fraud:pending-guests"
+PENDING_TASK_FLAG = "fraud:pending-guests-queued"
+GUEST_TASK = "fraud.tasks.check_guests_task"
+GUESTS_PER_RUN = 1000  # guests whose facts one run of check_guests reads together
+
+
+def _redis() -> Any | None:
+    try:
+        from django_redis import get_redis_connection
+
+        return get_redis_connection("default")
+    except (ImportError, NotImplementedError):  # development without Redis: the local-memory cache
+        return None
+
+
+def note_checked_guests(*, guest_ids: Sequence[int]) -> None:
+    """After checks commit: the guests wait for the per-guest rules, and one task is queued for them unless one is
+    queued already (SET NX). Without Redis, a task for these guests at once."""
+    redis = _redis()
+    if redis is None:
+        enqueue(GUEST_TASK, guest_ids=list(guest_ids))
+        return
+    redis.sadd(cache.make_key(PENDING_GUESTS_KEY), *guest_ids)
+    if cache.add(PENDING_TASK_FLAG, 1, timeout=int(settings.FRAUD_GUEST_CHECK_DELAY_SECONDS) + 300):
+        enqueue(GUEST_TASK, countdown=settings.FRAUD_GUEST_CHECK_DELAY_SECONDS or None)
+
+
+def _take_pending_guests() -> list[int]:
+    """The waiting guests, taken. The flag goes first: guests noted from then on queue a task of their own."""
+    redis = _redis()
+    if redis is None:
+        return []
+    cache.delete(PENDING_TASK_FLAG)
+    key = cache.make_key(PENDING_GUESTS_KEY)
+    pipe = redis.pipeline()
+    pipe.smembers(key)
+    pipe.delete(key)
+    members, _deleted = pipe.execute()
+    return sorted(int(member) for member in members)
+
+
+def check_pending_guests() -> int:
+    """The task's work: the per-guest rules over every guest waiting, GUESTS_PER_RUN at a time. Returns the flags
+    raised."""
+    waiting = _take_pending_guests()
+    return sum(
+        len(check_guests(guest_ids=waiting[start : start + GUESTS_PER_RUN]))
+        for start in range(0, len(waiting), GUESTS_PER_RUN)
+    )
 
 
 @transaction.atomic
@@ -146,7 +204,8 @@ def check_guests(
 
 @transaction.atomic
 def check_staff(*, now: datetime.datetime | None = None) -> list[FraudFlag]:
-    """The nightly staff rules (5-6 of fraud.rules) over the owner's windows, up to `now`."""
+    """The nightly staff rules (5-6 of fraud.rules: staff members, and POS tills for the share of checks with a
+    guest attached) over the owner's windows, up to `now`."""
     thresholds = fraud_settings()
     if not thresholds.is_enabled:
         return []
@@ -158,6 +217,13 @@ def check_staff(*, now: datetime.datetime | None = None) -> list[FraudFlag]:
         stats, factor=thresholds.cashier_share_factor, min_checks=thresholds.cashier_min_checks, week=week
     ):
         rows += _flag_rows(FraudRule.CASHIER_SHARE, [finding], staff_id=finding.evidence["staff_id"])
+    tills = till_stats(since=now - datetime.timedelta(days=thresholds.cashier_window_days), until=now)
+    rows += _flag_rows(
+        FraudRule.CASHIER_SHARE,
+        rules.till_guest_share_outliers(
+            tills, factor=thresholds.cashier_share_factor, min_checks=thresholds.cashier_min_checks, week=week
+        ),
+    )
     registered = registration_stats(
         since=now - datetime.timedelta(days=thresholds.registration_window_days), until=now - REGISTRATION_GRACE
     )
@@ -304,20 +370,18 @@ def update_fraud_settings(*, access: ChainAccess, **values: Any) -> FraudSetting
 # --- alerts -------------------------------------------------------------------------------------------------------
 
 
-def _alert_addresses(thresholds: FraudSettings, chain: Chain) -> list[str]:
-    if thresholds.alert_email:
-        return [thresholds.alert_email]
+def _alert_recipients(chain: Chain) -> list[int]:
+    """The staff who review fraud (Permission.REVIEW_FRAUD: owners and admins), active in the chain."""
+    roles = [role for role, permissions in ROLE_PERMISSIONS.items() if Permission.REVIEW_FRAUD in permissions]
     return list(
-        Membership.objects.filter(chain_id=chain.pk, role=Role.OWNER, is_active=True).values_list(
-            "user__email", flat=True
-        )
+        Membership.objects.filter(chain_id=chain.pk, role__in=roles, is_active=True).values_list("user_id", flat=True)
     )
 
 
 def send_flag_alerts(*, flag_ids: Sequence[int]) -> int:
-    """Email the owner (or the chain's alert address) about new flags, once each; returns the flags announced.
-
-    Telegram is not used: staff have no Telegram link in this platform (the chain's bot serves guests)."""
+    """Alert the reviewers about new flags, once each (messaging.staff_alerts): in Telegram those who linked it, by
+    email the rest, or, when the owner named an alert address, that address instead of the unlinked reviewers'.
+    Returns the flags announced."""
     with transaction.atomic():
         flags = list(
             FraudFlag.objects.select_for_update(skip_locked=True, of=("self",))
@@ -328,17 +392,22 @@ def send_flag_alerts(*, flag_ids: Sequence[int]) -> int:
         if not flags:
             return 0
         chain = current_chain()
-        addresses = _alert_addresses(fraud_settings(), chain)
-        if addresses:
-            with translation.override(chain.default_language or settings.LANGUAGE_CODE):
-                subject = _("%(chain)s: %(count)d new fraud flag(s)") % {"chain": chain.name, "count": len(flags)}
-                base_url = chain.base_url
-                lines = [
-                    f"#{flag.pk} {FraudRule(flag.rule).label}: "
-                    f"{flag.guest or flag.staff or '-'} — {base_url}/fraud/{flag.pk}/"
-                    for flag in flags
-                ]
-                body = "\n".join([_("New flags wait for review:"), "", *lines])
-            send_mail(subject, body, None, addresses)
+        thresholds = fraud_settings()
+        with translation.override(chain.default_language or settings.LANGUAGE_CODE):
+            subject = _("%(chain)s: %(count)d new fraud flag(s)") % {"chain": chain.name, "count": len(flags)}
+            base_url = chain.base_url
+            lines = [
+                f"#{flag.pk} {FraudRule(flag.rule).label}: "
+                f"{flag.guest or flag.staff or '-'} — {base_url}/fraud/{flag.pk}/"
+                for flag in flags
+            ]
+            body = "\n".join([_("New flags wait for review:"), "", *lines])
+        deliver_staff_alert(
+            user_ids=_alert_recipients(chain),
+            subject=subject,
+            body=body,
+            extra_emails=[thresholds.alert_email] if thresholds.alert_email else [],
+            email_unlinked=not thresholds.alert_email,
+        )
         FraudFlag.objects.filter(pk__in=[flag.pk for flag in flags]).update(alerted_at=timezone.now())
     return len(flags)

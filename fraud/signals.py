@@ -1,6 +1,7 @@
-"""The per-guest fraud rules follow loyalty's events: after checks are applied or points change by a reversal (a
-refund), one task is queued for the guests concerned. The events are sent after commit, so the POS drain and the
-till only pay for queueing one task per batch; the rules run in the worker (fraud.tasks.check_guests_task)."""
+"""The per-guest fraud rules follow loyalty's events: after checks are applied the guests are noted for the rules
+(fraud.services.note_checked_guests: one Redis SADD, one task for many batches); after points change by a reversal
+(a refund), a task is queued for the guests concerned. The events are sent after commit, so the POS drain and the
+till pay only for that; the rules run in the worker (fraud.tasks.check_guests_task)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from fraud.services import note_checked_guests
 from loyalty.events import checks_applied, points_changed
 from loyalty.models import EntryKind
 from maxloyalty.task_queue import enqueue
@@ -19,7 +21,7 @@ TASK = "fraud.tasks.check_guests_task"
 def check_guests_after_checks(sender: Any, applied: list[tuple[Any, Any]], **_kwargs: Any) -> None:
     guest_ids = sorted({guest.pk for guest, _outcome in applied if not getattr(guest, "is_test", False)})
     if guest_ids:
-        enqueue(TASK, guest_ids=guest_ids)
+        note_checked_guests(guest_ids=guest_ids)
 
 
 @receiver(points_changed, dispatch_uid="fraud-after-refunds")

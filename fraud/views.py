@@ -82,7 +82,8 @@ def _evidence_context(flag: FraudFlag) -> dict[str, Any]:
     """The evidence as the page shows it: checks as rows (times in the chain's zone, restaurants by name), the rest
     as labelled figures."""
     evidence = dict(flag.evidence)
-    checks = evidence.pop("checks", [])
+    # "checks" is the list of checks of the per-guest rules, and a count in the cashier-share rule's figures.
+    checks = evidence.pop("checks") if isinstance(evidence.get("checks"), list) else []
     evidence.pop("entry_ids", None)
     names = dict(Restaurant.objects.values_list("id", "name"))
     rows = [

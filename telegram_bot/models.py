@@ -199,3 +199,33 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.guest_id} ({self.status})"
+
+
+class StaffTelegramLink(models.Model):
+    """A staff member's Telegram chat with this chain's bot, where their alerts go (fraud flags, low ratings).
+
+    "Connect Telegram" on the staff member's page issues a one-time deep link `t.me/<bot>?start=staff_<token>`: only
+    the token's SHA-256 is kept (`token_hash`), until it is used or expires. The bot's /start with that parameter
+    sets `chat_id`; "Disconnect" clears it. One row per staff member of the chain (this schema)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(_("link token (SHA-256)"), max_length=64, blank=True, editable=False)
+    token_expires_at = models.DateTimeField(_("link token expires at"), null=True, blank=True)
+    chat_id = models.BigIntegerField(_("chat id"), null=True, blank=True)
+    telegram_username = models.CharField(_("Telegram username"), max_length=64, blank=True)
+    linked_at = models.DateTimeField(_("linked at"), null=True, blank=True)
+    unreachable_at = models.DateTimeField(
+        _("blocked the bot at"), null=True, blank=True, help_text=_("Telegram answered 403: alerts go by email")
+    )
+
+    class Meta:
+        verbose_name = _("staff Telegram link")
+        verbose_name_plural = _("staff Telegram links")
+        indexes = [models.Index(fields=["token_hash"], name="telegram_staff_token_idx")]
+
+    def __str__(self) -> str:
+        return f"staff {self.user_id} → {self.chat_id or '-'}"
+
+    @property
+    def is_linked(self) -> bool:
+        return self.chat_id is not None

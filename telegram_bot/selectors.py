@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -15,7 +16,7 @@ from loyalty.selectors import chain_today, guest_balance, guest_ledger
 from maxloyalty.encryption import decrypt_text
 from restaurants.models import Restaurant, RestaurantStatus
 from telegram_bot.errors import BotNotConnected, BroadcastNotFound
-from telegram_bot.models import Broadcast, Delivery, TelegramBot, TelegramChat
+from telegram_bot.models import Broadcast, Delivery, StaffTelegramLink, TelegramBot, TelegramChat
 from wallet.selectors import add_to_wallet_url
 
 HISTORY_PAGE_SIZE = 5
@@ -146,3 +147,15 @@ def mini_app_profile(*, guest: Guest) -> dict[str, Any]:
         "marketing_consent": guest.has_consent("telegram"),
         "wallet_url": add_to_wallet_url(guest),  # "" while no wallet is configured
     }
+
+
+def staff_link_of(user_id: int) -> StaffTelegramLink | None:
+    return StaffTelegramLink.objects.filter(user_id=user_id).first()
+
+
+def staff_alert_chats(user_ids: Iterable[int]) -> dict[int, int]:
+    """Staff member → the chat their alerts go to, for those linked who have not blocked the bot."""
+    rows = StaffTelegramLink.objects.filter(
+        user_id__in=list(user_ids), chat_id__isnull=False, unreachable_at__isnull=True
+    ).values_list("user_id", "chat_id")
+    return {user_id: chat_id for user_id, chat_id in rows if chat_id is not None}

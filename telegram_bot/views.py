@@ -1,4 +1,5 @@
-"""Pages of the Telegram integration: the bot settings, campaign broadcasts, the webhook and the Mini App page."""
+"""Pages of the Telegram integration: the bot settings, campaign broadcasts, a staff member's alert chat, the webhook
+and the Mini App page."""
 
 from __future__ import annotations
 
@@ -20,9 +21,18 @@ from accounts.requests import StaffRequest
 from accounts.roles import Permission
 from maxloyalty.errors import domain_errors_into
 from maxloyalty.json_bodies import load_json
+from telegram_bot.errors import BotNotConnected
 from telegram_bot.forms import BotTokenForm, BroadcastForm
-from telegram_bot.selectors import access_broadcast, broadcasts, current_bot, webhook_secret
-from telegram_bot.services import cancel_broadcast, connect_bot, create_broadcast, disconnect_bot, take_in_update
+from telegram_bot.selectors import access_broadcast, broadcasts, current_bot, staff_link_of, webhook_secret
+from telegram_bot.services import (
+    cancel_broadcast,
+    connect_bot,
+    create_broadcast,
+    disconnect_bot,
+    issue_staff_link,
+    take_in_update,
+    unlink_staff_chat,
+)
 from telegram_bot.services.bots import webhook_url
 from telegram_bot.tasks import process_update
 
@@ -47,6 +57,33 @@ def bot_settings(request: HttpRequest) -> HttpResponse:
             return redirect("telegram-settings:bot")
     context = {"form": form, "bot": current_bot(), "webhook_url": webhook_url()}
     return render(request, "telegram_bot/settings.html", context, status=422 if form.errors else 200)
+
+
+@permission_required_page(Permission.VIEW_DASHBOARD)
+@require_http_methods(["GET", "POST"])
+def staff_link(request: HttpRequest) -> HttpResponse:
+    """The signed-in staff member's alerts in Telegram: "Connect Telegram" shows a one-time link to the chain's bot
+    (shown once: only its hash is kept), "Disconnect" sends alerts back to email."""
+    access = access_for(request)
+    assert access is not None
+    start_link = ""
+    if request.method == "POST" and "disconnect" in request.POST:
+        if unlink_staff_chat(access=access):
+            messages.success(request, _("Telegram is disconnected: your alerts go by email."))
+        return redirect("telegram-settings:staff-link")
+    if request.method == "POST":
+        try:
+            start_link = issue_staff_link(access=access)
+        except BotNotConnected as refusal:
+            messages.error(request, str(refusal.message))
+            return redirect("telegram-settings:staff-link")
+    context = {
+        "bot": current_bot(),
+        "link": staff_link_of(access.user.pk),
+        "start_link": start_link,
+        "ttl_minutes": settings.TELEGRAM_STAFF_LINK_TTL_MINUTES,
+    }
+    return render(request, "telegram_bot/staff_link.html", context)
 
 
 @permission_required_page(Permission.MANAGE_PROGRAM)

@@ -58,6 +58,7 @@ class CheckSpec:
     promo_code: str = ""
     external_id: str = ""
     is_refund: bool = False
+    terminal: str = ""  # the POS till that closed it
 
 
 def pos_connection(world: ChainWorld, restaurant: Restaurant) -> PosConnection:
@@ -87,6 +88,8 @@ def _payload(spec: CheckSpec, external_id: str) -> dict[str, Any]:
     }
     if spec.promo_code:
         payload["promo_code"] = spec.promo_code
+    if spec.terminal:
+        payload["terminal"] = spec.terminal
     if spec.guest is not None:
         payload["guest"] = {"phone": spec.guest.phone}
     return payload

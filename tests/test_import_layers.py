@@ -143,6 +143,7 @@ MODULES: dict[str, str] = {
     "messaging.email": "base",
     "messaging.unsubscribe_links": "base",
     "messaging.sms_services": "services",
+    "messaging.staff_alerts": "services",
     # feedback: the signed rating link (like messaging.unsubscribe_links)
     "feedback.rating_links": "base",
     # wallet: reading settings' PEMs, the .pkpass builder (pure), the signed "add to wallet" link

@@ -94,6 +94,7 @@ INTERNAL = {
     "telegram_bot_telegramchat_chat_unique": "chats are got or created by the bot",
     "telegram_bot_telegramchat_user_unique": "chats are got or created by the bot",
     "telegram_bot.TelegramChat.guest": "chats are got or created by the bot",
+    "telegram_bot.StaffTelegramLink.user": "issue_staff_link updates or creates the signed-in staff member's one row",
     "telegram_bot_delivery_dedupe_unique": "deliveries are deduplicated by key on insert",
 }
 

@@ -24,6 +24,7 @@ from messaging.tests.conftest import make_guest  # noqa: F401
 from telegram_bot.tests.conftest import (  # noqa: F401
     _fake_telegram_server,
     alpha_bot,
+    link_staff_telegram,
     linked_guest,
     send_update,
     telegram_api,

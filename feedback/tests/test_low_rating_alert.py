@@ -1,5 +1,6 @@
-"""A low rating (at or below the chain's threshold) is emailed at once, in the chain's language, to the staff the
-chain chose: by default the managers of the visit's restaurant; once per rating; a good rating alerts nobody."""
+"""A low rating (at or below the chain's threshold) is sent at once, in the chain's language, to the staff the
+chain chose: by default the managers of the visit's restaurant; once per rating; a good rating alerts nobody. Staff
+who linked Telegram get it there, the rest by email."""
 
 from __future__ import annotations
 
@@ -80,3 +81,34 @@ def test_a_comment_after_the_alert_is_passed_on_once(alpha, asked, django_captur
     subjects = [message.subject for message in mail.outbox if "Alpha Center" in message.subject]
     assert subjects == ["Низкая оценка 1/5: Alpha Center", "Комментарий к низкой оценке 1/5: Alpha Center"]
     assert "Waited an hour" in mail.outbox[-1].body
+
+
+def test_a_manager_who_linked_telegram_gets_the_alert_there(
+    alpha, asked, link_staff_telegram, telegram_api, django_capture_on_commit_callbacks
+):
+    link_staff_telegram(Role.MANAGER, 770_001)
+    request = asked(email="tg@example.com", first_name="Lev")
+    telegram_api.calls.clear()
+
+    _rate(request, 2, "Slow", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+
+    [alert] = telegram_api.texts(770_001)
+    assert alert.startswith("Низкая оценка 2/5: Alpha Center")
+    assert "Lev" in alert and "Slow" in alert
+    assert _alerts() == []  # not emailed as well
+
+
+def test_linked_and_unlinked_staff_each_get_one_alert(
+    alpha, asked, link_staff_telegram, telegram_api, django_capture_on_commit_callbacks
+):
+    update_feedback_settings(actor=alpha.user(Role.OWNER), alert_recipients=AlertRecipients.MANAGERS_AND_ADMINS)
+    link_staff_telegram(Role.ADMIN, 770_002)
+    request = asked(email="mixed@example.com")
+    telegram_api.calls.clear()
+
+    _rate(request, 1, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+
+    assert len(telegram_api.texts(770_002)) == 1
+    assert sorted(address for alert in _alerts() for address in alert.to) == sorted(
+        [alpha.user(Role.MANAGER).email, alpha.user(Role.OWNER).email]
+    )

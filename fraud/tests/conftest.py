@@ -1,5 +1,6 @@
 """Fixtures of the fraud tests: guests registered by the guest service, checks pushed through the POS webhook's
-intake and drain (tests.checks), the acting staff member's access per role, and a flag raised by those checks."""
+intake and drain (tests.checks), the acting staff member's access per role, a flag raised by those checks, and the
+Telegram fakes (staff linking their alert chat)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ from accounts.access import ChainAccess, resolve_access
 from fraud.models import FraudFlag, FraudRule
 from guests.models import Guest
 from loyalty.services import update_program_settings
+from telegram_bot.tests.conftest import (  # noqa: F401
+    _fake_telegram_server,
+    alpha_bot,
+    link_staff_telegram,
+    send_update,
+    telegram_api,
+)
 from tests.checks import CheckSpec, register_guest, send_checks
 from tests.fixtures import ChainWorld
 

@@ -80,3 +80,15 @@ def test_idle_registrations_from_the_threshold_on():
     ]
     [finding] = rules.idle_registrations(stats, threshold=10, week="2026-W50")
     assert finding.evidence["staff_id"] == 1
+
+
+def test_a_till_is_compared_with_the_other_tills_of_its_restaurant():
+    stats = [
+        rules.TillStats(restaurant_id=1, till="T-1", checks=40, with_guest=30),
+        rules.TillStats(restaurant_id=1, till="T-2", checks=40, with_guest=4),
+        rules.TillStats(restaurant_id=2, till="T-9", checks=40, with_guest=40),  # alone at restaurant 2: no baseline
+    ]
+    [finding] = rules.till_guest_share_outliers(stats, factor=Decimal(3), min_checks=20, week="2026-W50")
+    assert finding.evidence["till"] == "T-1"
+    assert finding.evidence["restaurant_share"] == 0.1
+    assert finding.window == "till-1-T-1-guest_attached-2026-W50"

@@ -92,6 +92,23 @@ def test_the_same_amount_three_times_at_one_till_in_a_day_is_flagged(alpha, gues
     assert flag.evidence["count"] == 3
 
 
+def test_the_same_amount_at_different_tills_or_under_the_threshold_is_not_flagged(alpha, guest):
+    start = timezone.now() - datetime.timedelta(hours=10)
+    send_checks(
+        alpha,
+        [
+            CheckSpec(total_amount="1500.00", guest=guest, closed_at=start, terminal="T-1"),
+            CheckSpec(
+                total_amount="1500.00", guest=guest, closed_at=start + datetime.timedelta(hours=3), terminal="T-2"
+            ),
+            CheckSpec(
+                total_amount="1500.00", guest=guest, closed_at=start + datetime.timedelta(hours=6), terminal="T-1"
+            ),
+        ],
+    )
+    assert not FraudFlag.objects.filter(rule=FraudRule.SAME_AMOUNT).exists()
+
+
 def test_a_refund_after_the_earned_points_were_spent_is_flagged(alpha, guest):
     [sale] = send_checks(alpha, [CheckSpec(total_amount="1000.00", guest=guest, external_id="R-1")])
     assert sale.points_earned == 100

@@ -643,6 +643,13 @@ TELEGRAM_INIT_DATA_MAX_AGE_SECONDS = env.int("TELEGRAM_INIT_DATA_MAX_AGE_SECONDS
 # Telegram's limits: about 30 messages per second per bot, one per second per chat.
 TELEGRAM_MESSAGES_PER_SECOND = env.int("TELEGRAM_MESSAGES_PER_SECOND", default=30)
 TELEGRAM_CHAT_INTERVAL_SECONDS = env.float("TELEGRAM_CHAT_INTERVAL_SECONDS", default=1.0)
+# How long a staff member's "Connect Telegram" deep link (t.me/<bot>?start=staff_<token>) may be used, in minutes.
+TELEGRAM_STAFF_LINK_TTL_MINUTES = env.int("TELEGRAM_STAFF_LINK_TTL_MINUTES", default=15)
+
+# --- Fraud rules ---------------------------------------------------------------------------
+# The per-guest rules run this long after the first of a stream of checks, for every guest checked meanwhile (one
+# task for many POS batches); 0: at once.
+FRAUD_GUEST_CHECK_DELAY_SECONDS = env.float("FRAUD_GUEST_CHECK_DELAY_SECONDS", default=5.0)
 
 # --- Wallet passes (wallet/): all optional; without them the wallet buttons are hidden -------------------
 # Apple: the Pass Type ID certificate and its key (a PEM file's path or the PEM text), Apple's WWDR intermediate.

@@ -4,6 +4,7 @@
 - updates: take_in_update, handle_update (the webhook's duplicate guard and the guest conversation)
 - notifications: queue_message, deliver (rate limits, 429 retry, 403 unreachable, the delivery log)
 - broadcasts: create_broadcast, run_broadcast, count_broadcast_delivery, cancel_broadcast
+- staff_links: issue_staff_link, link_staff_chat, unlink_staff_chat (staff members' alert chat)
 """
 
 from telegram_bot.services.bots import connect_bot, disconnect_bot
@@ -16,6 +17,7 @@ from telegram_bot.services.notifications import (
     queue_outbox_notifications,
     set_notifications,
 )
+from telegram_bot.services.staff_links import issue_staff_link, link_staff_chat, unlink_staff_chat
 from telegram_bot.services.updates import handle_update, take_in_update
 
 __all__ = [
@@ -27,10 +29,13 @@ __all__ = [
     "deliver",
     "disconnect_bot",
     "handle_update",
+    "issue_staff_link",
+    "link_staff_chat",
     "queue_check_receipt",
     "queue_message",
     "queue_outbox_notifications",
     "run_broadcast",
     "set_notifications",
     "take_in_update",
+    "unlink_staff_chat",
 ]

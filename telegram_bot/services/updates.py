@@ -53,6 +53,7 @@ from telegram_bot.services.notifications import (
     queue_message,
     set_notifications,
 )
+from telegram_bot.services.staff_links import STAFF_START_PREFIX, link_staff_chat
 from telegram_bot.start_links import MAX_START_PARAM_LENGTH, invite_link, parse_start_param
 from wallet.configuration import wallet_configured
 from wallet.selectors import add_to_wallet_url
@@ -133,13 +134,16 @@ def _is_refused(chat: TelegramChat) -> bool:
 
 
 def _on_message(message: Message, token: str, bot_username: str) -> None:
+    text = (message.text or "").strip()
+    if text.startswith(f"/start {STAFF_START_PREFIX}"):
+        _on_staff_start(message, text.partition(" ")[2].strip(), Conversation(token, message.chat.id, bot_username))
+        return
     chat = _chat_for(message)
     talk = Conversation(token, chat.chat_id, bot_username)
     with translation.override(chat.language):
         if _is_refused(chat):
             talk.say(_("Sorry, your card is blocked. Please contact the restaurant staff."))
             return
-        text = (message.text or "").strip()
         if message.contact is not None:
             _on_contact(chat, message, talk)
         elif text.startswith("/start"):
@@ -194,6 +198,24 @@ def _on_receipt_photo(guest: Guest, file_id: str, talk: Conversation) -> None:
         )
         return
     _on_receipt_qr(guest, texts[0], talk)
+
+
+def _on_staff_start(message: Message, param: str, talk: Conversation) -> None:
+    """A staff member's "Connect Telegram" link (telegram_bot.services.staff_links): no guest conversation starts."""
+    user = message.from_user
+    with translation.override(_language_of(user.language_code if user else None)):
+        link = link_staff_chat(
+            token=param[:MAX_START_PARAM_LENGTH].removeprefix(STAFF_START_PREFIX),
+            chat_id=message.chat.id,
+            telegram_username=(user.username or "") if user else "",
+        )
+        if link is None:
+            talk.say(_('This link is not valid any more. Press "Connect Telegram" on your page again.'))
+            return
+        talk.say(
+            _("Done: alerts of %(chain)s for %(email)s will come to this chat.")
+            % {"chain": current_chain().name, "email": link.user.email}
+        )
 
 
 def _on_receipt_qr(guest: Guest, text: str, talk: Conversation) -> None:

@@ -126,3 +126,25 @@ def linked_guest(alpha: ChainWorld) -> Any:
         return guest
 
     return make
+
+
+STAFF_LINK_PATTERN = r"https://t\.me/[A-Za-z0-9_]+\?start=(staff_[A-Za-z0-9_-]+)"
+
+
+@pytest.fixture
+def link_staff_telegram(alpha: ChainWorld, alpha_bot: Any, send_update: Any, telegram_api: FakeTelegram) -> Any:
+    """link_staff_telegram(role, chat_id): the staff member presses "Connect Telegram" on their page and opens the
+    deep link in Telegram (/start staff_<token> through the bot's webhook). Returns the start parameter used."""
+    import re
+
+    from tests.fixtures import signed_in_client
+
+    def link(role: str, chat_id: int) -> str:
+        page = signed_in_client(alpha, role).post("/settings/telegram/alerts/", {"connect": "1"})
+        assert page.status_code == 200
+        found = re.search(STAFF_LINK_PATTERN, page.content.decode())
+        assert found is not None
+        send_update(message_update(chat_id, f"/start {found.group(1)}", language="en"))
+        return found.group(1)
+
+    return link
