@@ -942,13 +942,15 @@ def _timed_get(client: Any, path: str) -> tuple[Any, float]:
 
 
 def _go_cold(reconnect: bool) -> None:
-    """Forget the chain's cached analytics; with reconnect, close the database connection too (the next request
-    opens a new one: a new PostgreSQL backend with empty catalog and plan caches)."""
+    """Forget the chain's cached analytics and segment readings; with reconnect, close the database connection too
+    (the next request opens a new one: a new PostgreSQL backend with empty catalog and plan caches)."""
+    from django.core.cache import cache
     from django.db import connection
 
     from bench.dashboard import _forget_cached_analytics
 
     _forget_cached_analytics()
+    cache.delete_pattern("segments:*")  # campaigns.selectors.segment_evaluation's, this chain's only
     if reconnect:
         connection.close()
 

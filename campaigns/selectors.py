@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import heapq
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,7 @@ from guests.masking import contact_view
 from guests.models import Guest, Visit
 from guests.selectors import loyalty_figures, visible_guests, with_loyalty
 from loyalty.selectors import chain_today, local_midnight
-from maxloyalty.capped_count import CappedCount, capped_count
+from maxloyalty.capped_count import CappedCount
 from messaging.channels import reachable_condition
 from messaging.models import MessageStatus
 
@@ -102,14 +103,11 @@ def access_segment(*, access: ChainAccess | None, segment_id: int) -> Segment:
 # --- who is in a segment ---------------------------------------------------------------------------------------
 
 
-def _counted_visits(since: datetime.datetime) -> QuerySet[Any]:
-    """Each guest's visits since an instant: guest_id, n (how many), spend (their checks' sum)."""
-    return (
-        Visit.objects.filter(visited_at__gte=since)
-        .order_by()
-        .values("guest_id")
-        .annotate(n=Count("id"), spend=Sum("check_amount"))
-    )
+def _counted_visits(since: datetime.datetime, column: str) -> QuerySet[Any]:
+    """Each guest's visits since an instant: guest_id and `column`, n (how many: count(*), which the visits' (guest,
+    time) index answers alone) or spend (their checks' sum)."""
+    figure = Count("*") if column == "n" else Sum("check_amount")
+    return Visit.objects.filter(visited_at__gte=since).order_by().values("guest_id").annotate(**{column: figure})
 
 
 def _window_start(days: int, today: datetime.date) -> datetime.datetime:
@@ -153,10 +151,10 @@ def segment_condition(filters: SegmentFilters, *, now: datetime.datetime | None 
     if filters.home_restaurant_ids:
         condition &= home_restaurant_condition(filters.home_restaurant_ids)
     if filters.visits_days is not None:
-        counted = _counted_visits(_window_start(filters.visits_days, today))
+        counted = _counted_visits(_window_start(filters.visits_days, today), "n")
         condition &= _range(counted, "n", filters.visits_min, filters.visits_max)
     if filters.spend_days is not None:
-        counted = _counted_visits(_window_start(filters.spend_days, today))
+        counted = _counted_visits(_window_start(filters.spend_days, today), "spend")
         condition &= _range(counted, "spend", filters.spend_min_amount, filters.spend_max_amount)
     if filters.last_visit_days_min is not None:
         condition &= Q(
@@ -197,34 +195,51 @@ def segment_guests(
     return visible_guests(access).filter(segment_condition(filters)).order_by("pk")
 
 
-def count_segment(guests: QuerySet[Guest]) -> CappedCount:
-    return capped_count(guests, SEGMENT_COUNT_CAP)
+@dataclass(frozen=True)
+class SegmentEvaluation:
+    """One reading of who is in a segment for one viewer: the count (up to SEGMENT_COUNT_CAP) and the ids of the
+    members a preview shows."""
+
+    count: CappedCount
+    shown_ids: tuple[int, ...]
 
 
-def _remembered(kind: str, filters: SegmentFilters, access: ChainAccess | None, compute: Callable[[], Any]) -> Any:
-    """A segment's count or preview as this viewer last saw it, for SEGMENT_COUNT_CACHE_SECONDS: at 1M guests both
-    evaluate the visit filters over every matching guest (about a second), and the list, the builder and the API
-    ask again and again. The key holds the filters, the chain's day (their windows move with it), the viewer's
-    restaurants and whether they see contacts; sending never reads it (segment_guests, at send time)."""
+def _evaluate(filters: SegmentFilters, access: ChainAccess | None) -> SegmentEvaluation:
+    """One pass over the segment gives both the count and the members shown: the ids of its guests, up to the cap
+    plus one, read unordered (ordering the walk makes the planner read the guests in id order, every one of them),
+    then the PREVIEW_SIZE smallest of those read. A segment past the cap shows the smallest ids among the first
+    SEGMENT_COUNT_CAP + 1 found, which is as good a sample."""
+    ids = list(segment_guests(filters, access).order_by().values_list("pk", flat=True)[: SEGMENT_COUNT_CAP + 1])
+    count = CappedCount(total=min(len(ids), SEGMENT_COUNT_CAP), more=len(ids) > SEGMENT_COUNT_CAP)
+    return SegmentEvaluation(count=count, shown_ids=tuple(heapq.nsmallest(PREVIEW_SIZE, ids)))
+
+
+def segment_evaluation(
+    segment_or_filters: Segment | SegmentFilters | Mapping[str, Any], access: ChainAccess | None
+) -> SegmentEvaluation:
+    """Who is in a segment for this viewer as read in the last SEGMENT_COUNT_CACHE_SECONDS: at 1M guests a reading
+    evaluates the visit filters over every matching guest (about half a second), and the list, the builder and the
+    API ask again and again. The key holds the filters, the chain's day (their windows move with it) and the
+    viewer's restaurants; sending never reads it (segment_guests, at send time)."""
+    filters = _filters_of(segment_or_filters)
     seconds = settings.SEGMENT_COUNT_CACHE_SECONDS
     if seconds <= 0:
-        return compute()
+        return _evaluate(filters, access)
     scope = (
         "all" if access is None or access.restaurant_ids is None else ",".join(map(str, sorted(access.restaurant_ids)))
     )
-    described = json.dumps([filters.as_json(), str(chain_today()), scope, contact_view(access).sees_contacts])
-    key = f"segments:{kind}:{hashlib.sha256(described.encode()).hexdigest()}"
-    return cache.get_or_set(key, compute, seconds)
+    described = json.dumps([filters.as_json(), str(chain_today()), scope])
+    key = f"segments:evaluation:{hashlib.sha256(described.encode()).hexdigest()}"
+    evaluation = cache.get_or_set(key, lambda: _evaluate(filters, access), seconds)
+    assert isinstance(evaluation, SegmentEvaluation)
+    return evaluation
 
 
 def segment_size(
     segment_or_filters: Segment | SegmentFilters | Mapping[str, Any], access: ChainAccess | None
 ) -> CappedCount:
-    """How many guests a segment holds for this viewer (up to SEGMENT_COUNT_CAP), as counted in the last
-    SEGMENT_COUNT_CACHE_SECONDS (the list's and the preview's count)."""
-    filters = _filters_of(segment_or_filters)
-    count: CappedCount = _remembered("count", filters, access, lambda: count_segment(segment_guests(filters, access)))
-    return count
+    """How many guests a segment holds for this viewer (up to SEGMENT_COUNT_CAP): the list's and the preview's count."""
+    return segment_evaluation(segment_or_filters, access).count
 
 
 @dataclass(frozen=True)
@@ -249,18 +264,12 @@ class SegmentPreview:
 def segment_preview(
     segment_or_filters: Segment | SegmentFilters | Mapping[str, Any], access: ChainAccess | None
 ) -> SegmentPreview:
-    """How many guests the segment holds for this viewer (up to SEGMENT_COUNT_CAP) and its first PREVIEW_SIZE, as
-    seen in the last SEGMENT_COUNT_CACHE_SECONDS."""
-    filters = _filters_of(segment_or_filters)
-    members: list[SegmentMember] = _remembered("members", filters, access, lambda: _first_members(filters, access))
-    return SegmentPreview(count=segment_size(filters, access), members=members)
-
-
-def _first_members(filters: SegmentFilters, access: ChainAccess | None) -> list[SegmentMember]:
-    guests = segment_guests(filters, access)
+    """How many guests the segment holds for this viewer (up to SEGMENT_COUNT_CAP) and PREVIEW_SIZE of them, with
+    their figures of now and their contacts as this viewer may see them."""
+    evaluation = segment_evaluation(segment_or_filters, access)
     view = contact_view(access)
     members = []
-    for guest in with_loyalty(guests)[:PREVIEW_SIZE]:
+    for guest in with_loyalty(visible_guests(access).filter(pk__in=evaluation.shown_ids).order_by("pk")):
         figures = loyalty_figures(guest) or {}
         level = figures.get("level") or {}
         members.append(
@@ -274,7 +283,7 @@ def _first_members(filters: SegmentFilters, access: ChainAccess | None) -> list[
                 last_visit_at=guest.last_visit_at,
             )
         )
-    return members
+    return SegmentPreview(count=evaluation.count, members=members)
 
 
 # --- campaigns -------------------------------------------------------------------------------------------------
