@@ -167,13 +167,13 @@ class UpdateRound:
     cards_failed: int  # marked again: the task retries the round later (wallet.tasks)
 
 
-def update_changed_cards() -> UpdateRound:
+def update_changed_cards(*, now: datetime.datetime | None = None) -> UpdateRound:
     """One round: every marked card whose balance or level differs from what it showed gets its new content
     (changed_at moves, so devices fetch it), then its Apple devices are pushed and its Google object updated.
     A device APNs answers 410 for is unregistered. The network calls come after the cards are committed; a card
     whose push or update failed (APNs or Google unreachable, refusing) is marked again for the next round."""
     cache.delete(round_key())  # a change from now on queues the next round
-    now = timezone.now()
+    now = now or timezone.now()
     changed: list[WalletCard] = []
     google_documents = {}
     with transaction.atomic():
