@@ -92,7 +92,7 @@ class GuestOut(serializers.Serializer[Guest]):
         return loyalty_figures(guest)
 
 
-class WalletOut(serializers.Serializer[None]):
+class WalletOut(serializers.Serializer[dict[str, Any]]):
     platforms = serializers.ListField(child=serializers.ChoiceField(choices=WalletPlatform.choices))
     devices = serializers.IntegerField(help_text="Apple devices registered for the card's updates")
     last_updated_at = serializers.DateTimeField(
