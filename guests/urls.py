@@ -25,4 +25,5 @@ urlpatterns = [
     path("<int:guest_id>/block/", views.guest_block, name="guest-block"),
     path("<int:guest_id>/unblock/", views.guest_unblock, name="guest-unblock"),
     path("<int:guest_id>/erase/", views.guest_erase, name="guest-erase"),
+    path("<int:guest_id>/wallet-link/", views.guest_wallet_link, name="guest-wallet-link"),
 ]

@@ -63,7 +63,9 @@ from maxloyalty.errors import DomainError, ValidationFailed, domain_errors_into
 from maxloyalty.keyset import InvalidCursor, Position, cursor_parameter, encode_cursor, keyset_page
 from maxloyalty.whole_numbers import whole_number
 from telegram_bot.selectors import guest_deliveries
+from wallet.configuration import wallet_configured
 from wallet.selectors import wallet_cards_of_guest
+from wallet.services import send_add_to_wallet_link
 
 GUESTS_PER_PAGE = 25
 LEDGER_PER_PAGE = 20
@@ -382,6 +384,7 @@ def _detail_context(request: HttpRequest, access: ChainAccess, guest: Guest, **e
         "status_form": StatusReasonForm(),
         "telegram_deliveries": guest_deliveries(guest=guest),
         "wallet_cards": wallet_cards_of_guest(guest),
+        "wallet_available": wallet_configured(),
     }
 
 
@@ -453,6 +456,27 @@ def guest_block(request: StaffRequest, guest_id: int) -> HttpResponse:
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     block_guest(access=access, guest=guest, reason=reason)
     messages.success(request, _("Guest blocked: they can neither earn nor spend points."))
+    return redirect("guests:guest-detail", guest_id=guest.pk)
+
+
+@permission_required_page(Permission.EDIT_GUEST)
+@require_POST
+def guest_wallet_link(request: StaffRequest, guest_id: int) -> HttpResponse:
+    """Send the guest the signed "add to wallet" link (the channel messaging chooses); audited."""
+    access = _access(request)
+    guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
+    try:
+        message = send_add_to_wallet_link(guest=guest, actor=access.user)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("guests:guest-detail", guest_id=guest.pk)
+    if message.channel:
+        messages.success(
+            request,
+            _("The add-to-wallet link is on its way by %(channel)s.") % {"channel": message.get_channel_display()},
+        )
+    else:
+        messages.warning(request, _("The link could not be sent: %(reason)s") % {"reason": message.reason or "—"})
     return redirect("guests:guest-detail", guest_id=guest.pk)
 
 

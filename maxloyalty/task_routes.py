@@ -43,6 +43,7 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "feedback.tasks.feedback_chain_tick": MESSAGING,
     "feedback.tasks.alert_low_rating": MESSAGING,
     "wallet.tasks.update_wallet_cards": MESSAGING,
+    "wallet.tasks.update_wallet_class": MESSAGING,
     "analytics.tasks.roll_up_daily_stats": ANALYTICS,
     "analytics.tasks.refresh_liability_snapshot": ANALYTICS,
     # The fraud rules: never on the POS queue, so a check's points are never behind them (fraud.signals).

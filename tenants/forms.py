@@ -61,3 +61,20 @@ class SignupConfirmForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text=_("The password you gave when signing up (or your existing account's password)."),
     )
+
+
+class ChainCardColoursForm(forms.Form):
+    """The loyalty card's colours in the phone's wallet; tenants.services.set_card_colours checks them."""
+
+    card_background = forms.CharField(
+        label=_("Card background"), max_length=7, widget=forms.TextInput(attrs={"type": "color"})
+    )
+    card_foreground = forms.CharField(
+        label=_("Card text colour"), max_length=7, widget=forms.TextInput(attrs={"type": "color"})
+    )
+    card_label = forms.CharField(
+        label=_("Card label colour"),
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text=_("The small titles above the values (Points, Level)."),
+    )

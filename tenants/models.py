@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_tenants.models import DomainMixin, TenantMixin
 
+from tenants.validators import DEFAULT_CARD_BACKGROUND, DEFAULT_CARD_FOREGROUND, DEFAULT_CARD_LABEL
+
 
 class ChainStatus(models.TextChoices):
     TRIAL = "trial", _("Trial")
@@ -43,6 +45,10 @@ class Chain(TenantMixin):
     # The logo's stored name in the chain's files ("chains/<schema>/logo/<random>.png", maxloyalty.chain_files);
     # empty: none. Served publicly at /logo/<random>.png: the random part changes with every upload.
     logo = models.CharField(_("logo"), max_length=200, blank=True)
+    # The loyalty card's colours in the phone's wallet, "#rrggbb" (tenants.services.set_card_colours checks them).
+    card_background = models.CharField(_("card background"), max_length=7, default=DEFAULT_CARD_BACKGROUND)
+    card_foreground = models.CharField(_("card text colour"), max_length=7, default=DEFAULT_CARD_FOREGROUND)
+    card_label = models.CharField(_("card label colour"), max_length=7, default=DEFAULT_CARD_LABEL)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

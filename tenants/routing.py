@@ -18,7 +18,20 @@ from tenants.models import Chain, Domain
 
 _MISSING = "missing"
 _local_routes: LocalTTLCache[str, dict[str, Any] | str] = LocalTTLCache("TENANT_ROUTING_LOCAL_TTL", per_schema=False)
-_CHAIN_FIELDS = ("id", "schema_name", "name", "slug", "time_zone", "currency", "default_language", "status", "logo")
+_CHAIN_FIELDS = (
+    "id",
+    "schema_name",
+    "name",
+    "slug",
+    "time_zone",
+    "currency",
+    "default_language",
+    "status",
+    "logo",
+    "card_background",
+    "card_foreground",
+    "card_label",
+)
 
 
 def routing_cache_key(hostname: str) -> str:

@@ -21,9 +21,20 @@ from audit.services import changes_between, record_audit
 from billing.services import start_trial
 from maxloyalty.chain_files import FileKind, delete_chain_file, save_chain_file
 from maxloyalty.errors import ValidationFailed
+from maxloyalty.events import emit_after_commit
 from tenants.errors import ChainSchemaNotCreated
+from tenants.events import chain_branding_changed
 from tenants.models import Chain, ChainStatus, Domain, PendingSignup
-from tenants.validators import LOGO_MAX_BYTES, logo_format, schema_name_for, validate_chain_slug
+from tenants.validators import (
+    HEX_COLOUR,
+    LOGO_MAX_BYTES,
+    MIN_LABEL_CONTRAST,
+    MIN_TEXT_CONTRAST,
+    contrast_ratio,
+    logo_format,
+    schema_name_for,
+    validate_chain_slug,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +167,71 @@ def update_chain_profile(*, chain: Chain, actor: User, **values: str) -> Chain:
     changes = changes_between(before, {field: getattr(locked, field) for field in PROFILE_FIELDS})
     if changes:
         record_audit(action="chain.profile_changed", actor=actor, target=locked, changes=changes)
+    if "name" in changes:
+        emit_after_commit(chain_branding_changed, sender=Chain, chain=locked)
+    return locked
+
+
+CARD_COLOUR_FIELDS = ("card_background", "card_foreground", "card_label")
+
+
+def card_colour_errors(*, card_background: str, card_foreground: str, card_label: str) -> dict[str, list[str]]:
+    """What makes the card's colours wrong or unreadable, by field: each must be "#rrggbb"; the text must stand
+    out from the background (WCAG contrast MIN_TEXT_CONTRAST), the labels at least MIN_LABEL_CONTRAST."""
+    values = {"card_background": card_background, "card_foreground": card_foreground, "card_label": card_label}
+    fields = {
+        field: [str(_("Enter a colour as #rrggbb, for example #1a2b3c."))]
+        for field, value in values.items()
+        if not HEX_COLOUR.match(value)
+    }
+    if fields:
+        return fields
+    if (ratio := contrast_ratio(card_background, card_foreground)) < MIN_TEXT_CONTRAST:
+        fields["card_foreground"] = [
+            str(
+                _(
+                    "The text would be hard to read on this background (contrast %(ratio).1f:1, at least "
+                    "%(minimum).1f:1 is needed). Choose a lighter or darker colour."
+                )
+                % {"ratio": ratio, "minimum": MIN_TEXT_CONTRAST}
+            )
+        ]
+    if (ratio := contrast_ratio(card_background, card_label)) < MIN_LABEL_CONTRAST:
+        fields["card_label"] = [
+            str(
+                _(
+                    "The labels would be hard to read on this background (contrast %(ratio).1f:1, at least "
+                    "%(minimum).1f:1 is needed). Choose a lighter or darker colour."
+                )
+                % {"ratio": ratio, "minimum": MIN_LABEL_CONTRAST}
+            )
+        ]
+    return fields
+
+
+@transaction.atomic
+def set_card_colours(
+    *, chain: Chain, actor: User, card_background: str, card_foreground: str, card_label: str
+) -> Chain:
+    """The chain's wallet card colours ("#rrggbb", readable together: ValidationFailed by field otherwise);
+    audited old → new; every card of the chain is redrawn after commit (chain_branding_changed)."""
+    values = {
+        "card_background": card_background.strip().lower(),
+        "card_foreground": card_foreground.strip().lower(),
+        "card_label": card_label.strip().lower(),
+    }
+    if fields := card_colour_errors(**values):
+        raise ValidationFailed(fields=fields)
+    locked = Chain.objects.select_for_update().get(pk=chain.pk)
+    before = {field: getattr(locked, field) for field in CARD_COLOUR_FIELDS}
+    changes = changes_between(before, values)
+    if not changes:
+        return locked
+    for field, value in values.items():
+        setattr(locked, field, value)
+    locked.save(update_fields=[*CARD_COLOUR_FIELDS, "updated_at"])  # also drops the routing cache entry
+    record_audit(action="chain.card_colours_changed", actor=actor, target=locked, changes=changes)
+    emit_after_commit(chain_branding_changed, sender=Chain, chain=locked)
     return locked
 
 
@@ -193,6 +269,7 @@ def _replace_logo(*, chain: Chain, actor: User, logo: str) -> Chain:
     locked.logo = logo
     locked.save(update_fields=["logo", "updated_at"])  # also drops the routing cache entry of its hosts
     record_audit(action="chain.logo_changed", actor=actor, target=locked, changes={"logo": [old, logo]})
+    emit_after_commit(chain_branding_changed, sender=Chain, chain=locked)
     if old:
         schema = locked.schema_name
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("sample-data/off", settings_views.sample_data_off, name="sample-data-off"),
     path("logo/", settings_views.chain_logo_upload, name="logo-upload"),
     path("logo/remove/", settings_views.chain_logo_remove, name="logo-remove"),
+    path("card-colours/", settings_views.chain_card_colours, name="card-colours"),
 ]

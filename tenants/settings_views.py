@@ -23,28 +23,48 @@ from maxloyalty.chain_files import file_response
 from maxloyalty.errors import DomainError, domain_errors_into
 from pos.selectors import visible_connections
 from telegram_bot.services.notifications import message_samples
-from tenants.forms import ChainLogoForm, ChainProfileForm
+from tenants.forms import ChainCardColoursForm, ChainLogoForm, ChainProfileForm
 from tenants.models import Chain
 from tenants.sample_data import remove_sample_data, turn_sample_data_on
-from tenants.services import PROFILE_FIELDS, remove_chain_logo, set_chain_logo, update_chain_profile
+from tenants.selectors import card_preview
+from tenants.services import (
+    CARD_COLOUR_FIELDS,
+    PROFILE_FIELDS,
+    remove_chain_logo,
+    set_card_colours,
+    set_chain_logo,
+    update_chain_profile,
+)
 
 
 def _settings_page(
-    request: StaffRequest, access: ChainAccess, chain: Chain, form: ChainProfileForm, logo_form: ChainLogoForm
+    request: StaffRequest,
+    access: ChainAccess,
+    chain: Chain,
+    form: ChainProfileForm,
+    logo_form: ChainLogoForm,
+    colours_form: ChainCardColoursForm | None = None,
 ) -> HttpResponse:
+    colours_form = colours_form or _colours_form(chain)
     context = {
         "form": form,
         "logo_form": logo_form,
+        "colours_form": colours_form,
+        "card_preview": card_preview(chain),
         "logo_url": reverse("chain-logo", kwargs={"file_name": chain.logo_file_name}) if chain.logo else "",
         "connections": visible_connections(access).select_related("restaurant").order_by("restaurant__name", "id"),
         "message_samples": message_samples(),
     }
-    status = 422 if form.errors or logo_form.errors else 200
+    status = 422 if form.errors or logo_form.errors or colours_form.errors else 200
     return render(request, "tenants/settings.html", context, status=status)
 
 
 def _profile_form(chain: Chain, data: Any = None) -> ChainProfileForm:
     return ChainProfileForm(data, initial={field: getattr(chain, field) for field in PROFILE_FIELDS})
+
+
+def _colours_form(chain: Chain, data: Any = None) -> ChainCardColoursForm:
+    return ChainCardColoursForm(data, initial={field: getattr(chain, field) for field in CARD_COLOUR_FIELDS})
 
 
 @permission_required_page(Permission.MANAGE_SETTINGS)
@@ -77,6 +97,23 @@ def chain_logo_upload(request: StaffRequest) -> HttpResponse:
             messages.success(request, _("Logo saved."))
             return redirect("settings:profile")
     return _settings_page(request, access, chain, _profile_form(chain), logo_form)
+
+
+@permission_required_page(Permission.MANAGE_SETTINGS)
+@require_POST
+def chain_card_colours(request: StaffRequest) -> HttpResponse:
+    """The wallet card's colours; unreadable pairs come back as the form's errors (422)."""
+    access = access_for(request)
+    assert access is not None
+    chain = Chain.objects.get(pk=request.tenant.id)
+    colours_form = _colours_form(chain, request.POST)
+    if colours_form.is_valid():
+        with domain_errors_into(colours_form):
+            set_card_colours(chain=chain, actor=access.user, **colours_form.cleaned_data)
+        if not colours_form.errors:
+            messages.success(request, _("Card colours saved."))
+            return redirect("settings:profile")
+    return _settings_page(request, access, chain, _profile_form(chain), ChainLogoForm(), colours_form)
 
 
 @permission_required_page(Permission.MANAGE_SETTINGS)

@@ -87,3 +87,33 @@ def logo_format(head: bytes) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
     return None
+
+
+# The chain's loyalty card colours (Apple Wallet, Google Wallet, the settings page's preview): "#rrggbb".
+HEX_COLOUR = re.compile(r"^#[0-9a-f]{6}$")
+DEFAULT_CARD_BACKGROUND = "#202940"
+DEFAULT_CARD_FOREGROUND = "#ffffff"
+DEFAULT_CARD_LABEL = "#bec8dc"
+# WCAG 2 contrast ratios: the card's values must be readable (normal text), its labels at least as large text.
+MIN_TEXT_CONTRAST = 4.5
+MIN_LABEL_CONTRAST = 3.0
+
+
+def hex_rgb(value: str) -> tuple[int, int, int]:
+    """(r, g, b) of a "#rrggbb" colour."""
+    return int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16)
+
+
+def _luminance(value: str) -> float:
+    def channel(byte: int) -> float:
+        c = byte / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(byte) for byte in hex_rgb(value))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2's contrast ratio of two "#rrggbb" colours, from 1 (the same) to 21 (black on white)."""
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

@@ -17,3 +17,11 @@ class WalletLinkExpired(DomainError):
 
 class WalletNotConfigured(DomainError):
     code, status, message = "wallet_not_configured", 404, _("This wallet is not available.")
+
+
+class WalletGuestNotActive(DomainError):
+    code, status, message = (
+        "wallet_guest_not_active",
+        409,
+        _("Only an active guest can get the add-to-wallet link: the link would not open for this guest."),
+    )

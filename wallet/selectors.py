@@ -15,6 +15,7 @@ from django.utils import translation
 from guests.models import Guest, GuestStatus
 from loyalty.selectors import current_chain, guest_balance
 from maxloyalty.current_schema import current_schema_name
+from tenants.validators import hex_rgb
 from wallet.adapters import google
 from wallet.apple_pass import PassContent, build_pkpass, signer_from_settings
 from wallet.configuration import apple_configured, google_configured
@@ -22,11 +23,6 @@ from wallet.errors import WalletLinkExpired, WalletLinkInvalid
 from wallet.links import LinkExpired, add_url, guest_of_token
 from wallet.models import AppleDeviceRegistration, WalletCard, WalletPlatform
 
-# The chain has no brand colours of its own yet: every card uses these (CSS rgb() as PassKit wants them).
-BACKGROUND_COLOR = "rgb(32, 41, 64)"
-FOREGROUND_COLOR = "rgb(255, 255, 255)"
-LABEL_COLOR = "rgb(190, 200, 220)"
-BACKGROUND_RGB = (32, 41, 64)
 APPLE_WEB_SERVICE_PATH = "/wallet/apple"  # + Apple's "/v1/..." (wallet.urls)
 
 
@@ -35,10 +31,11 @@ class CardFacts:
     chain_name: str
     chain_slug: str
     logo_png: bytes | None  # the chain's logo when it is a PNG; else the pass draws a plain one
-    background_color: str
+    background_color: str  # CSS rgb(), as PassKit wants them
     foreground_color: str
     label_color: str
     background_rgb: tuple[int, int, int]
+    background_hex: str  # "#rrggbb", as Google wants it
     guest_name: str
     level_name: str
     points: int
@@ -58,8 +55,13 @@ def _logo_png(name: str) -> bytes | None:
     return data if data.startswith(b"\x89PNG") else None
 
 
+def _css_rgb(hex_colour: str) -> str:
+    return "rgb({}, {}, {})".format(*hex_rgb(hex_colour))
+
+
 def card_facts(guest: Guest, *, with_logo: bool = True) -> CardFacts:
-    """What the guest's wallet card shows: the chain, its logo, the guest's level, balance and till QR.
+    """What the guest's wallet card shows: the chain, its logo and card colours, the guest's level, balance and
+    till QR.
     `with_logo=False` skips reading the logo from the chain's files (a round of updates compares figures only)."""
     chain = current_chain()
     balance = guest_balance(guest=guest)
@@ -67,10 +69,11 @@ def card_facts(guest: Guest, *, with_logo: bool = True) -> CardFacts:
         chain_name=chain.name,
         chain_slug=chain.slug,
         logo_png=_logo_png(chain.logo) if with_logo else None,
-        background_color=BACKGROUND_COLOR,
-        foreground_color=FOREGROUND_COLOR,
-        label_color=LABEL_COLOR,
-        background_rgb=BACKGROUND_RGB,
+        background_color=_css_rgb(chain.card_background),
+        foreground_color=_css_rgb(chain.card_foreground),
+        label_color=_css_rgb(chain.card_label),
+        background_rgb=hex_rgb(chain.card_background),
+        background_hex=chain.card_background,
         guest_name=f"{guest.first_name} {guest.last_name}".strip(),
         level_name=balance.level.name if balance.level else "",
         points=balance.available,
@@ -112,6 +115,17 @@ def wallet_cards_of_guest(guest: Guest) -> list[WalletCard]:
     return list(WalletCard.objects.filter(guest=guest).annotate(device_count=Count("devices")).order_by("platform"))
 
 
+def wallet_summary_of_guest(guest: Guest) -> dict[str, Any]:
+    """The guest API's `wallet`: the platforms the guest keeps the card on, the Apple devices registered for its
+    updates, and when what a card shows last changed (None without a card)."""
+    cards = wallet_cards_of_guest(guest)
+    return {
+        "platforms": [card.platform for card in cards],
+        "devices": sum(card.device_count for card in cards),  # type: ignore[attr-defined]  # annotated
+        "last_updated_at": max((card.changed_at for card in cards), default=None),
+    }
+
+
 def apple_pass_of_card(card: WalletCard) -> bytes:
     """The card's current signed .pkpass (what a device fetches after a push, and the first download)."""
     facts = card_facts(card.guest)
@@ -146,7 +160,19 @@ def google_object_of_card(card: WalletCard, facts: CardFacts | None = None) -> d
             points=facts.points,
             qr_value=facts.qr_value,
             card_number=facts.card_number,
+            background_hex=facts.background_hex,
         )
+
+
+def google_class_of_chain(facts: CardFacts | None = None) -> dict[str, Any]:
+    """The chain's loyaltyClass document (its name, logo and background colour), in the active language."""
+    chain = current_chain()
+    return google.loyalty_class(
+        chain_slug=chain.slug,
+        chain_name=chain.name,
+        background_hex=facts.background_hex if facts else chain.card_background,
+        logo_url=chain.logo_url,
+    )
 
 
 def google_save_url_of_card(card: WalletCard) -> str:
@@ -154,12 +180,7 @@ def google_save_url_of_card(card: WalletCard) -> str:
     facts = card_facts(card.guest, with_logo=False)  # Google fetches the logo from its public address
     chain = current_chain()
     with translation.override(card.guest.language or None):
-        document = google.loyalty_class(
-            chain_slug=facts.chain_slug,
-            chain_name=facts.chain_name,
-            background_hex="#{:02x}{:02x}{:02x}".format(*facts.background_rgb),
-            logo_url=chain.logo_url,
-        )
+        document = google_class_of_chain(facts)
     return google.save_url(
         loyalty_class_document=document,
         loyalty_object_document=google_object_of_card(card, facts),

@@ -9,6 +9,7 @@ last showed.
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,19 +17,29 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
-from guests.models import Guest
+from accounts.models import User
+from audit.services import record_audit
+from guests.models import Guest, GuestStatus
 from maxloyalty.current_schema import current_schema_name
 from maxloyalty.task_queue import enqueue
+from messaging.models import Message
+from messaging.services import send_to_guest
+from tenants.models import Chain
 from wallet.adapters import apns, google
 from wallet.configuration import apple_configured, google_configured
+from wallet.errors import WalletGuestNotActive, WalletNotConfigured
 from wallet.models import AppleDeviceRegistration, WalletCard, WalletPlatform
-from wallet.selectors import card_facts, google_object_of_card, push_tokens_of
+from wallet.selectors import add_to_wallet_url, card_facts, google_class_of_chain, google_object_of_card, push_tokens_of
 
 logger = logging.getLogger(__name__)
 
 UPDATE_TASK = "wallet.tasks.update_wallet_cards"
+LINK_MESSAGE_KIND = "wallet_link"
+CLASS_TASK = "wallet.tasks.update_wallet_class"
 
 
 def issue_card(*, guest: Guest, platform: str) -> WalletCard:
@@ -44,6 +55,40 @@ def issue_card(*, guest: Guest, platform: str) -> WalletCard:
             )
     except IntegrityError:  # a second request made it meanwhile
         return WalletCard.objects.get(guest=guest, platform=platform)
+
+
+@transaction.atomic
+def send_add_to_wallet_link(*, guest: Guest, actor: User, now: datetime.datetime | None = None) -> Message:
+    """A staff member sends the guest the signed "add to wallet" link, through the channel messaging chooses for
+    a service message (not marketing: no marketing consent needed, no frequency cap); audited. One message per
+    guest and minute (a double click sends once). WalletNotConfigured when no wallet is set up."""
+    if guest.status != GuestStatus.ACTIVE or guest.erased_at is not None:
+        raise WalletGuestNotActive()
+    url = add_to_wallet_url(guest)
+    if not url:
+        raise WalletNotConfigured()
+    now = now or timezone.now()
+    with translation.override(guest.language or None):
+        text = _(
+            "Keep your loyalty card in your phone's wallet: it shows your points and the QR code for the till. %(url)s"
+        ) % {"url": url}
+        subject = _("Your loyalty card for the phone's wallet")
+    message = send_to_guest(
+        guest=guest,
+        kind=LINK_MESSAGE_KIND,
+        dedupe_key=f"wallet-link:{guest.pk}:{now:%Y%m%d%H%M}",
+        text=text,
+        subject=subject,
+        is_marketing=False,
+        now=now,
+    )
+    record_audit(
+        action="wallet.link_sent",
+        actor=actor,
+        target=guest,
+        data={"message_id": message.pk, "channel": message.channel, "status": message.status},
+    )
+    return message
 
 
 def register_device(*, card: WalletCard, device_library_id: str, push_token: str) -> bool:
@@ -81,6 +126,38 @@ def note_balances_changed(*, guest_ids: Iterable[int]) -> int:
     return marked
 
 
+def note_branding_changed(*, chain: Chain) -> int:
+    """After commit of a change of the chain's name, logo or card colours: every card of the chain is redrawn.
+    Its Google loyalty class is updated (wallet.tasks.update_wallet_class), and every card is marked with its
+    shown figures forgotten, so the next round (queued unless one is) counts it changed: Apple devices are pushed
+    and fetch the new pass, Google objects are updated. Returns how many cards were marked."""
+    if not (apple_configured() or google_configured()):
+        return 0
+    with schema_context(chain.schema_name):
+        if google_configured():
+            enqueue(CLASS_TASK)
+        marked = WalletCard.objects.update(needs_update=True, shown_points=None)
+        if marked and cache.add(round_key(), 1, timeout=int(settings.WALLET_PUSH_DELAY_SECONDS) + 60):
+            enqueue(UPDATE_TASK, countdown=settings.WALLET_PUSH_DELAY_SECONDS)
+    return marked
+
+
+def update_google_class() -> bool:
+    """Send the chain's loyalty class as it is now to Google (every saved Google card shows its name, logo and
+    colour); False when Google was not reached or refused (the task tries again)."""
+    if not google_configured():
+        return True
+    return google.update_loyalty_class(google_class_of_chain())
+
+
+def next_changed_at(previous: datetime.datetime, now: datetime.datetime) -> datetime.datetime:
+    """When a card's new content counts as changed: now, but never within the whole second of its previous
+    change. Last-Modified has one-second resolution: a device that fetched the previous content in that second
+    holds If-Modified-Since of that second and must not be answered 304 for the new one."""
+    next_second = previous.replace(microsecond=0) + datetime.timedelta(seconds=1)
+    return max(now, next_second)
+
+
 @dataclass(frozen=True)
 class UpdateRound:
     cards_changed: int
@@ -90,13 +167,13 @@ class UpdateRound:
     cards_failed: int  # marked again: the task retries the round later (wallet.tasks)
 
 
-def update_changed_cards() -> UpdateRound:
+def update_changed_cards(*, now: datetime.datetime | None = None) -> UpdateRound:
     """One round: every marked card whose balance or level differs from what it showed gets its new content
     (changed_at moves, so devices fetch it), then its Apple devices are pushed and its Google object updated.
     A device APNs answers 410 for is unregistered. The network calls come after the cards are committed; a card
     whose push or update failed (APNs or Google unreachable, refusing) is marked again for the next round."""
     cache.delete(round_key())  # a change from now on queues the next round
-    now = timezone.now()
+    now = now or timezone.now()
     changed: list[WalletCard] = []
     google_documents = {}
     with transaction.atomic():
@@ -107,7 +184,8 @@ def update_changed_cards() -> UpdateRound:
             facts = card_facts(card.guest, with_logo=False)
             card.needs_update = False
             if (facts.points, facts.level_name) != (card.shown_points, card.shown_level):
-                card.shown_points, card.shown_level, card.changed_at = facts.points, facts.level_name, now
+                card.shown_points, card.shown_level = facts.points, facts.level_name
+                card.changed_at = next_changed_at(card.changed_at, now)
                 changed.append(card)
                 if card.platform == WalletPlatform.GOOGLE:
                     google_documents[card.pk] = google_object_of_card(card, facts)

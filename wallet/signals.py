@@ -1,6 +1,7 @@
 """Wallet follows the loyalty events (after commit): every guest whose points or level moved may have a card to
 update (wallet.services.note_balances_changed marks it and queues one coalesced round). An erased guest's cards
-and the devices' push tokens go with them, inside the erasing transaction."""
+and the devices' push tokens go with them, inside the erasing transaction. A change of the chain's name, logo or card
+colours redraws every card of the chain."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from django.dispatch import receiver
 
 from guests.events import guest_erased
 from loyalty.events import checks_applied, level_changed, points_changed, points_granted
-from wallet.services import forget_cards_of_guest, note_balances_changed
+from tenants.events import chain_branding_changed
+from wallet.services import forget_cards_of_guest, note_balances_changed, note_branding_changed
 
 
 @receiver(checks_applied, dispatch_uid="wallet-after-checks")
@@ -32,3 +34,8 @@ def update_cards_after_levels(sender: Any, changes: list[Any], **_kwargs: Any) -
 @receiver(guest_erased, dispatch_uid="wallet-forget-erased-guest")
 def forget_erased_guests_cards(sender: Any, guest: Any, **_kwargs: Any) -> None:
     forget_cards_of_guest(guest_id=guest.pk)
+
+
+@receiver(chain_branding_changed, dispatch_uid="wallet-after-branding-changes")
+def redraw_cards_after_branding(sender: Any, chain: Any, **_kwargs: Any) -> None:
+    note_branding_changed(chain=chain)

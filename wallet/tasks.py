@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from wallet.services import update_changed_cards
+from wallet.services import update_changed_cards, update_google_class
 
 RETRY_SECONDS = (30, 60, 120, 300, 600)
 
@@ -24,3 +24,12 @@ def update_wallet_cards(self: Any) -> int:
             if not result.cards_failed:
                 break
     return result.cards_changed
+
+
+@shared_task(bind=True, acks_late=True, max_retries=len(RETRY_SECONDS))
+def update_wallet_class(self: Any) -> bool:
+    """The chain's Google loyalty class sent again after its name, logo or card colours changed; tried again
+    while Google is unreachable or refuses."""
+    if update_google_class() or self.request.is_eager:
+        return True
+    raise self.retry(countdown=RETRY_SECONDS[min(self.request.retries, len(RETRY_SECONDS) - 1)])

@@ -11,6 +11,8 @@ from rest_framework import serializers
 from guests.masking import mask_contact
 from guests.models import ConsentChannel, Gender, Guest, GuestSource, ImportJob, Visit
 from guests.selectors import loyalty_figures
+from wallet.models import WalletPlatform
+from wallet.selectors import wallet_summary_of_guest
 
 ConsentOut = inline_serializer(
     "GuestConsent",
@@ -88,6 +90,24 @@ class GuestOut(serializers.Serializer[Guest]):
     @extend_schema_field(LoyaltyOut)
     def get_loyalty(self, guest: Guest) -> dict[str, Any] | None:
         return loyalty_figures(guest)
+
+
+class WalletOut(serializers.Serializer[dict[str, Any]]):
+    platforms = serializers.ListField(child=serializers.ChoiceField(choices=WalletPlatform.choices))
+    devices = serializers.IntegerField(help_text="Apple devices registered for the card's updates")
+    last_updated_at = serializers.DateTimeField(
+        allow_null=True, help_text="When what a wallet card shows last changed; null without a card"
+    )
+
+
+class GuestDetailOut(GuestOut):
+    """One guest, with the phone wallets the guest keeps the loyalty card in."""
+
+    wallet = serializers.SerializerMethodField()
+
+    @extend_schema_field(WalletOut)
+    def get_wallet(self, guest: Guest) -> dict[str, Any]:
+        return dict(WalletOut(wallet_summary_of_guest(guest)).data)
 
 
 class VisitOut(serializers.ModelSerializer[Visit]):

@@ -26,6 +26,7 @@ from guests.api.serializers import (
     DuplicatePageOut,
     DuplicatePairOut,
     GuestCreateInput,
+    GuestDetailOut,
     GuestEraseInput,
     GuestFieldsInput,
     GuestImportInput,
@@ -166,11 +167,13 @@ class GuestDetailApi(APIView):
         "note": "",
     }
 
-    @extend_schema(responses={200: GuestOut, 404: _ERRORS[404]}, summary="One guest")
+    @extend_schema(
+        responses={200: GuestDetailOut, 404: _ERRORS[404]}, summary="One guest (with the wallets holding the card)"
+    )
     def get(self, request: Request, guest_id: int) -> Response:
         access = _access(request)
         guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
-        return Response(GuestOut(guest, context={"access": access}).data)
+        return Response(GuestDetailOut(guest, context={"access": access}).data)
 
     def _update(self, request: Request, guest_id: int, *, partial: bool) -> Response:
         access = _access(request)

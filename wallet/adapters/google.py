@@ -56,12 +56,21 @@ def loyalty_class(*, chain_slug: str, chain_name: str, background_hex: str, logo
 
 
 def loyalty_object(
-    *, chain_slug: str, serial: str, guest_name: str, level_name: str, points: int, qr_value: str, card_number: str
+    *,
+    chain_slug: str,
+    serial: str,
+    guest_name: str,
+    level_name: str,
+    points: int,
+    qr_value: str,
+    card_number: str,
+    background_hex: str,
 ) -> dict[str, Any]:
     return {
         "id": object_id(serial),
         "classId": class_id(chain_slug),
         "state": "ACTIVE",
+        "hexBackgroundColor": background_hex,
         "accountId": card_number or serial,
         "accountName": guest_name,
         "loyaltyPoints": {"label": _("Points"), "balance": {"int": points}},
@@ -120,28 +129,48 @@ def _access_token(client: httpx.Client) -> str:
     return token
 
 
+def _objects_url(resource: str) -> str:
+    return f"{settings.GOOGLE_WALLET_API_URL.rstrip('/')}/walletobjects/v1/{resource}"
+
+
+def _upsert(client: httpx.Client, headers: dict[str, str], resource: str, document: dict[str, Any]) -> bool:
+    """PATCH the document, inserted (POST) when Google does not know it yet; False when it did not go through."""
+    base = _objects_url(resource)
+    try:
+        response = send(client, "PATCH", f"{base}/{document['id']}", headers=headers, json=document)
+        if response.status_code == 404:
+            response = send(client, "POST", base, headers=headers, json=document)
+    except (OutboundError, httpx.TimeoutException) as error:
+        logger.warning("Google Wallet could not be reached: %s", error.__class__.__name__)
+        return False
+    if response.status_code not in (200, 201):
+        logger.warning("Google Wallet refused a %s update: %s", resource, response.status_code)
+        return False
+    return True
+
+
+def _authorisation(client: httpx.Client) -> dict[str, str] | None:
+    try:
+        return {"Authorization": f"Bearer {_access_token(client)}"}
+    except (OutboundError, httpx.TimeoutException, GoogleWalletUnavailable, ValueError) as error:
+        logger.warning("Google Wallet token not obtained: %s", error)
+        return None
+
+
 def update_loyalty_objects(documents: list[dict[str, Any]]) -> list[str]:
     """PATCH each loyalty object (inserted when Google does not know it yet); returns the ids that failed."""
-    failed: list[str] = []
     if not documents:
-        return failed
-    base = f"{settings.GOOGLE_WALLET_API_URL.rstrip('/')}/walletobjects/v1/loyaltyObject"
+        return []
     with outbound_client(timeout=TIMEOUT_SECONDS) as client:
-        try:
-            headers = {"Authorization": f"Bearer {_access_token(client)}"}
-        except (OutboundError, httpx.TimeoutException, GoogleWalletUnavailable, ValueError) as error:
-            logger.warning("Google Wallet token not obtained: %s", error)
+        headers = _authorisation(client)
+        if headers is None:
             return [document["id"] for document in documents]
-        for document in documents:
-            try:
-                response = send(client, "PATCH", f"{base}/{document['id']}", headers=headers, json=document)
-                if response.status_code == 404:
-                    response = send(client, "POST", base, headers=headers, json=document)
-            except (OutboundError, httpx.TimeoutException) as error:
-                logger.warning("Google Wallet could not be reached: %s", error.__class__.__name__)
-                failed.append(document["id"])
-                continue
-            if response.status_code not in (200, 201):
-                logger.warning("Google Wallet refused an object update: %s", response.status_code)
-                failed.append(document["id"])
-    return failed
+        return [document["id"] for document in documents if not _upsert(client, headers, "loyaltyObject", document)]
+
+
+def update_loyalty_class(document: dict[str, Any]) -> bool:
+    """PATCH the chain's loyalty class (its name, logo, colour: every saved card shows them), inserted when Google
+    does not know it yet (no guest saved a card so far); False when it did not go through."""
+    with outbound_client(timeout=TIMEOUT_SECONDS) as client:
+        headers = _authorisation(client)
+        return headers is not None and _upsert(client, headers, "loyaltyClass", document)

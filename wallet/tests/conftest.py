@@ -92,6 +92,7 @@ def google_wallet(
     fake.token_requests.clear()
     fake.calls.clear()
     fake.objects.clear()
+    fake.classes.clear()
     fake.failures_left = 0
     cache.delete("wallet:google-access-token")
     settings.GOOGLE_WALLET_ISSUER_ID = ISSUER_ID

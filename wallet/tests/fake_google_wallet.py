@@ -1,5 +1,6 @@
 """A fake Google for the wallet tests: the OAuth2 token endpoint (JWT-bearer grant) and the Wallet REST API's
-loyaltyObject resource (PATCH one, POST a new one). Records what arrives; objects it does not know answer 404."""
+loyaltyObject and loyaltyClass resources (PATCH one, POST a new one). Records what arrives; objects and classes it
+does not know answer 404."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 ACCESS_TOKEN = "ya29.fake-access-token"
 OBJECTS_PATH = "/walletobjects/v1/loyaltyObject"
+CLASSES_PATH = "/walletobjects/v1/loyaltyClass"
 
 
 @dataclass
@@ -20,6 +22,7 @@ class FakeGoogleWallet:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     calls: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # method, path, auth, body
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    classes: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures_left: int = 0  # the next calls to the objects answer 503
 
     @property
@@ -54,7 +57,8 @@ def start_fake_google_wallet() -> FakeGoogleWallet:
             if self.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
                 self._answer(401, {"error": "unauthenticated"})
                 return
-            fake.objects[document["id"]] = document
+            store = fake.classes if self.path == CLASSES_PATH else fake.objects
+            store[document["id"]] = document
             self._answer(200, document)
 
         def do_PATCH(self) -> None:
@@ -67,12 +71,13 @@ def start_fake_google_wallet() -> FakeGoogleWallet:
             if self.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
                 self._answer(401, {"error": "unauthenticated"})
                 return
-            object_id = self.path.removeprefix(OBJECTS_PATH + "/")
-            if object_id not in fake.objects:
+            store = fake.classes if self.path.startswith(CLASSES_PATH + "/") else fake.objects
+            object_id = self.path.rsplit("/", 1)[1]
+            if object_id not in store:
                 self._answer(404, {"error": {"code": 404}})
                 return
-            fake.objects[object_id].update(document)
-            self._answer(200, fake.objects[object_id])
+            store[object_id].update(document)
+            self._answer(200, store[object_id])
 
         def log_message(self, *args: Any) -> None:
             pass
