@@ -52,6 +52,22 @@ class CheckLine:
     def net_amount(self) -> Decimal:
         return max(self.gross_amount - self.discount, ZERO)
 
+    def as_row(self) -> list[str]:
+        """The line as an applied check keeps it for the backtest: what the rules read, without the name."""
+        return [self.sku, self.category, str(self.quantity), str(self.price), str(self.discount)]
+
+    @classmethod
+    def from_row(cls, row: Sequence[str]) -> CheckLine:
+        sku, category, quantity, price, discount = row
+        return cls(
+            sku=sku,
+            name="",
+            category=category,
+            quantity=Decimal(quantity),
+            price=Decimal(price),
+            discount=Decimal(discount),
+        )
+
 
 @dataclass(frozen=True)
 class Check:
