@@ -39,7 +39,7 @@ CHECKS_SQL = """
     INSERT INTO loyalty_appliedcheck (idempotency_key, guest_id, restaurant_id, total_amount, currency,
         checked_at, points_earned, points_spent, refused_reason, entry_ids, lines, created_at)
     SELECT %(prefix)s || n, %(first)s + (n * 7919) %% (%(last)s - %(first)s + 1),
-        (%(restaurants)s::bigint[])[1 + n %% cardinality(%(restaurants)s::bigint[])],
+        (%(restaurants)s::bigint[])[(1 + n %% cardinality(%(restaurants)s::bigint[]))::int],
         menu.main + CASE WHEN n %% 3 <> 0 THEN 2 * menu.drink ELSE 0 END
             + CASE WHEN n %% 4 = 0 THEN menu.dessert ELSE 0 END,
         'RUB', now() - make_interval(secs => (n::float8 / %(count)s) * %(seconds)s),
@@ -52,7 +52,7 @@ CHECKS_SQL = """
                 jsonb_build_array('dessert-' || menu.dessert_sku, 'Dessert', '1', menu.dessert::text, '0'))
                ELSE '[]'::jsonb END,
         now()
-    FROM generate_series(%(from)s, %(to)s - 1) AS n,
+    FROM generate_series(%(from)s::bigint, %(to)s::bigint - 1) AS n,
         LATERAL (SELECT (n * 7) %% 40 AS main_sku, (n * 11) %% 10 AS drink_sku, (n * 13) %% 3 AS dessert_sku) AS sku,
         LATERAL (SELECT sku.main_sku, sku.drink_sku, sku.dessert_sku, 300 + 50 * sku.main_sku AS main,
                         120 + 30 * sku.drink_sku AS drink, 250 + 100 * sku.dessert_sku AS dessert) AS menu
