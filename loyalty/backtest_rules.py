@@ -10,7 +10,8 @@ time order, and `Replay.result()` adds them up side by side. The rules of one ch
    reaches); a draft from the level its thresholds
    give the guest's spend before the period (a guest without any spend yet has no level, as in production, and
    their first check earns at the program's base rate).
-2. quote_check quotes the check against the guest's points as that program left them; the guest asks to spend
+2. quote_check quotes the check, with the lines production quoted it with (what the excluded categories and the
+   promos on categories read), against the guest's points as that program left them; the guest asks to spend
    what they spent in fact, and the program grants what its limits allow. A promo needing a code applies when the
    check used a code of that promo.
 3. Earned points become spendable after the activation delay and expire at the midnight after the last day of
@@ -31,7 +32,15 @@ from decimal import Decimal
 from typing import Any
 
 from loyalty.check_plan import level_move
-from loyalty.rules import Check, LevelSnapshot, ProgramSnapshot, PromoSnapshot, level_for_spend, quote_check
+from loyalty.rules import (
+    Check,
+    CheckLine,
+    LevelSnapshot,
+    ProgramSnapshot,
+    PromoSnapshot,
+    level_for_spend,
+    quote_check,
+)
 
 ZERO = Decimal(0)
 TOP_GUESTS = 10
@@ -63,6 +72,7 @@ class ReplayCheck:
     points_spent: int = 0
     code_promo_ids: frozenset[int] = frozenset()
     counts: bool = True
+    lines: tuple[CheckLine, ...] = ()  # as production quoted them: excluded categories, promos on categories
 
 
 @dataclass(frozen=True)
@@ -318,6 +328,7 @@ class Replay:
                 at=check.at,
                 restaurant_id=check.restaurant_id,
                 promo_code=CODE if check.code_promo_ids else "",
+                lines=check.lines,
             )
             self.current.replay(check, start, quoted)
             self.draft.replay(check, start, quoted)

@@ -15,7 +15,7 @@ from accounts.access import access_for, permission_required_page
 from accounts.models import User
 from accounts.requests import ChainRequest
 from accounts.roles import Permission
-from loyalty.backtest_forms import BacktestForm, DraftForm, PublishForm
+from loyalty.backtest_forms import BacktestForm, DraftEditor, PublishForm
 from loyalty.models import DraftStatus, ProgramDraft
 from loyalty.selectors import access_backtest, access_draft, draft_backtests, program_drafts
 from loyalty.services import create_draft, publish_draft, start_backtest, update_draft
@@ -41,9 +41,12 @@ def draft_list(request: ChainRequest) -> HttpResponse:
 
 
 def _draft_page(request: HttpRequest, draft: ProgramDraft, **forms: Any) -> HttpResponse:
+    editor = forms.get("editor") or DraftEditor(draft.data, name=draft.name)
     context = {
         "draft": draft,
-        "form": forms.get("form") or DraftForm(initial=DraftForm.initial_of(name=draft.name, data=draft.data)),
+        "form": editor.form,
+        "level_rows": editor.levels,
+        "promo_rows": editor.promos,
         "backtest_form": forms.get("backtest_form") or BacktestForm(),
         "publish_form": forms.get("publish_form") or PublishForm(),
         "backtests": draft_backtests(draft=draft)[:20],
@@ -56,32 +59,18 @@ def _draft_page(request: HttpRequest, draft: ProgramDraft, **forms: Any) -> Http
 @require_http_methods(["GET", "POST"])
 def draft_edit(request: ChainRequest, draft_id: int) -> HttpResponse:
     draft = access_draft(draft_id=draft_id)
-    form = DraftForm(request.POST) if request.method == "POST" else None
-    if form is not None and form.is_valid():
+    editor = DraftEditor(draft.data, name=draft.name, posted=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and editor.is_valid():
         try:
-            update_draft(draft=draft, actor=_actor(request), data=form.draft_data(), name=form.cleaned_data["name"])
+            update_draft(
+                draft=draft, actor=_actor(request), data=editor.draft_data(), name=editor.form.cleaned_data["name"]
+            )
         except DomainError as error:
-            _draft_errors_into(form, error)
+            editor.add_draft_errors(error.fields, str(error.message))
         else:
             messages.success(request, _("Draft saved."))
             return redirect("loyalty:draft-edit", draft_id=draft.pk)
-    return _draft_page(request, draft, form=form)
-
-
-def _draft_errors_into(form: DraftForm, error: DomainError) -> None:
-    """The draft's problems by path ("program.expiry_days", "levels.0.name") onto the form's fields."""
-    for path, problems in error.fields.items():
-        part, _dot, rest = path.partition(".")
-        if part == "program" and rest in form.fields:
-            field, prefix = rest, ""
-        elif part in ("levels", "promos"):
-            field, prefix = part, f"{rest}: " if rest else ""
-        else:
-            field, prefix = None, f"{path}: "
-        for problem in problems if isinstance(problems, list) else [problems]:
-            form.add_error(field, f"{prefix}{problem}")
-    if not error.fields:
-        form.add_error(None, str(error.message))
+    return _draft_page(request, draft, editor=editor)
 
 
 @manage_program

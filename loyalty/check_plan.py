@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy
 
 from loyalty.models import EntryKind
-from loyalty.rules import Check, LevelSnapshot, ProgramSnapshot, Quote, level_for_spend
+from loyalty.rules import Check, CheckLine, LevelSnapshot, ProgramSnapshot, Quote, level_for_spend
 
 ZERO = Decimal(0)
 
@@ -95,6 +95,7 @@ class CheckPlan:
     level_move: PlannedLevelMove | None
     before: AccountState
     after: AccountState
+    lines: tuple[CheckLine, ...] = ()  # the check's, kept on the applied check for the backtest
 
 
 def plan_check(
@@ -162,6 +163,7 @@ def plan_check(
         level_move=move,
         before=state,
         after=after,
+        lines=check.lines,
     )
 
 

@@ -390,6 +390,9 @@ class AppliedCheck(models.Model):
     points_spent = models.IntegerField(_("points spent"), default=0)
     refused_reason = models.TextField(_("why less was spent than requested"), blank=True)
     entry_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    # The check's lines as the rules read them, [sku, category, quantity, price, discount] each
+    # (loyalty.rules.CheckLine.as_row): a backtest replays them through the same rules.
+    lines = models.JSONField(_("check lines"), default=list, blank=True)
     reversed_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.utils.translation import ngettext
 
@@ -44,13 +45,30 @@ class CheckLine:
     price: Decimal  # per unit, before the line's discount
     discount: Decimal = ZERO  # money off the whole line
 
-    @property
+    # Worked out once per line (a backtest quotes the same parsed line for many checks, twice each).
+    @cached_property
     def gross_amount(self) -> Decimal:
         return self.price * self.quantity
 
-    @property
+    @cached_property
     def net_amount(self) -> Decimal:
         return max(self.gross_amount - self.discount, ZERO)
+
+    def as_row(self) -> list[str]:
+        """The line as an applied check keeps it for the backtest: what the rules read, without the name."""
+        return [self.sku, self.category, str(self.quantity), str(self.price), str(self.discount)]
+
+    @classmethod
+    def from_row(cls, row: Sequence[str]) -> CheckLine:
+        sku, category, quantity, price, discount = row
+        return cls(
+            sku=sku,
+            name="",
+            category=category,
+            quantity=Decimal(quantity),
+            price=Decimal(price),
+            discount=Decimal(discount),
+        )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """In a real browser: an owner opens Draft and backtest from the loyalty pages, starts a draft from the program,
-doubles the base rate, backtests it over 30 days (the progress page ends on the figures side by side, the guest
-whose points change most among them) and publishes it at once."""
+doubles the base rate and adds a level through the rows ("Add a level"), backtests it over 30 days (the progress
+page ends on the figures side by side, the guest whose points change most among them, the new level holding
+them) and publishes it at once."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from tests.browser import chain_url, committed, screenshot
 from tests.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+LEVEL = "Backtest regulars"
+NEW_LEVEL_ROW = "[data-formset-rows=levels] [data-testid=level-row]:last-child"
 
 
 def _history(schema_name: str, restaurant_id: int) -> tuple[int, bool]:
@@ -57,6 +60,7 @@ def _drop(schema_name: str, guest_id: int, *, had_settings: bool, since: datetim
                 cursor.execute("UPDATE loyalty_programsettings SET base_earn_rate_percent = 5")
             else:
                 cursor.execute("DELETE FROM loyalty_programsettings")
+            cursor.execute("UPDATE loyalty_pointsaccount SET level_id = NULL WHERE guest_id = %s", [guest_id])
             for table, column in (
                 ("loyalty_ledgerentry", "guest_id"),
                 ("loyalty_appliedcheck", "guest_id"),
@@ -69,6 +73,7 @@ def _drop(schema_name: str, guest_id: int, *, had_settings: bool, since: datetim
                 ("guests_guest", "id"),
             ):
                 cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [guest_id])  # noqa: S608
+            cursor.execute("DELETE FROM loyalty_level WHERE name = %s", [LEVEL])
             forget_program_cache()
 
     committed(drop)
@@ -91,7 +96,14 @@ def test_owner_backtests_a_draft_and_publishes_it(worlds: Any, live_site: Any, p
         page.click("[data-testid=new-draft]")
         page.wait_for_url("**/loyalty/drafts/*/")
         page.fill("input[name=base_earn_rate_percent]", "10")
+        rows = page.locator("[data-formset-rows=levels] [data-testid=level-row]").count()
+        page.click("[data-testid=add-level]")
+        assert page.locator("[data-formset-rows=levels] [data-testid=level-row]").count() == rows + 1
+        page.fill(f"{NEW_LEVEL_ROW} input[name$='-name']", LEVEL)
+        page.fill(f"{NEW_LEVEL_ROW} input[name$='-threshold_amount']", "0")
+        page.fill(f"{NEW_LEVEL_ROW} input[name$='-earn_rate_percent']", "10")
         page.click("[data-testid=draft-form] button[type=submit]")
+        page.wait_for_selector(f"[data-formset-rows=levels] input[name$='-name'][value='{LEVEL}']")
         page.select_option("select[name=days]", "30")
         page.click("[data-testid=backtest-form] button[type=submit]")
         page.wait_for_url("**/loyalty/backtests/*/")
@@ -99,6 +111,7 @@ def test_owner_backtests_a_draft_and_publishes_it(worlds: Any, live_site: Any, p
         summary = page.inner_text("[data-testid=points-issued]")
         assert "150" in summary and "300" in summary  # 5 % now, 10 % in the draft, of 3000
         assert "Backtest" in page.inner_text("[data-testid=backtest-guests]")
+        assert LEVEL in page.inner_text("[data-testid=backtest-levels]")  # the guest ends on the draft's new level
         screenshot(page, "backtest-result")
         page.click("[data-testid=back-to-draft]")
         page.click("[data-testid=publish-form] button[type=submit]")

@@ -1,6 +1,7 @@
 """Program drafts: edit, backtest over the chain's past checks, publish (now or at a chosen moment).
 
-A backtest reads the period's applied checks in time order (one server-side cursor on the checked_at index) and
+A backtest reads the period's applied checks in time order (one server-side cursor on the checked_at index), with
+the lines each was quoted with (AppliedCheck.lines; checks applied before lines were kept replay without), and
 each guest's account as the period found it, and feeds them to loyalty.backtest_rules.Replay, which runs the
 current program and the draft side by side through the production rules. Publishing writes the draft through the
 program services (each change audited old → new) and records the whole program old → new in one more audit row; a
@@ -38,6 +39,7 @@ from loyalty.models import (
     PromoCodeUse,
 )
 from loyalty.program_draft import PROGRAM_FIELDS, DraftInvalid, draft_version, version_data
+from loyalty.rules import CheckLine
 from loyalty.selectors import current_program_version, program_context
 from loyalty.services.program import (
     create_level,
@@ -187,11 +189,22 @@ def _replay_checks(
     rows = (
         AppliedCheck.objects.filter(checked_at__gte=read_from, checked_at__lt=end, reversed_at__isnull=True)
         .order_by("checked_at", "id")
-        .values_list("id", "guest_id", "restaurant_id", "checked_at", "total_amount", "points_spent")
+        .values_list("id", "guest_id", "restaurant_id", "checked_at", "total_amount", "points_spent", "lines")
         .iterator(chunk_size=BATCH_SIZE)
     )
     batch: list[ReplayCheck] = []
-    for check_id, guest_id, restaurant_id, checked_at, total_amount, points_spent in rows:
+    known_lines: dict[tuple[str, ...], CheckLine] = {}  # a menu's lines repeat: each is parsed once
+    for check_id, guest_id, restaurant_id, checked_at, total_amount, points_spent, line_rows in rows:
+        lines: tuple[CheckLine, ...] = ()
+        if line_rows:
+            parsed = []
+            for row in line_rows:
+                key = tuple(row)
+                line = known_lines.get(key)
+                if line is None:
+                    line = known_lines[key] = CheckLine.from_row(key)
+                parsed.append(line)
+            lines = tuple(parsed)
         batch.append(
             ReplayCheck(
                 guest_id=guest_id,
@@ -201,6 +214,7 @@ def _replay_checks(
                 points_spent=points_spent,
                 code_promo_ids=frozenset(code_promos[check_id]) if check_id in code_promos else frozenset(),
                 counts=checked_at >= start,
+                lines=lines,
             )
         )
         if len(batch) >= BATCH_SIZE:

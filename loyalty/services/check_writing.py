@@ -160,6 +160,7 @@ def check_rows(
         points_earned=plan.earned,
         points_spent=plan.spent,
         refused_reason=plan.refused_reason,
+        lines=[line.as_row() for line in plan.lines],
     )
     return CheckRows(plan=plan, guest=guest, lots=lots, visit=visit, applied=applied)
 

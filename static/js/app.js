@@ -27,6 +27,20 @@
     document.querySelectorAll(box.dataset.checkAll).forEach(function (other) { other.checked = box.checked; });
   });
 
+  // <button data-formset-add="prefix">: one more row of a Django formset, copied from its
+  // <template data-formset-empty="prefix"> (the formset's empty form) into [data-formset-rows="prefix"].
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-formset-add]") : null;
+    if (!button) { return; }
+    var prefix = button.dataset.formsetAdd;
+    var total = document.querySelector("input[name='" + prefix + "-TOTAL_FORMS']");
+    var template = document.querySelector("template[data-formset-empty='" + prefix + "']");
+    var rows = document.querySelector("[data-formset-rows='" + prefix + "']");
+    if (!total || !template || !rows) { return; }
+    rows.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__prefix__/g, total.value));
+    total.value = String(Number(total.value) + 1);
+  });
+
   // data-css-var="--name" data-css-value="value": a custom property the stylesheet reads (level colours, heat map).
   function applyCssVariables(root) {
     var elements = root.querySelectorAll ? Array.prototype.slice.call(root.querySelectorAll("[data-css-var]")) : [];
