@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from maxloyalty.encryption import decrypt_json, decrypt_text
 from maxloyalty.local_cache import LocalTTLCache
 from pos.errors import ClaimNotFound, ConnectionNotFound, ReceiptNotFound
 from pos.models import (
+    ClaimStatus,
     ConnectionStatus,
     PosConnection,
     Receipt,
@@ -291,6 +292,15 @@ def receipt_claim_list(
     return claims
 
 
+def claim_visit_days(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
+    """The list's "visit from / to" days (both included, in the chain's time zone) as receipt_claim_list's
+    receipt_from and receipt_until: the claims page and the API read them alike."""
+    zone = zoneinfo.ZoneInfo(current_chain().time_zone or "UTC")
+    start = datetime.combine(date_from, time.min, tzinfo=zone) if date_from else None
+    until = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone) if date_to else None
+    return start, until
+
+
 def access_claim(*, access: ChainAccess, claim_id: int) -> ReceiptClaim:
     """One claim the member may see; the same 404 for missing and not theirs."""
     claim = visible_claims(access).filter(pk=claim_id).first()
@@ -379,4 +389,33 @@ def matched_receipt(claim: ReceiptClaim) -> Receipt | None:
         Receipt.objects.filter(pk=claim.receipt_id, received_at=claim.receipt_received_at)
         .select_related("restaurant")
         .first()
+    )
+
+
+# A member may match a claim still waiting or one that expired (the guest was told to show the receipt to the
+# staff), and reject only a waiting one (pos.services.claims decides again under its lock).
+MATCHABLE_CLAIM_STATUSES: tuple[str, ...] = (ClaimStatus.PENDING, ClaimStatus.EXPIRED)
+REJECTABLE_CLAIM_STATUSES: tuple[str, ...] = (ClaimStatus.PENDING,)
+
+
+@dataclass(frozen=True)
+class ClaimReview:
+    """What a member sees of one claim (the claims page and the API alike): the receipt it was matched to, the
+    receipts it may be for while it is open, and which actions it still allows."""
+
+    claim: ReceiptClaim
+    receipt: Receipt | None
+    candidates: list[CandidateReceipt]
+    can_match: bool
+    can_reject: bool
+
+
+def claim_review(*, access: ChainAccess, claim: ReceiptClaim) -> ClaimReview:
+    can_match = claim.status in MATCHABLE_CLAIM_STATUSES
+    return ClaimReview(
+        claim=claim,
+        receipt=matched_receipt(claim),
+        candidates=claim_candidates(access=access, claim=claim) if can_match else [],
+        can_match=can_match,
+        can_reject=claim.status in REJECTABLE_CLAIM_STATUSES,
     )

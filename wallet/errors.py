@@ -25,3 +25,13 @@ class WalletGuestNotActive(DomainError):
         409,
         _("Only an active guest can get the add-to-wallet link: the link would not open for this guest."),
     )
+
+
+class WalletLinkSentRecently(DomainError):
+    """The link went to this guest this very minute (a double click, a retried call): sent once."""
+
+    code, status, message = (
+        "wallet_link_sent_recently",
+        429,
+        _("The add-to-wallet link was sent to this guest a moment ago. Please wait a minute before sending it again."),
+    )

@@ -31,7 +31,7 @@ from messaging.services import send_to_guest
 from tenants.models import Chain
 from wallet.adapters import apns, google
 from wallet.configuration import apple_configured, google_configured
-from wallet.errors import WalletGuestNotActive, WalletNotConfigured
+from wallet.errors import WalletGuestNotActive, WalletLinkSentRecently, WalletNotConfigured
 from wallet.models import AppleDeviceRegistration, WalletCard, WalletPlatform
 from wallet.selectors import add_to_wallet_url, card_facts, google_class_of_chain, google_object_of_card, push_tokens_of
 
@@ -61,13 +61,17 @@ def issue_card(*, guest: Guest, platform: str) -> WalletCard:
 def send_add_to_wallet_link(*, guest: Guest, actor: User, now: datetime.datetime | None = None) -> Message:
     """A staff member sends the guest the signed "add to wallet" link, through the channel messaging chooses for
     a service message (not marketing: no marketing consent needed, no frequency cap); audited. One message per
-    guest and minute (a double click sends once). WalletNotConfigured when no wallet is set up."""
+    guest and minute: a second send in that minute is refused (WalletLinkSentRecently, 429), so a double click
+    sends once. WalletNotConfigured when no wallet is set up."""
     if guest.status != GuestStatus.ACTIVE or guest.erased_at is not None:
         raise WalletGuestNotActive()
     url = add_to_wallet_url(guest)
     if not url:
         raise WalletNotConfigured()
     now = now or timezone.now()
+    dedupe_key = f"wallet-link:{guest.pk}:{now:%Y%m%d%H%M}"
+    if Message.objects.filter(dedupe_key=dedupe_key).exists():
+        raise WalletLinkSentRecently()
     with translation.override(guest.language or None):
         text = _(
             "Keep your loyalty card in your phone's wallet: it shows your points and the QR code for the till. %(url)s"
@@ -76,7 +80,7 @@ def send_add_to_wallet_link(*, guest: Guest, actor: User, now: datetime.datetime
     message = send_to_guest(
         guest=guest,
         kind=LINK_MESSAGE_KIND,
-        dedupe_key=f"wallet-link:{guest.pk}:{now:%Y%m%d%H%M}",
+        dedupe_key=dedupe_key,
         text=text,
         subject=subject,
         is_marketing=False,

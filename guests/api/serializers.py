@@ -100,6 +100,29 @@ class WalletOut(serializers.Serializer[dict[str, Any]]):
     )
 
 
+class WalletCardOut(serializers.Serializer[Any]):
+    platform = serializers.ChoiceField(choices=WalletPlatform.choices)
+    devices = serializers.IntegerField(source="device_count", help_text="Apple devices registered for its updates")
+    last_updated_at = serializers.DateTimeField(source="changed_at", help_text="When what the card shows last changed")
+    created_at = serializers.DateTimeField()
+
+
+class GuestWalletOut(serializers.Serializer[Any]):
+    cards = WalletCardOut(many=True)
+    add_url = serializers.CharField(
+        allow_null=True,
+        help_text="The guest's signed add-to-wallet page (for an integrator's app or email); null while no wallet "
+        "is configured",
+    )
+
+
+class WalletLinkSentOut(serializers.Serializer[Any]):
+    message_id = serializers.IntegerField()
+    channel = serializers.CharField(help_text="The channel messaging chose; empty when none reaches the guest")
+    status = serializers.CharField()
+    reason = serializers.CharField(help_text="Why it could not be sent, when it could not")
+
+
 class GuestDetailOut(GuestOut):
     """One guest, with the phone wallets the guest keeps the loyalty card in."""
 

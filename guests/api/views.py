@@ -35,8 +35,10 @@ from guests.api.serializers import (
     GuestMergeOut,
     GuestOut,
     GuestStatusInput,
+    GuestWalletOut,
     ImportJobOut,
     VisitOut,
+    WalletLinkSentOut,
 )
 from guests.duplicate_scans import scan_when_stale
 from guests.duplicates import PAGE_SIZE, duplicate_pairs
@@ -56,12 +58,15 @@ from guests.services import block_guest, create_guest, erase_guest, start_import
 from maxloyalty.api import (
     KEYSET_PARAMETERS,
     CappedCountPagination,
+    error_responses,
     keyset_page_of,
     keyset_response,
     page_of,
     validated,
 )
 from maxloyalty.current_schema import current_schema_name
+from wallet.selectors import add_to_wallet_url, wallet_cards_of_guest
+from wallet.services import send_add_to_wallet_link
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid input: {error: {code, message, fields}}"),
@@ -239,6 +244,53 @@ class GuestUnblockApi(APIView):
         guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
         guest = unblock_guest(access=access, guest=guest, reason=data["reason"])
         return Response(GuestOut(guest, context={"access": access}).data)
+
+
+class GuestWalletApi(APIView):
+    """GET /api/v1/guests/{id}/wallet: the guest's wallet cards (as the guest's page shows them) and the signed
+    add-to-wallet URL an integrator can put in their own app or email."""
+
+    required_permission = Permission.BROWSE_GUESTS  # the guest's page
+
+    @extend_schema(
+        responses={200: GuestWalletOut, 404: _ERRORS[404]},
+        summary="A guest's wallet cards and their signed add-to-wallet URL",
+    )
+    def get(self, request: Request, guest_id: int) -> Response:
+        guest = access_guest(access=_access(request), guest_id=guest_id, reach="restaurants")
+        body = {"cards": wallet_cards_of_guest(guest), "add_url": add_to_wallet_url(guest) or None}
+        return Response(GuestWalletOut(body).data)
+
+
+class GuestWalletLinkApi(APIView):
+    """POST /api/v1/guests/{id}/wallet-link: send the guest the add-to-wallet link (wallet.services, as the guest's
+    page does: a service message through the channel messaging chooses, audited, once a minute)."""
+
+    required_permission = Permission.EDIT_GUEST  # the guest page's "send the add-to-wallet link"
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: WalletLinkSentOut,
+            **error_responses(
+                _404="Guest not found (also outside your restaurants); wallet_not_configured",
+                _409="wallet_guest_not_active",
+                _429="wallet_link_sent_recently: sent this minute already",
+            ),
+        },
+        summary="Send the guest the add-to-wallet link",
+    )
+    def post(self, request: Request, guest_id: int) -> Response:
+        access = _access(request)
+        guest = access_guest(access=access, guest_id=guest_id, reach="restaurants")
+        message = send_add_to_wallet_link(guest=guest, actor=access.user)
+        body = {
+            "message_id": message.pk,
+            "channel": message.channel,
+            "status": message.status,
+            "reason": message.reason,
+        }
+        return Response(WalletLinkSentOut(body).data, status=status.HTTP_202_ACCEPTED)
 
 
 class GuestVisitListApi(APIView):

@@ -467,6 +467,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets several components share under one field name: named here, else drf-spectacular names them by a
+    # hash of their (translated) labels, which differs between languages. The names they had when one component
+    # held each.
+    "ENUM_NAME_OVERRIDES": {
+        "ReceiptOutStatusEnum": "pos.models.ReceiptStatus",
+        "ReceiptClaimOutStatusEnum": "pos.models.ClaimStatus",
+        "ReceiptClaimOutSourceEnum": "pos.models.ClaimSource",
+        "PlatformsEnum": "wallet.models.WalletPlatform",
+    },
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.access import access_for
@@ -223,4 +224,84 @@ class ReceiptClaimOut(serializers.ModelSerializer[ReceiptClaim]):
 
 
 class ReceiptClaimFilters(serializers.Serializer[None]):
+    """The claims page's filters: status, restaurant (where matched), visit days (the receipt's, in the chain's
+    time zone, both included)."""
+
     status = serializers.ChoiceField(choices=ClaimStatus.choices, required=False)
+    restaurant = serializers.IntegerField(required=False, min_value=1)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+
+class ClaimReceiptOut(serializers.ModelSerializer[Receipt]):
+    """A receipt beside a claim, as the claims page shows it (no payload: nothing a guest sent)."""
+
+    restaurant_name = serializers.CharField(source="restaurant.name", read_only=True)
+
+    class Meta:
+        model = Receipt
+        fields = [
+            "id",
+            "external_id",
+            "restaurant",
+            "restaurant_name",
+            "closed_at",
+            "total_amount",
+            "currency",
+            "status",
+            "points_earned",
+        ]
+
+
+class CandidateReceiptOut(serializers.Serializer[Any]):
+    receipt = ClaimReceiptOut(read_only=True)
+    minutes_apart = serializers.IntegerField(read_only=True)
+    is_same_sum = serializers.BooleanField(read_only=True)
+    fits = serializers.BooleanField(read_only=True, help_text="Automatic matching would take it (sum and time).")
+    is_refunded = serializers.BooleanField(read_only=True)
+
+
+class ReceiptClaimDetailOut(ReceiptClaimOut):
+    """Needs context={"review": pos.selectors.ClaimReview}: the claim's QR fields, its matched receipt, the
+    receipts it may be for while open and the actions it allows."""
+
+    receipt = serializers.SerializerMethodField()
+    candidates = serializers.SerializerMethodField()
+    can_match = serializers.SerializerMethodField()
+    can_reject = serializers.SerializerMethodField()
+
+    class Meta(ReceiptClaimOut.Meta):
+        fields = [
+            *ReceiptClaimOut.Meta.fields,
+            "operation_type",
+            "fiscal_key",
+            "review_note",
+            "receipt",
+            "candidates",
+            "can_match",
+            "can_reject",
+        ]
+
+    @extend_schema_field(ClaimReceiptOut(allow_null=True))
+    def get_receipt(self, obj: ReceiptClaim) -> dict[str, Any] | None:
+        receipt = self.context["review"].receipt
+        return dict(ClaimReceiptOut(receipt).data) if receipt is not None else None
+
+    @extend_schema_field(CandidateReceiptOut(many=True))
+    def get_candidates(self, obj: ReceiptClaim) -> list[dict[str, Any]]:
+        return list(CandidateReceiptOut(self.context["review"].candidates, many=True).data)
+
+    def get_can_match(self, obj: ReceiptClaim) -> bool:
+        return bool(self.context["review"].can_match)
+
+    def get_can_reject(self, obj: ReceiptClaim) -> bool:
+        return bool(self.context["review"].can_reject)
+
+
+class ReceiptClaimMatchInput(serializers.Serializer[None]):
+    receipt_id = serializers.IntegerField(min_value=1)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class ReceiptClaimRejectInput(serializers.Serializer[None]):
+    reason = serializers.CharField(max_length=500, help_text="The guest is told it.")

@@ -21,7 +21,14 @@ from rest_framework.views import APIView
 from accounts.access import ChainAccess, access_for
 from accounts.requests import StaffApiRequest
 from accounts.roles import Permission
-from maxloyalty.api import KEYSET_PARAMETERS, StandardPagination, keyset_page_of, keyset_response, validated
+from maxloyalty.api import (
+    KEYSET_PARAMETERS,
+    StandardPagination,
+    error_responses,
+    keyset_page_of,
+    keyset_response,
+    validated,
+)
 from maxloyalty.authorization import bearer_token
 from maxloyalty.errors import DomainError, ValidationFailed
 from pos import selectors, services
@@ -29,14 +36,18 @@ from pos.api.serializers import (
     PosConnectionInput,
     PosConnectionOut,
     PosConnectionRotateTokenInput,
+    ReceiptClaimDetailOut,
     ReceiptClaimFilters,
+    ReceiptClaimMatchInput,
     ReceiptClaimOut,
+    ReceiptClaimRejectInput,
     ReceiptDetailOut,
     ReceiptFilters,
     ReceiptOut,
     RejectedAttemptOut,
     SyncRunOut,
 )
+from pos.errors import ReceiptNotFound
 from pos.inbound import refused_connection_id, verified_token_push, verified_webhook_check
 from pos.models import (
     ConnectionStatus,
@@ -44,6 +55,7 @@ from pos.models import (
     ReceiptSource,
     RejectedAttempt,
 )
+from pos.services.claims import match_claim_to_receipt, reject_claim
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from restaurants.selectors import access_restaurant
 
@@ -341,9 +353,9 @@ class ReceiptRerunApi(APIView):
 
 
 class ReceiptClaimListApi(APIView):
-    """GET /api/v1/receipt-claims?status=: guests' claims of visits from receipts' QR (pos.services.claims), newest
-    first; managers see those matched in their restaurants and those not matched to a restaurant yet
-    (pos.selectors.visible_claims, as on the claims page)."""
+    """GET /api/v1/receipt-claims?status=&restaurant=&date_from=&date_to=: guests' claims of visits from receipts' QR
+    (pos.services.claims), newest first, with the claims page's filters; managers see those matched in their
+    restaurants and those not matched to a restaurant yet (pos.selectors.visible_claims, as on the claims page)."""
 
     required_permission = Permission.VIEW_DASHBOARD
 
@@ -354,8 +366,95 @@ class ReceiptClaimListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = validated(ReceiptClaimFilters, request.query_params)
-        claims = selectors.receipt_claim_list(access=_access(request), status=params.get("status", ""))
+        receipt_from, receipt_until = selectors.claim_visit_days(params.get("date_from"), params.get("date_to"))
+        claims = selectors.receipt_claim_list(
+            access=_access(request),
+            status=params.get("status", ""),
+            restaurant_id=params.get("restaurant"),
+            receipt_from=receipt_from,
+            receipt_until=receipt_until,
+        )
         return _page(self, request, claims, ReceiptClaimOut)
+
+
+def _claim_detail(request: Request, access: ChainAccess, claim_id: int) -> Response:
+    claim = selectors.access_claim(access=access, claim_id=claim_id)
+    review = selectors.claim_review(access=access, claim=claim)
+    return Response(ReceiptClaimDetailOut(claim, context={"request": request, "review": review}).data)
+
+
+class ReceiptClaimDetailApi(APIView):
+    """GET /api/v1/receipt-claims/{id}: the claim with its QR's fields, its receipt once matched, and while open the
+    receipts it may be for (as the claims page shows them). 404 outside the member's claims."""
+
+    required_permission = Permission.VIEW_DASHBOARD
+
+    @extend_schema(
+        summary="A guest's receipt claim with the receipts it may be for",
+        responses={200: ReceiptClaimDetailOut, **error_responses(_404="receipt_claim_not_found (also outside yours)")},
+    )
+    def get(self, request: Request, claim_id: int) -> Response:
+        return _claim_detail(request, _access(request), claim_id)
+
+
+class ReceiptClaimMatchApi(APIView):
+    """POST /api/v1/receipt-claims/{id}/match {"receipt_id", "note"}: match the claim to a receipt the member chose
+    (pos.services.claims.match_claim_to_receipt: the automatic accrual, audited). 409 for a settled claim or a
+    receipt that cannot be the claim's; 422 for a receipt that is not one of the claim's possible receipts."""
+
+    required_permission = Permission.VIEW_DASHBOARD
+
+    @extend_schema(
+        summary="Match a receipt claim to a receipt",
+        request=ReceiptClaimMatchInput,
+        responses={
+            200: ReceiptClaimDetailOut,
+            **error_responses(
+                _400="No receipt_id given",
+                _404="receipt_claim_not_found (also outside yours)",
+                _409="receipt_claim_settled, receipt_already_claimed, receipt_refunded, "
+                "receipt_of_another_fiscal_document",
+                _422="validation_failed: receipt_id is not one of the claim's possible receipts",
+            ),
+        },
+    )
+    def post(self, request: Request, claim_id: int) -> Response:
+        access = _access(request)
+        selectors.access_claim(access=access, claim_id=claim_id)  # 404 before the body is read
+        data = validated(ReceiptClaimMatchInput, request.data)
+        try:
+            match_claim_to_receipt(access=access, claim_id=claim_id, receipt_id=data["receipt_id"], note=data["note"])
+        except ReceiptNotFound:
+            raise ValidationFailed(
+                fields={"receipt_id": [str(_("Not a receipt this claim may be for: choose one of its candidates."))]}
+            ) from None
+        return _claim_detail(request, access, claim_id)
+
+
+class ReceiptClaimRejectApi(APIView):
+    """POST /api/v1/receipt-claims/{id}/reject {"reason"}: reject a waiting claim; the guest is told the reason
+    (pos.services.claims.reject_claim, audited). 409 for a settled claim."""
+
+    required_permission = Permission.VIEW_DASHBOARD
+
+    @extend_schema(
+        summary="Reject a receipt claim with a reason the guest is told",
+        request=ReceiptClaimRejectInput,
+        responses={
+            200: ReceiptClaimDetailOut,
+            **error_responses(
+                _400="A reason is required",
+                _404="receipt_claim_not_found (also outside yours)",
+                _409="receipt_claim_settled",
+            ),
+        },
+    )
+    def post(self, request: Request, claim_id: int) -> Response:
+        access = _access(request)
+        selectors.access_claim(access=access, claim_id=claim_id)
+        data = validated(ReceiptClaimRejectInput, request.data)
+        reject_claim(access=access, claim_id=claim_id, reason=data["reason"])
+        return _claim_detail(request, access, claim_id)
 
 
 class RejectedAttemptListApi(APIView):

@@ -47,6 +47,8 @@ from pos.fiscal_qr import SALE, FiscalQr, parse_fiscal_qr
 from pos.models import ClaimStatus, Receipt, ReceiptClaim, ReceiptOperation, ReceiptStatus
 from pos.selectors import (
     CLAIM_ZONE_SPREAD,
+    MATCHABLE_CLAIM_STATUSES,
+    REJECTABLE_CLAIM_STATUSES,
     access_claim,
     is_refunded_receipt,
     receipt_for_manual_match,
@@ -371,7 +373,7 @@ def match_claim_to_receipt(
     sum and time (guest-less, processed, not refunded, no other fiscal document; in the member's restaurants); the
     accrual is the automatic one (_accrue). Audited."""
     now = now or timezone.now()
-    claim = _open_claim(access, claim_id, (ClaimStatus.PENDING, ClaimStatus.EXPIRED))
+    claim = _open_claim(access, claim_id, MATCHABLE_CLAIM_STATUSES)
     receipt = receipt_for_manual_match(access=access, claim=claim, receipt_id=receipt_id)
     refusal = _receipt_refusal(claim, receipt) or _accrue(claim, receipt, claim.guest, now)
     if refusal is not None:
@@ -400,7 +402,7 @@ def reject_claim(
 ) -> ReceiptClaim:
     """A member rejects a waiting claim with a reason; the guest is told it. Audited."""
     now = now or timezone.now()
-    claim = _open_claim(access, claim_id, (ClaimStatus.PENDING,))
+    claim = _open_claim(access, claim_id, REJECTABLE_CLAIM_STATUSES)
     claim.status, claim.outcome_reason, claim.review_note = ClaimStatus.REFUSED, "rejected", reason.strip()[:500]
     claim.save(update_fields=["status", "outcome_reason", "review_note"])
     record_audit(

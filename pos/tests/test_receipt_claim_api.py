@@ -61,3 +61,20 @@ def test_claims_stay_in_their_chain_both_ways(alpha, beta, guest):
     assert alphas.status == "pending" and alphas.receipt_id is None
     assert _ids(api_as(alpha, "owner").get(URL)) == {alphas.pk}
     assert ReceiptClaim.objects.count() == 1
+
+
+def test_the_list_filters_as_the_claims_page_does(alpha, webhook, guest):
+    closed = timezone.now() - timedelta(hours=2)
+    send_checks(alpha, [CheckSpec(total_amount=Decimal("500.00"), closed_at=closed, restaurant=alpha.restaurants[1])])
+    matched = claim_receipt(guest=guest, qr_text=qr_text(closed, amount="500.00", document=65), source="bot").claim
+    pending = claim_receipt(guest=guest, qr_text=qr_text(closed, amount="7.00", document=66), source="bot").claim
+    assert (matched.status, pending.status) == ("matched", "pending")
+    owner = api_as(alpha, "owner")
+    today = timezone.localdate(closed, timezone.get_current_timezone())
+    assert _ids(owner.get(URL, {"restaurant": alpha.restaurants[1].pk})) == {matched.pk}
+    assert _ids(owner.get(URL, {"restaurant": alpha.restaurants[0].pk})) == set()
+    assert _ids(owner.get(URL, {"date_from": (today + timedelta(days=2)).isoformat()})) == set()
+    assert _ids(owner.get(URL, {"date_to": (today - timedelta(days=2)).isoformat()})) == set()
+    around = {"date_from": (today - timedelta(days=1)).isoformat(), "date_to": (today + timedelta(days=1)).isoformat()}
+    assert _ids(owner.get(URL, {**around, "status": "pending"})) == {pending.pk}
+    assert owner.get(URL, {"date_from": "yesterday"}).status_code == 400

@@ -5,8 +5,6 @@ those of their restaurants and those not matched to a restaurant yet; cashiers n
 
 from __future__ import annotations
 
-import datetime
-import zoneinfo
 from typing import Any
 
 from django import forms
@@ -19,12 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import ChainAccess, access_for, permission_required_page
 from accounts.requests import StaffRequest
 from accounts.roles import Permission
-from loyalty.selectors import current_chain
 from maxloyalty.errors import DomainError
 from maxloyalty.whole_numbers import whole_number
 from pos.claim_forms import ClaimFilterForm, ClaimMatchForm, ClaimRejectForm
 from pos.models import ReceiptClaim
-from pos.selectors import access_claim, claim_candidates, matched_receipt, receipt_claim_list
+from pos.selectors import access_claim, claim_review, claim_visit_days, receipt_claim_list
 from pos.services.claims import match_claim_to_receipt, reject_claim
 from restaurants.selectors import visible_restaurants
 
@@ -37,11 +34,6 @@ def _access(request: StaffRequest) -> ChainAccess:
     return access
 
 
-def _day_start(day: datetime.date) -> datetime.datetime:
-    zone = zoneinfo.ZoneInfo(current_chain().time_zone or "UTC")
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
-
-
 @permission_required_page(Permission.VIEW_DASHBOARD)
 @require_GET
 def claim_list(request: StaffRequest) -> HttpResponse:
@@ -50,14 +42,14 @@ def claim_list(request: StaffRequest) -> HttpResponse:
     filters = ClaimFilterForm(request.GET or None, restaurants=restaurants)
     values: dict[str, Any] = filters.cleaned_data if filters.is_valid() else {}
     page = max(whole_number(request.GET.get("page"), default=1, maximum=9_999), 1)
-    date_from, date_to = values.get("date_from"), values.get("date_to")
+    receipt_from, receipt_until = claim_visit_days(values.get("date_from"), values.get("date_to"))
     claims = list(
         receipt_claim_list(
             access=access,
             status=values.get("status", ""),
             restaurant_id=values.get("restaurant"),
-            receipt_from=_day_start(date_from) if date_from else None,
-            receipt_until=_day_start(date_to + datetime.timedelta(days=1)) if date_to else None,
+            receipt_from=receipt_from,
+            receipt_until=receipt_until,
         )[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1]
     )
     query = request.GET.copy()
@@ -89,16 +81,16 @@ def _detail(
     reject_form: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    is_open = claim.status in ("pending", "expired")
+    review = claim_review(access=_access(request), claim=claim)
     return render(
         request,
         "pos/claim_detail.html",
         {
             "claim": claim,
-            "receipt": matched_receipt(claim),
-            "candidates": claim_candidates(access=_access(request), claim=claim) if is_open else [],
-            "can_match": is_open,
-            "can_reject": claim.status == "pending",
+            "receipt": review.receipt,
+            "candidates": review.candidates,
+            "can_match": review.can_match,
+            "can_reject": review.can_reject,
             "match_form": match_form or ClaimMatchForm(),
             "reject_form": reject_form or ClaimRejectForm(),
         },
