@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import segno
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
 
 from tenants.models import Chain, ChainStatus
 
@@ -29,16 +28,19 @@ class CardPreview:
     background: str
     foreground: str
     label: str
-    qr_svg: SafeString  # a sample QR in the card's colours, drawn where the till's QR sits
+    qr_data_uri: str  # a sample QR (an SVG data URI, as the Mini App shows the guest's), drawn where the till's QR sits
+    qr_size: int  # its width and height in the card's units
 
 
 def card_preview(chain: Chain) -> CardPreview:
-    qr = segno.make(PREVIEW_QR_TEXT, error="m").svg_inline(scale=3, border=2, dark="#000000", light="#ffffff")
+    qr = segno.make(PREVIEW_QR_TEXT, error="m")
+    width, _height = qr.symbol_size(scale=3, border=2)
     return CardPreview(
         name=chain.name,
         logo_url=reverse("chain-logo", kwargs={"file_name": chain.logo_file_name}) if chain.logo else "",
         background=chain.card_background,
         foreground=chain.card_foreground,
         label=chain.card_label,
-        qr_svg=mark_safe(qr.replace("<svg ", '<svg x="116" y="138" ', 1)),  # noqa: S308  (segno's own markup)
+        qr_data_uri=qr.svg_data_uri(scale=3, border=2, dark="#000000", light="#ffffff"),
+        qr_size=int(width),
     )

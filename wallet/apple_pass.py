@@ -152,7 +152,10 @@ def build_pkpass(content: PassContent, signer: PassSigner) -> bytes:
         "icon@2x.png": solid_png(58, 58, content.background_rgb),
         "logo.png": content.logo_png or solid_png(160, 50, content.background_rgb),
     }
-    manifest = json.dumps({name: hashlib.sha1(data).hexdigest() for name, data in files.items()}).encode()  # noqa: S324  (PassKit's manifest is SHA-1 by definition)
+    # PassKit's manifest is SHA-1 of each file by definition: an integrity list that the signature covers.
+    manifest = json.dumps(
+        {name: hashlib.sha1(data, usedforsecurity=False).hexdigest() for name, data in files.items()}
+    ).encode()
     files["manifest.json"] = manifest
     files["signature"] = sign_manifest(manifest, signer)
     buffer = io.BytesIO()
