@@ -17,6 +17,7 @@ from campaigns.models import Campaign, CampaignChannel, Segment
 from guests.models import ConsentChannel
 from loyalty.models import Level, PromoCode
 from maxloyalty.errors import DomainError
+from maxloyalty.form_refusals import add_refusal
 from restaurants.models import Restaurant
 from restaurants.selectors import visible_restaurants
 
@@ -113,12 +114,7 @@ class SegmentForm(forms.Form):
 
     def add_refusal(self, error: DomainError) -> None:
         """The service's refusal on the field it names (`filters.visits_min` is this form's `visits_min`)."""
-        for key, messages in error.fields.items():
-            field = key.removeprefix("filters.")
-            for message in messages if isinstance(messages, list) else [messages]:
-                self.add_error(field if field in self.fields else None, str(message))
-        if not error.fields:
-            self.add_error(None, str(error.message))
+        add_refusal(self, error, prefix="filters.")
 
 
 class CampaignForm(forms.Form):
@@ -175,11 +171,7 @@ class CampaignForm(forms.Form):
         return data
 
     def add_refusal(self, error: DomainError) -> None:
-        for field, messages in error.fields.items():
-            for message in messages if isinstance(messages, list) else [messages]:
-                self.add_error(field if field in self.fields else None, str(message))
-        if not error.fields:
-            self.add_error(None, str(error.message))
+        add_refusal(self, error)
 
 
 CAMPAIGN_FORM_FIELDS = (

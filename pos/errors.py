@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from maxloyalty.errors import Conflict, DomainError, NotFound, PermissionDeniedError
+from maxloyalty.errors import Conflict, DomainError, NotFound, PermissionDeniedError, ValidationFailed
 
 
 class ExternalIdReused(Conflict):
@@ -146,3 +146,12 @@ class ClaimReceiptInTheFuture(DomainError):
         422,
         _("The time on this receipt is in the future: check the QR code and try again."),
     )
+
+
+class ReceiptNotClaimable(ValidationFailed):
+    """The receipt a member chose for a claim is not one it may be for (has a guest, not processed, not theirs)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            fields={"receipt_id": [str(_("Not a receipt this claim may be for: choose one of its candidates."))]}
+        )

@@ -17,7 +17,7 @@ from guests.selectors import visible_guests
 from loyalty.selectors import current_chain
 from maxloyalty.encryption import decrypt_json, decrypt_text
 from maxloyalty.local_cache import LocalTTLCache
-from pos.errors import ClaimNotFound, ConnectionNotFound, ReceiptNotFound
+from pos.errors import ClaimNotFound, ConnectionNotFound, ReceiptNotClaimable, ReceiptNotFound
 from pos.models import (
     ClaimStatus,
     ConnectionStatus,
@@ -374,11 +374,12 @@ def claim_candidates(*, access: ChainAccess, claim: ReceiptClaim) -> list[Candid
 
 
 def receipt_for_manual_match(*, access: ChainAccess, claim: ReceiptClaim, receipt_id: int) -> Receipt:
-    """The receipt a member chose for a claim: guest-less, processed, of their restaurants; else ReceiptNotFound."""
+    """The receipt a member chose for a claim: guest-less, processed, of their restaurants; else
+    ReceiptNotClaimable (422 on `receipt_id`, at every door)."""
     receipts: QuerySet[Receipt] = access.limit_to_restaurants(claimable_receipts(claim))
     receipt = receipts.filter(pk=receipt_id).select_related("restaurant").first()
     if receipt is None:
-        raise ReceiptNotFound()
+        raise ReceiptNotClaimable()
     return receipt
 
 

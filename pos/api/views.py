@@ -47,7 +47,6 @@ from pos.api.serializers import (
     RejectedAttemptOut,
     SyncRunOut,
 )
-from pos.errors import ReceiptNotFound
 from pos.inbound import refused_connection_id, verified_token_push, verified_webhook_check
 from pos.models import (
     ConnectionStatus,
@@ -422,12 +421,7 @@ class ReceiptClaimMatchApi(APIView):
         access = _access(request)
         selectors.access_claim(access=access, claim_id=claim_id)  # 404 before the body is read
         data = validated(ReceiptClaimMatchInput, request.data)
-        try:
-            match_claim_to_receipt(access=access, claim_id=claim_id, receipt_id=data["receipt_id"], note=data["note"])
-        except ReceiptNotFound:
-            raise ValidationFailed(
-                fields={"receipt_id": [str(_("Not a receipt this claim may be for: choose one of its candidates."))]}
-            ) from None
+        match_claim_to_receipt(access=access, claim_id=claim_id, receipt_id=data["receipt_id"], note=data["note"])
         return _claim_detail(request, access, claim_id)
 
 

@@ -132,9 +132,9 @@ def test_a_receipt_with_a_guest_or_of_another_restaurant_cannot_be_chosen(alpha,
     send_checks(alpha, [CheckSpec(total_amount=Decimal("1000.00"), closed_at=closed, guest=make_guest())])
     with_guest = Receipt.objects.order_by("-id").first()
     manager = signed_in_client(alpha, "manager")
-    assert manager.post(f"/receipt-claims/{claim.pk}/match/", {"receipt_id": other.pk}).status_code == 404
+    assert manager.post(f"/receipt-claims/{claim.pk}/match/", {"receipt_id": other.pk}).status_code == 422
     owner = signed_in_client(alpha, "owner")
-    assert owner.post(f"/receipt-claims/{claim.pk}/match/", {"receipt_id": with_guest.pk}).status_code == 404
+    assert owner.post(f"/receipt-claims/{claim.pk}/match/", {"receipt_id": with_guest.pk}).status_code == 422
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PENDING and _audited(claim) == []
     assert balance(guest) == 0

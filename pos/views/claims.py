@@ -1,7 +1,8 @@
 """The receipt claims' staff pages (/receipt-claims/): the list with filters, a claim with its evidence (the QR's
 fields, the receipts it may be for) and the staff's actions, match to a chosen receipt and reject with a reason, both
-through pos.services.claims (the same accrual as automatic matching). Owners and admins see every claim, managers
-those of their restaurants and those not matched to a restaurant yet; cashiers none."""
+through pos.services.claims (the same accrual as automatic matching). Who sees which claim is
+pos.selectors.visible_claims' rule (owners and admins every one; managers those matched in their restaurants and the
+waiting ones of their restaurants' guests; cashiers none)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from accounts.access import ChainAccess, access_for, permission_required_page
 from accounts.requests import StaffRequest
 from accounts.roles import Permission
 from maxloyalty.errors import DomainError
+from maxloyalty.form_refusals import add_refusal
 from maxloyalty.whole_numbers import whole_number
 from pos.claim_forms import ClaimFilterForm, ClaimMatchForm, ClaimRejectForm
 from pos.models import ReceiptClaim
@@ -114,7 +116,7 @@ def claim_match(request: StaffRequest, claim_id: int) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except DomainError as error:
-        form.add_error(None, str(error.message))
+        add_refusal(form, error)
         return _detail(request, access_claim(access=access, claim_id=claim_id), match_form=form, status=error.status)
     messages.success(request, _("The claim is matched: %(points)d points accrued.") % {"points": matched.points_earned})
     return redirect("receipt-claims:claim-detail", claim_id=claim.pk)
@@ -131,7 +133,7 @@ def claim_reject(request: StaffRequest, claim_id: int) -> HttpResponse:
     try:
         reject_claim(access=access, claim_id=claim.pk, reason=form.cleaned_data["reason"])
     except DomainError as error:
-        form.add_error(None, str(error.message))
+        add_refusal(form, error)
         return _detail(request, access_claim(access=access, claim_id=claim_id), reject_form=form, status=error.status)
     messages.success(request, _("The claim is rejected; the guest is told the reason."))
     return redirect("receipt-claims:claim-detail", claim_id=claim.pk)
