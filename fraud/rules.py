@@ -237,12 +237,8 @@ def cashier_outliers(stats: Sequence[StaffStats], *, factor: Decimal, min_checks
                     Finding(
                         window=f"{row.staff_id}-{row.restaurant_id}-{metric}-{week}",
                         evidence={
-                            "metric": metric,
                             "staff_id": row.staff_id,
-                            "checks": row.checks,
-                            "count": getattr(row, metric),
-                            "share": round(share, 4),
-                            "restaurant_share": round(restaurant_share, 4),
+                            **_share_evidence(metric, row.checks, getattr(row, metric), share, restaurant_share),
                             "factor": str(factor),
                             "week": week,
                         },
@@ -254,6 +250,17 @@ def cashier_outliers(stats: Sequence[StaffStats], *, factor: Decimal, min_checks
 
 def is_far_above(share: float, restaurant_share: float, factor: Decimal) -> bool:
     return share >= MIN_OUTLIER_SHARE and share > float(factor) * restaurant_share
+
+
+def _share_evidence(metric: str, checks: int, count: int, share: float, restaurant_share: float) -> dict[str, Any]:
+    """What a share-outlier flag shows the reviewer: the measure, its count over the checks, both shares."""
+    return {
+        "metric": metric,
+        "checks": checks,
+        "count": count,
+        "share": round(share, 4),
+        "restaurant_share": round(restaurant_share, 4),
+    }
 
 
 def till_guest_share_outliers(
@@ -276,12 +283,8 @@ def till_guest_share_outliers(
                 Finding(
                     window=f"till-{row.restaurant_id}-{row.till}-guest_attached-{week}",
                     evidence={
-                        "metric": "guest_attached",
                         "till": row.till,
-                        "checks": row.checks,
-                        "count": row.with_guest,
-                        "share": round(share, 4),
-                        "restaurant_share": round(restaurant_share, 4),
+                        **_share_evidence("guest_attached", row.checks, row.with_guest, share, restaurant_share),
                         "factor": str(factor),
                         "week": week,
                     },

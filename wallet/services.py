@@ -125,9 +125,15 @@ def note_balances_changed(*, guest_ids: Iterable[int]) -> int:
     if not ids or not (apple_configured() or google_configured()):
         return 0
     marked = WalletCard.objects.filter(guest_id__in=ids, needs_update=False).update(needs_update=True)
-    if marked and cache.add(round_key(), 1, timeout=int(settings.WALLET_PUSH_DELAY_SECONDS) + 60):
-        enqueue(UPDATE_TASK, countdown=settings.WALLET_PUSH_DELAY_SECONDS)
+    if marked:
+        _queue_round()
     return marked
+
+
+def _queue_round() -> None:
+    """One update round WALLET_PUSH_DELAY_SECONDS from now, unless one is queued already (a burst: one round)."""
+    if cache.add(round_key(), 1, timeout=int(settings.WALLET_PUSH_DELAY_SECONDS) + 60):
+        enqueue(UPDATE_TASK, countdown=settings.WALLET_PUSH_DELAY_SECONDS)
 
 
 def note_branding_changed(*, chain: Chain) -> int:
@@ -141,8 +147,8 @@ def note_branding_changed(*, chain: Chain) -> int:
         if google_configured():
             enqueue(CLASS_TASK)
         marked = WalletCard.objects.update(needs_update=True, shown_points=None)
-        if marked and cache.add(round_key(), 1, timeout=int(settings.WALLET_PUSH_DELAY_SECONDS) + 60):
-            enqueue(UPDATE_TASK, countdown=settings.WALLET_PUSH_DELAY_SECONDS)
+        if marked:
+            _queue_round()
     return marked
 
 
