@@ -468,7 +468,7 @@ def level_distribution(period: Period) -> list[dict[str, Any]]:
     )
     return [
         {
-            "level": levels[level_id].name if level_id in levels else str(_("No level")),
+            "level": levels[level_id].name if level_id in levels else _("No level"),
             "guests": guests,
             "share_percent": _share(guests, total),
         }

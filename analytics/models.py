@@ -109,3 +109,29 @@ class LiabilitySnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class FiguresSnapshot(models.Model):
+    """The figures of one page's view (the dashboard's or the analytics page's, for one period and set of
+    restaurants) as computed at one moment, with the roll-ups' fingerprint they were computed from. At 1M guests the
+    distinct-guest figures take a second or more, so a page shows the newest snapshot of its view at once and, when
+    the roll-ups have changed since, has it recomputed in the background (analytics.figure_snapshots)."""
+
+    view = models.CharField(_("view"), max_length=40)
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    scope = models.CharField(_("restaurants"), max_length=200)  # "all" or the sorted restaurant ids
+    fingerprint = models.CharField(_("roll-ups' fingerprint"), max_length=64)
+    figures = models.JSONField(_("figures"))
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now, db_index=True)
+    seconds = models.FloatField(_("seconds it took"), default=0)
+
+    class Meta:
+        verbose_name = _("figures snapshot")
+        verbose_name_plural = _("figures snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["view", "start", "end", "scope"], name="analytics_figures_one_per_view")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.view} {self.start}…{self.end} ({self.scope})"

@@ -25,10 +25,11 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from analytics.figure_snapshots import refresh_default_views
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
 from analytics.periods import chain_time_zone, day_bounds, local_days_of_utc_day, month_bounds, month_of, next_month
 from analytics.routers import fetch_rows
-from analytics.selectors import ids_of_test_guests, warm_default_views
+from analytics.selectors import ids_of_test_guests
 from guests.models import Guest, Visit
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry
 from maxloyalty.current_schema import current_schema_name
@@ -357,7 +358,7 @@ def rebuild_if_missing(zone: ZoneInfo | None = None) -> bool:
 
 def roll_up_chain() -> int:
     """The scheduled work of one chain: dirty days, then today and yesterday (writes that skipped signals), then
-    the default views' figures cached afresh (analytics.selectors.warm_default_views)."""
+    the default views' figures computed afresh where they changed (analytics.figure_snapshots.refresh_default_views)."""
     zone = chain_time_zone()
     if rebuild_if_missing(zone):
         computed = DailyRestaurantStats.objects.using("default").count()
@@ -365,5 +366,5 @@ def roll_up_chain() -> int:
         today = timezone.now().astimezone(zone).date()
         computed = refresh_dirty_days() + 2
         recompute_days(today - dt.timedelta(days=1), today, zone)
-    warm_default_views()
+    refresh_default_views()
     return computed

@@ -1,17 +1,15 @@
-"""What the dashboard, the analytics page and the exports show: metrics scoped to what the viewer may see, cached.
+"""What the dashboard, the analytics page and the exports show: the metrics of a period scoped to what the viewer
+may see, and the roll-ups' fingerprint that tells whether figures computed earlier are still current.
 
-Cache keys carry a fingerprint of the roll-ups up to the period's end, so recomputing a changed day invalidates
-every cached figure that includes it (the django cache is per chain). The pages roll up the changed days first
-(analytics.rollups.refresh_dirty_days).
+Computing them costs a second or more at 1M guests: analytics.figure_snapshots keeps them (cache and stored
+snapshots) and decides when to compute. The pages roll up the changed days first (analytics.rollups.refresh_dirty_days).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -24,7 +22,6 @@ from analytics.routers import analytics_connection, fetch_rows
 from guests.models import Guest
 from restaurants.models import Restaurant
 
-CACHE_SECONDS = 24 * 3600
 DEFAULT_DAYS = 30
 
 
@@ -50,14 +47,8 @@ def scoped_period(
     return Period(start=start, end=end, restaurant_ids=restaurant_ids, zone=zone)
 
 
-def _cached(name: str, period: Period, compute: Callable[[], Any], fingerprint: str) -> Any:
-    restaurants = "all" if period.restaurant_ids is None else ",".join(map(str, sorted(period.restaurant_ids)))
-    key = f"analytics:{name}:{period.start}:{period.end}:{restaurants}:{fingerprint}"
-    return cache.get_or_set(key, compute, CACHE_SECONDS)
-
-
 def stats_fingerprint(last_day: dt.date) -> str:
-    """Changes whenever a roll-up row of those days is recomputed: part of every analytics cache key."""
+    """Changes whenever a roll-up row of those days is recomputed: figures computed with another one are out of date."""
     alias = analytics_connection().alias
     summary = (
         DailyRestaurantStats.objects.using(alias)
@@ -68,54 +59,36 @@ def stats_fingerprint(last_day: dt.date) -> str:
     return f"{summary['rows']}-{latest.timestamp() if latest else 0}"
 
 
-def dashboard_data(period: Period, fingerprint: str | None = None) -> dict[str, Any]:
+def dashboard_figures(period: Period) -> dict[str, Any]:
     """Cards, daily trends and the restaurant comparison, all read from the roll-ups (plus distinct active guests)."""
-    fingerprint = fingerprint or stats_fingerprint(period.end)
-
-    def compute() -> dict[str, Any]:
-        return {
-            "totals": metrics.period_totals(period),
-            **{f"active_{days}": count for days, count in metrics.active_guest_counts(period, (30, 90)).items()},
-            "series": metrics.daily_series(period),
-            "restaurants": metrics.restaurant_comparison(period),
-        }
-
-    data: dict[str, Any] = _cached("dashboard", period, compute, fingerprint)
-    return data
+    return {
+        "totals": metrics.period_totals(period),
+        **{f"active_{days}": count for days, count in metrics.active_guest_counts(period, (30, 90)).items()},
+        "series": metrics.daily_series(period),
+        "restaurants": metrics.restaurant_comparison(period),
+    }
 
 
-def analytics_data(period: Period) -> dict[str, Any]:
-    """Every metric of the analytics page and the report."""
-    fingerprint = stats_fingerprint(period.end)
-    today = timezone.now().astimezone(period.zone).date()
-
-    def compute() -> dict[str, Any]:
-        return {
-            **metrics.guest_figures(period),  # habits, rfm and top_guests in one pass
-            "cohorts": metrics.retention_cohorts(period),
-            "levels": metrics.level_distribution(period),
-            "birthdays": metrics.birthdays_this_week(period, today),
-            "promos": metrics.promo_performance(period),
-        }
-
-    data = dict(dashboard_data(period, fingerprint))
-    data.update(_cached(f"analytics-{today}", period, compute, fingerprint))
-    return data
+def analytics_figures(period: Period, today: dt.date) -> dict[str, Any]:
+    """The analytics page's metrics beyond the dashboard's (birthdays are those of `today`'s week)."""
+    return {
+        **metrics.guest_figures(period),  # habits, rfm and top_guests in one pass
+        "cohorts": metrics.retention_cohorts(period),
+        "levels": metrics.level_distribution(period),
+        "birthdays": metrics.birthdays_this_week(period, today),
+        "promos": metrics.promo_performance(period),
+    }
 
 
-def warm_default_views() -> int:
-    """Compute and cache what the dashboard and the analytics page show first (the last DEFAULT_DAYS days, for the
-    whole chain and for each restaurant), so that the first look after a roll-up (which changes the fingerprint of
-    every cached figure) is read from the cache: at 1M guests computing them takes about a second (docs/
-    benchmarks.md). Returns how many periods were computed (already cached ones cost a cache read)."""
+def default_periods() -> list[Period]:
+    """What the dashboard and the analytics page show first: the last DEFAULT_DAYS days, for the whole chain and for
+    each restaurant."""
     zone = chain_time_zone()
     today = timezone.now().astimezone(zone).date()
     start = today - dt.timedelta(days=DEFAULT_DAYS - 1)
     scopes: list[frozenset[int] | None] = [None]
     scopes += [frozenset({restaurant_id}) for restaurant_id in Restaurant.objects.values_list("id", flat=True)]
-    for restaurant_ids in scopes:
-        analytics_data(Period(start=start, end=today, restaurant_ids=restaurant_ids, zone=zone))
-    return len(scopes)
+    return [Period(start=start, end=today, restaurant_ids=restaurant_ids, zone=zone) for restaurant_ids in scopes]
 
 
 def ids_of_test_guests() -> list[int]:

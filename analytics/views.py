@@ -18,6 +18,7 @@ from accounts.access import ChainAccess, access_for, permission_required_page
 from accounts.requests import StaffRequest
 from accounts.restaurant_choice import with_chosen_restaurant
 from accounts.roles import Permission
+from analytics.figure_snapshots import analytics_to_show, current_analytics, dashboard_to_show
 from analytics.forms import AnalyticsFilterForm
 from analytics.liability import InvalidMonth, monthly_statement, parse_statement_months
 from analytics.liability_snapshots import liability_to_show, request_liability_refresh
@@ -25,7 +26,7 @@ from analytics.metrics import Period
 from analytics.periods import chain_time_zone, month_of, next_month
 from analytics.reports import report_tables, statement_table, table_by_slug, tables_as_csv, tables_as_xlsx
 from analytics.rollups import refresh_dirty_days
-from analytics.selectors import analytics_data, dashboard_data, scoped_period, visible_restaurants
+from analytics.selectors import scoped_period, visible_restaurants
 from feedback.selectors import ratings_by_restaurant
 from onboarding.selectors import setup_checklist
 from restaurants.models import Restaurant, RestaurantStatus
@@ -123,7 +124,8 @@ def dashboard(request: StaffRequest) -> HttpResponse:
     restaurant_id = _dashboard_restaurant(request, access, restaurants)
     period = scoped_period(access=access, restaurant_id=restaurant_id)
     refresh_dirty_days()  # the days changed since the last read are rolled up first
-    data = dashboard_data(period)
+    figures = dashboard_to_show(period)
+    data = figures.data
     chart_data = _chart_data(data)
     return render(
         request,
@@ -132,6 +134,7 @@ def dashboard(request: StaffRequest) -> HttpResponse:
             "period": period,
             "restaurant": next((restaurant for restaurant in restaurants if restaurant.pk == restaurant_id), None),
             "data": data,
+            "figures": figures,
             "chart_data": chart_data,
             "charts": _charts_with_data(chart_data),
             "can_analyse": access.can(Permission.VIEW_ANALYTICS),
@@ -147,7 +150,8 @@ def dashboard(request: StaffRequest) -> HttpResponse:
 def analytics_page(request: HttpRequest) -> HttpResponse:
     form, period = _filtered(request)
     refresh_dirty_days()
-    data = analytics_data(period)
+    figures = analytics_to_show(period)
+    data = figures.data
     chart_data = _chart_data(data)
     return render(
         request,
@@ -156,6 +160,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "period": period,
             "data": data,
+            "figures": figures,
             "chart_data": chart_data,
             "charts": _charts_with_data(chart_data),
             "tables": {table.slug: table for table in report_tables(data)},
@@ -169,7 +174,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
 def metric_export(request: HttpRequest, slug: str) -> HttpResponse:
     _form, period = _filtered(request)
     refresh_dirty_days()
-    table = table_by_slug(analytics_data(period), slug)
+    table = table_by_slug(current_analytics(period), slug)
     if table is None:
         raise Http404
     response = HttpResponse(tables_as_csv([table], period), content_type="text/csv; charset=utf-8")
@@ -182,7 +187,7 @@ def report(request: HttpRequest) -> HttpResponse:
     """The report generator: every metric of the period in one CSV or XLSX file."""
     _form, period = _filtered(request)
     refresh_dirty_days()
-    tables = report_tables(analytics_data(period))
+    tables = report_tables(current_analytics(period))
     name = f"report-{period.start}-{period.end}"
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(

@@ -46,6 +46,7 @@ TASK_WORKLOADS: Final[dict[str, str]] = {
     "wallet.tasks.update_wallet_class": MESSAGING,
     "analytics.tasks.roll_up_daily_stats": ANALYTICS,
     "analytics.tasks.refresh_liability_snapshot": ANALYTICS,
+    "analytics.tasks.refresh_figures": ANALYTICS,
     # The fraud rules: never on the POS queue, so a check's points are never behind them (fraud.signals).
     "fraud.tasks.check_guests_task": ANALYTICS,
     "fraud.tasks.fraud_night": ANALYTICS,

@@ -91,6 +91,7 @@ MODULES: dict[str, str] = {
     "accounts.tokens": "base",
     "accounts.user_sessions": "services",
     # analytics
+    "analytics.figure_snapshots": "services",
     "analytics.liability": "selectors",
     "analytics.liability_snapshots": "services",
     "analytics.metrics": "selectors",

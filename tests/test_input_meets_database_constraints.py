@@ -90,6 +90,7 @@ INTERNAL = {
     "loyalty_notificationoutbox_dedupe_unique": "notifications are deduplicated by key on insert",
     "analytics_dailyrestaurantstats_one_per_day": "roll-ups are upserted",
     "analytics_guestmonthactivity_one_per_month": "roll-ups are upserted",
+    "analytics_figures_one_per_view": "analytics.figure_snapshots upserts a view's snapshot on its key",
     "telegram_bot_telegrambot_bot_unique": "the bot service checks the token's bot id first",
     "telegram_bot_telegramchat_chat_unique": "chats are got or created by the bot",
     "telegram_bot_telegramchat_user_unique": "chats are got or created by the bot",

@@ -1,5 +1,5 @@
 """A scheduled roll-up that changes a figure changes the fingerprint of the cached figures, so it computes the
-default views afresh (analytics.selectors.warm_default_views): the owner's first look at the
+default views afresh (analytics.figure_snapshots.refresh_default_views): the owner's first look at the
 analytics page afterwards, and a restaurant's, read the cache instead of the guest × month roll-ups."""
 
 from __future__ import annotations

@@ -5,11 +5,8 @@ time per chain; "Recalculate now" queues one; the snapshot reads back exactly wh
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Iterator
 
 import pytest
-from celery.app.routes import Router
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -20,31 +17,12 @@ from analytics.periods import chain_time_zone
 from analytics.tests.liability_dataset import LiabilityData, build_liability_data
 from loyalty.models import EntryKind
 from loyalty.services.ledger import accrue_points
-from maxloyalty.celery import app
 from tests.fixtures import api_as, signed_in_client
-from tests.process_harness import purge_queue
 
 
 @pytest.fixture
 def data(alpha) -> LiabilityData:
     return build_liability_data(alpha)
-
-
-@pytest.fixture
-def queued_not_run() -> Iterator[str]:
-    """Tasks are sent to a queue of this test's own that no worker reads (not run eagerly)."""
-    queue = f"q-liability-{time.monotonic_ns()}"
-    patched = {"task_always_eager": False, "task_default_queue": queue}
-    saved = {name: app.conf[name] for name in patched}
-    saved_router = app.amqp.router
-    app.conf.update(patched)
-    app.amqp.router = Router([], app.amqp.queues, True, app=app)
-    try:
-        yield queue
-    finally:
-        app.conf.update(saved)
-        app.amqp.router = saved_router
-        purge_queue(queue)
 
 
 def _earn_more(alpha, data: LiabilityData, points: int) -> None:

@@ -31,7 +31,7 @@ from analytics.metrics import Period
 from analytics.models import DailyRestaurantStats
 from analytics.replica_lag import forget_replica_checks, replica_lag_seconds
 from analytics.routers import REPLICA, analytics_connection, analytics_db_alias
-from analytics.selectors import dashboard_data
+from analytics.selectors import dashboard_figures
 from maxloyalty.postgres_programs import postgres_connection_args
 from tests.fixtures import ChainWorld
 from tests.postgres_clusters import (
@@ -143,7 +143,7 @@ def test_the_dashboard_reads_its_figures_on_the_standby(on_replica, alpha):
         CaptureQueriesContext(connections[REPLICA]) as on_standby,
         CaptureQueriesContext(connections["default"]) as on_default,
     ):
-        data = dashboard_data(period)
+        data = dashboard_figures(period)
 
     assert data["totals"]["visits"] == 7  # the row is only in the primary's copy, so only the standby can show it
     assert _analytics_tables_queried(on_standby)

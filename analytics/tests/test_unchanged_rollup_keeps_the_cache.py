@@ -1,5 +1,5 @@
 """A scheduled roll-up that finds nothing new leaves the roll-up rows as they were (their computed_at too), so the
-cached figures keep their fingerprint and warming the default views is a cache read, not a recomputation; a new
+cached figures keep their fingerprint and refreshing the default views computes nothing; a new
 visit changes a row and the fingerprint."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from analytics.figure_snapshots import refresh_default_views
 from analytics.models import DailyRestaurantStats, GuestMonthActivity
-from analytics.selectors import stats_fingerprint, warm_default_views
+from analytics.selectors import stats_fingerprint
 from analytics.tasks import roll_up_daily_stats
 from analytics.tests.dataset import add_guest, add_visit
 
@@ -33,7 +34,7 @@ def test_a_rollup_without_news_keeps_the_fingerprint_and_the_warmed_views(alpha)
     assert stats_fingerprint(_today_far_ahead()) == before
     assert set(DailyRestaurantStats.objects.values_list("id", "computed_at")) == rows_before
     with CaptureQueriesContext(connection) as queries:
-        warm_default_views()
+        assert refresh_default_views() == 0
     assert not any(GuestMonthActivity._meta.db_table in query["sql"] for query in queries.captured_queries)
 
 
