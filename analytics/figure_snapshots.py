@@ -7,8 +7,9 @@ At 1M guests the distinct-guest figures (active guests, RFM and habits, cohorts,
 (analytics.selectors.stats_fingerprint). A page shows, in this order:
 1. the cached figures of the current fingerprint (the cache key carries it);
 2. the stored snapshot when its fingerprint is current (then cached again: a cold cache costs one row's read);
-3. an older snapshot of the same view, marked with its time, while a refresh is queued (at most one per view: a cache
-   lock); with eager tasks, as in tests, the refresh is done before the page is drawn, so it shows current figures;
+3. an older snapshot of the same view while a refresh is queued (at most one per view: a cache lock), marked with its
+   time when more than BEHIND_SECONDS old; with eager tasks, as in tests, the refresh is done before the page is
+   drawn, so it shows current figures;
 4. for a view never computed before, figures computed on the spot.
 Downloads (exports, the report) never take 3: they are always current. The scheduled roll-up refreshes the default
 views (refresh_default_views) right after it changes the fingerprint, and drops views nobody has looked at for
@@ -42,6 +43,9 @@ from maxloyalty.task_queue import enqueue
 CACHE_SECONDS = 24 * 3600
 LOCK_SECONDS = 600  # a refresh that dies frees its view after this long
 SNAPSHOT_KEEP_DAYS = 7
+BEHIND_SECONDS = (
+    60  # figures this much older than the roll-ups say so on the page (younger ones: a busy chain's normal)
+)
 REFRESH_TASK = "analytics.tasks.refresh_figures"
 DASHBOARD = "dashboard"
 ANALYTICS = "analytics"
@@ -54,6 +58,11 @@ class Figures:
     computed_at: dt.datetime
     is_current: bool  # computed from the roll-ups as they are now
     refreshing: bool = False  # newer figures are being computed
+
+    @property
+    def is_behind(self) -> bool:
+        """Not current, and computed more than BEHIND_SECONDS ago: the page says as of when."""
+        return not self.is_current and (timezone.now() - self.computed_at).total_seconds() > BEHIND_SECONDS
 
 
 def _today(period: Period) -> dt.date:
