@@ -41,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 from analytics.metrics import CENT, point_value_amount
 from analytics.models import DailyRestaurantStats, LiabilitySnapshot
 from analytics.periods import month_bounds, month_of, next_month
-from analytics.routers import analytics_connection, fetch_rows
+from analytics.routers import analytics_connection, fetch_rows, fetch_rows_of_heavy_query
 from analytics.selectors import ids_of_test_guests
 from loyalty.models import EARNING_KINDS, EntryKind, LedgerEntry
 from maxloyalty.errors import DomainError
@@ -179,23 +179,26 @@ def cohort_rates(zone: ZoneInfo, first: dt.date, last: dt.date, money: Money) ->
     docstring for how consumption is mapped to lots), with redemption and breakage rates.
 
     Cost: the cohorts' guests and lots are found with a created_at range (partition pruning), but the FIFO
-    offsets need each of those guests' whole ledger (read through the (guest, created_at) index of every
-    partition); a cohort × month roll-up would bound it, and is not built yet."""
+    offsets need each of those guests' whole ledger; a cohort × month roll-up would bound it, and is not built yet.
+    The guests are joined (their CTE is distinct already), not tested with IN (SELECT …): the planner guesses 200
+    distinct guests for that and probes every month's partition per guest in a nested loop, which at 10M entries
+    did not finish in 8 minutes; joined, with room to sort (fetch_rows_of_heavy_query), it took 29 s
+    (docs/benchmarks.md)."""
     start, _end = month_bounds(first, zone)
     _start, end = month_bounds(last, zone)
     test_guests = ids_of_test_guests()
     order = "PARTITION BY guest_id ORDER BY expires_at ASC NULLS LAST, available_at, id"
-    rows = fetch_rows(
+    rows = fetch_rows_of_heavy_query(
         f"WITH guests AS (SELECT DISTINCT guest_id FROM {LEDGER} WHERE created_at >= %s AND created_at < %s "  # noqa: S608
         "  AND points > 0 AND kind = ANY(%s) AND guest_id <> ALL(%s::bigint[])), "
         "lots AS (SELECT id, kind, points, remaining_points, "
         "  date_trunc('month', created_at AT TIME ZONE %s)::date AS cohort, created_at, "
         f"  sum(points) OVER ({order}) - points AS lot_start, sum(points) OVER ({order}) AS lot_end, guest_id "
-        f"  FROM {LEDGER} WHERE points > 0 AND guest_id IN (SELECT guest_id FROM guests)), "
+        f"  FROM {LEDGER} JOIN guests USING (guest_id) WHERE points > 0), "
         "deductions AS (SELECT guest_id, kind, "
         "  sum(-points) OVER (PARTITION BY guest_id ORDER BY created_at, id) + points AS d_start, "
         "  sum(-points) OVER (PARTITION BY guest_id ORDER BY created_at, id) AS d_end "
-        f"  FROM {LEDGER} WHERE points < 0 AND guest_id IN (SELECT guest_id FROM guests)), "
+        f"  FROM {LEDGER} JOIN guests USING (guest_id) WHERE points < 0), "
         "cohort_lots AS (SELECT * FROM lots WHERE created_at >= %s AND created_at < %s AND kind = ANY(%s)) "
         "SELECT cohort, 'issued', sum(points) FROM cohort_lots GROUP BY 1 "
         "UNION ALL SELECT cohort, 'open', sum(remaining_points) FROM cohort_lots GROUP BY 1 "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from analytics.replica_lag import replica_is_usable
@@ -37,6 +37,25 @@ def fetch_rows(sql: str, params: list[Any], db: BaseDatabaseWrapper | None = Non
     with (connection if db is None else db).cursor() as cursor:
         cursor.execute(sql, params)
         rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
+
+
+SET_LOCAL_SQL = "SELECT set_config('work_mem', %s, true), set_config('jit', %s, true)"
+
+
+def fetch_rows_of_heavy_query(sql: str, params: list[Any], db: BaseDatabaseWrapper) -> list[tuple[Any, ...]]:
+    """fetch_rows for a background job's query over a whole chain's history (the liability's cohorts): sorts and
+    hashes get ANALYTICS_HEAVY_QUERY_WORK_MEM instead of the server's default (4 MB spills millions of rows to disk:
+    at 10M ledger entries more than 110 s against 29 s, docs/benchmarks.md), and no JIT (seconds of compiling for a
+    query whose time goes to sorting), for this query only: the settings are put back after it (and are local to the
+    transaction in any case)."""
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+        work_mem, jit = cursor.fetchone()
+        cursor.execute(SET_LOCAL_SQL, [settings.ANALYTICS_HEAVY_QUERY_WORK_MEM, "off"])
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        cursor.execute(SET_LOCAL_SQL, [work_mem, jit])
         return rows
 
 

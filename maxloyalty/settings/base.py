@@ -178,6 +178,9 @@ LIABILITY_SNAPSHOT_MAX_AGE_SECONDS = env.int("LIABILITY_SNAPSHOT_MAX_AGE_SECONDS
 # A segment's count and preview are remembered this long per viewer (campaigns.selectors.segment_size); 0: never.
 SEGMENT_COUNT_CACHE_SECONDS = env.int("SEGMENT_COUNT_CACHE_SECONDS", default=60)
 LIABILITY_REFRESH_LOCK_SECONDS = env.int("LIABILITY_REFRESH_LOCK_SECONDS", default=1800)
+# PostgreSQL's work_mem for a background job's query over a chain's whole history (the liability's cohorts:
+# analytics.routers.fetch_rows_of_heavy_query), set for that transaction only.
+ANALYTICS_HEAVY_QUERY_WORK_MEM = env.str("ANALYTICS_HEAVY_QUERY_WORK_MEM", default="256MB")
 # The duplicates page and API show the pairs of the last scan (guests.duplicate_scans); an older one is redone.
 DUPLICATE_SCAN_MAX_AGE_SECONDS = env.int("DUPLICATE_SCAN_MAX_AGE_SECONDS", default=3600)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
