@@ -215,10 +215,6 @@ def current_analytics(period: Period) -> dict[str, Any]:
     return _joined([_figures(kind, period, fingerprint, serve_older=False) for kind in KINDS]).data
 
 
-def current_dashboard(period: Period) -> dict[str, Any]:
-    return _figures(DASHBOARD, period, stats_fingerprint(period.end), serve_older=False).data
-
-
 def refresh_default_views() -> int:
     """After a roll-up: compute the default views (analytics.selectors.default_periods, both pages) whose stored
     figures are not current, so that the first look reads them; drop views not refreshed for SNAPSHOT_KEEP_DAYS.
