@@ -48,6 +48,7 @@ from messaging.models import (
     SmsProvider,
     SuppressionReason,
 )
+from messaging.pacing import before_marketing_message
 from messaging.selectors import chain_name, message_template, messaging_settings, sms_credentials, template_language
 from messaging.sms.providers import new_callback_token, provider_for
 from messaging.sms_services import CREDENTIAL_KEYS, send_sms_message, sms_config
@@ -432,7 +433,10 @@ def _queued_messages(message_ids: Sequence[int]) -> dict[int, Message]:
 
 def _deliver(message_id: int, message: Message | None, context: DeliveryContext) -> DeliveryResult:
     """One message through its channel, its outcome committed before the next is taken: a worker killed in a
-    batch leaves the messages before committed as sent and the rest queued (the tick hands them over again)."""
+    batch leaves the messages before committed as sent and the rest queued (the tick hands them over again). A
+    marketing message first yields to the tills while they are busy (messaging.pacing), before it is claimed."""
+    if message is not None and message.is_marketing:
+        before_marketing_message()
     with transaction.atomic():
         locked = (
             Message.objects.select_for_update(skip_locked=True)
