@@ -5,7 +5,7 @@ The tills are busy while POS pushes, across every chain (maxloyalty.pos_traffic,
 at MESSAGING_YIELD_TO_POS_PER_SECOND or more (0: never busy, marketing always at full speed). While they are busy,
 each marketing message waits for them to calm down before it is handed to its provider, MESSAGE_YIELD_SECONDS at
 most (then it goes anyway, so a campaign trickles on through a long rush instead of stalling), and each campaign
-batch waits BATCH_YIELD_SECONDS at most before it is written. Transactional messages (receipts, codes) never wait.
+batch, and each chunk of a campaign's audience split, waits BATCH_YIELD_SECONDS at most before it is written. Transactional messages (receipts, codes) never wait.
 Nothing is skipped or repeated: the wait comes before the message is claimed, so the delivery's own claim and
 dedupe rules are unchanged. Global, not per chain: the workers and the database are shared by every chain.
 
@@ -55,5 +55,5 @@ def before_marketing_message() -> float:
 
 
 def before_campaign_batch() -> float:
-    """Called before a campaign batch is written; the seconds it yielded."""
+    """Called before a campaign batch (or a chunk of its audience split) is written; the seconds it yielded."""
     return yield_to_tills(at_most=BATCH_YIELD_SECONDS)
