@@ -15,6 +15,8 @@ the same processes up:
 - django_trivial_rps: the trivial JSON view (the framework's ceiling, as in every HTTP benchmark);
 - webhook_ack_p99_ms: the webhooks' acknowledgement p99 with no campaign running;
 - webhook_ack_p99_during_campaign_ms: the same load while the campaign sends (started just before the load);
+  the same load again once the campaign is over is reported beside it (`webhook_ack_p99_after_campaign_ms`, and
+  each phase's acknowledged count), so a drift of a shared host over the run shows;
 - campaign_messages_per_s: the campaign's messages handed to the provider (status sent), divided by the time from
   the campaign's start until the last was handed over (against the trivial view's rate: each delivery task takes
   50 messages, each a row lock, an UPDATE and one HTTP request out). The entry also says how the pace adapted
@@ -242,6 +244,7 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
                     handed += _drop_recorded(provider)
                     sending = _sending(stack, campaign_id)
                 handed += _drop_recorded(provider)
+                after = _webhooks(stack, "B", scale)  # the same load once the campaign is over: the host's drift
     finally:
         provider.server.shutdown()
 
@@ -251,6 +254,7 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
         raise RuntimeError(f"the campaign ({sending.status}) handed no message over in {scale.campaign_timeout:.0f} s")
     messages_per_s = sending.sent / max(sending.seconds, 1e-3)
     alone_p99, during_p99 = percentile(alone.latencies_ms, 0.99), percentile(during.latencies_ms, 0.99)
+    after_p99 = percentile(after.latencies_ms, 0.99)
     results = [
         {
             **entry(
@@ -266,14 +270,22 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
             "messages_per_s_under_webhook_load": round(under_load[0] / scale.seconds, 1),
             "yield_to_pos_per_second": yield_threshold,
         },
-        entry(
-            "webhook_ack_p99_during_campaign_ms",
-            during_p99,
-            "ms",
-            baseline="webhook_ack_p99_ms",
-            baseline_value=alone_p99,
-            scale=scale.name,
-        ),
+        {
+            **entry(
+                "webhook_ack_p99_during_campaign_ms",
+                during_p99,
+                "ms",
+                baseline="webhook_ack_p99_ms",
+                baseline_value=alone_p99,
+                scale=scale.name,
+            ),
+            "webhook_ack_p99_after_campaign_ms": round(after_p99, 1),
+            "acknowledged": {
+                "before": alone.statuses.get(202, 0),
+                "during": during.statuses.get(202, 0),
+                "after": after.statuses.get(202, 0),
+            },
+        },
     ]
     print_table(
         f"Campaign ({scale.name}: {sending.treated:,} treated of {scale.guests:,} guests, {scale.seconds:.0f} s webhook "
@@ -303,6 +315,12 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
                 f"{during_p99:.1f} ms",
                 f"{during.statuses.get(202, 0)} acknowledged, p50 {percentile(during.latencies_ms, 0.5):.1f} ms; "
                 f"ratio {during_p99 / alone_p99 if alone_p99 else 0:.2f}",
+            ),
+            (
+                "webhook ack p99, campaign over",
+                f"{after_p99:.1f} ms",
+                f"{after.statuses.get(202, 0)} acknowledged, p50 {percentile(after.latencies_ms, 0.5):.1f} ms "
+                "(the host's drift over the run)",
             ),
         ],
         header=("measure", "value", "detail"),
