@@ -22,7 +22,7 @@ from maxloyalty.pos_traffic import pos_pushes_per_second
 
 MESSAGE_YIELD_SECONDS = 1.0
 BATCH_YIELD_SECONDS = 5.0
-VERDICT_SECONDS = 0.2
+VERDICT_SECONDS = 0.1
 _POLL_SECONDS = 0.1
 
 _verdict: dict[str, float] = {"until": 0.0, "busy": 0.0}
