@@ -4,6 +4,7 @@ are GET requests, which the intake hands on untouched: nothing is stored)."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -38,13 +39,14 @@ def wait_for_rate(condition: Any, timeout: float = 5.0) -> float:
 
 
 @contextmanager
-def till_rush(per_second: float = 200.0) -> Iterator[None]:
-    """POS pushes at about `per_second` while the block runs (started once they are counted); afterwards, until
-    the counted rate is back to 0."""
+def till_rush(per_second: float = 200.0, lasting: float | None = None) -> Iterator[None]:
+    """POS pushes at about `per_second` while the block runs (started once they are counted), or only for the
+    first `lasting` seconds of it; afterwards, until the counted rate is back to 0."""
     stop = threading.Event()
 
     def push() -> None:
-        while not stop.is_set():
+        ends = math.inf if lasting is None else time.monotonic() + lasting
+        while not stop.is_set() and time.monotonic() < ends:
             push_through_the_door()
             time.sleep(1 / per_second)
 
