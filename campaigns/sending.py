@@ -33,7 +33,7 @@ from maxloyalty.current_schema import current_schema_name
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.channels import reachable_condition
 from messaging.models import Message, MessageStatus
-from messaging.pacing import before_campaign_batch
+from messaging.pacing import BATCH_HOLD_SECONDS, holds_back
 from messaging.services import ContentForGuest, GuestSend, MessageContent, send_to_guests
 from messaging.templating import guest_context, render_text
 from tenants.models import Chain
@@ -77,12 +77,10 @@ def _chunks(ids: Iterator[int]) -> Iterator[list[int]]:
 
 
 def split_members(campaign: Campaign) -> int:
-    """Store the audience split into treated and control (campaigns.holdout); the members stored. At 100,000
-    guests the split takes seconds, so each chunk first yields to busy tills too (messaging.pacing)."""
+    """Store the audience split into treated and control (campaigns.holdout); the members stored."""
     stored = 0
     ids = audience(campaign).values_list("pk", flat=True).iterator(chunk_size=SPLIT_CHUNK)
     for chunk in _chunks(ids):
-        before_campaign_batch()
         rows = [
             CampaignRecipient(
                 campaign=campaign,
@@ -153,11 +151,13 @@ def _send_batch(
     )
 
 
-def send_campaign_batch(*, campaign_id: int, batch: int = BATCH_SIZE) -> int:
+def send_campaign_batch(*, campaign_id: int, batch: int = BATCH_SIZE, holds: int = 0) -> int:
     """One batch of a sending campaign: the split first (once), then up to `batch` treated members not yet sent;
     the next batch is queued while some remain, else the campaign is sent. How many were sent now. While the tills
-    are busy the batch first yields to them (messaging.pacing), outside its transaction."""
-    before_campaign_batch()
+    are busy the batch is queued again for later instead (messaging.pacing; `holds`: how often it was held)."""
+    if holds_back(holds):
+        enqueue_after_commit(BATCH_TASK, countdown=BATCH_HOLD_SECONDS, campaign_id=campaign_id, holds=holds + 1)
+        return 0
     return _send_campaign_batch(campaign_id=campaign_id, batch=batch)
 
 

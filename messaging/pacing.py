@@ -1,13 +1,17 @@
-"""Marketing yields to the tills: the one rule that slows campaigns and other marketing messages while the POS is
-busy, as email platforms put transactional traffic first.
+"""Marketing yields to the tills: the one rule that holds campaigns and other marketing messages back while the POS
+is busy, as email platforms put transactional traffic first.
 
 The tills are busy while POS pushes, across every chain (maxloyalty.pos_traffic, counted at the webhook door), come
 at MESSAGING_YIELD_TO_POS_PER_SECOND or more (0: never busy, marketing always at full speed). While they are busy,
-each marketing message waits for them to calm down before it is handed to its provider, MESSAGE_YIELD_SECONDS at
-most (then it goes anyway, so a campaign trickles on through a long rush instead of stalling), and each campaign
-batch, and each chunk of a campaign's audience split, waits BATCH_YIELD_SECONDS at most before it is written. Transactional messages (receipts, codes) never wait.
-Nothing is skipped or repeated: the wait comes before the message is claimed, so the delivery's own claim and
-dedupe rules are unchanged. Global, not per chain: the workers and the database are shared by every chain.
+work that can wait is put back on the queue with a countdown instead of running, so no worker sleeps and the
+transactional messages queued behind it (receipts, codes) go on at once:
+- a batch of marketing messages about to be handed to providers is queued again MESSAGE_HOLD_SECONDS later (its
+  transactional messages go now);
+- a campaign batch about to be written (and, in the first, its audience split) is queued again BATCH_HOLD_SECONDS
+  later.
+Each carries how often it was held; after MAX_HOLDS it runs anyway, so a campaign goes on, in steps, through a long
+rush instead of stalling. Nothing is skipped or repeated: held messages stay queued and are claimed by the delivery's
+own rules when they run. Global, not per chain: the workers and the database are shared by every chain.
 
 The verdict is kept in the process for VERDICT_SECONDS (one Redis read per process and period, not per message).
 """
@@ -20,13 +24,10 @@ from django.conf import settings
 
 from maxloyalty.pos_traffic import pos_pushes_per_second
 
-MESSAGE_YIELD_SECONDS = 1.0
-# A batch writes 200 messages, which go out at about one a second per worker process while the tills stay busy: a
-# batch waits longer, so the writing keeps roughly in step with that trickle (and a 100,000-guest split, about 11 s
-# of work in 20 chunks on a 2-core host, is not written through a rush).
-BATCH_YIELD_SECONDS = 60.0
+MESSAGE_HOLD_SECONDS = 2.0
+BATCH_HOLD_SECONDS = 5.0
+MAX_HOLDS = 12  # at most about 24 s for a message batch and a minute for a campaign batch, then it goes
 VERDICT_SECONDS = 0.1
-_POLL_SECONDS = 0.1
 
 _verdict: dict[str, float] = {"until": 0.0, "busy": 0.0}
 
@@ -44,19 +45,6 @@ def tills_are_busy() -> bool:
     return bool(_verdict["busy"])
 
 
-def yield_to_tills(*, at_most: float) -> float:
-    """Wait while the tills are busy, `at_most` seconds; the seconds waited (0 at once when they are not)."""
-    began = time.monotonic()
-    while tills_are_busy() and (waited := time.monotonic() - began) < at_most:
-        time.sleep(min(_POLL_SECONDS, at_most - waited))
-    return time.monotonic() - began
-
-
-def before_marketing_message() -> float:
-    """Called before a marketing message is claimed for delivery; the seconds it yielded."""
-    return yield_to_tills(at_most=MESSAGE_YIELD_SECONDS)
-
-
-def before_campaign_batch() -> float:
-    """Called before a campaign batch (or a chunk of its audience split) is written; the seconds it yielded."""
-    return yield_to_tills(at_most=BATCH_YIELD_SECONDS)
+def holds_back(holds: int) -> bool:
+    """Whether work held `holds` times already is to be queued again now (the tills busy, MAX_HOLDS not reached)."""
+    return holds < MAX_HOLDS and tills_are_busy()
