@@ -14,10 +14,16 @@ started by the chain's campaigns tick, sent to the messaging queue as beat sends
 the same processes up:
 - django_trivial_rps: the trivial JSON view (the framework's ceiling, as in every HTTP benchmark);
 - webhook_ack_p99_ms: the webhooks' acknowledgement p99 with no campaign running;
-- webhook_ack_p99_during_campaign_ms: the same load while the campaign sends (started just before the load);
+- webhook_ack_p99_during_campaign_ms: the same load while the campaign is under way (started just before the load;
+  while the load lasts the campaign mostly waits, as marketing yields to the tills, see below);
+  the same load again once the campaign is over is reported beside it (`webhook_ack_p99_after_campaign_ms`, and
+  each phase's acknowledged count), so a drift of a shared host over the run shows;
 - campaign_messages_per_s: the campaign's messages handed to the provider (status sent), divided by the time from
   the campaign's start until the last was handed over (against the trivial view's rate: each delivery task takes
-  50 messages, each a row lock, an UPDATE and one HTTP request out).
+  50 messages, each a row lock, an UPDATE and one HTTP request out). The entry also says how the pace adapted
+  (messaging.pacing: marketing yields to the tills while POS pushes come at MESSAGING_YIELD_TO_POS_PER_SECOND or
+  more: the run's environment or the processes settings' value): `messages_under_webhook_load`, the messages the
+  fake provider took while the webhook load of the campaign's phase ran, and their rate over that phase.
 A campaign not handed over whole within its scale's campaign_timeout is reported at the rate it reached, its entry
 marked "complete": false. Results are appended to bench/out/results.json. Alone: `python -m bench campaign`;
 BENCH_SCALE=small is quick (3,000 guests; BENCH_CAMPAIGN_GUESTS sets another audience).
@@ -29,6 +35,7 @@ import dataclasses
 import datetime
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,14 +170,18 @@ def _sending(stack: WebhookStack, campaign_id: int) -> Sending:
     return Sending(str(campaign.status), figures["treated"], figures["waiting"], figures["sent"], seconds)
 
 
-def _webhooks(stack: WebhookStack, prefix: str, scale: Scale) -> LoadResult:
-    """One phase of prepared signed webhooks; returns once the drain has processed them (60 s at most)."""
+def _webhooks(
+    stack: WebhookStack, prefix: str, scale: Scale, after_load: Callable[[], object] = lambda: None
+) -> LoadResult:
+    """One phase of prepared signed webhooks (`after_load` called as soon as the load ends); returns once the drain
+    has processed them (60 s at most)."""
     load = run_load(
         port=stack.port,
         make_request=stack.prepared_webhooks(prefix, per_sender=scale.prepared_per_sender),
         concurrency=CONCURRENCY,
         seconds=scale.seconds,
     )
+    after_load()
     deadline = time.monotonic() + 60
     while pending_receipts(stack.chain.schema_name) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -179,9 +190,13 @@ def _webhooks(stack: WebhookStack, prefix: str, scale: Scale) -> LoadResult:
 
 def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
     setup_django()
+    from django.conf import settings
+
     from messaging.tests.fake_email_providers import start_fake_provider
 
     scale = SCALES[scale_name(requested_scale)]
+    # The workers' value too (their settings and environment are this process's): messaging.pacing's threshold.
+    yield_threshold = settings.MESSAGING_YIELD_TO_POS_PER_SECOND
     if os.environ.get("BENCH_CAMPAIGN_GUESTS"):  # another audience at the same scale's phases
         scale = dataclasses.replace(scale, guests=int(os.environ["BENCH_CAMPAIGN_GUESTS"]))
     workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
@@ -221,14 +236,16 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
 
                 campaign_id = _start_campaign(stack)
                 deadline = time.monotonic() + scale.campaign_timeout
-                during = _webhooks(stack, "C", scale)
-                handed = during_share = _drop_recorded(provider)  # handed over while the webhooks came
+                under_load: list[int] = []  # handed over while the webhook load ran
+                during = _webhooks(stack, "C", scale, after_load=lambda: under_load.append(_drop_recorded(provider)))
+                handed = during_share = under_load[0] + _drop_recorded(provider)  # ... and until it was processed
                 sending = _sending(stack, campaign_id)
                 while (sending.status != "sent" or sending.waiting) and time.monotonic() < deadline:
                     time.sleep(1.0)
                     handed += _drop_recorded(provider)
                     sending = _sending(stack, campaign_id)
                 handed += _drop_recorded(provider)
+                after = _webhooks(stack, "B", scale)  # the same load once the campaign is over: the host's drift
     finally:
         provider.server.shutdown()
 
@@ -238,6 +255,7 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
         raise RuntimeError(f"the campaign ({sending.status}) handed no message over in {scale.campaign_timeout:.0f} s")
     messages_per_s = sending.sent / max(sending.seconds, 1e-3)
     alone_p99, during_p99 = percentile(alone.latencies_ms, 0.99), percentile(during.latencies_ms, 0.99)
+    after_p99 = percentile(after.latencies_ms, 0.99)
     results = [
         {
             **entry(
@@ -249,15 +267,26 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
                 scale=scale.name,
             ),
             "complete": complete,
+            "messages_under_webhook_load": under_load[0],
+            "messages_per_s_under_webhook_load": round(under_load[0] / scale.seconds, 1),
+            "yield_to_pos_per_second": yield_threshold,
         },
-        entry(
-            "webhook_ack_p99_during_campaign_ms",
-            during_p99,
-            "ms",
-            baseline="webhook_ack_p99_ms",
-            baseline_value=alone_p99,
-            scale=scale.name,
-        ),
+        {
+            **entry(
+                "webhook_ack_p99_during_campaign_ms",
+                during_p99,
+                "ms",
+                baseline="webhook_ack_p99_ms",
+                baseline_value=alone_p99,
+                scale=scale.name,
+            ),
+            "webhook_ack_p99_after_campaign_ms": round(after_p99, 1),
+            "acknowledged": {
+                "before": alone.statuses.get(202, 0),
+                "during": during.statuses.get(202, 0),
+                "after": after.statuses.get(202, 0),
+            },
+        },
     ]
     print_table(
         f"Campaign ({scale.name}: {sending.treated:,} treated of {scale.guests:,} guests, {scale.seconds:.0f} s webhook "
@@ -266,10 +295,15 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
         [
             ("django trivial JSON view", f"{trivial.per_second:,.0f} req/s", ""),
             (
+                "campaign under the webhook load",
+                f"{under_load[0] / scale.seconds:,.1f} messages/s",
+                f"marketing yields to POS pushes at >= {yield_threshold:g}/s (0: never)",
+            ),
+            (
                 "campaign, queued → handed to the provider",
                 f"{messages_per_s:,.0f} messages/s",
-                f"{sending.sent:,} in {sending.seconds:.1f} s ({during_share:,} during the webhook phase; the fake "
-                f"provider took {handed:,})"
+                f"{sending.sent:,} in {sending.seconds:.1f} s ({under_load[0]:,} under the webhook load, "
+                f"{during_share:,} until its checks were processed; the fake provider took {handed:,})"
                 + ("" if complete else f"; NOT FINISHED: {sending.waiting:,} waiting after the timeout"),
             ),
             (
@@ -282,6 +316,12 @@ def run(requested_scale: str | None = None) -> list[dict[str, Any]]:
                 f"{during_p99:.1f} ms",
                 f"{during.statuses.get(202, 0)} acknowledged, p50 {percentile(during.latencies_ms, 0.5):.1f} ms; "
                 f"ratio {during_p99 / alone_p99 if alone_p99 else 0:.2f}",
+            ),
+            (
+                "webhook ack p99, campaign over",
+                f"{after_p99:.1f} ms",
+                f"{after.statuses.get(202, 0)} acknowledged, p50 {percentile(after.latencies_ms, 0.5):.1f} ms "
+                "(the host's drift over the run)",
             ),
         ],
         header=("measure", "value", "detail"),

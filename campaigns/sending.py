@@ -33,6 +33,7 @@ from maxloyalty.current_schema import current_schema_name
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.channels import reachable_condition
 from messaging.models import Message, MessageStatus
+from messaging.pacing import BATCH_HOLD_SECONDS, holds_back
 from messaging.services import ContentForGuest, GuestSend, MessageContent, send_to_guests
 from messaging.templating import guest_context, render_text
 from tenants.models import Chain
@@ -150,10 +151,18 @@ def _send_batch(
     )
 
 
-@transaction.atomic
-def send_campaign_batch(*, campaign_id: int, batch: int = BATCH_SIZE) -> int:
+def send_campaign_batch(*, campaign_id: int, batch: int = BATCH_SIZE, holds: int = 0) -> int:
     """One batch of a sending campaign: the split first (once), then up to `batch` treated members not yet sent;
-    the next batch is queued while some remain, else the campaign is sent. How many were sent now."""
+    the next batch is queued while some remain, else the campaign is sent. How many were sent now. While the tills
+    are busy the batch is queued again for later instead (messaging.pacing; `holds`: how often it was held)."""
+    if holds_back(holds):
+        enqueue_after_commit(BATCH_TASK, countdown=BATCH_HOLD_SECONDS, campaign_id=campaign_id, holds=holds + 1)
+        return 0
+    return _send_campaign_batch(campaign_id=campaign_id, batch=batch)
+
+
+@transaction.atomic
+def _send_campaign_batch(*, campaign_id: int, batch: int) -> int:
     campaign = (
         Campaign.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("segment", "promo_code", "created_by")

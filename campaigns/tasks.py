@@ -9,8 +9,8 @@ from campaigns.sending import start_due_campaigns
 
 
 @shared_task(acks_late=True)
-def send_campaign_batch(campaign_id: int) -> int:
-    return send_batch(campaign_id=campaign_id)
+def send_campaign_batch(campaign_id: int, holds: int = 0) -> int:
+    return send_batch(campaign_id=campaign_id, holds=holds)
 
 
 @shared_task(acks_late=True)

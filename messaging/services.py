@@ -48,6 +48,7 @@ from messaging.models import (
     SmsProvider,
     SuppressionReason,
 )
+from messaging.pacing import MESSAGE_HOLD_SECONDS, holds_back
 from messaging.selectors import chain_name, message_template, messaging_settings, sms_credentials, template_language
 from messaging.sms.providers import new_callback_token, provider_for
 from messaging.sms_services import CREDENTIAL_KEYS, send_sms_message, sms_config
@@ -477,13 +478,22 @@ def deliver_message(*, message_id: int) -> DeliveryResult:
         context.close()
 
 
-def deliver_messages(*, message_ids: Sequence[int]) -> dict[int, DeliveryResult]:
+def deliver_messages(*, message_ids: Sequence[int], holds: int = 0) -> dict[int, DeliveryResult]:
     """deliver_message for a batch (the messaging.tasks.deliver_messages task): the chain, its settings and one
     email connection shared, each message's outcome committed on its own (same status machine). A message whose
-    provider was unavailable is retried alone with its back-off (the deliver_message task, counted attempts)."""
+    provider was unavailable is retried alone with its back-off (the deliver_message task, counted attempts).
+    While the tills are busy the batch's marketing messages are queued again for later, still queued
+    (messaging.pacing; `holds`: how often they were held already), and only the rest go now."""
     context = DeliveryContext()
     results: dict[int, DeliveryResult] = {}
     messages = _queued_messages(message_ids)
+    marketing = [message_id for message_id in message_ids if (m := messages.get(message_id)) and m.is_marketing]
+    if marketing and holds_back(holds):
+        enqueue_after_commit(
+            DELIVER_BATCH_TASK, countdown=MESSAGE_HOLD_SECONDS, message_ids=marketing, holds=holds + 1
+        )
+        held = set(marketing)
+        message_ids = [message_id for message_id in message_ids if message_id not in held]
     try:
         for message_id in message_ids:
             result = _deliver(message_id, messages.get(message_id), context)

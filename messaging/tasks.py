@@ -26,9 +26,9 @@ def deliver_message(self: Any, message_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def deliver_messages(message_ids: list[int]) -> int:
+def deliver_messages(message_ids: list[int], holds: int = 0) -> int:
     """A batch of queued messages (a campaign's); one whose provider was unavailable is retried alone."""
-    return len(deliver_batch(message_ids=message_ids))
+    return len(deliver_batch(message_ids=message_ids, holds=holds))
 
 
 @shared_task(acks_late=True)

@@ -2,7 +2,8 @@
 
 It answers only the plain case, a correctly signed new check for a known, active connection, with the pieces the
 API view uses (tenants.routing, pos.inbound.verified_webhook_check, acknowledge_checks) and as the view would (202,
-the same headers); every other request goes to Django untouched. Why and what it saves: docs/hot-path.md.
+the same headers); every other request goes to Django untouched. Every POS push is counted on the way in
+(maxloyalty.pos_traffic: the tills' traffic that marketing yields to). Why and what it saves: docs/hot-path.md.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from django_tenants.utils import get_public_schema_name, remove_www
 
 from maxloyalty.errors import DomainError
 from maxloyalty.group_commit import GroupCommit
+from maxloyalty.pos_traffic import note_pos_push
 from maxloyalty.request_context import REQUEST_ID_HEADER, SAFE_REQUEST_ID, current_request_id
-from pos.inbound import verified_webhook_check
+from pos.inbound import INBOUND_PREFIXES, verified_webhook_check
 from pos.models import ReceiptSource, ReceiptStatus
 from pos.services.receipts.acknowledgement import CheckToAcknowledge, ReceiptState, acknowledge_checks
 from pos.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER
@@ -62,7 +64,10 @@ class WebhookIntake:
         self._headers_by_security: dict[bool, list[tuple[str, str]]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        matched = WEBHOOK_PATH.fullmatch(environ.get("PATH_INFO", ""))
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(INBOUND_PREFIXES):
+            note_pos_push()  # the tills' traffic, which marketing sends yield to (messaging.pacing)
+        matched = WEBHOOK_PATH.fullmatch(path)
         if matched is None or environ.get("REQUEST_METHOD") != "POST":
             return self.app(environ, start_response)
         body = _read_body(environ)

@@ -143,6 +143,8 @@ MODULES: dict[str, str] = {
     "messaging.message_templates": "selectors",
     "messaging.email": "base",
     "messaging.unsubscribe_links": "base",
+    # the rule by which marketing yields to the tills (reads the POS traffic counted in Redis; no model, no service)
+    "messaging.pacing": "base",
     "messaging.sms_services": "services",
     "messaging.staff_alerts": "services",
     # feedback: the signed rating link (like messaging.unsubscribe_links)

@@ -31,6 +31,8 @@ LOYALTY_PROGRAM_LOCAL_TTL = base.LOYALTY_PROGRAM_LOCAL_TTL
 ANALYTICS_MARK_LOCAL_TTL = base.ANALYTICS_MARK_LOCAL_TTL
 POS_DRAIN_LINGER_SECONDS = base.POS_DRAIN_LINGER_SECONDS
 CELERY_TASK_TENANT_CACHE_SECONDS = base.CELERY_TASK_TENANT_CACHE_SECONDS
+# Marketing yields to the tills as in production (messaging.pacing; the test settings turn it off).
+MESSAGING_YIELD_TO_POS_PER_SECOND = base.MESSAGING_YIELD_TO_POS_PER_SECOND
 # A benchmark may send email through a provider's backend to a local fake of its API (bench.campaign: anymail's
 # SendGrid backend, SENDGRID_API_KEY and SENDGRID_API_URL); otherwise the test settings' in-memory outbox.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_BACKEND)

@@ -44,3 +44,5 @@ OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=["127.
 # The email providers' tracking webhooks (messaging.webhooks): the basic-auth secret and Mailgun's signing key.
 ANYMAIL = {"WEBHOOK_SECRET": "anymail:test-webhook-secret", "MAILGUN_WEBHOOK_SIGNING_KEY": "test-mailgun-signing-key"}
 MESSAGING_RETRY_SECONDS = 0.0  # eager tasks retry at once
+# A suite's own webhooks must not slow the next test's marketing messages: the pacing tests turn it on.
+MESSAGING_YIELD_TO_POS_PER_SECOND = 0.0
