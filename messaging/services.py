@@ -489,9 +489,7 @@ def deliver_messages(*, message_ids: Sequence[int], holds: int = 0) -> dict[int,
     messages = _queued_messages(message_ids)
     marketing = [message_id for message_id in message_ids if (m := messages.get(message_id)) and m.is_marketing]
     if marketing and holds_back(holds):
-        enqueue_after_commit(
-            DELIVER_BATCH_TASK, countdown=MESSAGE_HOLD_SECONDS, message_ids=marketing, holds=holds + 1
-        )
+        enqueue_after_commit(DELIVER_BATCH_TASK, countdown=MESSAGE_HOLD_SECONDS, message_ids=marketing, holds=holds + 1)
         held = set(marketing)
         message_ids = [message_id for message_id in message_ids if message_id not in held]
     try:

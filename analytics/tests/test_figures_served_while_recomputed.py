@@ -15,7 +15,6 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
-from django_redis import get_redis_connection
 
 from analytics import figure_snapshots
 from analytics.figure_snapshots import analytics_to_show, current_analytics, refresh_default_views
@@ -25,6 +24,7 @@ from analytics.rollups import refresh_dirty_days
 from analytics.selectors import analytics_figures, dashboard_figures
 from analytics.tests.dataset import FixedData, add_visit, local
 from tests.fixtures import signed_in_client
+from tests.queued_tasks import queued_in
 
 ACTIVITY = GuestMonthActivity._meta.db_table
 
@@ -43,7 +43,7 @@ def _new_visit_in_march(alpha, data: FixedData, amount: str = "5000") -> None:
 
 
 def _queued(queue: str) -> int:
-    return int(get_redis_connection("platform").llen(queue))
+    return len(queued_in(queue))
 
 
 def test_stored_figures_read_back_as_computed_in_the_readers_language(q1: Period) -> None:

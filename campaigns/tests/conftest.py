@@ -18,6 +18,7 @@ from guests.services import create_guest
 from messaging.services import update_messaging_settings
 from messaging.tests.conftest import _fake_sendgrid, next_phone, sendgrid  # noqa: F401
 from tests.fixtures import ChainWorld
+from tests.queued_tasks import queued_not_run  # noqa: F401  # a fixture
 
 
 @pytest.fixture
