@@ -15,7 +15,7 @@ the same processes up:
 - django_trivial_rps: the trivial JSON view (the framework's ceiling, as in every HTTP benchmark);
 - webhook_ack_p99_ms: the webhooks' acknowledgement p99 with no campaign running;
 - webhook_ack_p99_during_campaign_ms: the same load while the campaign is under way (started just before the load;
-  while the load lasts the campaign mostly waits, as marketing yields to the tills, see below);
+  while the load lasts the campaign is mostly held back and re-queued, as marketing yields to the tills, see below);
   the same load again once the campaign is over is reported beside it (`webhook_ack_p99_after_campaign_ms`, and
   each phase's acknowledged count), so a drift of a shared host over the run shows;
 - campaign_messages_per_s: the campaign's messages handed to the provider (status sent), divided by the time from
