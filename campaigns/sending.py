@@ -33,7 +33,7 @@ from maxloyalty.current_schema import current_schema_name
 from maxloyalty.task_queue import enqueue_after_commit
 from messaging.channels import reachable_condition
 from messaging.models import Message, MessageStatus
-from messaging.pacing import BATCH_HOLD_SECONDS, holds_back
+from messaging.pacing import BATCH_HOLD_SECONDS, hold_seconds, holds_back
 from messaging.services import ContentForGuest, GuestSend, MessageContent, send_to_guests
 from messaging.templating import guest_context, render_text
 from tenants.models import Chain
@@ -156,7 +156,8 @@ def send_campaign_batch(*, campaign_id: int, batch: int = BATCH_SIZE, holds: int
     the next batch is queued while some remain, else the campaign is sent. How many were sent now. While the tills
     are busy the batch is queued again for later instead (messaging.pacing; `holds`: how often it was held)."""
     if holds_back(holds):
-        enqueue_after_commit(BATCH_TASK, countdown=BATCH_HOLD_SECONDS, campaign_id=campaign_id, holds=holds + 1)
+        countdown = hold_seconds(BATCH_HOLD_SECONDS, holds)
+        enqueue_after_commit(BATCH_TASK, countdown=countdown, campaign_id=campaign_id, holds=holds + 1)
         return 0
     return _send_campaign_batch(campaign_id=campaign_id, batch=batch)
 

@@ -48,7 +48,7 @@ from messaging.models import (
     SmsProvider,
     SuppressionReason,
 )
-from messaging.pacing import MESSAGE_HOLD_SECONDS, holds_back
+from messaging.pacing import MESSAGE_HOLD_SECONDS, hold_seconds, holds_back
 from messaging.selectors import chain_name, message_template, messaging_settings, sms_credentials, template_language
 from messaging.sms.providers import new_callback_token, provider_for
 from messaging.sms_services import CREDENTIAL_KEYS, send_sms_message, sms_config
@@ -489,7 +489,8 @@ def deliver_messages(*, message_ids: Sequence[int], holds: int = 0) -> dict[int,
     messages = _queued_messages(message_ids)
     marketing = [message_id for message_id in message_ids if (m := messages.get(message_id)) and m.is_marketing]
     if marketing and holds_back(holds):
-        enqueue_after_commit(DELIVER_BATCH_TASK, countdown=MESSAGE_HOLD_SECONDS, message_ids=marketing, holds=holds + 1)
+        countdown = hold_seconds(MESSAGE_HOLD_SECONDS, holds)
+        enqueue_after_commit(DELIVER_BATCH_TASK, countdown=countdown, message_ids=marketing, holds=holds + 1)
         held = set(marketing)
         message_ids = [message_id for message_id in message_ids if message_id not in held]
     try:

@@ -14,7 +14,7 @@ from campaigns.models import CampaignRecipient, CampaignStatus
 from campaigns.sending import BATCH_TASK, send_campaign_batch
 from campaigns.services import send_campaign
 from messaging.models import Message, MessageStatus
-from messaging.pacing import MAX_HOLDS
+from messaging.pacing import LONGEST_HOLD_SECONDS, MAX_HOLDS, MESSAGE_HOLD_SECONDS, hold_seconds
 from messaging.services import DELIVER_BATCH_TASK, deliver_messages, send_to_guest
 from tests.queued_tasks import queued_in
 from tests.till_traffic import till_rush
@@ -135,3 +135,12 @@ def test_a_campaign_batch_held_max_holds_times_is_written_through_a_rush(campaig
 
     with till_rush(per_second=200), campaign_world.run(execute=False):
         assert send_campaign_batch(campaign_id=campaign.pk, holds=MAX_HOLDS) == 2
+
+
+def test_a_long_rush_holds_each_batch_longer_each_time_up_to_a_ceiling() -> None:
+    waits = [hold_seconds(MESSAGE_HOLD_SECONDS, holds) for holds in range(MAX_HOLDS)]
+
+    assert waits[:4] == [MESSAGE_HOLD_SECONDS * 2**holds for holds in range(4)]
+    assert waits == sorted(waits)
+    assert max(waits) == LONGEST_HOLD_SECONDS
+    assert sum(waits) < 5 * 60  # then it goes anyway
