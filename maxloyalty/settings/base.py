@@ -577,7 +577,7 @@ MESSAGING_RETRY_SECONDS = env.float("MESSAGING_RETRY_SECONDS", default=30.0)
 MESSAGING_EMAIL_PER_SECOND = env.int("MESSAGING_EMAIL_PER_SECOND", default=0)
 MESSAGING_SMS_PER_SECOND = env.int("MESSAGING_SMS_PER_SECOND", default=0)
 # Marketing yields to the tills (messaging.pacing): while POS pushes, all chains together, come at this rate per
-# second or more, each marketing message and campaign batch waits for them to calm down (a bounded wait). 0: never.
+# second or more, marketing deliveries and campaign batches are queued again later (12 times at most). 0: never.
 MESSAGING_YIELD_TO_POS_PER_SECOND = env.float("MESSAGING_YIELD_TO_POS_PER_SECOND", default=100.0)
 # What one message costs the chain per channel, in the chain's currency: a campaign's results weigh it (with its bonus
 # points) against the uplift in revenue. CAMPAIGN_MESSAGE_COSTS="telegram=0,email=0.10,sms=4.50".
