@@ -43,9 +43,8 @@ from maxloyalty.task_queue import enqueue
 CACHE_SECONDS = 24 * 3600
 LOCK_SECONDS = 600  # a refresh that dies frees its view after this long
 SNAPSHOT_KEEP_DAYS = 7
-BEHIND_SECONDS = (
-    60  # figures this much older than the roll-ups say so on the page (younger ones: a busy chain's normal)
-)
+# Figures this much older than the roll-ups say so on the page (younger ones are a busy chain's normal).
+BEHIND_SECONDS = 60
 REFRESH_TASK = "analytics.tasks.refresh_figures"
 DASHBOARD = "dashboard"
 ANALYTICS = "analytics"
@@ -126,17 +125,26 @@ def _compute_and_store(kind: str, period: Period, fingerprint: str) -> Figures:
     return Figures(data=data, computed_at=computed_at, is_current=True)
 
 
-def _figures(kind: str, period: Period, fingerprint: str, *, serve_older: bool) -> Figures:
-    view = _view(kind, period)
+def _current(view: str, period: Period, fingerprint: str) -> tuple[Figures | None, FiguresSnapshot | None]:
+    """The view's current figures from the cache or its stored row (cached again), else None with the stored row
+    (older figures, or None)."""
     cached = cache.get(_cache_key(view, period, fingerprint))
     if cached is not None:
         data, computed_at = cached
-        return Figures(data=data, computed_at=computed_at, is_current=True)
+        return Figures(data=data, computed_at=computed_at, is_current=True), None
     stored = _stored(view, period)
     if stored is not None and stored.fingerprint == fingerprint:
         data = _decoded(stored.figures)
         _remembered(view, period, fingerprint, data, stored.computed_at)
-        return Figures(data=data, computed_at=stored.computed_at, is_current=True)
+        return Figures(data=data, computed_at=stored.computed_at, is_current=True), stored
+    return None, stored
+
+
+def _figures(kind: str, period: Period, fingerprint: str, *, serve_older: bool) -> Figures:
+    view = _view(kind, period)
+    current, stored = _current(view, period, fingerprint)
+    if current is not None:
+        return current
     if stored is None or not serve_older:
         return _compute_and_store(kind, period, fingerprint)
     request_refresh(kind, period)
@@ -223,14 +231,9 @@ def refresh_default_views() -> int:
     for period in default_periods():
         fingerprint = stats_fingerprint(period.end)
         for kind in KINDS:
-            view = _view(kind, period)
-            if cache.get(_cache_key(view, period, fingerprint)) is not None:
-                continue
-            stored = _stored(view, period)
-            if stored is not None and stored.fingerprint == fingerprint:
-                continue
-            _compute_and_store(kind, period, fingerprint)
-            computed += 1
+            if _current(_view(kind, period), period, fingerprint)[0] is None:
+                _compute_and_store(kind, period, fingerprint)
+                computed += 1
     FiguresSnapshot.objects.filter(computed_at__lt=timezone.now() - dt.timedelta(days=SNAPSHOT_KEEP_DAYS)).delete()
     return computed
 
